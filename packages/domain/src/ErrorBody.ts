@@ -1,0 +1,63 @@
+/**
+ * Reading Motive's error bodies, which are not documented: the message, the quota code, a duplicate's id.
+ *
+ * @since 0.1.0
+ */
+import { Option } from "effect"
+import { quotaExceededCode } from "./MotiveApi.js"
+
+const asRecord = (u: unknown): Record<string, unknown> | undefined =>
+  typeof u === "object" && u !== null && !Array.isArray(u) ? { ...u } : undefined
+
+const text = (u: unknown): string | undefined => {
+  if (typeof u === "string" && u.trim() !== "") return u
+  if (Array.isArray(u)) {
+    const parts = u.map((x) => typeof x === "string" ? x : text(asRecord(x)?.message)).filter((x) => x !== undefined)
+    return parts.length > 0 ? parts.join("; ") : undefined
+  }
+  return undefined
+}
+
+/**
+ * Motive's message, verbatim: the first present of `error_message`, `message`, `error`, `errors`
+ * (string or array) [assumed order, `motive-api.md`].
+ *
+ * @since 0.1.0
+ */
+export const errorMessageFromBody = (body: unknown): Option.Option<string> => {
+  const record = asRecord(body)
+  if (record === undefined) return Option.fromNullable(text(body))
+  for (const key of ["error_message", "message", "error", "errors"]) {
+    const found = text(record[key])
+    if (found !== undefined) return Option.some(found)
+  }
+  return Option.none()
+}
+
+/**
+ * Whether a refusal is the monthly quota running out (code `quota_exceeded`, or a message that says
+ * "quota"), as opposed to a rate limit.
+ *
+ * @since 0.1.0
+ */
+export const isQuotaExceededBody = (body: unknown): boolean => {
+  const record = asRecord(body)
+  if (record?.code === quotaExceededCode || record?.error_code === quotaExceededCode) return true
+  return Option.match(errorMessageFromBody(body), { onNone: () => false, onSome: (m) => /quota/i.test(m) })
+}
+
+/**
+ * The existing request's `id` from a 409 duplicate body, if it carries one (`id`, `existing_id`, or
+ * `video_recall_request.id`).
+ *
+ * @since 0.1.0
+ */
+export const existingIdFromBody = (body: unknown): Option.Option<number> => {
+  const record = asRecord(body)
+  const candidates = [record?.id, record?.existing_id, asRecord(record?.video_recall_request)?.id]
+  for (const c of candidates) {
+    const n = typeof c === "number" ? c : typeof c === "string" && /^\d+$/.test(c) ? Number(c) : NaN
+    if (Number.isSafeInteger(n) && n > 0) return Option.some(n)
+  }
+  return Option.none()
+}

@@ -1,0 +1,72 @@
+/**
+ * Company webhooks: registrations and the events Motive posts [docs: company-webhooks-overview].
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * The `action` of a recall-completion event [assumed, `motive-api.md`].
+ *
+ * @since 0.1.0
+ */
+export const recallCompletedAction = "video_recall_request_completed"
+
+/**
+ * How long Motive waits for a webhook endpoint before it counts the delivery as failed [docs].
+ *
+ * @since 0.1.0
+ */
+export const webhookResponseDeadlineMillis = 3_000
+
+/**
+ * A webhook event: `action` and, for request events, the `id` (integer or numeric string). The event is a
+ * trigger: fetch the details from the API, which is the source of truth. Other fields are ignored.
+ *
+ * @since 0.1.0
+ */
+export const WebhookEvent = Schema.Struct({
+  action: Schema.String,
+  id: Schema.optional(Schema.NullOr(Schema.Union(Schema.Int, Schema.String)))
+})
+
+/**
+ * @since 0.1.0
+ */
+export type WebhookEvent = typeof WebhookEvent.Type
+
+/**
+ * A registered company webhook as the API reports it (the secret is never echoed back by the sandbox).
+ *
+ * @since 0.1.0
+ */
+export const CompanyWebhook = Schema.Struct({
+  id: Schema.Int,
+  url: Schema.String,
+  format: Schema.optional(Schema.NullOr(Schema.String)),
+  actions: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true }),
+  enabled: Schema.optionalWith(Schema.Boolean, { default: () => true, nullable: true })
+})
+
+/**
+ * @since 0.1.0
+ */
+export type CompanyWebhook = typeof CompanyWebhook.Type
+
+/**
+ * Body of `POST /v1/company_webhooks` [assumed field names].
+ *
+ * @since 0.1.0
+ */
+export const CompanyWebhookBody = Schema.Struct({
+  url: Schema.String,
+  secret: Schema.String,
+  format: Schema.optional(Schema.Literal("json")),
+  actions: Schema.Array(Schema.String),
+  enabled: Schema.optional(Schema.Boolean)
+})
+
+/**
+ * @since 0.1.0
+ */
+export type CompanyWebhookBody = typeof CompanyWebhookBody.Type

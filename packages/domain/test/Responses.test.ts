@@ -1,0 +1,131 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Option, Schema } from "effect"
+import {
+  AvailableTimelines,
+  errorMessageFromBody,
+  existingIdFromBody,
+  ImageCapture,
+  isQuotaExceededBody,
+  isTerminalStatus,
+  RecallQuota,
+  RecallStatus,
+  statusText,
+  VehiclesPage,
+  VideoRecall,
+  WebhookEvent
+} from "../src/index.js"
+
+const decode = <A, I>(schema: Schema.Schema<A, I>) => Schema.decodeUnknownSync(schema)
+
+describe("response schemas", () => {
+  it("decodes the image capture POST response of the seed page, ignoring unknown fields", () => {
+    const capture = decode(ImageCapture)({
+      request_id: 1234,
+      camera_type: "omnicam",
+      position: "side_left",
+      status: "pending",
+      asset: { id: 7, name: "TRAILER-7" },
+      created_at: "2026-11-24T12:00:00Z",
+      brand_new_field: { anything: true }
+    })
+    expect(capture.requestId).toBe(1234)
+    expect(capture.cameraType).toBe("omnicam")
+    expect(capture.asset?.name).toBe("TRAILER-7")
+  })
+
+  it("decodes the image capture GET response with its images map", () => {
+    const capture = decode(ImageCapture)({
+      request_id: 5,
+      camera_type: "dashcam",
+      position: "front_facing",
+      status: "success",
+      vehicle: { id: 101, number: "TRK-101" },
+      images: { front_facing: { url: "https://media/x.jpg", expires_at: "2026-11-24T13:00:00Z" } }
+    })
+    expect(capture.images?.front_facing?.url).toBe("https://media/x.jpg")
+    expect(capture.images?.front_facing?.expiresAt).toBe("2026-11-24T13:00:00Z")
+  })
+
+  it("decodes a video recall with cameras, accepting the id as an integer or a string", () => {
+    const body = {
+      id: "42",
+      status: "success",
+      primary_entity: "vehicle",
+      vehicle: { id: 101, number: "TRK-101" },
+      asset: null,
+      start_time: "2026-11-24T11:30:00Z",
+      end_time: "2026-11-24T11:32:00Z",
+      recall_type: "regular",
+      created_at: "2026-11-24T11:40:00Z",
+      updated_at: "2026-11-24T11:41:00Z",
+      cameras: [{
+        position: "front_facing",
+        camera_type: "dashcam",
+        status: "success",
+        download_url: "u",
+        expires_at: null
+      }]
+    }
+    const recall = decode(VideoRecall)(body)
+    expect(recall.id).toBe(42)
+    expect(recall.cameras[0]?.downloadUrl).toBe("u")
+    expect(decode(VideoRecall)({ ...body, id: 42, cameras: undefined }).cameras).toEqual([])
+  })
+
+  it("decodes an unknown status as an unknown status, never a failure, and it is not terminal", () => {
+    const status = decode(RecallStatus)("queued_for_review")
+    expect(status).toEqual({ _tag: "UnknownStatus", value: "queued_for_review" })
+    expect(isTerminalStatus(status)).toBe(false)
+    expect(statusText(status)).toBe("queued_for_review")
+    expect(Schema.encodeSync(RecallStatus)(status)).toBe("queued_for_review")
+  })
+
+  it("treats success and failed as terminal, pending and in_progress as not", () => {
+    expect(["pending", "in_progress", "success", "failed"].map((s) => isTerminalStatus(decode(RecallStatus)(s))))
+      .toEqual([false, false, true, true])
+  })
+
+  it("decodes the quota, timelines, fleet page and webhook event shapes", () => {
+    const bucket = { used_minutes: 3, remaining_minutes: 97, total_minutes: 100 }
+    expect(decode(RecallQuota)({ quota_info: { regular: bucket, timelapse: bucket } }).quotaInfo.regular.usedMinutes)
+      .toBe(3)
+    const timelines = decode(AvailableTimelines)({
+      primary_entity: "asset",
+      asset: { id: 7, name: "TRAILER-7" },
+      available_timelines: [{ start_time: "a", end_time: "b" }]
+    })
+    expect(timelines.availableTimelines).toEqual([{ startTime: "a", endTime: "b" }])
+    const page = decode(VehiclesPage)({
+      vehicles: [{ vehicle: { id: 101, number: "TRK-101", extra: 1 } }],
+      pagination: { per_page: 25, page_no: 1, total: 1 }
+    })
+    expect(page.pagination.perPage).toBe(25)
+    expect(decode(WebhookEvent)({ action: "video_recall_request_completed", id: 9, other: "x" })).toEqual({
+      action: "video_recall_request_completed",
+      id: 9
+    })
+  })
+})
+
+describe("error bodies", () => {
+  it("reads the message from error_message, message, error or errors, in that order", () => {
+    expect(errorMessageFromBody({ error_message: "a", message: "b" })).toEqual(Option.some("a"))
+    expect(errorMessageFromBody({ message: "b", error: "c" })).toEqual(Option.some("b"))
+    expect(errorMessageFromBody({ error: "c" })).toEqual(Option.some("c"))
+    expect(errorMessageFromBody({ errors: ["d", "e"] })).toEqual(Option.some("d; e"))
+    expect(errorMessageFromBody({ nothing: 1 })).toEqual(Option.none())
+    expect(errorMessageFromBody("plain text")).toEqual(Option.some("plain text"))
+  })
+
+  it("tells a quota refusal from a rate limit", () => {
+    expect(isQuotaExceededBody({ code: "quota_exceeded", error_message: "Monthly limit reached" })).toBe(true)
+    expect(isQuotaExceededBody({ error_message: "Video recall quota exhausted" })).toBe(true)
+    expect(isQuotaExceededBody({ error_message: "Too many requests" })).toBe(false)
+  })
+
+  it("reads a duplicate's existing id", () => {
+    expect(existingIdFromBody({ error_message: "duplicate", id: 42 })).toEqual(Option.some(42))
+    expect(existingIdFromBody({ existing_id: "43" })).toEqual(Option.some(43))
+    expect(existingIdFromBody({ error_message: "duplicate" })).toEqual(Option.none())
+  })
+})

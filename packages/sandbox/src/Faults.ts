@@ -1,0 +1,186 @@
+/**
+ * Fault injection: what the sandbox does instead of (or besides) answering normally, scripted or at random.
+ *
+ * @since 0.1.0
+ */
+import { Either } from "effect"
+import { seededRandom } from "./internal/random.js"
+
+/**
+ * The routes faults can target. `media` is every pre-signed media URL.
+ *
+ * @since 0.1.0
+ */
+export type RouteKey =
+  | "createImageCapture"
+  | "getImageCapture"
+  | "createVideoRecall"
+  | "getVideoRecall"
+  | "recallQuota"
+  | "availableTimelines"
+  | "vehicles"
+  | "assets"
+  | "companyWebhooks"
+  | "media"
+
+/**
+ * A fault:
+ * - `status`: answer 500, 502, 503 or 504 without doing anything;
+ * - `reset`: destroy the connection before doing anything (the client sees a reset);
+ * - `commit_then_drop`: do the work (a create is stored), then destroy the connection before the answer;
+ * - `slow`: wait `delayMillis` (real time) before answering normally;
+ * - `truncate`: for media, send the headers and `afterBytes` of the body, then cut the connection.
+ *
+ * @since 0.1.0
+ */
+export type Fault =
+  | { readonly kind: "status"; readonly status: 500 | 502 | 503 | 504 }
+  | { readonly kind: "reset" }
+  | { readonly kind: "commit_then_drop" }
+  | { readonly kind: "slow"; readonly delayMillis: number }
+  | { readonly kind: "truncate"; readonly afterBytes: number }
+
+/**
+ * Random faults: each request to one of `routes` (all when omitted) meets one of `faults` with probability
+ * `rate`, drawn from `seed`.
+ *
+ * @since 0.1.0
+ */
+export interface RandomFaults {
+  readonly rate: number
+  readonly seed: number
+  readonly faults: ReadonlyArray<Fault>
+  readonly routes?: ReadonlyArray<RouteKey>
+}
+
+/**
+ * The fault plan of a running sandbox.
+ *
+ * @since 0.1.0
+ */
+export class FaultPlan {
+  private scripted = new Map<RouteKey, Array<Fault>>()
+  private random: { readonly options: RandomFaults; readonly next: () => number } | undefined
+
+  /** The next `times` calls to `route` meet `fault`. */
+  script(route: RouteKey, fault: Fault, times = 1): void {
+    const queue = this.scripted.get(route) ?? []
+    for (let i = 0; i < times; i++) queue.push(fault)
+    this.scripted.set(route, queue)
+  }
+
+  /** Turns random faults on (or off, with `undefined`). */
+  setRandom(options: RandomFaults | undefined): void {
+    this.random = options === undefined ? undefined : { options, next: seededRandom(options.seed) }
+  }
+
+  /** Takes the fault for this call, if any. `accept` says which kinds this route can act on. */
+  take(route: RouteKey, accept: (fault: Fault) => boolean = () => true): Fault | undefined {
+    const queue = this.scripted.get(route)
+    if (queue !== undefined && queue.length > 0 && accept(queue[0]!)) return queue.shift()
+    const random = this.random
+    if (random === undefined) return undefined
+    if (random.options.routes !== undefined && !random.options.routes.includes(route)) return undefined
+    if (random.next() >= random.options.rate) return undefined
+    const candidates = random.options.faults.filter(accept)
+    if (candidates.length === 0) return undefined
+    return candidates[Math.floor(random.next() * candidates.length)]
+  }
+
+  /** Scripted faults still waiting. */
+  pending(): number {
+    let n = 0
+    for (const queue of this.scripted.values()) n += queue.length
+    return n
+  }
+
+  clear(): void {
+    this.scripted = new Map()
+    this.random = undefined
+  }
+}
+
+/**
+ * A parsed `--faults` list.
+ *
+ * @since 0.1.0
+ */
+export interface FaultSpec {
+  readonly scripted: ReadonlyArray<{ readonly route: RouteKey; readonly fault: Fault; readonly times: number }>
+  readonly randomRate?: number
+}
+
+/**
+ * Parses a fault list as the CLI gives it: `createVideoRecall=503*2,media=truncate:1000,random=0.1`.
+ * Fails with a message naming the part that is wrong.
+ *
+ * @since 0.1.0
+ */
+export const parseFaultSpec = (spec: string): Either.Either<FaultSpec, string> => {
+  const scripted: Array<{ route: RouteKey; fault: Fault; times: number }> = []
+  let randomRate: number | undefined
+  for (const part of spec.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    const [lhs, rhs] = part.split("=", 2)
+    if (lhs === undefined || rhs === undefined) return Either.left(`fault "${part}" is not route=fault`)
+    if (lhs === "random") {
+      randomRate = Number(rhs)
+      if (!(randomRate >= 0 && randomRate <= 1)) return Either.left(`random rate "${rhs}" is not between 0 and 1`)
+      continue
+    }
+    const route = routeKeys.find((k) => k === lhs)
+    if (route === undefined) return Either.left(`unknown route "${lhs}" (use ${routeKeys.join(", ")})`)
+    const [faultText, timesText] = rhs.split("*", 2)
+    const times = timesText === undefined ? 1 : Number(timesText)
+    if (!Number.isInteger(times) || times < 1) return Either.left(`fault count "${timesText}" is not a whole number`)
+    const fault = parseFault(faultText ?? "")
+    if (fault === undefined) {
+      return Either.left(
+        `unknown fault "${faultText}" (use 500, 502, 503, 504, reset, drop, slow[:ms], truncate[:bytes])`
+      )
+    }
+    scripted.push({ route, fault, times })
+  }
+  return Either.right(randomRate === undefined ? { scripted } : { scripted, randomRate })
+}
+
+/**
+ * Every route key.
+ *
+ * @since 0.1.0
+ */
+export const routeKeys: ReadonlyArray<RouteKey> = [
+  "createImageCapture",
+  "getImageCapture",
+  "createVideoRecall",
+  "getVideoRecall",
+  "recallQuota",
+  "availableTimelines",
+  "vehicles",
+  "assets",
+  "companyWebhooks",
+  "media"
+]
+
+const parseFault = (s: string): Fault | undefined => {
+  const [name, arg] = s.split(":", 2)
+  const n = arg === undefined ? undefined : Number(arg)
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return undefined
+  switch (name) {
+    case "500":
+    case "502":
+    case "503":
+    case "504":
+      return { kind: "status", status: Number(name) as 500 | 502 | 503 | 504 }
+    case "reset":
+      return { kind: "reset" }
+    case "drop":
+    case "commit_then_drop":
+      return { kind: "commit_then_drop" }
+    case "slow":
+      return { kind: "slow", delayMillis: n ?? 5_000 }
+    case "truncate":
+      return { kind: "truncate", afterBytes: n ?? 1024 }
+    default:
+      return undefined
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The Motive sandbox: a real HTTP server on loopback that behaves like Motive's camera API.
+ *
+ * @since 0.1.0
+ */
+import type { CameraPosition } from "@effect-motive/domain"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Context, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
+import { createServer } from "node:http"
+import type { Fault, RandomFaults, RouteKey } from "./Faults.js"
+import { makeApp } from "./internal/http.js"
+import { mediaPaths, SandboxStore, signWebhookBody } from "./internal/store.js"
+import { jpegImage, videoKey } from "./Media.js"
+import type { RecordedRequest, StoredCapture, StoredRecall, StoredWebhook, WebhookDelivery } from "./Records.js"
+import { resolveSettings, type SandboxOptions, type SandboxSettings } from "./SandboxOptions.js"
+
+/**
+ * The sandbox could not start (typically: the port is taken).
+ *
+ * @since 0.1.0
+ */
+export class SandboxStartError extends Schema.TaggedError<SandboxStartError>()("SandboxStartError", {
+  message: Schema.String
+}) {}
+
+/**
+ * A running sandbox: where it listens, and the controls a test or demo uses.
+ *
+ * @since 0.1.0
+ */
+export interface SandboxService {
+  /** `http://127.0.0.1:<port>`: use it as `MOTIVE_BASE_URL`. */
+  readonly baseUrl: string
+  readonly port: number
+  /** The first accepted API key. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** The settings in force. */
+  readonly settings: Effect.Effect<SandboxSettings>
+  /** Changes settings while running (rate limit, quota, lifecycle, media, fleet, clock, speed…). */
+  readonly configure: (options: SandboxOptions) => Effect.Effect<void>
+  /** The next `times` calls to `route` meet `fault`. */
+  readonly injectFault: (route: RouteKey, fault: Fault, times?: number) => Effect.Effect<void>
+  /** Random faults on (or off with `undefined`). */
+  readonly randomFaults: (options: RandomFaults | undefined) => Effect.Effect<void>
+  /** Every request received, in order (secrets masked). */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  readonly recalls: Effect.Effect<ReadonlyArray<StoredRecall>>
+  readonly captures: Effect.Effect<ReadonlyArray<StoredCapture>>
+  readonly webhooks: Effect.Effect<ReadonlyArray<StoredWebhook>>
+  readonly deliveries: Effect.Effect<ReadonlyArray<WebhookDelivery>>
+  /** Registers a company webhook directly (the API's `POST /v1/company_webhooks` does the same). */
+  readonly registerWebhook: (
+    url: string,
+    secret: Redacted.Redacted<string>,
+    actions?: ReadonlyArray<string>
+  ) => Effect.Effect<StoredWebhook>
+  /** Moves every request to its current status now, and delivers due webhooks, without waiting for a tick. */
+  readonly settle: Effect.Effect<void>
+  /** The exact bytes served for a recalled camera's video. */
+  readonly videoBytes: (recallId: number, position: CameraPosition) => Effect.Effect<Uint8Array>
+  /** The exact bytes served for a captured image. */
+  readonly imageBytes: (requestId: number, position: CameraPosition) => Effect.Effect<Uint8Array>
+  /** A media URL signed by this sandbox, valid until `expiresAt` (epoch ms) — for expiry tests. */
+  readonly signMediaUrl: (
+    media: { readonly recallId: number; readonly position: CameraPosition } | {
+      readonly imageRequestId: number
+      readonly position: CameraPosition
+    },
+    expiresAt: number
+  ) => Effect.Effect<string>
+  /** Forgets all requests, stored requests, webhooks, deliveries, faults and quota use. */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * The sandbox as a service tag, for tests that share one per file (`it.layer(Sandbox.layer())`).
+ *
+ * @since 0.1.0
+ */
+export class Sandbox extends Context.Tag("@effect-motive/sandbox/Sandbox")<Sandbox, SandboxService>() {}
+
+const deliver = (store: SandboxStore, delivery: WebhookDelivery) =>
+  Effect.promise(async () => {
+    const started = Date.now()
+    const at = store.now()
+    let status: number | undefined
+    let error: string | undefined
+    try {
+      const response = await fetch(delivery.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-kt-webhook-signature": delivery.signature },
+        body: delivery.body,
+        signal: AbortSignal.timeout(store.settings.webhooks.timeoutMillis)
+      })
+      status = response.status
+      await response.arrayBuffer()
+      if (status < 200 || status >= 300) error = `answered ${status}`
+    } catch (e) {
+      error = e instanceof Error && e.name === "TimeoutError"
+        ? `no answer within ${store.settings.webhooks.timeoutMillis} ms`
+        : e instanceof Error
+        ? e.message
+        : String(e)
+    }
+    store.recordAttempt(delivery, status, error, at, Date.now() - started)
+  })
+
+/**
+ * Starts a sandbox in the current scope; it stops when the scope closes.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService, SandboxStartError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const store = new SandboxStore(resolveSettings(options))
+    const scope = yield* Effect.scope
+    const server = yield* NodeHttpServer.make(() => createServer(), {
+      host: store.settings.host,
+      port: store.settings.port
+    }).pipe(Effect.mapError((e) => new SandboxStartError({ message: `sandbox could not listen: ${String(e.cause)}` })))
+    const address = server.address
+    if (address._tag !== "TcpAddress") {
+      return yield* new SandboxStartError({ message: "sandbox is not listening on TCP" })
+    }
+    const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
+    store.baseUrl = `http://${host}:${address.port}`
+    yield* server.serve(makeApp(store)).pipe(Effect.provide(NodeHttpServer.layerContext))
+
+    const tick = Effect.suspend(() => {
+      store.advance()
+      return Effect.forEach(store.dueDeliveries(), (d) => Effect.forkIn(deliver(store, d), scope), { discard: true })
+    })
+    yield* Effect.forkIn(Effect.repeat(tick, Schedule.spaced("20 millis")), scope)
+
+    const sync = <A>(f: () => A) => Effect.sync(f)
+    return {
+      baseUrl: store.baseUrl,
+      port: address.port,
+      apiKey: Redacted.make(store.settings.apiKeys[0] ?? ""),
+      settings: sync(() => store.settings),
+      configure: (o) => sync(() => store.configure(resolveSettings(o, store.settings))),
+      injectFault: (route, fault, times = 1) => sync(() => store.faults.script(route, fault, times)),
+      randomFaults: (o) => sync(() => store.faults.setRandom(o)),
+      requests: sync(() => [...store.requests]),
+      recalls: sync(() => {
+        store.advance()
+        return [...store.recalls.values()]
+      }),
+      captures: sync(() => {
+        store.advance()
+        return [...store.captures.values()]
+      }),
+      webhooks: sync(() => [...store.webhooks]),
+      deliveries: sync(() => [...store.deliveries]),
+      registerWebhook: (url, secret, actions = []) =>
+        sync(() => store.registerWebhook(url, Redacted.value(secret), actions)),
+      settle: tick,
+      videoBytes: (recallId, position) => sync(() => store.video.all(videoKey(recallId, position))),
+      imageBytes: (requestId, position) => sync(() => jpegImage(`image/${requestId}/${position}`)),
+      signMediaUrl: (media, expiresAt) =>
+        sync(() =>
+          store.signedUrl(
+            "recallId" in media
+              ? mediaPaths.video(media.recallId, media.position)
+              : mediaPaths.image(media.imageRequestId, media.position),
+            expiresAt
+          )
+        ),
+      reset: sync(() => store.reset())
+    } satisfies SandboxService
+  })
+
+/**
+ * A layer that starts one sandbox for its lifetime.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: SandboxOptions = {}): Layer.Layer<Sandbox, SandboxStartError> =>
+  Layer.scoped(Sandbox, make(options))
+
+/**
+ * A running sandbox outside of Effect (for the CLI and scripts): its service and a `close`.
+ *
+ * @since 0.1.0
+ */
+export interface StartedSandbox {
+  readonly sandbox: SandboxService
+  readonly baseUrl: string
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Starts a sandbox and resolves once it listens.
+ *
+ * @since 0.1.0
+ */
+export const start = async (options: SandboxOptions = {}): Promise<StartedSandbox> => {
+  const scope = Effect.runSync(Scope.make())
+  const sandbox = await Effect.runPromise(Scope.extend(make(options), scope))
+  return {
+    sandbox,
+    baseUrl: sandbox.baseUrl,
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+/**
+ * The `X-KT-Webhook-Signature` the sandbox sends: hex HMAC-SHA1 of the raw body keyed with the secret.
+ *
+ * @since 0.1.0
+ */
+export const webhookSignature = (body: string | Uint8Array, secret: Redacted.Redacted<string>): string =>
+  signWebhookBody(body, Redacted.value(secret))

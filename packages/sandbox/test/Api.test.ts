@@ -1,0 +1,263 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { defaultFleet, Sandbox } from "../src/index.js"
+import { ago, call, field } from "./support.js"
+
+const recall = (overrides: Record<string, unknown> = {}) => ({
+  vehicle_number: "TRK-101",
+  start_time: ago(30),
+  duration: 2,
+  ...overrides
+})
+
+describe("Sandbox API", () => {
+  it.scopedLive("creates a video recall and answers with the documented shape", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const created = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ camera_positions: ["front_facing", "rear"] })
+      })
+      expect(created.status).toBe(201)
+      expect(created.body).toMatchObject({
+        id: 1,
+        status: "pending",
+        primary_entity: "vehicle",
+        vehicle: { id: 101, number: "TRK-101" },
+        asset: null,
+        recall_type: "regular",
+        cameras: []
+      })
+      for (const key of ["start_time", "end_time", "created_at", "updated_at"]) {
+        expect(typeof field(created, key)).toBe("string")
+      }
+      const fetched = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/1")
+      expect(fetched.status).toBe(200)
+      expect(field(fetched, "id")).toBe(1)
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/999")).status).toBe(404)
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/abc")).status).toBe(404)
+    }))
+
+  it.scopedLive("creates image captures for a vehicle and an asset, fetched by camera type and id", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const vehicle = yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", {
+        body: { vehicle_id: 101, position: "front_facing" }
+      })
+      expect(vehicle.status).toBe(201)
+      expect(vehicle.body).toMatchObject({
+        request_id: 1,
+        camera_type: "dashcam",
+        position: "front_facing",
+        status: "pending",
+        vehicle: { id: 101, number: "TRK-101" }
+      })
+      const asset = yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", {
+        body: { asset_id: 7, position: "side_left" }
+      })
+      expect(asset.body).toMatchObject({
+        request_id: 2,
+        camera_type: "omnicam",
+        position: "side_left",
+        status: "pending",
+        asset: { id: 7, name: "TRAILER-7" }
+      })
+      expect(typeof field(asset, "created_at")).toBe("string")
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/image_captures/omnicam/2")).status).toBe(200)
+      // The camera type must be the one the POST returned.
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/image_captures/dashcam/2")).status).toBe(404)
+    }))
+
+  it.scopedLive("answers rule violations with 400 and an error_message naming each problem (domain rules)", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const bad = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: { vehicle_number: "TRK-101", asset_name: "TRAILER-7", start_time: "2026-11-24T10:00:00", duration: 4 }
+      })
+      expect(bad.status).toBe(400)
+      const message = String(field(bad, "error_message"))
+      expect(message).toContain("not both")
+      expect(message).toContain("duration 4")
+      expect(message).toContain("no UTC offset")
+      const empty = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ camera_positions: [] })
+      })
+      expect(empty.status).toBe(400)
+      const unknown = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ camera_positions: ["roof"] })
+      })
+      expect(unknown.status).toBe(400)
+      expect(String(field(unknown, "error_message"))).toContain("\"roof\"")
+      const future = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ start_time: new Date(Date.now() + 3_600_000).toISOString() })
+      })
+      expect(String(field(future, "error_message"))).toContain("in the future")
+      const capture = yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", {
+        body: { asset_id: 7, position: "front_facing" }
+      })
+      expect(capture.status).toBe(400)
+      expect(String(field(capture, "error_message"))).toContain("only available for vehicles")
+      const narrow = yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", {
+        body: { vehicle_id: 101, position: "front_narrow_facing" }
+      })
+      expect(String(field(narrow, "error_message"))).toContain("not offered by image capture")
+      const notJson = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", { body: "{not json" })
+      expect(notJson.status).toBe(400)
+      expect(yield* sandbox.recalls).toEqual([])
+    }))
+
+  it.scopedLive("refuses missing or wrong credentials with 401 and accepts an OAuth bearer token", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ oauthTokens: ["oauth-token-1"] })
+      const none = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota", {
+        headers: { "x-api-key": "" }
+      })
+      expect(none.status).toBe(401)
+      const wrong = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota", {
+        headers: { "x-api-key": "nope" }
+      })
+      expect(wrong.status).toBe(401)
+      const bearer = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota", {
+        headers: { "x-api-key": "", authorization: "Bearer oauth-token-1" }
+      })
+      expect(bearer.status).toBe(200)
+    }))
+
+  it.scopedLive("answers 403 on every camera endpoint when video_monitoring is off", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ videoMonitoring: false })
+      const created = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", { body: recall() })
+      expect(created.status).toBe(403)
+      expect(String(field(created, "error_message"))).toContain("video_monitoring")
+      expect(
+        (yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", {
+          body: { vehicle_id: 101, position: "rear" }
+        })).status
+      ).toBe(403)
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota")).status).toBe(403)
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/vehicles")).status).toBe(200)
+      expect(yield* sandbox.recalls).toEqual([])
+    }))
+
+  it.scopedLive("serves the default fleet, paginated as Motive does", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const all = yield* call(sandbox.baseUrl, "GET", "/v1/vehicles")
+      expect(all.body).toMatchObject({
+        vehicles: [
+          { vehicle: { id: 101, number: "TRK-101" } },
+          { vehicle: { id: 102, number: "TRK-102" } },
+          { vehicle: { id: 103, number: "TRK-103" } }
+        ],
+        pagination: { per_page: 25, page_no: 1, total: 3 }
+      })
+      const page2 = yield* call(sandbox.baseUrl, "GET", "/v1/vehicles?per_page=2&page_no=2")
+      expect(page2.body).toMatchObject({
+        vehicles: [{ vehicle: { number: "TRK-103" } }],
+        pagination: { per_page: 2, page_no: 2, total: 3 }
+      })
+      const assets = yield* call(sandbox.baseUrl, "GET", "/v1/assets")
+      expect(assets.body).toMatchObject({ assets: [{ asset: { id: 7, name: "TRAILER-7" } }] })
+    }))
+
+  it.scopedLive("refuses what the fleet cannot give: missing cameras, gaps in video, smart dashcam limits", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const post = (body: Record<string, unknown>) =>
+        call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", { body })
+      const noOmnicam = yield* post(recall({ vehicle_number: "TRK-102", camera_positions: ["side_left"] }))
+      expect(noOmnicam.status).toBe(400)
+      expect(String(field(noOmnicam, "error_message"))).toContain("has no side_left camera")
+      const inGap = yield* post(recall({ vehicle_number: "TRK-102", start_time: ago(150) }))
+      expect(inGap.status).toBe(400)
+      expect(String(field(inGap, "error_message"))).toContain("No video available")
+      expect((yield* post(recall({ vehicle_number: "TRK-102", start_time: ago(100) }))).status).toBe(201)
+      const tooOld = yield* post(recall({ start_time: ago(8 * 24 * 60) }))
+      expect(tooOld.status).toBe(400)
+      const smartTimelapse = yield* post(
+        recall({ vehicle_number: "TRK-103", recall_type: "timelapse", duration: 5, start_time: ago(60) })
+      )
+      expect(String(field(smartTimelapse, "error_message"))).toContain("timelapse is not supported on smart dashcams")
+      const smartLong = yield* post(recall({ vehicle_number: "TRK-103", duration: 2 }))
+      expect(String(field(smartLong, "error_message"))).toContain("limited to 1 minute")
+      expect((yield* post(recall({ vehicle_number: "TRK-103", duration: 1 }))).status).toBe(201)
+      const unknownVehicle = yield* post(recall({ vehicle_number: "TRK-999" }))
+      expect(unknownVehicle.status).toBe(404)
+      const capture = yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", {
+        body: { vehicle_id: 102, position: "rear" }
+      })
+      expect(capture.status).toBe(400)
+    }))
+
+  it.scopedLive("lets the caller replace the fleet", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({
+        fleet: {
+          ...defaultFleet,
+          vehicles: [{ id: 9, number: "BUS-9", make: "Gillig", model: "Low Floor", dashcam: "ai", cameras: ["rear"] }]
+        }
+      })
+      const created = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ vehicle_number: "BUS-9" })
+      })
+      expect(created.status).toBe(201)
+      expect(
+        (yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+          body: recall({ vehicle_number: "TRK-101" })
+        })).status
+      ).toBe(404)
+    }))
+
+  it.scopedLive("reports available timelines for vehicles and assets, with the gap cut out, and the quota", () =>
+    Effect.gen(function*() {
+      const now = Date.now()
+      const sandbox = yield* Sandbox.make()
+      const query = `vehicle_number=TRK-102&start_time=${ago(240, now)}&end_time=${ago(60, now)}`
+      const vehicle = yield* call(
+        sandbox.baseUrl,
+        "GET",
+        `/v1/video_recall_requests/vehicles/available_timelines?${query}`
+      )
+      expect(vehicle.status).toBe(200)
+      const spans = field(vehicle, "available_timelines") as Array<{ start_time: string; end_time: string }>
+      expect(spans.length).toBe(2)
+      expect(Date.parse(spans[0]!.end_time) - Date.parse(spans[0]!.start_time)).toBeCloseTo(60 * 60_000, -4)
+      expect(Date.parse(spans[1]!.end_time) - Date.parse(spans[1]!.start_time)).toBeCloseTo(60 * 60_000, -4)
+      expect(field(vehicle, "quota_info")).toMatchObject({ regular: { used_minutes: 0 } })
+      const asset = yield* call(
+        sandbox.baseUrl,
+        "GET",
+        `/v1/video_recall_requests/assets/available_timelines?asset_name=TRAILER-7&start_time=${ago(60)}&end_time=${
+          ago(0)
+        }`
+      )
+      expect(asset.body).toMatchObject({ primary_entity: "asset", asset: { id: 7, name: "TRAILER-7" } })
+      expect((field(asset, "available_timelines") as Array<unknown>).length).toBe(1)
+      const missing = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/assets/available_timelines")
+      expect(missing.status).toBe(400)
+    }))
+
+  it.scopedLive("registers and lists company webhooks, only on loopback", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const created = yield* call(sandbox.baseUrl, "POST", "/v1/company_webhooks", {
+        body: { url: "http://127.0.0.1:9/hook", secret: "s3cret", actions: ["video_recall_request_completed"] }
+      })
+      expect(created.status).toBe(201)
+      expect(created.body).toEqual({
+        company_webhook: {
+          id: 1,
+          url: "http://127.0.0.1:9/hook",
+          format: "json",
+          actions: ["video_recall_request_completed"],
+          enabled: true
+        }
+      })
+      const list = yield* call(sandbox.baseUrl, "GET", "/v1/company_webhooks")
+      expect(list.body).toMatchObject({ company_webhooks: [{ company_webhook: { id: 1 } }], pagination: { total: 1 } })
+      const remote = yield* call(sandbox.baseUrl, "POST", "/v1/company_webhooks", {
+        body: { url: "https://example.com/hook", secret: "x" }
+      })
+      expect(remote.status).toBe(400)
+      expect(JSON.stringify(list.body)).not.toContain("s3cret")
+    }))
+})

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Sandbox } from "../src/index.js"
+import { ago, call } from "./support.js"
+
+describe("Sandbox inspection", () => {
+  it.scopedLive("records every request with its route and body, secrets masked", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ oauthTokens: ["tok-123"] })
+      const body = { vehicle_number: "TRK-101", start_time: ago(30), duration: 2 }
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", { body })
+      yield* call(sandbox.baseUrl, "GET", "/v1/vehicles?per_page=1", {
+        headers: { "x-api-key": "", authorization: "Bearer tok-123" }
+      })
+      const requests = yield* sandbox.requests
+      expect(requests.map((r) => [r.method, r.path, r.route, r.status])).toEqual([
+        ["POST", "/v1/video_recall_requests", "createVideoRecall", 201],
+        ["GET", "/v1/vehicles", "vehicles", 200]
+      ])
+      expect(requests[0]!.body).toEqual(body)
+      expect(requests[0]!.headers["x-api-key"]).toBe("***")
+      expect(requests[1]!.headers["authorization"]).toBe("Bearer ***")
+      expect(requests[1]!.query).toEqual({ per_page: "1" })
+      expect(JSON.stringify(requests)).not.toContain("sandbox-demo-key")
+      expect(JSON.stringify(requests)).not.toContain("tok-123")
+    }))
+
+  it.scopedLive("forgets everything on reset", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const body = { vehicle_number: "TRK-101", start_time: ago(30), duration: 2 }
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", { body })
+      yield* sandbox.injectFault("vehicles", { kind: "status", status: 500 })
+      yield* sandbox.reset
+      expect(yield* sandbox.requests).toEqual([])
+      expect(yield* sandbox.recalls).toEqual([])
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/vehicles")).status).toBe(200)
+      // The same recall is no longer a duplicate, and ids start again.
+      const again = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", { body })
+      expect(again.status).toBe(201)
+      expect((again.body as { id: number }).id).toBe(1)
+    }))
+
+  it.scopedLive("starts outside Effect too, for the CLI and scripts", () =>
+    Effect.gen(function*() {
+      const started = yield* Effect.promise(() => Sandbox.start())
+      expect(started.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect((yield* call(started.baseUrl, "GET", "/v1/assets")).status).toBe(200)
+      yield* Effect.promise(() => started.close())
+      const after = yield* Effect.either(call(started.baseUrl, "GET", "/v1/assets"))
+      expect(after._tag).toBe("Left")
+    }))
+})

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { manualClock, Sandbox } from "../src/index.js"
+import { ago, call, field } from "./support.js"
+
+describe("Sandbox rate limit", () => {
+  it.scopedLive("answers 429 with a fractional Retry-After once a credential's bucket is empty", () =>
+    Effect.gen(function*() {
+      const clock = manualClock(Date.now())
+      const sandbox = yield* Sandbox.make({ clock, rateLimit: { requestsPerSecond: 4, burst: 2 } })
+      const get = call(sandbox.baseUrl, "GET", "/v1/vehicles")
+      expect((yield* get).status).toBe(200)
+      expect((yield* get).status).toBe(200)
+      const limited = yield* get
+      expect(limited.status).toBe(429)
+      expect(limited.headers.get("retry-after")).toBe("0.25")
+      expect(field(limited, "code")).toBe("rate_limited")
+      clock.advance(250)
+      expect((yield* get).status).toBe(200)
+      // Another credential has its own bucket; 401s spend no tokens.
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/vehicles", { headers: { "x-api-key": "bad" } })).status)
+        .toBe(401)
+    }))
+
+  it.scopedLive("can answer 429 with no Retry-After at all, or with an HTTP date", () =>
+    Effect.gen(function*() {
+      const clock = manualClock(Date.now())
+      const none = yield* Sandbox.make({ clock, rateLimit: { requestsPerSecond: 1, burst: 1, retryAfter: "none" } })
+      yield* call(none.baseUrl, "GET", "/v1/vehicles")
+      const a = yield* call(none.baseUrl, "GET", "/v1/vehicles")
+      expect(a.status).toBe(429)
+      expect(a.headers.get("retry-after")).toBeNull()
+      const dated = yield* Sandbox.make({
+        clock,
+        rateLimit: { requestsPerSecond: 1, burst: 1, retryAfter: "http-date" }
+      })
+      yield* call(dated.baseUrl, "GET", "/v1/vehicles")
+      const b = yield* call(dated.baseUrl, "GET", "/v1/vehicles")
+      expect(Date.parse(b.headers.get("retry-after")!)).toBeGreaterThan(clock.now() - 1000)
+    }))
+})
+
+describe("Sandbox monthly quota", () => {
+  it.scopedLive("spends minutes per recall type and refuses with quota_exceeded and no Retry-After when out", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ quota: { regularMinutes: 5, timelapseMinutes: 60 } })
+      const post = (minutesAgo: number, duration: number, recall_type = "regular") =>
+        call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+          body: { vehicle_number: "TRK-101", start_time: ago(minutesAgo), duration, recall_type }
+        })
+      expect((yield* post(30, 3)).status).toBe(201)
+      expect((yield* post(40, 2)).status).toBe(201)
+      const out = yield* post(50, 1)
+      expect(out.status).toBe(429)
+      expect(field(out, "code")).toBe("quota_exceeded")
+      expect(String(field(out, "error_message"))).toContain("quota")
+      expect(out.headers.get("retry-after")).toBeNull()
+      expect((yield* post(120, 60, "timelapse")).status).toBe(201)
+      const quota = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota")
+      expect(quota.body).toEqual({
+        quota_info: {
+          regular: { used_minutes: 5, remaining_minutes: 0, total_minutes: 5 },
+          timelapse: { used_minutes: 60, remaining_minutes: 0, total_minutes: 60 }
+        }
+      })
+      expect((yield* sandbox.recalls).length).toBe(3)
+    }))
+})
+
+describe("Sandbox duplicates", () => {
+  it.scopedLive("answers a repeated recall with 409 carrying the existing id, positions in any order", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const start = ago(30)
+      const body = {
+        vehicle_number: "TRK-101",
+        start_time: start,
+        duration: 2,
+        camera_positions: ["rear", "front_facing"]
+      }
+      const first = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", { body })
+      const again = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: { ...body, camera_positions: ["front_facing", "rear"] }
+      })
+      expect(again.status).toBe(409)
+      expect(field(again, "id")).toBe(field(first, "id"))
+      const other = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: { ...body, camera_positions: ["rear"] }
+      })
+      expect(other.status).toBe(201)
+      // A duplicate spends no quota.
+      const quota = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota")
+      expect(quota.body).toMatchObject({ quota_info: { regular: { used_minutes: 4 } } })
+    }))
+})

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { createHmac } from "node:crypto"
+import { Sandbox } from "../src/index.js"
+import { ago, call, eventually, receiver } from "./support.js"
+
+const fast = { recallPendingMillis: 50, recallProcessingMillis: 50 }
+const secret = "whsec-test"
+
+const hmac = (body: Buffer | string, key: string) => createHmac("sha1", key).update(body).digest("hex")
+
+describe("Sandbox webhooks", () => {
+  it("signs with hex HMAC-SHA1 of the raw body: Motive's documented test vector", () => {
+    expect(Sandbox.webhookSignature("[\"fault_code_closed\"]", Redacted.make("d9d36bea41c44ae49d1bfc4a48ba2abe")))
+      .toBe("f04a8386a21a6cba0447024e83b3f0983352bb72")
+  })
+
+  it.scopedLive("posts a signed completion event to each registered URL when a recall completes", () =>
+    Effect.gen(function*() {
+      const hook = yield* receiver()
+      const sandbox = yield* Sandbox.make({ lifecycle: fast })
+      yield* call(sandbox.baseUrl, "POST", "/v1/company_webhooks", {
+        body: { url: hook.url, secret, actions: ["video_recall_request_completed"] }
+      })
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: { vehicle_number: "TRK-101", start_time: ago(30), duration: 1 }
+      })
+      yield* eventually(Effect.sync(() => hook.received[0]))
+      const delivery = hook.received[0]!
+      expect(delivery.headers["x-kt-webhook-signature"]).toBe(hmac(delivery.body, secret))
+      expect(delivery.headers["content-type"]).toBe("application/json")
+      expect(JSON.parse(delivery.body.toString("utf8"))).toMatchObject({
+        action: "video_recall_request_completed",
+        id: 1,
+        status: "success"
+      })
+      const deliveries = yield* eventually(
+        Effect.map(sandbox.deliveries, (d) => d[0]?.state === "delivered" ? d : undefined)
+      )
+      expect(deliveries.map((d) => [d.state, d.attempts.length])).toEqual([["delivered", 1]])
+    }))
+
+  it.scopedLive("retries a failed delivery later, with growing backoff, until it succeeds", () =>
+    Effect.gen(function*() {
+      const hook = yield* receiver((n) => ({ status: n < 3 ? 500 : 200 }))
+      const sandbox = yield* Sandbox.make({ lifecycle: fast, webhooks: { retryBaseMillis: 100 } })
+      yield* sandbox.registerWebhook(hook.url, Redacted.make(secret))
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: { vehicle_number: "TRK-101", start_time: ago(30), duration: 1 }
+      })
+      yield* eventually(Effect.map(sandbox.deliveries, (d) => d[0]?.state === "delivered" ? true : undefined))
+      const [delivery] = yield* sandbox.deliveries
+      expect(delivery!.attempts.map((a) => a.status)).toEqual([500, 500, 200])
+      const gaps = hook.received.slice(1).map((r, i) => r.at - hook.received[i]!.at)
+      expect(gaps[0]).toBeGreaterThanOrEqual(90)
+      expect(gaps[1]).toBeGreaterThanOrEqual(190)
+      // Every attempt carries the same bytes and signature.
+      expect(new Set(hook.received.map((r) => r.body.toString("hex"))).size).toBe(1)
+    }))
+
+  it.scopedLive("counts a delivery that takes longer than the deadline as failed and retries it", () =>
+    Effect.gen(function*() {
+      const hook = yield* receiver((n) => ({ status: 200, delayMillis: n === 1 ? 600 : 0 }))
+      const sandbox = yield* Sandbox.make({ lifecycle: fast, webhooks: { timeoutMillis: 200, retryBaseMillis: 50 } })
+      yield* sandbox.registerWebhook(hook.url, Redacted.make(secret))
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: { vehicle_number: "TRK-101", start_time: ago(30), duration: 1 }
+      })
+      yield* eventually(Effect.map(sandbox.deliveries, (d) => d[0]?.state === "delivered" ? true : undefined))
+      const [delivery] = yield* sandbox.deliveries
+      expect(delivery!.attempts[0]!.error).toContain("no answer within 200 ms")
+      expect(delivery!.attempts.at(-1)!.status).toBe(200)
+    }))
+
+  it.scopedLive("gives up after the configured number of attempts", () =>
+    Effect.gen(function*() {
+      const hook = yield* receiver(() => ({ status: 503 }))
+      const sandbox = yield* Sandbox.make({ lifecycle: fast, webhooks: { retryBaseMillis: 20, maxAttempts: 3 } })
+      yield* sandbox.registerWebhook(hook.url, Redacted.make(secret))
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: { vehicle_number: "TRK-101", start_time: ago(30), duration: 1 }
+      })
+      yield* eventually(Effect.map(sandbox.deliveries, (d) => d[0]?.state === "failed" ? true : undefined))
+      expect(hook.received.length).toBe(3)
+    }))
+})

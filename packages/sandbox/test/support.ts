@@ -1,0 +1,103 @@
+import { Effect } from "effect"
+import { createServer, type IncomingMessage } from "node:http"
+import type { AddressInfo } from "node:net"
+import { defaultSandboxApiKey } from "../src/index.js"
+
+/** An answer read with Node's own HTTP client (fetch), never the project's client. */
+export interface Answer {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: unknown
+  readonly bytes: Uint8Array
+}
+
+/** Calls the sandbox with Node's fetch; the API key is sent unless `headers` says otherwise. */
+export const call = (
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { readonly body?: unknown; readonly headers?: Record<string, string> } = {}
+): Effect.Effect<Answer, Error> =>
+  Effect.tryPromise({
+    try: async () => {
+      const response = await fetch(path.startsWith("http") ? path : `${baseUrl}${path}`, {
+        method,
+        headers: {
+          "x-api-key": defaultSandboxApiKey,
+          ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+          ...options.headers
+        },
+        ...(options.body === undefined
+          ? {}
+          : { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) })
+      })
+      const bytes = new Uint8Array(await response.arrayBuffer())
+      const text = new TextDecoder().decode(bytes)
+      let body: unknown = text
+      try {
+        body = JSON.parse(text)
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, headers: response.headers, body, bytes }
+    },
+    catch: (e) => (e instanceof Error ? e : new Error(String(e)))
+  })
+
+/** The field of a JSON answer, for terse assertions. */
+export const field = (answer: Answer, key: string): unknown =>
+  typeof answer.body === "object" && answer.body !== null ? (answer.body as Record<string, unknown>)[key] : undefined
+
+/** An ISO timestamp `minutes` before now. */
+export const ago = (minutes: number, now = Date.now()): string => new Date(now - minutes * 60_000).toISOString()
+
+/** A webhook receiver on loopback that records each delivery, answering with `reply` (status, delay). */
+export const receiver = (reply: (n: number) => { status: number; delayMillis?: number } = () => ({ status: 200 })) =>
+  Effect.acquireRelease(
+    Effect.async<{
+      url: string
+      received: Array<{ headers: IncomingMessage["headers"]; body: Buffer; at: number }>
+      close: () => void
+    }>((resume) => {
+      const received: Array<{ headers: IncomingMessage["headers"]; body: Buffer; at: number }> = []
+      const server = createServer((req, res) => {
+        const chunks: Array<Buffer> = []
+        req.on("data", (c: Buffer) => chunks.push(c))
+        req.on("end", () => {
+          received.push({ headers: req.headers, body: Buffer.concat(chunks), at: Date.now() })
+          const { delayMillis = 0, status } = reply(received.length)
+          setTimeout(() => {
+            res.statusCode = status
+            res.end("ok")
+          }, delayMillis)
+        })
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        resume(Effect.succeed({
+          url: `http://127.0.0.1:${port}/motive`,
+          received,
+          close: () => {
+            server.closeAllConnections()
+            server.close()
+          }
+        }))
+      })
+    }),
+    (r) => Effect.sync(() => r.close())
+  )
+
+/** Polls `check` every 20 ms until it holds or `millis` pass. */
+export const eventually = <A>(check: Effect.Effect<A | undefined, Error>, millis = 10_000) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + millis
+    while (Date.now() < deadline) {
+      const value = yield* check
+      if (value !== undefined) return value
+      yield* Effect.sleep("20 millis")
+    }
+    return yield* Effect.fail(new Error(`condition not met within ${millis} ms`))
+  })
+
+/** Byte-for-byte equality, fast on large buffers (deep equality walks element by element). */
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b))

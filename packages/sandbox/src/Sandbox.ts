@@ -5,7 +5,7 @@
  */
 import type { CameraPosition } from "@effect-motive/domain"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Context, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
+import { Clock, Context, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
 import { createServer } from "node:http"
 import type { Fault, RandomFaults, RouteKey } from "./Faults.js"
 import { makeApp } from "./internal/http.js"
@@ -124,13 +124,15 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
     }
     const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
     store.baseUrl = `http://${host}:${address.port}`
-    yield* server.serve(makeApp(store)).pipe(Effect.provide(NodeHttpServer.layerContext))
+    // The sandbox keeps real time for its own waits even inside a test that controls the Effect clock.
+    const live = Clock.make()
+    yield* server.serve(makeApp(store)).pipe(Effect.provide(NodeHttpServer.layerContext), Effect.withClock(live))
 
     const tick = Effect.suspend(() => {
       store.advance()
       return Effect.forEach(store.dueDeliveries(), (d) => Effect.forkIn(deliver(store, d), scope), { discard: true })
     })
-    yield* Effect.forkIn(Effect.repeat(tick, Schedule.spaced("20 millis")), scope)
+    yield* Effect.forkIn(Effect.repeat(tick, Schedule.spaced("20 millis")).pipe(Effect.withClock(live)), scope)
 
     const sync = <A>(f: () => A) => Effect.sync(f)
     return {

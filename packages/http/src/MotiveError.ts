@@ -1,0 +1,254 @@
+/**
+ * Every way a Motive call can fail, one class per thing a caller must handle differently.
+ *
+ * @since 0.1.0
+ */
+import { Violation } from "@effect-motive/domain"
+import { Schema } from "effect"
+
+const common = {
+  message: Schema.String,
+  /** Motive's request id (`X-Request-Id`), when the answer carried one. */
+  requestId: Schema.optional(Schema.String)
+}
+
+/**
+ * The request breaks Motive's rules: caught by the client before sending (`source: "client"`, with every
+ * violation, nothing sent), or refused by Motive with 400/422 (`source: "motive"`, its message verbatim).
+ *
+ * @since 0.1.0
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  ...common,
+  source: Schema.Literal("client", "motive"),
+  status: Schema.optional(Schema.Number),
+  violations: Schema.Array(Violation)
+}) {}
+
+/**
+ * 401: the API key or OAuth token is missing, wrong or revoked. Never retried.
+ *
+ * @since 0.1.0
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
+  ...common,
+  status: Schema.Number
+}) {}
+
+/**
+ * 403: not permitted. `featureDisabled` when Motive says the company's `video_monitoring` feature is off
+ * (Admin > Safety > Cameras > Capture Trip Images).
+ *
+ * @since 0.1.0
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  ...common,
+  status: Schema.Number,
+  featureDisabled: Schema.Boolean
+}) {}
+
+/**
+ * 404: no such request, vehicle or asset.
+ *
+ * @since 0.1.0
+ */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  ...common,
+  status: Schema.Number
+}) {}
+
+/**
+ * 409: Motive already has a request with the same parameters; `existingId` when its answer named it.
+ *
+ * @since 0.1.0
+ */
+export class DuplicateRequest extends Schema.TaggedError<DuplicateRequest>()("DuplicateRequest", {
+  ...common,
+  status: Schema.Number,
+  existingId: Schema.optional(Schema.Number)
+}) {}
+
+/**
+ * 429 for the rate limit: retried after `retryAfter` (from the header, capped) or a backoff.
+ *
+ * @since 0.1.0
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  ...common,
+  status: Schema.Number,
+  retryAfter: Schema.optional(Schema.DurationFromSelf)
+}) {}
+
+/**
+ * The company's monthly video recall quota is spent. NEVER retried: it will not pass until the quota resets.
+ *
+ * @since 0.1.0
+ */
+export class QuotaExhausted extends Schema.TaggedError<QuotaExhausted>()("QuotaExhausted", {
+  ...common,
+  status: Schema.Number
+}) {}
+
+/**
+ * 5xx from Motive.
+ *
+ * @since 0.1.0
+ */
+export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
+  ...common,
+  status: Schema.Number
+}) {}
+
+/**
+ * The connection failed. `requestSent: false` when it never opened (nothing reached Motive), `true` when it
+ * broke after the request may have been sent (the answer is unknown).
+ *
+ * @since 0.1.0
+ */
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  message: Schema.String,
+  requestSent: Schema.Boolean
+}) {}
+
+/**
+ * No answer within the request timeout (the request may have been processed).
+ *
+ * @since 0.1.0
+ */
+export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("RequestTimeout", {
+  message: Schema.String,
+  timeoutMillis: Schema.Number
+}) {}
+
+/**
+ * Motive answered 2xx with a body the client cannot read; `excerpt` holds its start.
+ *
+ * @since 0.1.0
+ */
+export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>()("ResponseDecodeError", {
+  ...common,
+  status: Schema.Number,
+  excerpt: Schema.String
+}) {}
+
+/**
+ * A pre-signed media URL has expired (403 from the storage) and no fresh one could be had.
+ *
+ * @since 0.1.0
+ */
+export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpired", {
+  message: Schema.String,
+  /** Where the media was, without its signature. */
+  location: Schema.String
+}) {}
+
+/**
+ * A download could not be completed; nothing was left at `path` (no partial file).
+ *
+ * @since 0.1.0
+ */
+export class DownloadFailed extends Schema.TaggedError<DownloadFailed>()("DownloadFailed", {
+  message: Schema.String,
+  path: Schema.String
+}) {}
+
+/**
+ * A wait ran out of its time budget before the request reached a terminal status.
+ *
+ * @since 0.1.0
+ */
+export class WaitTimedOut extends Schema.TaggedError<WaitTimedOut>()("WaitTimedOut", {
+  message: Schema.String,
+  /** The last status seen (its wire string). */
+  lastStatus: Schema.String,
+  elapsedMillis: Schema.Number
+}) {}
+
+/**
+ * Every error of a Motive call.
+ *
+ * @since 0.1.0
+ */
+export type MotiveError =
+  | InvalidRequest
+  | Unauthorized
+  | Forbidden
+  | NotFound
+  | DuplicateRequest
+  | RateLimited
+  | QuotaExhausted
+  | ServerError
+  | TransportError
+  | RequestTimeout
+  | ResponseDecodeError
+
+/**
+ * Errors of calls that return a Motive answer (everything but downloads and waits).
+ *
+ * @since 0.1.0
+ */
+export type ApiError = MotiveError
+
+/**
+ * Whether a failed call may be sent again. The ONE place this is decided.
+ *
+ * - Always: rate limited, 503 (Motive did not take the request), a connection that never opened.
+ * - Only for calls that are safe to repeat (reads, and creates whose duplicates Motive detects):
+ *   500, 502, 504, a broken connection after sending, a timeout. For such a create a later 409 with the
+ *   existing id resolves the ambiguity.
+ * - Never: quota exhausted, 4xx refusals, decode errors.
+ *
+ * @since 0.1.0
+ */
+export const isRetryable = (error: MotiveError, options: { readonly repeatable: boolean }): boolean => {
+  switch (error._tag) {
+    case "RateLimited":
+      return true
+    case "ServerError":
+      return error.status === 503 || (options.repeatable && [500, 502, 504].includes(error.status))
+    case "TransportError":
+      return !error.requestSent || options.repeatable
+    case "RequestTimeout":
+      return options.repeatable
+    default:
+      return false
+  }
+}
+
+/**
+ * Whether the failure leaves it unknown if Motive acted on the request (so a create may exist).
+ *
+ * @since 0.1.0
+ */
+export const isAmbiguous = (error: MotiveError): boolean =>
+  (error._tag === "ServerError" && [500, 502, 504].includes(error.status)) ||
+  (error._tag === "TransportError" && error.requestSent) ||
+  error._tag === "RequestTimeout"
+
+/**
+ * The request itself ended in `failed` at Motive (nothing to download).
+ *
+ * @since 0.1.0
+ */
+export class RequestFailed extends Schema.TaggedError<RequestFailed>()("RequestFailed", {
+  message: Schema.String,
+  id: Schema.Number
+}) {}
+
+/**
+ * The request has not finished yet, so its media cannot be downloaded; wait for it first.
+ *
+ * @since 0.1.0
+ */
+export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
+  message: Schema.String,
+  id: Schema.Number,
+  status: Schema.String
+}) {}
+
+/**
+ * Every error of a download.
+ *
+ * @since 0.1.0
+ */
+export type DownloadError = MotiveError | MediaExpired | DownloadFailed | NotReady | RequestFailed

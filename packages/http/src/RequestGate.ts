@@ -1,0 +1,71 @@
+/**
+ * The client-side rate limit and concurrency cap, shared by every call of one client. After a 429 the whole
+ * client pauses, not just the fiber that got it.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Duration, Effect, Layer, RateLimiter, Ref, type Scope } from "effect"
+import { MotiveConfig, type RateLimitOptions } from "./MotiveConfig.js"
+
+/**
+ * Admits requests to Motive.
+ *
+ * @since 0.1.0
+ */
+export class RequestGate extends Context.Tag("@effect-motive/http/RequestGate")<RequestGate, {
+  /** Runs one request once the rate limit, any 429 pause and the concurrency cap allow. */
+  readonly admit: <A, E, R>(request: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Holds every request back for `duration` (after a 429). */
+  readonly pause: (duration: Duration.Duration) => Effect.Effect<void>
+}>() {}
+
+/**
+ * A gate with a token bucket (`effect`'s `RateLimiter`), a shared pause and a semaphore.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: {
+  readonly rateLimit: RateLimitOptions | false
+  readonly maxConcurrency: number
+}): Effect.Effect<RequestGate["Type"], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const limiter = options.rateLimit === false ? undefined : yield* RateLimiter.make({
+      limit: Math.max(1, Math.floor(options.rateLimit.burst)),
+      interval: Duration.millis(
+        (Math.max(1, Math.floor(options.rateLimit.burst)) / options.rateLimit.requestsPerSecond) * 1000
+      ),
+      algorithm: "token-bucket"
+    })
+    const semaphore = yield* Effect.makeSemaphore(Math.max(1, options.maxConcurrency))
+    const pausedUntil = yield* Ref.make(0)
+    const waitOutPause: Effect.Effect<void> = Effect.gen(function*() {
+      const until = yield* Ref.get(pausedUntil)
+      const now = yield* Clock.currentTimeMillis
+      if (until > now) {
+        yield* Effect.sleep(Duration.millis(until - now))
+        // Another 429 may have extended the pause meanwhile.
+        yield* waitOutPause
+      }
+    })
+    return {
+      admit: (request) => {
+        const limited = limiter === undefined ? request : limiter(request)
+        return semaphore.withPermits(1)(Effect.zipRight(waitOutPause, limited))
+      },
+      pause: (duration) =>
+        Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) => Ref.update(pausedUntil, (until) => Math.max(until, now + Duration.toMillis(duration)))
+        )
+    }
+  })
+
+/**
+ * The default gate, from `MotiveConfig`.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<RequestGate, never, MotiveConfig> = Layer.scoped(
+  RequestGate,
+  Effect.flatMap(MotiveConfig, (config) => make(config))
+)

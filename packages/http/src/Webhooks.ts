@@ -1,0 +1,118 @@
+/**
+ * Motive's company webhooks: signature verification over the raw bytes, and a mountable receiver.
+ *
+ * @since 0.1.0
+ */
+import { headers as motiveHeaders, WebhookEvent } from "@effect-motive/domain"
+import type { VideoRecall } from "@effect-motive/domain"
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type { HttpApp } from "@effect/platform"
+import { Effect, Option, Queue, Redacted, Schema, Stream } from "effect"
+import { createHmac, timingSafeEqual } from "node:crypto"
+import { MotiveClient } from "./MotiveClient.js"
+import type { MotiveError } from "./MotiveError.js"
+
+/**
+ * The hex HMAC-SHA1 of `rawBody` keyed with `secret`: what `X-KT-Webhook-Signature` must carry.
+ *
+ * @since 0.1.0
+ */
+export const sign = (rawBody: string | Uint8Array, secret: Redacted.Redacted<string>): string =>
+  createHmac("sha1", Redacted.value(secret)).update(rawBody).digest("hex")
+
+/**
+ * Whether `signature` is the signature of exactly these bytes. Constant-time; never re-serialise JSON before
+ * calling it. A missing or malformed header is simply not valid.
+ *
+ * @since 0.1.0
+ */
+export const verifySignature = (
+  rawBody: string | Uint8Array,
+  signature: string | undefined,
+  secret: Redacted.Redacted<string>
+): boolean => {
+  if (signature === undefined) return false
+  const given = signature.trim().toLowerCase()
+  if (!/^[0-9a-f]{40}$/.test(given)) return false
+  return timingSafeEqual(Buffer.from(given, "hex"), Buffer.from(sign(rawBody, secret), "hex"))
+}
+
+/**
+ * A verified webhook event.
+ *
+ * @since 0.1.0
+ */
+export interface VerifiedEvent {
+  readonly event: WebhookEvent
+  /** The exact bytes received. */
+  readonly rawBody: Uint8Array
+}
+
+/**
+ * A receiver: an `HttpApp` to mount at the webhook URL, and the verified events it accepted.
+ *
+ * @since 0.1.0
+ */
+export interface WebhookReceiver {
+  /** Verifies, answers 403 on a bad or missing signature, 400 on a body that is not an event, 200 at once. */
+  readonly app: HttpApp.Default
+  /** Verified events, in arrival order. */
+  readonly events: Stream.Stream<VerifiedEvent>
+}
+
+/**
+ * Makes a receiver. It answers before any work is done with the event (Motive allows 3 seconds), so a slow
+ * application never makes Motive count a delivery as failed; when `capacity` events wait unread it answers
+ * 503, and Motive delivers again later.
+ *
+ * @since 0.1.0
+ */
+export const makeReceiver = (options: {
+  readonly secret: Redacted.Redacted<string>
+  readonly capacity?: number
+}): Effect.Effect<WebhookReceiver> =>
+  Effect.gen(function*() {
+    const queue = yield* Queue.dropping<VerifiedEvent>(options.capacity ?? 1024)
+    const decode = Schema.decodeUnknownOption(Schema.parseJson(WebhookEvent))
+    const app: HttpApp.Default = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      if (request.method !== "POST") return HttpServerResponse.text("method not allowed", { status: 405 })
+      const raw = new Uint8Array(yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0)))
+      if (!verifySignature(raw, request.headers[motiveHeaders.webhookSignature], options.secret)) {
+        return HttpServerResponse.text("invalid signature", { status: 403 })
+      }
+      const event = decode(new TextDecoder().decode(raw))
+      if (Option.isNone(event)) return HttpServerResponse.text("not a webhook event", { status: 400 })
+      const accepted = yield* Queue.offer(queue, { event: event.value, rawBody: raw })
+      return accepted
+        ? HttpServerResponse.text("ok", { status: 200 })
+        : HttpServerResponse.text("busy", { status: 503 })
+    })
+    return { app, events: Stream.fromQueue(queue) }
+  })
+
+/**
+ * A verified recall-completion event with the recall's details fetched from the API (the source of truth).
+ *
+ * @since 0.1.0
+ */
+export interface RecallEvent {
+  readonly event: WebhookEvent
+  readonly recall: Option.Option<VideoRecall>
+}
+
+/**
+ * Each verified event with its recall's details when it names one (`id`), fetched through the client.
+ *
+ * @since 0.1.0
+ */
+export const withRecallDetails = (
+  events: Stream.Stream<VerifiedEvent>
+): Stream.Stream<RecallEvent, MotiveError, MotiveClient> =>
+  Stream.mapEffect(events, ({ event }) =>
+    Effect.gen(function*() {
+      const id = typeof event.id === "number" ? event.id : typeof event.id === "string" ? Number(event.id) : NaN
+      if (!Number.isSafeInteger(id) || id <= 0) return { event, recall: Option.none() }
+      const client = yield* MotiveClient
+      return { event, recall: Option.some(yield* client.getVideoRecall(id)) }
+    }))

@@ -1,0 +1,195 @@
+/** Streams one media file to disk: temporary file, resume with Range, restart, fresh URL on expiry, rename. */
+import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
+import { Duration, Effect, Stream } from "effect"
+import { DownloadFailed, MediaExpired, type MotiveError } from "../MotiveError.js"
+import { transportError } from "./transport.js"
+
+/** Where a pre-signed URL points, without its signature. */
+export const locationOf = (url: string): string => {
+  try {
+    const u = new URL(url)
+    return `${u.origin}${u.pathname}`
+  } catch {
+    return "(invalid URL)"
+  }
+}
+
+/** What one attempt achieved. */
+type Attempt =
+  | { readonly _tag: "Complete" }
+  | { readonly _tag: "Cut"; readonly reason: string }
+  | { readonly _tag: "Expired" }
+  | { readonly _tag: "Restart"; readonly reason: string }
+
+/** Progress of one download, for display. */
+export interface DownloadProgress {
+  readonly path: string
+  readonly bytes: number
+  readonly total: number | undefined
+}
+
+/** Options of {@link downloadFile}. */
+export interface DownloadFileOptions<E> {
+  /** A fresh pre-signed URL (called at the start and again whenever the URL has expired). */
+  readonly freshUrl: Effect.Effect<string, E>
+  readonly path: string
+  readonly attempts: number
+  readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
+}
+
+const contentRangeTotal = (header: string | undefined): number | undefined => {
+  const m = header === undefined ? null : /\/(\d+)\s*$/.exec(header)
+  return m === null ? undefined : Number(m[1])
+}
+
+const contentRangeStart = (header: string | undefined): number | undefined => {
+  const m = header === undefined ? null : /^bytes\s+(\d+)-/.exec(header)
+  return m === null ? undefined : Number(m[1])
+}
+
+/**
+ * Downloads to `path` through `path.part`, renamed only when every byte promised arrived. On failure nothing
+ * is left at `path` or `path.part`.
+ */
+export const downloadFile = <E>(
+  options: DownloadFileOptions<E>
+): Effect.Effect<
+  { readonly path: string; readonly bytes: number },
+  E | MediaExpired | DownloadFailed | MotiveError,
+  FileSystem.FileSystem | HttpClient.HttpClient
+> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const http = yield* HttpClient.HttpClient
+    const tmp = `${options.path}.part`
+    const fsFailed = (what: string) => (e: { readonly message: string }) =>
+      new DownloadFailed({ message: `${what}: ${e.message}`, path: options.path })
+    const sizeOnDisk = fs.stat(tmp).pipe(
+      Effect.map((info) => Number(info.size)),
+      Effect.orElseSucceed(() => 0)
+    )
+    const state: { url: string; etag: string | undefined; total: number | undefined; refreshes: number } = {
+      url: yield* options.freshUrl,
+      etag: undefined,
+      total: undefined,
+      refreshes: 0
+    }
+
+    const attempt = (written: number): Effect.Effect<Attempt, DownloadFailed> =>
+      Effect.gen(function*() {
+        const resume = written > 0 && state.etag !== undefined
+        const request = HttpClientRequest.get(state.url).pipe(
+          HttpClientRequest.setHeaders(resume ? { range: `bytes=${written}-`, "if-range": state.etag! } : {})
+        )
+        const response = yield* http.execute(request).pipe(Effect.either)
+        if (response._tag === "Left") {
+          return { _tag: "Cut", reason: transportError(response.left).message } as const
+        }
+        const res = response.right
+        if (res.status === 403) {
+          yield* Effect.orElseSucceed(res.text, () => "")
+          return { _tag: "Expired" } as const
+        }
+        if (res.status === 416) {
+          yield* Effect.orElseSucceed(res.text, () => "")
+          return state.total !== undefined && written === state.total
+            ? { _tag: "Complete" } as const
+            : { _tag: "Restart", reason: "the server refused the range" } as const
+        }
+        let append: boolean
+        if (res.status === 206) {
+          const start = contentRangeStart(res.headers["content-range"])
+          if (!resume || start !== written) {
+            yield* Effect.orElseSucceed(res.text, () => "")
+            return { _tag: "Restart", reason: "the server resumed at the wrong offset" } as const
+          }
+          state.total = contentRangeTotal(res.headers["content-range"]) ?? state.total
+          append = true
+        } else if (res.status === 200) {
+          const length = Number(res.headers["content-length"])
+          state.total = Number.isFinite(length) && res.headers["content-length"] !== undefined ? length : undefined
+          state.etag = res.headers["etag"]
+          append = false
+        } else {
+          yield* Effect.orElseSucceed(res.text, () => "")
+          return yield* new DownloadFailed({
+            message: `the media server answered ${res.status} for ${locationOf(state.url)}`,
+            path: options.path
+          })
+        }
+        let progressed = append ? written : 0
+        const body = res.stream.pipe(
+          Stream.tap((chunk) => {
+            progressed += chunk.length
+            return options.onProgress === undefined
+              ? Effect.void
+              : options.onProgress({ path: options.path, bytes: progressed, total: state.total })
+          })
+        )
+        const streamed = yield* Stream.run(body, fs.sink(tmp, { flag: append ? "a" : "w" })).pipe(Effect.either)
+        const onDisk = yield* sizeOnDisk
+        if (streamed._tag === "Left") {
+          const cause = streamed.left
+          if (cause._tag === "SystemError" || cause._tag === "BadArgument") {
+            return yield* fsFailed("could not write the file")(cause)
+          }
+          return { _tag: "Cut", reason: `the connection broke after ${onDisk} bytes` } as const
+        }
+        if (state.total !== undefined && onDisk < state.total) {
+          return { _tag: "Cut", reason: `the body ended after ${onDisk} of ${state.total} bytes` } as const
+        }
+        if (state.total !== undefined && onDisk > state.total) {
+          return { _tag: "Restart", reason: `received ${onDisk} bytes, more than the ${state.total} promised` } as const
+        }
+        return { _tag: "Complete" } as const
+      })
+
+    const run = Effect.gen(function*() {
+      yield* fs.remove(tmp, { force: true }).pipe(Effect.mapError(fsFailed("could not clear a stale partial file")))
+      let lastReason = "no attempt was made"
+      for (let n = 1; n <= options.attempts; n++) {
+        const written = yield* sizeOnDisk
+        const outcome = yield* attempt(written)
+        switch (outcome._tag) {
+          case "Complete": {
+            const bytes = yield* sizeOnDisk
+            yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
+            return { path: options.path, bytes }
+          }
+          case "Expired": {
+            if (state.refreshes >= 2) {
+              return yield* new MediaExpired({
+                message: "the media URL expired and fresh URLs kept expiring",
+                location: locationOf(state.url)
+              })
+            }
+            state.refreshes++
+            state.url = yield* options.freshUrl
+            lastReason = "the URL had expired"
+            break
+          }
+          case "Restart": {
+            yield* fs.remove(tmp, { force: true }).pipe(Effect.mapError(fsFailed("could not restart")))
+            state.etag = undefined
+            lastReason = outcome.reason
+            break
+          }
+          case "Cut": {
+            lastReason = outcome.reason
+            if (state.etag === undefined) yield* fs.remove(tmp, { force: true }).pipe(Effect.ignore)
+            yield* Effect.sleep(Duration.millis(Math.min(2_000, 100 * 2 ** (n - 1))))
+            break
+          }
+        }
+      }
+      return yield* new DownloadFailed({
+        message: `gave up after ${options.attempts} attempts: ${lastReason}`,
+        path: options.path
+      })
+    })
+
+    return yield* run.pipe(
+      Effect.onError(() => fs.remove(tmp, { force: true }).pipe(Effect.ignore)),
+      Effect.onInterrupt(() => fs.remove(tmp, { force: true }).pipe(Effect.ignore))
+    )
+  })

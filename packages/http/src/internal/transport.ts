@@ -1,0 +1,150 @@
+/** One exchange with Motive: send, time out, map the answer to a value or a typed error. */
+import {
+  errorMessageFromBody,
+  existingIdFromBody,
+  headers as motiveHeaders,
+  isQuotaExceededBody
+} from "@effect-motive/domain"
+import type { HttpClientError, HttpClientResponse } from "@effect/platform"
+import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
+import {
+  DuplicateRequest,
+  Forbidden,
+  InvalidRequest,
+  type MotiveError,
+  NotFound,
+  QuotaExhausted,
+  RateLimited,
+  ResponseDecodeError,
+  ServerError,
+  TransportError,
+  Unauthorized
+} from "../MotiveError.js"
+
+const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"])
+
+/** The error codes along a cause chain (undici nests them). */
+const codesOf = (u: unknown, depth = 0): Array<string> => {
+  if (depth > 5 || typeof u !== "object" || u === null) return []
+  const record: Record<string, unknown> = { ...u }
+  const own = typeof record.code === "string" ? [record.code] : []
+  const cause = "cause" in u ? (u as { cause: unknown }).cause : undefined
+  const errors = "errors" in u && Array.isArray((u as { errors: unknown }).errors)
+    ? (u as { errors: Array<unknown> }).errors
+    : []
+  return [...own, ...codesOf(cause, depth + 1), ...errors.flatMap((e) => codesOf(e, depth + 1))]
+}
+
+/** A client-side HTTP failure as a transport error; `requestSent` is false only when no connection opened. */
+export const transportError = (error: HttpClientError.HttpClientError): TransportError => {
+  const codes = error._tag === "RequestError" ? codesOf(error.cause) : []
+  const requestSent = !(error._tag === "RequestError" && codes.some((c) => notSentCodes.has(c)))
+  const detail = codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.reason)
+  return new TransportError({
+    message: requestSent
+      ? `the connection to Motive broke (${detail}); the request may have been received`
+      : `could not connect to Motive (${detail}); nothing was sent`,
+    requestSent
+  })
+}
+
+/** Reads `Retry-After`: seconds (fractional allowed) or an HTTP date. */
+export const parseRetryAfter = (value: string | undefined, now: number): Option.Option<Duration.Duration> => {
+  if (value === undefined || value.trim() === "") return Option.none()
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Option.some(Duration.millis(Math.ceil(Number(trimmed) * 1000)))
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - now)))
+}
+
+const excerptOf = (text: string) => text.length > 200 ? `${text.slice(0, 200)}…` : text
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Maps a non-2xx answer to its typed error, keeping Motive's message verbatim. */
+export const errorFromResponse = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<never, MotiveError> =>
+  Effect.gen(function*() {
+    const text = yield* Effect.orElseSucceed(response.text, () => "")
+    const body = parseJson(text)
+    const status = response.status
+    const requestId = response.headers[motiveHeaders.requestId]
+    const message = Option.getOrElse(
+      errorMessageFromBody(body),
+      () => text.trim() === "" ? `Motive answered ${status}` : `Motive answered ${status}: ${excerptOf(text.trim())}`
+    )
+    const common = requestId === undefined ? { message } : { message, requestId }
+    if (isQuotaExceededBody(body) && [403, 422, 429].includes(status)) {
+      return yield* new QuotaExhausted({ ...common, status })
+    }
+    switch (status) {
+      case 401:
+        return yield* new Unauthorized({ ...common, status })
+      case 403:
+        return yield* new Forbidden({
+          ...common,
+          status,
+          featureDisabled: /video_monitoring|feature|not enabled/i.test(message)
+        })
+      case 404:
+        return yield* new NotFound({ ...common, status })
+      case 409: {
+        const existingId = Option.getOrUndefined(existingIdFromBody(body))
+        return yield* new DuplicateRequest(
+          existingId === undefined ? { ...common, status } : {
+            ...common,
+            status,
+            existingId
+          }
+        )
+      }
+      case 429: {
+        const now = yield* Clock.currentTimeMillis
+        const retryAfter = Option.getOrUndefined(parseRetryAfter(response.headers[motiveHeaders.retryAfter], now))
+        return yield* new RateLimited(
+          retryAfter === undefined ? { ...common, status } : {
+            ...common,
+            status,
+            retryAfter
+          }
+        )
+      }
+    }
+    if (status >= 500) return yield* new ServerError({ ...common, status })
+    return yield* new InvalidRequest({ ...common, status, source: "motive", violations: [] })
+  })
+
+/** Decodes a 2xx JSON body with `schema`, or fails with a decode error that shows the body's start. */
+export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) =>
+(
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<A, ResponseDecodeError | TransportError> =>
+  Effect.gen(function*() {
+    const requestId = response.headers[motiveHeaders.requestId]
+    const text = yield* Effect.mapError(response.text, transportError)
+    const fail = (message: string) =>
+      new ResponseDecodeError({
+        message,
+        status: response.status,
+        excerpt: excerptOf(text),
+        ...(requestId === undefined ? {} : { requestId })
+      })
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return yield* fail(`Motive answered ${response.status} with a body that is not JSON`)
+    }
+    return yield* Schema.decodeUnknown(schema)(json).pipe(
+      Effect.mapError((e) =>
+        fail(`Motive's answer does not have the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
+      )
+    )
+  })

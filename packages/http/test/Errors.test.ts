@@ -1,0 +1,219 @@
+import { Sandbox } from "@effect-motive/sandbox"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Option, Redacted } from "effect"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { MotiveClient } from "../src/index.js"
+import { ago, clientFor, seen, setup, withClient } from "./support.js"
+
+const recall = (overrides: Record<string, unknown> = {}) => ({
+  vehicleNumber: "TRK-101",
+  startTime: ago(30),
+  duration: 2,
+  ...overrides
+})
+
+describe("MotiveClient error mapping", () => {
+  it.scopedLive("refuses invalid input before sending anything, with every violation", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      const error = yield* withClient(client, (c) =>
+        Effect.flip(
+          c.createVideoRecall({
+            assetName: "TRAILER-7",
+            startTime: "yesterday",
+            duration: 4,
+            cameraPositions: ["front_facing"]
+          })
+        ))
+      expect(error._tag).toBe("InvalidRequest")
+      if (error._tag !== "InvalidRequest") {
+        return
+      }
+      expect(error.source).toBe("client")
+      expect(error.violations.map((v) => v.rule)).toEqual([
+        "duration.not_allowed",
+        "camera_positions.dashcam_on_asset",
+        "start_time.invalid"
+      ])
+      const capture = yield* withClient(client, (c) =>
+        Effect.flip(c.createImageCapture({ assetId: 7, position: "driver_facing" })))
+      expect(capture._tag).toBe("InvalidRequest")
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+
+  it.scopedLive("maps Motive's 400 to InvalidRequest with its message verbatim and the request id", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup()
+      const error = yield* withClient(
+        client,
+        (c) => Effect.flip(c.createVideoRecall(recall({ vehicleNumber: "TRK-102", startTime: ago(150) })))
+      )
+      expect(error).toMatchObject({ _tag: "InvalidRequest", source: "motive", status: 400 })
+      expect(error.message).toMatch(/^No video available for vehicle TRK-102 between/)
+      expect("requestId" in error && error.requestId).toMatch(/^sbx-/)
+    }))
+
+  it.scopedLive("maps 401 to Unauthorized without retrying and without the key in the message", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const layer = MotiveClient.layerNode({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("wrong-key-12345") },
+        baseUrl: sandbox.baseUrl,
+        rateLimit: false
+      })
+      const error = yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))
+      expect(error).toMatchObject({ _tag: "Unauthorized", status: 401 })
+      expect(JSON.stringify(error)).not.toContain("wrong-key-12345")
+      expect(String(error)).not.toContain("wrong-key-12345")
+      expect((yield* sandbox.requests).length).toBe(1)
+    }))
+
+  it.scopedLive("authenticates with an OAuth bearer token", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ oauthTokens: ["oauth-abc"] })
+      const layer = MotiveClient.layerNode({
+        credentials: { _tag: "OAuthToken", token: Redacted.make("oauth-abc") },
+        baseUrl: sandbox.baseUrl
+      })
+      const quota = yield* withClient(layer, (c) => c.getRecallQuota)
+      expect(quota.quotaInfo.regular.totalMinutes).toBe(1000)
+      expect((yield* sandbox.requests)[0]!.headers["authorization"]).toBe("Bearer ***")
+    }))
+
+  it.scopedLive("maps 403 with video_monitoring off to Forbidden with featureDisabled", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ videoMonitoring: false })
+      const error = yield* withClient(client, (c) => Effect.flip(c.createVideoRecall(recall())))
+      expect(error).toMatchObject({ _tag: "Forbidden", status: 403, featureDisabled: true })
+    }))
+
+  it.scopedLive("maps 404 to NotFound", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup()
+      expect(yield* withClient(client, (c) => Effect.flip(c.getVideoRecall(424242)))).toMatchObject({
+        _tag: "NotFound",
+        status: 404
+      })
+    }))
+
+  it.scopedLive("maps a first-attempt 409 to DuplicateRequest carrying the existing id (a real duplicate)", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup()
+      const input = recall()
+      const error = yield* withClient(
+        client,
+        (c) => Effect.zipRight(c.createVideoRecall(input), Effect.flip(c.createVideoRecall(input)))
+      )
+      expect(error).toMatchObject({ _tag: "DuplicateRequest", status: 409, existingId: 1 })
+    }))
+
+  it.scopedLive("maps a 429 to RateLimited with its Retry-After once retries are spent", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup(
+        { rateLimit: { requestsPerSecond: 0.001, burst: 1 } },
+        { retry: { maxAttempts: 1 } }
+      )
+      const error = yield* withClient(client, (c) => Effect.flip(Effect.zipRight(c.getRecallQuota, c.getRecallQuota)))
+      expect(error._tag).toBe("RateLimited")
+      if (error._tag === "RateLimited") expect(Duration.toSeconds(error.retryAfter!)).toBeCloseTo(1000, 0)
+    }))
+
+  it.scopedLive("maps a monthly-quota 429 to QuotaExhausted and never retries it", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup({ quota: { regularMinutes: 2 } })
+      const error = yield* withClient(client, (c) =>
+        Effect.zipRight(
+          c.createVideoRecall(recall()),
+          Effect.flip(c.createVideoRecall(recall({ startTime: ago(40) })))
+        ))
+      expect(error).toMatchObject({ _tag: "QuotaExhausted", status: 429 })
+      expect(error.message).toContain("quota")
+      expect(yield* seen(sandbox, "createVideoRecall")).toBe(2)
+    }))
+
+  it.scopedLive("maps 5xx to ServerError after retrying safe calls", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup({}, { retry: { maxAttempts: 3 } })
+      yield* sandbox.injectFault("recallQuota", { kind: "status", status: 500 }, 5)
+      const error = yield* withClient(client, (c) => Effect.flip(c.getRecallQuota))
+      expect(error).toMatchObject({ _tag: "ServerError", status: 500 })
+      expect(yield* seen(sandbox, "recallQuota")).toBe(3)
+    }))
+
+  it.scopedLive("recovers from transient 503s on reads", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      yield* sandbox.injectFault("recallQuota", { kind: "status", status: 503 }, 2)
+      const quota = yield* withClient(client, (c) => c.getRecallQuota)
+      expect(quota.quotaInfo.regular.usedMinutes).toBe(0)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(3)
+    }))
+
+  it.scopedLive("maps a connection that never opened to TransportError with requestSent false", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.scoped(Effect.map(Sandbox.make(), (s) => s.port))
+      const layer = MotiveClient.layerNode({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: `http://127.0.0.1:${port}`,
+        retry: { maxAttempts: 2, baseDelay: Duration.millis(1) }
+      })
+      expect(yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))).toMatchObject({
+        _tag: "TransportError",
+        requestSent: false
+      })
+    }))
+
+  it.scopedLive("maps a reset after sending to TransportError with requestSent true", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup({}, { retry: { maxAttempts: 1 } })
+      yield* sandbox.injectFault("getVideoRecall", { kind: "reset" })
+      expect(yield* withClient(client, (c) => Effect.flip(c.getVideoRecall(1)))).toMatchObject({
+        _tag: "TransportError",
+        requestSent: true
+      })
+    }))
+
+  it.scopedLive("maps no answer within the request timeout to RequestTimeout", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup({}, { requestTimeout: Duration.millis(100), retry: { maxAttempts: 1 } })
+      yield* sandbox.injectFault("recallQuota", { kind: "slow", delayMillis: 500 })
+      expect(yield* withClient(client, (c) => Effect.flip(c.getRecallQuota))).toMatchObject({
+        _tag: "RequestTimeout",
+        timeoutMillis: 100
+      })
+    }))
+
+  it.scopedLive("maps a 2xx body it cannot read to ResponseDecodeError with an excerpt", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(
+        Effect.async<ReturnType<typeof createServer>>((resume) => {
+          const s = createServer((_, res) => {
+            res.setHeader("content-type", "application/json")
+            res.setHeader("x-request-id", "req-77")
+            res.end(JSON.stringify({ quota_info: { regular: "lots" } }))
+          })
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const layer = MotiveClient.layerNode({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      })
+      const error = yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))
+      expect(error).toMatchObject({ _tag: "ResponseDecodeError", status: 200, requestId: "req-77" })
+      if (error._tag === "ResponseDecodeError") expect(error.excerpt).toContain("\"regular\":\"lots\"")
+    }))
+
+  it.scopedLive("sends X-Time-Zone and a User-Agent when configured", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      yield* withClient(clientFor(sandbox, { timeZone: Option.some("Pacific Time (US & Canada)") }), (c) =>
+        c.getRecallQuota)
+      const [request] = yield* sandbox.requests
+      expect(request!.headers["x-time-zone"]).toBe("Pacific Time (US & Canada)")
+      expect(request!.headers["user-agent"]).toMatch(/^effect-motive\//)
+      expect(request!.headers["accept"]).toBe("application/json")
+    }))
+})

@@ -1,0 +1,60 @@
+import type { SandboxOptions } from "@effect-motive/sandbox"
+import { Sandbox } from "@effect-motive/sandbox"
+import { Duration, Effect, Layer, TestServices } from "effect"
+import { MotiveClient, type MotiveConfig } from "../src/index.js"
+
+/** Fast retries and polls, so tests spend milliseconds, not seconds. */
+export const quick = {
+  retry: {
+    baseDelay: Duration.millis(5),
+    maxDelay: Duration.millis(50),
+    maxElapsed: Duration.seconds(10),
+    defaultRetryAfter: Duration.millis(20)
+  },
+  polling: { initialInterval: Duration.millis(10), maxInterval: Duration.millis(40), timeout: Duration.seconds(10) },
+  rateLimit: false as const
+} satisfies Partial<MotiveConfig.MotiveConfigInput>
+
+/** The client pointed at `sandbox`, with its API key. */
+export const clientFor = (
+  sandbox: Sandbox.SandboxService,
+  overrides: Partial<Omit<MotiveConfig.MotiveConfigInput, "credentials">> = {}
+) =>
+  MotiveClient.layerNode({
+    credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+    baseUrl: sandbox.baseUrl,
+    ...quick,
+    ...overrides
+  })
+
+/** Starts a sandbox and returns it with a client layer for it. */
+export const setup = (
+  options: SandboxOptions = {},
+  overrides: Partial<Omit<MotiveConfig.MotiveConfigInput, "credentials">> = {}
+) => Effect.map(Sandbox.make(options), (sandbox) => ({ sandbox, client: clientFor(sandbox, overrides) }))
+
+/** Runs `effect` with the client of `layer`. */
+export const withClient = <A, E>(
+  layer: Layer.Layer<MotiveClient.MotiveClient>,
+  f: (client: MotiveClient.MotiveClientService) => Effect.Effect<A, E>
+) => Effect.provide(Effect.flatMap(MotiveClient.MotiveClient, f), layer)
+
+/** An ISO timestamp `minutes` before now. */
+export const ago = (minutes: number, now = Date.now()): string => new Date(now - minutes * 60_000).toISOString()
+
+/** How many requests the sandbox saw for a route. */
+export const seen = (sandbox: Sandbox.SandboxService, route: string) =>
+  Effect.map(sandbox.requests, (rs) => rs.filter((r) => r.route === route).length)
+
+/** Sleeps in real time, even under the TestClock. */
+export const liveSleep = (millis: number) => TestServices.provideLive(Effect.sleep(Duration.millis(millis)))
+
+/** Waits in real time until `check` holds. */
+export const waitFor = (check: Effect.Effect<boolean>, millis = 5_000) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + millis
+    while (!(yield* check)) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`condition not met within ${millis} ms`)
+      yield* liveSleep(10)
+    }
+  })

@@ -259,7 +259,7 @@ export const make: Effect.Effect<
     ).pipe(
       Effect.tapError((error) =>
         error._tag === "RateLimited"
-          ? gate.pause(error.retryAfter ?? config.retry.defaultRetryAfter)
+          ? gate.pause(Duration.min(error.retryAfter ?? config.retry.defaultRetryAfter, config.retry.maxRetryAfter))
           : Effect.void
       )
     )

@@ -1,0 +1,116 @@
+import { manualClock, Sandbox } from "@effect-motive/sandbox"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Fiber, Layer, Schedule, TestClock } from "effect"
+import { MotiveClient, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
+import { clientFor, liveSleep, seen, waitFor, withClient } from "./support.js"
+
+/** A sandbox whose bucket refills only when the test moves its clock, and a TestClock at the same instant. */
+const rateLimitedSandbox = (retryAfter: "seconds" | "http-date", requestsPerSecond: number) =>
+  Effect.gen(function*() {
+    const start = Math.ceil(Date.now() / 1000) * 1000
+    const clock = manualClock(start)
+    yield* TestClock.setTime(start)
+    const sandbox = yield* Sandbox.make({ clock, rateLimit: { requestsPerSecond, burst: 1, retryAfter } })
+    return { clock, sandbox }
+  })
+
+describe("MotiveClient retries", () => {
+  it.scoped("waits exactly a fractional Retry-After before retrying a 429", () =>
+    Effect.gen(function*() {
+      const { clock, sandbox } = yield* rateLimitedSandbox("seconds", 4)
+      const layer = clientFor(sandbox, { retry: { maxAttempts: 3 } })
+      yield* withClient(layer, (c) => c.getRecallQuota)
+      const fiber = yield* Effect.fork(withClient(layer, (c) => c.getRecallQuota))
+      yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
+      // The 429 said Retry-After: 0.25.
+      yield* TestClock.adjust(Duration.millis(249))
+      yield* liveSleep(100)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(2)
+      clock.advance(250)
+      yield* TestClock.adjust(Duration.millis(1))
+      const quota = yield* Fiber.join(fiber)
+      expect(quota.quotaInfo.regular.totalMinutes).toBe(1000)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(3)
+    }))
+
+  it.scoped("honours Retry-After given as an HTTP date", () =>
+    Effect.gen(function*() {
+      const { clock, sandbox } = yield* rateLimitedSandbox("http-date", 1)
+      const layer = clientFor(sandbox, { retry: { maxAttempts: 3 } })
+      yield* withClient(layer, (c) => c.getRecallQuota)
+      const fiber = yield* Effect.fork(withClient(layer, (c) => c.getRecallQuota))
+      yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
+      // The date is one second after the refusal.
+      yield* TestClock.adjust(Duration.millis(999))
+      yield* liveSleep(100)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(2)
+      clock.advance(1000)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Fiber.join(fiber)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(3)
+    }))
+
+  it.scoped("caps a long Retry-After at the configured maximum", () =>
+    Effect.gen(function*() {
+      // 0.01 requests per second: the sandbox says come back in 100 s.
+      const { clock, sandbox } = yield* rateLimitedSandbox("seconds", 0.01)
+      const layer = clientFor(sandbox, { retry: { maxAttempts: 2, maxRetryAfter: Duration.seconds(5) } })
+      yield* withClient(layer, (c) => c.getRecallQuota)
+      const fiber = yield* Effect.fork(withClient(layer, (c) => c.getRecallQuota))
+      yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
+      yield* TestClock.adjust(Duration.millis(4_999))
+      yield* liveSleep(100)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(2)
+      clock.advance(100_000)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Fiber.join(fiber)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(3)
+    }))
+
+  it.scoped("pauses the whole client after a 429, not just the fiber that got it", () =>
+    Effect.gen(function*() {
+      const { clock, sandbox } = yield* rateLimitedSandbox("seconds", 1)
+      const layer = clientFor(sandbox, { retry: { maxAttempts: 3 } })
+      yield* withClient(layer, (c) =>
+        Effect.gen(function*() {
+          yield* c.getRecallQuota
+          const first = yield* Effect.fork(c.getRecallQuota)
+          yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
+          // A second call, started after the 429, waits out the same pause instead of meeting its own 429.
+          const second = yield* Effect.fork(c.getVideoRecall(1).pipe(Effect.exit))
+          yield* liveSleep(100)
+          expect(yield* seen(sandbox, "getVideoRecall")).toBe(0)
+          // Then both go through, one token a second.
+          for (let i = 0; i < 6 && (yield* Fiber.poll(first))._tag === "None"; i++) {
+            clock.advance(1_000)
+            yield* TestClock.adjust(Duration.seconds(1))
+            yield* liveSleep(50)
+          }
+          yield* Fiber.join(first)
+          const exit = yield* Fiber.join(second)
+          expect(Exit.isFailure(exit)).toBe(true) // recall 1 does not exist: 404, after the pause
+          expect(yield* seen(sandbox, "getVideoRecall")).toBeGreaterThanOrEqual(1)
+        }))
+    }))
+
+  it.scopedLive("lets a user replace the retry policy through a layer", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      yield* sandbox.injectFault("recallQuota", { kind: "status", status: 503 }, 3)
+      const base = Layer.mergeAll(
+        MotiveConfig.layer({ credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl }),
+        NodeHttpClient.layerUndici,
+        NodeContext.layer
+      )
+      const neverRetry = MotiveClient.layerWithoutDefaults.pipe(
+        Layer.provide(Layer.merge(RetryPolicy.fromSchedule(Schedule.stop), RequestGate.layer)),
+        Layer.provide(base)
+      )
+      expect(yield* withClient(neverRetry, (c) => Effect.flip(c.getRecallQuota))).toMatchObject({
+        _tag: "ServerError",
+        status: 503
+      })
+      expect(yield* seen(sandbox, "recallQuota")).toBe(1)
+    }))
+})

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Either, Option, Redacted } from "effect"
+import { MotiveConfig } from "../src/index.js"
+
+const read = (env: Record<string, string>) =>
+  Effect.either(
+    Effect.withConfigProvider(MotiveConfig.settingsConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))
+  )
+
+describe("MotiveConfig", () => {
+  it.effect("reads an API key, the base URL and the time zone from the environment", () =>
+    Effect.gen(function*() {
+      const settings = yield* read({
+        MOTIVE_API_KEY: "key-1",
+        MOTIVE_BASE_URL: "http://127.0.0.1:4010/",
+        MOTIVE_TIME_ZONE: "Pacific Time (US & Canada)"
+      })
+      if (Either.isLeft(settings)) return expect.fail(String(settings.left))
+      expect(settings.right.credentials._tag).toBe("ApiKey")
+      expect(settings.right.baseUrl).toBe("http://127.0.0.1:4010")
+      expect(settings.right.timeZone).toEqual(Option.some("Pacific Time (US & Canada)"))
+    }))
+
+  it.effect("defaults the base URL to Motive's and accepts an OAuth token instead of a key", () =>
+    Effect.gen(function*() {
+      const settings = yield* read({ MOTIVE_OAUTH_TOKEN: "tok" })
+      if (Either.isLeft(settings)) return expect.fail(String(settings.left))
+      expect(settings.right.baseUrl).toBe("https://api.gomotive.com")
+      expect(settings.right.credentials._tag).toBe("OAuthToken")
+    }))
+
+  it.effect("refuses both credentials at once, and neither, saying what to set", () =>
+    Effect.gen(function*() {
+      const both = yield* read({ MOTIVE_API_KEY: "a", MOTIVE_OAUTH_TOKEN: "b" })
+      expect(Either.isLeft(both) && String(both.left)).toContain("only one of MOTIVE_API_KEY or MOTIVE_OAUTH_TOKEN")
+      const none = yield* read({ MOTIVE_API_KEY: "   " })
+      expect(Either.isLeft(none) && String(none.left)).toContain("set MOTIVE_API_KEY")
+    }))
+
+  it.effect("keeps the credential redacted", () =>
+    Effect.gen(function*() {
+      const settings = yield* read({ MOTIVE_API_KEY: "super-secret-key" })
+      if (Either.isLeft(settings)) return expect.fail(String(settings.left))
+      expect(String(settings.right.credentials._tag === "ApiKey" && settings.right.credentials.apiKey)).toBe(
+        "<redacted>"
+      )
+      expect(JSON.stringify(settings.right)).not.toContain("super-secret-key")
+      const credentials = settings.right.credentials
+      expect(credentials._tag === "ApiKey" && Redacted.value(credentials.apiKey)).toBe("super-secret-key")
+    }))
+})

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { ago, seen, setup, withClient } from "./support.js"
+
+const recall = () => ({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 2, cameraPositions: ["front_facing"] })
+
+describe("MotiveClient creates", () => {
+  it.scopedLive("creates a recall and returns it, sent once", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      const created = yield* withClient(client, (c) => c.createVideoRecall(recall()))
+      expect(created).toMatchObject({ deduplicated: false, attempts: 1 })
+      expect(created.recall.id).toBe(1)
+      expect(created.recall.status).toBe("pending")
+      const [request] = yield* sandbox.requests
+      expect(request!.body).toEqual({
+        vehicle_number: "TRK-101",
+        start_time: expect.stringMatching(/Z$/),
+        duration: 2,
+        recall_type: "regular",
+        camera_positions: ["front_facing"]
+      })
+    }))
+
+  it.scopedLive("commit then drop: the lost answer resolves to exactly one stored request, flagged deduplicated", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
+      const created = yield* withClient(client, (c) => c.createVideoRecall(recall()))
+      expect(created).toMatchObject({ deduplicated: true, attempts: 2 })
+      expect(created.recall.id).toBe(1)
+      expect((yield* sandbox.recalls).map((r) => r.id)).toEqual([1])
+      const quota = yield* withClient(client, (c) => c.getRecallQuota)
+      expect(quota.quotaInfo.regular.usedMinutes).toBe(2)
+    }))
+
+  it.scopedLive("re-sends after an ambiguous 502 and still creates one request", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      yield* sandbox.injectFault("createVideoRecall", { kind: "status", status: 502 })
+      const created = yield* withClient(client, (c) => c.createVideoRecall(recall()))
+      expect(created).toMatchObject({ deduplicated: false, attempts: 2 })
+      expect((yield* sandbox.recalls).length).toBe(1)
+    }))
+
+  it.scopedLive("never re-sends a create whose first answer was a clear refusal", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      const error = yield* withClient(
+        client,
+        (c) => Effect.flip(c.createVideoRecall({ ...recall(), vehicleNumber: "TRK-999" }))
+      )
+      expect(error._tag).toBe("NotFound")
+      expect(yield* seen(sandbox, "createVideoRecall")).toBe(1)
+    }))
+
+  it.scopedLive("does not re-send an image capture after an ambiguous failure (captures have no duplicate check)", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      yield* sandbox.injectFault("createImageCapture", { kind: "commit_then_drop" })
+      const error = yield* withClient(
+        client,
+        (c) => Effect.flip(c.createImageCapture({ vehicleId: 101, position: "rear" }))
+      )
+      expect(error).toMatchObject({ _tag: "TransportError", requestSent: true })
+      expect(yield* seen(sandbox, "createImageCapture")).toBe(1)
+      expect((yield* sandbox.captures).length).toBe(1)
+    }))
+
+  it.scopedLive("re-sends an image capture after a clear 503 (Motive did not take it)", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      yield* sandbox.injectFault("createImageCapture", { kind: "status", status: 503 })
+      const capture = yield* withClient(client, (c) => c.createImageCapture({ assetId: 7, position: "side_right" }))
+      expect(capture).toMatchObject({ requestId: 1, cameraType: "omnicam", position: "side_right", status: "pending" })
+      expect(yield* seen(sandbox, "createImageCapture")).toBe(2)
+    }))
+})

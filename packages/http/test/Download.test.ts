@@ -1,0 +1,178 @@
+import { manualClock } from "@effect-motive/sandbox"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { ago, liveSleep, seen, setup, withClient } from "./support.js"
+
+const instant = {
+  recallPendingMillis: 0,
+  recallProcessingMillis: 0,
+  capturePendingMillis: 0,
+  captureProcessingMillis: 0
+}
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "motive-download-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b))
+
+describe("MotiveClient downloads", () => {
+  it.scopedLive("downloads every camera of a recall to <id>-<position>.mp4, byte for byte", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_500_000 } })
+      const files = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({
+            vehicleNumber: "TRK-101",
+            startTime: ago(30),
+            duration: 1,
+            cameraPositions: ["front_facing", "driver_facing", "rear"]
+          })
+          yield* c.awaitVideoRecall(recall.id)
+          return yield* c.downloadRecall(recall.id, { directory: dir })
+        }))
+      expect(files.map((f) => [f.position, f.bytes])).toEqual([
+        ["front_facing", 1_500_000],
+        ["driver_facing", 1_500_000],
+        ["rear", 1_500_000]
+      ])
+      expect(readdirSync(dir).sort()).toEqual(["1-driver_facing.mp4", "1-front_facing.mp4", "1-rear.mp4"])
+      for (const f of files) {
+        expect(same(readFileSync(f.path), yield* sandbox.videoBytes(1, f.position))).toBe(true)
+      }
+      // Media URLs are pre-signed: the API key is never sent to them.
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media")
+      expect(media.length).toBe(3)
+      expect(media.every((r) => r.headers["x-api-key"] === undefined)).toBe(true)
+    }))
+
+  it.scopedLive("downloads only the chosen cameras", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client } = yield* setup({ lifecycle: instant, media: { videoBytes: 10_000 } })
+      const files = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+          yield* c.awaitVideoRecall(recall.id)
+          return yield* c.downloadRecall(recall.id, { directory: dir, positions: ["side_left"] })
+        }))
+      expect(files.map((f) => f.position)).toEqual(["side_left"])
+      expect(readdirSync(dir)).toEqual(["1-side_left.mp4"])
+    }))
+
+  it.scopedLive("resumes a truncated download with Range and ends with the sandbox's exact bytes", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 3_000_000 } })
+      const [file] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({
+            vehicleNumber: "TRK-101",
+            startTime: ago(30),
+            duration: 1,
+            cameraPositions: ["rear"]
+          })
+          yield* c.awaitVideoRecall(recall.id)
+          yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 1_000_000 })
+          yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 700_000 })
+          return yield* c.downloadRecall(recall.id, { directory: dir })
+        }))
+      expect(same(readFileSync(file!.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media")
+      expect(media.map((r) => r.headers["range"])).toEqual([undefined, "bytes=1000000-", "bytes=1700000-"])
+      expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
+    }))
+
+  it.scopedLive("fetches a fresh URL when the first one has expired", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const clock = manualClock(Date.now())
+      const { client, sandbox } = yield* setup({
+        clock,
+        lifecycle: instant,
+        media: { videoBytes: 50_000, urlTtlMillis: 60_000 }
+      })
+      const [file] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({
+            vehicleNumber: "TRK-101",
+            startTime: ago(30, clock.now()),
+            duration: 1,
+            cameraPositions: ["front_facing"]
+          })
+          // The first media request is held for 300 ms, during which the URL it carries expires.
+          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 300 })
+          const download = yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir }))
+          yield* liveSleep(150)
+          clock.advance(120_000)
+          return yield* Fiber.join(download)
+        }))
+      expect(same(readFileSync(file!.path), yield* sandbox.videoBytes(1, "front_facing"))).toBe(true)
+      expect((yield* sandbox.requests).filter((r) => r.route === "media").map((r) => r.status)).toEqual([403, 200])
+    }))
+
+  it.scopedLive("refuses to download a recall that is not finished, and one that failed", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const slow = yield* setup({ lifecycle: { ...instant, recallPendingMillis: 60_000 } })
+      const pending = yield* withClient(slow.client, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 }),
+          ({ recall }) => Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
+        ))
+      expect(pending).toMatchObject({ _tag: "NotReady", status: "pending" })
+      const failing = yield* setup({ lifecycle: { ...instant, failEntities: ["TRAILER-7"] } })
+      const failed = yield* withClient(failing.client, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ assetName: "TRAILER-7", startTime: ago(30), duration: 1 }),
+          ({ recall }) => Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
+        ))
+      expect(failed).toMatchObject({ _tag: "RequestFailed", id: 1 })
+      expect(readdirSync(dir)).toEqual([])
+    }))
+
+  it.scopedLive("leaves nothing behind when a download cannot complete", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 200_000 } }, {
+        downloadAttempts: 2
+      })
+      const error = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({
+            vehicleNumber: "TRK-101",
+            startTime: ago(30),
+            duration: 1,
+            cameraPositions: ["rear"]
+          })
+          yield* c.awaitVideoRecall(recall.id)
+          yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 10_000 }, 5)
+          return yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
+        }))
+      expect(error._tag).toBe("DownloadFailed")
+      expect(error.message).toContain("gave up after 2 attempts")
+      expect(readdirSync(dir)).toEqual([])
+      expect(yield* seen(sandbox, "media")).toBe(2)
+    }))
+
+  it.scopedLive("downloads a captured image as a real JPEG", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant })
+      const file = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const capture = yield* c.createImageCapture({ assetId: 7, position: "rear" })
+          yield* c.awaitImageCapture(capture)
+          return yield* c.downloadImage(capture, { directory: dir })
+        }))
+      expect(file.path).toBe(join(dir, "1-rear.jpg"))
+      const bytes = readFileSync(file.path)
+      expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xd8])
+      expect(same(bytes, yield* sandbox.imageBytes(1, "rear"))).toBe(true)
+    }))
+})

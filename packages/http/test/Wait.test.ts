@@ -1,0 +1,70 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Duration, Effect, Stream } from "effect"
+import { ago, setup, withClient } from "./support.js"
+
+const lifecycle = {
+  recallPendingMillis: 100,
+  recallProcessingMillis: 200,
+  capturePendingMillis: 50,
+  captureProcessingMillis: 50
+}
+
+describe("MotiveClient waits", () => {
+  it.scopedLive("awaits a recall until success", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ lifecycle })
+      const recall = yield* withClient(client, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 }),
+          ({ recall }) => c.awaitVideoRecall(recall.id)
+        ))
+      expect(recall.status).toBe("success")
+      expect(recall.cameras.length).toBe(6)
+      expect(recall.cameras.every((c) => typeof c.downloadUrl === "string")).toBe(true)
+    }))
+
+  it.scopedLive("awaits a recall until failed", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ lifecycle: { ...lifecycle, failEntities: ["TRAILER-7"] } })
+      const recall = yield* withClient(client, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ assetName: "TRAILER-7", startTime: ago(30), duration: 1 }),
+          ({ recall }) => c.awaitVideoRecall(recall.id)
+        ))
+      expect(recall.status).toBe("failed")
+    }))
+
+  it.scopedLive("gives up when the time budget runs out, saying the last status", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ lifecycle: { ...lifecycle, recallPendingMillis: 60_000 } })
+      const error = yield* withClient(client, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 }),
+          ({ recall }) => Effect.flip(c.awaitVideoRecall(recall.id, { timeout: Duration.millis(150) }))
+        ))
+      expect(error).toMatchObject({ _tag: "WaitTimedOut", lastStatus: "pending" })
+    }))
+
+  it.scopedLive("awaits an image capture", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ lifecycle })
+      const capture = yield* withClient(client, (c) =>
+        Effect.flatMap(
+          c.createImageCapture({ vehicleId: 101, position: "front_facing" }),
+          (created) => c.awaitImageCapture(created)
+        ))
+      expect(capture.status).toBe("success")
+      expect(Object.keys(capture.images ?? {})).toEqual(["front_facing"])
+    }))
+
+  it.scopedLive("watches a recall's status changes for progress display, ending at the terminal status", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ lifecycle })
+      const seen = yield* withClient(client, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-102", startTime: ago(30), duration: 1 }),
+          ({ recall }) => Stream.runCollect(c.watchVideoRecall(recall.id))
+        ))
+      expect(Chunk.toArray(seen).map((r) => r.status)).toEqual(["pending", "in_progress", "success"])
+    }))
+})

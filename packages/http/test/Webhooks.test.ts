@@ -1,0 +1,90 @@
+import { Sandbox } from "@effect-motive/sandbox"
+import { HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Option, Redacted, Stream } from "effect"
+import { createServer } from "node:http"
+import { MotiveClient, Webhooks } from "../src/index.js"
+import { ago, clientFor } from "./support.js"
+
+const vectorSecret = Redacted.make("d9d36bea41c44ae49d1bfc4a48ba2abe")
+const vectorBody = "[\"fault_code_closed\"]"
+const vectorSignature = "f04a8386a21a6cba0447024e83b3f0983352bb72"
+
+describe("Webhooks.verifySignature", () => {
+  it("passes Motive's documented test vector", () => {
+    expect(Webhooks.sign(vectorBody, vectorSecret)).toBe(vectorSignature)
+    expect(Webhooks.verifySignature(vectorBody, vectorSignature, vectorSecret)).toBe(true)
+    expect(Webhooks.verifySignature(vectorBody, vectorSignature.toUpperCase(), vectorSecret)).toBe(true)
+  })
+
+  it("works on raw bytes", () => {
+    expect(Webhooks.verifySignature(new TextEncoder().encode(vectorBody), vectorSignature, vectorSecret)).toBe(true)
+  })
+
+  it("rejects a tampered body, even one that is the same JSON re-serialised", () => {
+    expect(Webhooks.verifySignature("[\"fault_code_opened\"]", vectorSignature, vectorSecret)).toBe(false)
+    expect(Webhooks.verifySignature("[ \"fault_code_closed\" ]", vectorSignature, vectorSecret)).toBe(false)
+  })
+
+  it("rejects a wrong secret, a missing header and a malformed one", () => {
+    expect(Webhooks.verifySignature(vectorBody, vectorSignature, Redacted.make("other"))).toBe(false)
+    expect(Webhooks.verifySignature(vectorBody, undefined, vectorSecret)).toBe(false)
+    expect(Webhooks.verifySignature(vectorBody, "xyz", vectorSecret)).toBe(false)
+    expect(Webhooks.verifySignature(vectorBody, vectorSignature.slice(0, 38), vectorSecret)).toBe(false)
+  })
+})
+
+describe("Webhooks.makeReceiver", () => {
+  it.scopedLive("accepts the sandbox's signed deliveries and hands events on with the recall's details", () =>
+    Effect.gen(function*() {
+      const secret = Redacted.make("receiver-secret")
+      const receiver = yield* Webhooks.makeReceiver({ secret })
+      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
+      yield* server.serve(receiver.app)
+      const address = server.address as HttpServer.TcpAddress
+      const url = `http://127.0.0.1:${address.port}/motive/webhooks`
+
+      const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 20, recallProcessingMillis: 20 } })
+      yield* sandbox.registerWebhook(url, secret)
+      const layer = clientFor(sandbox)
+      const events = yield* Effect.provide(
+        Effect.gen(function*() {
+          const client = yield* MotiveClient.MotiveClient
+          yield* client.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+          return yield* Stream.runCollect(Webhooks.withRecallDetails(receiver.events).pipe(Stream.take(1)))
+        }),
+        layer
+      )
+      const [first] = Chunk.toArray(events)
+      expect(first!.event).toMatchObject({ action: "video_recall_request_completed", id: 1 })
+      expect(Option.map(first!.recall, (r) => r.status)).toEqual(Option.some("success"))
+      const [delivery] = yield* sandbox.deliveries
+      expect(delivery!.attempts[0]!.status).toBe(200)
+    }))
+
+  it.scopedLive("answers 403 to a bad or missing signature and 400 to a body that is not an event", () =>
+    Effect.gen(function*() {
+      const secret = Redacted.make("s")
+      const receiver = yield* Webhooks.makeReceiver({ secret })
+      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
+      yield* server.serve(receiver.app)
+      const url = `http://127.0.0.1:${(server.address as HttpServer.TcpAddress).port}/`
+      const post = (body: string, signature?: string) =>
+        Effect.promise(() =>
+          fetch(url, {
+            method: "POST",
+            body,
+            headers: signature === undefined ? {} : { "x-kt-webhook-signature": signature }
+          }).then((r) => r.status)
+        )
+      const event = JSON.stringify({ action: "video_recall_request_completed", id: 5 })
+      expect(yield* post(event)).toBe(403)
+      expect(yield* post(event, Webhooks.sign(event, Redacted.make("wrong")))).toBe(403)
+      expect(yield* post(event + " ", Webhooks.sign(event, secret))).toBe(403)
+      expect(yield* post("[1,2]", Webhooks.sign("[1,2]", secret))).toBe(400)
+      expect(yield* post(event, Webhooks.sign(event, secret))).toBe(200)
+      const received = yield* Stream.runCollect(Stream.take(receiver.events, 1))
+      expect(Chunk.unsafeHead(received).event).toEqual({ action: "video_recall_request_completed", id: 5 })
+    }))
+})

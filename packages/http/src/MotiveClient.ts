@@ -30,8 +30,8 @@ import {
   type VideoRecallInput,
   type VideoRecallOptions
 } from "@effect-motive/domain"
-import { FileSystem, HttpClient, HttpClientRequest, HttpClientResponse, Path } from "@effect/platform"
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { FileSystem, HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse, Path } from "@effect/platform"
+import { NodeContext } from "@effect/platform-node"
 import {
   Chunk,
   Clock,
@@ -49,7 +49,7 @@ import {
   Stream
 } from "effect"
 import { downloadFile, type DownloadProgress } from "./internal/download.js"
-import { decodeBody, errorFromResponse, transportError } from "./internal/transport.js"
+import { decodeBody, errorFromResponse, RequestTimeoutCause, transportError } from "./internal/transport.js"
 import {
   layer as MotiveConfigLayer,
   layerConfig,
@@ -66,11 +66,11 @@ import {
   type MotiveError,
   NotReady,
   RequestFailed,
-  RequestTimeout,
   WaitTimedOut
 } from "./MotiveError.js"
 import { layer as RequestGateLayer, RequestGate } from "./RequestGate.js"
 import { layer as RetryPolicyLayer, RetryPolicy } from "./RetryPolicy.js"
+import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
 /**
  * The result of creating a recall: the request, and whether it was found as the duplicate of an earlier
@@ -216,20 +216,17 @@ export const make: Effect.Effect<
   const path = yield* Path.Path
   const mediaContext = Context.make(HttpClient.HttpClient, http).pipe(Context.add(FileSystem.FileSystem, fs))
 
+  const fixedHeaders: Record<string, string> = {
+    accept: "application/json",
+    "user-agent": config.userAgent,
+    ...(config.credentials._tag === "ApiKey"
+      ? { [motiveHeaders.apiKey]: Redacted.value(config.credentials.apiKey) }
+      : { authorization: `Bearer ${Redacted.value(config.credentials.token)}` }),
+    ...Option.match(config.timeZone, { onNone: () => ({}), onSome: (zone) => ({ [motiveHeaders.timeZone]: zone }) })
+  }
   const api = http.pipe(
     HttpClient.mapRequest((request) =>
-      request.pipe(
-        HttpClientRequest.prependUrl(config.baseUrl),
-        HttpClientRequest.acceptJson,
-        HttpClientRequest.setHeader("user-agent", config.userAgent),
-        config.credentials._tag === "ApiKey"
-          ? HttpClientRequest.setHeader(motiveHeaders.apiKey, Redacted.value(config.credentials.apiKey))
-          : HttpClientRequest.bearerToken(config.credentials.token),
-        Option.match(config.timeZone, {
-          onNone: () => (r: HttpClientRequest.HttpClientRequest) => r,
-          onSome: (zone) => HttpClientRequest.setHeader(motiveHeaders.timeZone, zone)
-        })
-      )
+      request.pipe(HttpClientRequest.prependUrl(config.baseUrl), HttpClientRequest.setHeaders(fixedHeaders))
     )
   )
 
@@ -240,21 +237,13 @@ export const make: Effect.Effect<
   ): Effect.Effect<A, MotiveError> =>
     gate.admit(
       api.execute(request).pipe(
-        Effect.mapError(transportError),
+        Effect.mapError((e) => transportError(e, config.requestTimeout)),
         Effect.flatMap(
           HttpClientResponse.matchStatus({
-            "2xx": (response) => decodeBody(schema)(response),
+            "2xx": (response) => decodeBody(schema, config.requestTimeout)(response),
             orElse: errorFromResponse
           })
-        ),
-        Effect.timeoutFail({
-          duration: config.requestTimeout,
-          onTimeout: () =>
-            new RequestTimeout({
-              message: `Motive did not answer within ${Duration.format(config.requestTimeout)}`,
-              timeoutMillis: Duration.toMillis(config.requestTimeout)
-            })
-        })
+        )
       )
     ).pipe(
       Effect.tapError((error) =>
@@ -269,19 +258,36 @@ export const make: Effect.Effect<
     request: HttpClientRequest.HttpClientRequest,
     schema: Schema.Schema<A, I>,
     repeatable: boolean
-  ) =>
-    exchange(request, schema).pipe(
-      Effect.retry({ schedule: policy.schedule, while: (e) => isRetryable(e, { repeatable }) })
-    )
+  ) => retrying(exchange(request, schema), (e) => isRetryable(e, { repeatable }))
+
+  /**
+   * `Effect.retry` with the policy, entered only after a first retryable failure (most calls succeed at once,
+   * and a schedule driver per call is measurable). The first failure is replayed into the schedule, so the
+   * policy sees every failure and counts every attempt exactly as a plain `Effect.retry` would.
+   */
+  const retrying = <A, E extends MotiveError, R>(
+    attempt: Effect.Effect<A, E, R>,
+    retryable: (e: E) => boolean
+  ): Effect.Effect<A, E, R> =>
+    Effect.catchIf(attempt, retryable, (first) => {
+      let replayed = false
+      const again = Effect.suspend(() => {
+        if (replayed) return attempt
+        replayed = true
+        return Effect.fail(first)
+      })
+      return Effect.retry(again, { schedule: policy.schedule, while: retryable })
+    })
 
   const getVideoRecall = (id: number) =>
     call(HttpClientRequest.get(paths.videoRecall(id)), VideoRecall, true).pipe(
-      Effect.withSpan("motive.getVideoRecall", { attributes: { "motive.recall_id": id } })
+      Effect.withSpan("motive.getVideoRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
     )
 
   const getImageCapture = (ref: ImageCaptureRef) =>
     call(HttpClientRequest.get(paths.imageCapture(ref.cameraType, ref.requestId)), ImageCapture, true).pipe(
       Effect.withSpan("motive.getImageCapture", {
+        captureStackTrace: false,
         attributes: { "motive.request_id": ref.requestId, "motive.camera_type": ref.cameraType }
       })
     )
@@ -350,15 +356,21 @@ export const make: Effect.Effect<
           ImageCapture,
           false
         )
-      }).pipe(Effect.withSpan("motive.createImageCapture", {
-        attributes: { "motive.position": String(input.position) }
-      })),
+      }).pipe(
+        Effect.withSpan("motive.createImageCapture", {
+          captureStackTrace: false,
+          attributes: { "motive.position": String(input.position) }
+        })
+      ),
 
     getImageCapture,
 
     awaitImageCapture: (ref, options) =>
       awaitTerminal(getImageCapture(ref), options).pipe(
-        Effect.withSpan("motive.awaitImageCapture", { attributes: { "motive.request_id": ref.requestId } })
+        Effect.withSpan("motive.awaitImageCapture", {
+          captureStackTrace: false,
+          attributes: { "motive.request_id": ref.requestId }
+        })
       ),
 
     createVideoRecall: (input, options) =>
@@ -373,7 +385,7 @@ export const make: Effect.Effect<
           Effect.zipRight(exchange(post, VideoRecall)),
           Effect.tapError((e) => isAmbiguous(e) ? Ref.set(ambiguous, true) : Effect.void),
           // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original.
-          Effect.retry({ schedule: policy.schedule, while: (e) => isRetryable(e, { repeatable: true }) }),
+          (create) => retrying(create, (e) => isRetryable(e, { repeatable: true })),
           Effect.flatMap((recall) =>
             Effect.map(Ref.get(attempts), (n): RecallCreated => ({ recall, deduplicated: false, attempts: n }))
           ),
@@ -386,6 +398,7 @@ export const make: Effect.Effect<
             }))
         )
       }).pipe(Effect.withSpan("motive.createVideoRecall", {
+        captureStackTrace: false,
         attributes: {
           "motive.entity": input.vehicleNumber === undefined ? "asset" : "vehicle",
           "motive.duration": String(input.duration),
@@ -397,7 +410,7 @@ export const make: Effect.Effect<
 
     awaitVideoRecall: (id, options) =>
       awaitTerminal(getVideoRecall(id), options).pipe(
-        Effect.withSpan("motive.awaitVideoRecall", { attributes: { "motive.recall_id": id } })
+        Effect.withSpan("motive.awaitVideoRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
       ),
 
     watchVideoRecall: (id) =>
@@ -410,7 +423,7 @@ export const make: Effect.Effect<
       ),
 
     getRecallQuota: call(HttpClientRequest.get(paths.recallQuota), RecallQuota, true).pipe(
-      Effect.withSpan("motive.getRecallQuota")
+      Effect.withSpan("motive.getRecallQuota", { captureStackTrace: false })
     ),
 
     availableTimelines: (query) => {
@@ -425,7 +438,12 @@ export const make: Effect.Effect<
         ),
         AvailableTimelines,
         true
-      ).pipe(Effect.withSpan("motive.availableTimelines", { attributes: { "motive.entity": entity } }))
+      ).pipe(
+        Effect.withSpan("motive.availableTimelines", {
+          captureStackTrace: false,
+          attributes: { "motive.entity": entity }
+        })
+      )
     },
 
     vehicles: pages(paths.vehicles, VehiclesPage, (p) => p.vehicles.map((v) => v.vehicle), (p) => p.pagination.total),
@@ -453,11 +471,21 @@ export const make: Effect.Effect<
             : Effect.succeed(url)
         })
         const file = path.join(options.directory, `${ref.requestId}-${position}.jpg`)
-        const written = yield* downloadFile({ freshUrl, path: file, attempts: config.downloadAttempts }).pipe(
+        const written = yield* downloadFile({
+          freshUrl,
+          path: file,
+          attempts: config.downloadAttempts,
+          timeout: config.requestTimeout
+        }).pipe(
           Effect.provide(mediaContext)
         )
         return { position, path: written.path, bytes: written.bytes }
-      }).pipe(Effect.withSpan("motive.downloadImage", { attributes: { "motive.request_id": ref.requestId } })),
+      }).pipe(
+        Effect.withSpan("motive.downloadImage", {
+          captureStackTrace: false,
+          attributes: { "motive.request_id": ref.requestId }
+        })
+      ),
 
     downloadRecall: (id, options) =>
       Effect.gen(function*() {
@@ -499,6 +527,7 @@ export const make: Effect.Effect<
               freshUrl: freshUrl(position),
               path: path.join(options.directory, `${id}-${position}.mp4`),
               attempts: config.downloadAttempts,
+              timeout: config.requestTimeout,
               ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
             }).pipe(
               Effect.provide(mediaContext),
@@ -506,7 +535,9 @@ export const make: Effect.Effect<
             ),
           { concurrency: 2 }
         )
-      }).pipe(Effect.withSpan("motive.downloadRecall", { attributes: { "motive.recall_id": id } }))
+      }).pipe(
+        Effect.withSpan("motive.downloadRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
+      )
   }
   return service
 })
@@ -523,8 +554,33 @@ export const layerWithoutDefaults: Layer.Layer<
 > = Layer.effect(MotiveClient, make)
 
 /**
- * The client with the default retry policy and request gate, over the `HttpClient` and file system the caller
- * provides. Replace any piece by providing its layer instead.
+ * Bounds every exchange of an `HttpClient` that has no timeouts of its own by the configured request timeout
+ * (a fiber race per request; `UndiciHttpClient` does the same with undici's own timers, more cheaply).
+ *
+ * @since 0.1.0
+ */
+export const layerRequestTimeout: Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient | MotiveConfig> =
+  Layer.effect(
+    HttpClient.HttpClient,
+    Effect.gen(function*() {
+      const http = yield* HttpClient.HttpClient
+      const config = yield* MotiveConfig
+      return HttpClient.transform(http, (response, request) =>
+        Effect.timeoutFail(response, {
+          duration: config.requestTimeout,
+          onTimeout: () =>
+            new HttpClientError.RequestError({
+              request,
+              reason: "Transport",
+              cause: new RequestTimeoutCause("request timed out")
+            })
+        }))
+    })
+  )
+
+/**
+ * The client with the default retry policy and request gate over the `HttpClient` and file system the caller
+ * provides, each exchange bounded by the request timeout. Replace any piece by providing its layer instead.
  *
  * @since 0.1.0
  */
@@ -533,18 +589,33 @@ export const layer: Layer.Layer<
   never,
   HttpClient.HttpClient | MotiveConfig | FileSystem.FileSystem | Path.Path
 > = layerWithoutDefaults.pipe(
-  Layer.provide(Layer.merge(RetryPolicyLayer, RequestGateLayer))
+  Layer.provide(Layer.mergeAll(RetryPolicyLayer, RequestGateLayer, layerRequestTimeout))
 )
 
+/** The client with defaults over `UndiciHttpClient`, whose timeouts come from the settings. */
+const layerUndici: Layer.Layer<MotiveClient, never, MotiveConfig | FileSystem.FileSystem | Path.Path> =
+  layerWithoutDefaults.pipe(
+    Layer.provide(Layer.mergeAll(
+      RetryPolicyLayer,
+      RequestGateLayer,
+      Layer.unwrapEffect(
+        Effect.map(
+          MotiveConfig,
+          (config) =>
+            UndiciHttpClient.layerWith({ headersTimeout: config.requestTimeout, bodyTimeout: config.requestTimeout })
+        )
+      )
+    ))
+  )
+
 /**
- * Everything on Node: undici for HTTP, the Node file system, settings from explicit values.
+ * Everything on Node: `UndiciHttpClient` for HTTP (with undici's own timeouts), the Node file system,
+ * settings from explicit values.
  *
  * @since 0.1.0
  */
 export const layerNode = (input: MotiveConfigInput): Layer.Layer<MotiveClient> =>
-  layer.pipe(
-    Layer.provide(Layer.mergeAll(MotiveConfigLayer(input), NodeHttpClient.layerUndici, NodeContext.layer))
-  )
+  layerUndici.pipe(Layer.provide(Layer.merge(MotiveConfigLayer(input), NodeContext.layer)))
 
 /**
  * Everything on Node, settings from the environment (`MOTIVE_API_KEY` or `MOTIVE_OAUTH_TOKEN`,
@@ -555,6 +626,4 @@ export const layerNode = (input: MotiveConfigInput): Layer.Layer<MotiveClient> =
 export const layerNodeConfig = (
   overrides: Partial<Omit<MotiveConfigInput, "credentials">> = {}
 ): Layer.Layer<MotiveClient, ConfigError.ConfigError> =>
-  layer.pipe(
-    Layer.provide(Layer.mergeAll(layerConfig(overrides), NodeHttpClient.layerUndici, NodeContext.layer))
-  )
+  layerUndici.pipe(Layer.provide(Layer.merge(layerConfig(overrides), NodeContext.layer)))

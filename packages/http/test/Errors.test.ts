@@ -1,9 +1,10 @@
 import { Sandbox } from "@effect-motive/sandbox"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Option, Redacted } from "effect"
+import { Duration, Effect, Layer, Option, Redacted } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { MotiveClient } from "../src/index.js"
+import { MotiveClient, MotiveConfig } from "../src/index.js"
 import { ago, clientFor, seen, setup, withClient } from "./support.js"
 
 const recall = (overrides: Record<string, unknown> = {}) => ({
@@ -174,11 +175,33 @@ describe("MotiveClient error mapping", () => {
       })
     }))
 
-  it.scopedLive("maps no answer within the request timeout to RequestTimeout", () =>
+  it.scopedLive("maps no answer within the request timeout to RequestTimeout (undici's own timers)", () =>
     Effect.gen(function*() {
-      const { client, sandbox } = yield* setup({}, { requestTimeout: Duration.millis(100), retry: { maxAttempts: 1 } })
-      yield* sandbox.injectFault("recallQuota", { kind: "slow", delayMillis: 500 })
+      const { client, sandbox } = yield* setup({}, { requestTimeout: Duration.seconds(1), retry: { maxAttempts: 1 } })
+      yield* sandbox.injectFault("recallQuota", { kind: "slow", delayMillis: 4_000 })
       expect(yield* withClient(client, (c) => Effect.flip(c.getRecallQuota))).toMatchObject({
+        _tag: "RequestTimeout",
+        timeoutMillis: 1000
+      })
+    }))
+
+  it.scopedLive("bounds a user-supplied HttpClient by the request timeout too", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      yield* sandbox.injectFault("recallQuota", { kind: "slow", delayMillis: 1_000 })
+      const layer = MotiveClient.layer.pipe(
+        Layer.provide(Layer.mergeAll(
+          MotiveConfig.layer({
+            credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+            baseUrl: sandbox.baseUrl,
+            requestTimeout: Duration.millis(100),
+            retry: { maxAttempts: 1 }
+          }),
+          NodeHttpClient.layerUndici,
+          NodeContext.layer
+        ))
+      )
+      expect(yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))).toMatchObject({
         _tag: "RequestTimeout",
         timeoutMillis: 100
       })

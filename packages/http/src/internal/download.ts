@@ -34,6 +34,8 @@ export interface DownloadFileOptions<E> {
   readonly freshUrl: Effect.Effect<string, E>
   readonly path: string
   readonly attempts: number
+  /** Reported in messages when the HTTP client times out. */
+  readonly timeout: Duration.Duration
   readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
 }
 
@@ -62,6 +64,7 @@ export const downloadFile = <E>(
     const fs = yield* FileSystem.FileSystem
     const http = yield* HttpClient.HttpClient
     const tmp = `${options.path}.part`
+    const timeout = options.timeout
     const fsFailed = (what: string) => (e: { readonly message: string }) =>
       new DownloadFailed({ message: `${what}: ${e.message}`, path: options.path })
     const sizeOnDisk = fs.stat(tmp).pipe(
@@ -83,7 +86,7 @@ export const downloadFile = <E>(
         )
         const response = yield* http.execute(request).pipe(Effect.either)
         if (response._tag === "Left") {
-          return { _tag: "Cut", reason: transportError(response.left).message } as const
+          return { _tag: "Cut", reason: transportError(response.left, timeout).message } as const
         }
         const res = response.right
         if (res.status === 403) {

@@ -15,6 +15,7 @@ import {
   NotFound,
   QuotaExhausted,
   RateLimited,
+  RequestTimeout,
   ResponseDecodeError,
   ServerError,
   TransportError,
@@ -22,6 +23,12 @@ import {
 } from "../MotiveError.js"
 
 const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"])
+const timeoutCodes = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "MOTIVE_REQUEST_TIMEOUT"])
+
+/** The cause of a request cut by the client-side timeout wrapped around an `HttpClient` that has none. */
+export class RequestTimeoutCause extends Error {
+  readonly code = "MOTIVE_REQUEST_TIMEOUT"
+}
 
 /** The error codes along a cause chain (undici nests them). */
 const codesOf = (u: unknown, depth = 0): Array<string> => {
@@ -35,9 +42,21 @@ const codesOf = (u: unknown, depth = 0): Array<string> => {
   return [...own, ...codesOf(cause, depth + 1), ...errors.flatMap((e) => codesOf(e, depth + 1))]
 }
 
-/** A client-side HTTP failure as a transport error; `requestSent` is false only when no connection opened. */
-export const transportError = (error: HttpClientError.HttpClientError): TransportError => {
-  const codes = error._tag === "RequestError" ? codesOf(error.cause) : []
+/**
+ * A client-side HTTP failure as a transport error (`requestSent` is false only when no connection opened),
+ * or as a timeout when the HTTP client gave up waiting.
+ */
+export const transportError = (
+  error: HttpClientError.HttpClientError,
+  timeout: Duration.Duration
+): TransportError | RequestTimeout => {
+  const codes = codesOf(error.cause)
+  if (codes.some((c) => timeoutCodes.has(c))) {
+    return new RequestTimeout({
+      message: `Motive did not answer within ${Duration.format(timeout)}`,
+      timeoutMillis: Duration.toMillis(timeout)
+    })
+  }
   const requestSent = !(error._tag === "RequestError" && codes.some((c) => notSentCodes.has(c)))
   const detail = codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.reason)
   return new TransportError({
@@ -122,13 +141,13 @@ export const errorFromResponse = (
   })
 
 /** Decodes a 2xx JSON body with `schema`, or fails with a decode error that shows the body's start. */
-export const decodeBody = <A, I>(schema: Schema.Schema<A, I>) =>
+export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.Duration) =>
 (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<A, ResponseDecodeError | TransportError> =>
+): Effect.Effect<A, ResponseDecodeError | TransportError | RequestTimeout> =>
   Effect.gen(function*() {
     const requestId = response.headers[motiveHeaders.requestId]
-    const text = yield* Effect.mapError(response.text, transportError)
+    const text = yield* Effect.mapError(response.text, (e) => transportError(e, timeout))
     const fail = (message: string) =>
       new ResponseDecodeError({
         message,

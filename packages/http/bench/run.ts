@@ -1,0 +1,197 @@
+/**
+ * The client's benchmark, against a sandbox in another process, every figure a ratio against a baseline
+ * measured in the same run. Run with `npm run bench` (from the repo root or packages/http).
+ */
+import { Effect, Redacted } from "effect"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { request } from "undici"
+import { MotiveClient } from "../src/index.js"
+
+const here = new URL(".", import.meta.url).pathname
+const tsx = join(here, "..", "..", "..", "node_modules", ".bin", "tsx")
+const apiKey = "sandbox-demo-key"
+
+const startSandbox = (options: object) =>
+  new Promise<{ baseUrl: string; child: ChildProcess }>((resolve, reject) => {
+    const child = spawn(tsx, [join(here, "sandbox-process.ts"), JSON.stringify(options)], {
+      stdio: ["ignore", "pipe", "inherit", "ipc"]
+    })
+    child.stdout!.once("data", (d: Buffer) => resolve({ baseUrl: d.toString().trim(), child }))
+    child.once("error", reject)
+  })
+
+const ask = <A>(child: ChildProcess, what: string) =>
+  new Promise<A>((resolve) => {
+    child.once("message", (m) => resolve(m as A))
+    child.send(what)
+  })
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString()
+
+const clientLayer = (baseUrl: string, overrides: object = {}) =>
+  MotiveClient.layerNode({ credentials: { _tag: "ApiKey", apiKey: Redacted.make(apiKey) }, baseUrl, ...overrides })
+
+const run = <A, E>(
+  layer: ReturnType<typeof clientLayer>,
+  f: (c: MotiveClient.MotiveClientService) => Effect.Effect<A, E>
+) => Effect.runPromise(Effect.provide(Effect.flatMap(MotiveClient.MotiveClient, f), layer))
+
+const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const fmt = (n: number, digits = 2) => n.toFixed(digits)
+
+// (1) getVideoRecall through MotiveClient vs undici.request + JSON.parse ------------------------------------------
+async function calls() {
+  const N = Number(process.env.BENCH_CALLS ?? 2000)
+  const C = Number(process.env.BENCH_CONCURRENCY ?? 16)
+  const { baseUrl, child } = await startSandbox({ rateLimit: { requestsPerSecond: 1e9, burst: 1e9 } })
+  const layer = clientLayer(baseUrl, { rateLimit: false, maxConcurrency: C })
+  const { recall } = await run(
+    layer,
+    (c) => c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+  )
+  const url = `${baseUrl}/v1/video_recall_requests/${recall.id}`
+
+  const baseline = async () => {
+    const started = performance.now()
+    let next = 0
+    await Promise.all(Array.from({ length: C }, async () => {
+      while (next++ < N) {
+        const res = await request(url, { headers: { "x-api-key": apiKey, accept: "application/json" } })
+        JSON.parse(await res.body.text())
+      }
+    }))
+    return performance.now() - started
+  }
+  const client = () =>
+    run(layer, (c) =>
+      Effect.gen(function*() {
+        const started = performance.now()
+        yield* Effect.forEach(Array.from({ length: N }), () => c.getVideoRecall(recall.id), {
+          concurrency: C,
+          discard: true
+        })
+        return performance.now() - started
+      }))
+
+  await baseline()
+  await client() // warm both paths
+  const base: Array<number> = [], ours: Array<number> = []
+  for (let i = 0; i < 5; i++) {
+    base.push(await baseline())
+    ours.push(await client())
+  }
+  await stop(child)
+  const ratio = median(ours) / median(base)
+  console.log(`(1) ${N} getVideoRecall calls at concurrency ${C}`)
+  console.log(`    undici.request + JSON.parse: ${fmt(median(base))} ms (median of 5)`)
+  console.log(`    MotiveClient.getVideoRecall:  ${fmt(median(ours))} ms (median of 5)`)
+  console.log(`    ratio ${fmt(ratio)} (goal <= 1.3) ${ratio <= 1.3 ? "PASS" : "MISS"}`)
+}
+
+// (2) 256 MiB download: RSS growth and throughput vs curl -o --------------------------------------------------------
+async function download() {
+  const size = Number(process.env.BENCH_DOWNLOAD_MIB ?? 256) * 1024 * 1024
+  const { baseUrl, child } = await startSandbox({
+    media: { videoBytes: size },
+    lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 }
+  })
+  const layer = clientLayer(baseUrl)
+  const { recall } = await run(
+    layer,
+    (c) =>
+      c.createVideoRecall({
+        vehicleNumber: "TRK-101",
+        startTime: ago(30),
+        duration: 1,
+        cameraPositions: ["front_facing"]
+      })
+  )
+  const dir = mkdtempSync(join(tmpdir(), "motive-bench-"))
+  try {
+    const ours: Array<{ seconds: number; rssGrowth: number }> = []
+    const curls: Array<number> = []
+    for (let i = 0; i < 3; i++) {
+      const details = await run(layer, (c) => c.getVideoRecall(recall.id))
+      const url = details.cameras[0]!.downloadUrl!
+      const curlStarted = performance.now()
+      const curl = spawnSync("curl", ["-s", "-f", "-o", join(dir, "curl.mp4"), url])
+      if (curl.status !== 0) throw new Error(`curl failed: ${curl.stderr}`)
+      curls.push((performance.now() - curlStarted) / 1000)
+      if (statSync(join(dir, "curl.mp4")).size !== size) throw new Error("curl got the wrong size")
+      rmSync(join(dir, "curl.mp4"))
+
+      const result = spawnSync(tsx, [join(here, "download-process.ts"), baseUrl, String(recall.id), dir], {
+        encoding: "utf8"
+      })
+      if (result.status !== 0) throw new Error(`download failed: ${result.stderr}`)
+      const figures = JSON.parse(result.stdout.trim().split("\n").at(-1)!)
+      if (figures.bytes !== size) throw new Error("client got the wrong size")
+      ours.push(figures)
+      rmSync(join(dir, `${recall.id}-front_facing.mp4`))
+    }
+    const mib = size / 1024 / 1024
+    const curlRate = mib / median(curls)
+    const ourRate = mib / median(ours.map((o) => o.seconds))
+    const growth = Math.max(...ours.map((o) => o.rssGrowth)) / 1024 / 1024
+    console.log(`(2) downloading a ${mib} MiB recall (median of 3)`)
+    console.log(`    curl -o:       ${fmt(curlRate, 0)} MiB/s`)
+    console.log(
+      `    downloadRecall: ${fmt(ourRate, 0)} MiB/s, throughput ratio ${fmt(ourRate / curlRate)} (goal >= 0.8) ${
+        ourRate / curlRate >= 0.8 ? "PASS" : "MISS"
+      }`
+    )
+    console.log(`    peak RSS growth ${fmt(growth, 1)} MiB (goal < 64) ${growth < 64 ? "PASS" : "MISS"}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+    await stop(child)
+  }
+}
+
+// (3) 500 creates against a sandbox limited to 50 requests/s ------------------------------------------------------
+async function creates() {
+  const N = 500, limit = 50
+  const { baseUrl, child } = await startSandbox({
+    rateLimit: { requestsPerSecond: limit, burst: limit },
+    quota: { regularMinutes: 100_000 }
+  })
+  const layer = clientLayer(baseUrl, { rateLimit: { requestsPerSecond: limit, burst: limit }, maxConcurrency: 16 })
+  const started = performance.now()
+  await run(layer, (c) =>
+    Effect.forEach(
+      Array.from({ length: N }, (_, i) => i),
+      (i) => c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(10 + i * 3), duration: 1 }),
+      { concurrency: 32, discard: true }
+    ))
+  const seconds = (performance.now() - started) / 1000
+  const { statuses } = await ask<{ statuses: Array<number | undefined> }>(child, "requests")
+  await stop(child)
+  const limited = statuses.filter((s) => s === 429).length
+  const created = statuses.filter((s) => s === 201).length
+  // The first `limit` requests are the bucket's burst; the rate is what the rest achieved.
+  const rate = (created - limit) / seconds
+  console.log(`(3) ${N} creates against a sandbox limited to ${limit} requests/s (burst ${limit})`)
+  console.log(
+    `    ${created} created in ${fmt(seconds)} s; sustained ${fmt(rate, 1)} req/s = ${
+      fmt(rate / limit)
+    } of the limit (goal >= 0.9) ${rate / limit >= 0.9 ? "PASS" : "MISS"}`
+  )
+  console.log(
+    `    429s: ${limited} of ${statuses.length} requests = ${fmt((100 * limited) / statuses.length)} % (goal <= 1 %) ${
+      limited / statuses.length <= 0.01 ? "PASS" : "MISS"
+    }`
+  )
+}
+
+const only = process.argv[2]
+if (only === undefined || only === "calls") await calls()
+if (only === undefined || only === "download") await download()
+if (only === undefined || only === "creates") await creates()

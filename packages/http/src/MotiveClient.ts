@@ -60,6 +60,7 @@ import {
 } from "./MotiveConfig.js"
 import {
   type DownloadError,
+  DownloadFailed,
   InvalidRequest,
   isAmbiguous,
   isRetryable,
@@ -170,10 +171,10 @@ export interface MotiveClientService {
   readonly vehicles: Stream.Stream<FleetVehicle, MotiveError>
   /** Every asset, page by page. */
   readonly assets: Stream.Stream<FleetAsset, MotiveError>
-  /** Writes a captured image to `<directory>/<request-id>-<position>.jpg`. */
+  /** Writes a captured image to `path`, or to `<directory>/<request-id>-<position>.jpg`. */
   readonly downloadImage: (
     ref: ImageCaptureRef,
-    options: { readonly directory: string }
+    options: { readonly directory: string } | { readonly path: string }
   ) => Effect.Effect<DownloadedFile, DownloadError>
   /** Writes each camera's video to `<directory>/<recall-id>-<position>.mp4`. */
   readonly downloadRecall: (
@@ -344,6 +345,13 @@ export const make: Effect.Effect<
         })
       ))
 
+  const ensureDirectory = (directory: string) =>
+    fs.makeDirectory(directory, { recursive: true }).pipe(
+      Effect.mapError((e) =>
+        new DownloadFailed({ message: `could not create the directory: ${e.message}`, path: directory })
+      )
+    )
+
   const service: MotiveClientService = {
     createImageCapture: (input) =>
       Effect.gen(function*() {
@@ -470,7 +478,10 @@ export const make: Effect.Effect<
             ? new NotReady({ message: `image capture ${ref.requestId} has no image URL`, id: ref.requestId, status })
             : Effect.succeed(url)
         })
-        const file = path.join(options.directory, `${ref.requestId}-${position}.jpg`)
+        const file = "path" in options
+          ? options.path
+          : path.join(options.directory, `${ref.requestId}-${position}.jpg`)
+        yield* ensureDirectory(path.dirname(file))
         const written = yield* downloadFile({
           freshUrl,
           path: file,
@@ -513,6 +524,7 @@ export const make: Effect.Effect<
             violations: []
           })
         }
+        yield* ensureDirectory(options.directory)
         const freshUrl = (position: CameraPosition) =>
           Effect.flatMap(getVideoRecall(id), (r) => {
             const url = r.cameras.find((c) => c.position === position)?.downloadUrl

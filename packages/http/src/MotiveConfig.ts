@@ -167,19 +167,29 @@ export const credentialsConfig: Config.Config<MotiveCredentials> = Config.all({
 )
 
 /**
- * The whole configuration from the environment: credentials, `MOTIVE_BASE_URL`, `MOTIVE_TIME_ZONE`.
+ * The whole configuration from the environment: credentials, `MOTIVE_BASE_URL`, `MOTIVE_TIME_ZONE`, and
+ * `MOTIVE_MAX_ATTEMPTS` (attempts per call, retries included; lower it to fail fast in scripts).
  *
  * @since 0.1.0
  */
 export const settingsConfig: Config.Config<MotiveSettings> = Config.all({
   credentials: credentialsConfig,
   baseUrl: Config.string("MOTIVE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
-  timeZone: Config.option(Config.string("MOTIVE_TIME_ZONE"))
-}).pipe(
-  Config.map(({ baseUrl, credentials, timeZone }) =>
-    makeSettings({ credentials, baseUrl, timeZone: Option.filter(timeZone, (z) => z.trim() !== "") })
+  timeZone: Config.option(Config.string("MOTIVE_TIME_ZONE")),
+  maxAttempts: Config.option(
+    Config.integer("MOTIVE_MAX_ATTEMPTS").pipe(Config.validate({
+      message: "MOTIVE_MAX_ATTEMPTS must be at least 1",
+      validation: (n) => n >= 1
+    }))
   )
-)
+}).pipe(Config.map(({ baseUrl, credentials, maxAttempts, timeZone }) =>
+  makeSettings({
+    credentials,
+    baseUrl,
+    timeZone: Option.filter(timeZone, (z) => z.trim() !== ""),
+    ...Option.match(maxAttempts, { onNone: () => ({}), onSome: (n) => ({ retry: { maxAttempts: n } }) })
+  })
+))
 
 /**
  * Settings read through Effect `Config` (the environment by default).

@@ -1,0 +1,159 @@
+/**
+ * The whole `motive` command line: parse, run, print, and map every outcome to a documented exit code.
+ *
+ * @since 0.1.0
+ */
+import { Command, HelpDoc, ValidationError } from "@effect/cli"
+import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
+import { Console as NodeConsole } from "node:console"
+import { demoCommand } from "./commands/DemoCommand.js"
+import { imageCommand } from "./commands/ImageCommand.js"
+import { recallCommand } from "./commands/RecallCommand.js"
+import { sandboxCommand } from "./commands/SandboxCommand.js"
+import { webhookCommand } from "./commands/WebhookCommand.js"
+import { ExitCode, exitCodeOf, exitCodeTable } from "./ExitCode.js"
+import * as Output from "./Output.js"
+import { hoistGlobalFlags, root } from "./Root.js"
+import { version } from "./Version.js"
+
+/**
+ * The command tree.
+ *
+ * @since 0.1.0
+ */
+export const command = root.pipe(
+  Command.withDescription(
+    "Motive dashcam and Omnicam footage from a terminal: still images, video recalls, downloads, webhooks."
+  ),
+  Command.withSubcommands([imageCommand, recallCommand, webhookCommand, sandboxCommand, demoCommand])
+)
+
+const cli = Command.run(command, {
+  name: "motive",
+  version,
+  footer: HelpDoc.p(exitCodeTable)
+})
+
+const ansiEscape = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
+const stripAnsi = (text: string) => text.replace(ansiEscape, "")
+
+/** A Console whose every method writes to stderr, so that stdout keeps exactly one JSON document. */
+const stderrConsole = (): Console.Console => {
+  const c = new NodeConsole(process.stderr, process.stderr)
+  const sync = <A extends ReadonlyArray<unknown>>(f: (...args: A) => void) => (...args: A) =>
+    Effect.sync(() => f(...args))
+  return {
+    [Console.TypeId]: Console.TypeId,
+    assert: sync((condition: boolean, ...args: ReadonlyArray<unknown>) => {
+      if (!condition) c.error("Assertion failed:", ...args)
+    }),
+    clear: Effect.sync(() => c.clear()),
+    count: sync((label?: string) => c.count(label)),
+    countReset: sync((label?: string) => c.countReset(label)),
+    debug: sync((...args: ReadonlyArray<unknown>) => c.debug(...args)),
+    dir: sync((item: unknown, options?: unknown) => c.dir(item, options as object)),
+    dirxml: sync((...args: ReadonlyArray<unknown>) => c.dirxml(...args)),
+    error: sync((...args: ReadonlyArray<unknown>) => c.error(...args)),
+    group: (options?: { readonly label?: string | undefined }) => Effect.sync(() => c.group(options?.label)),
+    groupEnd: Effect.sync(() => c.groupEnd()),
+    info: sync((...args: ReadonlyArray<unknown>) => c.info(...args)),
+    log: sync((...args: ReadonlyArray<unknown>) => c.log(...args)),
+    table: sync((data: unknown, props?: ReadonlyArray<string>) => c.table(data, props as Array<string>)),
+    time: sync((label?: string) => c.time(label)),
+    timeEnd: sync((label?: string) => c.timeEnd(label)),
+    timeLog: sync((label?: string, ...args: ReadonlyArray<unknown>) => c.timeLog(label, ...args)),
+    trace: sync((...args: ReadonlyArray<unknown>) => c.trace(...args)),
+    warn: sync((...args: ReadonlyArray<unknown>) => c.warn(...args)),
+    unsafe: c
+  }
+}
+
+/** The facts of a failure worth printing, without stack traces or secrets. */
+const describeFailure = (error: unknown): {
+  readonly tag: string
+  readonly message: string
+  readonly status?: number
+  readonly violations?: ReadonlyArray<{ readonly path: string; readonly rule: string; readonly message: string }>
+} => {
+  if (typeof error !== "object" || error === null) return { tag: "Unexpected", message: String(error) }
+  const record: Record<string, unknown> = { ...error }
+  const tag = typeof record._tag === "string" ? record._tag : "Unexpected"
+  const message = error instanceof Error ? error.message : String(record.message ?? tag)
+  const violations = Array.isArray(record.violations) && record.violations.length > 0
+    ? record.violations.map((v: { path: string; rule: string; message: string }) => ({
+      path: v.path,
+      rule: v.rule,
+      message: v.message
+    }))
+    : undefined
+  return {
+    tag,
+    message: violations === undefined
+      ? message
+      : `${violations.length} problem${violations.length === 1 ? "" : "s"} with the request; nothing was sent`,
+    ...(typeof record.status === "number" ? { status: record.status } : {}),
+    ...(violations === undefined ? {} : { violations })
+  }
+}
+
+/**
+ * Runs the command line `argv` (as `process.argv`: node, script, words…) and answers the exit code. Never
+ * fails: every outcome is printed and mapped to a documented code.
+ *
+ * @since 0.1.0
+ */
+export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.processSinks) =>
+  Effect.gen(function*() {
+    const words = hoistGlobalFlags(argv.slice(2))
+    const firstCommand = words.findIndex((w) => !w.startsWith("-"))
+    const globalsPart = firstCommand === -1 ? words : words.slice(0, firstCommand)
+    const mode: Output.OutputMode = {
+      json: globalsPart.includes("--json"),
+      quiet: globalsPart.includes("--quiet") || globalsPart.includes("-q"),
+      verbose: globalsPart.includes("--verbose")
+    }
+    const output = Output.make(mode, sinks)
+    const run = cli([argv[0] ?? "node", argv[1] ?? "motive", ...words]).pipe(
+      Effect.provide(Layer.succeed(Output.Output, output)),
+      mode.json ? Effect.withConsole(stderrConsole()) : (e) => e
+    )
+    const exit = yield* Effect.exit(run)
+    if (Exit.isSuccess(exit)) return ExitCode.Success
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isNone(failure)) {
+      if (Cause.isInterruptedOnly(exit.cause)) return 130
+      const defect = Cause.squash(exit.cause)
+      const message = defect instanceof Error ? defect.message : String(defect)
+      yield* report(output, mode, { tag: "Unexpected", message }, sinks)
+      if (mode.verbose) sinks.stderr(`${Cause.pretty(exit.cause)}\n`)
+      return ExitCode.Unexpected
+    }
+    const error = failure.value
+    if (ValidationError.isValidationError(error)) {
+      if (ValidationError.isHelpRequested(error)) return ExitCode.Success
+      // @effect/cli has already printed the usage error (to stderr in --json mode).
+      if (mode.json) {
+        const message = "error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)).trim() : "invalid usage"
+        sinks.stdout(`${JSON.stringify({ error: { tag: "UsageError", message } }, null, 2)}\n`)
+      }
+      return ExitCode.InvalidInput
+    }
+    yield* report(output, mode, describeFailure(error), sinks)
+    return exitCodeOf(error)
+  })
+
+const report = (
+  _output: Output.Output["Type"],
+  mode: Output.OutputMode,
+  failure: ReturnType<typeof describeFailure>,
+  sinks: Output.Sinks
+) =>
+  Effect.sync(() => {
+    if (mode.json) {
+      sinks.stdout(`${JSON.stringify({ error: failure }, null, 2)}\n`)
+      return
+    }
+    const lines = [`error: ${failure.message}${failure.status === undefined ? "" : ` (HTTP ${failure.status})`}`]
+    for (const v of failure.violations ?? []) lines.push(`  ${v.path}: ${v.message} [${v.rule}]`)
+    sinks.stderr(`${lines.join("\n")}\n`)
+  })

@@ -1,0 +1,64 @@
+/**
+ * Reading flag values people type: relative times (`-15m`), durations (`90s`), camera lists.
+ *
+ * @since 0.1.0
+ */
+import { formatTimestamp } from "@effect-motive/domain"
+import { DateTime, Duration, Effect, Option } from "effect"
+import { InvalidInput } from "./CliError.js"
+
+const unitMillis: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/**
+ * A time as given to `--start`, `--from`, `--to`: `now`, relative to now (`-15m`, `-2h`, `-1d`, `-90s`), or
+ * anything else, passed on unchanged so the domain's rules judge it (ISO 8601 with an offset).
+ *
+ * @since 0.1.0
+ */
+export const resolveTime = (input: string): Effect.Effect<string> =>
+  Effect.map(DateTime.now, (now) => {
+    const text = input.trim()
+    if (text === "now") {
+      return formatTimestamp(DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(now) / 1000) * 1000))
+    }
+    const m = /^-(\d+(?:\.\d+)?)([smhd])$/.exec(text)
+    if (m === null) return input
+    // Whole seconds: the body reads better and nothing finer matters for footage.
+    const then = DateTime.subtract(now, { millis: Math.round(Number(m[1]) * unitMillis[m[2]!]!) })
+    return formatTimestamp(DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(then) / 1000) * 1000))
+  })
+
+/**
+ * A duration as given to `--timeout`: `90s`, `5m`, `1h`, `500ms`, or a number of seconds.
+ *
+ * @since 0.1.0
+ */
+export const parseDuration = (flag: string, input: string): Effect.Effect<Duration.Duration, InvalidInput> => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(input.trim())
+  if (m === null || Number(m[1]) <= 0) {
+    return Effect.fail(
+      new InvalidInput({ message: `${flag} "${input}" is not a duration: use e.g. 90s, 5m, 1h or 500ms` })
+    )
+  }
+  const n = Number(m[1])
+  const unit = m[2] ?? "s"
+  return Effect.succeed(Duration.millis(unit === "ms" ? n : n * unitMillis[unit]!))
+}
+
+/**
+ * An optional `--timeout`.
+ *
+ * @since 0.1.0
+ */
+export const optionalDuration = (flag: string, input: Option.Option<string>) =>
+  Option.match(input, {
+    onNone: () => Effect.succeed(Option.none<Duration.Duration>()),
+    onSome: (text) => Effect.map(parseDuration(flag, text), Option.some)
+  })
+
+/**
+ * A comma-separated list (`front_facing,driver_facing`); empty items are dropped.
+ *
+ * @since 0.1.0
+ */
+export const splitList = (input: string): Array<string> => input.split(",").map((s) => s.trim()).filter((s) => s !== "")

@@ -1,0 +1,126 @@
+/**
+ * What the command prints: a result on stdout (human text, or exactly one JSON document with `--json`),
+ * progress and notes on stderr, errors as one line per problem, never a stack trace or a secret.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+
+/**
+ * How output is shaped.
+ *
+ * @since 0.1.0
+ */
+export interface OutputMode {
+  readonly json: boolean
+  readonly quiet: boolean
+  readonly verbose: boolean
+}
+
+/**
+ * Writes the command's output.
+ *
+ * @since 0.1.0
+ */
+export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
+  readonly mode: OutputMode
+  /** The result: `human` lines normally, `json` as the single JSON document with `--json`. */
+  readonly result: (human: string, json: unknown) => Effect.Effect<void>
+  /** A note on stderr (not with `--quiet` or `--json`). */
+  readonly note: (line: string) => Effect.Effect<void>
+  /** A progress line on stderr, redrawn in place; only on a terminal, not with `--quiet` or `--json`. */
+  readonly progress: (line: string) => Effect.Effect<void>
+  /** Ends the progress line. */
+  readonly endProgress: Effect.Effect<void>
+}>() {}
+
+/**
+ * Where output goes: Node's stdout and stderr, or anything that can be written to.
+ *
+ * @since 0.1.0
+ */
+export interface Sinks {
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+  readonly stderrIsTerminal: boolean
+}
+
+/**
+ * Node's own streams.
+ *
+ * @since 0.1.0
+ */
+export const processSinks: Sinks = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY === true
+}
+
+/**
+ * The output service for a mode.
+ *
+ * @since 0.1.0
+ */
+export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Type"] => {
+  const showProgress = sinks.stderrIsTerminal && !mode.quiet && !mode.json
+  let progressShown = false
+  const clearProgress = () => {
+    if (progressShown) {
+      sinks.stderr("\r\x1b[2K")
+      progressShown = false
+    }
+  }
+  return {
+    mode,
+    result: (human, json) =>
+      Effect.sync(() => {
+        clearProgress()
+        if (mode.json) sinks.stdout(`${JSON.stringify(json, null, 2)}\n`)
+        else if (human !== "") sinks.stdout(human.endsWith("\n") ? human : `${human}\n`)
+      }),
+    note: (line) =>
+      Effect.sync(() => {
+        if (mode.quiet || mode.json) return
+        clearProgress()
+        sinks.stderr(`${line}\n`)
+      }),
+    progress: (line) =>
+      Effect.sync(() => {
+        if (!showProgress) return
+        sinks.stderr(`\r\x1b[2K${line}`)
+        progressShown = true
+      }),
+    endProgress: Effect.sync(clearProgress)
+  }
+}
+
+/**
+ * The output service as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layer = (mode: OutputMode, sinks?: Sinks): Layer.Layer<Output> => Layer.succeed(Output, make(mode, sinks))
+
+/**
+ * Aligned `key  value` lines.
+ *
+ * @since 0.1.0
+ */
+export const table = (rows: ReadonlyArray<readonly [string, string]>, indent = "  "): string => {
+  const width = Math.max(0, ...rows.map(([k]) => k.length))
+  return rows.map(([k, v]) => `${indent}${k.padEnd(width)}  ${v}`).join("\n")
+}
+
+/**
+ * A byte count for people: `512.0 KiB`.
+ *
+ * @since 0.1.0
+ */
+export const bytes = (n: number): string =>
+  n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+    ? `${(n / 1024).toFixed(1)} KiB`
+    : n < 1024 ** 3
+    ? `${(n / 1024 ** 2).toFixed(1)} MiB`
+    : `${(n / 1024 ** 3).toFixed(2)} GiB`

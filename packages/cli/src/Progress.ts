@@ -1,0 +1,49 @@
+/**
+ * Progress on stderr while something takes time: elapsed seconds while waiting, bytes while downloading.
+ *
+ * @since 0.1.0
+ */
+import type { MotiveClient } from "@effect-motive/http"
+import { Duration, Effect, Fiber, Schedule } from "effect"
+import { bytes, Output } from "./Output.js"
+
+/**
+ * Runs `effect`, showing `label` and the seconds elapsed until it ends.
+ *
+ * @since 0.1.0
+ */
+export const withElapsed = <A, E, R>(label: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    const started = Date.now()
+    const ticker = yield* Effect.fork(
+      Effect.repeat(
+        Effect.suspend(() => output.progress(`${label} ${((Date.now() - started) / 1000).toFixed(0)}s`)),
+        Schedule.spaced(Duration.millis(250))
+      )
+    )
+    return yield* effect.pipe(Effect.ensuring(Effect.zipRight(Fiber.interrupt(ticker), output.endProgress)))
+  })
+
+/**
+ * A download progress callback that draws `file: 12.0 MiB of 256.0 MiB (4%)`.
+ *
+ * @since 0.1.0
+ */
+export const downloadProgress =
+  (output: Output["Type"]) =>
+  (progress: { readonly path: string; readonly bytes: number; readonly total: number | undefined }) => {
+    const name = progress.path.split(/[\\/]/).at(-1) ?? progress.path
+    const of = progress.total === undefined
+      ? ""
+      : ` of ${bytes(progress.total)} (${Math.floor((100 * progress.bytes) / Math.max(1, progress.total))}%)`
+    return output.progress(`downloading ${name}: ${bytes(progress.bytes)}${of}`)
+  }
+
+/**
+ * Lines describing written files.
+ *
+ * @since 0.1.0
+ */
+export const fileRows = (files: ReadonlyArray<MotiveClient.DownloadedFile>): Array<readonly [string, string]> =>
+  files.map((f, i) => [i === 0 ? "files" : "", `${f.path} (${bytes(f.bytes)})`] as const)

@@ -1,0 +1,111 @@
+/**
+ * How recalls, captures, quotas and timelines read to a person, and as JSON (Motive's own wire shape).
+ *
+ * @since 0.1.0
+ */
+import { type AvailableTimelines, ImageCapture, RecallQuota, statusText, VideoRecall } from "@effect-motive/domain"
+import { Schema } from "effect"
+import { table } from "./Output.js"
+
+/**
+ * A recall as Motive sends it (snake_case).
+ *
+ * @since 0.1.0
+ */
+export const recallJson = (recall: VideoRecall): unknown => Schema.encodeSync(VideoRecall)(recall)
+
+/**
+ * The quota as Motive sends it (snake_case).
+ *
+ * @since 0.1.0
+ */
+export const quotaJson = (quota: RecallQuota): unknown => Schema.encodeSync(RecallQuota)(quota)
+
+/**
+ * A capture as Motive sends it (snake_case).
+ *
+ * @since 0.1.0
+ */
+export const captureJson = (capture: ImageCapture): unknown => Schema.encodeSync(ImageCapture)(capture)
+
+const entityOf = (
+  x: {
+    readonly vehicle?: { readonly number?: string | null | undefined; readonly id: number } | null | undefined
+    readonly asset?: { readonly name?: string | null | undefined; readonly id: number } | null | undefined
+  }
+) =>
+  x.vehicle != null
+    ? `vehicle ${x.vehicle.number ?? x.vehicle.id}`
+    : x.asset != null
+    ? `asset ${x.asset.name ?? x.asset.id}`
+    : "unknown entity"
+
+/**
+ * A recall for people.
+ *
+ * @since 0.1.0
+ */
+export const recallText = (recall: VideoRecall, extra: ReadonlyArray<readonly [string, string]> = []): string =>
+  [
+    `Video recall ${recall.id} for ${entityOf(recall)}: ${statusText(recall.status)}`,
+    table([
+      ["window", `${recall.startTime ?? "?"} → ${recall.endTime ?? "?"} (${recall.recallType ?? "regular"})`],
+      [
+        "cameras",
+        recall.cameras.length === 0
+          ? "(listed once processing starts)"
+          : recall.cameras.map((c) => `${c.position}${c.status == null ? "" : ` ${statusText(c.status)}`}`).join(", ")
+      ],
+      ...extra
+    ])
+  ].join("\n")
+
+/**
+ * A capture for people.
+ *
+ * @since 0.1.0
+ */
+export const captureText = (capture: ImageCapture, extra: ReadonlyArray<readonly [string, string]> = []): string =>
+  [
+    `Image capture ${capture.requestId} for ${entityOf(capture)}: ${statusText(capture.status)}`,
+    table([
+      ["camera", `${capture.cameraType} ${capture.position}`],
+      ...(capture.createdAt === undefined ? [] : [["created", capture.createdAt] as const]),
+      ...extra
+    ])
+  ].join("\n")
+
+/**
+ * The quota for people.
+ *
+ * @since 0.1.0
+ */
+export const quotaText = (quota: RecallQuota): string =>
+  [
+    "Video recall quota this month (minutes)",
+    table([
+      ["", "used  remaining  total"],
+      ...(["regular", "timelapse"] as const).map((t) => {
+        const b = quota.quotaInfo[t]
+        return [
+          t,
+          `${String(b.usedMinutes).padStart(4)}  ${String(b.remainingMinutes).padStart(9)}  ${
+            String(b.totalMinutes).padStart(5)
+          }`
+        ] as const
+      })
+    ])
+  ].join("\n")
+
+/**
+ * Available timelines for people.
+ *
+ * @since 0.1.0
+ */
+export const timelinesText = (t: AvailableTimelines): string =>
+  [
+    `Video available for ${entityOf(t)}:`,
+    t.availableTimelines.length === 0
+      ? "  (none in that window)"
+      : t.availableTimelines.map((s) => `  ${s.startTime} → ${s.endTime}`).join("\n")
+  ].join("\n")

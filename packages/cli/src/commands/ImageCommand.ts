@@ -1,0 +1,123 @@
+/**
+ * `motive image capture` and `motive image get`.
+ *
+ * @since 0.1.0
+ */
+import { statusText, validateImageCapture } from "@effect-motive/domain"
+import { RequestFailed } from "@effect-motive/http"
+import { Command, Options } from "@effect/cli"
+import { Effect, Option } from "effect"
+import { withClient } from "../Client.js"
+import { InvalidInput } from "../CliError.js"
+import { optionalDuration } from "../Flags.js"
+import { Output } from "../Output.js"
+import { withElapsed } from "../Progress.js"
+import { captureJson, captureText } from "../Render.js"
+import { root } from "../Root.js"
+
+const capture = Command.make(
+  "capture",
+  {
+    vehicleId: Options.text("vehicle-id").pipe(Options.withDescription("Vehicle id (vehicles only)"), Options.optional),
+    assetId: Options.text("asset-id").pipe(Options.withDescription("Asset id (assets only)"), Options.optional),
+    position: Options.text("position").pipe(
+      Options.withDescription("front_facing, driver_facing, side_left, side_right or rear"),
+      Options.optional
+    ),
+    wait: Options.boolean("wait").pipe(Options.withDescription("Wait until the image is ready")),
+    out: Options.text("out").pipe(
+      Options.withDescription("Write the image to this file (implies --wait)"),
+      Options.optional
+    ),
+    timeout: Options.text("timeout").pipe(
+      Options.withDescription("Longest wait, e.g. 2m (default 15m)"),
+      Options.optional
+    )
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const globals = yield* root
+      const output = yield* Output
+      const timeout = yield* optionalDuration("--timeout", opts.timeout)
+      const input = {
+        vehicleId: Option.getOrUndefined(opts.vehicleId),
+        assetId: Option.getOrUndefined(opts.assetId),
+        position: Option.getOrUndefined(opts.position)
+      }
+      // The rules first: a bad request fails here, before credentials are even looked at.
+      yield* validateImageCapture(input).pipe(
+        Effect.mapError((e) => new InvalidInput({ message: e.message, violations: e.violations }))
+      )
+      return yield* withClient(globals, (client) =>
+        Effect.gen(function*() {
+          let result = yield* client.createImageCapture(input)
+          yield* output.note(`Image capture ${result.requestId} requested (${result.cameraType} ${result.position})`)
+          if (opts.wait || Option.isSome(opts.out)) {
+            result = yield* withElapsed(
+              `waiting for image capture ${result.requestId}…`,
+              client.awaitImageCapture(
+                result,
+                Option.match(timeout, { onNone: () => ({}), onSome: (t) => ({ timeout: t }) })
+              )
+            )
+            if (statusText(result.status) === "failed") {
+              return yield* new RequestFailed({
+                message: `image capture ${result.requestId} failed`,
+                id: result.requestId
+              })
+            }
+          }
+          const file = Option.isSome(opts.out)
+            ? Option.some(yield* client.downloadImage(result, { path: opts.out.value }))
+            : Option.none()
+          yield* output.result(
+            captureText(result, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
+            {
+              capture: captureJson(result),
+              ...Option.match(file, { onNone: () => ({}), onSome: (f) => ({ file: f }) })
+            }
+          )
+        }))
+    })
+).pipe(Command.withDescription("Ask one camera for a still image now"))
+
+const get = Command.make(
+  "get",
+  {
+    cameraType: Options.text("camera-type").pipe(
+      Options.withDescription("dashcam or omnicam, as the capture returned")
+    ),
+    id: Options.integer("id").pipe(Options.withDescription("The capture's request_id")),
+    out: Options.text("out").pipe(Options.withDescription("Write the image to this file"), Options.optional)
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const globals = yield* root
+      const output = yield* Output
+      return yield* withClient(globals, (client) =>
+        Effect.gen(function*() {
+          const ref = { cameraType: opts.cameraType, requestId: opts.id }
+          const result = yield* client.getImageCapture(ref)
+          const file = Option.isSome(opts.out)
+            ? Option.some(yield* client.downloadImage(ref, { path: opts.out.value }))
+            : Option.none()
+          yield* output.result(
+            captureText(result, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
+            {
+              capture: captureJson(result),
+              ...Option.match(file, { onNone: () => ({}), onSome: (f) => ({ file: f }) })
+            }
+          )
+        }))
+    })
+).pipe(Command.withDescription("Show an image capture, and optionally save its image"))
+
+/**
+ * `motive image …`
+ *
+ * @since 0.1.0
+ */
+export const imageCommand = Command.make("image").pipe(
+  Command.withDescription("Still images from one camera"),
+  Command.withSubcommands([capture, get])
+)

@@ -1,0 +1,251 @@
+/**
+ * `motive recall …`: create, get, wait, download, quota, timelines.
+ *
+ * @since 0.1.0
+ */
+import {
+  cameraSelection,
+  encodeVideoRecallBody,
+  parseTimestamp,
+  paths,
+  validateVideoRecall
+} from "@effect-motive/domain"
+import { Args, Command, Options } from "@effect/cli"
+import { type DateTime, Effect, Either, Option } from "effect"
+import { withClient } from "../Client.js"
+import { InvalidInput } from "../CliError.js"
+import { optionalDuration, resolveTime, splitList } from "../Flags.js"
+import { Output } from "../Output.js"
+import { fileRows } from "../Progress.js"
+import { awaitRecall, downloadRecall } from "../RecallSteps.js"
+import { quotaJson, quotaText, recallJson, recallText, timelinesText } from "../Render.js"
+import { root } from "../Root.js"
+
+const entityOptions = {
+  vehicleNumber: Options.text("vehicle-number").pipe(
+    Options.withDescription("The vehicle's number, e.g. TRK-101"),
+    Options.optional
+  ),
+  assetName: Options.text("asset-name").pipe(
+    Options.withDescription("The asset's name, e.g. TRAILER-7"),
+    Options.optional
+  )
+}
+
+const timeoutOption = Options.text("timeout").pipe(
+  Options.withDescription("Longest wait, e.g. 10m (default 15m)"),
+  Options.optional
+)
+
+const camerasOption = Options.text("cameras").pipe(
+  Options.withDescription(
+    "Comma-separated positions: front_facing, driver_facing, front_narrow_facing, side_left, side_right, rear"
+  ),
+  Options.optional
+)
+
+const create = Command.make(
+  "create",
+  {
+    ...entityOptions,
+    start: Options.text("start").pipe(
+      Options.withDescription("Start of the window: ISO 8601 with an offset, or relative to now (-15m, -2h)"),
+      Options.optional
+    ),
+    duration: Options.text("duration").pipe(
+      Options.withDescription("Minutes: regular 1, 2, 3; timelapse 5, 10, 15, 30, 45, 60"),
+      Options.optional
+    ),
+    type: Options.text("type").pipe(Options.withDescription("regular (default) or timelapse"), Options.optional),
+    cameras: camerasOption,
+    smartDashcam: Options.boolean("smart-dashcam").pipe(
+      Options.withDescription("The vehicle has a smart dashcam: check its limits before sending")
+    ),
+    dryRun: Options.boolean("dry-run").pipe(
+      Options.withDescription("Check the request and print the exact body that would be sent; send nothing")
+    ),
+    wait: Options.boolean("wait").pipe(Options.withDescription("Wait until the recall is done")),
+    download: Options.text("download").pipe(
+      Options.withDescription("Download the footage into this directory (implies --wait)"),
+      Options.optional
+    ),
+    timeout: timeoutOption
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const globals = yield* root
+      const output = yield* Output
+      const timeout = yield* optionalDuration("--timeout", opts.timeout)
+      const input = {
+        vehicleNumber: Option.getOrUndefined(opts.vehicleNumber),
+        assetName: Option.getOrUndefined(opts.assetName),
+        startTime: Option.isSome(opts.start) ? yield* resolveTime(opts.start.value) : undefined,
+        duration: Option.getOrUndefined(opts.duration),
+        recallType: Option.getOrUndefined(opts.type),
+        cameraPositions: Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined)
+      }
+      const options = opts.smartDashcam ? { dashcam: "smart" as const } : {}
+      // The rules first: a bad request fails here, before credentials are looked at and before anything is sent.
+      const request = yield* validateVideoRecall(input, options).pipe(
+        Effect.mapError((e) => new InvalidInput({ message: e.message, violations: e.violations }))
+      )
+      if (opts.dryRun) {
+        const body = encodeVideoRecallBody(request)
+        const selection = cameraSelection(request.cameraPositions)
+        return yield* output.result(
+          [
+            "Dry run: the request is valid and nothing was sent.",
+            `POST ${paths.videoRecalls}`,
+            JSON.stringify(body, null, 2),
+            `camera selection: ${selection.mode}${selection.roadFacingOnly ? " (road-facing only)" : ""}`
+          ].join("\n"),
+          { dryRun: true, method: "POST", path: paths.videoRecalls, body, cameraSelection: selection }
+        )
+      }
+      return yield* withClient(globals, (client) =>
+        Effect.gen(function*() {
+          const created = yield* client.createVideoRecall(input, options)
+          let recall = created.recall
+          yield* output.note(
+            `Video recall ${recall.id} requested${
+              created.deduplicated ? " (found after a lost answer; not sent twice)" : ""
+            }`
+          )
+          if (opts.wait || Option.isSome(opts.download)) recall = yield* awaitRecall(client, recall.id, timeout)
+          const files = Option.isSome(opts.download)
+            ? yield* downloadRecall(client, recall, opts.download.value, undefined)
+            : []
+          yield* output.result(recallText(recall, fileRows(files)), {
+            recall: recallJson(recall),
+            deduplicated: created.deduplicated,
+            ...(Option.isSome(opts.download) ? { files } : {})
+          })
+        }))
+    })
+).pipe(Command.withDescription("Recall video for a time window (validated before anything is sent)"))
+
+const idArg = Args.integer({ name: "id" }).pipe(Args.withDescription("The recall's id"))
+
+const get = Command.make("get", { id: idArg }, ({ id }) =>
+  Effect.gen(function*() {
+    const globals = yield* root
+    const output = yield* Output
+    return yield* withClient(globals, (client) =>
+      Effect.flatMap(client.getVideoRecall(id), (recall) =>
+        output.result(recallText(recall), { recall: recallJson(recall) })))
+  })).pipe(Command.withDescription("Show a recall's status and cameras"))
+
+const wait = Command.make(
+  "wait",
+  {
+    id: idArg,
+    download: Options.text("download").pipe(
+      Options.withDescription("Then download into this directory"),
+      Options.optional
+    ),
+    timeout: timeoutOption
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const globals = yield* root
+      const output = yield* Output
+      const timeout = yield* optionalDuration("--timeout", opts.timeout)
+      return yield* withClient(globals, (client) =>
+        Effect.gen(function*() {
+          const recall = yield* awaitRecall(client, opts.id, timeout)
+          const files = Option.isSome(opts.download)
+            ? yield* downloadRecall(client, recall, opts.download.value, undefined)
+            : []
+          yield* output.result(recallText(recall, fileRows(files)), {
+            recall: recallJson(recall),
+            ...(Option.isSome(opts.download) ? { files } : {})
+          })
+        }))
+    })
+).pipe(Command.withDescription("Wait until a recall is done (exit 6 if it failed)"))
+
+const downloadCommand = Command.make(
+  "download",
+  {
+    id: idArg,
+    dir: Options.text("dir").pipe(Options.withDescription("Directory to write <id>-<position>.mp4 files into")),
+    cameras: camerasOption
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const globals = yield* root
+      const output = yield* Output
+      return yield* withClient(globals, (client) =>
+        Effect.gen(function*() {
+          const recall = yield* client.getVideoRecall(opts.id)
+          const files = yield* downloadRecall(
+            client,
+            recall,
+            opts.dir,
+            Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined)
+          )
+          yield* output.result(recallText(recall, fileRows(files)), { recall: recallJson(recall), files })
+        }))
+    })
+).pipe(Command.withDescription("Download a finished recall's footage"))
+
+const quota = Command.make("quota", {}, () =>
+  Effect.gen(function*() {
+    const globals = yield* root
+    const output = yield* Output
+    return yield* withClient(globals, (client) =>
+      Effect.flatMap(client.getRecallQuota, (q) => output.result(quotaText(q), quotaJson(q))))
+  })).pipe(Command.withDescription("Show this month's recall quota"))
+
+const readTime = (flag: string, value: string) =>
+  Effect.flatMap(resolveTime(value), (text) =>
+    Either.match(parseTimestamp(text), {
+      onLeft: (problem) =>
+        Effect.fail(
+          new InvalidInput({
+            message: problem === "no_offset"
+              ? `${flag} "${value}" has no UTC offset: add Z or ±hh:mm`
+              : `${flag} "${value}" is not a time: use ISO 8601 with an offset, or -15m, -2h, -1d`
+          })
+        ),
+      onRight: (dt) => Effect.succeed<DateTime.DateTime>(dt)
+    }))
+
+const timelines = Command.make(
+  "timelines",
+  {
+    ...entityOptions,
+    from: Options.text("from").pipe(Options.withDescription("Start: ISO 8601 with an offset, or -2h")),
+    to: Options.text("to").pipe(Options.withDescription("End: ISO 8601 with an offset, -15m, or now"))
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const globals = yield* root
+      const output = yield* Output
+      const from = yield* readTime("--from", opts.from)
+      const to = yield* readTime("--to", opts.to)
+      const vehicle = opts.vehicleNumber, asset = opts.assetName
+      if (Option.isSome(vehicle) === Option.isSome(asset)) {
+        return yield* new InvalidInput({ message: "give exactly one of --vehicle-number or --asset-name" })
+      }
+      const query = Option.isSome(vehicle)
+        ? { vehicleNumber: vehicle.value, from, to }
+        : { assetName: Option.getOrThrow(asset), from, to }
+      return yield* withClient(globals, (client) =>
+        Effect.flatMap(client.availableTimelines(query), (t) =>
+          output.result(timelinesText(t), {
+            primary_entity: t.primaryEntity,
+            available_timelines: t.availableTimelines.map((s) => ({ start_time: s.startTime, end_time: s.endTime }))
+          })))
+    })
+).pipe(Command.withDescription("When a vehicle or asset has video to recall"))
+
+/**
+ * `motive recall …`
+ *
+ * @since 0.1.0
+ */
+export const recallCommand = Command.make("recall").pipe(
+  Command.withDescription("Video recalls: request, wait, download"),
+  Command.withSubcommands([create, get, wait, downloadCommand, quota, timelines])
+)

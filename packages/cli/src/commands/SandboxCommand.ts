@@ -1,0 +1,82 @@
+/**
+ * `motive sandbox`: the emulator in the foreground.
+ *
+ * @since 0.1.0
+ */
+import { defaultFleet, type FaultSpec, parseFaultSpec, type SandboxOptions } from "@effect-motive/sandbox"
+import { Command, Options } from "@effect/cli"
+import { Effect, Either, Option, Redacted } from "effect"
+import { inProcessSandbox } from "../Client.js"
+import { InvalidInput } from "../CliError.js"
+import { Output, table } from "../Output.js"
+
+/**
+ * `motive sandbox [--port P] [--rate R] [--quota-minutes M] [--faults …]`
+ *
+ * @since 0.1.0
+ */
+export const sandboxCommand = Command.make(
+  "sandbox",
+  {
+    port: Options.integer("port").pipe(
+      Options.withDescription("Port on 127.0.0.1 (0: any free port)"),
+      Options.withDefault(4010)
+    ),
+    rate: Options.float("rate").pipe(Options.withDescription("Requests per second per credential"), Options.optional),
+    quotaMinutes: Options.integer("quota-minutes").pipe(
+      Options.withDescription("Monthly quota in minutes, for regular and for timelapse recalls"),
+      Options.optional
+    ),
+    faults: Options.text("faults").pipe(
+      Options.withDescription(
+        "Faults to inject, e.g. createVideoRecall=503*2,media=truncate:100000,getVideoRecall=drop,random=0.05"
+      ),
+      Options.optional
+    )
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const output = yield* Output
+      const spec: Either.Either<FaultSpec, string> = Option.isSome(opts.faults)
+        ? parseFaultSpec(opts.faults.value)
+        : Either.right({ scripted: [] })
+      if (Either.isLeft(spec)) return yield* new InvalidInput({ message: `--faults: ${spec.left}` })
+      const options: SandboxOptions = {
+        port: opts.port,
+        ...(Option.isSome(opts.rate)
+          ? { rateLimit: { requestsPerSecond: opts.rate.value, burst: Math.max(1, Math.ceil(opts.rate.value)) } }
+          : {}),
+        ...(Option.isSome(opts.quotaMinutes)
+          ? { quota: { regularMinutes: opts.quotaMinutes.value, timelapseMinutes: opts.quotaMinutes.value } }
+          : {})
+      }
+      const sandbox = yield* inProcessSandbox(options)
+      for (const { fault, route, times } of spec.right.scripted) yield* sandbox.injectFault(route, fault, times)
+      if (spec.right.randomRate !== undefined) {
+        yield* sandbox.randomFaults({
+          rate: spec.right.randomRate,
+          seed: 7,
+          faults: [{ kind: "status", status: 503 }, { kind: "status", status: 500 }, { kind: "reset" }]
+        })
+      }
+      const apiKey = Redacted.value(sandbox.apiKey)
+      yield* output.result(
+        [
+          `MOTIVE_BASE_URL=${sandbox.baseUrl}`,
+          `MOTIVE_API_KEY=${apiKey}`,
+          "",
+          "Demo fleet:",
+          table([
+            ...defaultFleet.vehicles.map((v) =>
+              [`${v.number} (id ${v.id})`, `vehicle, ${v.dashcam} dashcam: ${v.cameras.join(", ")}`] as const
+            ),
+            ...defaultFleet.assets.map((a) => [`${a.name} (id ${a.id})`, `asset: ${a.cameras.join(", ")}`] as const)
+          ]),
+          "  TRK-102 has no video between 3 h and 2 h ago; video is kept for 7 days."
+        ].join("\n"),
+        { baseUrl: sandbox.baseUrl, apiKey, fleet: defaultFleet }
+      )
+      yield* output.note("Sandbox running. Press Ctrl-C to stop.")
+      return yield* Effect.never
+    }).pipe(Effect.scoped)
+).pipe(Command.withDescription("Run the Motive emulator in the foreground until interrupted"))

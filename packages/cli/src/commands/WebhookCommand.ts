@@ -1,0 +1,106 @@
+/**
+ * `motive webhook verify` and `motive webhook listen`.
+ *
+ * @since 0.1.0
+ */
+import { Webhooks } from "@effect-motive/http"
+import { Command, Options } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Config, Effect, Option, Redacted, Stream } from "effect"
+import { createServer } from "node:http"
+import { InvalidInput, InvalidSignature } from "../CliError.js"
+import { Output } from "../Output.js"
+
+const secretOption = Options.redacted("secret").pipe(
+  Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
+  Options.optional
+)
+
+const secretFrom = (flag: Option.Option<Redacted.Redacted<string>>) =>
+  Option.match(flag, {
+    onSome: Effect.succeed,
+    onNone: () =>
+      Config.redacted("MOTIVE_WEBHOOK_SECRET").pipe(
+        Effect.flatMap((s) => Redacted.value(s).trim() === "" ? Effect.fail("blank") : Effect.succeed(s)),
+        Effect.mapError(() =>
+          new InvalidInput({ message: "no webhook secret: pass --secret SECRET or set MOTIVE_WEBHOOK_SECRET" })
+        )
+      )
+  })
+
+const readStdin = Effect.async<Uint8Array, InvalidInput>((resume) => {
+  const chunks: Array<Buffer> = []
+  process.stdin.on("data", (c: Buffer) => chunks.push(c))
+  process.stdin.once("end", () => resume(Effect.succeed(new Uint8Array(Buffer.concat(chunks)))))
+  process.stdin.once(
+    "error",
+    (e) => resume(Effect.fail(new InvalidInput({ message: `could not read stdin: ${e.message}` })))
+  )
+})
+
+const verify = Command.make(
+  "verify",
+  {
+    secret: secretOption,
+    signature: Options.text("signature").pipe(Options.withDescription("The X-KT-Webhook-Signature header (hex)")),
+    file: Options.text("file").pipe(Options.withDescription("The raw body (default: stdin)"), Options.optional)
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const output = yield* Output
+      const secret = yield* secretFrom(opts.secret)
+      const fs = yield* FileSystem.FileSystem
+      const body = Option.isSome(opts.file)
+        ? yield* fs.readFile(opts.file.value).pipe(
+          Effect.mapError((e) => new InvalidInput({ message: `could not read --file: ${e.message}` }))
+        )
+        : yield* readStdin
+      if (!Webhooks.verifySignature(body, opts.signature, secret)) {
+        return yield* new InvalidSignature({
+          message: "the signature does not match: the body was changed, or the secret is not this webhook's"
+        })
+      }
+      yield* output.result(`valid: the signature matches the ${body.length}-byte body`, {
+        valid: true,
+        bytes: body.length
+      })
+    })
+).pipe(Command.withDescription("Check a webhook body's X-KT-Webhook-Signature (exit 2 when it does not match)"))
+
+const listen = Command.make(
+  "listen",
+  {
+    port: Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1"), Options.withDefault(8787)),
+    secret: secretOption
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const output = yield* Output
+      const secret = yield* secretFrom(opts.secret)
+      const receiver = yield* Webhooks.makeReceiver({ secret })
+      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: opts.port }).pipe(
+        Effect.mapError((e) =>
+          new InvalidInput({ message: `could not listen on port ${opts.port}: ${String(e.cause)}` })
+        )
+      )
+      yield* server.serve(receiver.app)
+      const address = server.address
+      const port = address._tag === "TcpAddress" ? address.port : opts.port
+      yield* output.note(`Listening for Motive webhooks on http://127.0.0.1:${port}/ (Ctrl-C to stop)`)
+      yield* Stream.runForEach(receiver.events, ({ event }) =>
+        Effect.sync(() =>
+          process.stdout.write(`${JSON.stringify({ ...event, received_at: new Date().toISOString() })}\n`)
+        ))
+    }).pipe(Effect.scoped)
+).pipe(Command.withDescription("Receive webhooks locally: verify each and print it as one JSON line"))
+
+/**
+ * `motive webhook …`
+ *
+ * @since 0.1.0
+ */
+export const webhookCommand = Command.make("webhook").pipe(
+  Command.withDescription("Company webhooks: verify signatures, receive deliveries"),
+  Command.withSubcommands([verify, listen])
+)

@@ -1,7 +1,10 @@
 /** Streams one media file to disk: temporary file, resume with Range, restart, fresh URL on expiry, rename. */
 import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Duration, Effect, Stream } from "effect"
+
+import { Duration, Effect, Either, Fiber, Option, Schedule, Stream } from "effect"
 import { DownloadFailed, MediaExpired, type MotiveError } from "../MotiveError.js"
+import { nodeBody } from "../UndiciHttpClient.js"
+import { copyToFile, fileSink } from "./fileSink.js"
 import { transportError } from "./transport.js"
 
 /** Where a pre-signed URL points, without its signature. */
@@ -120,21 +123,43 @@ export const downloadFile = <E>(
             path: options.path
           })
         }
-        let progressed = append ? written : 0
-        const body = res.stream.pipe(
-          Stream.tap((chunk) => {
-            progressed += chunk.length
-            return options.onProgress === undefined
-              ? Effect.void
-              : options.onProgress({ path: options.path, bytes: progressed, total: state.total })
-          })
-        )
-        const streamed = yield* Stream.run(body, fs.sink(tmp, { flag: append ? "a" : "w" })).pipe(Effect.either)
+        const start = append ? written : 0
+        const report = (bytes: number) =>
+          options.onProgress === undefined
+            ? Effect.void
+            : options.onProgress({ path: options.path, bytes, total: state.total })
+        const direct = nodeBody(res)
+        const streamed: Either.Either<void, { readonly _tag: string; readonly message?: string }> =
+          Option.isSome(direct)
+            ? yield* Effect.gen(function*() {
+              // Fast path: the Node stream straight to the file, progress drawn from a counter.
+              let copied = 0
+              const ticker = yield* Effect.fork(
+                Effect.repeat(Effect.suspend(() => report(start + copied)), Schedule.spaced(Duration.millis(200)))
+              )
+              const failure = yield* Effect.promise((signal) =>
+                copyToFile(direct.value, tmp, append, (n) => {
+                  copied = n
+                }, signal)
+              ).pipe(Effect.ensuring(Fiber.interrupt(ticker)))
+              yield* report(start + copied)
+              return failure === undefined ? Either.void : Either.left(failure)
+            })
+            : yield* Effect.suspend(() => {
+              let progressed = start
+              return Stream.run(
+                res.stream.pipe(Stream.tap((chunk) => {
+                  progressed += chunk.length
+                  return report(progressed)
+                })),
+                fileSink(tmp, append)
+              )
+            }).pipe(Effect.either)
         const onDisk = yield* sizeOnDisk
         if (streamed._tag === "Left") {
           const cause = streamed.left
-          if (cause._tag === "SystemError" || cause._tag === "BadArgument") {
-            return yield* fsFailed("could not write the file")(cause)
+          if (cause._tag === "FileWriteError") {
+            return yield* fsFailed("could not write the file")({ message: cause.message ?? "write failed" })
           }
           return { _tag: "Cut", reason: `the connection broke after ${onDisk} bytes` } as const
         }

@@ -2,6 +2,7 @@
 // maintainers' dprint rule (indent 2, width 120, no semicolons, double quotes).
 import * as effectEslint from "@effect/eslint-plugin"
 import js from "@eslint/js"
+import globals from "globals"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
@@ -11,7 +12,7 @@ export default tseslint.config(
   ...effectEslint.configs.dprint,
   {
     languageOptions: {
-      globals: { process: "readonly", console: "readonly", URL: "readonly", Buffer: "readonly" }
+      globals: globals.node
     },
     rules: {
       "no-fallthrough": "off",

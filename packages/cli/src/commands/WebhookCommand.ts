@@ -88,10 +88,13 @@ const listen = Command.make(
       const address = server.address
       const port = address._tag === "TcpAddress" ? address.port : opts.port
       yield* output.note(`Listening for Motive webhooks on http://127.0.0.1:${port}/ (Ctrl-C to stop)`)
-      yield* Stream.runForEach(receiver.events, ({ event }) =>
-        Effect.sync(() =>
-          process.stdout.write(`${JSON.stringify({ ...event, received_at: new Date().toISOString() })}\n`)
-        ))
+      // The whole verified event, re-serialised onto one line (the receiver already proved it is JSON).
+      yield* Stream.runForEach(receiver.events, ({ event, rawBody }) =>
+        Effect.sync(() => {
+          const full: unknown = JSON.parse(new TextDecoder().decode(rawBody))
+          const line = typeof full === "object" && full !== null && !Array.isArray(full) ? full : event
+          process.stdout.write(`${JSON.stringify(line)}\n`)
+        }))
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Receive webhooks locally: verify each and print it as one JSON line"))
 

@@ -1,0 +1,59 @@
+import { Sandbox } from "@effect-motive/sandbox"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { ago, motiveBackground, until } from "./support.js"
+
+describe("motive long-running commands", () => {
+  it.scopedLive("motive sandbox prints MOTIVE_BASE_URL and MOTIVE_API_KEY lines, then serves the API", () =>
+    Effect.gen(function*() {
+      const proc = yield* motiveBackground(["sandbox", "--port", "0", "--quota-minutes", "5"])
+      const baseUrl = yield* until(() => proc.lines.find((l) => l.startsWith("MOTIVE_BASE_URL="))?.slice(16))
+      const apiKey = yield* until(() => proc.lines.find((l) => l.startsWith("MOTIVE_API_KEY="))?.slice(15))
+      expect(proc.lines.slice(0, 2)).toEqual([`MOTIVE_BASE_URL=${baseUrl}`, `MOTIVE_API_KEY=${apiKey}`])
+      const quota = yield* Effect.promise(() =>
+        fetch(`${baseUrl}/v1/video_recall_requests/quota`, { headers: { "x-api-key": apiKey } }).then((
+          r
+        ): Promise<unknown> => r.json())
+      )
+      expect(quota).toMatchObject({ quota_info: { regular: { total_minutes: 5 } } })
+      yield* until(() => proc.lines.find((l) => l.includes("TRAILER-7")))
+    }))
+
+  it.scopedLive("motive sandbox refuses a bad --faults list with exit 2", () =>
+    Effect.gen(function*() {
+      const proc = yield* motiveBackground(["sandbox", "--port", "0", "--faults", "nowhere=500"])
+      const code = yield* Effect.async<number | null>((resume) => {
+        proc.child.on("exit", (c) => resume(Effect.succeed(c)))
+      })
+      expect(code).toBe(2)
+      expect(proc.stderr()).toContain("unknown route \"nowhere\"")
+    }))
+
+  it.scopedLive("motive webhook listen prints each verified delivery as one JSON line", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.scoped(Effect.map(Sandbox.make(), (s) => s.port))
+      const proc = yield* motiveBackground(["webhook", "listen", "--port", String(port), "--secret", "hook-secret"])
+      yield* until(() => proc.stderr().includes("Listening") ? true : undefined)
+      const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 20, recallProcessingMillis: 20 } })
+      yield* sandbox.registerWebhook(`http://127.0.0.1:${port}/`, Redacted.make("hook-secret"))
+      yield* Effect.promise(() =>
+        fetch(`${sandbox.baseUrl}/v1/video_recall_requests`, {
+          method: "POST",
+          headers: { "x-api-key": Redacted.value(sandbox.apiKey), "content-type": "application/json" },
+          body: JSON.stringify({ vehicle_number: "TRK-101", start_time: ago(10), duration: 1 })
+        })
+      )
+      const line = yield* until(() => proc.lines[0])
+      expect(JSON.parse(line)).toMatchObject({ action: "video_recall_request_completed", id: 1, status: "success" })
+      // A forged delivery is refused and printed nowhere.
+      const forged = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/`, {
+          method: "POST",
+          headers: { "x-kt-webhook-signature": "0".repeat(40) },
+          body: "{\"action\":\"x\",\"id\":2}"
+        }).then((r) => r.status)
+      )
+      expect(forged).toBe(403)
+      expect(proc.lines.length).toBe(1)
+    }))
+})

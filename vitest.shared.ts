@@ -1,9 +1,7 @@
 import * as path from "node:path"
 import type { ViteUserConfig } from "vitest/config"
 
-const alias = (name: string) => ({
-  [`@effect-motive/${name}`]: path.join(__dirname, "packages", name, "src", "index.ts")
-})
+const packages = path.join(__dirname, "packages")
 
 /** Shared by every package: tests import each workspace package from its source, not its build. */
 const config: ViteUserConfig = {
@@ -13,12 +11,11 @@ const config: ViteUserConfig = {
     hookTimeout: 30_000
   },
   resolve: {
-    alias: {
-      ...alias("domain"),
-      ...alias("http"),
-      ...alias("sandbox"),
-      ...alias("cli")
-    }
+    // `@effect-motive/x` and `@effect-motive/x/Module` resolve to the sources, not the builds.
+    alias: [
+      { find: /^@effect-motive\/([a-z]+)$/, replacement: path.join(packages, "$1", "src", "index.ts") },
+      { find: /^@effect-motive\/([a-z]+)\/([A-Za-z]+)$/, replacement: path.join(packages, "$1", "src", "$2.ts") }
+    ]
   }
 }
 

@@ -3,9 +3,9 @@
  *
  * @since 0.1.0
  */
-import { MotiveClient, type MotiveConfig } from "@effect-motive/http"
-import { Sandbox, type SandboxOptions } from "@effect-motive/sandbox"
-import { Config, Effect, Option, Redacted } from "effect"
+import type { MotiveClient, MotiveConfig } from "@effect-motive/http"
+import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
+import { Config, Effect, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
 import { Output } from "./Output.js"
 import type { Globals } from "./Root.js"
@@ -27,8 +27,20 @@ const envText = (name: string) =>
  *
  * @since 0.1.0
  */
-export const inProcessSandbox = (options: SandboxOptions = {}) =>
-  Sandbox.make(options).pipe(Effect.mapError((e) => new SandboxFailed({ message: e.message })))
+export const inProcessSandbox = (
+  options: SandboxOptions = {}
+): Effect.Effect<Sandbox.SandboxService, SandboxFailed, Scope.Scope> =>
+  Effect.promise(() => import("@effect-motive/sandbox")).pipe(
+    Effect.flatMap(({ Sandbox }) => Sandbox.make(options)),
+    Effect.mapError((e) => new SandboxFailed({ message: e.message }))
+  )
+
+/**
+ * The client package, loaded when a command first needs it: `--help` and `--version` never pay for it.
+ *
+ * @since 0.1.0
+ */
+export const httpPackage = Effect.promise(() => import("@effect-motive/http"))
 
 /**
  * Client settings from flags, then the environment. Fails, saying what to give, when there is no credential.
@@ -82,6 +94,7 @@ export const withClient = <A, E, R>(
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const output = yield* Output
+    const { MotiveClient } = yield* httpPackage
     const use = Effect.flatMap(MotiveClient.MotiveClient, f)
     if (globals.sandbox) {
       const sandbox = yield* inProcessSandbox()

@@ -4,7 +4,8 @@
  * @since 0.1.0
  */
 import { isCameraPosition, statusText, type VideoRecall } from "@effect-motive/domain"
-import { type MotiveClient, RequestFailed } from "@effect-motive/http"
+import type { MotiveClient } from "@effect-motive/http"
+import { RequestFailed } from "@effect-motive/http/MotiveError"
 import { type Duration, Effect, Option } from "effect"
 import { InvalidInput } from "./CliError.js"
 import { Output } from "./Output.js"

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** The built, bundled bin, as a user runs it. */
-export const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "motive.js")
+export const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "motive.cjs")
 
 /** What a run of the bin gave. */
 export interface Run {

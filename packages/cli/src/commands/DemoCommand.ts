@@ -4,10 +4,10 @@
  * @since 0.1.0
  */
 import { formatTimestamp, statusText } from "@effect-motive/domain"
-import { MotiveClient, RequestFailed } from "@effect-motive/http"
+import { RequestFailed } from "@effect-motive/http/MotiveError"
 import { Command, Options } from "@effect/cli"
 import { DateTime, Effect, Option } from "effect"
-import { inProcessSandbox } from "../Client.js"
+import { httpPackage, inProcessSandbox } from "../Client.js"
 import { bytes, Output } from "../Output.js"
 import { withElapsed } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
@@ -30,6 +30,7 @@ export const demoCommand = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const sandbox = yield* inProcessSandbox()
+      const { MotiveClient } = yield* httpPackage
       yield* output.note(`Started the built-in sandbox at ${sandbox.baseUrl}`)
       const layer = MotiveClient.layerNode({
         credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { statusText, validateImageCapture } from "@effect-motive/domain"
-import { RequestFailed } from "@effect-motive/http"
+import { RequestFailed } from "@effect-motive/http/MotiveError"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { withClient } from "../Client.js"

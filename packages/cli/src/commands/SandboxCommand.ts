@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
-import { defaultFleet, type FaultSpec, parseFaultSpec, type SandboxOptions } from "@effect-motive/sandbox"
+import { type FaultSpec, parseFaultSpec } from "@effect-motive/sandbox/Faults"
+import { defaultFleet } from "@effect-motive/sandbox/Fleet"
+import type { SandboxOptions } from "@effect-motive/sandbox/SandboxOptions"
 import { Command, Options } from "@effect/cli"
 import { Effect, Either, Option, Redacted } from "effect"
 import { inProcessSandbox } from "../Client.js"

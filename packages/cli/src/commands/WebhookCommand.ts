@@ -3,12 +3,10 @@
  *
  * @since 0.1.0
  */
-import { Webhooks } from "@effect-motive/http"
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Option, Redacted, Stream } from "effect"
-import { createServer } from "node:http"
+import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { Output } from "../Output.js"
 
@@ -50,6 +48,7 @@ const verify = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
+      const { Webhooks } = yield* httpPackage
       const fs = yield* FileSystem.FileSystem
       const body = Option.isSome(opts.file)
         ? yield* fs.readFile(opts.file.value).pipe(
@@ -78,6 +77,9 @@ const listen = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
+      const { Webhooks } = yield* httpPackage
+      const NodeHttpServer = yield* Effect.promise(() => import("@effect/platform-node/NodeHttpServer"))
+      const { createServer } = yield* Effect.promise(() => import("node:http"))
       const receiver = yield* Webhooks.makeReceiver({ secret })
       const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: opts.port }).pipe(
         Effect.mapError((e) =>

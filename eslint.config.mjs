@@ -36,5 +36,10 @@ export default tseslint.config(
         }
       }]
     }
+  },
+  {
+    // CommonJS entry points load the bundle with require().
+    files: ["**/*.cjs"],
+    rules: { "@typescript-eslint/no-require-imports": "off" }
   }
 )

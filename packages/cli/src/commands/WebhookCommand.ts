@@ -78,8 +78,7 @@ const listen = Command.make(
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
       const { Webhooks } = yield* httpPackage
-      const NodeHttpServer = yield* Effect.promise(() => import("@effect/platform-node/NodeHttpServer"))
-      const { createServer } = yield* Effect.promise(() => import("node:http"))
+      const { NodeHttpServer, createServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
       const receiver = yield* Webhooks.makeReceiver({ secret })
       const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: opts.port }).pipe(
         Effect.mapError((e) =>

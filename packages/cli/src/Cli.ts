@@ -37,33 +37,39 @@ const cli = Command.run(command, {
 const ansiEscape = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
 const stripAnsi = (text: string) => text.replace(ansiEscape, "")
 
-/** A Console whose every method writes to stderr, so that stdout keeps exactly one JSON document. */
-const stderrConsole = (): Console.Console => {
-  const c = new NodeConsole(process.stderr, process.stderr)
+/**
+ * A Console over the given streams, for @effect/cli's help and usage errors: in `--json` mode everything goes
+ * to stderr so that stdout keeps exactly one JSON document; colours are dropped when the stream is no terminal.
+ */
+const consoleOn = (out: NodeJS.WriteStream, err: NodeJS.WriteStream): Console.Console => {
+  const c = new NodeConsole(out, err)
+  const clean = (stream: NodeJS.WriteStream) => (args: ReadonlyArray<unknown>) =>
+    stream.isTTY === true ? args : args.map((a) => typeof a === "string" ? stripAnsi(a) : a)
+  const forOut = clean(out), forErr = clean(err)
   const sync = <A extends ReadonlyArray<unknown>>(f: (...args: A) => void) => (...args: A) =>
     Effect.sync(() => f(...args))
   return {
     [Console.TypeId]: Console.TypeId,
     assert: sync((condition: boolean, ...args: ReadonlyArray<unknown>) => {
-      if (!condition) c.error("Assertion failed:", ...args)
+      if (!condition) c.error("Assertion failed:", ...forErr(args))
     }),
     clear: Effect.sync(() => c.clear()),
     count: sync((label?: string) => c.count(label)),
     countReset: sync((label?: string) => c.countReset(label)),
-    debug: sync((...args: ReadonlyArray<unknown>) => c.debug(...args)),
+    debug: sync((...args: ReadonlyArray<unknown>) => c.debug(...forOut(args))),
     dir: sync((item: unknown, options?: unknown) => c.dir(item, options as object)),
-    dirxml: sync((...args: ReadonlyArray<unknown>) => c.dirxml(...args)),
-    error: sync((...args: ReadonlyArray<unknown>) => c.error(...args)),
+    dirxml: sync((...args: ReadonlyArray<unknown>) => c.dirxml(...forOut(args))),
+    error: sync((...args: ReadonlyArray<unknown>) => c.error(...forErr(args))),
     group: (options?: { readonly label?: string | undefined }) => Effect.sync(() => c.group(options?.label)),
     groupEnd: Effect.sync(() => c.groupEnd()),
-    info: sync((...args: ReadonlyArray<unknown>) => c.info(...args)),
-    log: sync((...args: ReadonlyArray<unknown>) => c.log(...args)),
+    info: sync((...args: ReadonlyArray<unknown>) => c.info(...forOut(args))),
+    log: sync((...args: ReadonlyArray<unknown>) => c.log(...forOut(args))),
     table: sync((data: unknown, props?: ReadonlyArray<string>) => c.table(data, props as Array<string>)),
     time: sync((label?: string) => c.time(label)),
     timeEnd: sync((label?: string) => c.timeEnd(label)),
     timeLog: sync((label?: string, ...args: ReadonlyArray<unknown>) => c.timeLog(label, ...args)),
-    trace: sync((...args: ReadonlyArray<unknown>) => c.trace(...args)),
-    warn: sync((...args: ReadonlyArray<unknown>) => c.warn(...args)),
+    trace: sync((...args: ReadonlyArray<unknown>) => c.trace(...forErr(args))),
+    warn: sync((...args: ReadonlyArray<unknown>) => c.warn(...forErr(args))),
     unsafe: c
   }
 }
@@ -115,7 +121,9 @@ export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.p
     const output = Output.make(mode, sinks)
     const run = cli([argv[0] ?? "node", argv[1] ?? "motive", ...words]).pipe(
       Effect.provide(Layer.succeed(Output.Output, output)),
-      mode.json ? Effect.withConsole(stderrConsole()) : (e) => e
+      Effect.withConsole(
+        mode.json ? consoleOn(process.stderr, process.stderr) : consoleOn(process.stdout, process.stderr)
+      )
     )
     const exit = yield* Effect.exit(run)
     if (Exit.isSuccess(exit)) return ExitCode.Success

@@ -437,6 +437,20 @@ describe("motive image, recall reads, webhooks", () => {
       expect(existsSync(join(dir, "out", "1-front_facing.mp4.part"))).toBe(false)
     }))
 
+  it.scopedLive("runs the demo against Motive (here: a sandbox by URL) when credentials are given, on the named vehicle", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      const dir = yield* tempDir
+      const unnamed = yield* motive(["demo"], { cwd: dir, env })
+      expect(unnamed.code).toBe(2)
+      expect(unnamed.stderr).toContain("--vehicle-number")
+      expect(yield* sandbox.requests).toEqual([])
+      const run = yield* motive(["demo", "--vehicle-number", "TRK-102", "--dir", "out"], { cwd: dir, env })
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain(`Demo done against ${sandbox.baseUrl}`)
+      expect((yield* sandbox.recalls).map((r) => r.entity)).toEqual([{ kind: "vehicle", id: 102, number: "TRK-102" }])
+    }))
+
   it.scopedLive("works against the in-process sandbox with --sandbox, given anywhere on the line", () =>
     Effect.gen(function*() {
       const run = yield* motive(["recall", "quota", "--sandbox", "--json"])

@@ -1,20 +1,78 @@
 /**
- * `motive demo`: the main job end to end on an in-process sandbox.
+ * `motive demo`: the main job end to end. On the built-in sandbox when no Motive credentials are given;
+ * against Motive when they are, for a vehicle the caller names (it spends two minutes of recall quota).
  *
  * @since 0.1.0
  */
 import { formatTimestamp, statusText } from "@effect-motive/domain"
+import type { MotiveClient } from "@effect-motive/http"
 import { RequestFailed } from "@effect-motive/http/MotiveError"
 import { Command, Options } from "@effect/cli"
-import { DateTime, Effect, Option } from "effect"
-import { httpPackage, inProcessSandbox } from "../Client.js"
+import { Chunk, DateTime, Effect, Option, Stream } from "effect"
+import { httpPackage, inProcessSandbox, settingsFrom } from "../Client.js"
+import { InvalidInput } from "../CliError.js"
 import { bytes, Output } from "../Output.js"
 import { withElapsed } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
 import { captureJson, recallJson } from "../Render.js"
+import { root } from "../Root.js"
+
+/** Capture one image and recall two minutes from one vehicle, downloading everything into `dir`. */
+const run = (client: MotiveClient.MotiveClientService, vehicleNumber: string, dir: string, where: string) =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    const vehicle = yield* client.vehicles.pipe(
+      Stream.filter((v) => v.number === vehicleNumber),
+      Stream.take(1),
+      Stream.runCollect,
+      Effect.map(Chunk.head)
+    )
+    if (Option.isNone(vehicle)) {
+      return yield* new InvalidInput({ message: `no vehicle numbered "${vehicleNumber}" in the fleet at ${where}` })
+    }
+
+    // 1. A still image from the road-facing camera.
+    const requested = yield* client.createImageCapture({ vehicleId: vehicle.value.id, position: "front_facing" })
+    yield* output.note(`Image capture ${requested.requestId} requested from ${vehicleNumber} front_facing`)
+    const capture = yield* withElapsed("waiting for the image…", client.awaitImageCapture(requested))
+    if (statusText(capture.status) !== "success") {
+      return yield* new RequestFailed({ message: `image capture ${capture.requestId} failed`, id: capture.requestId })
+    }
+    const image = yield* client.downloadImage(capture, { directory: dir })
+
+    // 2. Two minutes of road-facing and driver-facing video, from five minutes ago (whole minutes).
+    const now = yield* DateTime.now
+    const start = formatTimestamp(
+      DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(now) / 60_000) * 60_000 - 5 * 60_000)
+    )
+    const created = yield* client.createVideoRecall({
+      vehicleNumber,
+      startTime: start,
+      duration: 2,
+      cameraPositions: ["front_facing", "driver_facing"]
+    })
+    yield* output.note(`Video recall ${created.recall.id} requested: ${vehicleNumber}, 2 minutes from ${start}`)
+    const recall = yield* awaitRecall(client, created.recall.id, Option.none())
+    const files = yield* downloadRecall(client, recall, dir, undefined)
+
+    yield* output.result(
+      [
+        `Demo done against ${where}.`,
+        `1. Image capture ${capture.requestId}, ${vehicleNumber} front_facing: ${statusText(capture.status)}`,
+        `   ${image.path} (${bytes(image.bytes)})`,
+        `2. Video recall ${recall.id}, ${vehicleNumber}, ${recall.startTime} → ${recall.endTime}: ${
+          statusText(recall.status)
+        }`,
+        ...files.map((f) => `   ${f.path} (${bytes(f.bytes)})`),
+        "",
+        "Next: `motive sandbox` runs the emulator for your own code; `motive --help` lists every command."
+      ].join("\n"),
+      { where, image: { capture: captureJson(capture), file: image }, recall: recallJson(recall), files }
+    )
+  })
 
 /**
- * `motive demo [--dir DIR]`
+ * `motive demo [--dir DIR] [--vehicle-number N]`
  *
  * @since 0.1.0
  */
@@ -24,67 +82,52 @@ export const demoCommand = Command.make(
     dir: Options.text("dir").pipe(
       Options.withDescription("Where to write the files"),
       Options.withDefault("motive-demo")
+    ),
+    vehicleNumber: Options.text("vehicle-number").pipe(
+      Options.withDescription("With real credentials: the vehicle to use (spends 2 minutes of recall quota)"),
+      Options.optional
     )
   },
   (opts) =>
     Effect.gen(function*() {
+      const globals = yield* root
       const output = yield* Output
-      const sandbox = yield* inProcessSandbox()
       const { MotiveClient } = yield* httpPackage
-      yield* output.note(`Started the built-in sandbox at ${sandbox.baseUrl}`)
+      const settings = globals.sandbox ? Option.none() : Option.getRight(yield* Effect.either(settingsFrom(globals)))
+      if (Option.isSome(settings)) {
+        // Real credentials: the main job against Motive, on a vehicle the caller names.
+        if (Option.isNone(opts.vehicleNumber)) {
+          return yield* new InvalidInput({
+            message:
+              "with Motive credentials the demo runs against your fleet: name a vehicle with --vehicle-number N " +
+              "(it spends 2 minutes of regular recall quota), or add --sandbox to use the built-in emulator"
+          })
+        }
+        const vehicleNumber = opts.vehicleNumber.value
+        const where = settings.value.baseUrl ?? "Motive"
+        return yield* Effect.flatMap(MotiveClient.MotiveClient, (client) => run(client, vehicleNumber, opts.dir, where))
+          .pipe(
+            Effect.provide(MotiveClient.layerNode(settings.value))
+          )
+      }
+      const sandbox = yield* inProcessSandbox()
+      yield* output.note(`No Motive credentials given: using the built-in sandbox at ${sandbox.baseUrl}`)
       const layer = MotiveClient.layerNode({
         credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
         baseUrl: sandbox.baseUrl
       })
-      return yield* Effect.gen(function*() {
-        const client = yield* MotiveClient.MotiveClient
-
-        // 1. A still image from TRK-101's road-facing camera.
-        const requested = yield* client.createImageCapture({ vehicleId: 101, position: "front_facing" })
-        yield* output.note(`Image capture ${requested.requestId} requested from TRK-101 front_facing`)
-        const capture = yield* withElapsed("waiting for the image…", client.awaitImageCapture(requested))
-        if (statusText(capture.status) !== "success") {
-          return yield* new RequestFailed({
-            message: `image capture ${capture.requestId} failed`,
-            id: capture.requestId
-          })
-        }
-        const image = yield* client.downloadImage(capture, { directory: opts.dir })
-
-        // 2. Two minutes of road-facing and driver-facing video, from five minutes ago (whole minutes).
-        const now = yield* DateTime.now
-        const start = formatTimestamp(
-          DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(now) / 60_000) * 60_000 - 5 * 60_000)
+      return yield* Effect.flatMap(MotiveClient.MotiveClient, (client) =>
+        run(
+          client,
+          Option.getOrElse(opts.vehicleNumber, () => "TRK-101"),
+          opts.dir,
+          `the built-in sandbox (${sandbox.baseUrl})`
+        )).pipe(
+          Effect.provide(layer)
         )
-        const created = yield* client.createVideoRecall({
-          vehicleNumber: "TRK-101",
-          startTime: start,
-          duration: 2,
-          cameraPositions: ["front_facing", "driver_facing"]
-        })
-        yield* output.note(`Video recall ${created.recall.id} requested: TRK-101, 2 minutes from ${start}`)
-        const recall = yield* awaitRecall(client, created.recall.id, Option.none())
-        const files = yield* downloadRecall(client, recall, opts.dir, undefined)
-
-        yield* output.result(
-          [
-            `Demo done against the built-in sandbox (${sandbox.baseUrl}).`,
-            `1. Image capture ${capture.requestId}, TRK-101 front_facing: ${statusText(capture.status)}`,
-            `   ${image.path} (${bytes(image.bytes)})`,
-            `2. Video recall ${recall.id}, TRK-101, ${recall.startTime} → ${recall.endTime}: ${
-              statusText(recall.status)
-            }`,
-            ...files.map((f) => `   ${f.path} (${bytes(f.bytes)})`),
-            "",
-            "Next: `motive sandbox` runs the emulator for your own code; `motive --help` lists every command."
-          ].join("\n"),
-          {
-            sandbox: sandbox.baseUrl,
-            image: { capture: captureJson(capture), file: image },
-            recall: recallJson(recall),
-            files
-          }
-        )
-      }).pipe(Effect.provide(layer))
     }).pipe(Effect.scoped)
-).pipe(Command.withDescription("Capture an image and recall two minutes of video on the built-in sandbox, end to end"))
+).pipe(
+  Command.withDescription(
+    "The main job end to end: capture an image, recall two minutes of video, wait, download. Uses the built-in sandbox unless Motive credentials are given."
+  )
+)

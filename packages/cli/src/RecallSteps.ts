@@ -11,7 +11,12 @@ import { InvalidInput } from "./CliError.js"
 import { Output } from "./Output.js"
 import { downloadProgress, withElapsed } from "./Progress.js"
 
-const waitOptions = (timeout: Option.Option<Duration.Duration>) =>
+/**
+ * A `--timeout` as the client's wait options.
+ *
+ * @since 0.1.0
+ */
+export const waitOptions = (timeout: Option.Option<Duration.Duration>) =>
   Option.match(timeout, { onNone: () => ({}), onSome: (t) => ({ timeout: t }) })
 
 /**

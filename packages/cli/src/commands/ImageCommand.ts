@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { statusText, validateImageCapture } from "@effect-motive/domain"
+import { type ImageCapture, statusText, validateImageCapture } from "@effect-motive/domain"
+import type { MotiveClient } from "@effect-motive/http"
 import { RequestFailed } from "@effect-motive/http/MotiveError"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
@@ -12,8 +13,17 @@ import { InvalidInput } from "../CliError.js"
 import { optionalDuration } from "../Flags.js"
 import { Output } from "../Output.js"
 import { withElapsed } from "../Progress.js"
+import { waitOptions } from "../RecallSteps.js"
 import { captureJson, captureText } from "../Render.js"
 import { root } from "../Root.js"
+
+/** Prints a capture and the file its image went to, if any. */
+const printCapture = (capture: ImageCapture, file: Option.Option<MotiveClient.DownloadedFile>) =>
+  Effect.flatMap(Output, (output) =>
+    output.result(
+      captureText(capture, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
+      { capture: captureJson(capture), ...Option.match(file, { onNone: () => ({}), onSome: (f) => ({ file: f }) }) }
+    ))
 
 const capture = Command.make(
   "capture",
@@ -57,7 +67,7 @@ const capture = Command.make(
               `waiting for image capture ${result.requestId}…`,
               client.awaitImageCapture(
                 result,
-                Option.match(timeout, { onNone: () => ({}), onSome: (t) => ({ timeout: t }) })
+                waitOptions(timeout)
               )
             )
             if (statusText(result.status) === "failed") {
@@ -70,13 +80,7 @@ const capture = Command.make(
           const file = Option.isSome(opts.out)
             ? Option.some(yield* client.downloadImage(result, { path: opts.out.value }))
             : Option.none()
-          yield* output.result(
-            captureText(result, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
-            {
-              capture: captureJson(result),
-              ...Option.match(file, { onNone: () => ({}), onSome: (f) => ({ file: f }) })
-            }
-          )
+          yield* printCapture(result, file)
         }))
     })
 ).pipe(Command.withDescription("Ask one camera for a still image now"))
@@ -93,7 +97,6 @@ const get = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const globals = yield* root
-      const output = yield* Output
       return yield* withClient(globals, (client) =>
         Effect.gen(function*() {
           const ref = { cameraType: opts.cameraType, requestId: opts.id }
@@ -101,13 +104,7 @@ const get = Command.make(
           const file = Option.isSome(opts.out)
             ? Option.some(yield* client.downloadImage(ref, { path: opts.out.value }))
             : Option.none()
-          yield* output.result(
-            captureText(result, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
-            {
-              capture: captureJson(result),
-              ...Option.match(file, { onNone: () => ({}), onSome: (f) => ({ file: f }) })
-            }
-          )
+          yield* printCapture(result, file)
         }))
     })
 ).pipe(Command.withDescription("Show an image capture, and optionally save its image"))

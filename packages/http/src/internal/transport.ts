@@ -140,6 +140,18 @@ export const errorFromResponse = (
     return yield* new InvalidRequest({ ...common, status, source: "motive", violations: [] })
   })
 
+const decoders = new WeakMap<object, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
+
+/** One decoder per schema, built once: responses are decoded on every call. */
+const decoderOf = <A, I>(schema: Schema.Schema<A, I>): (u: unknown) => Effect.Effect<A, ParseResult.ParseError> => {
+  let decoder = decoders.get(schema)
+  if (decoder === undefined) {
+    decoder = Schema.decodeUnknown(schema)
+    decoders.set(schema, decoder)
+  }
+  return decoder as (u: unknown) => Effect.Effect<A, ParseResult.ParseError>
+}
+
 /** Decodes a 2xx JSON body with `schema`, or fails with a decode error that shows the body's start. */
 export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.Duration) =>
 (
@@ -161,7 +173,7 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.
     } catch {
       return yield* fail(`Motive answered ${response.status} with a body that is not JSON`)
     }
-    return yield* Schema.decodeUnknown(schema)(json).pipe(
+    return yield* decoderOf(schema)(json).pipe(
       Effect.mapError((e) =>
         fail(`Motive's answer does not have the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
       )

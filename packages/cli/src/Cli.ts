@@ -13,7 +13,7 @@ import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { webhookCommand } from "./commands/WebhookCommand.js"
 import { ExitCode, exitCodeOf, exitCodeTable } from "./ExitCode.js"
 import * as Output from "./Output.js"
-import { hoistGlobalFlags, root } from "./Root.js"
+import { globalFlagsWithValue, hoistGlobalFlags, root } from "./Root.js"
 import { version } from "./Version.js"
 
 /**
@@ -75,14 +75,30 @@ const consoleOn = (out: NodeJS.WriteStream, err: NodeJS.WriteStream): Console.Co
 }
 
 /** The facts of a failure worth printing, without stack traces or secrets. */
-const describeFailure = (error: unknown): {
+interface FailureReport {
   readonly tag: string
   readonly message: string
   readonly status?: number
   readonly violations?: ReadonlyArray<{ readonly path: string; readonly rule: string; readonly message: string }>
-} => {
+  /** Facts a caller acts on: Motive's request id, a duplicate's id, the last status of a wait, … */
+  readonly details?: Readonly<Record<string, string | number>>
+  /** The request that exists despite the failure, and how to pick it up again. */
+  readonly request?: { readonly kind: string; readonly id: number; readonly resume: string }
+}
+
+const detailKeys = ["requestId", "existingId", "lastStatus", "id", "location", "path", "timeoutMillis"] as const
+
+/** The facts of a failure worth printing, without stack traces or secrets. */
+const describeFailure = (error: unknown): FailureReport => {
   if (typeof error !== "object" || error === null) return { tag: "Unexpected", message: String(error) }
   const record: Record<string, unknown> = { ...error }
+  if (record._tag === "AfterRequest") {
+    const inner = describeFailure(record.failure)
+    return {
+      ...inner,
+      request: { kind: String(record.kind), id: Number(record.id), resume: String(record.resume) }
+    }
+  }
   const tag = typeof record._tag === "string" ? record._tag : "Unexpected"
   const message = error instanceof Error ? error.message : String(record.message ?? tag)
   const violations = Array.isArray(record.violations) && record.violations.length > 0
@@ -92,14 +108,32 @@ const describeFailure = (error: unknown): {
       message: v.message
     }))
     : undefined
+  const details: Record<string, string | number> = {}
+  for (const key of detailKeys) {
+    const value = record[key]
+    if (typeof value === "string" || typeof value === "number") details[key] = value
+  }
   return {
     tag,
     message: violations === undefined
       ? message
       : `${violations.length} problem${violations.length === 1 ? "" : "s"} with the request; nothing was sent`,
     ...(typeof record.status === "number" ? { status: record.status } : {}),
-    ...(violations === undefined ? {} : { violations })
+    ...(violations === undefined ? {} : { violations }),
+    ...(Object.keys(details).length === 0 ? {} : { details })
   }
+}
+
+/** The global flags in front of the subcommand (after hoisting), skipping the values of those that take one. */
+const leadingGlobals = (words: ReadonlyArray<string>): Array<string> => {
+  const out: Array<string> = []
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!
+    if (!w.startsWith("-") || w === "--") break
+    out.push(w)
+    if ((globalFlagsWithValue as ReadonlyArray<string>).includes(w)) i++
+  }
+  return out
 }
 
 /**
@@ -111,8 +145,7 @@ const describeFailure = (error: unknown): {
 export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.processSinks) =>
   Effect.gen(function*() {
     const words = hoistGlobalFlags(argv.slice(2))
-    const firstCommand = words.findIndex((w) => !w.startsWith("-"))
-    const globalsPart = firstCommand === -1 ? words : words.slice(0, firstCommand)
+    const globalsPart = leadingGlobals(words)
     const mode: Output.OutputMode = {
       json: globalsPart.includes("--json"),
       quiet: globalsPart.includes("--quiet") || globalsPart.includes("-q"),
@@ -153,7 +186,7 @@ export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.p
 const report = (
   _output: Output.Output["Type"],
   mode: Output.OutputMode,
-  failure: ReturnType<typeof describeFailure>,
+  failure: FailureReport,
   sinks: Output.Sinks
 ) =>
   Effect.sync(() => {
@@ -163,5 +196,10 @@ const report = (
     }
     const lines = [`error: ${failure.message}${failure.status === undefined ? "" : ` (HTTP ${failure.status})`}`]
     for (const v of failure.violations ?? []) lines.push(`  ${v.path}: ${v.message} [${v.rule}]`)
+    if (failure.details?.existingId !== undefined) lines.push(`  the existing request is ${failure.details.existingId}`)
+    if (failure.details?.requestId !== undefined) lines.push(`  Motive request id: ${failure.details.requestId}`)
+    if (failure.request !== undefined) {
+      lines.push(`  ${failure.request.kind.replace("_", " ")} ${failure.request.id} exists: ${failure.request.resume}`)
+    }
     sinks.stderr(`${lines.join("\n")}\n`)
   })

@@ -42,3 +42,17 @@ export class InvalidSignature extends Schema.TaggedError<InvalidSignature>()("In
 export class SandboxFailed extends Schema.TaggedError<SandboxFailed>()("SandboxFailed", {
   message: Schema.String
 }) {}
+
+/**
+ * A failure after Motive accepted a request (while waiting or downloading): the request exists and can be
+ * picked up again by its id, so the id is reported with the failure.
+ *
+ * @since 0.1.0
+ */
+export class AfterRequest extends Schema.TaggedError<AfterRequest>()("AfterRequest", {
+  kind: Schema.Literal("video_recall", "image_capture"),
+  id: Schema.Number,
+  /** What to run to pick it up again. */
+  resume: Schema.String,
+  failure: Schema.Unknown
+}) {}

@@ -68,10 +68,13 @@ export const settingsFrom = (globals: Globals) =>
           "or add --sandbox to try the command against the built-in emulator"
       })
     }
-    const maxAttempts = Option.flatMap(yield* envText("MOTIVE_MAX_ATTEMPTS"), (text) => {
-      const n = Number(text)
-      return Number.isInteger(n) && n >= 1 ? Option.some(n) : Option.none()
-    })
+    const attemptsText = yield* envText("MOTIVE_MAX_ATTEMPTS")
+    const maxAttempts = Option.map(attemptsText, Number)
+    if (Option.isSome(maxAttempts) && !(Number.isInteger(maxAttempts.value) && maxAttempts.value >= 1)) {
+      return yield* new InvalidInput({
+        message: `MOTIVE_MAX_ATTEMPTS "${Option.getOrElse(attemptsText, () => "")}" must be a whole number, at least 1`
+      })
+    }
     const baseUrl = Option.isSome(globals.baseUrl) ? globals.baseUrl : yield* envText("MOTIVE_BASE_URL")
     const timeZone = Option.isSome(globals.timeZone) ? globals.timeZone : yield* envText("MOTIVE_TIME_ZONE")
     return {

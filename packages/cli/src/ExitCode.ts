@@ -16,7 +16,7 @@ export const ExitCode = {
   Unexpected: 1,
   /** A usage error or a rule violation: nothing was sent. */
   InvalidInput: 2,
-  /** Motive refused: 401, 403, 404, 400/422, a duplicate without an id, a request not ready. */
+  /** Motive refused: 401, 403, 404, 400/422, a duplicate (its existing id is reported), a request not ready. */
   Refused: 3,
   /** Rate limited or the monthly quota is spent, after retries. */
   Limited: 4,
@@ -41,10 +41,11 @@ export const exitCodeTable = [
   "  0  success",
   "  1  unexpected failure",
   "  2  invalid input: a usage error or a rule violation (nothing was sent)",
-  "  3  refused by Motive: 401, 403, 404, 400/422, a duplicate without an id, a request not ready",
+  "  3  refused by Motive: 401, 403, 404, 400/422, a duplicate (its existing id is reported), a request not ready",
   "  4  rate limit or monthly quota exhausted, after retries",
   "  5  Motive unreachable, server errors or timeout, after retries",
-  "  6  the request itself ended in failed"
+  "  6  the request itself ended in failed",
+  "  130  interrupted (Ctrl-C)"
 ].join("\n")
 
 const byTag: Record<string, ExitCode> = {
@@ -74,7 +75,15 @@ const byTag: Record<string, ExitCode> = {
  *
  * @since 0.1.0
  */
-export const exitCodeOf = (error: { readonly _tag: string; readonly source?: unknown }): ExitCode =>
-  error._tag === "InvalidRequest"
+export const exitCodeOf = (
+  error: { readonly _tag: string; readonly source?: unknown; readonly failure?: unknown }
+): ExitCode => {
+  // A failure after the request was accepted: the code of what went wrong.
+  const inner = error.failure
+  if (error._tag === "AfterRequest" && typeof inner === "object" && inner !== null && "_tag" in inner) {
+    return exitCodeOf({ ...inner, _tag: String(inner._tag) })
+  }
+  return error._tag === "InvalidRequest"
     ? (error.source === "client" ? ExitCode.InvalidInput : ExitCode.Refused)
     : byTag[error._tag] ?? ExitCode.Unexpected
+}

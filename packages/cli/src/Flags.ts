@@ -23,8 +23,11 @@ export const resolveTime = (input: string): Effect.Effect<string> =>
     }
     const m = /^-(\d+(?:\.\d+)?)([smhd])$/.exec(text)
     if (m === null) return input
+    const back = Number(m[1]) * unitMillis[m[2]!]!
+    // Beyond any footage Motive keeps: pass it on as written, and the rules call it invalid.
+    if (!Number.isFinite(back) || back > 100 * 365 * unitMillis.d!) return input
     // Whole seconds: the body reads better and nothing finer matters for footage.
-    const then = DateTime.subtract(now, { millis: Math.round(Number(m[1]) * unitMillis[m[2]!]!) })
+    const then = DateTime.subtract(now, { millis: Math.round(back) })
     return formatTimestamp(DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(then) / 1000) * 1000))
   })
 

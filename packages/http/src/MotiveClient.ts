@@ -30,7 +30,7 @@ import {
   type VideoRecallInput,
   type VideoRecallOptions
 } from "@effect-motive/domain"
-import { FileSystem, HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse, Path } from "@effect/platform"
+import { FileSystem, HttpClient, HttpClientRequest, HttpClientResponse, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import {
   Chunk,
@@ -49,7 +49,7 @@ import {
   Stream
 } from "effect"
 import { downloadFile, type DownloadProgress } from "./internal/download.js"
-import { decodeBody, errorFromResponse, RequestTimeoutCause, transportError } from "./internal/transport.js"
+import { decodeBody, errorFromResponse, transportError } from "./internal/transport.js"
 import {
   layer as MotiveConfigLayer,
   layerConfig,
@@ -67,6 +67,7 @@ import {
   type MotiveError,
   NotReady,
   RequestFailed,
+  RequestTimeout,
   WaitTimedOut
 } from "./MotiveError.js"
 import { layer as RequestGateLayer, RequestGate } from "./RequestGate.js"
@@ -195,6 +196,18 @@ export class MotiveClient
 const validationToInvalid = (error: RecallValidationError | CaptureValidationError) =>
   new InvalidRequest({ message: error.message, source: "client", violations: error.violations })
 
+/**
+ * Whether the `HttpClient` enforces the request timeout itself (`UndiciHttpClient` does, with undici's own
+ * timers). When it does not — any client you provide — every exchange, body included, is bounded by an
+ * Effect timeout instead.
+ *
+ * @since 0.1.0
+ */
+export class TransportTimeouts extends Context.Reference<TransportTimeouts>()(
+  "@effect-motive/http/TransportTimeouts",
+  { defaultValue: () => false }
+) {}
+
 /** The polling schedule: from `initialInterval`, growing by half each time, capped at `maxInterval`. */
 export const pollSchedule = (polling: PollingOptions) =>
   Schedule.exponential(polling.initialInterval, 1.5).pipe(Schedule.union(Schedule.spaced(polling.maxInterval)))
@@ -231,6 +244,8 @@ export const make: Effect.Effect<
     )
   )
 
+  const transportTimesOut = yield* TransportTimeouts
+
   /** One exchange: through the gate, timed out, answer decoded or mapped to its error. */
   const exchange = <A, I>(
     request: HttpClientRequest.HttpClientRequest,
@@ -244,7 +259,17 @@ export const make: Effect.Effect<
             "2xx": (response) => decodeBody(schema, config.requestTimeout)(response),
             orElse: errorFromResponse
           })
-        )
+        ),
+        // The whole exchange, body included, within the request timeout — unless the transport enforces it.
+        (exchange) =>
+          transportTimesOut ? exchange : Effect.timeoutFail(exchange, {
+            duration: config.requestTimeout,
+            onTimeout: () =>
+              new RequestTimeout({
+                message: `Motive did not answer within ${Duration.format(config.requestTimeout)}`,
+                timeoutMillis: Duration.toMillis(config.requestTimeout)
+              })
+          })
       )
     ).pipe(
       Effect.tapError((error) =>
@@ -345,11 +370,32 @@ export const make: Effect.Effect<
         })
       ))
 
-  const ensureDirectory = (directory: string) =>
-    fs.makeDirectory(directory, { recursive: true }).pipe(
-      Effect.mapError((e) =>
-        new DownloadFailed({ message: `could not create the directory: ${e.message}`, path: directory })
-      )
+  // Level by level rather than `recursive: true`: Node's recursive mkdir can spin forever under /proc.
+  const ensureDirectory = (directory: string): Effect.Effect<void, DownloadFailed> =>
+    fs.stat(directory).pipe(
+      Effect.flatMap((info) =>
+        info.type === "Directory"
+          ? Effect.void
+          : new DownloadFailed({ message: `${directory} is not a directory`, path: directory })
+      ),
+      Effect.catchTag("SystemError", (e) =>
+        e.reason !== "NotFound"
+          ? new DownloadFailed({ message: `could not use the directory: ${e.message}`, path: directory })
+          : path.dirname(directory) === directory
+          ? new DownloadFailed({ message: `no such directory: ${directory}`, path: directory })
+          : ensureDirectory(path.dirname(directory)).pipe(
+            Effect.zipRight(
+              fs.makeDirectory(directory).pipe(
+                Effect.catchTag("SystemError", (e2) => e2.reason === "AlreadyExists" ? Effect.void : Effect.fail(e2))
+              )
+            ),
+            Effect.mapError((e2) =>
+              e2._tag === "DownloadFailed"
+                ? e2
+                : new DownloadFailed({ message: `could not create the directory: ${e2.message}`, path: directory })
+            )
+          )),
+      Effect.catchTag("BadArgument", (e) => new DownloadFailed({ message: e.message, path: directory }))
     )
 
   const service: MotiveClientService = {
@@ -508,7 +554,11 @@ export const make: Effect.Effect<
         if (status !== "success") {
           return yield* new NotReady({ message: `video recall ${id} is ${status}: wait for it first`, id, status })
         }
-        const wanted = recall.cameras.flatMap((camera) => {
+        // Only cameras whose footage is ready; a camera that failed has nothing to download.
+        const ready = recall.cameras.filter((c) =>
+          c.downloadUrl != null && (c.status == null || statusText(c.status) !== "failed")
+        )
+        const wanted = ready.flatMap((camera) => {
           const position = camera.position
           return isCameraPosition(position) && (options.positions === undefined || options.positions.includes(position))
             ? [position]
@@ -517,8 +567,8 @@ export const make: Effect.Effect<
         const missing = (options.positions ?? []).filter((p) => !wanted.includes(p))
         if (missing.length > 0) {
           return yield* new InvalidRequest({
-            message: `video recall ${id} has no footage from ${missing.join(", ")} (it has ${
-              recall.cameras.map((c) => c.position).join(", ") || "none"
+            message: `video recall ${id} has no footage ready from ${missing.join(", ")} (ready: ${
+              ready.map((c) => c.position).join(", ") || "none"
             })`,
             source: "client",
             violations: []
@@ -566,31 +616,6 @@ export const layerWithoutDefaults: Layer.Layer<
 > = Layer.effect(MotiveClient, make)
 
 /**
- * Bounds every exchange of an `HttpClient` that has no timeouts of its own by the configured request timeout
- * (a fiber race per request; `UndiciHttpClient` does the same with undici's own timers, more cheaply).
- *
- * @since 0.1.0
- */
-export const layerRequestTimeout: Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient | MotiveConfig> =
-  Layer.effect(
-    HttpClient.HttpClient,
-    Effect.gen(function*() {
-      const http = yield* HttpClient.HttpClient
-      const config = yield* MotiveConfig
-      return HttpClient.transform(http, (response, request) =>
-        Effect.timeoutFail(response, {
-          duration: config.requestTimeout,
-          onTimeout: () =>
-            new HttpClientError.RequestError({
-              request,
-              reason: "Transport",
-              cause: new RequestTimeoutCause("request timed out")
-            })
-        }))
-    })
-  )
-
-/**
  * The client with the default retry policy and request gate over the `HttpClient` and file system the caller
  * provides, each exchange bounded by the request timeout. Replace any piece by providing its layer instead.
  *
@@ -601,7 +626,7 @@ export const layer: Layer.Layer<
   never,
   HttpClient.HttpClient | MotiveConfig | FileSystem.FileSystem | Path.Path
 > = layerWithoutDefaults.pipe(
-  Layer.provide(Layer.mergeAll(RetryPolicyLayer, RequestGateLayer, layerRequestTimeout))
+  Layer.provide(Layer.mergeAll(RetryPolicyLayer, RequestGateLayer))
 )
 
 /** The client with defaults over `UndiciHttpClient`, whose timeouts come from the settings. */
@@ -617,7 +642,8 @@ const layerUndici: Layer.Layer<MotiveClient, never, MotiveConfig | FileSystem.Fi
             UndiciHttpClient.layerWith({ headersTimeout: config.requestTimeout, bodyTimeout: config.requestTimeout })
         )
       )
-    ))
+    )),
+    Layer.provide(Layer.succeed(TransportTimeouts, true))
   )
 
 /**

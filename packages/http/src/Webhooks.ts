@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { headers as motiveHeaders, WebhookEvent } from "@effect-motive/domain"
+import { headers as motiveHeaders, recallCompletedAction, WebhookEvent } from "@effect-motive/domain"
 import type { VideoRecall } from "@effect-motive/domain"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
@@ -102,7 +102,8 @@ export interface RecallEvent {
 }
 
 /**
- * Each verified event with its recall's details when it names one (`id`), fetched through the client.
+ * Each verified event, with the recall's details fetched through the client when it is a recall-completion
+ * event; other events pass with `recall: None`.
  *
  * @since 0.1.0
  */
@@ -112,7 +113,10 @@ export const withRecallDetails = (
   Stream.mapEffect(events, ({ event }) =>
     Effect.gen(function*() {
       const id = typeof event.id === "number" ? event.id : typeof event.id === "string" ? Number(event.id) : NaN
-      if (!Number.isSafeInteger(id) || id <= 0) return { event, recall: Option.none() }
+      // Other actions carry ids of other things (vehicles, faults): only recall events name a recall.
+      if (event.action !== recallCompletedAction || !Number.isSafeInteger(id) || id <= 0) {
+        return { event, recall: Option.none() }
+      }
       const client = yield* MotiveClient
       return { event, recall: Option.some(yield* client.getVideoRecall(id)) }
     }))

@@ -25,6 +25,18 @@ describe("Sandbox inspection", () => {
       expect(JSON.stringify(requests)).not.toContain("tok-123")
     }))
 
+  it.scopedLive("masks a webhook registration's secret in the record", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      yield* call(sandbox.baseUrl, "POST", "/v1/company_webhooks", {
+        body: { url: "http://127.0.0.1:9/h", secret: "TOP-SECRET-WEBHOOK" }
+      })
+      const [request] = yield* sandbox.requests
+      expect(request!.body).toMatchObject({ url: "http://127.0.0.1:9/h", secret: "***" })
+      expect(JSON.stringify(yield* sandbox.requests)).not.toContain("TOP-SECRET")
+      expect((yield* sandbox.webhooks)[0]!.secret).toBe("TOP-SECRET-WEBHOOK")
+    }))
+
   it.scopedLive("forgets everything on reset", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()

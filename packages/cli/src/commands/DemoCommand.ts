@@ -93,7 +93,11 @@ export const demoCommand = Command.make(
       const globals = yield* root
       const output = yield* Output
       const { MotiveClient } = yield* httpPackage
-      const settings = globals.sandbox ? Option.none() : Option.getRight(yield* Effect.either(settingsFrom(globals)))
+      // No credentials at all: the sandbox. Contradictory ones: refused, as by every other command.
+      const settings = globals.sandbox ? Option.none() : yield* settingsFrom(globals).pipe(
+        Effect.map(Option.some),
+        Effect.catchTag("MissingCredentials", () => Effect.succeed(Option.none()))
+      )
       if (Option.isSome(settings)) {
         // Real credentials: the main job against Motive, on a vehicle the caller names.
         if (Option.isNone(opts.vehicleNumber)) {

@@ -9,7 +9,8 @@ import { RequestFailed } from "@effect-motive/http/MotiveError"
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { withClient } from "../Client.js"
-import { InvalidInput } from "../CliError.js"
+import { AfterRequest, InvalidInput } from "../CliError.js"
+import { checkFile } from "../Destinations.js"
 import { optionalDuration } from "../Flags.js"
 import { Output } from "../Output.js"
 import { withElapsed } from "../Progress.js"
@@ -58,29 +59,40 @@ const capture = Command.make(
       yield* validateImageCapture(input).pipe(
         Effect.mapError((e) => new InvalidInput({ message: e.message, violations: e.violations }))
       )
+      if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
       return yield* withClient(globals, (client) =>
         Effect.gen(function*() {
-          let result = yield* client.createImageCapture(input)
-          yield* output.note(`Image capture ${result.requestId} requested (${result.cameraType} ${result.position})`)
-          if (opts.wait || Option.isSome(opts.out)) {
-            result = yield* withElapsed(
-              `waiting for image capture ${result.requestId}…`,
-              client.awaitImageCapture(
-                result,
-                waitOptions(timeout)
+          const created = yield* client.createImageCapture(input)
+          yield* output.note(`Image capture ${created.requestId} requested (${created.cameraType} ${created.position})`)
+          // From here on the capture exists: a failure reports its id and how to pick it up again.
+          return yield* Effect.gen(function*() {
+            let result = created
+            if (opts.wait || Option.isSome(opts.out)) {
+              result = yield* withElapsed(
+                `waiting for image capture ${result.requestId}…`,
+                client.awaitImageCapture(result, waitOptions(timeout))
               )
-            )
-            if (statusText(result.status) === "failed") {
-              return yield* new RequestFailed({
-                message: `image capture ${result.requestId} failed`,
-                id: result.requestId
-              })
+              if (statusText(result.status) === "failed") {
+                return yield* new RequestFailed({
+                  message: `image capture ${result.requestId} failed`,
+                  id: result.requestId
+                })
+              }
             }
-          }
-          const file = Option.isSome(opts.out)
-            ? Option.some(yield* client.downloadImage(result, { path: opts.out.value }))
-            : Option.none()
-          yield* printCapture(result, file)
+            const file = Option.isSome(opts.out)
+              ? Option.some(yield* client.downloadImage(result, { path: opts.out.value }))
+              : Option.none()
+            yield* printCapture(result, file)
+          }).pipe(Effect.mapError((cause) =>
+            new AfterRequest({
+              kind: "image_capture",
+              id: created.requestId,
+              resume: `motive image get --camera-type ${created.cameraType} --id ${created.requestId}${
+                Option.isSome(opts.out) ? ` --out ${opts.out.value}` : ""
+              }`,
+              failure: cause
+            })
+          ))
         }))
     })
 ).pipe(Command.withDescription("Ask one camera for a still image now"))
@@ -97,6 +109,7 @@ const get = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const globals = yield* root
+      if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
       return yield* withClient(globals, (client) =>
         Effect.gen(function*() {
           const ref = { cameraType: opts.cameraType, requestId: opts.id }

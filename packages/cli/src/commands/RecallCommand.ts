@@ -13,7 +13,8 @@ import {
 import { Args, Command, Options } from "@effect/cli"
 import { type DateTime, Effect, Either, Option } from "effect"
 import { withClient } from "../Client.js"
-import { InvalidInput } from "../CliError.js"
+import { AfterRequest, InvalidInput } from "../CliError.js"
+import { checkDirectory } from "../Destinations.js"
 import { optionalDuration, resolveTime, splitList } from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
@@ -89,6 +90,7 @@ const create = Command.make(
       const request = yield* validateVideoRecall(input, options).pipe(
         Effect.mapError((e) => new InvalidInput({ message: e.message, violations: e.violations }))
       )
+      if (Option.isSome(opts.download)) yield* checkDirectory("--download", opts.download.value)
       if (opts.dryRun) {
         const body = encodeVideoRecallBody(request)
         const selection = cameraSelection(request.cameraPositions)
@@ -111,15 +113,28 @@ const create = Command.make(
               created.deduplicated ? " (found after a lost answer; not sent twice)" : ""
             }`
           )
-          if (opts.wait || Option.isSome(opts.download)) recall = yield* awaitRecall(client, recall.id, timeout)
-          const files = Option.isSome(opts.download)
-            ? yield* downloadRecall(client, recall, opts.download.value, undefined)
-            : []
-          yield* output.result(recallText(recall, fileRows(files)), {
-            recall: recallJson(recall),
-            deduplicated: created.deduplicated,
-            ...(Option.isSome(opts.download) ? { files } : {})
-          })
+          const id = recall.id
+          // From here on the recall exists (quota is spent): a failure reports its id and how to resume.
+          return yield* Effect.gen(function*() {
+            if (opts.wait || Option.isSome(opts.download)) recall = yield* awaitRecall(client, id, timeout)
+            const files = Option.isSome(opts.download)
+              ? yield* downloadRecall(client, recall, opts.download.value, undefined)
+              : []
+            yield* output.result(recallText(recall, fileRows(files)), {
+              recall: recallJson(recall),
+              deduplicated: created.deduplicated,
+              ...(Option.isSome(opts.download) ? { files } : {})
+            })
+          }).pipe(Effect.mapError((cause) =>
+            new AfterRequest({
+              kind: "video_recall",
+              id,
+              resume: Option.isSome(opts.download)
+                ? `motive recall wait ${id} --download ${opts.download.value}`
+                : `motive recall wait ${id}`,
+              failure: cause
+            })
+          ))
         }))
     })
 ).pipe(Command.withDescription("Recall video for a time window (validated before anything is sent)"))
@@ -150,6 +165,7 @@ const wait = Command.make(
       const globals = yield* root
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
+      if (Option.isSome(opts.download)) yield* checkDirectory("--download", opts.download.value)
       return yield* withClient(globals, (client) =>
         Effect.gen(function*() {
           const recall = yield* awaitRecall(client, opts.id, timeout)
@@ -175,6 +191,11 @@ const downloadCommand = Command.make(
     Effect.gen(function*() {
       const globals = yield* root
       const output = yield* Output
+      yield* checkDirectory("--dir", opts.dir)
+      const cameras = Option.map(opts.cameras, splitList)
+      if (Option.isSome(cameras) && cameras.value.length === 0) {
+        return yield* new InvalidInput({ message: "--cameras is empty: omit it to download every camera" })
+      }
       return yield* withClient(globals, (client) =>
         Effect.gen(function*() {
           const recall = yield* client.getVideoRecall(opts.id)

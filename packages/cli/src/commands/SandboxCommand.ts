@@ -39,6 +39,19 @@ export const sandboxCommand = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
+        return yield* new InvalidInput({
+          message: `--port ${opts.port} is not a port: use 0 to 65535 (0: any free port)`
+        })
+      }
+      if (Option.isSome(opts.rate) && !(Number.isFinite(opts.rate.value) && opts.rate.value > 0)) {
+        return yield* new InvalidInput({
+          message: `--rate ${opts.rate.value} must be a positive number of requests per second`
+        })
+      }
+      if (Option.isSome(opts.quotaMinutes) && opts.quotaMinutes.value < 0) {
+        return yield* new InvalidInput({ message: `--quota-minutes ${opts.quotaMinutes.value} must not be negative` })
+      }
       const spec: Either.Either<FaultSpec, string> = Option.isSome(opts.faults)
         ? parseFaultSpec(opts.faults.value)
         : Either.right({ scripted: [] })

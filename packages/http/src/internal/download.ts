@@ -2,6 +2,7 @@
 import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
 
 import { Duration, Effect, Either, Fiber, Option, Schedule, Stream } from "effect"
+import { randomBytes } from "node:crypto"
 import { DownloadFailed, MediaExpired, type MotiveError } from "../MotiveError.js"
 import { nodeBody } from "../UndiciHttpClient.js"
 import { copyToFile, fileSink } from "./fileSink.js"
@@ -53,8 +54,8 @@ const contentRangeStart = (header: string | undefined): number | undefined => {
 }
 
 /**
- * Downloads to `path` through `path.part`, renamed only when every byte promised arrived. On failure nothing
- * is left at `path` or `path.part`.
+ * Downloads to `path` through a temporary `path.<random>.part`, renamed only when every byte promised arrived.
+ * On failure nothing is left behind.
  */
 export const downloadFile = <E>(
   options: DownloadFileOptions<E>
@@ -66,7 +67,8 @@ export const downloadFile = <E>(
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const http = yield* HttpClient.HttpClient
-    const tmp = `${options.path}.part`
+    // A name of its own, so two downloads of the same file never touch each other's partial bytes.
+    const tmp = `${options.path}.${randomBytes(6).toString("hex")}.part`
     const timeout = options.timeout
     const fsFailed = (what: string) => (e: { readonly message: string }) =>
       new DownloadFailed({ message: `${what}: ${e.message}`, path: options.path })
@@ -116,6 +118,10 @@ export const downloadFile = <E>(
           state.total = Number.isFinite(length) && res.headers["content-length"] !== undefined ? length : undefined
           state.etag = res.headers["etag"]
           append = false
+        } else if (res.status === 429 || res.status >= 500) {
+          // The storage is busy or failing: back off and try again (resuming if we can).
+          yield* Effect.orElseSucceed(res.text, () => "")
+          return { _tag: "Cut", reason: `the media server answered ${res.status}` } as const
         } else {
           yield* Effect.orElseSucceed(res.text, () => "")
           return yield* new DownloadFailed({

@@ -22,13 +22,22 @@ import {
   Unauthorized
 } from "../MotiveError.js"
 
-const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"])
-const timeoutCodes = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "MOTIVE_REQUEST_TIMEOUT"])
-
-/** The cause of a request cut by the client-side timeout wrapped around an `HttpClient` that has none. */
-export class RequestTimeoutCause extends Error {
-  readonly code = "MOTIVE_REQUEST_TIMEOUT"
-}
+const notSentCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+/** The request could not even be built (a bad URL, a header value with a control character): a local mistake. */
+const localCodes = new Set([
+  "UND_ERR_INVALID_ARG",
+  "ERR_INVALID_URL",
+  "ERR_INVALID_CHAR",
+  "ERR_HTTP_INVALID_HEADER_VALUE"
+])
+const timeoutCodes = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"])
 
 /** The error codes along a cause chain (undici nests them). */
 const codesOf = (u: unknown, depth = 0): Array<string> => {
@@ -49,8 +58,16 @@ const codesOf = (u: unknown, depth = 0): Array<string> => {
 export const transportError = (
   error: HttpClientError.HttpClientError,
   timeout: Duration.Duration
-): TransportError | RequestTimeout => {
+): TransportError | RequestTimeout | InvalidRequest => {
   const codes = codesOf(error.cause)
+  if ((error._tag === "RequestError" && error.reason === "InvalidUrl") || codes.some((c) => localCodes.has(c))) {
+    const detail = error.cause instanceof Error ? error.cause.message : error.reason
+    return new InvalidRequest({
+      message: `the request could not be built, so nothing was sent (check the base URL and the credential): ${detail}`,
+      source: "client",
+      violations: []
+    })
+  }
   if (codes.some((c) => timeoutCodes.has(c))) {
     return new RequestTimeout({
       message: `Motive did not answer within ${Duration.format(timeout)}`,
@@ -156,7 +173,7 @@ const decoderOf = <A, I>(schema: Schema.Schema<A, I>): (u: unknown) => Effect.Ef
 export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.Duration) =>
 (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<A, ResponseDecodeError | TransportError | RequestTimeout> =>
+): Effect.Effect<A, ResponseDecodeError | TransportError | RequestTimeout | InvalidRequest> =>
   Effect.gen(function*() {
     const requestId = response.headers[motiveHeaders.requestId]
     const text = yield* Effect.mapError(response.text, (e) => transportError(e, timeout))

@@ -259,6 +259,10 @@ export const makeApp = (store: SandboxStore): HttpApp.Default =>
         )
       )
       : undefined
+    // A webhook registration carries its shared secret: the record keeps the rest.
+    if (route === "companyWebhooks" && typeof body === "object" && body !== null && "secret" in body) {
+      Object.assign(body, { secret: "***" })
+    }
     const record: { -readonly [K in keyof RecordedRequest]: RecordedRequest[K] } = {
       at: store.now(),
       method: request.method,

@@ -1,0 +1,145 @@
+import { Sandbox } from "@effect-motive/sandbox"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { motive, tempDir } from "./support.js"
+
+const sandboxEnv = (options: Parameters<typeof Sandbox.make>[0] = {}) =>
+  Effect.map(Sandbox.make(options), (sandbox) => ({
+    sandbox,
+    env: { MOTIVE_BASE_URL: sandbox.baseUrl, MOTIVE_API_KEY: Redacted.value(sandbox.apiKey) }
+  }))
+
+describe("motive: output modes and failures after a request exists", () => {
+  it.scopedLive("honours --json after a global flag that takes a value", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      const run = yield* motive(["recall", "quota", "--api-key", Redacted.value(sandbox.apiKey), "--json"], {
+        env: { MOTIVE_BASE_URL: env.MOTIVE_BASE_URL }
+      })
+      expect(run.code).toBe(0)
+      expect(JSON.parse(run.stdout).quota_info.regular.total_minutes).toBe(1000)
+    }))
+
+  it.scopedLive("reports the id of a recall that exists when the wait after it fails", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 60_000 } })
+      const run = yield* motive(
+        [
+          "recall",
+          "create",
+          "--vehicle-number",
+          "TRK-101",
+          "--start",
+          "-10m",
+          "--duration",
+          "1",
+          "--wait",
+          "--timeout",
+          "300ms",
+          "--json"
+        ],
+        { env }
+      )
+      expect(run.code).toBe(5)
+      expect(JSON.parse(run.stdout).error).toMatchObject({
+        tag: "WaitTimedOut",
+        details: { lastStatus: "pending" },
+        request: { kind: "video_recall", id: 1, resume: "motive recall wait 1" }
+      })
+      const human = yield* motive(
+        [
+          "recall",
+          "create",
+          "--vehicle-number",
+          "TRK-101",
+          "--start",
+          "-20m",
+          "--duration",
+          "1",
+          "--wait",
+          "--timeout",
+          "300ms"
+        ],
+        { env }
+      )
+      expect(human.stderr).toContain("video recall 2 exists: motive recall wait 2")
+    }))
+
+  it.scopedLive("reports a duplicate's existing id", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv()
+      const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000).toISOString()
+      const args = [
+        "recall",
+        "create",
+        "--vehicle-number",
+        "TRK-101",
+        "--start",
+        start,
+        "--duration",
+        "1"
+      ]
+      yield* motive([...args], { env })
+      const again = yield* motive([...args, "--json"], { env })
+      expect(again.code, again.stdout).toBe(3)
+      expect(JSON.parse(again.stdout).error, again.stdout).toMatchObject({
+        tag: "DuplicateRequest",
+        details: { existingId: 1 }
+      })
+    }))
+})
+
+describe("motive: destinations and values checked before anything is sent", () => {
+  it.scopedLive("refuses an empty or unusable --download, --dir or --out with exit 2, sending nothing", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      const dir = yield* tempDir
+      mkdirSync(join(dir, "taken"))
+      const empty = yield* motive(
+        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1", "--download", ""],
+        { env }
+      )
+      expect(empty.code).toBe(2)
+      const intoDirectory = yield* motive(
+        ["image", "capture", "--vehicle-id", "101", "--position", "rear", "--out", join(dir, "taken")],
+        { env }
+      )
+      expect(intoDirectory.code).toBe(2)
+      expect(intoDirectory.stderr).toContain("is a directory")
+      const noCameras = yield* motive(["recall", "download", "1", "--dir", dir, "--cameras", ""], { env })
+      expect(noCameras.code).toBe(2)
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+
+  it.effect("refuses an absurd relative time, a bad MOTIVE_MAX_ATTEMPTS and contradictory credentials with exit 2", () =>
+    Effect.gen(function*() {
+      const far = yield* motive([
+        "recall",
+        "create",
+        "--vehicle-number",
+        "TRK-101",
+        "--start",
+        "-99999999999d",
+        "--duration",
+        "1",
+        "--dry-run"
+      ])
+      expect(far.code).toBe(2)
+      expect(far.stderr).toContain("[start_time.invalid]")
+      const attempts = yield* motive(["recall", "quota"], { env: { MOTIVE_API_KEY: "k", MOTIVE_MAX_ATTEMPTS: "abc" } })
+      expect(attempts.code).toBe(2)
+      expect(attempts.stderr).toContain("MOTIVE_MAX_ATTEMPTS")
+      const both = yield* motive(["demo"], { env: { MOTIVE_API_KEY: "k", MOTIVE_OAUTH_TOKEN: "t" } })
+      expect(both.code).toBe(2)
+    }))
+
+  it.effect("motive sandbox refuses a rate, quota or port that cannot work", () =>
+    Effect.gen(function*() {
+      for (const args of [["--rate", "0"], ["--quota-minutes", "-5"], ["--port", "70000"]]) {
+        const run = yield* motive(["sandbox", ...args])
+        expect(run.code, args.join(" ")).toBe(2)
+      }
+    }))
+})

@@ -17,7 +17,10 @@ const secretOption = Options.redacted("secret").pipe(
 
 const secretFrom = (flag: Option.Option<Redacted.Redacted<string>>) =>
   Option.match(flag, {
-    onSome: Effect.succeed,
+    onSome: (s) =>
+      Redacted.value(s).trim() === ""
+        ? Effect.fail(new InvalidInput({ message: "--secret is empty: give the webhook's shared secret" }))
+        : Effect.succeed(s),
     onNone: () =>
       Config.redacted("MOTIVE_WEBHOOK_SECRET").pipe(
         Effect.flatMap((s) => Redacted.value(s).trim() === "" ? Effect.fail("blank") : Effect.succeed(s)),

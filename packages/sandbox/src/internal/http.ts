@@ -104,6 +104,9 @@ const param = (name: string) => Effect.map(HttpRouter.params, (p) => p[name] ?? 
 
 const CHUNK = 256 * 1024
 
+/** How many received requests the sandbox remembers for inspection. */
+const maxRecordedRequests = 10_000
+
 /** Parses a single `Range: bytes=…` header against `size`. */
 export const parseRange = (
   header: string | undefined,
@@ -274,6 +277,10 @@ export const makeApp = (store: SandboxStore): HttpApp.Default =>
       status: undefined
     }
     store.requests.push(record)
+    // A sandbox left running keeps the most recent requests only.
+    if (store.requests.length > maxRecordedRequests) {
+      store.requests.splice(0, store.requests.length - maxRecordedRequests)
+    }
     const respond = (response: HttpServerResponse.HttpServerResponse) => {
       record.status = response.status
       return response

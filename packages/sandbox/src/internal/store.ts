@@ -205,7 +205,8 @@ export class SandboxStore {
 
   /** Spans with video inside `[from, to]`, given retention and gaps. */
   availableSpans(entity: StoredEntity, from: number, to: number): Array<[number, number]> {
-    const now = this.now()
+    // Whole seconds: footage boundaries finer than that mean nothing and read badly.
+    const now = Math.floor(this.now() / 1000) * 1000
     const start = Math.max(from, now - this.settings.fleet.retentionMinutes * 60_000)
     const end = Math.min(to, now)
     if (end <= start) return []

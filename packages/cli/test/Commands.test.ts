@@ -1,10 +1,10 @@
 import { Sandbox, type SandboxOptions } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect } from "effect"
 import { createHmac } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { motive, stackTrace, tempDir } from "./support.js"
+import { motive, sandboxEnv as sandboxEnvWith, stackTrace, tempDir } from "./support.js"
 
 const instant = {
   recallPendingMillis: 50,
@@ -13,12 +13,8 @@ const instant = {
   captureProcessingMillis: 20
 }
 
-/** A sandbox and the environment that points the bin at it. */
-const sandboxEnv = (options: SandboxOptions = {}) =>
-  Effect.map(Sandbox.make({ lifecycle: instant, ...options }), (sandbox) => ({
-    sandbox,
-    env: { MOTIVE_BASE_URL: sandbox.baseUrl, MOTIVE_API_KEY: Redacted.value(sandbox.apiKey) }
-  }))
+/** A sandbox with quick lifecycles, and the environment that points the bin at it. */
+const sandboxEnv = (options: SandboxOptions = {}) => sandboxEnvWith({ lifecycle: instant, ...options })
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b))
 

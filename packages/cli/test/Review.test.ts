@@ -1,15 +1,8 @@
-import { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { motive, tempDir } from "./support.js"
-
-const sandboxEnv = (options: Parameters<typeof Sandbox.make>[0] = {}) =>
-  Effect.map(Sandbox.make(options), (sandbox) => ({
-    sandbox,
-    env: { MOTIVE_BASE_URL: sandbox.baseUrl, MOTIVE_API_KEY: Redacted.value(sandbox.apiKey) }
-  }))
+import { motive, sandboxEnv, tempDir } from "./support.js"
 
 describe("motive: output modes and failures after a request exists", () => {
   it.scopedLive("honours --json after a global flag that takes a value", () =>

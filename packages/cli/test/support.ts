@@ -1,4 +1,5 @@
-import { Effect } from "effect"
+import { Sandbox, type SandboxOptions } from "@effect-motive/sandbox"
+import { Effect, Redacted } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -90,3 +91,10 @@ export const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).
 
 /** Matches the frames of a JavaScript stack trace. */
 export const stackTrace = /\n\s+at\s.+\(.+:\d+:\d+\)|\n\s+at\s.+:\d+:\d+/
+
+/** A sandbox and the environment that points the bin at it. */
+export const sandboxEnv = (options: SandboxOptions = {}) =>
+  Effect.map(Sandbox.make(options), (sandbox) => ({
+    sandbox,
+    env: { MOTIVE_BASE_URL: sandbox.baseUrl, MOTIVE_API_KEY: Redacted.value(sandbox.apiKey) }
+  }))

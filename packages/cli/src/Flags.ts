@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { formatTimestamp } from "@effect-motive/domain"
+import { Options } from "@effect/cli"
 import { DateTime, Duration, Effect, Option } from "effect"
 import { InvalidInput } from "./CliError.js"
 
@@ -65,3 +66,13 @@ export const optionalDuration = (flag: string, input: Option.Option<string>) =>
  * @since 0.1.0
  */
 export const splitList = (input: string): Array<string> => input.split(",").map((s) => s.trim()).filter((s) => s !== "")
+
+/**
+ * `--timeout D`, the time budget of a wait, shared by every command that waits.
+ *
+ * @since 0.1.0
+ */
+export const timeoutOption = Options.text("timeout").pipe(
+  Options.withDescription("Longest wait, e.g. 90s or 10m (default 15m)"),
+  Options.optional
+)

@@ -110,6 +110,13 @@ export class VideoBytes {
  */
 export const videoKey = (recallId: number, position: string): string => `recall/${recallId}/${position}`
 
+/**
+ * The media key of a captured image.
+ *
+ * @since 0.1.0
+ */
+export const imageKey = (requestId: number, position: string): string => `image/${requestId}/${position}`
+
 const jpegCache = new Map<string, Uint8Array>()
 
 /**

@@ -10,7 +10,7 @@ import { createServer } from "node:http"
 import type { Fault, RandomFaults, RouteKey } from "./Faults.js"
 import { makeApp } from "./internal/http.js"
 import { mediaPaths, SandboxStore, signWebhookBody } from "./internal/store.js"
-import { jpegImage, videoKey } from "./Media.js"
+import { imageKey, jpegImage, videoKey } from "./Media.js"
 import type { RecordedRequest, StoredCapture, StoredRecall, StoredWebhook, WebhookDelivery } from "./Records.js"
 import { resolveSettings, type SandboxOptions, type SandboxSettings } from "./SandboxOptions.js"
 
@@ -158,7 +158,7 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
         sync(() => store.registerWebhook(url, Redacted.value(secret), actions)),
       settle: tick,
       videoBytes: (recallId, position) => sync(() => store.video.all(videoKey(recallId, position))),
-      imageBytes: (requestId, position) => sync(() => jpegImage(`image/${requestId}/${position}`)),
+      imageBytes: (requestId, position) => sync(() => jpegImage(imageKey(requestId, position))),
       signMediaUrl: (media, expiresAt) =>
         sync(() =>
           store.signedUrl(

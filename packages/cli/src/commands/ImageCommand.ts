@@ -11,7 +11,7 @@ import { Effect, Option } from "effect"
 import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
-import { optionalDuration } from "../Flags.js"
+import { optionalDuration, timeoutOption } from "../Flags.js"
 import { Output } from "../Output.js"
 import { withElapsed } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
@@ -40,10 +40,7 @@ const capture = Command.make(
       Options.withDescription("Write the image to this file (implies --wait)"),
       Options.optional
     ),
-    timeout: Options.text("timeout").pipe(
-      Options.withDescription("Longest wait, e.g. 2m (default 15m)"),
-      Options.optional
-    )
+    timeout: timeoutOption
   },
   (opts) =>
     Effect.gen(function*() {

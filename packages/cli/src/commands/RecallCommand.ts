@@ -15,7 +15,7 @@ import { type DateTime, Effect, Either, Option } from "effect"
 import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
-import { optionalDuration, resolveTime, splitList } from "../Flags.js"
+import { optionalDuration, resolveTime, splitList, timeoutOption } from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
@@ -32,11 +32,6 @@ const entityOptions = {
     Options.optional
   )
 }
-
-const timeoutOption = Options.text("timeout").pipe(
-  Options.withDescription("Longest wait, e.g. 10m (default 15m)"),
-  Options.optional
-)
 
 const camerasOption = Options.text("cameras").pipe(
   Options.withDescription(

@@ -17,7 +17,7 @@ import { DateTime, Effect, Either } from "effect"
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import { FaultPlan } from "../Faults.js"
 import type { SandboxAsset, SandboxVehicle } from "../Fleet.js"
-import { VideoBytes, videoKey } from "../Media.js"
+import { imageKey, VideoBytes, videoKey } from "../Media.js"
 import type {
   LifecycleStatus,
   RecordedRequest,
@@ -670,7 +670,7 @@ export class SandboxStore {
     if (image !== null) {
       const capture = this.captures.get(Number(image[1]))
       return capture?.status === "success" && capture.position === image[2]
-        ? { kind: "image", key: `image/${capture.requestId}/${capture.position}` }
+        ? { kind: "image", key: imageKey(capture.requestId, capture.position) }
         : undefined
     }
     return undefined

@@ -3,7 +3,14 @@
  *
  * @since 0.1.0
  */
-import { type AvailableTimelines, ImageCapture, RecallQuota, statusText, VideoRecall } from "@effect-motive/domain"
+import {
+  type AvailableTimelines,
+  ImageCapture,
+  RecallQuota,
+  statusText,
+  type VideoRecall,
+  VideoRecallFromBody
+} from "@effect-motive/domain"
 import { Schema } from "effect"
 import { table } from "./Output.js"
 
@@ -12,7 +19,7 @@ import { table } from "./Output.js"
  *
  * @since 0.1.0
  */
-export const recallJson = (recall: VideoRecall): unknown => Schema.encodeSync(VideoRecall)(recall)
+export const recallJson = (recall: VideoRecall): unknown => Schema.encodeSync(VideoRecallFromBody)(recall)
 
 /**
  * The quota as Motive sends it (snake_case).

@@ -17,14 +17,15 @@ export const UnknownStatus = Schema.TaggedStruct("UnknownStatus", { value: Schem
  */
 export type UnknownStatus = typeof UnknownStatus.Type
 
-const lenient = <A extends string>(known: Schema.Schema<A>) => {
-  const isKnown = Schema.is(known)
-  return Schema.transform(Schema.String, Schema.Union(known, UnknownStatus), {
-    strict: true,
-    decode: (s): A | UnknownStatus => isKnown(s) ? s : UnknownStatus.make({ value: s }),
-    encode: (status) => typeof status === "string" ? status : status.value
-  })
-}
+const lenient = <A extends string>(known: Schema.Schema<A>) =>
+  Schema.Union(
+    known,
+    Schema.transform(Schema.String, UnknownStatus, {
+      strict: true,
+      decode: (value) => UnknownStatus.make({ value }),
+      encode: (status) => status.value
+    })
+  )
 
 /**
  * Known statuses of a video recall request [assumed, `motive-api.md`].

@@ -11,7 +11,7 @@ import {
   RecallStatus,
   statusText,
   VehiclesPage,
-  VideoRecall,
+  VideoRecallFromBody,
   WebhookEvent
 } from "../src/index.js"
 
@@ -66,10 +66,10 @@ describe("response schemas", () => {
         expires_at: null
       }]
     }
-    const recall = decode(VideoRecall)(body)
+    const recall = decode(VideoRecallFromBody)(body)
     expect(recall.id).toBe(42)
     expect(recall.cameras[0]?.downloadUrl).toBe("u")
-    expect(decode(VideoRecall)({ ...body, id: 42, cameras: undefined }).cameras).toEqual([])
+    expect(decode(VideoRecallFromBody)({ ...body, id: 42, cameras: undefined }).cameras).toEqual([])
   })
 
   it("decodes an unknown status as an unknown status, never a failure, and it is not terminal", () => {

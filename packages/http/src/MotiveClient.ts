@@ -27,6 +27,7 @@ import {
   validateVideoRecall,
   VehiclesPage,
   VideoRecall,
+  VideoRecallFromBody,
   type VideoRecallInput,
   type VideoRecallOptions
 } from "@effect-motive/domain"
@@ -306,7 +307,7 @@ export const make: Effect.Effect<
     })
 
   const getVideoRecall = (id: number) =>
-    call(HttpClientRequest.get(paths.videoRecall(id)), VideoRecall, true).pipe(
+    call(HttpClientRequest.get(paths.videoRecall(id)), VideoRecallFromBody, true).pipe(
       Effect.withSpan("motive.getVideoRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
     )
 
@@ -436,7 +437,7 @@ export const make: Effect.Effect<
         const attempts = yield* Ref.make(0)
         const ambiguous = yield* Ref.make(false)
         return yield* Ref.update(attempts, (n) => n + 1).pipe(
-          Effect.zipRight(exchange(post, VideoRecall)),
+          Effect.zipRight(exchange(post, VideoRecallFromBody)),
           Effect.tapError((e) => isAmbiguous(e) ? Ref.set(ambiguous, true) : Effect.void),
           // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original.
           (create) => retrying(create, (e) => isRetryable(e, { repeatable: true })),

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, RateLimiter, Ref, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer, RateLimiter, type Scope } from "effect"
 import { MotiveConfig, type RateLimitOptions } from "./MotiveConfig.js"
 
 /**
@@ -37,26 +37,24 @@ export const make = (options: {
       algorithm: "token-bucket"
     })
     const semaphore = yield* Effect.makeSemaphore(Math.max(1, options.maxConcurrency))
-    const pausedUntil = yield* Ref.make(0)
-    const waitOutPause: Effect.Effect<void> = Effect.gen(function*() {
-      const until = yield* Ref.get(pausedUntil)
-      const now = yield* Clock.currentTimeMillis
-      if (until > now) {
-        yield* Effect.sleep(Duration.millis(until - now))
-        // Another 429 may have extended the pause meanwhile.
-        yield* waitOutPause
-      }
-    })
+    // Until the first 429 there is no pause to look up: the clock is read only once one has been set.
+    let pausedUntil = 0
+    const waitOutPause: Effect.Effect<void> = Effect.suspend(() =>
+      pausedUntil === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        pausedUntil > now
+          // Another 429 may extend the pause meanwhile: look again after sleeping.
+          ? Effect.zipRight(Effect.sleep(Duration.millis(pausedUntil - now)), waitOutPause)
+          : Effect.void)
+    )
     return {
       admit: (request) => {
         const limited = limiter === undefined ? request : limiter(request)
         return semaphore.withPermits(1)(Effect.zipRight(waitOutPause, limited))
       },
       pause: (duration) =>
-        Effect.flatMap(
-          Clock.currentTimeMillis,
-          (now) => Ref.update(pausedUntil, (until) => Math.max(until, now + Duration.toMillis(duration)))
-        )
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          pausedUntil = Math.max(pausedUntil, now + Duration.toMillis(duration))
+        })
     }
   })
 

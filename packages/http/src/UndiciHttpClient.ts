@@ -26,7 +26,8 @@ import { Agent, type Dispatcher } from "undici"
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
-  private textBody: Effect.Effect<string, HttpClientError.ResponseError> | undefined
+  private textBody: Promise<string> | undefined
+  private headerMap: Headers.Headers | undefined
 
   constructor(readonly request: HttpClientRequest.HttpClientRequest, readonly source: Dispatcher.ResponseData) {
     super()
@@ -42,7 +43,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get headers(): Headers.Headers {
-    return Headers.fromInput(this.source.headers)
+    return this.headerMap ??= Headers.fromInput(this.source.headers)
   }
 
   get cookies(): Cookies.Cookies {
@@ -55,9 +56,11 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return this.textBody ??= Effect.runSync(
-      Effect.cached(Effect.tryPromise({ try: () => this.source.body.text(), catch: (e) => this.decodeError(e) }))
-    )
+    // The body can be read once: the first read is kept for later ones.
+    return Effect.tryPromise({
+      try: () => this.textBody ??= this.source.body.text(),
+      catch: (e) => this.decodeError(e)
+    })
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {

@@ -174,25 +174,25 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.
 (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<A, ResponseDecodeError | TransportError | RequestTimeout | InvalidRequest> =>
-  Effect.gen(function*() {
-    const requestId = response.headers[motiveHeaders.requestId]
-    const text = yield* Effect.mapError(response.text, (e) => transportError(e, timeout))
-    const fail = (message: string) =>
-      new ResponseDecodeError({
+  // Written without a generator: this runs on every successful call.
+  Effect.flatMap(Effect.mapError(response.text, (e) => transportError(e, timeout)), (text) => {
+    const fail = (message: string) => {
+      const requestId = response.headers[motiveHeaders.requestId]
+      return new ResponseDecodeError({
         message,
         status: response.status,
         excerpt: excerptOf(text),
         ...(requestId === undefined ? {} : { requestId })
       })
+    }
     let json: unknown
     try {
       json = JSON.parse(text)
     } catch {
-      return yield* fail(`Motive answered ${response.status} with a body that is not JSON`)
+      return Effect.fail(fail(`Motive answered ${response.status} with a body that is not JSON`))
     }
-    return yield* decoderOf(schema)(json).pipe(
-      Effect.mapError((e) =>
-        fail(`Motive's answer does not have the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
-      )
+    return Effect.mapError(
+      decoderOf(schema)(json),
+      (e) => fail(`Motive's answer does not have the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
     )
   })

@@ -280,6 +280,20 @@ export const make: Effect.Effect<
       )
     )
 
+  /**
+   * The pre-signed URL of a camera or image already fetched, when it is not about to expire (30 s to spare);
+   * otherwise `undefined`, and the download asks Motive for a fresh one.
+   */
+  const usableUrl = (
+    url: string | null | undefined,
+    expiresAt: string | null | undefined
+  ): Effect.Effect<string | undefined> =>
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      if (url == null) return undefined
+      const expires = expiresAt == null ? NaN : Date.parse(expiresAt)
+      return Number.isNaN(expires) || expires - now > 30_000 ? url : undefined
+    })
+
   /** An exchange retried by the policy while the error is retryable for this kind of call. */
   const call = <A, I>(
     request: HttpClientRequest.HttpClientRequest,
@@ -530,6 +544,7 @@ export const make: Effect.Effect<
           : path.join(options.directory, `${ref.requestId}-${position}.jpg`)
         yield* ensureDirectory(path.dirname(file))
         const written = yield* downloadFile({
+          url: yield* usableUrl(capture.images?.[position]?.url, capture.images?.[position]?.expiresAt),
           freshUrl,
           path: file,
           attempts: config.downloadAttempts,
@@ -562,10 +577,10 @@ export const make: Effect.Effect<
         const wanted = ready.flatMap((camera) => {
           const position = camera.position
           return isCameraPosition(position) && (options.positions === undefined || options.positions.includes(position))
-            ? [position]
+            ? [{ ...camera, position }]
             : []
         })
-        const missing = (options.positions ?? []).filter((p) => !wanted.includes(p))
+        const missing = (options.positions ?? []).filter((p) => !wanted.some((c) => c.position === p))
         if (missing.length > 0) {
           return yield* new InvalidRequest({
             message: `video recall ${id} has no footage ready from ${missing.join(", ")} (ready: ${
@@ -585,14 +600,18 @@ export const make: Effect.Effect<
           })
         return yield* Effect.forEach(
           wanted,
-          (position) =>
-            downloadFile({
-              freshUrl: freshUrl(position),
-              path: path.join(options.directory, `${id}-${position}.mp4`),
-              attempts: config.downloadAttempts,
-              timeout: config.requestTimeout,
-              ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
-            }).pipe(
+          ({ downloadUrl, expiresAt, position }) =>
+            usableUrl(downloadUrl, expiresAt).pipe(
+              Effect.flatMap((url) =>
+                downloadFile({
+                  url,
+                  freshUrl: freshUrl(position),
+                  path: path.join(options.directory, `${id}-${position}.mp4`),
+                  attempts: config.downloadAttempts,
+                  timeout: config.requestTimeout,
+                  ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
+                })
+              ),
               Effect.provide(mediaContext),
               Effect.map((written): DownloadedFile => ({ position, path: written.path, bytes: written.bytes }))
             ),

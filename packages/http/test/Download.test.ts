@@ -88,6 +88,50 @@ describe("MotiveClient downloads", () => {
       expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
     }))
 
+  it.scopedLive("asks Motive for the recall once, however many cameras it downloads", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 10_000 } })
+      const before = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+          yield* c.awaitVideoRecall(recall.id)
+          const before = (yield* sandbox.requests).length
+          const files = yield* c.downloadRecall(recall.id, { directory: dir })
+          expect(files.length).toBe(6)
+          return before
+        }))
+      const during = (yield* sandbox.requests).slice(before).map((r) => r.route)
+      expect(during.filter((r) => r === "getVideoRecall")).toEqual(["getVideoRecall"])
+      expect(during.filter((r) => r === "media").length).toBe(6)
+    }))
+
+  it.scopedLive("replaces a URL that is about to expire before sending a byte to it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      // The sandbox's clock runs 40 s behind the client's: the 60 s URLs it hands out have 20 s left.
+      const clock = manualClock(Date.now() - 40_000)
+      const { client, sandbox } = yield* setup({
+        clock,
+        lifecycle: instant,
+        media: { videoBytes: 10_000, urlTtlMillis: 60_000 }
+      })
+      const before = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({
+            vehicleNumber: "TRK-101",
+            startTime: ago(30, clock.now()),
+            duration: 1,
+            cameraPositions: ["rear"]
+          })
+          const before = (yield* sandbox.requests).length
+          yield* c.downloadRecall(recall.id, { directory: dir })
+          return before
+        }))
+      const during = (yield* sandbox.requests).slice(before).map((r) => r.route)
+      expect(during).toEqual(["getVideoRecall", "getVideoRecall", "media"])
+    }))
+
   it.scopedLive("fetches a fresh URL when the first one has expired", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -34,7 +34,9 @@ export interface DownloadProgress {
 
 /** Options of {@link downloadFile}. */
 export interface DownloadFileOptions<E> {
-  /** A fresh pre-signed URL (called at the start and again whenever the URL has expired). */
+  /** A pre-signed URL already in hand, used first; without one the download starts from {@link freshUrl}. */
+  readonly url?: string | undefined
+  /** A fresh pre-signed URL (called at the start when no `url` was given, and whenever the URL has expired). */
   readonly freshUrl: Effect.Effect<string, E>
   readonly path: string
   readonly attempts: number
@@ -77,7 +79,7 @@ export const downloadFile = <E>(
       Effect.orElseSucceed(() => 0)
     )
     const state: { url: string; etag: string | undefined; total: number | undefined; refreshes: number } = {
-      url: yield* options.freshUrl,
+      url: options.url ?? (yield* options.freshUrl),
       etag: undefined,
       total: undefined,
       refreshes: 0

@@ -1,6 +1,7 @@
 /**
- * A sink that writes a byte stream to a file in ~1 MiB writes, one write in flight while the next megabyte
- * arrives. Socket reads come in 16–64 KiB pieces; writing each one on its own halves the throughput.
+ * Writing a byte stream to a file in ~1 MiB batches, one batch in flight while the next arrives. Socket reads
+ * come in 16–64 KiB pieces; writing each on its own costs a system call per piece. A batch is written with one
+ * `writev` of the pieces themselves, so no byte is copied in user space on its way to the disk.
  */
 import { Effect, Sink } from "effect"
 import { open } from "node:fs/promises"
@@ -29,10 +30,10 @@ export const fileSink = (path: string, append: boolean): Sink.Sink<void, Uint8Ar
       try: async () => {
         await inflight
         if (size === 0) return
-        const buffer = Buffer.concat(parts, size)
+        const batch = parts
         parts = []
         size = 0
-        inflight = handle.write(buffer)
+        inflight = handle.writev(batch)
       },
       catch: writeError
     })
@@ -70,33 +71,26 @@ export const copyToFile = async (
   } catch (e) {
     return writeError(e)
   }
-  // Two fixed buffers, filled in turn: one is being written while the other fills. No per-batch allocation.
-  const buffers = [Buffer.allocUnsafe(batchBytes), Buffer.allocUnsafe(batchBytes)]
-  let current = 0
+  // One batch is being written while the next gathers; each piece is kept only until its batch is written.
+  let parts: Array<Uint8Array> = []
   let size = 0
   let total = 0
   let inflight: Promise<unknown> = Promise.resolve()
   let failure: CopyFailure | undefined
   const flush = async () => {
-    const buffer = buffers[current]!
-    const length = size
-    await inflight
-    inflight = handle.write(buffer, 0, length)
-    current = 1 - current
+    const batch = parts
+    parts = []
     size = 0
+    await inflight
+    inflight = handle.writev(batch)
   }
   try {
     for await (const piece of body) {
       if (signal.aborted) break
-      let offset = 0
-      while (offset < piece.length) {
-        const n = Math.min(piece.length - offset, batchBytes - size)
-        buffers[current]!.set(piece.subarray(offset, offset + n), size)
-        size += n
-        offset += n
-        if (size === batchBytes) await flush()
-      }
+      parts.push(piece)
+      size += piece.length
       total += piece.length
+      if (size >= batchBytes) await flush()
       onBytes(total)
     }
   } catch (e) {

@@ -13,7 +13,7 @@ import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { webhookCommand } from "./commands/WebhookCommand.js"
 import { ExitCode, exitCodeOf, exitCodeTable } from "./ExitCode.js"
 import * as Output from "./Output.js"
-import { globalFlagsWithValue, hoistGlobalFlags, root } from "./Root.js"
+import { globalFlagsWithValue, globalSwitches, hoistGlobalFlags, root } from "./Root.js"
 import { version } from "./Version.js"
 
 /**
@@ -124,12 +124,17 @@ const describeFailure = (error: unknown): FailureReport => {
   }
 }
 
+/** The flags @effect/cli handles itself. */
+const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version", "--wizard"]
+
 /** The global flags in front of the subcommand (after hoisting), skipping the values of those that take one. */
 const leadingGlobals = (words: ReadonlyArray<string>): Array<string> => {
   const out: Array<string> = []
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!
-    if (!w.startsWith("-") || w === "--") break
+    const known = (globalSwitches as ReadonlyArray<string>).includes(w) ||
+      (globalFlagsWithValue as ReadonlyArray<string>).includes(w)
+    if (!known) break
     out.push(w)
     if ((globalFlagsWithValue as ReadonlyArray<string>).includes(w)) i++
   }
@@ -152,7 +157,18 @@ export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.p
       verbose: globalsPart.includes("--verbose")
     }
     const output = Output.make(mode, sinks)
-    const run = cli([argv[0] ?? "node", argv[1] ?? "motive", ...words]).pipe(
+    const rest = words.slice(globalsPart.length)
+    // @effect/cli recognises its own flags (--help, --version, --wizard) only as the first word; the global
+    // flags change nothing about them, so `motive --json --help` is `motive --help`.
+    const builtIn = rest.length === 1 && builtInFlags.includes(rest[0]!) ? rest : undefined
+    if ((builtIn ?? words).includes("--wizard") && sinks.stdinIsTerminal !== true) {
+      yield* report(output, mode, {
+        tag: "UsageError",
+        message: "--wizard asks its questions in an interactive terminal; give the command and its flags instead"
+      }, sinks)
+      return ExitCode.InvalidInput
+    }
+    const run = cli([argv[0] ?? "node", argv[1] ?? "motive", ...(builtIn ?? words)]).pipe(
       Effect.provide(Layer.succeed(Output.Output, output)),
       Effect.withConsole(
         mode.json ? consoleOn(process.stderr, process.stderr) : consoleOn(process.stdout, process.stderr)

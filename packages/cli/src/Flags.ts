@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { formatTimestamp } from "@effect-motive/domain"
-import { Options } from "@effect/cli"
+import { Args, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { DateTime, Duration, Effect, Option } from "effect"
 import { InvalidInput } from "./CliError.js"
 
@@ -76,3 +76,34 @@ export const timeoutOption = Options.text("timeout").pipe(
   Options.withDescription("Longest wait, e.g. 90s or 10m (default 15m)"),
   Options.optional
 )
+
+const idProblem = (name: string, n: number): string | undefined =>
+  Number.isSafeInteger(n) && n > 0 ? undefined : `${name} must be a positive whole number, not ${n}`
+
+/**
+ * A Motive id as a positional argument: a positive whole number, refused before anything is sent.
+ *
+ * @since 0.1.0
+ */
+export const idArgument = (name: string, description: string): Args.Args<number> =>
+  Args.integer({ name }).pipe(
+    Args.withDescription(description),
+    Args.mapEffect((n) => {
+      const problem = idProblem(name, n)
+      return problem === undefined ? Effect.succeed(n) : Effect.fail(HelpDoc.p(problem))
+    })
+  )
+
+/**
+ * A Motive id as a flag (`--id`): a positive whole number, refused before anything is sent.
+ *
+ * @since 0.1.0
+ */
+export const idOption = (name: string, description: string): Options.Options<number> =>
+  Options.integer(name).pipe(
+    Options.withDescription(description),
+    Options.mapEffect((n) => {
+      const problem = idProblem(`--${name}`, n)
+      return problem === undefined ? Effect.succeed(n) : Effect.fail(ValidationError.invalidValue(HelpDoc.p(problem)))
+    })
+  )

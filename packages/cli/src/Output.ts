@@ -43,6 +43,8 @@ export interface Sinks {
   readonly stdout: (text: string) => void
   readonly stderr: (text: string) => void
   readonly stderrIsTerminal: boolean
+  /** Whether a person can answer questions (stdin is a terminal): `--wizard` needs one. */
+  readonly stdinIsTerminal?: boolean
 }
 
 /**
@@ -53,7 +55,8 @@ export interface Sinks {
 export const processSinks: Sinks = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
-  stderrIsTerminal: process.stderr.isTTY === true
+  stderrIsTerminal: process.stderr.isTTY === true,
+  stdinIsTerminal: process.stdin.isTTY === true
 }
 
 /**

@@ -8,21 +8,29 @@ import { Duration, Effect, Fiber, Schedule } from "effect"
 import { bytes, Output } from "./Output.js"
 
 /**
- * Runs `effect`, showing `label` and the seconds elapsed until it ends.
+ * Runs a wait, showing `label`, the last status the wait reported and the seconds elapsed:
+ * `waiting for video recall 5… in_progress, 12s`.
  *
  * @since 0.1.0
  */
-export const withElapsed = <A, E, R>(label: string, effect: Effect.Effect<A, E, R>) =>
+export const withWaitProgress = <A, E, R>(
+  label: string,
+  wait: (onStatus: (status: string) => Effect.Effect<void>) => Effect.Effect<A, E, R>
+) =>
   Effect.gen(function*() {
     const output = yield* Output
     const started = Date.now()
-    const ticker = yield* Effect.fork(
-      Effect.repeat(
-        Effect.suspend(() => output.progress(`${label} ${((Date.now() - started) / 1000).toFixed(0)}s`)),
-        Schedule.spaced(Duration.millis(250))
-      )
+    let status = ""
+    const draw = Effect.suspend(() =>
+      output.progress(`${label} ${status === "" ? "" : `${status}, `}${((Date.now() - started) / 1000).toFixed(0)}s`)
     )
-    return yield* effect.pipe(Effect.ensuring(Effect.zipRight(Fiber.interrupt(ticker), output.endProgress)))
+    const ticker = yield* Effect.fork(Effect.repeat(draw, Schedule.spaced(Duration.millis(250))))
+    const onStatus = (next: string) =>
+      Effect.suspend(() => {
+        status = next
+        return draw
+      })
+    return yield* wait(onStatus).pipe(Effect.ensuring(Effect.zipRight(Fiber.interrupt(ticker), output.endProgress)))
   })
 
 /**

@@ -9,7 +9,7 @@ import { RequestFailed } from "@effect-motive/http/MotiveError"
 import { type Duration, Effect, Option } from "effect"
 import { InvalidInput } from "./CliError.js"
 import { Output } from "./Output.js"
-import { downloadProgress, withElapsed } from "./Progress.js"
+import { downloadProgress, withWaitProgress } from "./Progress.js"
 
 /**
  * A `--timeout` as the client's wait options.
@@ -30,9 +30,9 @@ export const awaitRecall = (
   timeout: Option.Option<Duration.Duration>
 ) =>
   Effect.gen(function*() {
-    const recall = yield* withElapsed(
+    const recall = yield* withWaitProgress(
       `waiting for video recall ${id}…`,
-      client.awaitVideoRecall(id, waitOptions(timeout))
+      (onStatus) => client.awaitVideoRecall(id, { ...waitOptions(timeout), onStatus })
     )
     if (statusText(recall.status) === "failed") {
       return yield* new RequestFailed({ message: `video recall ${id} ended in failed at Motive`, id })

@@ -1,7 +1,9 @@
+import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
+import { main } from "../src/index.js"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
 describe("motive: output modes and failures after a request exists", () => {
@@ -134,5 +136,57 @@ describe("motive: destinations and values checked before anything is sent", () =
         const run = yield* motive(["sandbox", ...args])
         expect(run.code, args.join(" ")).toBe(2)
       }
+    }))
+})
+
+describe("motive: ids, help, the wizard and wait progress", () => {
+  it.scopedLive("refuses an id of 0 or less with exit 2, sending nothing", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      const recall = yield* motive(["recall", "get", "0"], { env })
+      expect(recall.code).toBe(2)
+      expect(recall.stderr).toContain("id must be a positive whole number, not 0")
+      const image = yield* motive(["image", "get", "--camera-type", "dashcam", "--id", "-3"], { env })
+      expect(image.code).toBe(2)
+      expect(image.stderr).toContain("--id must be a positive whole number, not -3")
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+
+  it.effect("shows the help after global flags, and refuses --wizard without a terminal instead of waiting", () =>
+    Effect.gen(function*() {
+      for (const args of [["--json", "--help"], ["--sandbox", "-q", "--help"], ["--help"]]) {
+        const run = yield* motive(args)
+        expect(run.code, args.join(" ")).toBe(0)
+        // In --json mode stdout carries only JSON, so the help goes to stderr.
+        expect(run.stdout + run.stderr, args.join(" ")).toContain("USAGE")
+      }
+      const version = yield* motive(["--json", "--version"])
+      expect(version.code).toBe(0)
+      expect(version.stdout + version.stderr).toContain("0.1.0")
+      const wizard = yield* motive(["--wizard"])
+      expect(wizard.code).toBe(2)
+      expect(wizard.stderr).toContain("--wizard asks its questions in an interactive terminal")
+      const json = yield* motive(["--json", "--wizard"])
+      expect(json.code).toBe(2)
+      expect(JSON.parse(json.stdout).error.tag).toBe("UsageError")
+    }))
+
+  it.scopedLive("shows the recall's status while waiting on a terminal", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 300, recallProcessingMillis: 2_000 } })
+      let stdout = "", stderr = ""
+      const code = yield* main(
+        ["node", "motive", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1"]
+          .concat(["--wait", "--api-key", env.MOTIVE_API_KEY!, "--base-url", env.MOTIVE_BASE_URL!]),
+        {
+          stdout: (text) => void (stdout += text),
+          stderr: (text) => void (stderr += text),
+          stderrIsTerminal: true
+        }
+      ).pipe(Effect.provide(NodeContext.layer))
+      expect(code).toBe(0)
+      expect(stdout).toContain("success")
+      expect(stderr).toMatch(/waiting for video recall 1… pending, \d+s/)
+      expect(stderr).toMatch(/waiting for video recall 1… in_progress, \d+s/)
     }))
 })

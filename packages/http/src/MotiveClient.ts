@@ -126,6 +126,8 @@ export type TimelineQuery =
 export interface WaitOptions {
   /** Time budget of the whole wait (default: the configured polling timeout). */
   readonly timeout?: Duration.DurationInput
+  /** Told the status after every poll (`pending`, `in_progress`, …), e.g. to show progress. */
+  readonly onStatus?: (status: string) => Effect.Effect<void>
 }
 
 /**
@@ -344,7 +346,11 @@ export const make: Effect.Effect<
       const last = yield* Ref.make<Option.Option<A>>(Option.none())
       const interval: Schedule.Schedule<unknown, A> = pollSchedule(config.polling)
       return yield* poll.pipe(
-        Effect.tap((a) => Ref.set(last, Option.some(a))),
+        Effect.tap((a) =>
+          options?.onStatus === undefined
+            ? Ref.set(last, Option.some(a))
+            : Effect.zipRight(Ref.set(last, Option.some(a)), options.onStatus(statusText(a.status)))
+        ),
         Effect.repeat({
           schedule: Schedule.passthrough(interval),
           until: (a) => isTerminalStatus(a.status)

@@ -23,6 +23,19 @@ describe("MotiveClient waits", () => {
       expect(recall.cameras.every((c) => typeof c.downloadUrl === "string")).toBe(true)
     }))
 
+  it.scopedLive("tells onStatus each polled status, in order, ending with the terminal one", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ lifecycle })
+      const seen: Array<string> = []
+      yield* withClient(client, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 }),
+          ({ recall }) => c.awaitVideoRecall(recall.id, { onStatus: (s) => Effect.sync(() => seen.push(s)) })
+        ))
+      const distinct = seen.filter((s, i) => s !== seen[i - 1])
+      expect(distinct).toEqual(["pending", "in_progress", "success"])
+    }))
+
   it.scopedLive("awaits a recall until failed", () =>
     Effect.gen(function*() {
       const { client } = yield* setup({ lifecycle: { ...lifecycle, failEntities: ["TRAILER-7"] } })

@@ -12,7 +12,7 @@ import { Chunk, DateTime, Effect, Option, Stream } from "effect"
 import { httpPackage, inProcessSandbox, settingsFrom } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
 import { bytes, Output } from "../Output.js"
-import { withElapsed } from "../Progress.js"
+import { withWaitProgress } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
 import { captureJson, recallJson } from "../Render.js"
 import { root } from "../Root.js"
@@ -34,7 +34,10 @@ const run = (client: MotiveClient.MotiveClientService, vehicleNumber: string, di
     // 1. A still image from the road-facing camera.
     const requested = yield* client.createImageCapture({ vehicleId: vehicle.value.id, position: "front_facing" })
     yield* output.note(`Image capture ${requested.requestId} requested from ${vehicleNumber} front_facing`)
-    const capture = yield* withElapsed("waiting for the image…", client.awaitImageCapture(requested))
+    const capture = yield* withWaitProgress(
+      "waiting for the image…",
+      (onStatus) => client.awaitImageCapture(requested, { onStatus })
+    )
     if (statusText(capture.status) !== "success") {
       return yield* new RequestFailed({ message: `image capture ${capture.requestId} failed`, id: capture.requestId })
     }

@@ -11,9 +11,9 @@ import { Effect, Option } from "effect"
 import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
-import { optionalDuration, timeoutOption } from "../Flags.js"
+import { idOption, optionalDuration, timeoutOption } from "../Flags.js"
 import { Output } from "../Output.js"
-import { withElapsed } from "../Progress.js"
+import { withWaitProgress } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
 import { captureJson, captureText } from "../Render.js"
 import { root } from "../Root.js"
@@ -65,9 +65,10 @@ const capture = Command.make(
           return yield* Effect.gen(function*() {
             let result = created
             if (opts.wait || Option.isSome(opts.out)) {
-              result = yield* withElapsed(
-                `waiting for image capture ${result.requestId}…`,
-                client.awaitImageCapture(result, waitOptions(timeout))
+              const ref = result
+              result = yield* withWaitProgress(
+                `waiting for image capture ${ref.requestId}…`,
+                (onStatus) => client.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
               )
               if (statusText(result.status) === "failed") {
                 return yield* new RequestFailed({
@@ -100,7 +101,7 @@ const get = Command.make(
     cameraType: Options.text("camera-type").pipe(
       Options.withDescription("dashcam or omnicam, as the capture returned")
     ),
-    id: Options.integer("id").pipe(Options.withDescription("The capture's request_id")),
+    id: idOption("id", "The capture's request_id"),
     out: Options.text("out").pipe(Options.withDescription("Write the image to this file"), Options.optional)
   },
   (opts) =>

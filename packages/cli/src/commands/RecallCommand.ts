@@ -10,12 +10,12 @@ import {
   paths,
   validateVideoRecall
 } from "@effect-motive/domain"
-import { Args, Command, Options } from "@effect/cli"
+import { Command, Options } from "@effect/cli"
 import { type DateTime, Effect, Either, Option } from "effect"
 import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
-import { optionalDuration, resolveTime, splitList, timeoutOption } from "../Flags.js"
+import { idArgument, optionalDuration, resolveTime, splitList, timeoutOption } from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
@@ -134,7 +134,7 @@ const create = Command.make(
     })
 ).pipe(Command.withDescription("Recall video for a time window (validated before anything is sent)"))
 
-const idArg = Args.integer({ name: "id" }).pipe(Args.withDescription("The recall's id"))
+const idArg = idArgument("id", "The recall's id")
 
 const get = Command.make("get", { id: idArg }, ({ id }) =>
   Effect.gen(function*() {

@@ -124,7 +124,12 @@ async function download() {
   )
   const dir = mkdtempSync(join(tmpdir(), "motive-bench-"))
   try {
-    const ours: Array<{ seconds: number; rssGrowth: number; rssGrowthCold?: number }> = []
+    const ours: Array<{
+      seconds: number
+      rssGrowth: number
+      rssGrowthCold: number
+      later: { seconds: number; bytes: number; rssGrowth: number }
+    }> = []
     const bare: Array<{ seconds: number; rssGrowth: number }> = []
     const curls: Array<number> = []
     const freshUrl = async () => (await run(layer, (c) => c.getVideoRecall(recall.id))).cameras[0]!.downloadUrl!
@@ -147,9 +152,10 @@ async function download() {
     }
     const runOurs = async () => {
       const figures = child("download-process.mjs", [baseUrl, String(recall.id), dir])
-      if (figures.bytes !== size) throw new Error("client got the wrong size")
+      if (figures.bytes !== size || figures.later.bytes !== size) throw new Error("client got the wrong size")
       ours.push(figures)
-      rmSync(join(dir, `${recall.id}-front_facing.mp4`))
+      rmSync(join(dir, "first"), { recursive: true })
+      rmSync(join(dir, "later"), { recursive: true })
     }
     // Each round runs the three in a rotated order, so that none always goes first on a cold machine.
     const runs = Number(process.env.BENCH_DOWNLOAD_RUNS ?? 7)
@@ -158,34 +164,42 @@ async function download() {
       for (let k = 0; k < order.length; k++) await order[(i + k) % order.length]!()
     }
     const mib = size / 1024 / 1024
+    const MiB = (bytes: number) => bytes / 1024 / 1024
+    const worst = (xs: Array<number>) => MiB(Math.max(...xs))
+    const typical = (xs: Array<number>) => MiB(median(xs))
     const curlRate = mib / median(curls)
     const bareRate = mib / median(bare.map((o) => o.seconds))
-    const ourRate = mib / median(ours.map((o) => o.seconds))
-    const growth = Math.max(...ours.map((o) => o.rssGrowth)) / 1024 / 1024
-    const typicalGrowth = median(ours.map((o) => o.rssGrowth)) / 1024 / 1024
-    const bareTypical = median(bare.map((o) => o.rssGrowth)) / 1024 / 1024
-    const coldGrowth = Math.max(...ours.map((o) => o.rssGrowthCold ?? 0)) / 1024 / 1024
-    const bareGrowth = Math.max(...bare.map((o) => o.rssGrowth)) / 1024 / 1024
+    const firstRate = mib / median(ours.map((o) => o.seconds))
+    const laterRate = mib / median(ours.map((o) => o.later.seconds))
+    const firstGrowth = ours.map((o) => o.rssGrowth)
+    const laterGrowth = ours.map((o) => o.later.rssGrowth)
+    const bareGrowth = bare.map((o) => o.rssGrowth)
+    const verdict = (ok: boolean) => ok ? "PASS" : "MISS"
     console.log(
-      `(2) downloading a ${mib} MiB recall, each in a fresh process (median of ${runs}; RSS: worst of ${runs})`
+      `(2) downloading a ${mib} MiB recall, each in a fresh process (median of ${runs}; RSS: worst and median of ${runs})`
     )
-    console.log(`    curl -o:                         ${fmt(curlRate, 0)} MiB/s`)
+    console.log(`    curl -o:                           ${fmt(curlRate, 0)} MiB/s`)
     console.log(
-      `    bare node:http → file (no Effect): ${fmt(bareRate, 0)} MiB/s = ${
-        fmt(bareRate / curlRate)
-      } × curl, RSS growth ${fmt(bareGrowth, 1)} MiB`
-    )
-    console.log(
-      `    MotiveClient.downloadRecall:      ${fmt(ourRate, 0)} MiB/s = ${
-        fmt(ourRate / curlRate)
-      } × curl (goal >= 0.8) ${ourRate / curlRate >= 0.8 ? "PASS" : "MISS"}; ${fmt(ourRate / bareRate)} × bare node`
+      `    bare node:http → file (no Effect): ${fmt(bareRate, 0)} MiB/s = ${fmt(bareRate / curlRate)} × curl; ` +
+        `RSS growth worst ${fmt(worst(bareGrowth), 1)}, median ${fmt(typical(bareGrowth), 1)} MiB`
     )
     console.log(
-      `    peak RSS growth during the download: worst ${fmt(growth, 1)} MiB (goal < 64) ${
-        growth < 64 ? "PASS" : "MISS"
-      }, median ${fmt(typicalGrowth, 1)} MiB; bare node worst ${fmt(bareGrowth, 1)}, median ${fmt(bareTypical, 1)} MiB`
+      `    MotiveClient.downloadRecall, the process's first download:\n` +
+        `      ${fmt(firstRate, 0)} MiB/s = ${fmt(firstRate / curlRate)} × curl (goal >= 0.8) ${
+          verdict(firstRate / curlRate >= 0.8)
+        }; ${fmt(firstRate / bareRate)} × bare node\n` +
+        `      RSS growth worst ${fmt(worst(firstGrowth), 1)} MiB (goal < 64) ${verdict(worst(firstGrowth) < 64)}, ` +
+        `median ${fmt(typical(firstGrowth), 1)} MiB; counting the client's start-up and first call too: ` +
+        `worst ${fmt(worst(ours.map((o) => o.rssGrowthCold)), 1)} MiB`
     )
-    console.log(`    (counting the client's own start-up and first call too: ${fmt(coldGrowth, 1)} MiB)`)
+    console.log(
+      `    MotiveClient.downloadRecall, a second download in the same process:\n` +
+        `      ${fmt(laterRate, 0)} MiB/s = ${fmt(laterRate / curlRate)} × curl (goal >= 0.8) ${
+          verdict(laterRate / curlRate >= 0.8)
+        }\n` +
+        `      RSS growth worst ${fmt(worst(laterGrowth), 1)} MiB (goal < 64) ${verdict(worst(laterGrowth) < 64)}, ` +
+        `median ${fmt(typical(laterGrowth), 1)} MiB`
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
     await stop(child)

@@ -433,7 +433,7 @@ describe("motive image, recall reads, webhooks", () => {
       expect(existsSync(join(dir, "out", "1-front_facing.mp4.part"))).toBe(false)
     }))
 
-  it.scopedLive("runs the demo against Motive (here: a sandbox by URL) when credentials are given, on the named vehicle", () =>
+  it.scopedLive("runs the demo against Motive (here: a sandbox by URL) on the named vehicle, a smart dashcam too", () =>
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv()
       const dir = yield* tempDir
@@ -441,10 +441,11 @@ describe("motive image, recall reads, webhooks", () => {
       expect(unnamed.code).toBe(2)
       expect(unnamed.stderr).toContain("--vehicle-number")
       expect(yield* sandbox.requests).toEqual([])
-      const run = yield* motive(["demo", "--vehicle-number", "TRK-102", "--dir", "out"], { cwd: dir, env })
+      // TRK-103 carries a smart dashcam, which refuses recalls longer than a minute.
+      const run = yield* motive(["demo", "--vehicle-number", "TRK-103", "--dir", "out"], { cwd: dir, env })
       expect(run.code).toBe(0)
       expect(run.stdout).toContain(`Demo done against ${sandbox.baseUrl}`)
-      expect((yield* sandbox.recalls).map((r) => r.entity)).toEqual([{ kind: "vehicle", id: 102, number: "TRK-102" }])
+      expect((yield* sandbox.recalls).map((r) => r.entity)).toEqual([{ kind: "vehicle", id: 103, number: "TRK-103" }])
     }))
 
   it.scopedLive("works against the in-process sandbox with --sandbox, given anywhere on the line", () =>

@@ -140,7 +140,7 @@ describe("motive: destinations and values checked before anything is sent", () =
 })
 
 describe("motive: ids, help, the wizard and wait progress", () => {
-  it.scopedLive("refuses an id of 0 or less with exit 2, sending nothing", () =>
+  it.scopedLive("refuses an id of 0 or less, an unknown camera type and a backwards window with exit 2, sending nothing", () =>
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv()
       const recall = yield* motive(["recall", "get", "0"], { env })
@@ -149,6 +149,23 @@ describe("motive: ids, help, the wizard and wait progress", () => {
       const image = yield* motive(["image", "get", "--camera-type", "dashcam", "--id", "-3"], { env })
       expect(image.code).toBe(2)
       expect(image.stderr).toContain("--id must be a positive whole number, not -3")
+      const cameraType = yield* motive(["image", "get", "--camera-type", "foo", "--id", "1"], { env })
+      expect(cameraType.code).toBe(2)
+      expect(cameraType.stderr).toContain("dashcam")
+      const window = yield* motive([
+        "recall",
+        "timelines",
+        "--vehicle-number",
+        "TRK-101",
+        "--from",
+        "-1h",
+        "--to",
+        "-4h"
+      ], {
+        env
+      })
+      expect(window.code).toBe(2)
+      expect(window.stderr).toContain("[window.end_before_start]")
       expect(yield* sandbox.requests).toEqual([])
     }))
 

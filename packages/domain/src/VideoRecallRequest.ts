@@ -175,15 +175,19 @@ export const validateVideoRecall = (
     const durationOk = duration !== undefined &&
       (recallType === undefined ? allAllowedDurations.includes(duration) : isAllowedDuration(recallType, duration))
     if (!durationOk) {
-      const given = loose.duration === undefined ? "duration is required" : `duration ${quote(loose.duration)}`
+      const allowed = recallType === undefined
+        ? `regular: ${listWords(allowedDurations.regular)}; timelapse: ${listWords(allowedDurations.timelapse)} minutes`
+        : `${listWords(allowedDurations[recallType])} minutes for a ${recallType} recall`
       violations.push(violation(
         "duration",
         "duration.not_allowed",
-        recallType === undefined
-          ? `${given} is not an allowed number of minutes (regular: ${
-            listWords(allowedDurations.regular)
-          }; timelapse: ${listWords(allowedDurations.timelapse)})`
-          : `${given} is not allowed for a ${recallType} recall: use ${listWords(allowedDurations[recallType])} minutes`
+        loose.duration === undefined
+          ? `duration is required (${allowed})`
+          : recallType === undefined
+          ? `duration ${quote(loose.duration)} is not an allowed number of minutes (${allowed})`
+          : `duration ${quote(loose.duration)} is not allowed for a ${recallType} recall: use ${
+            listWords(allowedDurations[recallType])
+          } minutes`
       ))
     }
 

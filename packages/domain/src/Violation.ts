@@ -17,6 +17,7 @@ export const RuleCodes = [
   "start_time.no_offset",
   "start_time.future",
   "window.ends_in_future",
+  "window.end_before_start",
   "duration.not_allowed",
   "recall_type.unknown",
   "camera_positions.empty",

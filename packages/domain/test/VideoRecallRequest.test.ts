@@ -117,6 +117,10 @@ describe("validateVideoRecall", () => {
       expect(yield* rules({ ...valid, duration: undefined })).toEqual(["duration.not_allowed"])
       expect(yield* rules({ ...valid, duration: "two" })).toEqual(["duration.not_allowed"])
       expect(yield* rules({ ...valid, duration: "2" })).toEqual([])
+      const missing = yield* Effect.flip(validateVideoRecall({ ...valid, duration: undefined }))
+      expect(missing.violations.map((v) => v.message)).toEqual([
+        "duration is required (1, 2 or 3 minutes for a regular recall)"
+      ])
     }))
 
   it.effect("recall_type.unknown: only regular and timelapse are supported", () =>

@@ -29,7 +29,8 @@ import {
   VideoRecall,
   VideoRecallFromBody,
   type VideoRecallInput,
-  type VideoRecallOptions
+  type VideoRecallOptions,
+  Violation
 } from "@effect-motive/domain"
 import { FileSystem, HttpClient, HttpClientRequest, HttpClientResponse, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
@@ -503,6 +504,23 @@ export const make: Effect.Effect<
 
     availableTimelines: (query) => {
       const entity = "vehicleNumber" in query ? "vehicle" as const : "asset" as const
+      if (DateTime.lessThan(query.to, query.from)) {
+        return Effect.fail(
+          new InvalidRequest({
+            message: "the window ends before it starts; nothing was sent",
+            source: "client",
+            violations: [
+              new Violation({
+                path: "end_time",
+                rule: "window.end_before_start",
+                message: `end_time ${formatTimestamp(DateTime.toUtc(query.to))} is before start_time ${
+                  formatTimestamp(DateTime.toUtc(query.from))
+                }`
+              })
+            ]
+          })
+        )
+      }
       return call(
         HttpClientRequest.get(paths.availableTimelines(entity)).pipe(
           HttpClientRequest.setUrlParams({

@@ -38,4 +38,21 @@ describe("MotiveClient fleet and quota", () => {
       const quota = yield* withClient(client, (c) => c.getRecallQuota)
       expect(quota.quotaInfo.timelapse.remainingMinutes).toBe(10_000)
     }))
+
+  it.scopedLive("refuses a timeline window that ends before it starts, sending nothing", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      const now = yield* DateTime.now
+      const error = yield* withClient(client, (c) =>
+        Effect.flip(c.availableTimelines({
+          assetName: "TRAILER-7",
+          from: DateTime.subtract(now, { hours: 1 }),
+          to: DateTime.subtract(now, { hours: 4 })
+        })))
+      expect(error).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+      expect(error._tag === "InvalidRequest" && error.violations.map((v) => [v.path, v.rule])).toEqual([
+        ["end_time", "window.end_before_start"]
+      ])
+      expect(yield* sandbox.requests).toEqual([])
+    }))
 })

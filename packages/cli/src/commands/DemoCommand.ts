@@ -1,6 +1,6 @@
 /**
  * `motive demo`: the main job end to end. On the built-in sandbox when no Motive credentials are given;
- * against Motive when they are, for a vehicle the caller names (it spends two minutes of recall quota).
+ * against Motive when they are, for a vehicle the caller names (it spends one minute of recall quota).
  *
  * @since 0.1.0
  */
@@ -17,7 +17,7 @@ import { awaitRecall, downloadRecall } from "../RecallSteps.js"
 import { captureJson, recallJson } from "../Render.js"
 import { root } from "../Root.js"
 
-/** Capture one image and recall two minutes from one vehicle, downloading everything into `dir`. */
+/** Capture one image and recall one minute from one vehicle, downloading everything into `dir`. */
 const run = (client: MotiveClient.MotiveClientService, vehicleNumber: string, dir: string, where: string) =>
   Effect.gen(function*() {
     const output = yield* Output
@@ -43,7 +43,8 @@ const run = (client: MotiveClient.MotiveClientService, vehicleNumber: string, di
     }
     const image = yield* client.downloadImage(capture, { directory: dir })
 
-    // 2. Two minutes of road-facing and driver-facing video, from five minutes ago (whole minutes).
+    // 2. One minute of road-facing and driver-facing video, from five minutes ago (whole minutes). One minute is
+    // what every dashcam allows: smart dashcams refuse longer recalls.
     const now = yield* DateTime.now
     const start = formatTimestamp(
       DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(now) / 60_000) * 60_000 - 5 * 60_000)
@@ -51,10 +52,10 @@ const run = (client: MotiveClient.MotiveClientService, vehicleNumber: string, di
     const created = yield* client.createVideoRecall({
       vehicleNumber,
       startTime: start,
-      duration: 2,
+      duration: 1,
       cameraPositions: ["front_facing", "driver_facing"]
     })
-    yield* output.note(`Video recall ${created.recall.id} requested: ${vehicleNumber}, 2 minutes from ${start}`)
+    yield* output.note(`Video recall ${created.recall.id} requested: ${vehicleNumber}, 1 minute from ${start}`)
     const recall = yield* awaitRecall(client, created.recall.id, Option.none())
     const files = yield* downloadRecall(client, recall, dir, undefined)
 
@@ -87,7 +88,7 @@ export const demoCommand = Command.make(
       Options.withDefault("motive-demo")
     ),
     vehicleNumber: Options.text("vehicle-number").pipe(
-      Options.withDescription("With real credentials: the vehicle to use (spends 2 minutes of recall quota)"),
+      Options.withDescription("With real credentials: the vehicle to use (spends 1 minute of recall quota)"),
       Options.optional
     )
   },
@@ -107,7 +108,7 @@ export const demoCommand = Command.make(
           return yield* new InvalidInput({
             message:
               "with Motive credentials the demo runs against your fleet: name a vehicle with --vehicle-number N " +
-              "(it spends 2 minutes of regular recall quota), or add --sandbox to use the built-in emulator"
+              "(it spends 1 minute of regular recall quota), or add --sandbox to use the built-in emulator"
           })
         }
         const vehicleNumber = opts.vehicleNumber.value
@@ -135,6 +136,6 @@ export const demoCommand = Command.make(
     }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
-    "The main job end to end: capture an image, recall two minutes of video, wait, download. Uses the built-in sandbox unless Motive credentials are given."
+    "The main job end to end: capture an image, recall a minute of video, wait, download. Uses the built-in sandbox unless Motive credentials are given."
   )
 )

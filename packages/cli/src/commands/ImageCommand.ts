@@ -98,7 +98,7 @@ const capture = Command.make(
 const get = Command.make(
   "get",
   {
-    cameraType: Options.text("camera-type").pipe(
+    cameraType: Options.choice("camera-type", ["dashcam", "omnicam"]).pipe(
       Options.withDescription("dashcam or omnicam, as the capture returned")
     ),
     id: idOption("id", "The capture's request_id"),

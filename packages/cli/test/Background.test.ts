@@ -1,6 +1,7 @@
 import { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
+import { createHmac } from "node:crypto"
 import { ago, motiveBackground, until } from "./support.js"
 
 describe("motive long-running commands", () => {
@@ -45,7 +46,7 @@ describe("motive long-running commands", () => {
       )
       const line = yield* until(() => proc.lines[0])
       expect(JSON.parse(line)).toMatchObject({ action: "video_recall_request_completed", id: 1, status: "success" })
-      // A forged delivery is refused and printed nowhere.
+      // A forged delivery is refused, printed nowhere on stdout, and told on stderr.
       const forged = yield* Effect.promise(() =>
         fetch(`http://127.0.0.1:${port}/`, {
           method: "POST",
@@ -54,6 +55,18 @@ describe("motive long-running commands", () => {
         }).then((r) => r.status)
       )
       expect(forged).toBe(403)
+      yield* until(() => proc.stderr().includes("does not match --secret") ? true : undefined)
+      // A signed body that is no event (the docs' test vector body) is acknowledged and told on stderr.
+      const body = "[\"fault_code_closed\"]"
+      const signed = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/`, {
+          method: "POST",
+          headers: { "x-kt-webhook-signature": createHmac("sha1", "hook-secret").update(body).digest("hex") },
+          body
+        }).then((r) => r.status)
+      )
+      expect(signed).toBe(200)
+      yield* until(() => proc.stderr().includes(`not an event (acknowledged): ${body}`) ? true : undefined)
       expect(proc.lines.length).toBe(1)
     }))
 })

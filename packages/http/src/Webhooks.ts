@@ -54,10 +54,15 @@ export interface VerifiedEvent {
  * @since 0.1.0
  */
 export interface WebhookReceiver {
-  /** Verifies, answers 403 on a bad or missing signature, 400 on a body that is not an event, 200 at once. */
+  /** Verifies, answers 403 on a bad or missing signature, and 200 at once to every signed delivery. */
   readonly app: HttpApp.Default
   /** Verified events, in arrival order. */
   readonly events: Stream.Stream<VerifiedEvent>
+  /**
+   * Signed deliveries whose body is not an event (`{ action, id }`), as received. They are answered 200 all
+   * the same: they come from Motive, and any other answer only makes Motive send them again.
+   */
+  readonly unrecognized: Stream.Stream<Uint8Array>
 }
 
 /**
@@ -73,6 +78,7 @@ export const makeReceiver = (options: {
 }): Effect.Effect<WebhookReceiver> =>
   Effect.gen(function*() {
     const queue = yield* Queue.dropping<VerifiedEvent>(options.capacity ?? 1024)
+    const others = yield* Queue.sliding<Uint8Array>(options.capacity ?? 1024)
     const decode = Schema.decodeUnknownOption(Schema.parseJson(WebhookEvent))
     const app: HttpApp.Default = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -82,13 +88,16 @@ export const makeReceiver = (options: {
         return HttpServerResponse.text("invalid signature", { status: 403 })
       }
       const event = decode(new TextDecoder().decode(raw))
-      if (Option.isNone(event)) return HttpServerResponse.text("not a webhook event", { status: 400 })
+      if (Option.isNone(event)) {
+        yield* Queue.offer(others, raw)
+        return HttpServerResponse.text("ok (not an event)", { status: 200 })
+      }
       const accepted = yield* Queue.offer(queue, { event: event.value, rawBody: raw })
       return accepted
         ? HttpServerResponse.text("ok", { status: 200 })
         : HttpServerResponse.text("busy", { status: 503 })
     })
-    return { app, events: Stream.fromQueue(queue) }
+    return { app, events: Stream.fromQueue(queue), unrecognized: Stream.fromQueue(others) }
   })
 
 /**

@@ -88,17 +88,33 @@ const listen = Command.make(
           new InvalidInput({ message: `could not listen on port ${opts.port}: ${String(e.cause)}` })
         )
       )
-      yield* server.serve(receiver.app)
+      // Refused deliveries are told on stderr, so that a wrong --secret is noticed.
+      yield* server.serve(
+        Effect.tap(receiver.app, (response) =>
+          response.status === 403
+            ? output.note("refused a delivery: its signature does not match --secret (answered 403)")
+            : Effect.void)
+      )
       const address = server.address
       const port = address._tag === "TcpAddress" ? address.port : opts.port
       yield* output.note(`Listening for Motive webhooks on http://127.0.0.1:${port}/ (Ctrl-C to stop)`)
       // The whole verified event, re-serialised onto one line (the receiver already proved it is JSON).
-      yield* Stream.runForEach(receiver.events, ({ event, rawBody }) =>
+      const events = Stream.runForEach(receiver.events, ({ event, rawBody }) =>
         Effect.sync(() => {
           const full: unknown = JSON.parse(new TextDecoder().decode(rawBody))
           const line = typeof full === "object" && full !== null && !Array.isArray(full) ? full : event
           process.stdout.write(`${JSON.stringify(line)}\n`)
         }))
+      // Signed, but not an event (no action and id): acknowledged, and told on stderr as received.
+      const others = Stream.runForEach(receiver.unrecognized, (raw) => {
+        const text = new TextDecoder().decode(raw)
+        return output.note(
+          `a signed delivery that is not an event (acknowledged): ${
+            text.length > 200 ? `${text.slice(0, 200)}…` : text
+          }`
+        )
+      })
+      yield* Effect.all([events, others], { concurrency: 2, discard: true })
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Receive webhooks locally: verify each and print it as one JSON line"))
 

@@ -8,7 +8,11 @@ import { FileSystem, Path } from "@effect/platform"
 import { Effect } from "effect"
 import { InvalidInput } from "./CliError.js"
 
-/** The nearest part of `dir` that exists, which must be a directory we may write into. */
+/**
+ * The nearest part of `dir` that exists, which must be a directory we can make things in. Permission bits do not
+ * tell (root passes every check, and `/proc` refuses new directories all the same), so it is tried: an empty
+ * directory is made in it and removed at once.
+ */
 const writableAncestor = (
   flag: string,
   dir: string
@@ -21,8 +25,11 @@ const writableAncestor = (
       if (info.right.type !== "Directory") {
         return yield* new InvalidInput({ message: `${flag}: ${dir} exists and is not a directory` })
       }
-      const writable = yield* Effect.either(fs.access(dir, { writable: true }))
-      if (writable._tag === "Left") return yield* new InvalidInput({ message: `${flag}: ${dir} is not writable` })
+      const probe = yield* Effect.either(fs.makeTempDirectory({ directory: dir, prefix: ".motive-check-" }))
+      if (probe._tag === "Left") {
+        return yield* new InvalidInput({ message: `${flag}: nothing can be written in ${dir}` })
+      }
+      yield* Effect.ignore(fs.remove(probe.right, { recursive: true }))
       return
     }
     const parent = path.dirname(dir)

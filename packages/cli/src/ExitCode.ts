@@ -20,7 +20,7 @@ export const ExitCode = {
   Refused: 3,
   /** Rate limited or the monthly quota is spent, after retries. */
   Limited: 4,
-  /** Motive unreachable, server errors, timeouts, downloads that could not finish, after retries. */
+  /** Motive unreachable, server errors, timeouts, downloads the media server did not finish, after retries. */
   Unavailable: 5,
   /** The request itself ended in `failed`. */
   RequestFailed: 6
@@ -39,7 +39,7 @@ export type ExitCode = typeof ExitCode[keyof typeof ExitCode]
 export const exitCodeTable = [
   "Exit codes:",
   "  0  success",
-  "  1  unexpected failure",
+  "  1  unexpected failure, or this machine failing (a file that cannot be written)",
   "  2  invalid input: a usage error or a rule violation (nothing was sent)",
   "  3  refused by Motive: 401, 403, 404, 400/422, a duplicate (its existing id is reported), a request not ready",
   "  4  rate limit or monthly quota exhausted, after retries",
@@ -76,13 +76,15 @@ const byTag: Record<string, ExitCode> = {
  * @since 0.1.0
  */
 export const exitCodeOf = (
-  error: { readonly _tag: string; readonly source?: unknown; readonly failure?: unknown }
+  error: { readonly _tag: string; readonly source?: unknown; readonly failure?: unknown; readonly local?: unknown }
 ): ExitCode => {
   // A failure after the request was accepted: the code of what went wrong.
   const inner = error.failure
   if (error._tag === "AfterRequest" && typeof inner === "object" && inner !== null && "_tag" in inner) {
     return exitCodeOf({ ...inner, _tag: String(inner._tag) })
   }
+  // This machine's file system failing is no fault of Motive's.
+  if (error._tag === "DownloadFailed" && error.local === true) return ExitCode.Unexpected
   return error._tag === "InvalidRequest"
     ? (error.source === "client" ? ExitCode.InvalidInput : ExitCode.Refused)
     : byTag[error._tag] ?? ExitCode.Unexpected

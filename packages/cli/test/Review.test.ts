@@ -1,7 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { mkdirSync } from "node:fs"
+import { mkdirSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { main } from "../src/index.js"
 import { motive, sandboxEnv, tempDir } from "./support.js"
@@ -105,6 +105,25 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(intoDirectory.stderr).toContain("is a directory")
       const noCameras = yield* motive(["recall", "download", "1", "--dir", dir, "--cameras", ""], { env })
       expect(noCameras.code).toBe(2)
+      // /proc passes every permission check for root, yet refuses new directories: the check tries for real.
+      const proc = yield* motive(
+        [
+          "recall",
+          "create",
+          "--vehicle-number",
+          "TRK-101",
+          "--start",
+          "-10m",
+          "--duration",
+          "1",
+          "--download",
+          "/proc/x"
+        ],
+        { env }
+      )
+      expect(proc.code).toBe(2)
+      expect(proc.stderr).toContain("--download: nothing can be written in /proc")
+      expect(readdirSync(dir)).toEqual(["taken"])
       expect(yield* sandbox.requests).toEqual([])
     }))
 

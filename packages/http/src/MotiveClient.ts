@@ -63,6 +63,7 @@ import {
 import {
   type DownloadError,
   DownloadFailed,
+  fileSystemMessage,
   InvalidRequest,
   isAmbiguous,
   isRetryable,
@@ -398,13 +399,17 @@ export const make: Effect.Effect<
       Effect.flatMap((info) =>
         info.type === "Directory"
           ? Effect.void
-          : new DownloadFailed({ message: `${directory} is not a directory`, path: directory })
+          : new DownloadFailed({ message: `${directory} is not a directory`, path: directory, local: true })
       ),
       Effect.catchTag("SystemError", (e) =>
         e.reason !== "NotFound"
-          ? new DownloadFailed({ message: `could not use the directory: ${e.message}`, path: directory })
+          ? new DownloadFailed({
+            message: `could not use the directory: ${fileSystemMessage(e)}`,
+            path: directory,
+            local: true
+          })
           : path.dirname(directory) === directory
-          ? new DownloadFailed({ message: `no such directory: ${directory}`, path: directory })
+          ? new DownloadFailed({ message: `no such directory: ${directory}`, path: directory, local: true })
           : ensureDirectory(path.dirname(directory)).pipe(
             Effect.zipRight(
               fs.makeDirectory(directory).pipe(
@@ -414,10 +419,14 @@ export const make: Effect.Effect<
             Effect.mapError((e2) =>
               e2._tag === "DownloadFailed"
                 ? e2
-                : new DownloadFailed({ message: `could not create the directory: ${e2.message}`, path: directory })
+                : new DownloadFailed({
+                  message: `could not create the directory: ${fileSystemMessage(e2)}`,
+                  path: directory,
+                  local: true
+                })
             )
           )),
-      Effect.catchTag("BadArgument", (e) => new DownloadFailed({ message: e.message, path: directory }))
+      Effect.catchTag("BadArgument", (e) => new DownloadFailed({ message: e.message, path: directory, local: true }))
     )
 
   const service: MotiveClientService = {

@@ -149,8 +149,19 @@ export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpir
  */
 export class DownloadFailed extends Schema.TaggedError<DownloadFailed>()("DownloadFailed", {
   message: Schema.String,
-  path: Schema.String
+  path: Schema.String,
+  /** `true` when this machine's file system failed (a directory or file could not be made or written). */
+  local: Schema.optional(Schema.Boolean)
 }) {}
+
+/**
+ * A file-system failure in plain words: Node's own message (`ENOENT: no such file or directory, mkdir '/x'`)
+ * rather than the platform's wrapper around it.
+ *
+ * @since 0.1.0
+ */
+export const fileSystemMessage = (error: { readonly message: string; readonly cause?: unknown }): string =>
+  error.cause instanceof Error && error.cause.message !== "" ? error.cause.message : error.message
 
 /**
  * A wait ran out of its time budget before the request reached a terminal status.

@@ -200,8 +200,24 @@ describe("MotiveClient downloads", () => {
         }))
       expect(error._tag).toBe("DownloadFailed")
       expect(error.message).toContain("gave up after 2 attempts")
+      expect(error._tag === "DownloadFailed" && error.local).toBeUndefined()
       expect(readdirSync(dir)).toEqual([])
       expect(yield* seen(sandbox, "media")).toBe(2)
+    }))
+
+  it.scopedLive("says when this machine's file system is what failed, in Node's own words", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_000 } })
+      const error = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+          yield* c.awaitVideoRecall(recall.id)
+          return yield* Effect.flip(c.downloadRecall(recall.id, { directory: "/proc/motive-test" }))
+        }))
+      expect(error).toMatchObject({ _tag: "DownloadFailed", local: true })
+      expect(error.message).toBe(
+        "could not create the directory: ENOENT: no such file or directory, mkdir '/proc/motive-test'"
+      )
     }))
 
   it.scopedLive("downloads a captured image as a real JPEG", () =>

@@ -3,7 +3,7 @@ import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
 
 import { Duration, Effect, Either, Fiber, Option, Schedule, Stream } from "effect"
 import { randomBytes } from "node:crypto"
-import { DownloadFailed, MediaExpired, type MotiveError } from "../MotiveError.js"
+import { DownloadFailed, fileSystemMessage, MediaExpired, type MotiveError } from "../MotiveError.js"
 import { nodeBody } from "../UndiciHttpClient.js"
 import { copyToFile, fileSink } from "./fileSink.js"
 import { transportError } from "./transport.js"
@@ -72,8 +72,8 @@ export const downloadFile = <E>(
     // A name of its own, so two downloads of the same file never touch each other's partial bytes.
     const tmp = `${options.path}.${randomBytes(6).toString("hex")}.part`
     const timeout = options.timeout
-    const fsFailed = (what: string) => (e: { readonly message: string }) =>
-      new DownloadFailed({ message: `${what}: ${e.message}`, path: options.path })
+    const fsFailed = (what: string) => (e: { readonly message: string; readonly cause?: unknown }) =>
+      new DownloadFailed({ message: `${what}: ${fileSystemMessage(e)}`, path: options.path, local: true })
     const sizeOnDisk = fs.stat(tmp).pipe(
       Effect.map((info) => Number(info.size)),
       Effect.orElseSucceed(() => 0)

@@ -1,7 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { mkdirSync, readdirSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { main } from "../src/index.js"
 import { motive, sandboxEnv, tempDir } from "./support.js"
@@ -224,5 +224,31 @@ describe("motive: ids, help, the wizard and wait progress", () => {
       expect(stdout).toContain("success")
       expect(stderr).toMatch(/waiting for video recall 1… pending, \d+s/)
       expect(stderr).toMatch(/waiting for video recall 1… in_progress, \d+s/)
+    }))
+
+  it.scopedLive("image get --wait waits for an existing capture; a request that ended failed suggests no resume", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({
+        lifecycle: { capturePendingMillis: 300, captureProcessingMillis: 300, failEntities: ["TRAILER-7"] }
+      })
+      const dir = yield* tempDir
+      const captured = yield* motive(["image", "capture", "--vehicle-id", "101", "--position", "rear", "--json"], {
+        env
+      })
+      expect(captured.code).toBe(0)
+      const id = String(JSON.parse(captured.stdout).capture.request_id)
+      const out = join(dir, "rear.jpg")
+      const got = yield* motive(["image", "get", "--camera-type", "omnicam", "--id", id, "--wait", "--out", out], {
+        env
+      })
+      expect(got.code).toBe(0)
+      expect(readFileSync(out).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
+      const failed = yield* motive(
+        ["recall", "create", "--asset-name", "TRAILER-7", "--start", "-30m", "--duration", "1", "--wait"],
+        { env }
+      )
+      expect(failed.code).toBe(6)
+      expect(failed.stderr).toContain("failed")
+      expect(failed.stderr).not.toContain("exists:")
     }))
 })

@@ -82,10 +82,11 @@ const capture = Command.make(
               : Option.none()
             yield* printCapture(result, file)
           }).pipe(Effect.mapError((cause) =>
-            new AfterRequest({
+            // A capture that ended failed is over: there is nothing to resume.
+            cause._tag === "RequestFailed" ? cause : new AfterRequest({
               kind: "image_capture",
               id: created.requestId,
-              resume: `motive image get --camera-type ${created.cameraType} --id ${created.requestId}${
+              resume: `motive image get --camera-type ${created.cameraType} --id ${created.requestId} --wait${
                 Option.isSome(opts.out) ? ` --out ${opts.out.value}` : ""
               }`,
               failure: cause
@@ -102,16 +103,27 @@ const get = Command.make(
       Options.withDescription("dashcam or omnicam, as the capture returned")
     ),
     id: idOption("id", "The capture's request_id"),
-    out: Options.text("out").pipe(Options.withDescription("Write the image to this file"), Options.optional)
+    wait: Options.boolean("wait").pipe(Options.withDescription("Wait until the image is ready")),
+    out: Options.text("out").pipe(Options.withDescription("Write the image to this file"), Options.optional),
+    timeout: timeoutOption
   },
   (opts) =>
     Effect.gen(function*() {
       const globals = yield* root
+      const timeout = yield* optionalDuration("--timeout", opts.timeout)
       if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
       return yield* withClient(globals, (client) =>
         Effect.gen(function*() {
           const ref = { cameraType: opts.cameraType, requestId: opts.id }
-          const result = yield* client.getImageCapture(ref)
+          const result = opts.wait
+            ? yield* withWaitProgress(
+              `waiting for image capture ${ref.requestId}…`,
+              (onStatus) => client.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
+            )
+            : yield* client.getImageCapture(ref)
+          if (opts.wait && statusText(result.status) === "failed") {
+            return yield* new RequestFailed({ message: `image capture ${ref.requestId} failed`, id: ref.requestId })
+          }
           const file = Option.isSome(opts.out)
             ? Option.some(yield* client.downloadImage(ref, { path: opts.out.value }))
             : Option.none()

@@ -121,7 +121,8 @@ const create = Command.make(
               ...(Option.isSome(opts.download) ? { files } : {})
             })
           }).pipe(Effect.mapError((cause) =>
-            new AfterRequest({
+            // A recall that ended failed is over: there is nothing to resume.
+            cause._tag === "RequestFailed" ? cause : new AfterRequest({
               kind: "video_recall",
               id,
               resume: Option.isSome(opts.download)

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto"
 import { DownloadFailed, fileSystemMessage, MediaExpired, type MotiveError } from "../MotiveError.js"
 import { nodeBody } from "../UndiciHttpClient.js"
 import { copyToFile, fileSink } from "./fileSink.js"
-import { transportError } from "./transport.js"
+import { connectionFailure, transportError } from "./transport.js"
 
 /** Where a pre-signed URL points, without its signature. */
 export const locationOf = (url: string): string => {
@@ -93,7 +93,16 @@ export const downloadFile = <E>(
         )
         const response = yield* http.execute(request).pipe(Effect.either)
         if (response._tag === "Left") {
-          return { _tag: "Cut", reason: transportError(response.left, timeout).message } as const
+          const failure = transportError(response.left, timeout)
+          const { detail, requestSent } = connectionFailure(response.left)
+          return {
+            _tag: "Cut",
+            reason: failure._tag === "RequestTimeout"
+              ? `the media server did not answer within ${Duration.format(timeout)}`
+              : requestSent
+              ? `the connection to the media server broke (${detail})`
+              : `could not connect to the media server (${detail})`
+          } as const
         }
         const res = response.right
         if (res.status === 403) {
@@ -219,7 +228,7 @@ export const downloadFile = <E>(
         }
       }
       return yield* new DownloadFailed({
-        message: `gave up after ${options.attempts} attempts: ${lastReason}`,
+        message: `could not download ${options.path}: gave up after ${options.attempts} attempts: ${lastReason}`,
         path: options.path
       })
     })

@@ -74,14 +74,24 @@ export const transportError = (
       timeoutMillis: Duration.toMillis(timeout)
     })
   }
-  const requestSent = !(error._tag === "RequestError" && codes.some((c) => notSentCodes.has(c)))
-  const detail = codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.reason)
+  const { detail, requestSent } = connectionFailure(error)
   return new TransportError({
     message: requestSent
       ? `the connection to Motive broke (${detail}); the request may have been received`
       : `could not connect to Motive (${detail}); nothing was sent`,
     requestSent
   })
+}
+
+/** What broke on the way (the system error code when there is one), and whether the request had gone out. */
+export const connectionFailure = (
+  error: HttpClientError.HttpClientError
+): { readonly detail: string; readonly requestSent: boolean } => {
+  const codes = codesOf(error.cause)
+  return {
+    detail: codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.reason),
+    requestSent: !(error._tag === "RequestError" && codes.some((c) => notSentCodes.has(c)))
+  }
 }
 
 /** Reads `Retry-After`: seconds (fractional allowed) or an HTTP date. */

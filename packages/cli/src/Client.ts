@@ -49,6 +49,11 @@ export const httpPackage = Effect.promise(() => import("@effect-motive/http"))
  */
 export const settingsFrom = (globals: Globals) =>
   Effect.gen(function*() {
+    for (const [flag, value] of [["--api-key", globals.apiKey], ["--oauth-token", globals.oauthToken]] as const) {
+      if (Option.isSome(value) && Redacted.value(value.value).trim() === "") {
+        return yield* new InvalidInput({ message: `${flag} is empty: give the credential, or leave the flag out` })
+      }
+    }
     const apiKey = Option.isSome(globals.apiKey) ? globals.apiKey : yield* envSecret("MOTIVE_API_KEY")
     const oauthToken = Option.isSome(globals.oauthToken) ? globals.oauthToken : yield* envSecret("MOTIVE_OAUTH_TOKEN")
     if (Option.isSome(apiKey) && Option.isSome(oauthToken)) {

@@ -127,7 +127,7 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(yield* sandbox.requests).toEqual([])
     }))
 
-  it.effect("refuses an absurd relative time, a bad MOTIVE_MAX_ATTEMPTS and contradictory credentials with exit 2", () =>
+  it.effect("refuses an absurd relative time, a bad MOTIVE_MAX_ATTEMPTS, blank or contradictory credentials and a missing --file with exit 2", () =>
     Effect.gen(function*() {
       const far = yield* motive([
         "recall",
@@ -147,6 +147,23 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(attempts.stderr).toContain("MOTIVE_MAX_ATTEMPTS")
       const both = yield* motive(["demo"], { env: { MOTIVE_API_KEY: "k", MOTIVE_OAUTH_TOKEN: "t" } })
       expect(both.code).toBe(2)
+      const blank = yield* motive(["recall", "quota", "--api-key", " "])
+      expect(blank.code).toBe(2)
+      expect(blank.stderr).toContain("--api-key is empty")
+      const noFile = yield* motive([
+        "webhook",
+        "verify",
+        "--secret",
+        "s",
+        "--signature",
+        "00",
+        "--file",
+        "/nonexistent"
+      ])
+      expect(noFile.code).toBe(2)
+      expect(noFile.stderr).toBe(
+        "error: could not read --file: ENOENT: no such file or directory, open '/nonexistent'\n"
+      )
     }))
 
   it.effect("motive sandbox refuses a rate, quota or port that cannot work", () =>

@@ -227,6 +227,11 @@ describe("MotiveClient error mapping", () => {
       const error = yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))
       expect(error).toMatchObject({ _tag: "ResponseDecodeError", status: 200, requestId: "req-77" })
       if (error._tag === "ResponseDecodeError") expect(error.excerpt).toContain("\"regular\":\"lots\"")
+      // One line, naming the field as Motive spells it.
+      expect(error.message).toMatch(
+        /^Motive's answer does not have the expected shape at quota_info\.regular: Expected /
+      )
+      expect(error.message).not.toContain("\n")
     }))
 
   it.scopedLive("sends X-Time-Zone and a User-Agent when configured", () =>

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import { fileSystemMessage } from "@effect-motive/http/MotiveError"
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Config, Effect, Option, Redacted, Stream } from "effect"
@@ -55,7 +56,7 @@ const verify = Command.make(
       const fs = yield* FileSystem.FileSystem
       const body = Option.isSome(opts.file)
         ? yield* fs.readFile(opts.file.value).pipe(
-          Effect.mapError((e) => new InvalidInput({ message: `could not read --file: ${e.message}` }))
+          Effect.mapError((e) => new InvalidInput({ message: `could not read --file: ${fileSystemMessage(e)}` }))
         )
         : yield* readStdin
       if (!Webhooks.verifySignature(body, opts.signature, secret)) {

@@ -179,6 +179,21 @@ const decoderOf = <A, I>(schema: Schema.Schema<A, I>): (u: unknown) => Effect.Ef
   return decoder as (u: unknown) => Effect.Effect<A, ParseResult.ParseError>
 }
 
+/**
+ * The first thing wrong with a body, in one line, naming the field as Motive spells it:
+ * `does not have the expected shape at quota_info.regular: Expected …` (and how many more problems there are).
+ */
+const shapeProblem = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const first = issues[0]
+  if (first === undefined) return "does not have the expected shape"
+  const where = first.path
+    .map((key, i) => typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)
+    .join("")
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""
+  return `does not have the expected shape${where === "" ? "" : ` at ${where}`}: ${first.message}${more}`
+}
+
 /** Decodes a 2xx JSON body with `schema`, or fails with a decode error that shows the body's start. */
 export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.Duration) =>
 (
@@ -201,8 +216,5 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.
     } catch {
       return Effect.fail(fail(`Motive answered ${response.status} with a body that is not JSON`))
     }
-    return Effect.mapError(
-      decoderOf(schema)(json),
-      (e) => fail(`Motive's answer does not have the expected shape: ${ParseResult.TreeFormatter.formatErrorSync(e)}`)
-    )
+    return Effect.mapError(decoderOf(schema)(json), (e) => fail(`Motive's answer ${shapeProblem(e)}`))
   })

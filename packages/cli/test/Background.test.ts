@@ -30,6 +30,22 @@ describe("motive long-running commands", () => {
       expect(proc.stderr()).toContain("unknown route \"nowhere\"")
     }))
 
+  it.scopedLive("Ctrl-C while a created recall is awaited exits 130 and says how to pick it up again", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 60_000 } })
+      const proc = yield* motiveBackground(
+        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1", "--wait"],
+        { MOTIVE_BASE_URL: sandbox.baseUrl, MOTIVE_API_KEY: Redacted.value(sandbox.apiKey) }
+      )
+      yield* until(() => proc.stderr().includes("Video recall 1 requested") ? true : undefined)
+      const exited = Effect.async<number | null>((resume) => {
+        proc.child.on("exit", (c) => resume(Effect.succeed(c)))
+      })
+      proc.child.kill("SIGINT")
+      expect(yield* exited).toBe(130)
+      expect(proc.stderr()).toContain("video recall 1 exists: motive recall wait 1")
+    }))
+
   it.scopedLive("motive webhook listen prints each verified delivery as one JSON line", () =>
     Effect.gen(function*() {
       const port = yield* Effect.scoped(Effect.map(Sandbox.make(), (s) => s.port))

@@ -2,6 +2,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { mkdirSync, readdirSync, readFileSync } from "node:fs"
+import { type AddressInfo, createServer, type Server } from "node:net"
 import { join } from "node:path"
 import { main } from "../src/index.js"
 import { motive, sandboxEnv, tempDir } from "./support.js"
@@ -166,12 +167,23 @@ describe("motive: destinations and values checked before anything is sent", () =
       )
     }))
 
-  it.effect("motive sandbox refuses a rate, quota or port that cannot work", () =>
+  it.scoped("motive sandbox refuses a rate, quota or port that cannot work", () =>
     Effect.gen(function*() {
       for (const args of [["--rate", "0"], ["--quota-minutes", "-5"], ["--port", "70000"]]) {
         const run = yield* motive(["sandbox", ...args])
         expect(run.code, args.join(" ")).toBe(2)
       }
+      // A port another program holds.
+      const holder = yield* Effect.acquireRelease(
+        Effect.async<Server>((resume) => {
+          const server = createServer()
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.sync(() => server.close())
+      )
+      const busy = yield* motive(["sandbox", "--port", String((holder.address() as AddressInfo).port)])
+      expect(busy.code).toBe(2)
+      expect(busy.stderr).toContain("EADDRINUSE")
     }))
 })
 

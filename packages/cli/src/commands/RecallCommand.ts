@@ -40,6 +40,10 @@ const camerasOption = Options.text("cameras").pipe(
   Options.optional
 )
 
+/** How to pick a recall up again after `recall create` stopped short. */
+const resumeRecall = (id: number, download: Option.Option<string>) =>
+  Option.isSome(download) ? `motive recall wait ${id} --download ${download.value}` : `motive recall wait ${id}`
+
 const create = Command.make(
   "create",
   {
@@ -120,17 +124,19 @@ const create = Command.make(
               deduplicated: created.deduplicated,
               ...(Option.isSome(opts.download) ? { files } : {})
             })
-          }).pipe(Effect.mapError((cause) =>
-            // A recall that ended failed is over: there is nothing to resume.
-            cause._tag === "RequestFailed" ? cause : new AfterRequest({
-              kind: "video_recall",
-              id,
-              resume: Option.isSome(opts.download)
-                ? `motive recall wait ${id} --download ${opts.download.value}`
-                : `motive recall wait ${id}`,
-              failure: cause
-            })
-          ))
+          }).pipe(
+            Effect.mapError((cause) =>
+              // A recall that ended failed is over: there is nothing to resume.
+              cause._tag === "RequestFailed" ? cause : new AfterRequest({
+                kind: "video_recall",
+                id,
+                resume: resumeRecall(id, opts.download),
+                failure: cause
+              })
+            ),
+            // Ctrl-C while waiting or downloading: the recall exists all the same.
+            Effect.onInterrupt(() => output.note(`video recall ${id} exists: ${resumeRecall(id, opts.download)}`))
+          )
         }))
     })
 ).pipe(Command.withDescription("Recall video for a time window (validated before anything is sent)"))

@@ -65,7 +65,10 @@ export const sandboxCommand = Command.make(
           ? { quota: { regularMinutes: opts.quotaMinutes.value, timelapseMinutes: opts.quotaMinutes.value } }
           : {})
       }
-      const sandbox = yield* inProcessSandbox(options)
+      // A busy port is this machine's business, like any other unusable flag value.
+      const sandbox = yield* inProcessSandbox(options).pipe(
+        Effect.mapError((e) => new InvalidInput({ message: `--port ${opts.port}: ${e.message}` }))
+      )
       for (const { fault, route, times } of spec.right.scripted) yield* sandbox.injectFault(route, fault, times)
       if (spec.right.randomRate !== undefined) {
         yield* sandbox.randomFaults({
@@ -91,6 +94,7 @@ export const sandboxCommand = Command.make(
         ].join("\n"),
         { baseUrl: sandbox.baseUrl, apiKey, fleet: defaultFleet }
       )
+      if (Option.isSome(opts.faults)) yield* output.note(`Faults injected: ${opts.faults.value}`)
       yield* output.note("Sandbox running. Press Ctrl-C to stop.")
       return yield* Effect.never
     }).pipe(Effect.scoped)

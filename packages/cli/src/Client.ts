@@ -109,6 +109,12 @@ export const withClient = <A, E, R>(
       yield* output.note(
         `Using the built-in sandbox at ${sandbox.baseUrl} (demo fleet: TRK-101, TRK-102, TRK-103, TRAILER-7)`
       )
+      const ignored = [
+        Option.isSome(globals.baseUrl) ? ["--base-url"] : [],
+        Option.isSome(globals.apiKey) ? ["--api-key"] : [],
+        Option.isSome(globals.oauthToken) ? ["--oauth-token"] : []
+      ].flat()
+      if (ignored.length > 0) yield* output.note(`--sandbox: ignoring ${ignored.join(", ")}`)
       return yield* Effect.provide(
         use,
         MotiveClient.layerNode({ credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl })

@@ -148,6 +148,14 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(attempts.stderr).toContain("MOTIVE_MAX_ATTEMPTS")
       const both = yield* motive(["demo"], { env: { MOTIVE_API_KEY: "k", MOTIVE_OAUTH_TOKEN: "t" } })
       expect(both.code).toBe(2)
+      const dryWait = yield* motive(
+        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1", "--dry-run", "--wait"]
+      )
+      expect(dryWait.code).toBe(2)
+      expect(dryWait.stderr).toContain("--dry-run sends nothing")
+      const ignoring = yield* motive(["recall", "quota", "--sandbox", "--base-url", "http://127.0.0.1:9"])
+      expect(ignoring.code).toBe(0)
+      expect(ignoring.stderr).toContain("--sandbox: ignoring --base-url")
       const blank = yield* motive(["recall", "quota", "--api-key", " "])
       expect(blank.code).toBe(2)
       expect(blank.stderr).toContain("--api-key is empty")

@@ -364,7 +364,9 @@ export const make: Effect.Effect<
             const now = yield* Clock.currentTimeMillis
             const lastStatus = Option.match(seen, { onNone: () => "unknown", onSome: (a) => statusText(a.status) })
             return yield* new WaitTimedOut({
-              message: `still ${lastStatus} after ${Duration.format(budget)}`,
+              message: Option.isNone(seen)
+                ? `no status from Motive within ${Duration.format(budget)}`
+                : `still ${lastStatus} after ${Duration.format(budget)}`,
               lastStatus,
               elapsedMillis: now - started
             })

@@ -161,7 +161,8 @@ describe("MotiveClient error mapping", () => {
       })
       expect(yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))).toMatchObject({
         _tag: "TransportError",
-        requestSent: false
+        requestSent: false,
+        message: `could not connect to Motive at http://127.0.0.1:${port} (ECONNREFUSED); nothing was sent`
       })
     }))
 

@@ -90,6 +90,11 @@ const create = Command.make(
         Effect.mapError((e) => new InvalidInput({ message: e.message, violations: e.violations }))
       )
       if (Option.isSome(opts.download)) yield* checkDirectory("--download", opts.download.value)
+      if (opts.dryRun && (opts.wait || Option.isSome(opts.download))) {
+        return yield* new InvalidInput({
+          message: "--dry-run sends nothing, so there is nothing to --wait for or --download: drop one or the other"
+        })
+      }
       if (opts.dryRun) {
         const body = encodeVideoRecallBody(request)
         const selection = cameraSelection(request.cameraPositions)

@@ -75,12 +75,22 @@ export const transportError = (
     })
   }
   const { detail, requestSent } = connectionFailure(error)
+  const at = originOf(error.request.url)
   return new TransportError({
     message: requestSent
-      ? `the connection to Motive broke (${detail}); the request may have been received`
-      : `could not connect to Motive (${detail}); nothing was sent`,
+      ? `the connection to Motive${at} broke (${detail}); the request may have been received`
+      : `could not connect to Motive${at} (${detail}); nothing was sent`,
     requestSent
   })
+}
+
+/** ` at <origin>` of a request URL (never its path or query), or nothing when it cannot be read. */
+const originOf = (url: string): string => {
+  try {
+    return ` at ${new URL(url).origin}`
+  } catch {
+    return ""
+  }
 }
 
 /** What broke on the way (the system error code when there is one), and whether the request had gone out. */

@@ -56,7 +56,10 @@ export const processSinks: Sinks = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY === true,
-  stdinIsTerminal: process.stdin.isTTY === true
+  // A getter: touching process.stdin opens it, which costs every run a few milliseconds.
+  get stdinIsTerminal() {
+    return process.stdin.isTTY === true
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { type ImageCapture, statusText, validateImageCapture } from "@effect-mot
 import type { MotiveClient } from "@effect-motive/http"
 import { RequestFailed } from "@effect-motive/http/MotiveError"
 import { Command, Options } from "@effect/cli"
-import { Effect, Option } from "effect"
+import { type Duration, Effect, Option } from "effect"
 import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
@@ -17,6 +17,23 @@ import { withWaitProgress } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
 import { captureJson, captureText } from "../Render.js"
 import { root } from "../Root.js"
+
+/** Waits for a capture with progress; one that ends `failed` fails with `RequestFailed` (exit 6). */
+const awaitCapture = (
+  client: MotiveClient.MotiveClientService,
+  ref: MotiveClient.ImageCaptureRef,
+  timeout: Option.Option<Duration.Duration>
+) =>
+  Effect.flatMap(
+    withWaitProgress(
+      `waiting for image capture ${ref.requestId}…`,
+      (onStatus) => client.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
+    ),
+    (capture) =>
+      statusText(capture.status) === "failed"
+        ? Effect.fail(new RequestFailed({ message: `image capture ${ref.requestId} failed`, id: ref.requestId }))
+        : Effect.succeed(capture)
+  )
 
 /** Prints a capture and the file its image went to, if any. */
 const printCapture = (capture: ImageCapture, file: Option.Option<MotiveClient.DownloadedFile>) =>
@@ -63,20 +80,9 @@ const capture = Command.make(
           yield* output.note(`Image capture ${created.requestId} requested (${created.cameraType} ${created.position})`)
           // From here on the capture exists: a failure reports its id and how to pick it up again.
           return yield* Effect.gen(function*() {
-            let result = created
-            if (opts.wait || Option.isSome(opts.out)) {
-              const ref = result
-              result = yield* withWaitProgress(
-                `waiting for image capture ${ref.requestId}…`,
-                (onStatus) => client.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
-              )
-              if (statusText(result.status) === "failed") {
-                return yield* new RequestFailed({
-                  message: `image capture ${result.requestId} failed`,
-                  id: result.requestId
-                })
-              }
-            }
+            const result = opts.wait || Option.isSome(opts.out)
+              ? yield* awaitCapture(client, created, timeout)
+              : created
             const file = Option.isSome(opts.out)
               ? Option.some(yield* client.downloadImage(result, { path: opts.out.value }))
               : Option.none()
@@ -115,15 +121,7 @@ const get = Command.make(
       return yield* withClient(globals, (client) =>
         Effect.gen(function*() {
           const ref = { cameraType: opts.cameraType, requestId: opts.id }
-          const result = opts.wait
-            ? yield* withWaitProgress(
-              `waiting for image capture ${ref.requestId}…`,
-              (onStatus) => client.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
-            )
-            : yield* client.getImageCapture(ref)
-          if (opts.wait && statusText(result.status) === "failed") {
-            return yield* new RequestFailed({ message: `image capture ${ref.requestId} failed`, id: ref.requestId })
-          }
+          const result = opts.wait ? yield* awaitCapture(client, ref, timeout) : yield* client.getImageCapture(ref)
           const file = Option.isSome(opts.out)
             ? Option.some(yield* client.downloadImage(ref, { path: opts.out.value }))
             : Option.none()

@@ -1,7 +1,8 @@
-// The download baseline measured in the same run: Node's own http.get piped to a file through the same 1 MiB
-// double-buffered writer, no Effect, no client. Usage: node bench/baseline-download.mjs <url> <file>
+// The download baseline measured in the same run: Node's own http.get piped to a file with
+// stream.pipeline, no Effect, no client. Usage: node bench/baseline-download.mjs <url> <file>
+import { createWriteStream } from "node:fs"
 import { get } from "node:http"
-import { copyToFile } from "../dist/internal/fileSink.js"
+import { pipeline } from "node:stream/promises"
 
 const [url, file] = process.argv.slice(2)
 const rssBefore = process.memoryUsage.rss()
@@ -11,8 +12,7 @@ const sampler = setInterval(() => {
 }, 5)
 const started = performance.now()
 const body = await new Promise((resolve) => get(url, resolve))
-const failure = await copyToFile(body, file, false, () => {}, new AbortController().signal)
-if (failure !== undefined) throw new Error(failure.message)
+await pipeline(body, createWriteStream(file, { highWaterMark: 1024 * 1024 }))
 const seconds = (performance.now() - started) / 1000
 clearInterval(sampler)
 peak = Math.max(peak, process.memoryUsage.rss())

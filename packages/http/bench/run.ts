@@ -157,7 +157,6 @@ async function download() {
       const figures = child("download-process.mjs", [baseUrl, String(recall.id), dir])
       if (figures.bytes !== size || figures.later.bytes !== size) throw new Error("client got the wrong size")
       ours.push(figures)
-      rmSync(join(dir, "first"), { recursive: true })
       rmSync(join(dir, "later"), { recursive: true })
     }
     // Each round runs the three in a rotated order, so that none always goes first on a cold machine.

@@ -53,6 +53,11 @@ import {
 import { downloadFile, type DownloadProgress } from "./internal/download.js"
 import { decodeBody, errorFromResponse, transportError } from "./internal/transport.js"
 import {
+  layerHttpClient as MediaTransportLayerHttpClient,
+  layerNode as MediaTransportLayerNode,
+  MediaTransport
+} from "./MediaTransport.js"
+import {
   layer as MotiveConfigLayer,
   layerConfig,
   MotiveConfig,
@@ -218,14 +223,15 @@ export const pollSchedule = (polling: PollingOptions) =>
   Schedule.exponential(polling.initialInterval, 1.5).pipe(Schedule.union(Schedule.spaced(polling.maxInterval)))
 
 /**
- * Builds the client from an `HttpClient`, its settings, a retry policy and a request gate.
+ * Builds the client from an `HttpClient` (for Motive's API), a `MediaTransport` (for media files), its
+ * settings, a retry policy and a request gate.
  *
  * @since 0.1.0
  */
 export const make: Effect.Effect<
   MotiveClientService,
   never,
-  HttpClient.HttpClient | MotiveConfig | RetryPolicy | RequestGate | FileSystem.FileSystem | Path.Path
+  HttpClient.HttpClient | MediaTransport | MotiveConfig | RetryPolicy | RequestGate | FileSystem.FileSystem | Path.Path
 > = Effect.gen(function*() {
   const config: MotiveSettings = yield* MotiveConfig
   const policy = yield* RetryPolicy
@@ -233,7 +239,7 @@ export const make: Effect.Effect<
   const http = yield* HttpClient.HttpClient
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  const mediaContext = Context.make(HttpClient.HttpClient, http).pipe(Context.add(FileSystem.FileSystem, fs))
+  const mediaContext = Context.make(MediaTransport, yield* MediaTransport).pipe(Context.add(FileSystem.FileSystem, fs))
 
   const fixedHeaders: Record<string, string> = {
     accept: "application/json",
@@ -660,19 +666,26 @@ export const make: Effect.Effect<
 })
 
 /**
- * The client over whatever `HttpClient`, `RetryPolicy` and `RequestGate` the caller provides.
+ * The client over whatever `HttpClient`, `MediaTransport`, `RetryPolicy` and `RequestGate` the caller provides.
  *
  * @since 0.1.0
  */
 export const layerWithoutDefaults: Layer.Layer<
   MotiveClient,
   never,
-  HttpClient.HttpClient | MotiveConfig | RetryPolicy | RequestGate | FileSystem.FileSystem | Path.Path
+  HttpClient.HttpClient | MediaTransport | MotiveConfig | RetryPolicy | RequestGate | FileSystem.FileSystem | Path.Path
 > = Layer.effect(MotiveClient, make)
+
+/** Media through the `HttpClient` in context, silent for at most the request timeout. */
+const mediaOverHttpClient: Layer.Layer<MediaTransport, never, HttpClient.HttpClient | MotiveConfig> = Layer
+  .unwrapEffect(
+    Effect.map(MotiveConfig, (config) => MediaTransportLayerHttpClient({ idleTimeout: config.requestTimeout }))
+  )
 
 /**
  * The client with the default retry policy and request gate over the `HttpClient` and file system the caller
- * provides, each exchange bounded by the request timeout. Replace any piece by providing its layer instead.
+ * provides, each exchange bounded by the request timeout. Media files come through the same `HttpClient`.
+ * Replace any piece by providing its layer to {@link layerWithoutDefaults} instead.
  *
  * @since 0.1.0
  */
@@ -681,11 +694,14 @@ export const layer: Layer.Layer<
   never,
   HttpClient.HttpClient | MotiveConfig | FileSystem.FileSystem | Path.Path
 > = layerWithoutDefaults.pipe(
-  Layer.provide(Layer.mergeAll(RetryPolicyLayer, RequestGateLayer))
+  Layer.provide(Layer.mergeAll(RetryPolicyLayer, RequestGateLayer, mediaOverHttpClient))
 )
 
-/** The client with defaults over `UndiciHttpClient`, whose timeouts come from the settings. */
-const layerUndici: Layer.Layer<MotiveClient, never, MotiveConfig | FileSystem.FileSystem | Path.Path> =
+/**
+ * The client with defaults over `UndiciHttpClient` and the Node media reader, whose timeouts come from the
+ * settings.
+ */
+const layerNodeDefaults: Layer.Layer<MotiveClient, never, MotiveConfig | FileSystem.FileSystem | Path.Path> =
   layerWithoutDefaults.pipe(
     Layer.provide(Layer.mergeAll(
       RetryPolicyLayer,
@@ -694,7 +710,10 @@ const layerUndici: Layer.Layer<MotiveClient, never, MotiveConfig | FileSystem.Fi
         Effect.map(
           MotiveConfig,
           (config) =>
-            UndiciHttpClient.layerWith({ headersTimeout: config.requestTimeout, bodyTimeout: config.requestTimeout })
+            Layer.merge(
+              UndiciHttpClient.layerWith({ headersTimeout: config.requestTimeout, bodyTimeout: config.requestTimeout }),
+              MediaTransportLayerNode({ idleTimeout: config.requestTimeout })
+            )
         )
       )
     )),
@@ -702,13 +721,13 @@ const layerUndici: Layer.Layer<MotiveClient, never, MotiveConfig | FileSystem.Fi
   )
 
 /**
- * Everything on Node: `UndiciHttpClient` for HTTP (with undici's own timeouts), the Node file system,
- * settings from explicit values.
+ * Everything on Node: `UndiciHttpClient` for Motive's API (with undici's own timeouts), the Node media reader
+ * for files (`MediaTransport.layerNode`), the Node file system, settings from explicit values.
  *
  * @since 0.1.0
  */
 export const layerNode = (input: MotiveConfigInput): Layer.Layer<MotiveClient> =>
-  layerUndici.pipe(Layer.provide(Layer.merge(MotiveConfigLayer(input), NodeContext.layer)))
+  layerNodeDefaults.pipe(Layer.provide(Layer.merge(MotiveConfigLayer(input), NodeContext.layer)))
 
 /**
  * Everything on Node, settings from the environment (`MOTIVE_API_KEY` or `MOTIVE_OAUTH_TOKEN`,
@@ -719,4 +738,4 @@ export const layerNode = (input: MotiveConfigInput): Layer.Layer<MotiveClient> =
 export const layerNodeConfig = (
   overrides: Partial<Omit<MotiveConfigInput, "credentials">> = {}
 ): Layer.Layer<MotiveClient, ConfigError.ConfigError> =>
-  layerUndici.pipe(Layer.provide(Layer.merge(layerConfig(overrides), NodeContext.layer)))
+  layerNodeDefaults.pipe(Layer.provide(Layer.merge(layerConfig(overrides), NodeContext.layer)))

@@ -179,14 +179,3 @@ export const layerWith = (timeouts: UndiciTimeouts = {}): Layer.Layer<HttpClient
  * @since 0.1.0
  */
 export const layer: Layer.Layer<HttpClient.HttpClient> = layerWith()
-
-/**
- * The Node stream behind a response of this client, for consumers that can use it directly (downloads copy
- * it to disk without a stream library in between). `None` for responses of any other client.
- *
- * @since 0.1.0
- */
-export const nodeBody = (
-  response: HttpClientResponse.HttpClientResponse
-): Option.Option<Dispatcher.ResponseData["body"]> =>
-  response instanceof UndiciResponse ? Option.some(response.source.body) : Option.none()

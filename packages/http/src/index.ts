@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+export * as MediaTransport from "./MediaTransport.js"
 export * as MotiveClient from "./MotiveClient.js"
 export * as MotiveConfig from "./MotiveConfig.js"
 export * from "./MotiveError.js"

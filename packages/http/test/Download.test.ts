@@ -1,10 +1,12 @@
-import { manualClock } from "@effect-motive/sandbox"
+import { manualClock, Sandbox } from "@effect-motive/sandbox"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Duration, Effect, Fiber, Layer } from "effect"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ago, liveSleep, seen, setup, withClient } from "./support.js"
+import { MotiveClient, MotiveConfig } from "../src/index.js"
+import { ago, liveSleep, quick, seen, setup, withClient } from "./support.js"
 
 const instant = {
   recallPendingMillis: 0,
@@ -85,6 +87,42 @@ describe("MotiveClient downloads", () => {
       expect(same(readFileSync(file!.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
       const media = (yield* sandbox.requests).filter((r) => r.route === "media")
       expect(media.map((r) => r.headers["range"])).toEqual([undefined, "bytes=1000000-", "bytes=1700000-"])
+      expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
+    }))
+
+  it.scopedLive("downloads through the caller's own HttpClient with MotiveClient.layer: resumes a cut, outwaits silence", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const sandbox = yield* Sandbox.make({ lifecycle: instant, media: { videoBytes: 2_000_000 } })
+      const client = MotiveClient.layer.pipe(
+        Layer.provide(Layer.mergeAll(
+          MotiveConfig.layer({
+            credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+            baseUrl: sandbox.baseUrl,
+            ...quick,
+            requestTimeout: Duration.millis(300)
+          }),
+          NodeHttpClient.layerUndici,
+          NodeContext.layer
+        ))
+      )
+      const [file] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({
+            vehicleNumber: "TRK-101",
+            startTime: ago(30),
+            duration: 1,
+            cameraPositions: ["rear"]
+          })
+          yield* c.awaitVideoRecall(recall.id)
+          yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 600_000 })
+          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 2_000 })
+          return yield* c.downloadRecall(recall.id, { directory: dir })
+        }))
+      expect(same(readFileSync(file!.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media")
+      // The cut, the silent answer given up on after 300 ms, then the rest from where the cut left off.
+      expect(media.map((r) => r.headers["range"])).toEqual([undefined, "bytes=600000-", "bytes=600000-"])
       expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
     }))
 

@@ -2,7 +2,7 @@ import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Schedule, TestClock } from "effect"
-import { MotiveClient, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
+import { MediaTransport, MotiveClient, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
 import { clientFor, liveSleep, seen, waitFor, withClient } from "./support.js"
 
 /** A sandbox whose bucket refills only when the test moves its clock, and a TestClock at the same instant. */
@@ -104,7 +104,9 @@ describe("MotiveClient retries", () => {
         NodeContext.layer
       )
       const neverRetry = MotiveClient.layerWithoutDefaults.pipe(
-        Layer.provide(Layer.merge(RetryPolicy.fromSchedule(Schedule.stop), RequestGate.layer)),
+        Layer.provide(
+          Layer.mergeAll(RetryPolicy.fromSchedule(Schedule.stop), RequestGate.layer, MediaTransport.layerNode())
+        ),
         Layer.provide(base)
       )
       expect(yield* withClient(neverRetry, (c) => Effect.flip(c.getRecallQuota))).toMatchObject({

@@ -1,12 +1,9 @@
 /** Streams one media file to disk: temporary file, resume with Range, restart, fresh URL on expiry, rename. */
-import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
-
-import { Duration, Effect, Either, Fiber, Option, Schedule, Stream } from "effect"
+import { FileSystem } from "@effect/platform"
+import { Duration, Effect, Fiber, Schedule } from "effect"
 import { randomBytes } from "node:crypto"
+import { MediaTransport } from "../MediaTransport.js"
 import { DownloadFailed, fileSystemMessage, MediaExpired, type MotiveError } from "../MotiveError.js"
-import { nodeBody } from "../UndiciHttpClient.js"
-import { copyToFile, fileSink } from "./fileSink.js"
-import { connectionFailure, transportError } from "./transport.js"
 
 /** Where a pre-signed URL points, without its signature. */
 export const locationOf = (url: string): string => {
@@ -64,11 +61,11 @@ export const downloadFile = <E>(
 ): Effect.Effect<
   { readonly path: string; readonly bytes: number },
   E | MediaExpired | DownloadFailed | MotiveError,
-  FileSystem.FileSystem | HttpClient.HttpClient
+  FileSystem.FileSystem | MediaTransport
 > =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const http = yield* HttpClient.HttpClient
+    const media = yield* MediaTransport
     // A name of its own, so two downloads of the same file never touch each other's partial bytes.
     const tmp = `${options.path}.${randomBytes(6).toString("hex")}.part`
     const timeout = options.timeout
@@ -88,29 +85,25 @@ export const downloadFile = <E>(
     const attempt = (written: number): Effect.Effect<Attempt, DownloadFailed> =>
       Effect.gen(function*() {
         const resume = written > 0 && state.etag !== undefined
-        const request = HttpClientRequest.get(state.url).pipe(
-          HttpClientRequest.setHeaders(resume ? { range: `bytes=${written}-`, "if-range": state.etag! } : {})
+        const response = yield* media.get(
+          state.url,
+          resume ? { range: `bytes=${written}-`, "if-range": state.etag! } : {}
         )
-        const response = yield* http.execute(request).pipe(Effect.either)
+          .pipe(Effect.either)
         if (response._tag === "Left") {
-          const failure = transportError(response.left, timeout)
-          const { detail, requestSent } = connectionFailure(response.left)
+          const failure = response.left
           return {
             _tag: "Cut",
-            reason: failure._tag === "RequestTimeout"
+            reason: failure.timedOut
               ? `the media server did not answer within ${Duration.format(timeout)}`
-              : requestSent
-              ? `the connection to the media server broke (${detail})`
-              : `could not connect to the media server (${detail})`
+              : failure.requestSent
+              ? `the connection to the media server broke (${failure.message})`
+              : `could not connect to the media server (${failure.message})`
           } as const
         }
         const res = response.right
-        if (res.status === 403) {
-          yield* Effect.orElseSucceed(res.text, () => "")
-          return { _tag: "Expired" } as const
-        }
+        if (res.status === 403) return { _tag: "Expired" } as const
         if (res.status === 416) {
-          yield* Effect.orElseSucceed(res.text, () => "")
           return state.total !== undefined && written === state.total
             ? { _tag: "Complete" } as const
             : { _tag: "Restart", reason: "the server refused the range" } as const
@@ -119,7 +112,6 @@ export const downloadFile = <E>(
         if (res.status === 206) {
           const start = contentRangeStart(res.headers["content-range"])
           if (!resume || start !== written) {
-            yield* Effect.orElseSucceed(res.text, () => "")
             return { _tag: "Restart", reason: "the server resumed at the wrong offset" } as const
           }
           state.total = contentRangeTotal(res.headers["content-range"]) ?? state.total
@@ -131,55 +123,34 @@ export const downloadFile = <E>(
           append = false
         } else if (res.status === 429 || res.status >= 500) {
           // The storage is busy or failing: back off and try again (resuming if we can).
-          yield* Effect.orElseSucceed(res.text, () => "")
           return { _tag: "Cut", reason: `the media server answered ${res.status}` } as const
         } else {
-          yield* Effect.orElseSucceed(res.text, () => "")
           return yield* new DownloadFailed({
             message: `the media server answered ${res.status} for ${locationOf(state.url)}`,
             path: options.path
           })
         }
         const start = append ? written : 0
-        const report = (bytes: number) =>
-          options.onProgress === undefined
-            ? Effect.void
-            : options.onProgress({ path: options.path, bytes, total: state.total })
-        const direct = nodeBody(res)
-        const streamed: Either.Either<void, { readonly _tag: string; readonly message?: string }> =
-          Option.isSome(direct)
-            ? yield* Effect.gen(function*() {
-              // Fast path: the Node stream straight to the file, progress drawn from a counter.
-              let copied = 0
-              const ticker = yield* Effect.fork(
-                Effect.repeat(Effect.suspend(() => report(start + copied)), Schedule.spaced(Duration.millis(200)))
-              )
-              const failure = yield* Effect.promise((signal) =>
-                copyToFile(direct.value, tmp, append, (n) => {
-                  copied = n
-                }, signal)
-              ).pipe(Effect.ensuring(Fiber.interrupt(ticker)))
-              yield* report(start + copied)
-              return failure === undefined ? Either.void : Either.left(failure)
-            })
-            : yield* Effect.suspend(() => {
-              let progressed = start
-              return Stream.run(
-                res.stream.pipe(Stream.tap((chunk) => {
-                  progressed += chunk.length
-                  return report(progressed)
-                })),
-                fileSink(tmp, append)
-              )
-            }).pipe(Effect.either)
-        const onDisk = yield* sizeOnDisk
-        if (streamed._tag === "Left") {
-          const cause = streamed.left
-          if (cause._tag === "FileWriteError") {
-            return yield* fsFailed("could not write the file")({ message: cause.message ?? "write failed" })
+        // Progress is drawn from a counter every 200 ms, not reported per read.
+        let received = 0
+        const report = options.onProgress === undefined
+          ? Effect.void
+          : Effect.suspend(() =>
+            options.onProgress!({ path: options.path, bytes: start + received, total: state.total })
+          )
+        const ticker = yield* Effect.fork(Effect.repeat(report, Schedule.spaced(Duration.millis(200))))
+        const saved = yield* res.saveTo(tmp, {
+          append,
+          onBytes: (n) => {
+            received = n
           }
-          return { _tag: "Cut", reason: `the connection broke after ${onDisk} bytes` } as const
+        }).pipe(Effect.ensuring(Fiber.interrupt(ticker)), Effect.either)
+        yield* report
+        if (saved._tag === "Left" && saved.left.local) {
+          return yield* fsFailed("could not write the file")({ message: saved.left.message })
         }
+        const onDisk = yield* sizeOnDisk
+        if (saved._tag === "Left") return { _tag: "Cut", reason: saved.left.message } as const
         if (state.total !== undefined && onDisk < state.total) {
           return { _tag: "Cut", reason: `the body ended after ${onDisk} of ${state.total} bytes` } as const
         }
@@ -187,7 +158,7 @@ export const downloadFile = <E>(
           return { _tag: "Restart", reason: `received ${onDisk} bytes, more than the ${state.total} promised` } as const
         }
         return { _tag: "Complete" } as const
-      })
+      }).pipe(Effect.scoped)
 
     const run = Effect.gen(function*() {
       yield* fs.remove(tmp, { force: true }).pipe(Effect.mapError(fsFailed("could not clear a stale partial file")))

@@ -93,6 +93,10 @@ const originOf = (url: string): string => {
   }
 }
 
+/** Whether the HTTP client gave up waiting (undici's header or body timeout). */
+export const isTimeout = (error: HttpClientError.HttpClientError): boolean =>
+  codesOf(error.cause).some((c) => timeoutCodes.has(c))
+
 /** What broke on the way (the system error code when there is one), and whether the request had gone out. */
 export const connectionFailure = (
   error: HttpClientError.HttpClientError

@@ -1,0 +1,345 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Deferred, Duration, Effect, Exit, FastCheck as fc, Fiber, Scope } from "effect"
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { createServer as createHttpServer, type RequestListener } from "node:http"
+import { createServer as createHttpsServer } from "node:https"
+import { createServer as createNetServer, type Server, type Socket } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { MediaTransport } from "../src/index.js"
+import { ChunkedDecoder } from "../src/internal/http1.js"
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url))
+const cert = fixture("localhost-cert.pem")
+const key = fixture("localhost-key.pem")
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "motive-media-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/** Listens on 127.0.0.1, port 0, for the scope; returns the port. */
+const listen = (server: Server) =>
+  Effect.acquireRelease(
+    Effect.async<number>((resume) => {
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+      })
+    }),
+    () =>
+      Effect.async<void>((resume) => {
+        if ("closeAllConnections" in server && typeof server.closeAllConnections === "function") {
+          server.closeAllConnections()
+        }
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+/** A raw TCP server that answers each connection with `answer` (after reading the request head). */
+const rawServer = (answer: (socket: Socket, request: string) => void) => {
+  const sockets = new Set<Socket>()
+  const server = createNetServer((socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+    socket.on("error", () => {})
+    let head = ""
+    socket.on("data", (d) => {
+      if (head.includes("\r\n\r\n")) return
+      head += d.toString("latin1")
+      if (head.includes("\r\n\r\n")) answer(socket, head)
+    })
+  })
+  return Effect.zipLeft(
+    listen(server),
+    Effect.addFinalizer(() => Effect.sync(() => sockets.forEach((s) => s.destroy())))
+  )
+}
+
+const httpServer = (handler: RequestListener) => listen(createHttpServer(handler))
+
+const transport = MediaTransport.makeNode({ idleTimeout: Duration.seconds(5) })
+
+/** GETs `url` and saves the body to `path`; returns the status and whether the body arrived whole. */
+const fetchTo = (
+  media: typeof transport,
+  url: string,
+  path: string,
+  headers: Record<string, string> = {}
+) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const response = yield* media.get(url, headers)
+      const saved = yield* Effect.either(response.saveTo(path, { append: false }))
+      return { status: response.status, headers: response.headers, saved }
+    })
+  )
+
+const bytes = (n: number, seed = 7) => {
+  const b = Buffer.allocUnsafe(n)
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff
+  return b
+}
+
+describe("MediaTransport.layerNode (the Node media reader)", () => {
+  it.scopedLive("writes a content-length body of several batches to disk, byte for byte", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const body = bytes(5_000_003)
+      const port = yield* httpServer((_, res) => {
+        res.setHeader("content-length", body.length)
+        res.end(body)
+      })
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/v.mp4`, join(dir, "v"))
+      expect(result.status).toBe(200)
+      expect(result.saved._tag).toBe("Right")
+      expect(readFileSync(join(dir, "v")).equals(body)).toBe(true)
+    }))
+
+  it.scopedLive("decodes a chunked body", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const body = bytes(3_000_000)
+      const port = yield* httpServer((_, res) => {
+        // No content-length: node:http sends these writes as chunks.
+        res.write(body.subarray(0, 1))
+        res.write(body.subarray(1, 70_000))
+        setTimeout(() => res.end(body.subarray(70_000)), 10)
+      })
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/`, join(dir, "v"))
+      expect(result.headers["transfer-encoding"]).toBe("chunked")
+      expect(result.saved._tag).toBe("Right")
+      expect(readFileSync(join(dir, "v")).equals(body)).toBe(true)
+    }))
+
+  it.scopedLive("reads a body without length until the server closes, after skipping an interim answer", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const port = yield* rawServer((socket) => {
+        socket.write(
+          "HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nX-Thing: a\r\nx-thing: b\r\n\r\nhello "
+        )
+        setTimeout(() => socket.end("world"), 20)
+      })
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/`, join(dir, "v"))
+      expect(result.status).toBe(200)
+      expect(result.headers["x-thing"]).toBe("a, b")
+      expect(result.saved._tag).toBe("Right")
+      expect(readFileSync(join(dir, "v"), "utf8")).toBe("hello world")
+    }))
+
+  it.scopedLive("sends the request line, host, range headers and no credentials", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      let seen = ""
+      const port = yield* rawServer((socket, request) => {
+        seen = request
+        socket.end("HTTP/1.1 206 Partial Content\r\ncontent-range: bytes 3-4/5\r\ncontent-length: 2\r\n\r\nde")
+      })
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/a%20b?sig=x&t=1`, join(dir, "v"), {
+        range: "bytes=3-",
+        "if-range": "\"e1\""
+      })
+      expect(result.status).toBe(206)
+      const lines = seen.split("\r\n")
+      expect(lines[0]).toBe("GET /a%20b?sig=x&t=1 HTTP/1.1")
+      expect(lines).toContain(`host: 127.0.0.1:${port}`)
+      expect(lines).toContain("range: bytes=3-")
+      expect(lines).toContain("if-range: \"e1\"")
+      expect(seen.toLowerCase()).not.toContain("x-api-key")
+      expect(readFileSync(join(dir, "v"), "utf8")).toBe("de")
+    }))
+
+  it.scopedLive("keeps the bytes that arrived when the connection is cut, and says how many", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const port = yield* rawServer((socket) => {
+        socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n")
+        socket.write(bytes(300_000), () => socket.destroy())
+      })
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/`, join(dir, "v"))
+      expect(result.saved._tag).toBe("Left")
+      if (result.saved._tag === "Left") {
+        expect(result.saved.left).toMatchObject({ _tag: "MediaBodyFailed", local: false })
+        expect(result.saved.left.message).toMatch(/after 300000 bytes/)
+      }
+      // What arrived is on disk, so a resume can start from it.
+      expect(readFileSync(join(dir, "v")).equals(bytes(300_000))).toBe(true)
+    }))
+
+  it.scopedLive("follows a redirect, but never from https to http", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const port = yield* httpServer((req, res) => {
+        if (req.url === "/old") {
+          res.writeHead(302, { location: "/new?sig=1" }).end()
+        } else {
+          res.end(`at ${req.url}`)
+        }
+      })
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/old`, join(dir, "v"))
+      expect(result.status).toBe(200)
+      expect(readFileSync(join(dir, "v"), "utf8")).toBe("at /new?sig=1")
+
+      const securePort = yield* listen(createHttpsServer({ key, cert }, (_, res) => {
+        res.writeHead(301, { location: `http://127.0.0.1:${port}/new` }).end()
+      }))
+      const secure = MediaTransport.makeNode({ tls: { ca: cert } })
+      const downgrade = yield* fetchTo(secure, `https://localhost:${securePort}/old`, join(dir, "w"))
+      expect(downgrade.status).toBe(301)
+    }))
+
+  it.scopedLive("speaks TLS, verifying the server's certificate", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const body = bytes(2_500_000)
+      const port = yield* listen(createHttpsServer({ key, cert }, (_, res) => res.end(body)))
+      const trusted = MediaTransport.makeNode({ tls: { ca: cert } })
+      const result = yield* fetchTo(trusted, `https://localhost:${port}/v.mp4`, join(dir, "v"))
+      expect(result.saved._tag).toBe("Right")
+      expect(readFileSync(join(dir, "v")).equals(body)).toBe(true)
+
+      // Without the CA, the self-signed certificate is refused before the request is sent.
+      const refused = yield* Effect.flip(fetchTo(transport, `https://localhost:${port}/v.mp4`, join(dir, "w")))
+      expect(refused).toMatchObject({ _tag: "MediaRequestFailed", requestSent: false, timedOut: false })
+      expect(refused.message).toMatch(/SELF_SIGNED/)
+    }))
+
+  it.scopedLive("fails typed, never hangs: refused connection, silence, and an answer that is not HTTP", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const closed = yield* rawServer(() => {})
+      const quick = MediaTransport.makeNode({ idleTimeout: Duration.millis(150) })
+      const silent = yield* Effect.flip(fetchTo(quick, `http://127.0.0.1:${closed}/`, join(dir, "v")))
+      expect(silent).toMatchObject({ _tag: "MediaRequestFailed", requestSent: true, timedOut: true })
+
+      const garbage = yield* rawServer((socket) => socket.end("SSH-2.0-OpenSSH\r\n\r\n"))
+      const notHttp = yield* Effect.flip(fetchTo(transport, `http://127.0.0.1:${garbage}/`, join(dir, "v")))
+      expect(notHttp).toMatchObject({ _tag: "MediaRequestFailed", requestSent: true, timedOut: false })
+      expect(notHttp.message).toMatch(/does not start with an HTTP\/1.1 status line/)
+
+      // A port nobody listens on: the one just closed.
+      const gone = yield* Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const port = yield* Scope.extend(rawServer(() => {}), scope)
+        yield* Scope.close(scope, Exit.void)
+        return port
+      })
+      const refused = yield* Effect.flip(fetchTo(transport, `http://127.0.0.1:${gone}/`, join(dir, "v")))
+      expect(refused).toMatchObject({ _tag: "MediaRequestFailed", requestSent: false, message: "ECONNREFUSED" })
+    }))
+
+  it.scopedLive("stops at once when interrupted, waiting or mid-body, and closes the connection", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      let closedAtServer = 0
+      const port = yield* rawServer((socket, request) => {
+        socket.once("close", () => closedAtServer++)
+        // One request never gets an answer; the other gets part of a body, then silence.
+        if (request.includes("/body")) {
+          socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n" + "x".repeat(100_000))
+        }
+      })
+      const slow = MediaTransport.makeNode({ idleTimeout: Duration.seconds(30) })
+      const serverSawClose = (n: number) =>
+        Effect.gen(function*() {
+          while (closedAtServer < n) yield* Effect.sleep(Duration.millis(5))
+        }).pipe(Effect.timeoutFail({ duration: Duration.seconds(1), onTimeout: () => "connection left open" }))
+
+      const waiting = yield* Effect.fork(fetchTo(slow, `http://127.0.0.1:${port}/head`, join(dir, "a")))
+      yield* Effect.sleep(Duration.millis(50))
+      yield* Fiber.interrupt(waiting)
+      yield* serverSawClose(1)
+
+      const arrived = yield* Deferred.make<void>()
+      const path = join(dir, "b")
+      const reading = yield* Effect.fork(Effect.scoped(Effect.flatMap(
+        slow.get(`http://127.0.0.1:${port}/body`, {}),
+        (res) =>
+          res.saveTo(path, {
+            append: false,
+            onBytes: (n) => n >= 100_000 && Deferred.unsafeDone(arrived, Exit.void)
+          })
+      )))
+      yield* Deferred.await(arrived)
+      yield* Fiber.interrupt(reading)
+      // The bytes that arrived before the interruption are on disk.
+      expect(readFileSync(path).length).toBe(100_000)
+      yield* serverSawClose(2)
+    }))
+
+  it.scopedLive("reports a file that cannot be written as local, and stops reading", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const port = yield* httpServer((_, res) => res.end(bytes(100_000)))
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/`, join(dir, "missing", "v"))
+      expect(result.saved._tag).toBe("Left")
+      if (result.saved._tag === "Left") {
+        expect(result.saved.left).toMatchObject({ _tag: "MediaBodyFailed", local: true })
+        expect(result.saved.left.message).toMatch(/ENOENT/)
+      }
+    }))
+
+  it.scopedLive("appends to a partial file when asked", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const port = yield* httpServer((_, res) => res.end("tail"))
+      const path = join(dir, "v")
+      yield* fetchTo(transport, `http://127.0.0.1:${port}/`, path)
+      yield* Effect.scoped(Effect.flatMap(
+        transport.get(`http://127.0.0.1:${port}/`, {}),
+        (res) => res.saveTo(path, { append: true })
+      ))
+      expect(readFileSync(path, "utf8")).toBe("tailtail")
+      expect(statSync(path).size).toBe(8)
+    }))
+})
+
+describe("ChunkedDecoder", () => {
+  /** `data` encoded in chunks of the given sizes, with extensions and a trailer. */
+  const encode = (data: Buffer, sizes: Array<number>) => {
+    const parts: Array<Buffer> = []
+    let at = 0
+    for (const size of sizes) {
+      const piece = data.subarray(at, at + size)
+      if (piece.length === 0) break
+      parts.push(Buffer.from(`${piece.length.toString(16)};ext=1\r\n`), piece, Buffer.from("\r\n"))
+      at += piece.length
+    }
+    if (at < data.length) {
+      parts.push(Buffer.from(`${(data.length - at).toString(16)}\r\n`), data.subarray(at), Buffer.from("\r\n"))
+    }
+    parts.push(Buffer.from("0\r\nx-checksum: 1\r\n\r\n"))
+    return Buffer.concat(parts)
+  }
+
+  it.prop(
+    "gives back exactly the data, however the encoded bytes are split into reads",
+    [
+      fc.uint8Array({ maxLength: 3000 }),
+      fc.array(fc.integer({ min: 1, max: 700 }), { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 500 }), { maxLength: 30 })
+    ],
+    ([data, sizes, reads]) => {
+      const encoded = encode(Buffer.from(data), sizes)
+      const decoder = new ChunkedDecoder()
+      const out: Array<Buffer> = []
+      let at = 0
+      for (const n of [...reads, encoded.length]) {
+        const end = Math.min(encoded.length, at + n)
+        const error = decoder.feed(encoded, at, end, (b, s, e) => out.push(Buffer.from(b.subarray(s, e))))
+        expect(error).toBeUndefined()
+        at = end
+      }
+      expect(decoder.done).toBe(true)
+      expect(Buffer.concat(out).equals(Buffer.from(data))).toBe(true)
+    }
+  )
+
+  it("names what is broken", () => {
+    const decoder = new ChunkedDecoder()
+    expect(decoder.feed(Buffer.from("zz\r\n"), 0, 4, () => {})).toMatch(/not hexadecimal/)
+    const long = new ChunkedDecoder()
+    expect(long.feed(Buffer.from("2\r\nabc\r\n"), 0, 8, () => {})).toBe("a chunk is longer than its size")
+  })
+})

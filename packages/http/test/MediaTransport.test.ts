@@ -280,6 +280,29 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
       }
     }))
 
+  it.scopedLive("stops reading when the disk refuses a write, and says so as a local failure", () =>
+    Effect.gen(function*() {
+      let sent = 0
+      const port = yield* httpServer((_, res) => {
+        res.setHeader("content-length", 64 * 1024 * 1024)
+        const piece = bytes(1024 * 1024)
+        const more = () => {
+          while (sent < 64 && res.write(piece)) sent++
+          if (sent < 64) res.once("drain", () => (sent++, more()))
+          else res.end()
+        }
+        more()
+      })
+      // Linux's /dev/full accepts the open and refuses every write with ENOSPC.
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/`, "/dev/full")
+      expect(result.saved._tag).toBe("Left")
+      if (result.saved._tag === "Left") {
+        expect(result.saved.left).toMatchObject({ _tag: "MediaBodyFailed", local: true })
+        expect(result.saved.left.message).toMatch(/ENOSPC/)
+      }
+      expect(sent).toBeLessThan(64)
+    }))
+
   it.scopedLive("appends to a partial file when asked", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

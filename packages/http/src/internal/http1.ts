@@ -329,6 +329,15 @@ export const request = (
       if (complete()) finishBody(undefined)
     }
 
+    /** Reads on once the writer has room (or ends the body if the disk failed). */
+    const continueReading = () => {
+      if (phase !== "body") return
+      if (writer!.failure !== undefined) return finishBody(undefined)
+      writer!.mayContinue()
+      socket.setTimeout(idle)
+      socket.resume()
+    }
+
     /** The server closed its side while the body was being read (or before it was asked for). */
     const onEnd = () => finishBody(framing.kind === "close" ? undefined : cut("the connection closed"))
 
@@ -374,15 +383,15 @@ export const request = (
           return false
         case "body": {
           consume(buf, 0, n)
-          if (phase !== "body" || writer!.mayContinue()) return true
+          if (phase !== "body") return false
+          if (writer!.failure !== undefined) {
+            finishBody(undefined) // the disk refused a write: reading on would be wasted
+            return false
+          }
+          if (writer!.mayContinue()) return true
           // Both batches are busy: stop reading until the disk catches up.
           socket.setTimeout(0)
-          void writer!.drained().then(() => {
-            if (phase !== "body") return
-            writer!.mayContinue()
-            socket.setTimeout(idle)
-            socket.resume()
-          })
+          void writer!.drained().then(continueReading)
           return false
         }
         default:
@@ -474,12 +483,7 @@ export const request = (
             }
             if (complete()) return finishBody(undefined)
             if (ended) return onEnd()
-            socket.setTimeout(idle)
-            void w.drained().then(() => {
-              if (phase !== "body") return
-              w.mayContinue()
-              socket.resume()
-            })
+            void w.drained().then(continueReading)
           })
         })
     })

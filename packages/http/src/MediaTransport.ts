@@ -76,13 +76,22 @@ export class MediaTransport extends Context.Tag("@effect-motive/http/MediaTransp
 export interface NodeOptions {
   /** Longest silence on a connection: connecting, waiting for the answer, between two reads (default 30 s). */
   readonly idleTimeout?: Duration.DurationInput
-  /** Extra TLS options for `https` media URLs, such as a private `ca`. Certificates are always verified. */
+  /**
+   * Extra TLS options for `https` media URLs, such as a private `ca`. Certificates are verified unless these
+   * options say `rejectUnauthorized: false`.
+   */
   readonly tls?: ConnectionOptions
-  /** Redirects followed per request (default 5). `https` is never followed to `http`. */
+  /**
+   * Redirects followed per request (default 5). `https` is never followed to `http`, and another origin is
+   * sent only the `range` and `if-range` headers.
+   */
   readonly maxRedirects?: number
 }
 
 const redirects = new Set([301, 302, 303, 307, 308])
+
+const rangeHeadersOf = (headers: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => /^(range|if-range)$/i.test(name)))
 
 const resolveUrl = (location: string, base: URL): URL | null => {
   try {
@@ -127,8 +136,9 @@ export const makeNode = (options: NodeOptions = {}): Context.Tag.Service<MediaTr
             timedOut: false
           })
         }
+        let sent = headers
         for (let hop = 0;; hop++) {
-          const exchange = yield* open(target, headers)
+          const exchange = yield* open(target, sent)
           const location = exchange.headers["location"]
           const next = redirects.has(exchange.status) && location !== undefined && hop < maxRedirects
             ? resolveUrl(location, target)
@@ -142,14 +152,16 @@ export const makeNode = (options: NodeOptions = {}): Context.Tag.Service<MediaTr
               // Interrupting stops the body and waits until the file is closed, so nothing writes to it afterwards.
               saveTo: (path, { append, onBytes }) =>
                 Effect.async<void, MediaBodyFailed>((resume) => {
-                  const saved = exchange.saveTo(path, append, onBytes ?? (() => {})).then((failure) =>
-                    resume(
-                      failure === undefined
-                        ? Effect.void
-                        : Effect.fail(
-                          new MediaBodyFailed({ message: failure.message, local: failure.side === "write" })
-                        )
-                    )
+                  const saved = exchange.saveTo(path, append, onBytes ?? (() => {})).then(
+                    (failure) =>
+                      resume(
+                        failure === undefined
+                          ? Effect.void
+                          : Effect.fail(
+                            new MediaBodyFailed({ message: failure.message, local: failure.side === "write" })
+                          )
+                      ),
+                    (defect: unknown) => resume(Effect.die(defect)) // `onBytes` threw
                   )
                   return Effect.promise(() => {
                     exchange.close()
@@ -159,6 +171,8 @@ export const makeNode = (options: NodeOptions = {}): Context.Tag.Service<MediaTr
             } satisfies MediaResponse
           }
           exchange.close()
+          // Another origin gets only the range headers: nothing else the caller passed is meant for it.
+          if (next.origin !== target.origin) sent = rangeHeadersOf(sent)
           target = next
         }
       })

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, FastCheck as fc, Fiber, Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, FastCheck as fc, Fiber, Scope } from "effect"
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { createServer as createHttpServer, type RequestListener } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
 import { createServer as createNetServer, type Server, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Duplex } from "node:stream"
+import { TLSSocket } from "node:tls"
 import { MediaTransport } from "../src/index.js"
-import { ChunkedDecoder } from "../src/internal/http1.js"
+import { ChunkedDecoder, request } from "../src/internal/http1.js"
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url))
 const cert = fixture("localhost-cert.pem")
@@ -303,6 +305,113 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
       expect(sent).toBeLessThan(64)
     }))
 
+  it.scopedLive("refuses what it cannot read right: a head over 64 KiB, a transfer-encoding it does not decode", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const huge = yield* rawServer((socket) =>
+        socket.end(`HTTP/1.1 200 OK\r\nx-pad: ${"a".repeat(65_600)}\r\ncontent-length: 2\r\n\r\nok`)
+      )
+      const tooBig = yield* Effect.flip(fetchTo(transport, `http://127.0.0.1:${huge}/`, join(dir, "v")))
+      expect(tooBig.message).toBe("the answer's head is larger than 64 KiB")
+
+      const gzip = yield* rawServer((socket) =>
+        socket.end("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+      )
+      const encoded = yield* Effect.flip(fetchTo(transport, `http://127.0.0.1:${gzip}/`, join(dir, "v")))
+      expect(encoded.message).toMatch(/transfer-encoding this client does not decode: gzip, chunked/)
+    }))
+
+  it.scopedLive("reads odd but valid heads: any header name, a repeated equal content-length", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const port = yield* rawServer((socket) =>
+        socket.end("HTTP/1.1 200 OK\r\nconstructor: x\r\ncontent-length: 2\r\ncontent-length: 2\r\n\r\nok")
+      )
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/`, join(dir, "v"))
+      expect(result.headers["constructor"]).toBe("x")
+      expect(result.headers["content-length"]).toBe("2")
+      expect(readFileSync(join(dir, "v"), "utf8")).toBe("ok")
+    }))
+
+  it.scopedLive("sends another origin, after a redirect, only the range headers", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      let seenThere = ""
+      const there = yield* rawServer((socket, request) => {
+        seenThere = request
+        socket.end("HTTP/1.1 206 Partial Content\r\ncontent-range: bytes 1-2/3\r\ncontent-length: 2\r\n\r\nbc")
+      })
+      const here = yield* httpServer((_, res) => res.writeHead(307, { location: `http://localhost:${there}/v` }).end())
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${here}/v`, join(dir, "v"), {
+        range: "bytes=1-",
+        "x-secret": "for the first host only"
+      })
+      expect(result.status).toBe(206)
+      expect(seenThere).toContain("range: bytes=1-")
+      expect(seenThere).not.toContain("x-secret")
+    }))
+
+  it.scopedLive("reports a connection broken while the body waited, at once and as broken", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      // A TLS server that sends the head and part of the body, then a corrupt record, in one TCP write.
+      const port = yield* listen(createNetServer((raw) => {
+        raw.on("error", () => {})
+        let hold = false
+        const pending: Array<Buffer> = []
+        const wire = new Duplex({
+          read() {},
+          write(chunk, _encoding, callback) {
+            if (hold) pending.push(chunk)
+            else raw.write(chunk)
+            callback()
+          }
+        })
+        raw.on("data", (chunk) => wire.push(chunk))
+        const tls = new TLSSocket(wire, { isServer: true, cert, key })
+        tls.on("error", () => {})
+        tls.once("data", () => {
+          hold = true
+          tls.write("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\npartial")
+          setTimeout(
+            () => raw.write(Buffer.concat([...pending, Buffer.from([0x17, 3, 3, 0, 32]), Buffer.alloc(32)])),
+            20
+          )
+        })
+      }))
+      const media = MediaTransport.makeNode({ tls: { ca: cert }, idleTimeout: Duration.seconds(20) })
+      const started = Date.now()
+      const outcome = yield* Effect.scoped(Effect.gen(function*() {
+        const res = yield* media.get(`https://localhost:${port}/v`, {})
+        yield* Effect.sleep(Duration.millis(150)) // the caller looks at the head before asking for the body
+        return yield* Effect.flip(res.saveTo(join(dir, "v"), { append: false }))
+      }))
+      expect(outcome.local).toBe(false)
+      expect(outcome.message).toMatch(/^the connection broke \(ERR_SSL_.*\) after 7 bytes$/)
+      expect(Date.now() - started).toBeLessThan(5_000)
+    }))
+
+  it.scopedLive("fails typed on a path Node refuses, and dies (never hangs) when the progress callback throws", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const port = yield* httpServer((_, res) => res.end("hello"))
+      const nul = yield* fetchTo(transport, `http://127.0.0.1:${port}/`, join(dir, "a\0b"))
+      expect(nul.saved).toMatchObject({ _tag: "Left", left: { _tag: "MediaBodyFailed", local: true } })
+
+      const exit = yield* Effect.exit(Effect.scoped(Effect.flatMap(
+        transport.get(`http://127.0.0.1:${port}/`, {}),
+        (res) =>
+          res.saveTo(join(dir, "c"), {
+            append: false,
+            onBytes: () => {
+              throw new Error("a bug in the progress display")
+            }
+          })
+      )))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      expect(String(Cause.squash(Exit.isFailure(exit) ? exit.cause : Cause.empty))).toMatch(/progress display/)
+    }))
+
   it.scopedLive("appends to a partial file when asked", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -315,6 +424,28 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
       ))
       expect(readFileSync(path, "utf8")).toBe("tailtail")
       expect(statSync(path).size).toBe(8)
+    }))
+})
+
+describe("the HTTP/1.1 exchange", () => {
+  it.scopedLive("closes the connection when the request is aborted after its head arrived", () =>
+    Effect.gen(function*() {
+      let closedAtServer = false
+      const port = yield* rawServer((socket) => {
+        socket.once("close", () => {
+          closedAtServer = true
+        })
+        socket.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n")
+      })
+      // What Effect does when a fiber is interrupted between the head's arrival and taking the exchange.
+      const controller = new AbortController()
+      yield* Effect.promise(() =>
+        request(new URL(`http://127.0.0.1:${port}/`), {}, { idleTimeoutMillis: 5_000, signal: controller.signal })
+      )
+      controller.abort()
+      yield* Effect.gen(function*() {
+        while (!closedAtServer) yield* Effect.sleep(Duration.millis(5))
+      }).pipe(Effect.timeoutFail({ duration: Duration.seconds(1), onTimeout: () => "connection left open" }))
     }))
 })
 

@@ -138,7 +138,7 @@ const parseHead = (text: string): { status: number; headers: HeadMap } | string 
   if (statusLine === null) {
     return `the answer does not start with an HTTP/1.1 status line: ${JSON.stringify(lines[0]!.slice(0, 40))}`
   }
-  const headers: HeadMap = {}
+  const headers: HeadMap = Object.create(null) // a header named `constructor` is just a header
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(":")
     const name = colon > 0 ? line.slice(0, colon) : ""
@@ -147,22 +147,30 @@ const parseHead = (text: string): { status: number; headers: HeadMap } | string 
     }
     const key = name.toLowerCase()
     const value = line.slice(colon + 1).trim()
-    headers[key] = key in headers ? `${headers[key]}, ${value}` : value
+    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`
   }
   return { status: Number(statusLine[1]), headers }
 }
 
+/**
+ * How the body is framed. A repeated but equal `content-length` is folded into one value in `headers`, so
+ * that callers reading it see a number.
+ */
 const framingOf = (status: number, headers: HeadMap): Framing | string => {
   if (status === 204 || status === 304) return { kind: "none" }
   const te = headers["transfer-encoding"]
   if (te !== undefined) {
-    const codings = te.split(",").map((c) => c.trim().toLowerCase())
-    return codings.at(-1) === "chunked" ? { kind: "chunked", decoder: new ChunkedDecoder() } : { kind: "close" }
+    // Only chunked: any other coding (gzip…) would be saved still encoded, as if it were the media.
+    const codings = te.split(",").map((c) => c.trim().toLowerCase()).filter((c) => c !== "" && c !== "identity")
+    if (codings.length === 1 && codings[0] === "chunked") return { kind: "chunked", decoder: new ChunkedDecoder() }
+    if (codings.length === 0) return { kind: "close" }
+    return `the answer uses a transfer-encoding this client does not decode: ${te}`
   }
   const cl = headers["content-length"]
   if (cl !== undefined) {
     const values = [...new Set(cl.split(",").map((v) => v.trim()))]
     if (values.length !== 1 || !/^\d{1,15}$/.test(values[0]!)) return `the answer has an invalid content-length: ${cl}`
+    headers["content-length"] = values[0]!
     return { kind: "length", remaining: Number(values[0]) }
   }
   return { kind: "close" }
@@ -243,6 +251,9 @@ class BatchWriter {
   }
 }
 
+/** Headers this reader sets itself; the caller's are ignored. */
+const ownHeaders = new Set(["host", "connection", "accept-encoding", "content-length", "transfer-encoding"])
+
 type Phase = "connecting" | "head" | "held" | "opening" | "body" | "finished"
 
 /**
@@ -266,10 +277,10 @@ export const request = (
       "connection: close"
     ]
     for (const [name, value] of Object.entries(headers)) {
-      if (/[\r\n\0]/.test(name + value)) {
-        return reject(new RequestFailure(`the header ${JSON.stringify(name)} has a control character`, false, false))
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) || /[\r\n\0]/.test(value)) {
+        return reject(new RequestFailure(`the header ${JSON.stringify(name)} is not a valid header`, false, false))
       }
-      lines.push(`${name}: ${value}`)
+      if (!ownHeaders.has(name.toLowerCase())) lines.push(`${name}: ${value}`)
     }
     const requestText = `${lines.join("\r\n")}\r\n\r\n`
     const idle = options.idleTimeoutMillis
@@ -277,12 +288,15 @@ export const request = (
     let phase: Phase = "connecting"
     let head: Buffer = Buffer.alloc(0)
     let held: Array<Buffer> = [] // body bytes read before the body was asked for
-    let ended = false // the server closed its side
+    let endedCleanly = false // the server closed its side ('end')
+    let closed = false // the socket is gone, for whatever reason
+    let brokenBy: string | undefined // an error while the body waited to be asked for
     let framing: Framing = { kind: "close" }
     let received = 0
     let writer: BatchWriter | undefined
     let onBytes: (received: number) => void = () => {}
     let finishBody: (failure: BodyFailure | undefined) => void = () => {}
+    let defect: { readonly error: unknown } | undefined // a throwing `onBytes`
 
     const fail = (failure: RequestFailure) => {
       if (phase === "connecting" || phase === "head") {
@@ -325,7 +339,12 @@ export const request = (
           break
         }
       }
-      onBytes(received)
+      try {
+        onBytes(received)
+      } catch (error) {
+        defect = { error }
+        return finishBody(cut("the progress callback threw"))
+      }
       if (complete()) finishBody(undefined)
     }
 
@@ -347,12 +366,11 @@ export const request = (
           head = Buffer.concat([head, buf.subarray(0, n)])
           for (;;) {
             const end = head.indexOf("\r\n\r\n")
-            if (end < 0) {
-              if (head.length > maxHeadBytes) {
-                fail(new RequestFailure("the answer's head is larger than 64 KiB", true, false))
-              }
-              return true
+            if (end < 0 ? head.length > maxHeadBytes : end > maxHeadBytes) {
+              fail(new RequestFailure("the answer's head is larger than 64 KiB", true, false))
+              return false
             }
+            if (end < 0) return true
             const parsed = parseHead(head.subarray(0, end).toString("latin1"))
             if (typeof parsed === "string") {
               fail(new RequestFailure(parsed, true, false))
@@ -414,7 +432,15 @@ export const request = (
     const socket: Socket = secure ? tlsConnect(tlsOptions) : netConnect({ host, port, onread })
     socket.setNoDelay(true)
     socket.setTimeout(idle)
-    const onAbort = () => fail(new RequestFailure("the request was stopped", phase !== "connecting", false))
+    const onAbort = () => {
+      // Also once the head is in: the caller stopped before it could take the exchange, so nobody will close it.
+      if (phase === "held") {
+        phase = "finished"
+        socket.destroy()
+      } else {
+        fail(new RequestFailure("the request was stopped", phase !== "connecting", false))
+      }
+    }
     options.signal?.addEventListener("abort", onAbort, { once: true })
     socket.once("close", () => options.signal?.removeEventListener("abort", onAbort))
     socket.once(secure ? "secureConnect" : "connect", () => {
@@ -427,15 +453,18 @@ export const request = (
     })
     socket.on("error", (e) => {
       if (phase === "body") finishBody(cut(`the connection broke (${describe(e)})`))
-      else fail(new RequestFailure(describe(e), phase !== "connecting", false))
+      else if (phase === "held" || phase === "opening") {
+        brokenBy ??= describe(e)
+        socket.destroy()
+      } else fail(new RequestFailure(describe(e), phase !== "connecting", false))
     })
     socket.on("end", () => {
-      ended = true
+      endedCleanly = true
       if (phase === "body") onEnd()
       else fail(new RequestFailure("the media server closed the connection without answering", true, false))
     })
     socket.on("close", () => {
-      ended = true
+      closed = true
       if (phase === "body") finishBody(cut("the connection closed"))
       else fail(new RequestFailure("the connection closed without an answer", phase !== "connecting", false))
     })
@@ -449,11 +478,11 @@ export const request = (
         socket.destroy()
       },
       saveTo: (path, append, progress) =>
-        new Promise((resolveBody) => {
+        new Promise((resolveBody, rejectBody) => {
           if (phase !== "held") return resolveBody({ side: "read", message: "the connection is already closed" })
           phase = "opening"
           onBytes = progress
-          openFd(path, append ? "a" : "w", (openError, fd) => {
+          const opened = (openError: NodeJS.ErrnoException | null, fd: number) => {
             if (openError !== null) {
               phase = "finished"
               socket.destroy()
@@ -469,7 +498,8 @@ export const request = (
               void w.flush().then(() =>
                 closeFd(fd, (closeError) => {
                   const writeFailure = w.failure ?? closeError?.message
-                  resolveBody(writeFailure !== undefined ? { side: "write", message: writeFailure } : failure)
+                  if (defect !== undefined) rejectBody(defect.error)
+                  else resolveBody(writeFailure !== undefined ? { side: "write", message: writeFailure } : failure)
                 })
               )
             }
@@ -482,9 +512,19 @@ export const request = (
               if (phase !== "body") return
             }
             if (complete()) return finishBody(undefined)
-            if (ended) return onEnd()
+            if (brokenBy !== undefined) return finishBody(cut(`the connection broke (${brokenBy})`))
+            if (endedCleanly) return onEnd()
+            if (closed) return finishBody(cut("the connection closed"))
             void w.drained().then(continueReading)
-          })
+          }
+          try {
+            openFd(path, append ? "a" : "w", opened)
+          } catch (error) {
+            // A path Node refuses outright (a NUL byte in it, say).
+            phase = "finished"
+            socket.destroy()
+            resolveBody({ side: "write", message: error instanceof Error ? error.message : String(error) })
+          }
         })
     })
   })

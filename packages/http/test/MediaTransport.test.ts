@@ -130,6 +130,22 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
       expect(readFileSync(join(dir, "v"), "utf8")).toBe("hello world")
     }))
 
+  it.scopedLive("reads a head that arrives a byte at a time, interim answer included", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const answer = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nabc"
+      const port = yield* rawServer((socket) => {
+        socket.setNoDelay(true)
+        const next = (i: number) => {
+          if (i < answer.length) socket.write(answer[i]!, () => setTimeout(() => next(i + 1), 1))
+        }
+        next(0)
+      })
+      const result = yield* fetchTo(transport, `http://127.0.0.1:${port}/`, join(dir, "v"))
+      expect(result.status).toBe(200)
+      expect(readFileSync(join(dir, "v"), "utf8")).toBe("abc")
+    }))
+
   it.scopedLive("sends the request line, host, range headers and no credentials", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -286,7 +286,10 @@ export const request = (
     const idle = options.idleTimeoutMillis
 
     let phase: Phase = "connecting"
-    let head: Buffer = Buffer.alloc(0)
+    // The head gathers in a buffer that doubles when full, searched only where the terminator can newly be.
+    let head = Buffer.allocUnsafe(4096)
+    let headLength = 0
+    let searchFrom = 0
     let held: Array<Buffer> = [] // body bytes read before the body was asked for
     let endedCleanly = false // the server closed its side ('end')
     let closed = false // the socket is gone, for whatever reason
@@ -363,10 +366,17 @@ export const request = (
     const onRead = (n: number, buf: Buffer): boolean => {
       switch (phase) {
         case "head": {
-          head = Buffer.concat([head, buf.subarray(0, n)])
+          if (headLength + n > head.length) {
+            const bigger = Buffer.allocUnsafe(Math.max(head.length * 2, headLength + n))
+            head.copy(bigger, 0, 0, headLength)
+            head = bigger
+          }
+          buf.copy(head, headLength, 0, n)
+          headLength += n
           for (;;) {
-            const end = head.indexOf("\r\n\r\n")
-            if (end < 0 ? head.length > maxHeadBytes : end > maxHeadBytes) {
+            const end = head.subarray(0, headLength).indexOf("\r\n\r\n", searchFrom)
+            searchFrom = Math.max(0, headLength - 3)
+            if (end < 0 ? headLength > maxHeadBytes : end > maxHeadBytes) {
               fail(new RequestFailure("the answer's head is larger than 64 KiB", true, false))
               return false
             }
@@ -376,9 +386,12 @@ export const request = (
               fail(new RequestFailure(parsed, true, false))
               return false
             }
-            const rest = head.subarray(end + 4)
+            const rest = head.subarray(end + 4, headLength)
             if (parsed.status < 200) {
-              head = Buffer.from(rest) // an interim answer: the real one follows
+              // An interim answer: the real one follows, maybe already in these bytes.
+              head.copy(head, 0, end + 4, headLength)
+              headLength = rest.length
+              searchFrom = 0
               continue
             }
             const f = framingOf(parsed.status, parsed.headers)
@@ -390,6 +403,7 @@ export const request = (
             phase = "held"
             if (rest.length > 0) held.push(Buffer.from(rest))
             head = Buffer.alloc(0)
+            headLength = 0
             socket.setTimeout(0) // the caller decides when the body is read
             resolve(exchange(parsed.status, parsed.headers))
             return false

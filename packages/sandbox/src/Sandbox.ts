@@ -114,10 +114,19 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
   Effect.gen(function*() {
     const store = new SandboxStore(resolveSettings(options))
     const scope = yield* Effect.scope
-    const server = yield* NodeHttpServer.make(() => createServer(), {
+    const nodeServer = createServer()
+    const server = yield* NodeHttpServer.make(() => nodeServer, {
       host: store.settings.host,
       port: store.settings.port
     }).pipe(Effect.mapError((e) => new SandboxStartError({ message: `sandbox could not listen: ${String(e.cause)}` })))
+    // Stopping ends what is still in flight (a `slow` fault's wait, an open connection) rather than leaving it
+    // to keep the process alive. Runs before the server's own close, which was registered first.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        store.stop()
+        nodeServer.closeAllConnections()
+      })
+    )
     const address = server.address
     if (address._tag !== "TcpAddress") {
       return yield* new SandboxStartError({ message: "sandbox is not listening on TCP" })

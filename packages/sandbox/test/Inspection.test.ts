@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { Sandbox } from "../src/index.js"
 import { ago, call } from "./support.js"
 
@@ -61,5 +61,21 @@ describe("Sandbox inspection", () => {
       yield* Effect.promise(() => started.close())
       const after = yield* Effect.either(call(started.baseUrl, "GET", "/v1/assets"))
       expect(after._tag).toBe("Left")
+    }))
+
+  it.scopedLive("stops at once, ending requests still in flight (a slow fault's wait included)", () =>
+    Effect.gen(function*() {
+      const started = yield* Effect.promise(() => Sandbox.start())
+      yield* started.sandbox.injectFault("recallQuota", { kind: "slow", delayMillis: 20_000 })
+      const inFlight = yield* Effect.fork(
+        Effect.either(call(started.baseUrl, "GET", "/v1/video_recall_requests/quota"))
+      )
+      yield* Effect.sleep("100 millis")
+      const begun = Date.now()
+      yield* Effect.promise(() => started.close())
+      // The waiting request ends now, not when its 20 s are up.
+      const answer = yield* Fiber.join(inFlight)
+      expect(Date.now() - begun).toBeLessThan(2_000)
+      expect(answer._tag).toBe("Left")
     }))
 })

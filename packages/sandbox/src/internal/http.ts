@@ -299,7 +299,7 @@ export const makeApp = (store: SandboxStore): HttpApp.Default =>
     if (fault?.kind === "status") {
       return respond(json(store, { status: fault.status, body: { error_message: `Injected ${fault.status}` } }))
     }
-    if (fault?.kind === "slow") yield* Effect.sleep(fault.delayMillis)
+    if (fault?.kind === "slow") yield* store.pause(fault.delayMillis)
 
     if (route !== undefined && route !== "media") {
       const credential = store.credentialOf(request.headers)

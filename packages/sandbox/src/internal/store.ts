@@ -66,6 +66,7 @@ export const isLoopbackUrl = (url: string): boolean => {
 export class SandboxStore {
   settings: SandboxSettings
   readonly faults = new FaultPlan()
+  private readonly stopListeners = new Set<() => void>()
   readonly mediaSecret = randomBytes(32)
   baseUrl = ""
   video: VideoBytes
@@ -105,6 +106,28 @@ export class SandboxStore {
   }
 
   /** Forgets every request, stored request, webhook, delivery, fault and quota use. */
+  /** Waits `millis` of real time, or until the sandbox stops, whichever comes first. */
+  pause(millis: number): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.stopListeners.delete(done)
+        resume(Effect.void)
+      }
+      const timer = setTimeout(done, millis)
+      this.stopListeners.add(done)
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        this.stopListeners.delete(done)
+      })
+    })
+  }
+
+  /** Ends every {@link pause} in progress. */
+  stop(): void {
+    for (const done of [...this.stopListeners]) done()
+  }
+
   reset(): void {
     this.recalls.clear()
     this.captures.clear()

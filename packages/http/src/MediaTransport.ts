@@ -107,7 +107,9 @@ const resolveUrl = (location: string, base: URL): URL | null => {
  * @since 0.1.0
  */
 export const makeNode = (options: NodeOptions = {}): Context.Tag.Service<MediaTransport> => {
-  const idleTimeoutMillis = Duration.toMillis(options.idleTimeout ?? Duration.seconds(30))
+  const idle = Duration.decode(options.idleTimeout ?? Duration.seconds(30))
+  const idleTimeoutMillis = Duration.toMillis(idle)
+  const idleText = Duration.format(idle)
   const maxRedirects = options.maxRedirects ?? 5
   // Interruptible while connecting and waiting (the socket is destroyed), closed with the scope once open.
   const open = (url: URL, headers: Readonly<Record<string, string>>) =>
@@ -117,7 +119,11 @@ export const makeNode = (options: NodeOptions = {}): Context.Tag.Service<MediaTr
           try: (signal) => http1Request(url, headers, { idleTimeoutMillis, tls: options.tls, signal }),
           catch: (e) =>
             e instanceof RequestFailure
-              ? new MediaRequestFailed({ message: e.detail, requestSent: e.requestSent, timedOut: e.timedOut })
+              ? new MediaRequestFailed({
+                message: e.timedOut ? `the media server did not answer within ${idleText}` : e.detail,
+                requestSent: e.requestSent,
+                timedOut: e.timedOut
+              })
               : new MediaRequestFailed({ message: String(e), requestSent: false, timedOut: false })
         })),
         (exchange) => Effect.addFinalizer(() => Effect.sync(() => exchange.close()))
@@ -188,7 +194,7 @@ export const layerNode = (options: NodeOptions = {}): Layer.Layer<MediaTransport
   Layer.sync(MediaTransport, () => makeNode(options))
 
 /**
- * Media through the `HttpClient` in context. Every wait (for the
+ * Media through the `HttpClient` in context (without trace propagation headers). Every wait (for the
  * answer, and between two pieces of the body) is bounded by `idleTimeout` (default 30 s).
  *
  * @since 0.1.0
@@ -199,7 +205,8 @@ export const layerHttpClient = (
   Layer.effect(
     MediaTransport,
     Effect.gen(function*() {
-      const http = yield* HttpClient.HttpClient
+      // Pre-signed URLs get no trace headers: the storage behind them is not part of the caller's trace.
+      const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
       const idle = Duration.decode(options.idleTimeout ?? Duration.seconds(30))
       const silent = (what: string) => `the media server went silent for ${Duration.format(idle)} ${what}`
       return {
@@ -208,11 +215,20 @@ export const layerHttpClient = (
             Effect.timeoutFail({
               duration: idle,
               onTimeout: () =>
-                new MediaRequestFailed({ message: silent("before answering"), requestSent: true, timedOut: true })
+                new MediaRequestFailed({
+                  message: `the media server did not answer within ${Duration.format(idle)}`,
+                  requestSent: true,
+                  timedOut: true
+                })
             }),
             Effect.catchTag("RequestError", "ResponseError", (error) => {
               const { detail, requestSent } = connectionFailure(error)
-              return new MediaRequestFailed({ message: detail, requestSent, timedOut: isTimeout(error) })
+              const timedOut = isTimeout(error)
+              return new MediaRequestFailed({
+                message: timedOut ? `the media server did not answer in time (${detail})` : detail,
+                requestSent,
+                timedOut
+              })
             }),
             Effect.map((res): MediaResponse => ({
               status: res.status,

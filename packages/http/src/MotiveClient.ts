@@ -50,7 +50,7 @@ import {
   Schema,
   Stream
 } from "effect"
-import { downloadFile, type DownloadProgress } from "./internal/download.js"
+import { downloadFile, type DownloadProgress as Progress } from "./internal/download.js"
 import { decodeBody, errorFromResponse, transportError } from "./internal/transport.js"
 import {
   layerHttpClient as MediaTransportLayerHttpClient,
@@ -138,6 +138,14 @@ export interface WaitOptions {
 }
 
 /**
+ * Progress of one file's download: its final `path`, the bytes on disk so far, and the total when the media
+ * server said it. Reported every 200 ms while bytes arrive, and once at the end.
+ *
+ * @since 0.1.0
+ */
+export type DownloadProgress = Progress
+
+/**
  * Options of `downloadRecall`.
  *
  * @since 0.1.0
@@ -187,7 +195,10 @@ export interface MotiveClientService {
     ref: ImageCaptureRef,
     options: { readonly directory: string } | { readonly path: string }
   ) => Effect.Effect<DownloadedFile, DownloadError>
-  /** Writes each camera's video to `<directory>/<recall-id>-<position>.mp4`. */
+  /**
+   * Writes each camera's video to `<directory>/<recall-id>-<position>.mp4`, two cameras at a time. Cameras
+   * asked for in `positions` that have no footage ready fail the call before anything is downloaded.
+   */
   readonly downloadRecall: (
     id: number,
     options: DownloadRecallOptions
@@ -588,8 +599,7 @@ export const make: Effect.Effect<
           url: yield* usableUrl(capture.images?.[position]?.url, capture.images?.[position]?.expiresAt),
           freshUrl,
           path: file,
-          attempts: config.downloadAttempts,
-          timeout: config.requestTimeout
+          attempts: config.downloadAttempts
         }).pipe(
           Effect.provide(mediaContext)
         )
@@ -649,7 +659,6 @@ export const make: Effect.Effect<
                   freshUrl: freshUrl(position),
                   path: path.join(options.directory, `${id}-${position}.mp4`),
                   attempts: config.downloadAttempts,
-                  timeout: config.requestTimeout,
                   ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
                 })
               ),

@@ -143,7 +143,8 @@ export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpir
 }) {}
 
 /**
- * A download could not be completed; nothing was left at `path` (no partial file).
+ * A download could not be completed. No partial file is left behind, and a file already at `path` is kept
+ * as it was.
  *
  * @since 0.1.0
  */

@@ -5,7 +5,7 @@ import { Duration, Effect, Fiber, Layer } from "effect"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { MotiveClient, MotiveConfig } from "../src/index.js"
+import { MediaTransport, MotiveClient, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
 import { ago, liveSleep, quick, seen, setup, withClient } from "./support.js"
 
 const instant = {
@@ -123,7 +123,43 @@ describe("MotiveClient downloads", () => {
       const media = (yield* sandbox.requests).filter((r) => r.route === "media")
       // The cut, the silent answer given up on after 300 ms, then the rest from where the cut left off.
       expect(media.map((r) => r.headers["range"])).toEqual([undefined, "bytes=600000-", "bytes=600000-"])
+      // The caller's HttpClient propagates traces to Motive, but not to the storage behind pre-signed URLs.
+      expect(media.every((r) => r.headers["traceparent"] === undefined && r.headers["b3"] === undefined)).toBe(true)
+      const api = (yield* sandbox.requests).filter((r) => r.route !== "media")
+      expect(api.some((r) => r.headers["traceparent"] !== undefined || r.headers["b3"] !== undefined)).toBe(true)
       expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
+    }))
+
+  it.scopedLive("names the wait the media transport applied when the media server stays silent", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const sandbox = yield* Sandbox.make({ lifecycle: instant, media: { videoBytes: 1_000 } })
+      const client = MotiveClient.layerWithoutDefaults.pipe(
+        Layer.provide(Layer.mergeAll(
+          MediaTransport.layerNode({ idleTimeout: Duration.millis(200) }),
+          RetryPolicy.layer,
+          RequestGate.layer,
+          NodeContext.layer
+        )),
+        Layer.provide(Layer.merge(
+          MotiveConfig.layer({
+            credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+            baseUrl: sandbox.baseUrl,
+            ...quick,
+            requestTimeout: Duration.seconds(5),
+            downloadAttempts: 1
+          }),
+          NodeHttpClient.layerUndici
+        ))
+      )
+      const error = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+          yield* c.awaitVideoRecall(recall.id)
+          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 2_000 })
+          return yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: ["front_facing"] }))
+        }))
+      expect(error.message).toMatch(/gave up after 1 attempt: the media server did not answer within 200ms$/)
     }))
 
   it.scopedLive("asks Motive for the recall once, however many cameras it downloads", () =>

@@ -37,8 +37,6 @@ export interface DownloadFileOptions<E> {
   readonly freshUrl: Effect.Effect<string, E>
   readonly path: string
   readonly attempts: number
-  /** Reported in messages when the HTTP client times out. */
-  readonly timeout: Duration.Duration
   readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
 }
 
@@ -68,7 +66,6 @@ export const downloadFile = <E>(
     const media = yield* MediaTransport
     // A name of its own, so two downloads of the same file never touch each other's partial bytes.
     const tmp = `${options.path}.${randomBytes(6).toString("hex")}.part`
-    const timeout = options.timeout
     const fsFailed = (what: string) => (e: { readonly message: string; readonly cause?: unknown }) =>
       new DownloadFailed({ message: `${what}: ${fileSystemMessage(e)}`, path: options.path, local: true })
     const sizeOnDisk = fs.stat(tmp).pipe(
@@ -95,7 +92,7 @@ export const downloadFile = <E>(
           return {
             _tag: "Cut",
             reason: failure.timedOut
-              ? `the media server did not answer within ${Duration.format(timeout)}`
+              ? failure.message // it names the wait the transport applied
               : failure.requestSent
               ? `the connection to the media server broke (${failure.message})`
               : `could not connect to the media server (${failure.message})`
@@ -199,7 +196,9 @@ export const downloadFile = <E>(
         }
       }
       return yield* new DownloadFailed({
-        message: `could not download ${options.path}: gave up after ${options.attempts} attempts: ${lastReason}`,
+        message: `could not download ${options.path}: gave up after ${options.attempts} attempt${
+          options.attempts === 1 ? "" : "s"
+        }: ${lastReason}`,
         path: options.path
       })
     })

@@ -18,6 +18,34 @@ export class FileWriteError {
 const writeError = (e: unknown) => new FileWriteError(e instanceof Error ? e.message : String(e))
 
 /**
+ * Writes all of `parts`, however many calls it takes. `writev` may write only a prefix (a disk about to fill
+ * up writes what fits and reports no error); the next call then writes the rest, or fails with the reason.
+ */
+export const writeAll = async (
+  handle: { readonly writev: (buffers: ReadonlyArray<Uint8Array>) => Promise<{ readonly bytesWritten: number }> },
+  parts: ReadonlyArray<Uint8Array>
+) => {
+  let rest = parts
+  let remaining = rest.reduce((n, part) => n + part.length, 0)
+  while (remaining > 0) {
+    const { bytesWritten } = await handle.writev(rest)
+    if (bytesWritten === 0) throw new Error("the file system accepted no bytes")
+    remaining -= bytesWritten
+    let skip = bytesWritten
+    const next: Array<Uint8Array> = []
+    for (const part of rest) {
+      if (skip >= part.length) {
+        skip -= part.length
+        continue
+      }
+      next.push(skip > 0 ? part.subarray(skip) : part)
+      skip = 0
+    }
+    rest = next
+  }
+}
+
+/**
  * Writes every byte to `path` (appending or truncating), flushed and closed when the stream ends. When the
  * stream fails, what it delivered is still written before the file closes, so a download can resume from it.
  */
@@ -32,7 +60,7 @@ export const fileSink = (path: string, append: boolean): Sink.Sink<void, Uint8Ar
         Effect.promise(async () => {
           try {
             await inflight
-            if (size > 0) await h.writev(parts) // only after a failure: success flushed everything
+            if (size > 0) await writeAll(h, parts) // only after a failure: success flushed everything
           } catch {
             // The failure being reported already says why the download stopped.
           } finally {
@@ -47,7 +75,7 @@ export const fileSink = (path: string, append: boolean): Sink.Sink<void, Uint8Ar
         const batch = parts
         parts = []
         size = 0
-        inflight = handle.writev(batch)
+        inflight = writeAll(handle, batch)
       },
       catch: writeError
     })

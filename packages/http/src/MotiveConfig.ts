@@ -110,27 +110,59 @@ export const defaults: Omit<MotiveSettings, "credentials"> = {
 }
 
 /**
- * Options for {@link layer}: credentials, and any setting to change.
+ * `T` with each `Duration` field also taking any `Duration.DurationInput` (`"5 seconds"`, millis, …).
+ *
+ * @since 0.1.0
+ */
+export type WithDurationInputs<T> = {
+  readonly [K in keyof T]: T[K] extends Duration.Duration ? Duration.DurationInput : T[K]
+}
+
+/**
+ * Options for {@link layer}: credentials, and any setting to change. Durations may be given as
+ * `Duration.DurationInput`: `requestTimeout: "10 seconds"`.
  *
  * @since 0.1.0
  */
 export type MotiveConfigInput =
   & { readonly credentials: MotiveCredentials }
-  & Partial<Omit<MotiveSettings, "credentials" | "retry" | "polling">>
-  & { readonly retry?: Partial<RetryOptions>; readonly polling?: Partial<PollingOptions> }
+  & Partial<WithDurationInputs<Omit<MotiveSettings, "credentials" | "retry" | "polling">>>
+  & {
+    readonly retry?: Partial<WithDurationInputs<RetryOptions>>
+    readonly polling?: Partial<WithDurationInputs<PollingOptions>>
+  }
+
+const decodeOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration) =>
+  input === undefined ? fallback : Duration.decode(input)
 
 /**
  * Fills in defaults.
  *
  * @since 0.1.0
  */
-export const makeSettings = (input: MotiveConfigInput): MotiveSettings => ({
-  ...defaults,
-  ...input,
-  baseUrl: (input.baseUrl ?? defaults.baseUrl).replace(/\/+$/, ""),
-  retry: { ...defaults.retry, ...input.retry },
-  polling: { ...defaults.polling, ...input.polling }
-})
+export const makeSettings = (input: MotiveConfigInput): MotiveSettings => {
+  const retry = input.retry ?? {}
+  const polling = input.polling ?? {}
+  return {
+    ...defaults,
+    ...input,
+    baseUrl: (input.baseUrl ?? defaults.baseUrl).replace(/\/+$/, ""),
+    requestTimeout: decodeOr(input.requestTimeout, defaults.requestTimeout),
+    retry: {
+      maxAttempts: retry.maxAttempts ?? defaults.retry.maxAttempts,
+      baseDelay: decodeOr(retry.baseDelay, defaults.retry.baseDelay),
+      maxDelay: decodeOr(retry.maxDelay, defaults.retry.maxDelay),
+      maxElapsed: decodeOr(retry.maxElapsed, defaults.retry.maxElapsed),
+      maxRetryAfter: decodeOr(retry.maxRetryAfter, defaults.retry.maxRetryAfter),
+      defaultRetryAfter: decodeOr(retry.defaultRetryAfter, defaults.retry.defaultRetryAfter)
+    },
+    polling: {
+      initialInterval: decodeOr(polling.initialInterval, defaults.polling.initialInterval),
+      maxInterval: decodeOr(polling.maxInterval, defaults.polling.maxInterval),
+      timeout: decodeOr(polling.timeout, defaults.polling.timeout)
+    }
+  }
+}
 
 /**
  * Settings from explicit values.

@@ -59,6 +59,16 @@ export const make = (options: {
   })
 
 /**
+ * A gate with its own limits, whatever `MotiveConfig` says (for `MotiveClient.layerWithoutDefaults`).
+ *
+ * @since 0.1.0
+ */
+export const layerWith = (options: {
+  readonly rateLimit: RateLimitOptions | false
+  readonly maxConcurrency: number
+}): Layer.Layer<RequestGate> => Layer.scoped(RequestGate, make(options))
+
+/**
  * The default gate, from `MotiveConfig`.
  *
  * @since 0.1.0

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Option, Redacted } from "effect"
+import { ConfigProvider, Duration, Effect, Either, Option, Redacted } from "effect"
 import { MotiveConfig } from "../src/index.js"
 
 const read = (env: Record<string, string>) =>
@@ -19,6 +19,25 @@ describe("MotiveConfig", () => {
       expect(settings.right.credentials._tag).toBe("ApiKey")
       expect(settings.right.baseUrl).toBe("http://127.0.0.1:4010")
       expect(settings.right.timeZone).toEqual(Option.some("Pacific Time (US & Canada)"))
+    }))
+
+  it.effect("takes durations in any Duration form, and keeps the defaults it is not given", () =>
+    Effect.gen(function*() {
+      const settings = yield* Effect.provide(
+        MotiveConfig.MotiveConfig,
+        MotiveConfig.layer({
+          credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+          requestTimeout: "10 seconds",
+          retry: { baseDelay: 100, maxAttempts: 3 },
+          polling: { timeout: Duration.minutes(2) }
+        })
+      )
+      expect(Duration.toMillis(settings.requestTimeout)).toBe(10_000)
+      expect(Duration.toMillis(settings.retry.baseDelay)).toBe(100)
+      expect(settings.retry.maxAttempts).toBe(3)
+      expect(Duration.toMillis(settings.retry.maxDelay)).toBe(Duration.toMillis(MotiveConfig.defaults.retry.maxDelay))
+      expect(Duration.toMillis(settings.polling.timeout)).toBe(120_000)
+      expect(Duration.toMillis(settings.polling.initialInterval)).toBe(1_000)
     }))
 
   it.effect("defaults the base URL to Motive's and accepts an OAuth token instead of a key", () =>

@@ -138,7 +138,7 @@ describe("MotiveClient downloads", () => {
         Layer.provide(Layer.mergeAll(
           MediaTransport.layerNode({ idleTimeout: Duration.millis(200) }),
           RetryPolicy.layer,
-          RequestGate.layer,
+          RequestGate.layerWith({ rateLimit: false, maxConcurrency: 4 }),
           NodeContext.layer
         )),
         Layer.provide(Layer.merge(

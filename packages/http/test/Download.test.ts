@@ -234,6 +234,26 @@ describe("MotiveClient downloads", () => {
       expect((yield* sandbox.requests).filter((r) => r.route === "media").map((r) => r.status)).toEqual([403, 200])
     }))
 
+  it.scopedLive("gives up with MediaExpired, naming the file, when every fresh URL has expired too", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      // URLs that expire as they are made.
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_000, urlTtlMillis: 0 } })
+      const error = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+          yield* c.awaitVideoRecall(recall.id)
+          return yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: ["front_facing"] }))
+        }))
+      expect(error._tag).toBe("MediaExpired")
+      expect(error.message).toBe(
+        `could not download ${join(dir, "1-front_facing.mp4")}: the media URL expired and fresh URLs kept expiring`
+      )
+      expect(error._tag === "MediaExpired" && error.location).not.toContain("?") // no signature in errors
+      expect(yield* seen(sandbox, "media")).toBe(3) // the first URL and two fresh ones
+      expect(readdirSync(dir)).toEqual([])
+    }))
+
   it.scopedLive("refuses to download a recall that is not finished, and one that failed", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

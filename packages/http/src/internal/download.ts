@@ -172,7 +172,7 @@ export const downloadFile = <E>(
           case "Expired": {
             if (state.refreshes >= 2) {
               return yield* new MediaExpired({
-                message: "the media URL expired and fresh URLs kept expiring",
+                message: `could not download ${options.path}: the media URL expired and fresh URLs kept expiring`,
                 location: locationOf(state.url)
               })
             }

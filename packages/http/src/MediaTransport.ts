@@ -230,37 +230,49 @@ export const layerHttpClient = (
                 timedOut
               })
             }),
-            Effect.map((res): MediaResponse => ({
-              status: res.status,
-              headers: res.headers,
-              saveTo: (path, { append, onBytes }) =>
-                Effect.suspend(() => {
-                  let received = 0
-                  return Stream.run(
-                    res.stream.pipe(
-                      Stream.timeoutFail(() => ({ _tag: "Silent" as const }), idle),
-                      Stream.tap((chunk) =>
-                        Effect.sync(() => {
-                          received += chunk.length
-                          onBytes?.(received)
-                        })
+            Effect.flatMap((res) => {
+              // A body nobody saves is given up when the scope closes: at most one piece is read (waiting 1 s at
+              // most), then the stream is closed, which releases the connection without downloading the rest.
+              let taken = false
+              const release = Effect.suspend(() =>
+                taken
+                  ? Effect.void
+                  : Effect.ignore(Effect.timeout(Stream.runDrain(Stream.take(res.stream, 1)), Duration.seconds(1)))
+              )
+              const response: MediaResponse = {
+                status: res.status,
+                headers: res.headers,
+                saveTo: (path, { append, onBytes }) =>
+                  Effect.suspend(() => {
+                    taken = true
+                    let received = 0
+                    return Stream.run(
+                      res.stream.pipe(
+                        Stream.timeoutFail(() => ({ _tag: "Silent" as const }), idle),
+                        Stream.tap((chunk) =>
+                          Effect.sync(() => {
+                            received += chunk.length
+                            onBytes?.(received)
+                          })
+                        )
+                      ),
+                      fileSink(path, append)
+                    ).pipe(
+                      Effect.mapError((e) =>
+                        e._tag === "FileWriteError"
+                          ? new MediaBodyFailed({ message: e.message, local: true })
+                          : new MediaBodyFailed({
+                            message: e._tag === "Silent"
+                              ? silent(`after ${received} bytes`)
+                              : `the connection broke after ${received} bytes`,
+                            local: false
+                          })
                       )
-                    ),
-                    fileSink(path, append)
-                  ).pipe(
-                    Effect.mapError((e) =>
-                      e._tag === "FileWriteError"
-                        ? new MediaBodyFailed({ message: e.message, local: true })
-                        : new MediaBodyFailed({
-                          message: e._tag === "Silent"
-                            ? silent(`after ${received} bytes`)
-                            : `the connection broke after ${received} bytes`,
-                          local: false
-                        })
                     )
-                  )
-                })
-            }))
+                  })
+              }
+              return Effect.as(Effect.addFinalizer(() => release), response)
+            })
           )
       }
     })

@@ -1,5 +1,6 @@
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Exit, FastCheck as fc, Fiber, Scope } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Exit, FastCheck as fc, Fiber, Layer, Scope } from "effect"
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { createServer as createHttpServer, type RequestListener } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
@@ -440,6 +441,37 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
       ))
       expect(readFileSync(path, "utf8")).toBe("tailtail")
       expect(statSync(path).size).toBe(8)
+    }))
+})
+
+describe("MediaTransport.layerHttpClient (media through the caller's HttpClient)", () => {
+  it.scopedLive("releases the connection of an answer whose body nobody saves, without reading it all", () =>
+    Effect.gen(function*() {
+      let closedAtServer = false
+      let sent = 0
+      const port = yield* rawServer((socket) => {
+        socket.once("close", () => {
+          closedAtServer = true
+        })
+        socket.write("HTTP/1.1 403 Forbidden\r\ncontent-length: 1000000000\r\n\r\n")
+        const piece = Buffer.alloc(64 * 1024, 120)
+        const more = () => {
+          while (!socket.destroyed && socket.write(piece)) sent += piece.length
+          if (!socket.destroyed) socket.once("drain", more)
+        }
+        more()
+      })
+      // Built in the test's scope, so the HttpClient's connection pool lives as long as the test.
+      const media = Context.get(
+        yield* Layer.build(MediaTransport.layerHttpClient().pipe(Layer.provide(NodeHttpClient.layerUndici))),
+        MediaTransport.MediaTransport
+      )
+      const status = yield* Effect.scoped(Effect.map(media.get(`http://127.0.0.1:${port}/v`, {}), (r) => r.status))
+      expect(status).toBe(403)
+      yield* Effect.gen(function*() {
+        while (!closedAtServer) yield* Effect.sleep(Duration.millis(10))
+      }).pipe(Effect.timeoutFail({ duration: Duration.seconds(3), onTimeout: () => "connection left open" }))
+      expect(sent).toBeLessThan(100_000_000)
     }))
 })
 

@@ -1,3 +1,4 @@
+import type { CameraPosition } from "@effect-motive/domain"
 import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -22,6 +23,18 @@ const tempDir = Effect.acquireRelease(
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b))
 
+/** A 1-minute recall of TRK-101 (from the chosen cameras), created and waited for. */
+const finishedRecall = (c: MotiveClient.MotiveClientService, cameraPositions?: Array<CameraPosition>) =>
+  Effect.gen(function*() {
+    const { recall } = yield* c.createVideoRecall({
+      vehicleNumber: "TRK-101",
+      startTime: ago(30),
+      duration: 1,
+      ...(cameraPositions === undefined ? {} : { cameraPositions })
+    })
+    return yield* c.awaitVideoRecall(recall.id)
+  })
+
 describe("MotiveClient downloads", () => {
   it.scopedLive("downloads every camera of a recall to <id>-<position>.mp4, byte for byte", () =>
     Effect.gen(function*() {
@@ -29,13 +42,7 @@ describe("MotiveClient downloads", () => {
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_500_000 } })
       const files = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({
-            vehicleNumber: "TRK-101",
-            startTime: ago(30),
-            duration: 1,
-            cameraPositions: ["front_facing", "driver_facing", "rear"]
-          })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c, ["front_facing", "driver_facing", "rear"])
           return yield* c.downloadRecall(recall.id, { directory: dir })
         }))
       expect(files.map((f) => [f.position, f.bytes])).toEqual([
@@ -59,8 +66,7 @@ describe("MotiveClient downloads", () => {
       const { client } = yield* setup({ lifecycle: instant, media: { videoBytes: 10_000 } })
       const files = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c)
           return yield* c.downloadRecall(recall.id, { directory: dir, positions: ["side_left"] })
         }))
       expect(files.map((f) => f.position)).toEqual(["side_left"])
@@ -73,13 +79,7 @@ describe("MotiveClient downloads", () => {
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 3_000_000 } })
       const [file] = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({
-            vehicleNumber: "TRK-101",
-            startTime: ago(30),
-            duration: 1,
-            cameraPositions: ["rear"]
-          })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c, ["rear"])
           yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 1_000_000 })
           yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 700_000 })
           return yield* c.downloadRecall(recall.id, { directory: dir })
@@ -108,13 +108,7 @@ describe("MotiveClient downloads", () => {
       )
       const [file] = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({
-            vehicleNumber: "TRK-101",
-            startTime: ago(30),
-            duration: 1,
-            cameraPositions: ["rear"]
-          })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c, ["rear"])
           yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 600_000 })
           yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 2_000 })
           return yield* c.downloadRecall(recall.id, { directory: dir })
@@ -154,8 +148,7 @@ describe("MotiveClient downloads", () => {
       )
       const error = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c)
           yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 2_000 })
           return yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: ["front_facing"] }))
         }))
@@ -168,8 +161,7 @@ describe("MotiveClient downloads", () => {
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 10_000 } })
       const before = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c)
           const before = (yield* sandbox.requests).length
           const files = yield* c.downloadRecall(recall.id, { directory: dir })
           expect(files.length).toBe(6)
@@ -241,8 +233,7 @@ describe("MotiveClient downloads", () => {
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_000, urlTtlMillis: 0 } })
       const error = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c)
           return yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: ["front_facing"] }))
         }))
       expect(error._tag).toBe("MediaExpired")
@@ -282,13 +273,7 @@ describe("MotiveClient downloads", () => {
       })
       const error = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({
-            vehicleNumber: "TRK-101",
-            startTime: ago(30),
-            duration: 1,
-            cameraPositions: ["rear"]
-          })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c, ["rear"])
           yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 10_000 }, 5)
           return yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
         }))
@@ -304,8 +289,7 @@ describe("MotiveClient downloads", () => {
       const { client } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_000 } })
       const error = yield* withClient(client, (c) =>
         Effect.gen(function*() {
-          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
-          yield* c.awaitVideoRecall(recall.id)
+          const recall = yield* finishedRecall(c)
           return yield* Effect.flip(c.downloadRecall(recall.id, { directory: "/proc/motive-test" }))
         }))
       expect(error).toMatchObject({ _tag: "DownloadFailed", local: true })

@@ -151,8 +151,11 @@ export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpir
 export class DownloadFailed extends Schema.TaggedError<DownloadFailed>()("DownloadFailed", {
   message: Schema.String,
   path: Schema.String,
-  /** `true` when this machine's file system failed (a directory or file could not be made or written). */
-  local: Schema.optional(Schema.Boolean)
+  /**
+   * `true` when this machine's file system failed (a directory or file could not be made or written), `false`
+   * when the media server or the connection did.
+   */
+  local: Schema.Boolean
 }) {}
 
 /**

@@ -279,7 +279,7 @@ describe("MotiveClient downloads", () => {
         }))
       expect(error._tag).toBe("DownloadFailed")
       expect(error.message).toContain("gave up after 2 attempts")
-      expect(error._tag === "DownloadFailed" && error.local).toBeUndefined()
+      expect(error).toMatchObject({ _tag: "DownloadFailed", local: false })
       expect(readdirSync(dir)).toEqual([])
       expect(yield* seen(sandbox, "media")).toBe(2)
     }))

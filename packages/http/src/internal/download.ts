@@ -124,7 +124,8 @@ export const downloadFile = <E>(
         } else {
           return yield* new DownloadFailed({
             message: `the media server answered ${res.status} for ${locationOf(state.url)}`,
-            path: options.path
+            path: options.path,
+            local: false
           })
         }
         const start = append ? written : 0
@@ -199,7 +200,8 @@ export const downloadFile = <E>(
         message: `could not download ${options.path}: gave up after ${options.attempts} attempt${
           options.attempts === 1 ? "" : "s"
         }: ${lastReason}`,
-        path: options.path
+        path: options.path,
+        local: false
       })
     })
 

@@ -20,6 +20,39 @@ describe("motive long-running commands", () => {
       yield* until(() => proc.lines.find((l) => l.includes("TRAILER-7")))
     }))
 
+  it.scopedLive("motive sandbox --video-bytes serves recalled videos of that size", () =>
+    Effect.gen(function*() {
+      const proc = yield* motiveBackground(["sandbox", "--port", "0", "--video-bytes", "1500000"])
+      const baseUrl = yield* until(() => proc.lines.find((l) => l.startsWith("MOTIVE_BASE_URL="))?.slice(16))
+      const apiKey = yield* until(() => proc.lines.find((l) => l.startsWith("MOTIVE_API_KEY="))?.slice(15))
+      const get = (path: string) =>
+        Effect.promise(() =>
+          fetch(`${baseUrl}${path}`, { headers: { "x-api-key": apiKey } }).then((r): Promise<unknown> => r.json())
+        )
+      yield* Effect.promise(() =>
+        fetch(`${baseUrl}/v1/video_recall_requests`, {
+          method: "POST",
+          headers: { "x-api-key": apiKey, "content-type": "application/json" },
+          body: JSON.stringify({ vehicle_number: "TRK-101", start_time: ago(30), duration: 1 })
+        })
+      )
+      // The sandbox's default lifecycle finishes a recall in about 2 s.
+      let url: string | undefined
+      for (let i = 0; i < 100 && url === undefined; i++) {
+        const recall = yield* get("/v1/video_recall_requests/1")
+        if (typeof recall === "object" && recall !== null && "cameras" in recall && Array.isArray(recall.cameras)) {
+          const first: unknown = recall.cameras[0]
+          if (typeof first === "object" && first !== null && "download_url" in first) {
+            url = typeof first.download_url === "string" ? first.download_url : undefined
+          }
+        }
+        if (url === undefined) yield* Effect.sleep("100 millis")
+      }
+      if (url === undefined) return expect.fail("the recall never got a download URL")
+      const bytes = yield* Effect.promise(() => fetch(url).then((r) => r.arrayBuffer()))
+      expect(bytes.byteLength).toBe(1_500_000)
+    }))
+
   it.scopedLive("motive sandbox refuses a bad --faults list with exit 2", () =>
     Effect.gen(function*() {
       const proc = yield* motiveBackground(["sandbox", "--port", "0", "--faults", "nowhere=500"])

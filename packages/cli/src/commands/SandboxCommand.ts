@@ -13,7 +13,7 @@ import { InvalidInput } from "../CliError.js"
 import { Output, table } from "../Output.js"
 
 /**
- * `motive sandbox [--port P] [--rate R] [--quota-minutes M] [--faults …]`
+ * `motive sandbox [--port P] [--rate R] [--quota-minutes M] [--video-bytes N] [--faults …]`
  *
  * @since 0.1.0
  */
@@ -27,6 +27,10 @@ export const sandboxCommand = Command.make(
     rate: Options.float("rate").pipe(Options.withDescription("Requests per second per credential"), Options.optional),
     quotaMinutes: Options.integer("quota-minutes").pipe(
       Options.withDescription("Monthly quota in minutes, for regular and for timelapse recalls"),
+      Options.optional
+    ),
+    videoBytes: Options.integer("video-bytes").pipe(
+      Options.withDescription("Size of each camera's recalled video in bytes (default 524288), to try large downloads"),
       Options.optional
     ),
     faults: Options.text("faults").pipe(
@@ -52,6 +56,9 @@ export const sandboxCommand = Command.make(
       if (Option.isSome(opts.quotaMinutes) && opts.quotaMinutes.value < 0) {
         return yield* new InvalidInput({ message: `--quota-minutes ${opts.quotaMinutes.value} must not be negative` })
       }
+      if (Option.isSome(opts.videoBytes) && opts.videoBytes.value < 1) {
+        return yield* new InvalidInput({ message: `--video-bytes ${opts.videoBytes.value} must be at least 1` })
+      }
       const spec: Either.Either<FaultSpec, string> = Option.isSome(opts.faults)
         ? parseFaultSpec(opts.faults.value)
         : Either.right({ scripted: [] })
@@ -63,7 +70,8 @@ export const sandboxCommand = Command.make(
           : {}),
         ...(Option.isSome(opts.quotaMinutes)
           ? { quota: { regularMinutes: opts.quotaMinutes.value, timelapseMinutes: opts.quotaMinutes.value } }
-          : {})
+          : {}),
+        ...(Option.isSome(opts.videoBytes) ? { media: { videoBytes: opts.videoBytes.value } } : {})
       }
       // A busy port is this machine's business, like any other unusable flag value.
       const sandbox = yield* inProcessSandbox(options).pipe(

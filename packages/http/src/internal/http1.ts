@@ -1,8 +1,8 @@
 /**
  * A small HTTP/1.1 client for one job: GET a media file and write its body straight to disk.
  *
- * Why not undici or `node:http` here: on the project's benchmark both move a 256 MiB video at about 0.7 × the
- * speed of `curl`, and a first download grows the process by over 60 MiB. Both allocate a fresh buffer for
+ * Why not undici or `node:http` here: on the project's benchmark both moved a 256 MiB video at 0.6–0.75 × the
+ * speed of `curl`, and a first download grew the process by 40–65 MiB. Both allocate a fresh buffer for
  * every socket read and pass it through a parser and a stream machinery. This reader lets the socket fill one
  * reused buffer (`onread`, for TCP and TLS alike), parses only the response head, and copies body bytes into
  * two 1 MiB batches that take turns being written: one buffer copy, a handful of system calls per MiB, and a

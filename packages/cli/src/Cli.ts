@@ -13,7 +13,7 @@ import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { webhookCommand } from "./commands/WebhookCommand.js"
 import { ExitCode, exitCodeOf, exitCodeTable } from "./ExitCode.js"
 import * as Output from "./Output.js"
-import { globalFlagsWithValue, globalSwitches, hoistGlobalFlags, root } from "./Root.js"
+import { hoistGlobalFlags, isGlobalFlagWithValue, isGlobalSwitch, root } from "./Root.js"
 import { version } from "./Version.js"
 
 /**
@@ -132,11 +132,9 @@ const leadingGlobals = (words: ReadonlyArray<string>): Array<string> => {
   const out: Array<string> = []
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!
-    const known = (globalSwitches as ReadonlyArray<string>).includes(w) ||
-      (globalFlagsWithValue as ReadonlyArray<string>).includes(w)
-    if (!known) break
+    if (!isGlobalSwitch(w) && !isGlobalFlagWithValue(w)) break
     out.push(w)
-    if ((globalFlagsWithValue as ReadonlyArray<string>).includes(w)) i++
+    if (isGlobalFlagWithValue(w)) i++
   }
   return out
 }

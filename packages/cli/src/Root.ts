@@ -52,6 +52,23 @@ export const globalFlagsWithValue = ["--api-key", "--oauth-token", "--base-url",
  */
 export const globalSwitches = ["--sandbox", "--json", "--quiet", "-q", "--verbose"] as const
 
+const switchSet: ReadonlySet<string> = new Set(globalSwitches)
+const withValueSet: ReadonlySet<string> = new Set(globalFlagsWithValue)
+
+/**
+ * Whether `word` is a global flag without a value.
+ *
+ * @since 0.1.0
+ */
+export const isGlobalSwitch = (word: string): boolean => switchSet.has(word)
+
+/**
+ * Whether `word` is a global flag that takes a value.
+ *
+ * @since 0.1.0
+ */
+export const isGlobalFlagWithValue = (word: string): boolean => withValueSet.has(word)
+
 /**
  * The root command; subcommands are attached in `Cli.ts`.
  *
@@ -82,8 +99,8 @@ export const hoistGlobalFlags = (args: ReadonlyArray<string>): Array<string> => 
       break
     }
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg] : [arg]
-    if ((globalSwitches as ReadonlyArray<string>).includes(arg)) globals.push(arg)
-    else if ((globalFlagsWithValue as ReadonlyArray<string>).includes(flag ?? "")) {
+    if (isGlobalSwitch(arg)) globals.push(arg)
+    else if (isGlobalFlagWithValue(flag ?? "")) {
       if (inline !== undefined) globals.push(flag!, inline.slice(flag!.length + 1))
       else if (i + 1 < args.length) globals.push(arg, args[++i]!)
       else rest.push(arg)

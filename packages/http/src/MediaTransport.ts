@@ -13,7 +13,7 @@ import { Context, Duration, Effect, Layer, Schema, type Scope, Stream } from "ef
 import type { ConnectionOptions } from "node:tls"
 import { fileSink } from "./internal/fileSink.js"
 import { request as http1Request, RequestFailure } from "./internal/http1.js"
-import { connectionFailure, isTimeout } from "./internal/transport.js"
+import { connectionFailure } from "./internal/transport.js"
 
 /**
  * The request for media got no answer: no connection (`requestSent` false), a broken one, a timeout, or an
@@ -222,8 +222,7 @@ export const layerHttpClient = (
                 })
             }),
             Effect.catchTag("RequestError", "ResponseError", (error) => {
-              const { detail, requestSent } = connectionFailure(error)
-              const timedOut = isTimeout(error)
+              const { detail, requestSent, timedOut } = connectionFailure(error)
               return new MediaRequestFailed({
                 message: timedOut ? `the media server did not answer in time (${detail})` : detail,
                 requestSent,

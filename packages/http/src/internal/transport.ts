@@ -68,13 +68,13 @@ export const transportError = (
       violations: []
     })
   }
-  if (codes.some((c) => timeoutCodes.has(c))) {
+  const { detail, requestSent, timedOut } = failureOf(error, codes)
+  if (timedOut) {
     return new RequestTimeout({
       message: `Motive did not answer within ${Duration.format(timeout)}`,
       timeoutMillis: Duration.toMillis(timeout)
     })
   }
-  const { detail, requestSent } = connectionFailure(error)
   const at = originOf(error.request.url)
   return new TransportError({
     message: requestSent
@@ -93,20 +93,25 @@ const originOf = (url: string): string => {
   }
 }
 
-/** Whether the HTTP client gave up waiting (undici's header or body timeout). */
-export const isTimeout = (error: HttpClientError.HttpClientError): boolean =>
-  codesOf(error.cause).some((c) => timeoutCodes.has(c))
-
-/** What broke on the way (the system error code when there is one), and whether the request had gone out. */
-export const connectionFailure = (
-  error: HttpClientError.HttpClientError
-): { readonly detail: string; readonly requestSent: boolean } => {
-  const codes = codesOf(error.cause)
-  return {
-    detail: codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.reason),
-    requestSent: !(error._tag === "RequestError" && codes.some((c) => notSentCodes.has(c)))
-  }
+/** What a client-side HTTP failure amounts to. */
+export interface ConnectionFailure {
+  /** What broke on the way: the system error code when there is one. */
+  readonly detail: string
+  /** False only when no connection was made. */
+  readonly requestSent: boolean
+  /** The HTTP client gave up waiting (undici's header or body timeout). */
+  readonly timedOut: boolean
 }
+
+const failureOf = (error: HttpClientError.HttpClientError, codes: ReadonlyArray<string>): ConnectionFailure => ({
+  detail: codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.reason),
+  requestSent: !(error._tag === "RequestError" && codes.some((c) => notSentCodes.has(c))),
+  timedOut: codes.some((c) => timeoutCodes.has(c))
+})
+
+/** What broke on the way, whether the request had gone out, and whether the HTTP client timed out. */
+export const connectionFailure = (error: HttpClientError.HttpClientError): ConnectionFailure =>
+  failureOf(error, codesOf(error.cause))
 
 /** Reads `Retry-After`: seconds (fractional allowed) or an HTTP date. */
 export const parseRetryAfter = (value: string | undefined, now: number): Option.Option<Duration.Duration> => {

@@ -105,21 +105,20 @@ export class SandboxStore {
     if (before.seed !== settings.seed) this.failureRandom = seededRandom(settings.seed)
   }
 
-  /** Forgets every request, stored request, webhook, delivery, fault and quota use. */
   /** Waits `millis` of real time, or until the sandbox stops, whichever comes first. */
   pause(millis: number): Effect.Effect<void> {
     return Effect.async<void>((resume) => {
-      const done = () => {
+      const release = () => {
         clearTimeout(timer)
         this.stopListeners.delete(done)
+      }
+      const done = () => {
+        release()
         resume(Effect.void)
       }
       const timer = setTimeout(done, millis)
       this.stopListeners.add(done)
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        this.stopListeners.delete(done)
-      })
+      return Effect.sync(release)
     })
   }
 
@@ -128,6 +127,7 @@ export class SandboxStore {
     for (const done of [...this.stopListeners]) done()
   }
 
+  /** Forgets every request, stored request, webhook, delivery, fault and quota use. */
   reset(): void {
     this.recalls.clear()
     this.captures.clear()

@@ -11,7 +11,7 @@ import { imageCommand } from "./commands/ImageCommand.js"
 import { recallCommand } from "./commands/RecallCommand.js"
 import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { webhookCommand } from "./commands/WebhookCommand.js"
-import { ExitCode, exitCodeOf, exitCodeTable } from "./ExitCode.js"
+import { ExitCode, exitCodeOf, exitCodeTable, isKnownFailure } from "./ExitCode.js"
 import * as Output from "./Output.js"
 import { hoistGlobalFlags, isGlobalFlagWithValue, isGlobalSwitch, root } from "./Root.js"
 import { version } from "./Version.js"
@@ -194,7 +194,7 @@ export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.p
       return ExitCode.InvalidInput
     }
     yield* report(output, mode, describeFailure(error), sinks)
-    return exitCodeOf(error)
+    return isKnownFailure(error) ? exitCodeOf(error) : ExitCode.Unexpected
   })
 
 const report = (

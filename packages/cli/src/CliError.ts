@@ -56,3 +56,10 @@ export class AfterRequest extends Schema.TaggedError<AfterRequest>()("AfterReque
   resume: Schema.String,
   failure: Schema.Unknown
 }) {}
+
+/**
+ * Every failure of the CLI's own.
+ *
+ * @since 0.1.0
+ */
+export type CliError = InvalidInput | MissingCredentials | InvalidSignature | SandboxFailed | AfterRequest

@@ -3,24 +3,12 @@
  *
  * @since 0.1.0
  */
-import type { MotiveClient, MotiveConfig } from "@effect-motive/http"
+import { MediaDownloads, MotiveClient, MotiveConfig, Waiting } from "@effect-motive/http"
 import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
-import { Config, Effect, Option, Redacted, type Scope } from "effect"
+import { ConfigError, Effect, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
 import { Output } from "./Output.js"
 import type { Globals } from "./Root.js"
-
-const envSecret = (name: string) =>
-  Config.option(Config.redacted(name)).pipe(
-    Effect.map(Option.filter((r) => Redacted.value(r).trim() !== "")),
-    Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
-  )
-
-const envText = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Effect.map(Option.filter((s) => s.trim() !== "")),
-    Effect.orElseSucceed(() => Option.none<string>())
-  )
 
 /**
  * The sandbox `--sandbox` starts: the documented demo fleet, a recall done in about two seconds.
@@ -36,14 +24,29 @@ export const inProcessSandbox = (
   )
 
 /**
- * The client package, loaded when a command first needs it: `--help` and `--version` never pay for it.
+ * The Node entry of the client package, loaded when a command first needs it: `--help` and `--version` never
+ * pay for undici or the media reader.
  *
  * @since 0.1.0
  */
-export const httpPackage = Effect.promise(() => import("@effect-motive/http"))
+export const nodePackage = Effect.promise(() => import("@effect-motive/http/node"))
 
 /**
- * Client settings from flags, then the environment. Fails, saying what to give, when there is no credential.
+ * The services a command works with.
+ *
+ * @since 0.1.0
+ */
+export interface Motive {
+  readonly client: MotiveClient.MotiveClientService
+  readonly waiting: Waiting.WaitingService
+  readonly downloads: MediaDownloads.MediaDownloadsService
+}
+
+const flagValue = <A>(flag: Option.Option<A>): A | undefined => Option.getOrUndefined(flag)
+
+/**
+ * Client settings: each flag given, else its `MOTIVE_*` variable, read through the client's own `Config`
+ * (`MotiveConfig.settingsConfig`). Fails, saying what to give, when there is no credential.
  *
  * @since 0.1.0
  */
@@ -54,56 +57,57 @@ export const settingsFrom = (globals: Globals) =>
         return yield* new InvalidInput({ message: `${flag} is empty: give the credential, or leave the flag out` })
       }
     }
-    const apiKey = Option.isSome(globals.apiKey) ? globals.apiKey : yield* envSecret("MOTIVE_API_KEY")
-    const oauthToken = Option.isSome(globals.oauthToken) ? globals.oauthToken : yield* envSecret("MOTIVE_OAUTH_TOKEN")
-    if (Option.isSome(apiKey) && Option.isSome(oauthToken)) {
-      return yield* new InvalidInput({
-        message: "give only one credential: --api-key (MOTIVE_API_KEY) or --oauth-token (MOTIVE_OAUTH_TOKEN)"
-      })
+    const options: MotiveConfig.ConfigOptions = {
+      apiKey: flagValue(globals.apiKey),
+      oauthToken: flagValue(globals.oauthToken),
+      baseUrl: flagValue(globals.baseUrl),
+      timeZone: flagValue(globals.timeZone)
     }
-    const credentials: MotiveConfig.MotiveCredentials | undefined = Option.isSome(apiKey)
-      ? { _tag: "ApiKey", apiKey: apiKey.value }
-      : Option.isSome(oauthToken)
-      ? { _tag: "OAuthToken", token: oauthToken.value }
-      : undefined
-    if (credentials === undefined) {
-      return yield* new MissingCredentials({
-        message:
-          "no Motive credentials: pass --api-key KEY or set MOTIVE_API_KEY (or --oauth-token / MOTIVE_OAUTH_TOKEN), " +
-          "or add --sandbox to try the command against the built-in emulator"
-      })
-    }
-    const attemptsText = yield* envText("MOTIVE_MAX_ATTEMPTS")
-    const maxAttempts = Option.map(attemptsText, Number)
-    if (Option.isSome(maxAttempts) && !(Number.isInteger(maxAttempts.value) && maxAttempts.value >= 1)) {
-      return yield* new InvalidInput({
-        message: `MOTIVE_MAX_ATTEMPTS "${Option.getOrElse(attemptsText, () => "")}" must be a whole number, at least 1`
-      })
-    }
-    const baseUrl = Option.isSome(globals.baseUrl) ? globals.baseUrl : yield* envText("MOTIVE_BASE_URL")
-    const timeZone = Option.isSome(globals.timeZone) ? globals.timeZone : yield* envText("MOTIVE_TIME_ZONE")
-    return {
-      credentials,
-      timeZone,
-      ...(Option.isSome(baseUrl) ? { baseUrl: baseUrl.value } : {}),
-      ...(Option.isSome(maxAttempts) ? { retry: { maxAttempts: maxAttempts.value } } : {})
-    } satisfies MotiveConfig.MotiveConfigInput
+    yield* MotiveConfig.credentialsConfig(options).pipe(
+      Effect.mapError((error): MissingCredentials | InvalidInput =>
+        ConfigError.isMissingData(error)
+          ? new MissingCredentials({
+            message:
+              "no Motive credentials: pass --api-key KEY or set MOTIVE_API_KEY (or --oauth-token / MOTIVE_OAUTH_TOKEN), " +
+              "or add --sandbox to try the command against the built-in emulator"
+          })
+          : new InvalidInput({
+            message: "give only one credential: --api-key (MOTIVE_API_KEY) or --oauth-token (MOTIVE_OAUTH_TOKEN)"
+          })
+      )
+    )
+    return yield* MotiveConfig.settingsConfig(options).pipe(
+      Effect.mapError((error) => new InvalidInput({ message: `bad setting: ${String(error)}` }))
+    )
   })
 
 /**
- * Runs `f` with a client: against the in-process sandbox with `--sandbox`, otherwise against Motive (or
- * `--base-url`) with the given credentials.
+ * Runs `f` with the client, its waits and downloads, all on Node, with these settings.
  *
  * @since 0.1.0
  */
-export const withClient = <A, E, R>(
-  globals: Globals,
-  f: (client: MotiveClient.MotiveClientService) => Effect.Effect<A, E, R>
+export const withMotive = <A, E, R>(
+  settings: MotiveConfig.MotiveConfigInput,
+  f: (motive: Motive) => Effect.Effect<A, E, R>
 ) =>
+  Effect.gen(function*() {
+    const { NodeMotive } = yield* nodePackage
+    return yield* Effect.all({
+      client: MotiveClient.MotiveClient,
+      waiting: Waiting.Waiting,
+      downloads: MediaDownloads.MediaDownloads
+    }).pipe(Effect.flatMap(f), Effect.provide(NodeMotive.layer(settings)))
+  })
+
+/**
+ * Runs `f` with the client, its waits and downloads: against the in-process sandbox with `--sandbox`,
+ * otherwise against Motive (or `--base-url`) with the given credentials.
+ *
+ * @since 0.1.0
+ */
+export const withClient = <A, E, R>(globals: Globals, f: (motive: Motive) => Effect.Effect<A, E, R>) =>
   Effect.scoped(Effect.gen(function*() {
     const output = yield* Output
-    const { MotiveClient } = yield* httpPackage
-    const use = Effect.flatMap(MotiveClient.MotiveClient, f)
     if (globals.sandbox) {
       const sandbox = yield* inProcessSandbox()
       yield* output.note(
@@ -115,11 +119,10 @@ export const withClient = <A, E, R>(
         Option.isSome(globals.oauthToken) ? ["--oauth-token"] : []
       ].flat()
       if (ignored.length > 0) yield* output.note(`--sandbox: ignoring ${ignored.join(", ")}`)
-      return yield* Effect.provide(
-        use,
-        MotiveClient.layerNode({ credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl })
+      return yield* withMotive(
+        { credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl },
+        f
       )
     }
-    const settings = yield* settingsFrom(globals)
-    return yield* Effect.provide(use, MotiveClient.layerNode(settings))
+    return yield* withMotive(yield* settingsFrom(globals), f)
   }))

@@ -4,6 +4,10 @@
  * @since 0.1.0
  */
 
+import type { DownloadError, WaitTimedOut } from "@effect-motive/http"
+import { Match, Predicate } from "effect"
+import type { CliError } from "./CliError.js"
+
 /**
  * Exit codes of the `motive` command.
  *
@@ -48,44 +52,77 @@ export const exitCodeTable = [
   "  130  interrupted (Ctrl-C)"
 ].join("\n")
 
-const byTag: Record<string, ExitCode> = {
-  InvalidInput: ExitCode.InvalidInput,
-  MissingCredentials: ExitCode.InvalidInput,
-  InvalidSignature: ExitCode.InvalidInput,
-  Unauthorized: ExitCode.Refused,
-  Forbidden: ExitCode.Refused,
-  NotFound: ExitCode.Refused,
-  DuplicateRequest: ExitCode.Refused,
-  NotReady: ExitCode.Refused,
-  RateLimited: ExitCode.Limited,
-  QuotaExhausted: ExitCode.Limited,
-  ServerError: ExitCode.Unavailable,
-  TransportError: ExitCode.Unavailable,
-  RequestTimeout: ExitCode.Unavailable,
-  ResponseDecodeError: ExitCode.Unavailable,
-  WaitTimedOut: ExitCode.Unavailable,
-  MediaExpired: ExitCode.Unavailable,
-  DownloadFailed: ExitCode.Unavailable,
-  SandboxFailed: ExitCode.Unavailable,
-  RequestFailed: ExitCode.RequestFailed
-}
-
 /**
- * The exit code for a failure, by its tag. `InvalidRequest` depends on who refused it.
+ * Every failure a command reports: the client's, the waits' and downloads', and the CLI's own.
  *
  * @since 0.1.0
  */
-export const exitCodeOf = (
-  error: { readonly _tag: string; readonly source?: unknown; readonly failure?: unknown; readonly local?: unknown }
-): ExitCode => {
-  // A failure after the request was accepted: the code of what went wrong.
-  const inner = error.failure
-  if (error._tag === "AfterRequest" && typeof inner === "object" && inner !== null && "_tag" in inner) {
-    return exitCodeOf({ ...inner, _tag: String(inner._tag) })
-  }
-  // This machine's file system failing is no fault of Motive's.
-  if (error._tag === "DownloadFailed" && error.local === true) return ExitCode.Unexpected
-  return error._tag === "InvalidRequest"
-    ? (error.source === "client" ? ExitCode.InvalidInput : ExitCode.Refused)
-    : byTag[error._tag] ?? ExitCode.Unexpected
-}
+export type CommandFailure = DownloadError | WaitTimedOut | CliError
+
+// Every tag of the union, checked by the compiler both ways.
+const tags: ReadonlySet<string> = new Set(Object.keys(
+  {
+    InvalidRequest: true,
+    Unauthorized: true,
+    Forbidden: true,
+    NotFound: true,
+    DuplicateRequest: true,
+    RateLimited: true,
+    QuotaExhausted: true,
+    ServerError: true,
+    TransportError: true,
+    RequestTimeout: true,
+    ResponseDecodeError: true,
+    MediaExpired: true,
+    DownloadFailed: true,
+    NotReady: true,
+    RequestFailed: true,
+    WaitTimedOut: true,
+    InvalidInput: true,
+    MissingCredentials: true,
+    InvalidSignature: true,
+    SandboxFailed: true,
+    AfterRequest: true
+  } satisfies Record<CommandFailure["_tag"], true>
+))
+
+/**
+ * Whether a value is one of the failures {@link exitCodeOf} knows.
+ *
+ * @since 0.1.0
+ */
+export const isKnownFailure = (u: unknown): u is CommandFailure =>
+  Predicate.hasProperty(u, "_tag") && Predicate.isString(u._tag) && tags.has(u._tag)
+
+/**
+ * The exit code for a failure. The compiler checks that every failure has one.
+ *
+ * @since 0.1.0
+ */
+export const exitCodeOf = (error: CommandFailure): ExitCode =>
+  Match.valueTags(error, {
+    // Refused before sending, or by Motive.
+    InvalidRequest: (e) => e.source === "client" ? ExitCode.InvalidInput : ExitCode.Refused,
+    InvalidInput: () => ExitCode.InvalidInput,
+    MissingCredentials: () => ExitCode.InvalidInput,
+    InvalidSignature: () => ExitCode.InvalidInput,
+    Unauthorized: () => ExitCode.Refused,
+    Forbidden: () => ExitCode.Refused,
+    NotFound: () => ExitCode.Refused,
+    DuplicateRequest: () => ExitCode.Refused,
+    NotReady: () => ExitCode.Refused,
+    RateLimited: () => ExitCode.Limited,
+    QuotaExhausted: () => ExitCode.Limited,
+    ServerError: () => ExitCode.Unavailable,
+    TransportError: () => ExitCode.Unavailable,
+    RequestTimeout: () => ExitCode.Unavailable,
+    ResponseDecodeError: () => ExitCode.Unavailable,
+    WaitTimedOut: () => ExitCode.Unavailable,
+    MediaExpired: () => ExitCode.Unavailable,
+    // This machine's file system failing is no fault of Motive's.
+    DownloadFailed: (e) => e.local ? ExitCode.Unexpected : ExitCode.Unavailable,
+    SandboxFailed: () => ExitCode.Unavailable,
+    RequestFailed: () => ExitCode.RequestFailed,
+    // A failure after the request was accepted: the code of what went wrong.
+    AfterRequest: (e) => isKnownFailure(e.failure) ? exitCodeOf(e.failure) : ExitCode.Unexpected
+  })

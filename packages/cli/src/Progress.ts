@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { MotiveClient } from "@effect-motive/http"
+import type { MediaDownloads } from "@effect-motive/http"
 import { Duration, Effect, Fiber, Schedule } from "effect"
 import { bytes, Output } from "./Output.js"
 
@@ -53,5 +53,5 @@ export const downloadProgress =
  *
  * @since 0.1.0
  */
-export const fileRows = (files: ReadonlyArray<MotiveClient.DownloadedFile>): Array<readonly [string, string]> =>
+export const fileRows = (files: ReadonlyArray<MediaDownloads.DownloadedFile>): Array<readonly [string, string]> =>
   files.map((f, i) => [i === 0 ? "files" : "", `${f.path} (${bytes(f.bytes)})`] as const)

@@ -3,10 +3,10 @@
  *
  * @since 0.1.0
  */
-import { isCameraPosition, statusText, type VideoRecall } from "@effect-motive/domain"
-import type { MotiveClient } from "@effect-motive/http"
-import { RequestFailed } from "@effect-motive/http/MotiveError"
+import { isCameraPosition, type VideoRecall } from "@effect-motive/domain"
+import { Waiting } from "@effect-motive/http"
 import { type Duration, Effect, Option } from "effect"
+import type { Motive } from "./Client.js"
 import { InvalidInput } from "./CliError.js"
 import { Output } from "./Output.js"
 import { downloadProgress, withWaitProgress } from "./Progress.js"
@@ -24,21 +24,11 @@ export const waitOptions = (timeout: Option.Option<Duration.Duration>) =>
  *
  * @since 0.1.0
  */
-export const awaitRecall = (
-  client: MotiveClient.MotiveClientService,
-  id: number,
-  timeout: Option.Option<Duration.Duration>
-) =>
-  Effect.gen(function*() {
-    const recall = yield* withWaitProgress(
-      `waiting for video recall ${id}…`,
-      (onStatus) => client.awaitVideoRecall(id, { ...waitOptions(timeout), onStatus })
-    )
-    if (statusText(recall.status) === "failed") {
-      return yield* new RequestFailed({ message: `video recall ${id} ended in failed at Motive`, id })
-    }
-    return recall
-  })
+export const awaitRecall = (motive: Motive, id: number, timeout: Option.Option<Duration.Duration>) =>
+  withWaitProgress(
+    `waiting for video recall ${id}…`,
+    (onStatus) => motive.waiting.awaitVideoRecall(id, { ...waitOptions(timeout), onStatus })
+  ).pipe(Waiting.requireSuccess("video recall", id))
 
 /**
  * Downloads a recall's footage with progress; unknown positions are refused before anything is fetched.
@@ -46,7 +36,7 @@ export const awaitRecall = (
  * @since 0.1.0
  */
 export const downloadRecall = (
-  client: MotiveClient.MotiveClientService,
+  motive: Motive,
   recall: VideoRecall,
   directory: string,
   positions: ReadonlyArray<string> | undefined
@@ -59,7 +49,7 @@ export const downloadRecall = (
         message: `--cameras: ${unknown.map((p) => `"${p}"`).join(", ")} is not a camera position`
       })
     }
-    return yield* client.downloadRecall(recall.id, {
+    return yield* motive.downloads.downloadRecall(recall.id, {
       directory,
       ...(positions === undefined ? {} : { positions: positions.filter(isCameraPosition) }),
       onProgress: downloadProgress(output)

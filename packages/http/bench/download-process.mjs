@@ -11,7 +11,8 @@
 import { Effect, ManagedRuntime, Redacted } from "effect"
 import { mkdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { MotiveClient } from "../dist/index.js"
+import { MediaDownloads, MotiveClient } from "../dist/index.js"
+import { NodeMotive } from "../dist/node.js"
 
 const [baseUrl, recallId, directory] = process.argv.slice(2)
 const rssCold = process.memoryUsage.rss()
@@ -23,13 +24,12 @@ const sample = () => {
   peakEver = Math.max(peakEver, rss)
 }
 const sampler = setInterval(sample, 5)
-const runtime = ManagedRuntime.make(MotiveClient.layerNode({
+const runtime = ManagedRuntime.make(NodeMotive.layer({
   credentials: { _tag: "ApiKey", apiKey: Redacted.make("sandbox-demo-key") },
   baseUrl,
   rateLimit: false
 }))
-const client = Effect.flatMap(MotiveClient.MotiveClient, (c) => Effect.succeed(c))
-await runtime.runPromise(Effect.flatMap(client, (c) => c.getVideoRecall(Number(recallId))))
+await runtime.runPromise(Effect.flatMap(MotiveClient.MotiveClient, (c) => c.getVideoRecall(Number(recallId))))
 
 /** One download into `dir`, with its time and the peak RSS growth over the RSS before it. */
 const download = async (dir) => {
@@ -38,7 +38,10 @@ const download = async (dir) => {
   peak = before
   const started = performance.now()
   const files = await runtime.runPromise(
-    Effect.flatMap(client, (c) => c.downloadRecall(Number(recallId), { directory: dir, positions: ["front_facing"] }))
+    Effect.flatMap(
+      MediaDownloads.MediaDownloads,
+      (d) => d.downloadRecall(Number(recallId), { directory: dir, positions: ["front_facing"] })
+    )
   )
   const seconds = (performance.now() - started) / 1000
   sample()

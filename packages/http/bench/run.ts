@@ -9,6 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { request } from "undici"
 import { MotiveClient } from "../src/index.js"
+import { NodeMotive } from "../src/node.js"
 
 const here = new URL(".", import.meta.url).pathname
 const tsx = join(here, "..", "..", "..", "node_modules", ".bin", "tsx")
@@ -38,7 +39,7 @@ const stop = (child: ChildProcess) =>
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString()
 
 const clientLayer = (baseUrl: string, overrides: object = {}) =>
-  MotiveClient.layerNode({ credentials: { _tag: "ApiKey", apiKey: Redacted.make(apiKey) }, baseUrl, ...overrides })
+  NodeMotive.layer({ credentials: { _tag: "ApiKey", apiKey: Redacted.make(apiKey) }, baseUrl, ...overrides })
 
 const run = <A, E>(
   layer: ReturnType<typeof clientLayer>,
@@ -186,7 +187,7 @@ async function download() {
         `RSS growth worst ${fmt(worst(bareGrowth), 1)}, median ${fmt(typical(bareGrowth), 1)} MiB`
     )
     console.log(
-      `    MotiveClient.downloadRecall, the process's first download:\n` +
+      `    MediaDownloads.downloadRecall, the process's first download:\n` +
         `      ${fmt(firstRate, 0)} MiB/s = ${fmt(firstRate / curlRate)} × curl (goal >= 0.8) ${
           verdict(firstRate / curlRate >= 0.8)
         }; ${fmt(firstRate / bareRate)} × bare node\n` +
@@ -195,7 +196,7 @@ async function download() {
         `worst ${fmt(worst(ours.map((o) => o.rssGrowthCold)), 1)} MiB`
     )
     console.log(
-      `    MotiveClient.downloadRecall, a second download in the same process:\n` +
+      `    MediaDownloads.downloadRecall, a second download in the same process:\n` +
         `      ${fmt(laterRate, 0)} MiB/s = ${fmt(laterRate / curlRate)} × curl (goal >= 0.8) ${
           verdict(laterRate / curlRate >= 0.8)
         }\n` +

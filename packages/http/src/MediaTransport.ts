@@ -1,18 +1,15 @@
 /**
  * How media bytes get from a pre-signed URL to a file: the one part of a download that is only I/O.
  *
- * `MotiveClient.layerNode` uses {@link layerNode}, a lean HTTP/1.1 reader that writes bodies to disk at the
- * speed of `curl` in a few MiB of memory. `MotiveClient.layer`, built over your own `HttpClient`, uses
- * {@link layerHttpClient}, so downloads go through that client (its proxy, its tracing) as well. Provide either
- * (or your own) to `MotiveClient.layerWithoutDefaults` to choose.
+ * {@link layerHttpClient} sends media through the `HttpClient` you provide (its proxy, its tracing), on any
+ * runtime. On Node, `NodeMediaTransport.layer` (from `@effect-motive/http/node`) is a lean HTTP/1.1 reader that
+ * writes bodies to disk at the speed of `curl` in a few MiB of memory. Provide either, or your own.
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Schema, type Scope, Stream } from "effect"
-import type { ConnectionOptions } from "node:tls"
-import { fileSink } from "./internal/fileSink.js"
-import { request as http1Request, RequestFailure } from "./internal/http1.js"
+import { saveStream } from "./internal/fileSink.js"
 import { connectionFailure } from "./internal/transport.js"
 
 /**
@@ -69,142 +66,19 @@ export class MediaTransport extends Context.Tag("@effect-motive/http/MediaTransp
 }>() {}
 
 /**
- * Options of {@link layerNode}.
- *
- * @since 0.1.0
- */
-export interface NodeOptions {
-  /** Longest silence on a connection: connecting, waiting for the answer, between two reads (default 30 s). */
-  readonly idleTimeout?: Duration.DurationInput
-  /**
-   * Extra TLS options for `https` media URLs, such as a private `ca`. Certificates are verified unless these
-   * options say `rejectUnauthorized: false`.
-   */
-  readonly tls?: ConnectionOptions
-  /**
-   * Redirects followed per request (default 5). `https` is never followed to `http`, and another origin is
-   * sent only the `range` and `if-range` headers.
-   */
-  readonly maxRedirects?: number
-}
-
-const redirects = new Set([301, 302, 303, 307, 308])
-
-const rangeHeadersOf = (headers: Readonly<Record<string, string>>): Record<string, string> =>
-  Object.fromEntries(Object.entries(headers).filter(([name]) => /^(range|if-range)$/i.test(name)))
-
-const resolveUrl = (location: string, base: URL): URL | null => {
-  try {
-    return new URL(location, base)
-  } catch {
-    return null
-  }
-}
-
-/**
- * The lean HTTP/1.1 media reader over Node's `net` and `tls` sockets (one connection per download).
- *
- * @since 0.1.0
- */
-export const makeNode = (options: NodeOptions = {}): Context.Tag.Service<MediaTransport> => {
-  const idle = Duration.decode(options.idleTimeout ?? Duration.seconds(30))
-  const idleTimeoutMillis = Duration.toMillis(idle)
-  const idleText = Duration.format(idle)
-  const maxRedirects = options.maxRedirects ?? 5
-  // Interruptible while connecting and waiting (the socket is destroyed), closed with the scope once open.
-  const open = (url: URL, headers: Readonly<Record<string, string>>) =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.tap(
-        restore(Effect.tryPromise({
-          try: (signal) => http1Request(url, headers, { idleTimeoutMillis, tls: options.tls, signal }),
-          catch: (e) =>
-            e instanceof RequestFailure
-              ? new MediaRequestFailed({
-                message: e.timedOut ? `the media server did not answer within ${idleText}` : e.detail,
-                requestSent: e.requestSent,
-                timedOut: e.timedOut
-              })
-              : new MediaRequestFailed({ message: String(e), requestSent: false, timedOut: false })
-        })),
-        (exchange) => Effect.addFinalizer(() => Effect.sync(() => exchange.close()))
-      )
-    )
-  return {
-    get: (url, headers) =>
-      Effect.gen(function*() {
-        let target: URL
-        try {
-          target = new URL(url)
-        } catch {
-          return yield* new MediaRequestFailed({
-            message: "the media URL is not a URL",
-            requestSent: false,
-            timedOut: false
-          })
-        }
-        let sent = headers
-        for (let hop = 0;; hop++) {
-          const exchange = yield* open(target, sent)
-          const location = exchange.headers["location"]
-          const next = redirects.has(exchange.status) && location !== undefined && hop < maxRedirects
-            ? resolveUrl(location, target)
-            : null
-          if (
-            next === null || !(next.protocol === "https:" || (next.protocol === "http:" && target.protocol === "http:"))
-          ) {
-            return {
-              status: exchange.status,
-              headers: exchange.headers,
-              // Interrupting stops the body and waits until the file is closed, so nothing writes to it afterwards.
-              saveTo: (path, { append, onBytes }) =>
-                Effect.async<void, MediaBodyFailed>((resume) => {
-                  const saved = exchange.saveTo(path, append, onBytes ?? (() => {})).then(
-                    (failure) =>
-                      resume(
-                        failure === undefined
-                          ? Effect.void
-                          : Effect.fail(
-                            new MediaBodyFailed({ message: failure.message, local: failure.side === "write" })
-                          )
-                      ),
-                    (defect: unknown) => resume(Effect.die(defect)) // `onBytes` threw
-                  )
-                  return Effect.promise(() => {
-                    exchange.close()
-                    return saved
-                  })
-                })
-            } satisfies MediaResponse
-          }
-          exchange.close()
-          // Another origin gets only the range headers: nothing else the caller passed is meant for it.
-          if (next.origin !== target.origin) sent = rangeHeadersOf(sent)
-          target = next
-        }
-      })
-  }
-}
-
-/**
- * {@link makeNode} as a layer.
- *
- * @since 0.1.0
- */
-export const layerNode = (options: NodeOptions = {}): Layer.Layer<MediaTransport> =>
-  Layer.sync(MediaTransport, () => makeNode(options))
-
-/**
- * Media through the `HttpClient` in context (without trace propagation headers). Every wait (for the
- * answer, and between two pieces of the body) is bounded by `idleTimeout` (default 30 s).
+ * Media through the `HttpClient` in context (without trace propagation headers), written with the platform's
+ * `FileSystem`. Every wait (for the answer, and between two pieces of the body) is bounded by `idleTimeout`
+ * (default 30 s).
  *
  * @since 0.1.0
  */
 export const layerHttpClient = (
   options: { readonly idleTimeout?: Duration.DurationInput } = {}
-): Layer.Layer<MediaTransport, never, HttpClient.HttpClient> =>
+): Layer.Layer<MediaTransport, never, HttpClient.HttpClient | FileSystem.FileSystem> =>
   Layer.effect(
     MediaTransport,
     Effect.gen(function*() {
+      const fileSystem = yield* FileSystem.FileSystem
       // Pre-signed URLs get no trace headers: the storage behind them is not part of the caller's trace.
       const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
       const idle = Duration.decode(options.idleTimeout ?? Duration.seconds(30))
@@ -245,7 +119,7 @@ export const layerHttpClient = (
                   Effect.suspend(() => {
                     taken = true
                     let received = 0
-                    return Stream.run(
+                    return saveStream(
                       res.stream.pipe(
                         Stream.timeoutFail(() => ({ _tag: "Silent" as const }), idle),
                         Stream.tap((chunk) =>
@@ -255,8 +129,10 @@ export const layerHttpClient = (
                           })
                         )
                       ),
-                      fileSink(path, append)
+                      path,
+                      append
                     ).pipe(
+                      Effect.provideService(FileSystem.FileSystem, fileSystem),
                       Effect.mapError((e) =>
                         e._tag === "FileWriteError"
                           ? new MediaBodyFailed({ message: e.message, local: true })

@@ -119,6 +119,13 @@ export type WithDurationInputs<T> = {
 }
 
 /**
+ * `T`'s fields, each optional (`undefined` meaning "the default").
+ *
+ * @since 0.1.0
+ */
+export type Overrides<T> = { readonly [K in keyof T]?: T[K] | undefined }
+
+/**
  * Options for {@link layer}: credentials, and any setting to change. Durations may be given as
  * `Duration.DurationInput`: `requestTimeout: "10 seconds"`.
  *
@@ -126,17 +133,17 @@ export type WithDurationInputs<T> = {
  */
 export type MotiveConfigInput =
   & { readonly credentials: MotiveCredentials }
-  & Partial<WithDurationInputs<Omit<MotiveSettings, "credentials" | "retry" | "polling">>>
+  & Overrides<WithDurationInputs<Omit<MotiveSettings, "credentials" | "retry" | "polling">>>
   & {
-    readonly retry?: Partial<WithDurationInputs<RetryOptions>>
-    readonly polling?: Partial<WithDurationInputs<PollingOptions>>
+    readonly retry?: Overrides<WithDurationInputs<RetryOptions>> | undefined
+    readonly polling?: Overrides<WithDurationInputs<PollingOptions>> | undefined
   }
 
 const decodeOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration) =>
   input === undefined ? fallback : Duration.decode(input)
 
 /**
- * Fills in defaults.
+ * Fills in defaults, field by field (nested fields too).
  *
  * @since 0.1.0
  */
@@ -144,10 +151,14 @@ export const makeSettings = (input: MotiveConfigInput): MotiveSettings => {
   const retry = input.retry ?? {}
   const polling = input.polling ?? {}
   return {
-    ...defaults,
-    ...input,
+    credentials: input.credentials,
     baseUrl: (input.baseUrl ?? defaults.baseUrl).replace(/\/+$/, ""),
+    timeZone: input.timeZone ?? defaults.timeZone,
+    userAgent: input.userAgent ?? defaults.userAgent,
     requestTimeout: decodeOr(input.requestTimeout, defaults.requestTimeout),
+    rateLimit: input.rateLimit ?? defaults.rateLimit,
+    maxConcurrency: input.maxConcurrency ?? defaults.maxConcurrency,
+    downloadAttempts: input.downloadAttempts ?? defaults.downloadAttempts,
     retry: {
       maxAttempts: retry.maxAttempts ?? defaults.retry.maxAttempts,
       baseDelay: decodeOr(retry.baseDelay, defaults.retry.baseDelay),
@@ -176,62 +187,138 @@ const blankToNone = (o: Option.Option<Redacted.Redacted<string>>) =>
   Option.filter(o, (r) => Redacted.value(r).trim() !== "")
 
 /**
- * Credentials from `MOTIVE_API_KEY` or `MOTIVE_OAUTH_TOKEN`: exactly one must be set.
+ * A setting given as a value, or read through a `Config`.
  *
  * @since 0.1.0
  */
-export const credentialsConfig: Config.Config<MotiveCredentials> = Config.all({
-  apiKey: Config.option(Config.redacted("MOTIVE_API_KEY")),
-  token: Config.option(Config.redacted("MOTIVE_OAUTH_TOKEN"))
-}).pipe(
-  Config.mapOrFail(({ apiKey, token }): Either.Either<MotiveCredentials, ConfigError.ConfigError> => {
-    const key = blankToNone(apiKey)
-    const oauth = blankToNone(token)
-    if (Option.isSome(key) && Option.isSome(oauth)) {
-      return Either.left(ConfigError.InvalidData([], "set only one of MOTIVE_API_KEY or MOTIVE_OAUTH_TOKEN, not both"))
-    }
-    if (Option.isSome(key)) return Either.right({ _tag: "ApiKey", apiKey: key.value })
-    if (Option.isSome(oauth)) return Either.right({ _tag: "OAuthToken", token: oauth.value })
-    return Either.left(
-      ConfigError.MissingData([], "set MOTIVE_API_KEY (or MOTIVE_OAUTH_TOKEN) to your Motive credential")
-    )
-  })
-)
+export type ValueOrConfig<A> = A | Config.Config<A>
 
 /**
- * The whole configuration from the environment: credentials, `MOTIVE_BASE_URL`, `MOTIVE_TIME_ZONE`, and
- * `MOTIVE_MAX_ATTEMPTS` (attempts per call, retries included; lower it to fail fast in scripts).
+ * What {@link layerConfig} reads. Every field is optional and may be a value or a `Config`; a field left out
+ * is read from its environment variable (named beside it) or takes its default. Fields are merged one by one,
+ * nested ones included: overriding `retry.baseDelay` leaves `MOTIVE_MAX_ATTEMPTS` in force.
  *
  * @since 0.1.0
  */
-export const settingsConfig: Config.Config<MotiveSettings> = Config.all({
-  credentials: credentialsConfig,
-  baseUrl: Config.string("MOTIVE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
-  timeZone: Config.option(Config.string("MOTIVE_TIME_ZONE")),
-  maxAttempts: Config.option(
-    Config.integer("MOTIVE_MAX_ATTEMPTS").pipe(Config.validate({
-      message: "MOTIVE_MAX_ATTEMPTS must be at least 1",
-      validation: (n) => n >= 1
-    }))
-  )
-}).pipe(Config.map(({ baseUrl, credentials, maxAttempts, timeZone }) =>
-  makeSettings({
-    credentials,
-    baseUrl,
-    timeZone: Option.filter(timeZone, (z) => z.trim() !== ""),
-    ...Option.match(maxAttempts, { onNone: () => ({}), onSome: (n) => ({ retry: { maxAttempts: n } }) })
+export interface ConfigOptions {
+  /** `MOTIVE_API_KEY`. Exactly one of `apiKey` and `oauthToken` must be set. */
+  readonly apiKey?: ValueOrConfig<Redacted.Redacted<string>> | undefined
+  /** `MOTIVE_OAUTH_TOKEN`. */
+  readonly oauthToken?: ValueOrConfig<Redacted.Redacted<string>> | undefined
+  /** `MOTIVE_BASE_URL`, default Motive's. */
+  readonly baseUrl?: ValueOrConfig<string> | undefined
+  /** `MOTIVE_TIME_ZONE`, default none (Motive uses UTC). */
+  readonly timeZone?: ValueOrConfig<string> | undefined
+  readonly userAgent?: ValueOrConfig<string> | undefined
+  readonly requestTimeout?: ValueOrConfig<Duration.DurationInput> | undefined
+  readonly rateLimit?: ValueOrConfig<RateLimitOptions | false> | undefined
+  readonly maxConcurrency?: ValueOrConfig<number> | undefined
+  readonly downloadAttempts?: ValueOrConfig<number> | undefined
+  /** `retry.maxAttempts` is `MOTIVE_MAX_ATTEMPTS` (attempts per call, retries included). */
+  readonly retry?:
+    | { readonly [K in keyof RetryOptions]?: ValueOrConfig<WithDurationInputs<RetryOptions>[K]> | undefined }
+    | undefined
+  readonly polling?: { readonly [K in keyof PollingOptions]?: ValueOrConfig<WithDurationInputs<PollingOptions>[K]> }
+}
+
+const isConfig = <A>(u: ValueOrConfig<A>): u is Config.Config<A> => Config.isConfig(u)
+
+/** One field: the caller's value or `Config`, else the environment's `Config`, else nothing (the default). */
+const field = <A>(given: ValueOrConfig<A> | undefined, fromEnv?: Config.Config<A>): Config.Config<Option.Option<A>> =>
+  given === undefined
+    ? fromEnv === undefined ? Config.succeed(Option.none()) : Config.option(fromEnv)
+    : isConfig(given)
+    ? Config.option(given)
+    : Config.succeed(Option.some(given))
+
+const value = <A>(given: ValueOrConfig<A> | undefined, fromEnv?: Config.Config<A>): Config.Config<A | undefined> =>
+  Config.map(field(given, fromEnv), Option.getOrUndefined)
+
+const retryGroup = (given: ConfigOptions["retry"] = {}) =>
+  Config.all({
+    maxAttempts: value(
+      given.maxAttempts,
+      Config.integer("MOTIVE_MAX_ATTEMPTS").pipe(Config.validate({
+        message: "MOTIVE_MAX_ATTEMPTS must be at least 1",
+        validation: (n) => n >= 1
+      }))
+    ),
+    baseDelay: value(given.baseDelay),
+    maxDelay: value(given.maxDelay),
+    maxElapsed: value(given.maxElapsed),
+    maxRetryAfter: value(given.maxRetryAfter),
+    defaultRetryAfter: value(given.defaultRetryAfter)
   })
-))
+
+const pollingGroup = (given: ConfigOptions["polling"] = {}) =>
+  Config.all({
+    initialInterval: value(given.initialInterval),
+    maxInterval: value(given.maxInterval),
+    timeout: value(given.timeout)
+  })
 
 /**
- * Settings read through Effect `Config` (the environment by default).
+ * Exactly one credential from the two fields: a blank one counts as not set.
  *
  * @since 0.1.0
  */
-export const layerConfig = (
-  overrides: Partial<Omit<MotiveConfigInput, "credentials">> = {}
-): Layer.Layer<MotiveConfig, ConfigError.ConfigError> =>
-  Layer.effect(
-    MotiveConfig,
-    Config.map(settingsConfig, (s) => makeSettings({ ...s, ...overrides }))
+export const credentialsConfig = (
+  options: Pick<ConfigOptions, "apiKey" | "oauthToken"> = {}
+): Config.Config<MotiveCredentials> =>
+  Config.all({
+    apiKey: field(options.apiKey, Config.redacted("MOTIVE_API_KEY")),
+    token: field(options.oauthToken, Config.redacted("MOTIVE_OAUTH_TOKEN"))
+  }).pipe(
+    Config.mapOrFail(({ apiKey, token }): Either.Either<MotiveCredentials, ConfigError.ConfigError> => {
+      const key = blankToNone(apiKey)
+      const oauth = blankToNone(token)
+      if (Option.isSome(key) && Option.isSome(oauth)) {
+        return Either.left(
+          ConfigError.InvalidData([], "set only one of MOTIVE_API_KEY or MOTIVE_OAUTH_TOKEN, not both")
+        )
+      }
+      if (Option.isSome(key)) return Either.right({ _tag: "ApiKey", apiKey: key.value })
+      if (Option.isSome(oauth)) return Either.right({ _tag: "OAuthToken", token: oauth.value })
+      return Either.left(
+        ConfigError.MissingData([], "set MOTIVE_API_KEY (or MOTIVE_OAUTH_TOKEN) to your Motive credential")
+      )
+    })
   )
+
+/**
+ * The whole configuration: each field from `options`, else from its environment variable, else its default.
+ *
+ * @since 0.1.0
+ */
+export const settingsConfig = (options: ConfigOptions = {}): Config.Config<MotiveSettings> =>
+  Config.all({
+    credentials: credentialsConfig(options),
+    top: Config.all({
+      baseUrl: value(options.baseUrl, Config.string("MOTIVE_BASE_URL")),
+      userAgent: value(options.userAgent),
+      requestTimeout: value(options.requestTimeout),
+      rateLimit: value(options.rateLimit),
+      maxConcurrency: value(options.maxConcurrency),
+      downloadAttempts: value(options.downloadAttempts)
+    }),
+    timeZone: field(options.timeZone, Config.string("MOTIVE_TIME_ZONE")),
+    retry: retryGroup(options.retry),
+    polling: pollingGroup(options.polling)
+  }).pipe(Config.map(({ credentials, polling, retry, timeZone, top }) =>
+    makeSettings({
+      ...top,
+      credentials,
+      timeZone: Option.filter(timeZone, (z) => z.trim() !== ""),
+      retry,
+      polling
+    })
+  ))
+
+/**
+ * Settings read through Effect `Config` (the environment by default), each field overridable by a value or a
+ * `Config` of your own: `layerConfig({ apiKey: Config.redacted("FLEET_KEY"), retry: { baseDelay: "1 second" } })`.
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (options: ConfigOptions = {}): Layer.Layer<MotiveConfig, ConfigError.ConfigError> =>
+  Layer.effect(MotiveConfig, settingsConfig(options))

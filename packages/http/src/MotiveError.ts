@@ -198,11 +198,12 @@ export type MotiveError =
   | ResponseDecodeError
 
 /**
- * Errors of calls that return a Motive answer (everything but downloads and waits).
+ * Server errors after which it is unknown whether Motive acted on the request: it may have, so only a call
+ * that is safe to repeat is sent again. (503 means Motive did not take the request.)
  *
  * @since 0.1.0
  */
-export type ApiError = MotiveError
+export const ambiguousServerStatuses: ReadonlySet<number> = new Set([500, 502, 504])
 
 /**
  * Whether a failed call may be sent again. The ONE place this is decided.
@@ -220,7 +221,7 @@ export const isRetryable = (error: MotiveError, options: { readonly repeatable: 
     case "RateLimited":
       return true
     case "ServerError":
-      return error.status === 503 || (options.repeatable && [500, 502, 504].includes(error.status))
+      return error.status === 503 || (options.repeatable && ambiguousServerStatuses.has(error.status))
     case "TransportError":
       return !error.requestSent || options.repeatable
     case "RequestTimeout":
@@ -236,7 +237,7 @@ export const isRetryable = (error: MotiveError, options: { readonly repeatable: 
  * @since 0.1.0
  */
 export const isAmbiguous = (error: MotiveError): boolean =>
-  (error._tag === "ServerError" && [500, 502, 504].includes(error.status)) ||
+  (error._tag === "ServerError" && ambiguousServerStatuses.has(error.status)) ||
   (error._tag === "TransportError" && error.requestSent) ||
   error._tag === "RequestTimeout"
 

@@ -8,21 +8,47 @@ import type { VideoRecall } from "@effect-motive/domain"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
 import { Effect, Option, Queue, Redacted, Schema, Stream } from "effect"
-import { createHmac, timingSafeEqual } from "node:crypto"
 import { MotiveClient } from "./MotiveClient.js"
 import type { MotiveError } from "./MotiveError.js"
+
+// Web Crypto (`crypto.subtle`, in Node 20, Deno, Bun, browsers and workers): the one HMAC implementation of
+// the client, the CLI and the sandbox.
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>
+
+const keys = new WeakMap<Redacted.Redacted<string>, Promise<HmacKey>>()
+
+const keyOf = (secret: Redacted.Redacted<string>): Promise<HmacKey> => {
+  let key = keys.get(secret)
+  if (key === undefined) {
+    key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(Redacted.value(secret)),
+      { name: "HMAC", hash: "SHA-1" },
+      false,
+      ["sign", "verify"]
+    )
+    keys.set(secret, key)
+  }
+  return key
+}
+
+const bytesOf = (body: string | Uint8Array): Uint8Array<ArrayBuffer> =>
+  typeof body === "string" ? new TextEncoder().encode(body) : new Uint8Array(body)
 
 /**
  * The hex HMAC-SHA1 of `rawBody` keyed with `secret`: what `X-KT-Webhook-Signature` must carry.
  *
  * @since 0.1.0
  */
-export const sign = (rawBody: string | Uint8Array, secret: Redacted.Redacted<string>): string =>
-  createHmac("sha1", Redacted.value(secret)).update(rawBody).digest("hex")
+export const sign = (rawBody: string | Uint8Array, secret: Redacted.Redacted<string>): Effect.Effect<string> =>
+  Effect.promise(async () => {
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await keyOf(secret), bytesOf(rawBody)))
+    return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")
+  })
 
 /**
- * Whether `signature` is the signature of exactly these bytes. Constant-time; never re-serialise JSON before
- * calling it. A missing or malformed header is simply not valid.
+ * Whether `signature` is the signature of exactly these bytes, checked by Web Crypto's own (constant-time)
+ * `verify`; never re-serialise JSON before calling it. A missing or malformed header is simply not valid.
  *
  * @since 0.1.0
  */
@@ -30,11 +56,12 @@ export const verifySignature = (
   rawBody: string | Uint8Array,
   signature: string | undefined,
   secret: Redacted.Redacted<string>
-): boolean => {
-  if (signature === undefined) return false
-  const given = signature.trim().toLowerCase()
-  if (!/^[0-9a-f]{40}$/.test(given)) return false
-  return timingSafeEqual(Buffer.from(given, "hex"), Buffer.from(sign(rawBody, secret), "hex"))
+): Effect.Effect<boolean> => {
+  const given = signature?.trim().toLowerCase()
+  if (given === undefined || !/^[0-9a-f]{40}$/.test(given)) return Effect.succeed(false)
+  const mac = new Uint8Array(20)
+  for (let i = 0; i < 20; i++) mac[i] = parseInt(given.slice(2 * i, 2 * i + 2), 16)
+  return Effect.promise(async () => crypto.subtle.verify("HMAC", await keyOf(secret), mac, bytesOf(rawBody)))
 }
 
 /**
@@ -84,7 +111,7 @@ export const makeReceiver = (options: {
       const request = yield* HttpServerRequest.HttpServerRequest
       if (request.method !== "POST") return HttpServerResponse.text("method not allowed", { status: 405 })
       const raw = new Uint8Array(yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0)))
-      if (!verifySignature(raw, request.headers[motiveHeaders.webhookSignature], options.secret)) {
+      if (!(yield* verifySignature(raw, request.headers[motiveHeaders.webhookSignature], options.secret))) {
         return HttpServerResponse.text("invalid signature", { status: 403 })
       }
       const event = decode(new TextDecoder().decode(raw))

@@ -1,10 +1,12 @@
+import { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Option, Redacted } from "effect"
-import { MotiveConfig } from "../src/index.js"
+import { Config, ConfigProvider, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
+import { MotiveClient, MotiveConfig } from "../src/index.js"
+import { NodeMotive } from "../src/node.js"
 
 const read = (env: Record<string, string>) =>
   Effect.either(
-    Effect.withConfigProvider(MotiveConfig.settingsConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))
+    Effect.withConfigProvider(MotiveConfig.settingsConfig(), ConfigProvider.fromMap(new Map(Object.entries(env))))
   )
 
 describe("MotiveConfig", () => {
@@ -66,5 +68,49 @@ describe("MotiveConfig", () => {
       expect(JSON.stringify(settings.right)).not.toContain("super-secret-key")
       const credentials = settings.right.credentials
       expect(credentials._tag === "ApiKey" && Redacted.value(credentials.apiKey)).toBe("super-secret-key")
+    }))
+
+  it.effect("merges overrides field by field: an environment value survives an override of its sibling", () =>
+    Effect.gen(function*() {
+      const env = ConfigProvider.fromMap(new Map([["MOTIVE_API_KEY", "k"], ["MOTIVE_MAX_ATTEMPTS", "1"]]))
+      const settings = yield* Effect.provide(
+        MotiveConfig.MotiveConfig,
+        MotiveConfig.layerConfig({ retry: { baseDelay: "3 seconds" } })
+      ).pipe(Effect.withConfigProvider(env))
+      expect(settings.retry.maxAttempts).toBe(1)
+      expect(Duration.toMillis(settings.retry.baseDelay)).toBe(3_000)
+      expect(Duration.toMillis(settings.retry.maxDelay)).toBe(Duration.toMillis(MotiveConfig.defaults.retry.maxDelay))
+    }))
+
+  it.effect("takes any field from a Config of the caller's own, or as a value, over the MOTIVE_* variable", () =>
+    Effect.gen(function*() {
+      const env = ConfigProvider.fromMap(
+        new Map([["MOTIVE_API_KEY", "env-key"], ["FLEET_KEY", "own-key"], ["MOTIVE_BASE_URL", "http://env"]])
+      )
+      const settings = yield* MotiveConfig.settingsConfig({
+        apiKey: Config.redacted("FLEET_KEY"),
+        baseUrl: "http://given/",
+        requestTimeout: Config.succeed("5 seconds")
+      }).pipe(Effect.withConfigProvider(env))
+      expect(settings.credentials._tag === "ApiKey" && Redacted.value(settings.credentials.apiKey)).toBe("own-key")
+      expect(settings.baseUrl).toBe("http://given")
+      expect(Duration.toMillis(settings.requestTimeout)).toBe(5_000)
+    }))
+
+  it.scoped("NodeMotive.layerConfig: the client, waits and downloads from the environment, against a real server", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const env = ConfigProvider.fromMap(
+        new Map([["MOTIVE_API_KEY", Redacted.value(sandbox.apiKey)], ["MOTIVE_BASE_URL", sandbox.baseUrl]])
+      )
+      const quota = yield* Effect.flatMap(MotiveClient.MotiveClient, (c) => c.getRecallQuota).pipe(
+        Effect.provide(NodeMotive.layerConfig({ retry: { maxAttempts: 1 } })),
+        Effect.withConfigProvider(env)
+      )
+      expect(quota.quotaInfo.regular.totalMinutes).toBeGreaterThan(0)
+      const missing = yield* Effect.flip(
+        Layer.launch(NodeMotive.layerConfig()).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
+      )
+      expect(String(missing)).toContain("set MOTIVE_API_KEY")
     }))
 })

@@ -6,8 +6,9 @@ import { Duration, Effect, Fiber, Layer } from "effect"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { MediaTransport, MotiveClient, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
-import { ago, liveSleep, quick, seen, setup, withClient } from "./support.js"
+import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
+import { NodeMediaTransport } from "../src/node.js"
+import { ago, liveSleep, type Motive as Services, quick, seen, setup, withClient } from "./support.js"
 
 const instant = {
   recallPendingMillis: 0,
@@ -24,7 +25,7 @@ const tempDir = Effect.acquireRelease(
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b))
 
 /** A 1-minute recall of TRK-101 (from the chosen cameras), created and waited for. */
-const finishedRecall = (c: MotiveClient.MotiveClientService, cameraPositions?: Array<CameraPosition>) =>
+const finishedRecall = (c: Services, cameraPositions?: Array<CameraPosition>) =>
   Effect.gen(function*() {
     const { recall } = yield* c.createVideoRecall({
       vehicleNumber: "TRK-101",
@@ -94,7 +95,7 @@ describe("MotiveClient downloads", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const sandbox = yield* Sandbox.make({ lifecycle: instant, media: { videoBytes: 2_000_000 } })
-      const client = MotiveClient.layer.pipe(
+      const client = Motive.layer.pipe(
         Layer.provide(Layer.mergeAll(
           MotiveConfig.layer({
             credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
@@ -128,9 +129,9 @@ describe("MotiveClient downloads", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const sandbox = yield* Sandbox.make({ lifecycle: instant, media: { videoBytes: 1_000 } })
-      const client = MotiveClient.layerWithoutDefaults.pipe(
+      const client = Motive.layerWithoutDefaults.pipe(
         Layer.provide(Layer.mergeAll(
-          MediaTransport.layerNode({ idleTimeout: Duration.millis(200) }),
+          NodeMediaTransport.layer({ idleTimeout: Duration.millis(200) }),
           RetryPolicy.layer,
           RequestGate.layerWith({ rateLimit: false, maxConcurrency: 4 }),
           NodeContext.layer

@@ -4,7 +4,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option, Redacted } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { MotiveClient, MotiveConfig } from "../src/index.js"
+import { Motive, MotiveConfig } from "../src/index.js"
+import { NodeMotive } from "../src/node.js"
 import { ago, clientFor, seen, setup, withClient } from "./support.js"
 
 const recall = (overrides: Record<string, unknown> = {}) => ({
@@ -58,7 +59,7 @@ describe("MotiveClient error mapping", () => {
   it.scopedLive("maps 401 to Unauthorized without retrying and without the key in the message", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()
-      const layer = MotiveClient.layerNode({
+      const layer = NodeMotive.layer({
         credentials: { _tag: "ApiKey", apiKey: Redacted.make("wrong-key-12345") },
         baseUrl: sandbox.baseUrl,
         rateLimit: false
@@ -73,7 +74,7 @@ describe("MotiveClient error mapping", () => {
   it.scopedLive("authenticates with an OAuth bearer token", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make({ oauthTokens: ["oauth-abc"] })
-      const layer = MotiveClient.layerNode({
+      const layer = NodeMotive.layer({
         credentials: { _tag: "OAuthToken", token: Redacted.make("oauth-abc") },
         baseUrl: sandbox.baseUrl
       })
@@ -154,7 +155,7 @@ describe("MotiveClient error mapping", () => {
   it.scopedLive("maps a connection that never opened to TransportError with requestSent false", () =>
     Effect.gen(function*() {
       const port = yield* Effect.scoped(Effect.map(Sandbox.make(), (s) => s.port))
-      const layer = MotiveClient.layerNode({
+      const layer = NodeMotive.layer({
         credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
         baseUrl: `http://127.0.0.1:${port}`,
         retry: { maxAttempts: 2, baseDelay: Duration.millis(1) }
@@ -190,7 +191,7 @@ describe("MotiveClient error mapping", () => {
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()
       yield* sandbox.injectFault("recallQuota", { kind: "slow", delayMillis: 1_000 })
-      const layer = MotiveClient.layer.pipe(
+      const layer = Motive.layer.pipe(
         Layer.provide(Layer.mergeAll(
           MotiveConfig.layer({
             credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
@@ -221,7 +222,7 @@ describe("MotiveClient error mapping", () => {
         }),
         (s) => Effect.sync(() => s.close())
       )
-      const layer = MotiveClient.layerNode({
+      const layer = NodeMotive.layer({
         credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
         baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`
       })

@@ -1,47 +1,60 @@
+import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { open } from "node:fs/promises"
+import { Chunk, Effect, Stream } from "effect"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { writeAll } from "../src/internal/fileSink.js"
+import { saveStream } from "../src/internal/fileSink.js"
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "motive-sink-"))),
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
 
-describe("writeAll", () => {
-  it.scopedLive("writes every byte when the file system takes only part of each write", () =>
+/** `total` bytes numbered 0, 1, 2, … (mod 251), in pieces of every size from 1 to 70,000. */
+const numbered = (total: number) => {
+  const pieces: Array<Uint8Array> = []
+  for (let at = 0, size = 1; at < total; size = (size * 7 + 13) % 70_000 + 1) {
+    const piece = new Uint8Array(Math.min(size, total - at))
+    for (let i = 0; i < piece.length; i++) piece[i] = (at + i) % 251
+    pieces.push(piece)
+    at += piece.length
+  }
+  return pieces
+}
+
+describe("saveStream (media through any HttpClient, written with the platform's FileSystem)", () => {
+  it.scopedLive("writes every byte of pieces of any size, across several batches, appending when asked", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const path = join(dir, "v")
-      const parts = [Buffer.from("abcdef"), Buffer.from("g"), Buffer.from("hijklmnop")]
-      yield* Effect.promise(async () => {
-        const handle = await open(path, "w")
-        try {
-          // A real file whose writes stop after at most 4 bytes each, as a disk filling up does.
-          const short = {
-            writev: (buffers: ReadonlyArray<Uint8Array>) => handle.write(Buffer.concat(buffers).subarray(0, 4))
-          }
-          await writeAll(short, parts)
-        } finally {
-          await handle.close()
-        }
-      })
-      expect(readFileSync(path, "utf8")).toBe("abcdefghijklmnop")
+      writeFileSync(path, "head:")
+      const pieces = numbered(3_500_000)
+      yield* saveStream(Stream.fromIterable(pieces), path, true).pipe(Effect.provide(NodeFileSystem.layer))
+      const written = readFileSync(path)
+      expect(written.subarray(0, 5).toString()).toBe("head:")
+      expect(written.length).toBe(5 + 3_500_000)
+      expect(written.subarray(5).every((b, i) => b === i % 251)).toBe(true)
+    }))
+
+  it.scopedLive("keeps what arrived before the stream failed, so a download can resume from it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = join(dir, "v")
+      const cut = Stream.fromChunk(Chunk.fromIterable([new Uint8Array(300_000), new Uint8Array(200)])).pipe(
+        Stream.concat(Stream.fail("connection reset"))
+      )
+      const error = yield* Effect.flip(saveStream(cut, path, false).pipe(Effect.provide(NodeFileSystem.layer)))
+      expect(error).toBe("connection reset")
+      expect(readFileSync(path).length).toBe(300_200)
     }))
 
   it.scopedLive("fails with the disk's reason once nothing more fits", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Effect.tryPromise(async () => {
-        const handle = await open("/dev/full", "w")
-        try {
-          await writeAll(handle, [Buffer.alloc(10)])
-        } finally {
-          await handle.close()
-        }
-      }))
-      expect(String(error.cause)).toMatch(/ENOSPC/)
+      const error = yield* Effect.flip(
+        saveStream(Stream.make(new Uint8Array(10)), "/dev/full", false).pipe(Effect.provide(NodeFileSystem.layer))
+      )
+      expect(error).toMatchObject({ _tag: "FileWriteError" })
+      expect(String(error instanceof Object && "message" in error ? error.message : error)).toMatch(/ENOSPC|no space/i)
     }))
 })

@@ -1,4 +1,4 @@
-import { NodeHttpClient } from "@effect/platform-node"
+import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Context, Deferred, Duration, Effect, Exit, FastCheck as fc, Fiber, Layer, Scope } from "effect"
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
@@ -10,7 +10,8 @@ import { join } from "node:path"
 import { Duplex } from "node:stream"
 import { TLSSocket } from "node:tls"
 import { MediaTransport } from "../src/index.js"
-import { ChunkedDecoder, request } from "../src/internal/http1.js"
+import { NodeMediaTransport } from "../src/node.js"
+import { ChunkedDecoder, request } from "../src/node/internal/http1.js"
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url))
 const cert = fixture("localhost-cert.pem")
@@ -61,7 +62,7 @@ const rawServer = (answer: (socket: Socket, request: string) => void) => {
 
 const httpServer = (handler: RequestListener) => listen(createHttpServer(handler))
 
-const transport = MediaTransport.makeNode({ idleTimeout: Duration.seconds(5) })
+const transport = NodeMediaTransport.make({ idleTimeout: Duration.seconds(5) })
 
 /** GETs `url` and saves the body to `path`; returns the status and whether the body arrived whole. */
 const fetchTo = (
@@ -203,7 +204,7 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
       const securePort = yield* listen(createHttpsServer({ key, cert }, (_, res) => {
         res.writeHead(301, { location: `http://127.0.0.1:${port}/new` }).end()
       }))
-      const secure = MediaTransport.makeNode({ tls: { ca: cert } })
+      const secure = NodeMediaTransport.make({ tls: { ca: cert } })
       const downgrade = yield* fetchTo(secure, `https://localhost:${securePort}/old`, join(dir, "w"))
       expect(downgrade.status).toBe(301)
     }))
@@ -213,7 +214,7 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
       const dir = yield* tempDir
       const body = bytes(2_500_000)
       const port = yield* listen(createHttpsServer({ key, cert }, (_, res) => res.end(body)))
-      const trusted = MediaTransport.makeNode({ tls: { ca: cert } })
+      const trusted = NodeMediaTransport.make({ tls: { ca: cert } })
       const result = yield* fetchTo(trusted, `https://localhost:${port}/v.mp4`, join(dir, "v"))
       expect(result.saved._tag).toBe("Right")
       expect(readFileSync(join(dir, "v")).equals(body)).toBe(true)
@@ -228,7 +229,7 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const closed = yield* rawServer(() => {})
-      const quick = MediaTransport.makeNode({ idleTimeout: Duration.millis(150) })
+      const quick = NodeMediaTransport.make({ idleTimeout: Duration.millis(150) })
       const silent = yield* Effect.flip(fetchTo(quick, `http://127.0.0.1:${closed}/`, join(dir, "v")))
       expect(silent).toMatchObject({ _tag: "MediaRequestFailed", requestSent: true, timedOut: true })
 
@@ -259,7 +260,7 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
           socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n" + "x".repeat(100_000))
         }
       })
-      const slow = MediaTransport.makeNode({ idleTimeout: Duration.seconds(30) })
+      const slow = NodeMediaTransport.make({ idleTimeout: Duration.seconds(30) })
       const serverSawClose = (n: number) =>
         Effect.gen(function*() {
           while (closedAtServer < n) yield* Effect.sleep(Duration.millis(5))
@@ -396,7 +397,7 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
           )
         })
       }))
-      const media = MediaTransport.makeNode({ tls: { ca: cert }, idleTimeout: Duration.seconds(20) })
+      const media = NodeMediaTransport.make({ tls: { ca: cert }, idleTimeout: Duration.seconds(20) })
       const started = Date.now()
       const outcome = yield* Effect.scoped(Effect.gen(function*() {
         const res = yield* media.get(`https://localhost:${port}/v`, {})
@@ -463,7 +464,11 @@ describe("MediaTransport.layerHttpClient (media through the caller's HttpClient)
       })
       // Built in the test's scope, so the HttpClient's connection pool lives as long as the test.
       const media = Context.get(
-        yield* Layer.build(MediaTransport.layerHttpClient().pipe(Layer.provide(NodeHttpClient.layerUndici))),
+        yield* Layer.build(
+          MediaTransport.layerHttpClient().pipe(
+            Layer.provide(Layer.merge(NodeHttpClient.layerUndici, NodeFileSystem.layer))
+          )
+        ),
         MediaTransport.MediaTransport
       )
       const status = yield* Effect.scoped(Effect.map(media.get(`http://127.0.0.1:${port}/v`, {}), (r) => r.status))

@@ -2,7 +2,8 @@ import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Schedule, TestClock } from "effect"
-import { MediaTransport, MotiveClient, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
+import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
+import { NodeMediaTransport } from "../src/node.js"
 import { clientFor, liveSleep, seen, waitFor, withClient } from "./support.js"
 
 /** A sandbox whose bucket refills only when the test moves its clock, and a TestClock at the same instant. */
@@ -103,9 +104,9 @@ describe("MotiveClient retries", () => {
         NodeHttpClient.layerUndici,
         NodeContext.layer
       )
-      const neverRetry = MotiveClient.layerWithoutDefaults.pipe(
+      const neverRetry = Motive.layerWithoutDefaults.pipe(
         Layer.provide(
-          Layer.mergeAll(RetryPolicy.fromSchedule(Schedule.stop), RequestGate.layer, MediaTransport.layerNode())
+          Layer.mergeAll(RetryPolicy.fromSchedule(Schedule.stop), RequestGate.layer, NodeMediaTransport.layer())
         ),
         Layer.provide(base)
       )

@@ -7,7 +7,8 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { MotiveClient, MotiveConfig, Webhooks } from "../src/index.js"
+import { Motive, MotiveConfig, Webhooks } from "../src/index.js"
+import { NodeMotive } from "../src/node.js"
 import { ago, clientFor, seen, setup, withClient } from "./support.js"
 
 const tempDir = Effect.acquireRelease(
@@ -42,7 +43,7 @@ describe("MotiveClient hardening", () => {
   it.scopedLive("refuses a credential or base URL that cannot be sent, without retrying, as a client error", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()
-      const badKey = MotiveClient.layerNode({
+      const badKey = NodeMotive.layer({
         credentials: { _tag: "ApiKey", apiKey: Redacted.make("key-with-cr\r") },
         baseUrl: sandbox.baseUrl
       })
@@ -51,7 +52,7 @@ describe("MotiveClient hardening", () => {
         source: "client"
       })
       expect((yield* sandbox.requests).length).toBe(0)
-      const badUrl = MotiveClient.layerNode({
+      const badUrl = NodeMotive.layer({
         credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
         baseUrl: "notaurl"
       })
@@ -77,7 +78,7 @@ describe("MotiveClient hardening", () => {
             s.close()
           })
       )
-      const layer = MotiveClient.layer.pipe(
+      const layer = Motive.layer.pipe(
         Layer.provide(Layer.mergeAll(
           MotiveConfig.layer({
             credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },

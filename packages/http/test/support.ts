@@ -1,7 +1,11 @@
 import type { SandboxOptions } from "@effect-motive/sandbox"
 import { Sandbox } from "@effect-motive/sandbox"
-import { Duration, Effect, Layer, TestServices } from "effect"
-import { MotiveClient, type MotiveConfig } from "../src/index.js"
+import { Duration, Effect, type Layer, TestServices } from "effect"
+import { MediaDownloads, MotiveClient, type MotiveConfig, Waiting } from "../src/index.js"
+import { NodeMotive } from "../src/node.js"
+
+/** The three services as one value, for tests that use them side by side. */
+export type Motive = MotiveClient.MotiveClientService & Waiting.WaitingService & MediaDownloads.MediaDownloadsService
 
 /** Fast retries and polls, so tests spend milliseconds, not seconds. */
 export const quick = {
@@ -20,7 +24,7 @@ export const clientFor = (
   sandbox: Sandbox.SandboxService,
   overrides: Partial<Omit<MotiveConfig.MotiveConfigInput, "credentials">> = {}
 ) =>
-  MotiveClient.layerNode({
+  NodeMotive.layer({
     credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
     baseUrl: sandbox.baseUrl,
     ...quick,
@@ -34,10 +38,14 @@ export const setup = (
 ) => Effect.map(Sandbox.make(options), (sandbox) => ({ sandbox, client: clientFor(sandbox, overrides) }))
 
 /** Runs `effect` with the client of `layer`. */
-export const withClient = <A, E>(
-  layer: Layer.Layer<MotiveClient.MotiveClient>,
-  f: (client: MotiveClient.MotiveClientService) => Effect.Effect<A, E>
-) => Effect.provide(Effect.flatMap(MotiveClient.MotiveClient, f), layer)
+export const withClient = <A, E, LE>(
+  layer: Layer.Layer<MotiveClient.MotiveClient | Waiting.Waiting | MediaDownloads.MediaDownloads, LE>,
+  f: (motive: Motive) => Effect.Effect<A, E>
+) =>
+  Effect.all([MotiveClient.MotiveClient, Waiting.Waiting, MediaDownloads.MediaDownloads]).pipe(
+    Effect.flatMap(([client, waiting, downloads]) => f({ ...client, ...waiting, ...downloads })),
+    Effect.provide(layer)
+  )
 
 /** An ISO timestamp `minutes` before now. */
 export const ago = (minutes: number, now = Date.now()): string => new Date(now - minutes * 60_000).toISOString()

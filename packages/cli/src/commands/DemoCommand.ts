@@ -5,11 +5,10 @@
  * @since 0.1.0
  */
 import { formatTimestamp, statusText } from "@effect-motive/domain"
-import type { MotiveClient } from "@effect-motive/http"
-import { RequestFailed } from "@effect-motive/http/MotiveError"
+import { Waiting } from "@effect-motive/http"
 import { Command, Options } from "@effect/cli"
 import { Chunk, DateTime, Effect, Option, Stream } from "effect"
-import { httpPackage, inProcessSandbox, settingsFrom } from "../Client.js"
+import { inProcessSandbox, type Motive, settingsFrom, withMotive } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
 import { bytes, Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
@@ -18,9 +17,10 @@ import { captureJson, recallJson } from "../Render.js"
 import { root } from "../Root.js"
 
 /** Capture one image and recall one minute from one vehicle, downloading everything into `dir`. */
-const run = (client: MotiveClient.MotiveClientService, vehicleNumber: string, dir: string, where: string) =>
+const run = (motive: Motive, vehicleNumber: string, dir: string, where: string) =>
   Effect.gen(function*() {
     const output = yield* Output
+    const { client, downloads, waiting } = motive
     const vehicle = yield* client.vehicles.pipe(
       Stream.filter((v) => v.number === vehicleNumber),
       Stream.take(1),
@@ -36,12 +36,9 @@ const run = (client: MotiveClient.MotiveClientService, vehicleNumber: string, di
     yield* output.note(`Image capture ${requested.requestId} requested from ${vehicleNumber} front_facing`)
     const capture = yield* withWaitProgress(
       "waiting for the image…",
-      (onStatus) => client.awaitImageCapture(requested, { onStatus })
-    )
-    if (statusText(capture.status) !== "success") {
-      return yield* new RequestFailed({ message: `image capture ${capture.requestId} failed`, id: capture.requestId })
-    }
-    const image = yield* client.downloadImage(capture, { directory: dir })
+      (onStatus) => waiting.awaitImageCapture(requested, { onStatus })
+    ).pipe(Waiting.requireSuccess("image capture", requested.requestId))
+    const image = yield* downloads.downloadImage(capture, { directory: dir })
 
     // 2. One minute of road-facing and driver-facing video, from five minutes ago (whole minutes). One minute is
     // what every dashcam allows: smart dashcams refuse longer recalls.
@@ -56,8 +53,8 @@ const run = (client: MotiveClient.MotiveClientService, vehicleNumber: string, di
       cameraPositions: ["front_facing", "driver_facing"]
     })
     yield* output.note(`Video recall ${created.recall.id} requested: ${vehicleNumber}, 1 minute from ${start}`)
-    const recall = yield* awaitRecall(client, created.recall.id, Option.none())
-    const files = yield* downloadRecall(client, recall, dir, undefined)
+    const recall = yield* awaitRecall(motive, created.recall.id, Option.none())
+    const files = yield* downloadRecall(motive, recall, dir, undefined)
 
     yield* output.result(
       [
@@ -96,7 +93,6 @@ export const demoCommand = Command.make(
     Effect.gen(function*() {
       const globals = yield* root
       const output = yield* Output
-      const { MotiveClient } = yield* httpPackage
       // No credentials at all: the sandbox. Contradictory ones: refused, as by every other command.
       const settings = globals.sandbox ? Option.none() : yield* settingsFrom(globals).pipe(
         Effect.map(Option.some),
@@ -112,27 +108,21 @@ export const demoCommand = Command.make(
           })
         }
         const vehicleNumber = opts.vehicleNumber.value
-        const where = settings.value.baseUrl ?? "Motive"
-        return yield* Effect.flatMap(MotiveClient.MotiveClient, (client) => run(client, vehicleNumber, opts.dir, where))
-          .pipe(
-            Effect.provide(MotiveClient.layerNode(settings.value))
-          )
+        const where = settings.value.baseUrl
+        return yield* withMotive(settings.value, (motive) => run(motive, vehicleNumber, opts.dir, where))
       }
       const sandbox = yield* inProcessSandbox()
       yield* output.note(`No Motive credentials given: using the built-in sandbox at ${sandbox.baseUrl}`)
-      const layer = MotiveClient.layerNode({
-        credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
-        baseUrl: sandbox.baseUrl
-      })
-      return yield* Effect.flatMap(MotiveClient.MotiveClient, (client) =>
-        run(
-          client,
-          Option.getOrElse(opts.vehicleNumber, () => "TRK-101"),
-          opts.dir,
-          `the built-in sandbox (${sandbox.baseUrl})`
-        )).pipe(
-          Effect.provide(layer)
-        )
+      return yield* withMotive(
+        { credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl },
+        (motive) =>
+          run(
+            motive,
+            Option.getOrElse(opts.vehicleNumber, () => "TRK-101"),
+            opts.dir,
+            `the built-in sandbox (${sandbox.baseUrl})`
+          )
+      )
     }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(

@@ -3,12 +3,11 @@
  *
  * @since 0.1.0
  */
-import { type ImageCapture, statusText, validateImageCapture } from "@effect-motive/domain"
-import type { MotiveClient } from "@effect-motive/http"
-import { RequestFailed } from "@effect-motive/http/MotiveError"
+import { type ImageCapture, validateImageCapture } from "@effect-motive/domain"
+import { type MediaDownloads, type MotiveClient, Waiting } from "@effect-motive/http"
 import { Command, Options } from "@effect/cli"
 import { type Duration, Effect, Option } from "effect"
-import { withClient } from "../Client.js"
+import { type Motive, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
 import { idOption, optionalDuration, timeoutOption } from "../Flags.js"
@@ -19,24 +18,14 @@ import { captureJson, captureText } from "../Render.js"
 import { root } from "../Root.js"
 
 /** Waits for a capture with progress; one that ends `failed` fails with `RequestFailed` (exit 6). */
-const awaitCapture = (
-  client: MotiveClient.MotiveClientService,
-  ref: MotiveClient.ImageCaptureRef,
-  timeout: Option.Option<Duration.Duration>
-) =>
-  Effect.flatMap(
-    withWaitProgress(
-      `waiting for image capture ${ref.requestId}…`,
-      (onStatus) => client.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
-    ),
-    (capture) =>
-      statusText(capture.status) === "failed"
-        ? Effect.fail(new RequestFailed({ message: `image capture ${ref.requestId} failed`, id: ref.requestId }))
-        : Effect.succeed(capture)
-  )
+const awaitCapture = (motive: Motive, ref: MotiveClient.ImageCaptureRef, timeout: Option.Option<Duration.Duration>) =>
+  withWaitProgress(
+    `waiting for image capture ${ref.requestId}…`,
+    (onStatus) => motive.waiting.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
+  ).pipe(Waiting.requireSuccess("image capture", ref.requestId))
 
 /** Prints a capture and the file its image went to, if any. */
-const printCapture = (capture: ImageCapture, file: Option.Option<MotiveClient.DownloadedFile>) =>
+const printCapture = (capture: ImageCapture, file: Option.Option<MediaDownloads.DownloadedFile>) =>
   Effect.flatMap(Output, (output) =>
     output.result(
       captureText(capture, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
@@ -70,21 +59,21 @@ const capture = Command.make(
         position: Option.getOrUndefined(opts.position)
       }
       // The rules first: a bad request fails here, before credentials are even looked at.
-      yield* validateImageCapture(input).pipe(
+      const request = yield* validateImageCapture(input).pipe(
         Effect.mapError((e) => new InvalidInput({ message: e.message, violations: e.violations }))
       )
       if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
-      return yield* withClient(globals, (client) =>
+      return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const created = yield* client.createImageCapture(input)
+          const created = yield* motive.client.createImageCapture(request)
           yield* output.note(`Image capture ${created.requestId} requested (${created.cameraType} ${created.position})`)
           // From here on the capture exists: a failure reports its id and how to pick it up again.
           return yield* Effect.gen(function*() {
             const result = opts.wait || Option.isSome(opts.out)
-              ? yield* awaitCapture(client, created, timeout)
+              ? yield* awaitCapture(motive, created, timeout)
               : created
             const file = Option.isSome(opts.out)
-              ? Option.some(yield* client.downloadImage(result, { path: opts.out.value }))
+              ? Option.some(yield* motive.downloads.downloadImage(result, { path: opts.out.value }))
               : Option.none()
             yield* printCapture(result, file)
           }).pipe(Effect.mapError((cause) =>
@@ -118,12 +107,14 @@ const get = Command.make(
       const globals = yield* root
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
       if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
-      return yield* withClient(globals, (client) =>
+      return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
           const ref = { cameraType: opts.cameraType, requestId: opts.id }
-          const result = opts.wait ? yield* awaitCapture(client, ref, timeout) : yield* client.getImageCapture(ref)
+          const result = opts.wait
+            ? yield* awaitCapture(motive, ref, timeout)
+            : yield* motive.client.getImageCapture(ref)
           const file = Option.isSome(opts.out)
-            ? Option.some(yield* client.downloadImage(ref, { path: opts.out.value }))
+            ? Option.some(yield* motive.downloads.downloadImage(ref, { path: opts.out.value }))
             : Option.none()
           yield* printCapture(result, file)
         }))

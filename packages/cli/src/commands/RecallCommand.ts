@@ -108,9 +108,9 @@ const create = Command.make(
           { dryRun: true, method: "POST", path: paths.videoRecalls, body, cameraSelection: selection }
         )
       }
-      return yield* withClient(globals, (client) =>
+      return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const created = yield* client.createVideoRecall(input, options)
+          const created = yield* motive.client.createVideoRecall(request)
           let recall = created.recall
           yield* output.note(
             `Video recall ${recall.id} requested${
@@ -120,9 +120,9 @@ const create = Command.make(
           const id = recall.id
           // From here on the recall exists (quota is spent): a failure reports its id and how to resume.
           return yield* Effect.gen(function*() {
-            if (opts.wait || Option.isSome(opts.download)) recall = yield* awaitRecall(client, id, timeout)
+            if (opts.wait || Option.isSome(opts.download)) recall = yield* awaitRecall(motive, id, timeout)
             const files = Option.isSome(opts.download)
-              ? yield* downloadRecall(client, recall, opts.download.value, undefined)
+              ? yield* downloadRecall(motive, recall, opts.download.value, undefined)
               : []
             yield* output.result(recallText(recall, fileRows(files)), {
               recall: recallJson(recall),
@@ -152,7 +152,7 @@ const get = Command.make("get", { id: idArg }, ({ id }) =>
   Effect.gen(function*() {
     const globals = yield* root
     const output = yield* Output
-    return yield* withClient(globals, (client) =>
+    return yield* withClient(globals, ({ client }) =>
       Effect.flatMap(client.getVideoRecall(id), (recall) =>
         output.result(recallText(recall), { recall: recallJson(recall) })))
   })).pipe(Command.withDescription("Show a recall's status and cameras"))
@@ -173,11 +173,11 @@ const wait = Command.make(
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
       if (Option.isSome(opts.download)) yield* checkDirectory("--download", opts.download.value)
-      return yield* withClient(globals, (client) =>
+      return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const recall = yield* awaitRecall(client, opts.id, timeout)
+          const recall = yield* awaitRecall(motive, opts.id, timeout)
           const files = Option.isSome(opts.download)
-            ? yield* downloadRecall(client, recall, opts.download.value, undefined)
+            ? yield* downloadRecall(motive, recall, opts.download.value, undefined)
             : []
           yield* output.result(recallText(recall, fileRows(files)), {
             recall: recallJson(recall),
@@ -203,11 +203,11 @@ const downloadCommand = Command.make(
       if (Option.isSome(cameras) && cameras.value.length === 0) {
         return yield* new InvalidInput({ message: "--cameras is empty: omit it to download every camera" })
       }
-      return yield* withClient(globals, (client) =>
+      return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const recall = yield* client.getVideoRecall(opts.id)
+          const recall = yield* motive.client.getVideoRecall(opts.id)
           const files = yield* downloadRecall(
-            client,
+            motive,
             recall,
             opts.dir,
             Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined)
@@ -221,7 +221,7 @@ const quota = Command.make("quota", {}, () =>
   Effect.gen(function*() {
     const globals = yield* root
     const output = yield* Output
-    return yield* withClient(globals, (client) =>
+    return yield* withClient(globals, ({ client }) =>
       Effect.flatMap(client.getRecallQuota, (q) => output.result(quotaText(q), quotaJson(q))))
   })).pipe(Command.withDescription("Show this month's recall quota"))
 
@@ -259,7 +259,7 @@ const timelines = Command.make(
       const query = Option.isSome(vehicle)
         ? { vehicleNumber: vehicle.value, from, to }
         : { assetName: Option.getOrThrow(asset), from, to }
-      return yield* withClient(globals, (client) =>
+      return yield* withClient(globals, ({ client }) =>
         Effect.flatMap(client.availableTimelines(query), (t) =>
           output.result(timelinesText(t), {
             primary_entity: t.primaryEntity,

@@ -3,11 +3,10 @@
  *
  * @since 0.1.0
  */
-import { fileSystemMessage } from "@effect-motive/http/MotiveError"
+import { fileSystemMessage, Webhooks } from "@effect-motive/http"
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Config, Effect, Option, Redacted, Stream } from "effect"
-import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { Output } from "../Output.js"
 
@@ -52,14 +51,13 @@ const verify = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
-      const { Webhooks } = yield* httpPackage
       const fs = yield* FileSystem.FileSystem
       const body = Option.isSome(opts.file)
         ? yield* fs.readFile(opts.file.value).pipe(
           Effect.mapError((e) => new InvalidInput({ message: `could not read --file: ${fileSystemMessage(e)}` }))
         )
         : yield* readStdin
-      if (!Webhooks.verifySignature(body, opts.signature, secret)) {
+      if (!(yield* Webhooks.verifySignature(body, opts.signature, secret))) {
         return yield* new InvalidSignature({
           message: "the signature does not match: the body was changed, or the secret is not this webhook's"
         })
@@ -81,7 +79,6 @@ const listen = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
-      const { Webhooks } = yield* httpPackage
       const { NodeHttpServer, createServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
       const receiver = yield* Webhooks.makeReceiver({ secret })
       const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: opts.port }).pipe(

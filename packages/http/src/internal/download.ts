@@ -1,9 +1,9 @@
 /** Streams one media file to disk: temporary file, resume with Range, restart, fresh URL on expiry, rename. */
 import { FileSystem } from "@effect/platform"
-import { Duration, Effect, Fiber, Schedule } from "effect"
-import { randomBytes } from "node:crypto"
+import { Duration, Effect, Fiber, Random, Schedule } from "effect"
 import { MediaTransport } from "../MediaTransport.js"
 import { DownloadFailed, fileSystemMessage, MediaExpired, type MotiveError } from "../MotiveError.js"
+import type { MediaRetry } from "../RetryPolicy.js"
 
 /** Where a pre-signed URL points, without its signature. */
 export const locationOf = (url: string): string => {
@@ -36,7 +36,8 @@ export interface DownloadFileOptions<E> {
   /** A fresh pre-signed URL (called at the start when no `url` was given, and whenever the URL has expired). */
   readonly freshUrl: Effect.Effect<string, E>
   readonly path: string
-  readonly attempts: number
+  /** When to try again after an attempt that did not finish the file (and how many attempts in all). */
+  readonly schedule: Schedule.Schedule<unknown, MediaRetry>
   readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
 }
 
@@ -49,6 +50,18 @@ const contentRangeStart = (header: string | undefined): number | undefined => {
   const m = header === undefined ? null : /^bytes\s+(\d+)-/.exec(header)
   return m === null ? undefined : Number(m[1])
 }
+
+/** An attempt that did not finish the file, and whether to back off before the next. */
+class Retry implements MediaRetry {
+  constructor(readonly reason: string, readonly backoff: boolean) {}
+}
+
+const isRetry = (u: unknown): u is Retry => u instanceof Retry
+
+const randomHex = Effect.map(
+  Effect.all([Random.nextIntBetween(0, 0x1000000), Random.nextIntBetween(0, 0x1000000)]),
+  ([a, b]) => `${a.toString(16).padStart(6, "0")}${b.toString(16).padStart(6, "0")}`
+)
 
 /**
  * Downloads to `path` through a temporary `path.<random>.part`, renamed only when every byte promised arrived.
@@ -65,7 +78,7 @@ export const downloadFile = <E>(
     const fs = yield* FileSystem.FileSystem
     const media = yield* MediaTransport
     // A name of its own, so two downloads of the same file never touch each other's partial bytes.
-    const tmp = `${options.path}.${randomBytes(6).toString("hex")}.part`
+    const tmp = `${options.path}.${yield* randomHex}.part`
     const fsFailed = (what: string) => (e: { readonly message: string; readonly cause?: unknown }) =>
       new DownloadFailed({ message: `${what}: ${fileSystemMessage(e)}`, path: options.path, local: true })
     const sizeOnDisk = fs.stat(tmp).pipe(
@@ -158,52 +171,58 @@ export const downloadFile = <E>(
         return { _tag: "Complete" } as const
       }).pipe(Effect.scoped)
 
-    const run = Effect.gen(function*() {
-      yield* fs.remove(tmp, { force: true }).pipe(Effect.mapError(fsFailed("could not clear a stale partial file")))
-      let lastReason = "no attempt was made"
-      for (let n = 1; n <= options.attempts; n++) {
-        const written = yield* sizeOnDisk
-        const outcome = yield* attempt(written)
-        switch (outcome._tag) {
-          case "Complete": {
-            const bytes = yield* sizeOnDisk
-            yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
-            return { path: options.path, bytes }
+    let attempts = 0
+    const once = Effect.gen(function*() {
+      attempts++
+      const outcome = yield* attempt(yield* sizeOnDisk)
+      switch (outcome._tag) {
+        case "Complete": {
+          const bytes = yield* sizeOnDisk
+          yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
+          return { path: options.path, bytes }
+        }
+        case "Expired": {
+          if (state.refreshes >= 2) {
+            return yield* new MediaExpired({
+              message: `could not download ${options.path}: the media URL expired and fresh URLs kept expiring`,
+              location: locationOf(state.url)
+            })
           }
-          case "Expired": {
-            if (state.refreshes >= 2) {
-              return yield* new MediaExpired({
-                message: `could not download ${options.path}: the media URL expired and fresh URLs kept expiring`,
-                location: locationOf(state.url)
-              })
-            }
-            state.refreshes++
-            state.url = yield* options.freshUrl
-            lastReason = "the URL had expired"
-            break
-          }
-          case "Restart": {
-            yield* fs.remove(tmp, { force: true }).pipe(Effect.mapError(fsFailed("could not restart")))
-            state.etag = undefined
-            lastReason = outcome.reason
-            break
-          }
-          case "Cut": {
-            lastReason = outcome.reason
-            if (state.etag === undefined) yield* fs.remove(tmp, { force: true }).pipe(Effect.ignore)
-            yield* Effect.sleep(Duration.millis(Math.min(2_000, 100 * 2 ** (n - 1))))
-            break
-          }
+          state.refreshes++
+          state.url = yield* options.freshUrl
+          return yield* Effect.fail(new Retry("the URL had expired", false))
+        }
+        case "Restart": {
+          yield* fs.remove(tmp, { force: true }).pipe(Effect.mapError(fsFailed("could not restart")))
+          state.etag = undefined
+          return yield* Effect.fail(new Retry(outcome.reason, false))
+        }
+        case "Cut": {
+          if (state.etag === undefined) yield* fs.remove(tmp, { force: true }).pipe(Effect.ignore)
+          return yield* Effect.fail(new Retry(outcome.reason, true))
         }
       }
-      return yield* new DownloadFailed({
-        message: `could not download ${options.path}: gave up after ${options.attempts} attempt${
-          options.attempts === 1 ? "" : "s"
-        }: ${lastReason}`,
-        path: options.path,
-        local: false
-      })
     })
+
+    const run = fs.remove(tmp, { force: true }).pipe(
+      Effect.mapError(fsFailed("could not clear a stale partial file")),
+      // Only `Retry` failures reach the schedule (`while`); the others end the download as they are.
+      Effect.zipRight(Effect.retry(once, {
+        schedule: Schedule.mapInput(
+          options.schedule,
+          (e: unknown): MediaRetry => isRetry(e) ? e : { reason: String(e), backoff: true }
+        ),
+        while: isRetry
+      })),
+      Effect.catchIf(isRetry, (last) =>
+        new DownloadFailed({
+          message: `could not download ${options.path}: gave up after ${attempts} attempt${
+            attempts === 1 ? "" : "s"
+          }: ${last.reason}`,
+          path: options.path,
+          local: false
+        }))
+    )
 
     return yield* run.pipe(
       Effect.onError(() => fs.remove(tmp, { force: true }).pipe(Effect.ignore)),

@@ -1,11 +1,10 @@
 /**
- * Writing an Effect byte stream (a body from any `HttpClient`) to a file in ~1 MiB batches, one batch in
- * flight while the next arrives. Socket reads come in 16–64 KiB pieces; writing each on its own costs a system
- * call per piece. A batch is written with one `writev` of the pieces themselves, so no byte is copied in user
- * space on its way to the disk.
+ * Writing an Effect byte stream (a body from any `HttpClient`) to a file through the platform's `FileSystem`,
+ * in ~1 MiB batches: socket reads come in 16–64 KiB pieces, and writing each on its own costs a system call
+ * per piece.
  */
-import { Effect, Sink } from "effect"
-import { open } from "node:fs/promises"
+import { FileSystem } from "@effect/platform"
+import { Effect, Stream } from "effect"
 
 const batchBytes = 1024 * 1024
 
@@ -15,80 +14,50 @@ export class FileWriteError {
   constructor(readonly message: string) {}
 }
 
-const writeError = (e: unknown) => new FileWriteError(e instanceof Error ? e.message : String(e))
+const writeError = (e: { readonly message: string; readonly cause?: unknown }) =>
+  new FileWriteError(e.cause instanceof Error && e.cause.message !== "" ? e.cause.message : e.message)
 
-/**
- * Writes all of `parts`, however many calls it takes. `writev` may write only a prefix (a disk about to fill
- * up writes what fits and reports no error); the next call then writes the rest, or fails with the reason.
- */
-export const writeAll = async (
-  handle: { readonly writev: (buffers: ReadonlyArray<Uint8Array>) => Promise<{ readonly bytesWritten: number }> },
-  parts: ReadonlyArray<Uint8Array>
-) => {
-  let rest = parts
-  let remaining = rest.reduce((n, part) => n + part.length, 0)
-  while (remaining > 0) {
-    const { bytesWritten } = await handle.writev(rest)
-    if (bytesWritten === 0) throw new Error("the file system accepted no bytes")
-    remaining -= bytesWritten
-    let skip = bytesWritten
-    const next: Array<Uint8Array> = []
-    for (const part of rest) {
-      if (skip >= part.length) {
-        skip -= part.length
-        continue
-      }
-      next.push(skip > 0 ? part.subarray(skip) : part)
-      skip = 0
-    }
-    rest = next
+const concat = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (parts.length === 1) return parts[0]!
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
   }
+  return out
 }
 
 /**
- * Writes every byte to `path` (appending or truncating), flushed and closed when the stream ends. When the
- * stream fails, what it delivered is still written before the file closes, so a download can resume from it.
+ * Writes every byte of `stream` to `path` (appending or truncating). When the stream fails, what it delivered
+ * is still written before the file closes, so a download can resume from it.
  */
-export const fileSink = (path: string, append: boolean): Sink.Sink<void, Uint8Array, never, FileWriteError> =>
-  Sink.unwrapScoped(Effect.gen(function*() {
+export const saveStream = <E, R>(
+  stream: Stream.Stream<Uint8Array, E, R>,
+  path: string,
+  append: boolean
+): Effect.Effect<void, E | FileWriteError, R | FileSystem.FileSystem> =>
+  Effect.scoped(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const file = yield* Effect.mapError(fs.open(path, { flag: append ? "a" : "w" }), writeError)
     let parts: Array<Uint8Array> = []
     let size = 0
-    let inflight: Promise<unknown> = Promise.resolve()
-    const handle = yield* Effect.acquireRelease(
-      Effect.tryPromise({ try: () => open(path, append ? "a" : "w"), catch: writeError }),
-      (h) =>
-        Effect.promise(async () => {
-          try {
-            await inflight
-            if (size > 0) await writeAll(h, parts) // only after a failure: success flushed everything
-          } catch {
-            // The failure being reported already says why the download stopped.
-          } finally {
-            await h.close()
-          }
-        })
-    )
-    const flush = Effect.tryPromise({
-      try: async () => {
-        await inflight
-        if (size === 0) return
-        const batch = parts
-        parts = []
-        size = 0
-        inflight = writeAll(handle, batch)
-      },
-      catch: writeError
+    const flush = Effect.suspend(() => {
+      if (size === 0) return Effect.void
+      const batch = concat(parts, size)
+      parts = []
+      size = 0
+      return Effect.mapError(file.writeAll(batch), writeError)
     })
-    return Sink.forEachChunk((chunk: Iterable<Uint8Array>) => {
+    yield* Stream.runForEachChunk(stream, (chunk) => {
       for (const piece of chunk) {
         parts.push(piece)
         size += piece.length
       }
       return size >= batchBytes ? flush : Effect.void
     }).pipe(
-      Sink.zipRight(
-        Sink.fromEffect(Effect.zipRight(flush, Effect.tryPromise({ try: () => inflight, catch: writeError })))
-      ),
-      Sink.map(() => undefined)
+      // Keep what arrived before the failure, for resuming; the failure being reported says why it stopped.
+      Effect.tapError(() => Effect.ignore(flush))
     )
+    yield* flush
   }))

@@ -1,0 +1,265 @@
+/**
+ * Downloading a finished request's media to files: the captured image, or each camera of a recall.
+ *
+ * @since 0.1.0
+ */
+import { type CameraPosition, isCameraPosition, statusText } from "@effect-motive/domain"
+import { FileSystem, Path } from "@effect/platform"
+import { Clock, Context, Effect, Layer, Option } from "effect"
+import { downloadFile, type DownloadProgress as Progress } from "./internal/download.js"
+import { MediaTransport } from "./MediaTransport.js"
+import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
+import { MotiveConfig } from "./MotiveConfig.js"
+import {
+  type DownloadError,
+  DownloadFailed,
+  fileSystemMessage,
+  InvalidRequest,
+  NotReady,
+  RequestFailed
+} from "./MotiveError.js"
+import * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * A file written by a download.
+ *
+ * @since 0.1.0
+ */
+export interface DownloadedFile {
+  readonly position: CameraPosition
+  readonly path: string
+  readonly bytes: number
+}
+
+/**
+ * Progress of one file's download: its final `path`, the bytes on disk so far, and the total when the media
+ * server said it. Reported every 200 ms while bytes arrive, and once at the end.
+ *
+ * @since 0.1.0
+ */
+export type DownloadProgress = Progress
+
+/**
+ * Options of `downloadRecall`.
+ *
+ * @since 0.1.0
+ */
+export interface DownloadRecallOptions {
+  readonly directory: string
+  /** Only these cameras (default: every camera of the recall). */
+  readonly positions?: ReadonlyArray<CameraPosition>
+  readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
+}
+
+/**
+ * The downloads.
+ *
+ * @since 0.1.0
+ */
+export interface MediaDownloadsService {
+  /** Writes a captured image to `path`, or to `<directory>/<request-id>-<position>.jpg`. */
+  readonly downloadImage: (
+    ref: ImageCaptureRef,
+    options: { readonly directory: string } | { readonly path: string }
+  ) => Effect.Effect<DownloadedFile, DownloadError>
+  /**
+   * Writes each camera's video to `<directory>/<recall-id>-<position>.mp4`, two cameras at a time. Cameras
+   * asked for in `positions` that have no footage ready fail the call before anything is downloaded.
+   */
+  readonly downloadRecall: (
+    id: number,
+    options: DownloadRecallOptions
+  ) => Effect.Effect<ReadonlyArray<DownloadedFile>, DownloadError>
+}
+
+/**
+ * Media downloads, as a service.
+ *
+ * @since 0.1.0
+ */
+export class MediaDownloads
+  extends Context.Tag("@effect-motive/http/MediaDownloads")<MediaDownloads, MediaDownloadsService>()
+{}
+
+/**
+ * The pre-signed URL of a camera or image already fetched, when it is not about to expire (30 s to spare);
+ * otherwise `undefined`, and the download asks Motive for a fresh one.
+ */
+const usableUrl = (
+  url: string | null | undefined,
+  expiresAt: string | null | undefined
+): Effect.Effect<string | undefined> =>
+  Effect.map(Clock.currentTimeMillis, (now) => {
+    if (url == null) return undefined
+    const expires = expiresAt == null ? NaN : Date.parse(expiresAt)
+    return Number.isNaN(expires) || expires - now > 30_000 ? url : undefined
+  })
+
+/**
+ * Builds the downloads from the client (for fresh URLs), a `MediaTransport` (for the bytes), the file system
+ * and the settings. The media retry schedule is the provided `RetryPolicy`'s, or the settings' default.
+ *
+ * @since 0.1.0
+ */
+export const make: Effect.Effect<
+  MediaDownloadsService,
+  never,
+  MotiveClient | MotiveConfig | MediaTransport | FileSystem.FileSystem | Path.Path
+> = Effect.gen(function*() {
+  const client = yield* MotiveClient
+  const config = yield* MotiveConfig
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const policy = Option.getOrElse(yield* Effect.serviceOption(RetryPolicy.RetryPolicy), () => RetryPolicy.make(config))
+  const mediaContext = Context.make(MediaTransport, yield* MediaTransport).pipe(
+    Context.add(FileSystem.FileSystem, fs)
+  )
+
+  // Level by level rather than `recursive: true`: Node's recursive mkdir can spin forever under /proc.
+  const ensureDirectory = (directory: string): Effect.Effect<void, DownloadFailed> =>
+    fs.stat(directory).pipe(
+      Effect.flatMap((info) =>
+        info.type === "Directory"
+          ? Effect.void
+          : new DownloadFailed({ message: `${directory} is not a directory`, path: directory, local: true })
+      ),
+      Effect.catchTag("SystemError", (e) =>
+        e.reason !== "NotFound"
+          ? new DownloadFailed({
+            message: `could not use the directory: ${fileSystemMessage(e)}`,
+            path: directory,
+            local: true
+          })
+          : path.dirname(directory) === directory
+          ? new DownloadFailed({ message: `no such directory: ${directory}`, path: directory, local: true })
+          : ensureDirectory(path.dirname(directory)).pipe(
+            Effect.zipRight(
+              fs.makeDirectory(directory).pipe(
+                Effect.catchTag("SystemError", (e2) => e2.reason === "AlreadyExists" ? Effect.void : Effect.fail(e2))
+              )
+            ),
+            Effect.mapError((e2) =>
+              e2._tag === "DownloadFailed"
+                ? e2
+                : new DownloadFailed({
+                  message: `could not create the directory: ${fileSystemMessage(e2)}`,
+                  path: directory,
+                  local: true
+                })
+            )
+          )),
+      Effect.catchTag("BadArgument", (e) => new DownloadFailed({ message: e.message, path: directory, local: true }))
+    )
+
+  const downloadImage: MediaDownloadsService["downloadImage"] = (ref, options) =>
+    Effect.gen(function*() {
+      const capture = yield* client.getImageCapture(ref)
+      const status = statusText(capture.status)
+      if (status === "failed") {
+        return yield* new RequestFailed({ message: `image capture ${ref.requestId} failed`, id: ref.requestId })
+      }
+      const position = capture.position
+      if (status !== "success" || !isCameraPosition(position)) {
+        return yield* new NotReady({
+          message: `image capture ${ref.requestId} is ${status}: wait for it first`,
+          id: ref.requestId,
+          status
+        })
+      }
+      const freshUrl = Effect.flatMap(client.getImageCapture(ref), (c) => {
+        const url = c.images?.[position]?.url
+        return url === undefined
+          ? new NotReady({ message: `image capture ${ref.requestId} has no image URL`, id: ref.requestId, status })
+          : Effect.succeed(url)
+      })
+      const file = "path" in options
+        ? options.path
+        : path.join(options.directory, `${ref.requestId}-${position}.jpg`)
+      yield* ensureDirectory(path.dirname(file))
+      const written = yield* downloadFile({
+        url: yield* usableUrl(capture.images?.[position]?.url, capture.images?.[position]?.expiresAt),
+        freshUrl,
+        path: file,
+        schedule: policy.media
+      }).pipe(Effect.provide(mediaContext))
+      return { position, path: written.path, bytes: written.bytes }
+    }).pipe(
+      Effect.withSpan("motive.downloadImage", {
+        captureStackTrace: false,
+        attributes: { "motive.request_id": ref.requestId }
+      })
+    )
+
+  const downloadRecall: MediaDownloadsService["downloadRecall"] = (id, options) =>
+    Effect.gen(function*() {
+      const recall = yield* client.getVideoRecall(id)
+      const status = statusText(recall.status)
+      if (status === "failed") {
+        return yield* new RequestFailed({ message: `video recall ${id} failed at Motive`, id })
+      }
+      if (status !== "success") {
+        return yield* new NotReady({ message: `video recall ${id} is ${status}: wait for it first`, id, status })
+      }
+      // Only cameras whose footage is ready; a camera that failed has nothing to download.
+      const ready = recall.cameras.filter((c) =>
+        c.downloadUrl != null && (c.status == null || statusText(c.status) !== "failed")
+      )
+      const wanted = ready.flatMap((camera) => {
+        const position = camera.position
+        return isCameraPosition(position) && (options.positions === undefined || options.positions.includes(position))
+          ? [{ ...camera, position }]
+          : []
+      })
+      const missing = (options.positions ?? []).filter((p) => !wanted.some((c) => c.position === p))
+      if (missing.length > 0) {
+        return yield* new InvalidRequest({
+          message: `video recall ${id} has no footage ready from ${missing.join(", ")} (ready: ${
+            ready.map((c) => c.position).join(", ") || "none"
+          })`,
+          source: "client",
+          violations: []
+        })
+      }
+      yield* ensureDirectory(options.directory)
+      const freshUrl = (position: CameraPosition) =>
+        Effect.flatMap(client.getVideoRecall(id), (r) => {
+          const url = r.cameras.find((c) => c.position === position)?.downloadUrl
+          return url === undefined || url === null
+            ? new NotReady({ message: `recall ${id} has no URL for ${position}`, id, status: statusText(r.status) })
+            : Effect.succeed(url)
+        })
+      return yield* Effect.forEach(
+        wanted,
+        ({ downloadUrl, expiresAt, position }) =>
+          usableUrl(downloadUrl, expiresAt).pipe(
+            Effect.flatMap((url) =>
+              downloadFile({
+                url,
+                freshUrl: freshUrl(position),
+                path: path.join(options.directory, `${id}-${position}.mp4`),
+                schedule: policy.media,
+                ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
+              })
+            ),
+            Effect.provide(mediaContext),
+            Effect.map((written): DownloadedFile => ({ position, path: written.path, bytes: written.bytes }))
+          ),
+        { concurrency: 2 }
+      )
+    }).pipe(
+      Effect.withSpan("motive.downloadRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
+    )
+
+  return MediaDownloads.of({ downloadImage, downloadRecall })
+})
+
+/**
+ * The downloads, as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<
+  MediaDownloads,
+  never,
+  MotiveClient | MotiveConfig | MediaTransport | FileSystem.FileSystem | Path.Path
+> = Layer.effect(MediaDownloads, make)

@@ -1,0 +1,149 @@
+/**
+ * Waiting for a request to finish: polling with the configured schedule until a terminal status, within a
+ * time budget.
+ *
+ * @since 0.1.0
+ */
+import {
+  type ImageCapture,
+  isTerminalStatus,
+  type RecallStatus,
+  statusText,
+  type VideoRecall
+} from "@effect-motive/domain"
+import { Clock, Context, Duration, Effect, Layer, Option, Ref, Schedule, Stream } from "effect"
+import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
+import { MotiveConfig, type PollingOptions } from "./MotiveConfig.js"
+import { type MotiveError, RequestFailed, WaitTimedOut } from "./MotiveError.js"
+import { pollSchedule } from "./RetryPolicy.js"
+
+/**
+ * Options of the waits.
+ *
+ * @since 0.1.0
+ */
+export interface WaitOptions {
+  /** Time budget of the whole wait (default: the configured polling timeout). */
+  readonly timeout?: Duration.DurationInput
+  /** Told the status after every poll (`pending`, `in_progress`, …), e.g. to show progress. */
+  readonly onStatus?: (status: string) => Effect.Effect<void>
+}
+
+/**
+ * Polls `poll` until its status is terminal (`success` or `failed`) and returns that last answer. Fails with
+ * `WaitTimedOut`, naming the last status seen, when the budget runs out first.
+ *
+ * @since 0.1.0
+ */
+export const awaitTerminal = <A extends { readonly status: RecallStatus }, E, R>(
+  poll: Effect.Effect<A, E, R>,
+  polling: PollingOptions,
+  options: WaitOptions = {}
+): Effect.Effect<A, E | WaitTimedOut, R> =>
+  Effect.gen(function*() {
+    const budget = Duration.decode(options.timeout ?? polling.timeout)
+    const started = yield* Clock.currentTimeMillis
+    const last = yield* Ref.make<Option.Option<A>>(Option.none())
+    const onStatus = options.onStatus
+    const interval: Schedule.Schedule<unknown, A> = pollSchedule(polling)
+    const finished = yield* poll.pipe(
+      Effect.tap((a) =>
+        onStatus === undefined
+          ? Ref.set(last, Option.some(a))
+          : Effect.zipRight(Ref.set(last, Option.some(a)), onStatus(statusText(a.status)))
+      ),
+      Effect.repeat({ schedule: Schedule.passthrough(interval), until: (a) => isTerminalStatus(a.status) }),
+      Effect.timeoutOption(budget)
+    )
+    if (Option.isSome(finished)) return finished.value
+    const seen = yield* Ref.get(last)
+    const now = yield* Clock.currentTimeMillis
+    const lastStatus = Option.match(seen, { onNone: () => "unknown", onSome: (a) => statusText(a.status) })
+    return yield* new WaitTimedOut({
+      message: Option.isNone(seen)
+        ? `no status from Motive within ${Duration.format(budget)}`
+        : `still ${lastStatus} after ${Duration.format(budget)}`,
+      lastStatus,
+      elapsedMillis: now - started
+    })
+  })
+
+/**
+ * Fails with `RequestFailed` when the finished request ended `failed` at Motive, so no caller re-checks the
+ * status: `waiting.awaitVideoRecall(id).pipe(Waiting.requireSuccess("video recall", id))`.
+ *
+ * @since 0.1.0
+ */
+export const requireSuccess = (what: string, id: number) =>
+<A extends { readonly status: RecallStatus }, E, R>(
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | RequestFailed, R> =>
+  Effect.flatMap(self, (a) =>
+    statusText(a.status) === "failed"
+      ? Effect.fail(new RequestFailed({ message: `${what} ${id} ended in failed at Motive`, id }))
+      : Effect.succeed(a))
+
+/**
+ * The waits.
+ *
+ * @since 0.1.0
+ */
+export interface WaitingService {
+  /** Polls until the recall is `success` or `failed`. */
+  readonly awaitVideoRecall: (
+    id: number,
+    options?: WaitOptions
+  ) => Effect.Effect<VideoRecall, MotiveError | WaitTimedOut>
+  /** Polls until the capture is `success` or `failed`. */
+  readonly awaitImageCapture: (
+    ref: ImageCaptureRef,
+    options?: WaitOptions
+  ) => Effect.Effect<ImageCapture, MotiveError | WaitTimedOut>
+  /** The recall each time its status or cameras change, ending at a terminal status. */
+  readonly watchVideoRecall: (id: number) => Stream.Stream<VideoRecall, MotiveError>
+}
+
+/**
+ * Waiting, as a service.
+ *
+ * @since 0.1.0
+ */
+export class Waiting extends Context.Tag("@effect-motive/http/Waiting")<Waiting, WaitingService>() {}
+
+/**
+ * The waits over the client, polling as the settings say.
+ *
+ * @since 0.1.0
+ */
+export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveConfig> = Effect.gen(function*() {
+  const client = yield* MotiveClient
+  const { polling } = yield* MotiveConfig
+  return Waiting.of({
+    awaitVideoRecall: (id, options) =>
+      awaitTerminal(client.getVideoRecall(id), polling, options).pipe(
+        Effect.withSpan("motive.awaitVideoRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
+      ),
+    awaitImageCapture: (ref, options) =>
+      awaitTerminal(client.getImageCapture(ref), polling, options).pipe(
+        Effect.withSpan("motive.awaitImageCapture", {
+          captureStackTrace: false,
+          attributes: { "motive.request_id": ref.requestId }
+        })
+      ),
+    watchVideoRecall: (id) =>
+      Stream.repeatEffectWithSchedule(client.getVideoRecall(id), pollSchedule(polling)).pipe(
+        Stream.changesWith((a, b) =>
+          statusText(a.status) === statusText(b.status) && a.cameras.length === b.cameras.length &&
+          a.cameras.every((c, i) => c.status === b.cameras[i]?.status)
+        ),
+        Stream.takeUntil((recall) => isTerminalStatus(recall.status))
+      )
+  })
+})
+
+/**
+ * The waits, as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<Waiting, never, MotiveClient | MotiveConfig> = Layer.effect(Waiting, make)

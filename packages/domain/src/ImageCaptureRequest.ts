@@ -6,7 +6,8 @@
 import { Array as Arr, Effect, ParseResult, Schema } from "effect"
 import { CameraPosition, cameraPositionInfo, CameraPositions, isCameraPosition } from "./CameraPosition.js"
 import { AssetId, parsePositiveInt, VehicleId } from "./Ids.js"
-import { CaptureValidationError, listWords, quote, type Violation, violation } from "./Violation.js"
+import { listWords, quote } from "./internal/words.js"
+import { CaptureValidationError, type Rule, violationsOf, when } from "./Violation.js"
 
 /**
  * A vehicle addressed by its numeric id, as image capture requires.
@@ -79,7 +80,136 @@ export interface ImageCaptureInput {
 export type LooseImageCaptureInput = { readonly [K in keyof ImageCaptureInput]?: unknown }
 
 /**
- * Checks an image capture request against every documented rule; fails with all violations at once.
+ * An image capture request read once, for the rules.
+ *
+ * @since 0.1.0
+ */
+export interface CaptureFacts {
+  readonly input: LooseImageCaptureInput
+  readonly vehicleGiven: boolean
+  readonly assetGiven: boolean
+  readonly vehicleId: number | undefined
+  readonly assetId: number | undefined
+}
+
+const given = (u: unknown) => u !== undefined && u !== null && u !== ""
+
+/**
+ * Reads the facts the rules check.
+ *
+ * @since 0.1.0
+ */
+export const captureFacts = (input: LooseImageCaptureInput): CaptureFacts => ({
+  input,
+  vehicleGiven: given(input.vehicleId),
+  assetGiven: given(input.assetId),
+  vehicleId: given(input.vehicleId) ? parsePositiveInt(input.vehicleId) : undefined,
+  assetId: given(input.assetId) ? parsePositiveInt(input.assetId) : undefined
+})
+
+const capturePositions = CameraPositions.filter((p) => cameraPositionInfo[p].imageCapture)
+
+/**
+ * Ids are positive whole numbers.
+ *
+ * @since 0.1.0
+ */
+export const idsValid: Rule<CaptureFacts> = {
+  code: "entity.invalid_id",
+  field: "vehicle_id",
+  check: (f) => [
+    ...(f.vehicleGiven && f.vehicleId === undefined
+      ? [{ message: `vehicle_id ${quote(f.input.vehicleId)} is not a positive whole number` }]
+      : []),
+    ...(f.assetGiven && f.assetId === undefined
+      ? [{ path: "asset_id", message: `asset_id ${quote(f.input.assetId)} is not a positive whole number` }]
+      : [])
+  ]
+}
+
+/**
+ * Exactly one of vehicle_id / asset_id.
+ *
+ * @since 0.1.0
+ */
+export const captureEntityExactlyOne: Rule<CaptureFacts> = {
+  code: "entity.exactly_one",
+  field: "vehicle_id",
+  check: (f) =>
+    f.vehicleGiven && f.assetGiven
+      ? [{
+        message: `give exactly one of vehicle_id or asset_id, not both (got vehicle_id ${
+          quote(f.input.vehicleId)
+        } and asset_id ${quote(f.input.assetId)})`
+      }]
+      : when(!f.vehicleGiven && !f.assetGiven, () => "give exactly one of vehicle_id or asset_id (neither was given)")
+}
+
+/**
+ * The position is one of the table's (seed: the image capture "Camera Positions" table).
+ *
+ * @since 0.1.0
+ */
+export const positionKnown: Rule<CaptureFacts> = {
+  code: "position.unknown",
+  field: "position",
+  check: (f) =>
+    when(!isCameraPosition(f.input.position), () =>
+      f.input.position === undefined
+        ? `position is required: use ${listWords(capturePositions)}`
+        : `${quote(f.input.position)} is not a camera position: use ${listWords(capturePositions)}`)
+}
+
+/**
+ * Image capture does not offer every position (seed: `front_narrow_facing` is video recall only).
+ *
+ * @since 0.1.0
+ */
+export const positionOffered: Rule<CaptureFacts> = {
+  code: "position.not_for_image_capture",
+  field: "position",
+  check: (f) =>
+    when(
+      isCameraPosition(f.input.position) && !cameraPositionInfo[f.input.position].imageCapture,
+      () =>
+        `${f.input.position} is not offered by image capture (video recall only): use ${listWords(capturePositions)}`
+    )
+}
+
+/**
+ * Dashcam positions are for vehicles only (seed).
+ *
+ * @since 0.1.0
+ */
+export const positionForEntity: Rule<CaptureFacts> = {
+  code: "position.vehicle_only",
+  field: "position",
+  check: (f) => {
+    const p = f.input.position
+    return when(
+      isCameraPosition(p) && cameraPositionInfo[p].imageCapture && f.assetGiven && !f.vehicleGiven &&
+        cameraPositionInfo[p].vehicleOnly,
+      () => `${p} is a Dashcam position, only available for vehicles: assets offer side_left, side_right or rear`
+    )
+  }
+}
+
+/**
+ * Every rule of an image capture request, in the order their violations are reported.
+ *
+ * @since 0.1.0
+ */
+export const imageCaptureRules: ReadonlyArray<Rule<CaptureFacts>> = [
+  idsValid,
+  captureEntityExactlyOne,
+  positionKnown,
+  positionOffered,
+  positionForEntity
+]
+
+/**
+ * Checks an image capture request against every rule of {@link imageCaptureRules}; fails with all
+ * violations at once.
  *
  * @since 0.1.0
  */
@@ -87,75 +217,21 @@ export const validateImageCapture = (
   input: ImageCaptureInput | LooseImageCaptureInput
 ): Effect.Effect<ImageCaptureRequest, CaptureValidationError> =>
   Effect.suspend(() => {
-    const violations: Array<Violation> = []
-    const loose: LooseImageCaptureInput = input
-    const given = (u: unknown) => u !== undefined && u !== null && u !== ""
-
-    const readId = (field: "vehicle_id" | "asset_id", raw: unknown): number | undefined => {
-      if (!given(raw)) return undefined
-      const id = parsePositiveInt(raw)
-      if (id === undefined) {
-        violations.push(violation(field, "entity.invalid_id", `${field} ${quote(raw)} is not a positive whole number`))
-      }
-      return id
-    }
-    const vehicleGiven = given(loose.vehicleId)
-    const assetGiven = given(loose.assetId)
-    const vehicleId = readId("vehicle_id", loose.vehicleId)
-    const assetId = readId("asset_id", loose.assetId)
-    if (vehicleGiven && assetGiven) {
-      violations.push(violation(
-        "vehicle_id",
-        "entity.exactly_one",
-        `give exactly one of vehicle_id or asset_id, not both (got vehicle_id ${quote(loose.vehicleId)} and asset_id ${
-          quote(loose.assetId)
-        })`
-      ))
-    } else if (!vehicleGiven && !assetGiven) {
-      violations.push(violation(
-        "vehicle_id",
-        "entity.exactly_one",
-        "give exactly one of vehicle_id or asset_id (neither was given)"
-      ))
-    }
-
-    // Position (seed: the image capture "Camera Positions" table).
-    const position = loose.position
-    const validPosition = isCameraPosition(position) ? position : undefined
-    if (validPosition === undefined) {
-      violations.push(violation(
-        "position",
-        "position.unknown",
-        position === undefined
-          ? `position is required: use ${listWords(CameraPositions.filter((p) => cameraPositionInfo[p].imageCapture))}`
-          : `${quote(position)} is not a camera position: use ${
-            listWords(CameraPositions.filter((p) => cameraPositionInfo[p].imageCapture))
-          }`
-      ))
-    } else if (!cameraPositionInfo[validPosition].imageCapture) {
-      violations.push(violation(
-        "position",
-        "position.not_for_image_capture",
-        `${position} is not offered by image capture (video recall only): use front_facing, driver_facing, side_left, side_right or rear`
-      ))
-    } else if (assetGiven && !vehicleGiven && cameraPositionInfo[validPosition].vehicleOnly) {
-      violations.push(violation(
-        "position",
-        "position.vehicle_only",
-        `${position} is a Dashcam position, only available for vehicles: assets offer side_left, side_right or rear`
-      ))
-    }
-
-    // Every branch that leaves an id or the position unset has pushed a violation.
+    const facts = captureFacts(input)
+    const violations = violationsOf(imageCaptureRules, facts)
     if (Arr.isNonEmptyArray(violations)) return Effect.fail(new CaptureValidationError({ violations }))
-    return Effect.succeed(
-      new ImageCaptureRequest({
-        target: vehicleId !== undefined
-          ? VehicleById.make({ id: VehicleId.make(vehicleId) })
-          : AssetById.make({ id: AssetId.make(assetId!) }),
-        position: validPosition!
-      })
-    )
+    const position = facts.input.position
+    // Every rule holds, so exactly one id is present and valid, and the position is one image capture offers.
+    return isCameraPosition(position)
+      ? Effect.succeed(
+        new ImageCaptureRequest({
+          target: facts.vehicleId !== undefined
+            ? VehicleById.make({ id: VehicleId.make(facts.vehicleId) })
+            : AssetById.make({ id: AssetId.make(facts.assetId!) }),
+          position
+        })
+      )
+      : Effect.dieMessage("validateImageCapture: a position passed the rules without being one")
   })
 
 /**

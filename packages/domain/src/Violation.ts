@@ -90,17 +90,41 @@ export class CaptureValidationError extends Schema.TaggedError<CaptureValidation
 export const violation = (path: string, rule: RuleCode, message: string): Violation =>
   new Violation({ path, rule, message })
 
-/** @internal */
-export const quote = (u: unknown): string => {
-  try {
-    return JSON.stringify(u) ?? String(u)
-  } catch {
-    return String(u)
-  }
+/**
+ * What one broken rule says: its message, and the wire field when it is more precise than the rule's own
+ * (`camera_positions[1]`).
+ *
+ * @since 0.1.0
+ */
+export interface Finding {
+  readonly message: string
+  readonly path?: string
 }
 
-/** @internal */
-export const listWords = (items: ReadonlyArray<string | number>): string =>
-  items.length <= 1
-    ? items.join("")
-    : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`
+/**
+ * One documented rule as a value: its code, the wire field it guards, and a check that returns what is wrong
+ * with the facts (nothing when the rule holds). Validators fold over a table of these.
+ *
+ * @since 0.1.0
+ */
+export interface Rule<Facts> {
+  readonly code: RuleCode
+  readonly field: string
+  readonly check: (facts: Facts) => ReadonlyArray<Finding>
+}
+
+/**
+ * A finding when `broken` holds, none otherwise.
+ *
+ * @since 0.1.0
+ */
+export const when = (broken: boolean, message: () => string): ReadonlyArray<Finding> =>
+  broken ? [{ message: message() }] : []
+
+/**
+ * Every violation of every rule in `rules`, in the table's order.
+ *
+ * @since 0.1.0
+ */
+export const violationsOf = <Facts>(rules: ReadonlyArray<Rule<Facts>>, facts: Facts): Array<Violation> =>
+  rules.flatMap((rule) => rule.check(facts).map((f) => violation(f.path ?? rule.field, rule.code, f.message)))

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Array as Arr, Effect, ParseResult, Schema } from "effect"
+import { Array as Arr, Effect, Schema } from "effect"
 import { CameraPosition, cameraPositionInfo, CameraPositions, isCameraPosition } from "./CameraPosition.js"
 import { AssetId, parsePositiveInt, VehicleId } from "./Ids.js"
 import { listWords, quote } from "./internal/words.js"
@@ -255,24 +255,3 @@ export const imageCaptureInputFromBody = (body: unknown): LooseImageCaptureInput
     : {}
   return { vehicleId: b.vehicle_id, assetId: b.asset_id, position: b.position }
 }
-
-/**
- * The wire body decoded into an {@link ImageCaptureRequest} and back.
- *
- * @since 0.1.0
- */
-export const ImageCaptureRequestFromBody = Schema.transformOrFail(ImageCaptureRequestBody, ImageCaptureRequest, {
-  strict: true,
-  decode: (body, _, ast) =>
-    body.vehicle_id !== undefined && body.asset_id === undefined
-      ? ParseResult.succeed({ target: { _tag: "vehicle" as const, id: body.vehicle_id }, position: body.position })
-      : body.asset_id !== undefined && body.vehicle_id === undefined
-      ? ParseResult.succeed({ target: { _tag: "asset" as const, id: body.asset_id }, position: body.position })
-      : ParseResult.fail(new ParseResult.Type(ast, body, "exactly one of vehicle_id or asset_id")),
-  encode: (request) =>
-    ParseResult.succeed(
-      request.target._tag === "vehicle"
-        ? { vehicle_id: request.target.id, position: request.position }
-        : { asset_id: request.target.id, position: request.position }
-    )
-})

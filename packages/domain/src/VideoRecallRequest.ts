@@ -3,10 +3,10 @@
  *
  * @since 0.1.0
  */
-import { DateTime, Either, Option, ParseResult, Schema } from "effect"
+import { DateTime, Schema } from "effect"
 import { CameraPosition } from "./CameraPosition.js"
-import { defaultRecallType, RecallType } from "./RecallType.js"
-import { formatTimestamp, parseTimestamp } from "./Timestamp.js"
+import { RecallType } from "./RecallType.js"
+import { formatTimestamp } from "./Timestamp.js"
 
 /**
  * A vehicle addressed by its `vehicle_number`, as video recall requires.
@@ -137,35 +137,3 @@ export const videoRecallInputFromBody = (body: unknown): LooseVideoRecallInput =
     cameraPositions: b.camera_positions
   }
 }
-
-/**
- * The wire body decoded into a {@link VideoRecallRequest} and back, for a body already known to be valid
- * (time rules need a `Clock`: use `validateVideoRecall` for received input).
- *
- * @since 0.1.0
- */
-export const VideoRecallRequestFromBody = Schema.transformOrFail(VideoRecallRequestBody, VideoRecallRequest, {
-  strict: true,
-  decode: (body, _, ast) => {
-    const target: Option.Option<RecallTarget> = body.vehicle_number !== undefined && body.asset_name === undefined
-      ? Option.some(VehicleByNumber.make({ number: body.vehicle_number }))
-      : body.asset_name !== undefined && body.vehicle_number === undefined
-      ? Option.some(AssetByName.make({ name: body.asset_name }))
-      : Option.none()
-    const start = parseTimestamp(body.start_time)
-    if (Option.isNone(target)) {
-      return ParseResult.fail(new ParseResult.Type(ast, body, "exactly one of vehicle_number or asset_name"))
-    }
-    if (Either.isLeft(start)) return ParseResult.fail(new ParseResult.Type(ast, body, "start_time"))
-    return ParseResult.succeed(
-      {
-        target: target.value,
-        startTime: start.right,
-        durationMinutes: body.duration,
-        recallType: body.recall_type ?? defaultRecallType,
-        ...(body.camera_positions !== undefined ? { cameraPositions: body.camera_positions } : {})
-      } as const
-    )
-  },
-  encode: (request) => ParseResult.succeed(encodeVideoRecallBody(new VideoRecallRequest(request)))
-})

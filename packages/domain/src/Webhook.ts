@@ -13,13 +13,6 @@ import { Schema } from "effect"
 export const recallCompletedAction = "video_recall_request_completed"
 
 /**
- * How long Motive waits for a webhook endpoint before it counts the delivery as failed [docs].
- *
- * @since 0.1.0
- */
-export const webhookResponseDeadlineMillis = 3_000
-
-/**
  * A webhook event: `action` and, for request events, the `id` (integer or numeric string). The event is a
  * trigger: fetch the details from the API, which is the source of truth. Other fields are ignored.
  *

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitrary, DateTime, Effect, FastCheck as fc, Schema } from "effect"
+import { Arbitrary, Effect, FastCheck as fc, Schema } from "effect"
 import {
   allowedDurations,
   CameraPosition,
@@ -10,8 +10,7 @@ import {
   validateVideoRecall,
   type VideoRecallInput,
   videoRecallInputFromBody,
-  type VideoRecallOptions,
-  VideoRecallRequestFromBody
+  type VideoRecallOptions
 } from "../src/index.js"
 import { atNow, minutesAgo, NOW, rulesOf } from "./fixtures.js"
 
@@ -328,9 +327,6 @@ describe("VideoRecallRequest properties", () => {
         const request = yield* validateVideoRecall(c.input)
         const body = encodeVideoRecallBody(request)
         const wire: unknown = JSON.parse(JSON.stringify(body))
-        const decoded = Schema.decodeUnknownSync(VideoRecallRequestFromBody)(wire)
-        expect(Schema.encodeSync(VideoRecallRequestFromBody)(decoded)).toEqual(body)
-        expect(DateTime.toEpochMillis(decoded.startTime)).toBe(DateTime.toEpochMillis(request.startTime))
         // The server side applies the same rules to the received body and gets the same request.
         const again = yield* validateVideoRecall(videoRecallInputFromBody(wire))
         expect(encodeVideoRecallBody(again)).toEqual(body)

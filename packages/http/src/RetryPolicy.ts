@@ -125,10 +125,12 @@ export const delayBefore = <Out>(
   schedule: Schedule.Schedule<Out, unknown>,
   retry: number
 ): Duration.Duration | undefined => {
-  const delays = Effect.runSync(
-    Schedule.run(Schedule.delays(schedule), 0, Array.from({ length: retry }, () => undefined))
-  )
-  return Array.from(delays)[retry - 1]
+  // `Schedule.run` gives one output per input while the schedule goes on, plus one for the step where it
+  // stops: with `retry + 1` inputs, all of them answered means retry number `retry` was still scheduled.
+  const delays = Array.from(Effect.runSync(
+    Schedule.run(Schedule.delays(schedule), 0, Array.from({ length: retry + 1 }, () => undefined))
+  ))
+  return delays.length === retry + 1 ? delays[retry - 1] : undefined
 }
 
 /**

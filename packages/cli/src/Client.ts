@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { MediaDownloads, MotiveClient, MotiveConfig, Waiting } from "@effect-motive/http"
+import type { MediaDownloads, MotiveClient, MotiveConfig, Waiting } from "@effect-motive/http"
 import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
 import { ConfigError, Effect, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
@@ -24,8 +24,15 @@ export const inProcessSandbox = (
   )
 
 /**
- * The Node entry of the client package, loaded when a command first needs it: `--help` and `--version` never
- * pay for undici or the media reader.
+ * The client package, loaded when a command first needs it: `--help`, `--version` and `--dry-run` never pay
+ * for it.
+ *
+ * @since 0.1.0
+ */
+export const httpPackage = Effect.promise(() => import("@effect-motive/http"))
+
+/**
+ * Its Node entry (undici, the media reader), loaded likewise.
  *
  * @since 0.1.0
  */
@@ -57,6 +64,7 @@ export const settingsFrom = (globals: Globals) =>
         return yield* new InvalidInput({ message: `${flag} is empty: give the credential, or leave the flag out` })
       }
     }
+    const { MotiveConfig } = yield* httpPackage
     const options: MotiveConfig.ConfigOptions = {
       apiKey: flagValue(globals.apiKey),
       oauthToken: flagValue(globals.oauthToken),
@@ -91,6 +99,7 @@ export const withMotive = <A, E, R>(
   f: (motive: Motive) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function*() {
+    const { MediaDownloads, MotiveClient, Waiting } = yield* httpPackage
     const { NodeMotive } = yield* nodePackage
     return yield* Effect.all({
       client: MotiveClient.MotiveClient,

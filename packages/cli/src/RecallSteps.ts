@@ -4,9 +4,8 @@
  * @since 0.1.0
  */
 import { isCameraPosition, type VideoRecall } from "@effect-motive/domain"
-import { Waiting } from "@effect-motive/http"
 import { type Duration, Effect, Option } from "effect"
-import type { Motive } from "./Client.js"
+import { httpPackage, type Motive } from "./Client.js"
 import { InvalidInput } from "./CliError.js"
 import { Output } from "./Output.js"
 import { downloadProgress, withWaitProgress } from "./Progress.js"
@@ -25,10 +24,11 @@ export const waitOptions = (timeout: Option.Option<Duration.Duration>) =>
  * @since 0.1.0
  */
 export const awaitRecall = (motive: Motive, id: number, timeout: Option.Option<Duration.Duration>) =>
-  withWaitProgress(
-    `waiting for video recall ${id}…`,
-    (onStatus) => motive.waiting.awaitVideoRecall(id, { ...waitOptions(timeout), onStatus })
-  ).pipe(Waiting.requireSuccess("video recall", id))
+  Effect.flatMap(httpPackage, ({ Waiting }) =>
+    withWaitProgress(
+      `waiting for video recall ${id}…`,
+      (onStatus) => motive.waiting.awaitVideoRecall(id, { ...waitOptions(timeout), onStatus })
+    ).pipe(Waiting.requireSuccess("video recall", id)))
 
 /**
  * Downloads a recall's footage with progress; unknown positions are refused before anything is fetched.

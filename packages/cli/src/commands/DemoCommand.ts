@@ -5,10 +5,9 @@
  * @since 0.1.0
  */
 import { formatTimestamp, statusText } from "@effect-motive/domain"
-import { Waiting } from "@effect-motive/http"
 import { Command, Options } from "@effect/cli"
 import { Chunk, DateTime, Effect, Option, Stream } from "effect"
-import { inProcessSandbox, type Motive, settingsFrom, withMotive } from "../Client.js"
+import { httpPackage, inProcessSandbox, type Motive, settingsFrom, withMotive } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
 import { bytes, Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
@@ -21,6 +20,7 @@ const run = (motive: Motive, vehicleNumber: string, dir: string, where: string) 
   Effect.gen(function*() {
     const output = yield* Output
     const { client, downloads, waiting } = motive
+    const { Waiting } = yield* httpPackage
     const vehicle = yield* client.vehicles.pipe(
       Stream.filter((v) => v.number === vehicleNumber),
       Stream.take(1),

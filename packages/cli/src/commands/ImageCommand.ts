@@ -4,10 +4,10 @@
  * @since 0.1.0
  */
 import { type ImageCapture, validateImageCapture } from "@effect-motive/domain"
-import { type MediaDownloads, type MotiveClient, Waiting } from "@effect-motive/http"
+import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
 import { Command, Options } from "@effect/cli"
 import { type Duration, Effect, Option } from "effect"
-import { type Motive, withClient } from "../Client.js"
+import { httpPackage, type Motive, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
 import { idOption, optionalDuration, timeoutOption } from "../Flags.js"
@@ -19,10 +19,11 @@ import { root } from "../Root.js"
 
 /** Waits for a capture with progress; one that ends `failed` fails with `RequestFailed` (exit 6). */
 const awaitCapture = (motive: Motive, ref: MotiveClient.ImageCaptureRef, timeout: Option.Option<Duration.Duration>) =>
-  withWaitProgress(
-    `waiting for image capture ${ref.requestId}…`,
-    (onStatus) => motive.waiting.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
-  ).pipe(Waiting.requireSuccess("image capture", ref.requestId))
+  Effect.flatMap(httpPackage, ({ Waiting }) =>
+    withWaitProgress(
+      `waiting for image capture ${ref.requestId}…`,
+      (onStatus) => motive.waiting.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
+    ).pipe(Waiting.requireSuccess("image capture", ref.requestId)))
 
 /** Prints a capture and the file its image went to, if any. */
 const printCapture = (capture: ImageCapture, file: Option.Option<MediaDownloads.DownloadedFile>) =>

@@ -3,10 +3,10 @@
  *
  * @since 0.1.0
  */
-import { fileSystemMessage, Webhooks } from "@effect-motive/http"
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { Config, Effect, Option, Redacted, Stream } from "effect"
+import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { Output } from "../Output.js"
 
@@ -51,6 +51,7 @@ const verify = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
+      const { fileSystemMessage, Webhooks } = yield* httpPackage
       const fs = yield* FileSystem.FileSystem
       const body = Option.isSome(opts.file)
         ? yield* fs.readFile(opts.file.value).pipe(
@@ -79,6 +80,7 @@ const listen = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
+      const { Webhooks } = yield* httpPackage
       const { NodeHttpServer, createServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
       const receiver = yield* Webhooks.makeReceiver({ secret })
       const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: opts.port }).pipe(

@@ -4,9 +4,45 @@
  *
  * @since 0.1.0
  */
+import { CameraPositions } from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
 import { Effect } from "effect"
+import { httpPackage } from "./Client.js"
 import { InvalidInput } from "./CliError.js"
+
+/** The longest name of one path component, and of a whole path, most file systems take (Linux: 255, 4095). */
+const nameMaxBytes = 255
+const pathMaxBytes = 4095
+
+/** The names downloads write, from the client itself: the partial suffix, and the longest recall file name. */
+const downloadNames = Effect.map(httpPackage, ({ MediaDownloads }) => ({
+  partialSuffix: MediaDownloads.partialFileSuffixLength,
+  longestRecallFile: MediaDownloads.recallFileName(
+    Number.MAX_SAFE_INTEGER,
+    CameraPositions.reduce((a, b) => (b.length > a.length ? b : a))
+  ).length + MediaDownloads.partialFileSuffixLength
+}))
+
+const bytes = (text: string) => new TextEncoder().encode(text).length
+
+/** Every component of `absolute` and the whole path, with `extra` more bytes under it, fit the file system. */
+const namesFit = (flag: string, absolute: string, extra: number): Effect.Effect<void, InvalidInput> => {
+  const long = absolute.split("/").find((part) => bytes(part) > nameMaxBytes)
+  if (long !== undefined) {
+    return Effect.fail(
+      new InvalidInput({
+        message: `${flag}: the name "${long.slice(0, 40)}…" is ${
+          bytes(long)
+        } bytes; file systems take at most ${nameMaxBytes}`
+      })
+    )
+  }
+  return bytes(absolute) + extra > pathMaxBytes
+    ? Effect.fail(
+      new InvalidInput({ message: `${flag}: the path is too long for the file system (${pathMaxBytes} bytes at most)` })
+    )
+    : Effect.void
+}
 
 /**
  * The nearest part of `dir` that exists, which must be a directory we can make things in. Permission bits do not
@@ -45,10 +81,16 @@ const writableAncestor = (
 export const checkDirectory = (flag: string, dir: string) =>
   dir.trim() === ""
     ? Effect.fail(new InvalidInput({ message: `${flag} is empty: give a directory` }))
-    : Effect.flatMap(Path.Path, (path) => writableAncestor(flag, path.resolve(dir)))
+    : Effect.gen(function*() {
+      const absolute = (yield* Path.Path).resolve(dir)
+      yield* namesFit(flag, absolute, 1 + (yield* downloadNames).longestRecallFile)
+      return yield* writableAncestor(flag, absolute)
+    })
 
 /**
- * A file given to `--out`: not empty, not a directory, and its directory usable.
+ * A file given to `--out`: not empty, its name and its partial file's name within the file system's limits,
+ * nothing at the path but a regular file (a directory, a link, a device or a FIFO is never replaced), and its
+ * directory usable.
  *
  * @since 0.1.0
  */
@@ -59,9 +101,21 @@ export const checkFile = (flag: string, file: string) =>
     }
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const info = yield* Effect.either(fs.stat(file))
+    const absolute = path.resolve(file)
+    yield* namesFit(flag, `${absolute}${".".repeat((yield* downloadNames).partialSuffix)}`, 0)
+    if ((yield* Effect.either(fs.readLink(absolute)))._tag === "Right") {
+      return yield* new InvalidInput({
+        message: `${flag}: ${file} is a symbolic link; give the path of a regular file (it would be replaced)`
+      })
+    }
+    const info = yield* Effect.either(fs.stat(absolute))
     if (info._tag === "Right" && info.right.type === "Directory") {
       return yield* new InvalidInput({ message: `${flag}: ${file} is a directory; give a file name` })
     }
-    return yield* writableAncestor(flag, path.dirname(path.resolve(file)))
+    if (info._tag === "Right" && info.right.type !== "File") {
+      return yield* new InvalidInput({
+        message: `${flag}: ${file} is not a regular file (${info.right.type}); it is never replaced`
+      })
+    }
+    return yield* writableAncestor(flag, path.dirname(absolute))
   })

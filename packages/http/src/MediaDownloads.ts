@@ -6,7 +6,7 @@
 import { type CameraPosition, isCameraPosition, statusText } from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
 import { Clock, Context, Effect, Layer, Option } from "effect"
-import { downloadFile, type DownloadProgress as Progress } from "./internal/download.js"
+import { downloadFile, type DownloadProgress as Progress, partialSuffixLength } from "./internal/download.js"
 import { MediaTransport } from "./MediaTransport.js"
 import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
 import { MotiveConfig } from "./MotiveConfig.js"
@@ -38,6 +38,28 @@ export interface DownloadedFile {
  * @since 0.1.0
  */
 export type DownloadProgress = Progress
+
+/**
+ * The file a recall camera's video is written to, in the chosen directory.
+ *
+ * @since 0.1.0
+ */
+export const recallFileName = (id: number, position: CameraPosition): string => `${id}-${position}.mp4`
+
+/**
+ * The file a captured image is written to, when a directory is given.
+ *
+ * @since 0.1.0
+ */
+export const imageFileName = (requestId: number, position: CameraPosition): string => `${requestId}-${position}.jpg`
+
+/**
+ * How many characters the partial file beside a download adds to its name (`.<random>.part`), for checking
+ * that a destination's names fit the file system before anything is requested.
+ *
+ * @since 0.1.0
+ */
+export const partialFileSuffixLength: number = partialSuffixLength
 
 /**
  * Options of `downloadRecall`.
@@ -174,7 +196,7 @@ export const make: Effect.Effect<
       })
       const file = "path" in options
         ? options.path
-        : path.join(options.directory, `${ref.requestId}-${position}.jpg`)
+        : path.join(options.directory, imageFileName(ref.requestId, position))
       yield* ensureDirectory(path.dirname(file))
       const written = yield* downloadFile({
         url: yield* usableUrl(capture.images?.[position]?.url, capture.images?.[position]?.expiresAt),
@@ -236,7 +258,7 @@ export const make: Effect.Effect<
               downloadFile({
                 url,
                 freshUrl: freshUrl(position),
-                path: path.join(options.directory, `${id}-${position}.mp4`),
+                path: path.join(options.directory, recallFileName(id, position)),
                 schedule: policy.media,
                 ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
               })

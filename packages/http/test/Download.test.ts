@@ -3,7 +3,8 @@ import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer } from "effect"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
@@ -283,6 +284,28 @@ describe("MotiveClient downloads", () => {
       expect(error).toMatchObject({ _tag: "DownloadFailed", local: false })
       expect(readdirSync(dir)).toEqual([])
       expect(yield* seen(sandbox, "media")).toBe(2)
+    }))
+
+  it.scopedLive("never replaces a symbolic link, a FIFO or a device at the destination, and sends nothing for it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      writeFileSync(join(dir, "target"), "keep me")
+      symlinkSync(join(dir, "target"), join(dir, "1-rear.mp4"))
+      execFileSync("mkfifo", [join(dir, "1-front_facing.mp4")])
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_000 } })
+      const [link, fifo] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear", "front_facing"])
+          return [
+            yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: ["rear"] })),
+            yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: ["front_facing"] }))
+          ] as const
+        }))
+      expect(link).toMatchObject({ _tag: "DownloadFailed", local: true })
+      expect(link.message).toContain("1-rear.mp4 is a symbolic link, not a regular file: it is not replaced")
+      expect(fifo.message).toContain("1-front_facing.mp4 is a fifo, not a regular file")
+      expect(readFileSync(join(dir, "target"), "utf8")).toBe("keep me")
+      expect(yield* seen(sandbox, "media")).toBe(0)
     }))
 
   it.scopedLive("says when this machine's file system is what failed, in Node's own words", () =>

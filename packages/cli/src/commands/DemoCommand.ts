@@ -9,6 +9,7 @@ import { Command, Options } from "@effect/cli"
 import { Chunk, DateTime, Effect, Option, Stream } from "effect"
 import { httpPackage, inProcessSandbox, type Motive, settingsFrom, withMotive } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
+import { checkDirectory } from "../Destinations.js"
 import { bytes, Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
@@ -93,6 +94,8 @@ export const demoCommand = Command.make(
     Effect.gen(function*() {
       const globals = yield* root
       const output = yield* Output
+      // Where the files go is checked before anything is requested, as every other command does.
+      yield* checkDirectory("--dir", opts.dir)
       // No credentials at all: the sandbox. Contradictory ones: refused, as by every other command.
       const settings = globals.sandbox ? Option.none() : yield* settingsFrom(globals).pipe(
         Effect.map(Option.some),

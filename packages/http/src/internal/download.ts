@@ -58,6 +58,9 @@ class Retry implements MediaRetry {
 
 const isRetry = (u: unknown): u is Retry => u instanceof Retry
 
+/** What a partial file's name adds to the final one: `.<12 hex digits>.part`. */
+export const partialSuffixLength = ".000000000000.part".length
+
 const randomHex = Effect.map(
   Effect.all([Random.nextIntBetween(0, 0x1000000), Random.nextIntBetween(0, 0x1000000)]),
   ([a, b]) => `${a.toString(16).padStart(6, "0")}${b.toString(16).padStart(6, "0")}`
@@ -171,6 +174,21 @@ export const downloadFile = <E>(
         return { _tag: "Complete" } as const
       }).pipe(Effect.scoped)
 
+    // Only a regular file (or nothing) at the destination is ever replaced: never a link, a device or a FIFO.
+    const destinationReplaceable = Effect.gen(function*() {
+      const refuse = (what: string) =>
+        new DownloadFailed({
+          message: `${options.path} is ${what}, not a regular file: it is not replaced`,
+          path: options.path,
+          local: true
+        })
+      if ((yield* Effect.either(fs.readLink(options.path)))._tag === "Right") return yield* refuse("a symbolic link")
+      const info = yield* Effect.either(fs.stat(options.path))
+      if (info._tag === "Right" && info.right.type !== "File") {
+        return yield* refuse(`a ${info.right.type.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}`)
+      }
+    })
+
     let attempts = 0
     const once = Effect.gen(function*() {
       attempts++
@@ -178,6 +196,7 @@ export const downloadFile = <E>(
       switch (outcome._tag) {
         case "Complete": {
           const bytes = yield* sizeOnDisk
+          yield* destinationReplaceable
           yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
           return { path: options.path, bytes }
         }
@@ -204,8 +223,9 @@ export const downloadFile = <E>(
       }
     })
 
-    const run = fs.remove(tmp, { force: true }).pipe(
-      Effect.mapError(fsFailed("could not clear a stale partial file")),
+    const run = destinationReplaceable.pipe(
+      Effect.zipRight(fs.remove(tmp, { force: true })),
+      Effect.mapError((e) => e._tag === "DownloadFailed" ? e : fsFailed("could not clear a stale partial file")(e)),
       // Only `Retry` failures reach the schedule (`while`); the others end the download as they are.
       Effect.zipRight(Effect.retry(once, {
         schedule: Schedule.mapInput(

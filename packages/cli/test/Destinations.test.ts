@@ -1,0 +1,53 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { execFileSync } from "node:child_process"
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { motive, sandboxEnv, tempDir } from "./support.js"
+
+const create = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1"]
+const capture = ["image", "capture", "--vehicle-id", "101", "--position", "rear"]
+
+describe("motive: destinations fully checked before anything is sent", () => {
+  it.scopedLive("refuses names the file system cannot take, counting the partial file's suffix, with exit 2", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      const dir = yield* tempDir
+      const longDir = yield* motive([...create, "--download", join(dir, "d".repeat(300))], { env })
+      expect(longDir.code).toBe(2)
+      expect(longDir.stderr).toContain("is 300 bytes; file systems take at most 255")
+      // 250 characters fit on their own, but not with the 18 the partial file adds while the image downloads.
+      const longFile = yield* motive([...capture, "--out", join(dir, `${"i".repeat(246)}.jpg`)], { env })
+      expect(longFile.code).toBe(2)
+      expect(longFile.stderr).toContain("file systems take at most 255")
+      const deepDir = yield* motive([...create, "--download", join(dir, ...Array(40).fill("x".repeat(100)))], { env })
+      expect(deepDir.code).toBe(2)
+      expect(deepDir.stderr).toContain("the path is too long")
+      expect(readdirSync(dir)).toEqual([])
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+
+  it.scopedLive("never replaces a symbolic link, a device or a FIFO with --out, and checks demo's --dir", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      const dir = yield* tempDir
+      writeFileSync(join(dir, "target"), "keep me")
+      symlinkSync(join(dir, "target"), join(dir, "link.jpg"))
+      execFileSync("mkfifo", [join(dir, "fifo.jpg")])
+      mkdirSync(join(dir, "sub"))
+      writeFileSync(join(dir, "sub", "file"), "")
+      const link = yield* motive([...capture, "--out", join(dir, "link.jpg")], { env })
+      expect(link.code).toBe(2)
+      expect(link.stderr).toContain("is a symbolic link")
+      const device = yield* motive([...capture, "--out", "/dev/null"], { env })
+      expect(device.code).toBe(2)
+      expect(device.stderr).toContain("is not a regular file (CharacterDevice)")
+      const fifo = yield* motive([...capture, "--out", join(dir, "fifo.jpg")], { env })
+      expect(fifo.code).toBe(2)
+      expect(fifo.stderr).toContain("is not a regular file (FIFO)")
+      const demo = yield* motive(["demo", "--dir", join(dir, "sub", "file")], { env })
+      expect(demo.code).toBe(2)
+      expect(demo.stderr).toContain("exists and is not a directory")
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+})

@@ -82,7 +82,8 @@ const tags: ReadonlySet<string> = new Set(Object.keys(
     MissingCredentials: true,
     InvalidSignature: true,
     SandboxFailed: true,
-    AfterRequest: true
+    AfterRequest: true,
+    CreateUncertain: true
   } satisfies Record<CommandFailure["_tag"], true>
 ))
 
@@ -123,6 +124,8 @@ export const exitCodeOf = (error: CommandFailure): ExitCode =>
     DownloadFailed: (e) => e.local ? ExitCode.Unexpected : ExitCode.Unavailable,
     SandboxFailed: () => ExitCode.Unavailable,
     RequestFailed: () => ExitCode.RequestFailed,
+    // Motive may hold the request: the code of what went wrong.
+    CreateUncertain: (e) => exitCodeOf(e.failure),
     // A failure after the request was accepted: the code of what went wrong.
     AfterRequest: (e) => isKnownFailure(e.failure) ? exitCodeOf(e.failure) : ExitCode.Unexpected
   })

@@ -49,7 +49,14 @@ import {
 } from "effect"
 import { decodeBody, errorFromResponse, transportError } from "./internal/transport.js"
 import { type ConfigOptions, layerConfig as configFromEnvironment, MotiveConfig } from "./MotiveConfig.js"
-import { InvalidRequest, isAmbiguous, isRetryable, type MotiveError, RequestTimeout } from "./MotiveError.js"
+import {
+  CreateUncertain,
+  InvalidRequest,
+  isAmbiguous,
+  isRetryable,
+  type MotiveError,
+  RequestTimeout
+} from "./MotiveError.js"
 import * as RequestGate from "./RequestGate.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
@@ -273,6 +280,7 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
         )
         const attempts = yield* Ref.make(0)
         const ambiguous = yield* Ref.make(false)
+        const named = yield* Ref.make<number | undefined>(undefined)
         return yield* Ref.update(attempts, (n) => n + 1).pipe(
           Effect.zipRight(exchange(post, VideoRecallFromBody)),
           Effect.tapError((e) => isAmbiguous(e) ? Ref.set(ambiguous, true) : Effect.void),
@@ -285,8 +293,22 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
             Effect.gen(function*() {
               const wasAmbiguous = yield* Ref.get(ambiguous)
               if (!wasAmbiguous || duplicate.existingId === undefined) return yield* duplicate
+              yield* Ref.set(named, duplicate.existingId)
               const recall = yield* getVideoRecall(duplicate.existingId)
               return { recall, deduplicated: true, attempts: yield* Ref.get(attempts) }
+            })),
+          // After a lost answer the recall may exist: the failure says so, with its id when Motive named it.
+          Effect.catchIf((e) => e._tag !== "CreateUncertain", (failure) =>
+            Effect.gen(function*() {
+              if (!(yield* Ref.get(ambiguous))) return yield* failure
+              const id = yield* Ref.get(named)
+              return yield* new CreateUncertain({
+                message: id === undefined
+                  ? `${failure.message}; an earlier attempt's answer was lost, so Motive may have created the recall`
+                  : `Motive holds this recall as ${id} (its answer to an earlier attempt was lost), but it could not be read back: ${failure.message}`,
+                failure,
+                ...(id === undefined ? {} : { recallId: id })
+              })
             }))
         )
       }).pipe(span("createVideoRecall", {

@@ -180,6 +180,31 @@ export class WaitTimedOut extends Schema.TaggedError<WaitTimedOut>()("WaitTimedO
 }) {}
 
 /**
+ * A create failed after an attempt whose answer was lost, so Motive may hold the request all the same.
+ * `recallId` is set when Motive named it (the 409 answering a re-sent create) but it could not be read back:
+ * the recall exists, and `failure` says why it could not be read.
+ *
+ * @since 0.1.0
+ */
+export class CreateUncertain extends Schema.TaggedError<CreateUncertain>()("CreateUncertain", {
+  message: Schema.String,
+  recallId: Schema.optional(Schema.Number),
+  failure: Schema.Union(
+    InvalidRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    DuplicateRequest,
+    RateLimited,
+    QuotaExhausted,
+    ServerError,
+    TransportError,
+    RequestTimeout,
+    ResponseDecodeError
+  )
+}) {}
+
+/**
  * Every error of a Motive call.
  *
  * @since 0.1.0
@@ -196,6 +221,7 @@ export type MotiveError =
   | TransportError
   | RequestTimeout
   | ResponseDecodeError
+  | CreateUncertain
 
 /**
  * Server errors after which it is unknown whether Motive acted on the request: it may have, so only a call

@@ -10,6 +10,7 @@ import {
   paths,
   validateVideoRecall
 } from "@effect-motive/domain"
+import type { CreateUncertain } from "@effect-motive/http"
 import { Command, Options } from "@effect/cli"
 import { type DateTime, Effect, Either, Option } from "effect"
 import { withClient } from "../Client.js"
@@ -110,13 +111,36 @@ const create = Command.make(
       }
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const created = yield* motive.client.createVideoRecall(request)
-          let recall = created.recall
-          yield* output.note(
-            `Video recall ${recall.id} requested${
-              created.deduplicated ? " (found after a lost answer; not sent twice)" : ""
-            }`
+          const following = opts.wait || Option.isSome(opts.download)
+          const afterRequest = (id: number) => (failure: unknown) =>
+            new AfterRequest({ kind: "video_recall", id, resume: resumeRecall(id, opts.download), failure })
+          const created = yield* motive.client.createVideoRecall(request).pipe(
+            // A recall Motive already holds (409 naming it): with --wait or --download, that is the one to follow.
+            Effect.catchTag("DuplicateRequest", (duplicate) =>
+              Effect.gen(function*() {
+                const existing = duplicate.existingId
+                if (!following || existing === undefined) return yield* duplicate
+                yield* output.note(
+                  `Motive already has this recall as video recall ${existing} (409 duplicate): following it`
+                )
+                const recall = yield* Effect.mapError(motive.client.getVideoRecall(existing), afterRequest(existing))
+                return { recall, deduplicated: false, duplicateOf: existing }
+              })),
+            // Motive named the recall but it could not be read back: it exists, so say how to pick it up.
+            Effect.catchTag("CreateUncertain", (uncertain) =>
+              Effect.fail<CreateUncertain | AfterRequest>(
+                uncertain.recallId === undefined ? uncertain : afterRequest(uncertain.recallId)(uncertain)
+              ))
           )
+          let recall = created.recall
+          const duplicateOf = "duplicateOf" in created ? created.duplicateOf : undefined
+          if (duplicateOf === undefined) {
+            yield* output.note(
+              `Video recall ${recall.id} requested${
+                created.deduplicated ? " (found after a lost answer; not sent twice)" : ""
+              }`
+            )
+          }
           const id = recall.id
           // From here on the recall exists (quota is spent): a failure reports its id and how to resume.
           return yield* Effect.gen(function*() {
@@ -127,17 +151,13 @@ const create = Command.make(
             yield* output.result(recallText(recall, fileRows(files)), {
               recall: recallJson(recall),
               deduplicated: created.deduplicated,
+              ...(duplicateOf === undefined ? {} : { duplicateOf }),
               ...(Option.isSome(opts.download) ? { files } : {})
             })
           }).pipe(
             Effect.mapError((cause) =>
               // A recall that ended failed is over: there is nothing to resume.
-              cause._tag === "RequestFailed" ? cause : new AfterRequest({
-                kind: "video_recall",
-                id,
-                resume: resumeRecall(id, opts.download),
-                failure: cause
-              })
+              cause._tag === "RequestFailed" ? cause : afterRequest(id)(cause)
             ),
             // Ctrl-C while waiting or downloading: the recall exists all the same.
             Effect.onInterrupt(() => output.note(`video recall ${id} exists: ${resumeRecall(id, opts.download)}`))

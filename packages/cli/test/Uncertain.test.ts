@@ -1,0 +1,53 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { join } from "node:path"
+import { motive, sandboxEnv, tempDir } from "./support.js"
+
+const create = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1"]
+const instant = { recallPendingMillis: 0, recallProcessingMillis: 0 }
+
+describe("motive recall create: every recall Motive may have taken reaches the user", () => {
+  it.scopedLive("a lost answer, then a 409 naming the recall that cannot be read back: names it and how to resume", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv({ lifecycle: instant })
+      const dir = yield* tempDir
+      yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" }, 1)
+      yield* sandbox.injectFault("getVideoRecall", { kind: "reset" }, 20)
+      const run = yield* motive([...create, "--download", join(dir, "d")], {
+        env: { ...env, MOTIVE_MAX_ATTEMPTS: "3" }
+      })
+      expect(run.code).toBe(5)
+      expect(run.stderr).toContain("Motive holds this recall as 1")
+      expect(run.stderr).toContain(`video recall 1 exists: motive recall wait 1 --download ${join(dir, "d")}`)
+      expect((yield* sandbox.recalls).map((r) => r.id)).toEqual([1])
+    }))
+
+  it.scopedLive("a lost answer, then server errors: says the recall may exist (--json too)", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" }, 1)
+      yield* sandbox.injectFault("createVideoRecall", { kind: "status", status: 500 }, 10)
+      const run = yield* motive(["--json", ...create], { env: { ...env, MOTIVE_MAX_ATTEMPTS: "3" } })
+      expect(run.code).toBe(5)
+      const document = JSON.parse(run.stdout)
+      expect(document.error.tag).toBe("CreateUncertain")
+      expect(document.error.message).toContain("an earlier attempt's answer was lost, so Motive may have created")
+    }))
+
+  it.scopedLive("with --wait, a 409 naming an existing recall follows that recall and says so", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv({ lifecycle: instant })
+      const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000).toISOString()
+      const first = yield* motive([...create.slice(0, 4), "--start", start, "--duration", "1"], { env })
+      expect(first.code).toBe(0)
+      const args = [...create.slice(0, 4), "--start", start, "--duration", "1", "--wait"]
+      const again = yield* motive(args, { env })
+      expect(again.code).toBe(0)
+      expect(again.stderr).toContain("Motive already has this recall as video recall 1 (409 duplicate): following it")
+      const json = yield* motive(["--json", ...args], { env })
+      expect(json.code).toBe(0)
+      const document = JSON.parse(json.stdout)
+      expect(document).toMatchObject({ duplicateOf: 1, recall: { id: 1, status: "success" } })
+      expect(yield* sandbox.recalls).toHaveLength(1)
+    }))
+})

@@ -1,6 +1,8 @@
 // Downloads one recall through MotiveClient in its own plain-Node process (the built package, no TypeScript
 // loader), twice, and reports time and memory of each. Usage:
-//   node bench/download-process.mjs <baseUrl> <recallId> <directory>
+//   node bench/download-process.mjs <baseUrl> <recallId> <directory> [node|httpclient]
+// `node` (the default) is NodeMotive: undici for the API, the Node media reader for files. `httpclient` is
+// Motive.layer over @effect/platform-node's HttpClient: media through the same HttpClient, any runtime's path.
 //
 // The first download is the one a fresh process makes: its memory growth includes the process reaching its
 // working size (V8 compiling the download path, the allocator's pools filling). The second, in the same
@@ -8,13 +10,15 @@
 // Memory is sampled from three points: before the client exists (`rssGrowthCold`, which includes building
 // the client and its first call), after the client has made one call (`rssGrowth`: what the first download
 // adds), and before the second download (`rssGrowthLater`).
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Effect, ManagedRuntime, Redacted } from "effect"
+import { Layer } from "effect"
 import { mkdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { MediaDownloads, MotiveClient } from "../dist/index.js"
+import { MediaDownloads, Motive, MotiveClient, MotiveConfig } from "../dist/index.js"
 import { NodeMotive } from "../dist/node.js"
 
-const [baseUrl, recallId, directory] = process.argv.slice(2)
+const [baseUrl, recallId, directory, transport = "node"] = process.argv.slice(2)
 const rssCold = process.memoryUsage.rss()
 let peak = rssCold // since the last reset
 let peakEver = rssCold
@@ -24,11 +28,16 @@ const sample = () => {
   peakEver = Math.max(peakEver, rss)
 }
 const sampler = setInterval(sample, 5)
-const runtime = ManagedRuntime.make(NodeMotive.layer({
+const settings = {
   credentials: { _tag: "ApiKey", apiKey: Redacted.make("sandbox-demo-key") },
   baseUrl,
   rateLimit: false
-}))
+}
+const runtime = ManagedRuntime.make(
+  transport === "node" ? NodeMotive.layer(settings) : Motive.layer.pipe(
+    Layer.provide(Layer.mergeAll(MotiveConfig.layer(settings), NodeHttpClient.layerUndici, NodeContext.layer))
+  )
+)
 await runtime.runPromise(Effect.flatMap(MotiveClient.MotiveClient, (c) => c.getVideoRecall(Number(recallId))))
 
 /** One download into `dir`, with its time and the peak RSS growth over the RSS before it. */

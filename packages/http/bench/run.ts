@@ -10,6 +10,7 @@ import { join } from "node:path"
 import { request } from "undici"
 import { MotiveClient } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
+import { printTable, record, spread } from "./report.js"
 
 const here = new URL(".", import.meta.url).pathname
 const tsx = join(here, "..", "..", "..", "node_modules", ".bin", "tsx")
@@ -46,7 +47,6 @@ const run = <A, E>(
   f: (c: MotiveClient.MotiveClientService) => Effect.Effect<A, E>
 ) => Effect.runPromise(Effect.provide(Effect.flatMap(MotiveClient.MotiveClient, f), layer))
 
-const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (n: number, digits = 2) => n.toFixed(digits)
 
 // (1) getVideoRecall through MotiveClient vs undici.request + JSON.parse ------------------------------------------
@@ -83,26 +83,45 @@ async function calls() {
         return performance.now() - started
       }))
 
+  /** Wall time and this process's CPU time (user + system) of one side, in ms. */
+  const timed = async (side: () => Promise<unknown>) => {
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    await side()
+    const used = process.cpuUsage(cpu)
+    return { wall: performance.now() - started, cpu: (used.user + used.system) / 1000 }
+  }
   await baseline()
   await client() // warm both paths
-  // Rounds alternate which side goes first, so that a drift in the machine's load favours neither.
+  // Rounds alternate which side goes first, so that a drift in the machine's load favours neither; each round
+  // is one paired run, and its ratios are what the figures summarise.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 9)
-  const base: Array<number> = [], ours: Array<number> = []
+  const wall: Array<number> = [], cpu: Array<number> = [], cpuPerCall: Array<number> = []
   for (let i = 0; i < rounds; i++) {
-    if (i % 2 === 0) {
-      base.push(await baseline())
-      ours.push(await client())
-    } else {
-      ours.push(await client())
-      base.push(await baseline())
-    }
+    const first = i % 2 === 0 ? await timed(baseline) : await timed(client)
+    const second = i % 2 === 0 ? await timed(client) : await timed(baseline)
+    const [base, ours] = i % 2 === 0 ? [first, second] : [second, first]
+    wall.push(ours.wall / base.wall)
+    cpu.push(ours.cpu / base.cpu)
+    cpuPerCall.push(((ours.cpu - base.cpu) / N) * 1000)
   }
   await stop(child)
-  const ratio = median(ours) / median(base)
-  console.log(`(1) ${N} getVideoRecall calls at concurrency ${C}`)
-  console.log(`    undici.request + JSON.parse: ${fmt(median(base))} ms (median of ${rounds})`)
-  console.log(`    MotiveClient.getVideoRecall:  ${fmt(median(ours))} ms (median of ${rounds})`)
-  console.log(`    ratio ${fmt(ratio)} (goal <= 1.3) ${ratio <= 1.3 ? "PASS" : "MISS"}`)
+  console.log(
+    `(1) ${N} getVideoRecall calls at concurrency ${C}, client vs undici.request + JSON.parse (${rounds} paired rounds)`
+  )
+  record({
+    name: "getVideoRecall wall time, x undici",
+    spread: spread(wall),
+    unit: "x",
+    goal: { kind: "<=", bound: 1.1 }
+  })
+  record({
+    name: "getVideoRecall CPU of the client process, x undici",
+    spread: spread(cpu),
+    unit: "x",
+    goal: { kind: "<=", bound: 1.4 }
+  })
+  record({ name: "getVideoRecall extra CPU per call over undici", spread: spread(cpuPerCall), unit: "us" })
 }
 
 // (2) 256 MiB download: RSS growth and throughput vs curl -o --------------------------------------------------------
@@ -128,81 +147,102 @@ async function download() {
   const root = process.env.BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir())
   const dir = mkdtempSync(join(root, "motive-bench-"))
   try {
-    const ours: Array<{
-      seconds: number
-      rssGrowth: number
-      rssGrowthCold: number
-      later: { seconds: number; bytes: number; rssGrowth: number }
-    }> = []
-    const bare: Array<{ seconds: number; rssGrowth: number }> = []
-    const curls: Array<number> = []
+    interface Ours {
+      readonly seconds: number
+      readonly bytes: number
+      readonly rssGrowth: number
+      readonly rssGrowthCold: number
+      readonly later: { readonly seconds: number; readonly bytes: number; readonly rssGrowth: number }
+    }
     const freshUrl = async () => (await run(layer, (c) => c.getVideoRecall(recall.id))).cameras[0]!.downloadUrl!
-    const child = (script: string, args: Array<string>) => {
+    const child = <A>(script: string, args: Array<string>): A => {
       const result = spawnSync(process.execPath, [join(here, script), ...args], { encoding: "utf8" })
       if (result.status !== 0) throw new Error(`${script} failed: ${result.stderr}`)
       return JSON.parse(result.stdout.trim().split("\n").at(-1)!)
     }
+    // curl's own transfer time (`%{time_total}`: connecting and transferring), not the spawn nor the API call
+    // that fetched its URL; the client's time includes its own API call, so the comparison never flatters it.
     const runCurl = async () => {
-      const curlStarted = performance.now()
-      const curl = spawnSync("curl", ["-s", "-f", "-o", join(dir, "curl.mp4"), await freshUrl()])
+      const url = await freshUrl()
+      const curl = spawnSync("curl", ["-s", "-f", "-o", join(dir, "curl.mp4"), "-w", "%{time_total}", url], {
+        encoding: "utf8"
+      })
       if (curl.status !== 0) throw new Error(`curl failed: ${curl.stderr}`)
-      curls.push((performance.now() - curlStarted) / 1000)
       if (statSync(join(dir, "curl.mp4")).size !== size) throw new Error("curl got the wrong size")
       rmSync(join(dir, "curl.mp4"))
+      return Number(curl.stdout.trim())
     }
     const runBare = async () => {
-      bare.push(child("baseline-download.mjs", [await freshUrl(), join(dir, "bare.mp4")]))
+      const figures = child<{ seconds: number; rssGrowth: number }>("baseline-download.mjs", [
+        await freshUrl(),
+        join(dir, "bare.mp4")
+      ])
       rmSync(join(dir, "bare.mp4"))
+      return figures
     }
-    const runOurs = async () => {
-      const figures = child("download-process.mjs", [baseUrl, String(recall.id), dir])
+    const runOurs = (transport: "node" | "httpclient") => async () => {
+      const figures = child<Ours>("download-process.mjs", [baseUrl, String(recall.id), dir, transport])
       if (figures.bytes !== size || figures.later.bytes !== size) throw new Error("client got the wrong size")
-      ours.push(figures)
       rmSync(join(dir, "later"), { recursive: true })
+      return figures
     }
-    // Each round runs the three in a rotated order, so that none always goes first on a cold machine.
+    // Each round is one paired run of all four, in a rotated order so that none always goes first.
     const runs = Number(process.env.BENCH_DOWNLOAD_RUNS ?? 7)
-    const order = [runCurl, runBare, runOurs]
+    const rows: Array<{ curl: number; bare: { seconds: number; rssGrowth: number }; node: Ours; http: Ours }> = []
     for (let i = 0; i < runs; i++) {
-      for (let k = 0; k < order.length; k++) await order[(i + k) % order.length]!()
+      const row: Partial<(typeof rows)[number]> = {}
+      const steps = [
+        async () => (row.curl = await runCurl()),
+        async () => (row.bare = await runBare()),
+        async () => (row.node = await runOurs("node")()),
+        async () => (row.http = await runOurs("httpclient")())
+      ]
+      for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]!()
+      rows.push({ curl: row.curl!, bare: row.bare!, node: row.node!, http: row.http! })
     }
     const mib = size / 1024 / 1024
     const MiB = (bytes: number) => bytes / 1024 / 1024
-    const worst = (xs: Array<number>) => MiB(Math.max(...xs))
-    const typical = (xs: Array<number>) => MiB(median(xs))
-    const curlRate = mib / median(curls)
-    const bareRate = mib / median(bare.map((o) => o.seconds))
-    const firstRate = mib / median(ours.map((o) => o.seconds))
-    const laterRate = mib / median(ours.map((o) => o.later.seconds))
-    const firstGrowth = ours.map((o) => o.rssGrowth)
-    const laterGrowth = ours.map((o) => o.later.rssGrowth)
-    const bareGrowth = bare.map((o) => o.rssGrowth)
-    const verdict = (ok: boolean) => ok ? "PASS" : "MISS"
-    console.log(
-      `(2) downloading a ${mib} MiB recall into ${root}, each in a fresh process (median of ${runs}; RSS: worst and median of ${runs})`
-    )
-    console.log(`    curl -o:                           ${fmt(curlRate, 0)} MiB/s`)
-    console.log(
-      `    bare node:http → file (no Effect): ${fmt(bareRate, 0)} MiB/s = ${fmt(bareRate / curlRate)} × curl; ` +
-        `RSS growth worst ${fmt(worst(bareGrowth), 1)}, median ${fmt(typical(bareGrowth), 1)} MiB`
-    )
-    console.log(
-      `    MediaDownloads.downloadRecall, the process's first download:\n` +
-        `      ${fmt(firstRate, 0)} MiB/s = ${fmt(firstRate / curlRate)} × curl (goal >= 0.8) ${
-          verdict(firstRate / curlRate >= 0.8)
-        }; ${fmt(firstRate / bareRate)} × bare node\n` +
-        `      RSS growth worst ${fmt(worst(firstGrowth), 1)} MiB (goal < 64) ${verdict(worst(firstGrowth) < 64)}, ` +
-        `median ${fmt(typical(firstGrowth), 1)} MiB; counting the client's start-up and first call too: ` +
-        `worst ${fmt(worst(ours.map((o) => o.rssGrowthCold)), 1)} MiB`
-    )
-    console.log(
-      `    MediaDownloads.downloadRecall, a second download in the same process:\n` +
-        `      ${fmt(laterRate, 0)} MiB/s = ${fmt(laterRate / curlRate)} × curl (goal >= 0.8) ${
-          verdict(laterRate / curlRate >= 0.8)
-        }\n` +
-        `      RSS growth worst ${fmt(worst(laterGrowth), 1)} MiB (goal < 64) ${verdict(worst(laterGrowth) < 64)}, ` +
-        `median ${fmt(typical(laterGrowth), 1)} MiB`
-    )
+    console.log(`(2) downloading a ${mib} MiB recall into ${root}, each in a fresh process (${runs} paired rounds)`)
+    record({ name: "curl -o, own transfer time", spread: spread(rows.map((r) => mib / r.curl)), unit: "MiB/s" })
+    record({
+      name: "bare node:http -> file (no Effect), x curl",
+      spread: spread(rows.map((r) => r.curl / r.bare.seconds)),
+      unit: "x"
+    })
+    record({
+      name: "downloadRecall (NodeMotive), first in a process, x curl",
+      spread: spread(rows.map((r) => r.curl / r.node.seconds)),
+      unit: "x",
+      goal: { kind: ">=", bound: 0.95 }
+    })
+    record({
+      name: "downloadRecall (NodeMotive), first: RSS growth",
+      spread: spread(rows.map((r) => MiB(r.node.rssGrowth))),
+      unit: "MiB",
+      goal: { kind: "<", bound: 32 }
+    })
+    record({
+      name: "downloadRecall (NodeMotive), second in a process, x curl",
+      spread: spread(rows.map((r) => r.curl / r.node.later.seconds)),
+      unit: "x"
+    })
+    record({
+      name: "downloadRecall (NodeMotive), second: RSS growth",
+      spread: spread(rows.map((r) => MiB(r.node.later.rssGrowth))),
+      unit: "MiB"
+    })
+    record({
+      name: "downloadRecall over any HttpClient (Motive.layer), x curl",
+      spread: spread(rows.map((r) => r.curl / r.http.seconds)),
+      unit: "x",
+      goal: { kind: ">=", bound: 0.5 }
+    })
+    record({
+      name: "downloadRecall over any HttpClient: RSS growth",
+      spread: spread(rows.map((r) => MiB(r.http.rssGrowth))),
+      unit: "MiB",
+      goal: { kind: "<", bound: 64 }
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
     await stop(child)
@@ -248,3 +288,4 @@ const only = process.argv[2]
 if (only === undefined || only === "calls") await calls()
 if (only === undefined || only === "download") await download()
 if (only === undefined || only === "creates") await creates()
+printTable()

@@ -34,11 +34,13 @@ import {
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import {
   Chunk,
+  Clock,
   type ConfigError,
   Context,
   DateTime,
   Duration,
   Effect,
+  Fiber,
   Layer,
   Option,
   Redacted,
@@ -58,6 +60,7 @@ import {
   RequestTimeout
 } from "./MotiveError.js"
 import * as RequestGate from "./RequestGate.js"
+import * as RequestJournal from "./RequestJournal.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
 /**
@@ -93,7 +96,20 @@ export type TimelineQuery =
   & { readonly from: DateTime.DateTime; readonly to: DateTime.DateTime }
 
 /**
- * The operations.
+ * Options of the creates. `onCreated` runs as soon as Motive's answer arrives, before an interruption that
+ * came meanwhile takes effect (to show or keep the id).
+ *
+ * @since 0.1.0
+ */
+export interface CreateOptions<A> {
+  readonly onCreated?: ((created: A) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * The operations. The creates are safe to interrupt: before the request is sent, nothing is sent; once it
+ * is on the wire, the interruption waits for Motive's answer (within the request timeout), and a request
+ * Motive created is recorded in the `RequestJournal` (when one is provided) and told to `onCreated` before the
+ * interruption takes effect. Motive has no endpoint that lists requests, so this is how none is ever lost.
  *
  * @since 0.1.0
  */
@@ -103,7 +119,8 @@ export interface MotiveClientService {
    * input is validated first (`InvalidRequest` with every violation, nothing sent).
    */
   readonly createImageCapture: (
-    request: ImageCaptureRequest | ImageCaptureInput
+    request: ImageCaptureRequest | ImageCaptureInput,
+    options?: CreateOptions<ImageCapture>
   ) => Effect.Effect<ImageCapture, MotiveError>
   readonly getImageCapture: (ref: ImageCaptureRef) => Effect.Effect<ImageCapture, MotiveError>
   /**
@@ -112,7 +129,7 @@ export interface MotiveClientService {
    */
   readonly createVideoRecall: (
     request: VideoRecallRequest | VideoRecallInput,
-    options?: VideoRecallOptions
+    options?: VideoRecallOptions & CreateOptions<VideoRecall>
   ) => Effect.Effect<RecallCreated, MotiveError>
   readonly getVideoRecall: (id: number) => Effect.Effect<VideoRecall, MotiveError>
   readonly getRecallQuota: Effect.Effect<RecallQuota, MotiveError>
@@ -170,6 +187,30 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
       onSome: Effect.succeed
     })
     const transportTimesOut = yield* TransportTimeouts
+    const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
+
+    /** Records a request in the journal, if there is one; a journal that fails is warned about, not fatal. */
+    const remember = (entry: Effect.Effect<RequestJournal.JournalEntry>): Effect.Effect<void> =>
+      Option.match(journal, {
+        onNone: () => Effect.void,
+        onSome: (j) => entry.pipe(Effect.flatMap(j.record), Effect.catchAll((e) => Effect.logWarning(e.message)))
+      })
+
+    /**
+     * Sends a request and waits for its answer even when interrupted meanwhile (the wait stays bounded by the
+     * request timeout), then runs `answered` before that interruption takes effect.
+     */
+    const onWire = <A>(
+      send: Effect.Effect<A, MotiveError>,
+      answered: (a: A) => Effect.Effect<void>
+    ): Effect.Effect<A, MotiveError> =>
+      Effect.uninterruptible(
+        Effect.forkDaemon(Effect.interruptible(send)).pipe(
+          Effect.flatMap(Fiber.await),
+          Effect.flatten,
+          Effect.tap(answered)
+        )
+      )
 
     const fixedHeaders: Record<string, string> = {
       accept: "application/json",
@@ -196,12 +237,16 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
           })
       })
 
-    /** One exchange: through the gate, timed out, answer decoded or mapped to its error. A 429 pauses the gate. */
+    /**
+     * One exchange: through the gate, timed out, answer decoded or mapped to its error. A 429 pauses the gate.
+     * With `answered` (creates), once the request is on the wire it is seen through {@link onWire}.
+     */
     const exchange = <A, I>(
       request: HttpClientRequest.HttpClientRequest,
-      schema: Schema.Schema<A, I>
-    ): Effect.Effect<A, MotiveError> =>
-      gate.admit(timed(
+      schema: Schema.Schema<A, I>,
+      answered?: (a: A) => Effect.Effect<void>
+    ): Effect.Effect<A, MotiveError> => {
+      const send = timed(
         api.execute(request).pipe(
           Effect.mapError((e) => transportError(e, config.requestTimeout)),
           Effect.flatMap(
@@ -211,18 +256,25 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
             })
           )
         )
-      )).pipe(
+      )
+      return gate.admit(answered === undefined ? send : onWire(send, answered)).pipe(
         Effect.tapError((error) =>
           error._tag === "RateLimited" ? gate.pause(RetryPolicy.retryAfter(error, config.retry)) : Effect.void
         )
       )
+    }
 
     /** An exchange retried by the policy while the error is retryable for this kind of call. */
     const call = <A, I>(
       request: HttpClientRequest.HttpClientRequest,
       schema: Schema.Schema<A, I>,
-      repeatable: boolean
-    ) => Effect.retry(exchange(request, schema), { schedule: policy.api, while: (e) => isRetryable(e, { repeatable }) })
+      repeatable: boolean,
+      answered?: (a: A) => Effect.Effect<void>
+    ) =>
+      Effect.retry(exchange(request, schema, answered), {
+        schedule: policy.api,
+        while: (e) => isRetryable(e, { repeatable })
+      })
 
     const pages = <P, I, A>(
       url: string,
@@ -245,18 +297,27 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
           })
         ))
 
-    const createImageCapture = (input: ImageCaptureRequest | ImageCaptureInput) =>
+    const createImageCapture = (
+      input: ImageCaptureRequest | ImageCaptureInput,
+      options?: CreateOptions<ImageCapture>
+    ) =>
       Effect.gen(function*() {
         const request = input instanceof ImageCaptureRequest
           ? input
           : yield* Effect.mapError(validateImageCapture(input), validationToInvalid)
+        const entity = `${request.target._tag} ${request.target.id}`
         // Captures have no duplicate detection: re-send only when Motive surely did not take the request.
         return yield* call(
           HttpClientRequest.post(paths.imageCaptures).pipe(
             HttpClientRequest.bodyUnsafeJson(encodeImageCaptureBody(request))
           ),
           ImageCapture,
-          false
+          false,
+          (capture) =>
+            Effect.zipRight(
+              remember(RequestJournal.captureEntry(capture, entity)),
+              options?.onCreated?.(capture) ?? Effect.void
+            )
         )
       }).pipe(span("createImageCapture", { "motive.position": String(input.position) }))
 
@@ -270,11 +331,22 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
         span("getVideoRecall", { "motive.recall_id": id })
       )
 
-    const createVideoRecall = (input: VideoRecallRequest | VideoRecallInput, options?: VideoRecallOptions) =>
+    const createVideoRecall = (
+      input: VideoRecallRequest | VideoRecallInput,
+      options?: VideoRecallOptions & CreateOptions<VideoRecall>
+    ) =>
       Effect.gen(function*() {
         const request = input instanceof VideoRecallRequest
           ? input
           : yield* Effect.mapError(validateVideoRecall(input, options), validationToInvalid)
+        const entity = request.target._tag === "vehicle"
+          ? `vehicle ${request.target.number}`
+          : `asset ${request.target.name}`
+        const created = (recall: VideoRecall) =>
+          Effect.zipRight(
+            remember(RequestJournal.recallEntry(recall, entity)),
+            options?.onCreated?.(recall) ?? Effect.void
+          )
         const post = HttpClientRequest.post(paths.videoRecalls).pipe(
           HttpClientRequest.bodyUnsafeJson(encodeVideoRecallBody(request))
         )
@@ -282,7 +354,7 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
         const ambiguous = yield* Ref.make(false)
         const named = yield* Ref.make<number | undefined>(undefined)
         return yield* Ref.update(attempts, (n) => n + 1).pipe(
-          Effect.zipRight(exchange(post, VideoRecallFromBody)),
+          Effect.zipRight(exchange(post, VideoRecallFromBody, created)),
           Effect.tapError((e) => isAmbiguous(e) ? Ref.set(ambiguous, true) : Effect.void),
           // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original.
           Effect.retry({ schedule: policy.api, while: (e) => isRetryable(e, { repeatable: true }) }),
@@ -293,8 +365,24 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
             Effect.gen(function*() {
               const wasAmbiguous = yield* Ref.get(ambiguous)
               if (!wasAmbiguous || duplicate.existingId === undefined) return yield* duplicate
-              yield* Ref.set(named, duplicate.existingId)
-              const recall = yield* getVideoRecall(duplicate.existingId)
+              const id = duplicate.existingId
+              yield* Ref.set(named, id)
+              // Known to exist before it is read back: recorded at once, in case reading it fails or is interrupted.
+              yield* remember(Effect.map(Clock.currentTimeMillis, (ms) => {
+                const at = formatTimestamp(DateTime.unsafeMake(ms))
+                return new RequestJournal.JournalEntry({
+                  kind: "video_recall",
+                  id,
+                  entity,
+                  start: formatTimestamp(request.startTime),
+                  end: formatTimestamp(request.endTime),
+                  createdAt: at,
+                  status: "unknown",
+                  seenAt: at
+                })
+              }))
+              const recall = yield* getVideoRecall(id)
+              yield* Effect.uninterruptible(created(recall))
               return { recall, deduplicated: true, attempts: yield* Ref.get(attempts) }
             })),
           // After a lost answer the recall may exist: the failure says so, with its id when Motive named it.

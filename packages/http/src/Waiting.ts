@@ -15,6 +15,7 @@ import { Clock, Context, Duration, Effect, Layer, Option, Ref, Schedule, Stream 
 import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
 import { MotiveConfig, type PollingOptions } from "./MotiveConfig.js"
 import { type MotiveError, RequestFailed, WaitTimedOut } from "./MotiveError.js"
+import * as RequestJournal from "./RequestJournal.js"
 import { pollSchedule } from "./RetryPolicy.js"
 
 /**
@@ -118,13 +119,22 @@ export class Waiting extends Context.Tag("@effect-motive/http/Waiting")<Waiting,
 export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveConfig> = Effect.gen(function*() {
   const client = yield* MotiveClient
   const { polling } = yield* MotiveConfig
+  const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
+  /** The finished status goes to the journal, when there is one (a failing journal is only warned about). */
+  const remember = <A>(entry: (a: A) => Effect.Effect<RequestJournal.JournalEntry>) => (a: A) =>
+    Option.match(journal, {
+      onNone: () => Effect.void,
+      onSome: (j) => entry(a).pipe(Effect.flatMap(j.record), Effect.catchAll((e) => Effect.logWarning(e.message)))
+    })
   return Waiting.of({
     awaitVideoRecall: (id, options) =>
       awaitTerminal(client.getVideoRecall(id), polling, options).pipe(
+        Effect.tap(remember((recall) => RequestJournal.recallEntry(recall))),
         Effect.withSpan("motive.awaitVideoRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
       ),
     awaitImageCapture: (ref, options) =>
       awaitTerminal(client.getImageCapture(ref), polling, options).pipe(
+        Effect.tap(remember((capture) => RequestJournal.captureEntry(capture))),
         Effect.withSpan("motive.awaitImageCapture", {
           captureStackTrace: false,
           attributes: { "motive.request_id": ref.requestId }

@@ -1,0 +1,193 @@
+/**
+ * The requests this machine created at Motive, kept locally. Motive has no endpoint that lists recalls or
+ * captures, so a request whose id is lost is lost for good (and its quota spent): the client records each
+ * create the moment its answer arrives, before anything else can interrupt it.
+ *
+ * @since 0.1.0
+ */
+import { type ImageCapture, statusText, type VideoRecall } from "@effect-motive/domain"
+import { FileSystem, Path } from "@effect/platform"
+import { Clock, Config, Context, DateTime, Effect, Layer, Option, Ref, Schema } from "effect"
+
+/**
+ * One request as this machine knows it: what it asked for, and the last status it saw.
+ *
+ * @since 0.1.0
+ */
+export class JournalEntry extends Schema.Class<JournalEntry>("JournalEntry")({
+  kind: Schema.Literal("video_recall", "image_capture"),
+  id: Schema.Number,
+  /** For image captures: the camera type their GET needs. */
+  cameraType: Schema.optional(Schema.String),
+  /** `vehicle TRK-101`, `asset TRAILER-7`. */
+  entity: Schema.String,
+  /** Recalls: the window; captures: the camera position. */
+  start: Schema.optional(Schema.String),
+  end: Schema.optional(Schema.String),
+  position: Schema.optional(Schema.String),
+  createdAt: Schema.String,
+  status: Schema.String,
+  /** When this machine last saw the status. */
+  seenAt: Schema.String
+}) {}
+
+/**
+ * The journal could not be read or written.
+ *
+ * @since 0.1.0
+ */
+export class JournalFailed extends Schema.TaggedError<JournalFailed>()("JournalFailed", {
+  message: Schema.String,
+  path: Schema.String
+}) {}
+
+/**
+ * Records requests and lists them.
+ *
+ * @since 0.1.0
+ */
+export class RequestJournal extends Context.Tag("@effect-motive/http/RequestJournal")<RequestJournal, {
+  /** Adds what is known of a request now (a later record of the same request supersedes an earlier one). */
+  readonly record: (entry: JournalEntry) => Effect.Effect<void, JournalFailed>
+  /** Every request, newest first, each with the last record made of it. */
+  readonly entries: Effect.Effect<ReadonlyArray<JournalEntry>, JournalFailed>
+}>() {}
+
+const entityOf = (
+  r: {
+    readonly vehicle?: { readonly id?: unknown; readonly number?: string | null | undefined } | null | undefined
+    readonly asset?: { readonly id?: unknown; readonly name?: string | null | undefined } | null | undefined
+  },
+  fallback: string
+) =>
+  r.vehicle != null
+    ? `vehicle ${r.vehicle.number ?? r.vehicle.id}`
+    : r.asset != null
+    ? `asset ${r.asset.name ?? r.asset.id}`
+    : fallback
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => DateTime.formatIso(DateTime.unsafeMake(ms)))
+
+/**
+ * The entry for a recall as Motive described it (`fallback` names the entity when the answer did not).
+ *
+ * @since 0.1.0
+ */
+export const recallEntry = (recall: VideoRecall, fallback = "unknown"): Effect.Effect<JournalEntry> =>
+  Effect.map(now, (seenAt) =>
+    new JournalEntry({
+      kind: "video_recall",
+      id: recall.id,
+      entity: entityOf(recall, fallback),
+      ...(recall.startTime == null ? {} : { start: recall.startTime }),
+      ...(recall.endTime == null ? {} : { end: recall.endTime }),
+      createdAt: recall.createdAt ?? seenAt,
+      status: statusText(recall.status),
+      seenAt
+    }))
+
+/**
+ * The entry for an image capture as Motive described it.
+ *
+ * @since 0.1.0
+ */
+export const captureEntry = (capture: ImageCapture, fallback = "unknown"): Effect.Effect<JournalEntry> =>
+  Effect.map(now, (seenAt) =>
+    new JournalEntry({
+      kind: "image_capture",
+      id: capture.requestId,
+      cameraType: capture.cameraType,
+      entity: entityOf(capture, fallback),
+      position: capture.position,
+      createdAt: capture.createdAt ?? seenAt,
+      status: statusText(capture.status),
+      seenAt
+    }))
+
+const keyOf = (e: JournalEntry) => `${e.kind}:${e.id}`
+
+/** The last record of each request, newest request first. */
+const latest = (records: ReadonlyArray<JournalEntry>): ReadonlyArray<JournalEntry> => {
+  const byKey = new Map<string, JournalEntry>()
+  for (const r of records) byKey.set(keyOf(r), r)
+  return [...byKey.values()].sort((a, b) =>
+    a.createdAt === b.createdAt ? b.id - a.id : a.createdAt < b.createdAt ? 1 : -1
+  )
+}
+
+/**
+ * A journal in memory (for tests, or an app that keeps its own records).
+ *
+ * @since 0.1.0
+ */
+export const layerMemory: Layer.Layer<RequestJournal> = Layer.effect(
+  RequestJournal,
+  Effect.map(Ref.make<ReadonlyArray<JournalEntry>>([]), (records) =>
+    RequestJournal.of({
+      record: (entry) => Ref.update(records, (rs) => [...rs, entry]),
+      entries: Effect.map(Ref.get(records), latest)
+    }))
+)
+
+const encodeLine = Schema.encodeSync(Schema.parseJson(JournalEntry))
+const decodeLine = Schema.decodeUnknownOption(Schema.parseJson(JournalEntry))
+
+/**
+ * A journal in a JSON Lines file: each record is one line appended with one write (appends do not interleave,
+ * so several processes may share the file), and a line that cannot be read is skipped, never fatal.
+ *
+ * @since 0.1.0
+ */
+export const layerFile = (
+  file: string
+): Layer.Layer<RequestJournal, never, FileSystem.FileSystem | Path.Path> =>
+  Layer.effect(
+    RequestJournal,
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const failed = (what: string) => (e: { readonly message: string }) =>
+        new JournalFailed({ message: `could not ${what} the request journal: ${e.message}`, path: file })
+      return RequestJournal.of({
+        record: (entry) =>
+          Effect.scoped(Effect.gen(function*() {
+            yield* fs.makeDirectory(path.dirname(file), { recursive: true })
+            const handle = yield* fs.open(file, { flag: "a", mode: 0o600 })
+            yield* handle.writeAll(new TextEncoder().encode(`${encodeLine(entry)}\n`))
+          })).pipe(Effect.mapError(failed("write"))),
+        entries: fs.readFileString(file).pipe(
+          Effect.map((text) => latest(text.split("\n").flatMap((line) => Option.toArray(decodeLine(line))))),
+          Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "NotFound", () => Effect.succeed([])),
+          Effect.mapError(failed("read"))
+        )
+      })
+    })
+  )
+
+/**
+ * Where the journal lives: `$MOTIVE_STATE_DIR/requests.jsonl`, else `$XDG_STATE_HOME/motive/requests.jsonl`,
+ * else `~/.local/state/motive/requests.jsonl`.
+ *
+ * @since 0.1.0
+ */
+export const defaultFile: Config.Config<string> = Config.all({
+  motive: Config.option(Config.string("MOTIVE_STATE_DIR")),
+  xdg: Config.option(Config.string("XDG_STATE_HOME")),
+  home: Config.string("HOME").pipe(Config.withDefault("."))
+}).pipe(Config.map(({ home, motive, xdg }) => {
+  const given = (o: Option.Option<string>) => Option.filter(o, (s) => s.trim() !== "")
+  const dir = Option.getOrElse(
+    given(motive),
+    () => `${Option.getOrElse(given(xdg), () => `${home}/.local/state`)}/motive`
+  )
+  return `${dir.replace(/\/+$/, "")}/requests.jsonl`
+}))
+
+/**
+ * The journal in its default file.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<RequestJournal, never, FileSystem.FileSystem | Path.Path> = Layer.unwrapEffect(
+  Effect.map(Effect.orElseSucceed(defaultFile, () => "./.motive/requests.jsonl"), layerFile)
+)

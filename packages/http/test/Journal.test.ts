@@ -1,0 +1,91 @@
+import { Sandbox } from "@effect-motive/sandbox"
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Ref } from "effect"
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { MotiveClient, RequestJournal, Waiting } from "../src/index.js"
+import { NodeMotive } from "../src/node.js"
+import { ago, liveSleep, quick } from "./support.js"
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "motive-journal-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/** The client, its waits and an in-memory journal, pointed at `sandbox`. */
+const withJournal = (sandbox: Sandbox.SandboxService, overrides: object = {}) =>
+  NodeMotive.layer({
+    credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+    baseUrl: sandbox.baseUrl,
+    ...quick,
+    ...overrides
+  })
+    .pipe(Layer.provideMerge(RequestJournal.layerMemory))
+
+const recall = () => ({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+
+describe("RequestJournal: no request Motive accepted is lost", () => {
+  it.scopedLive("an interrupt while a create is on the wire waits for Motive's answer, records it, tells onCreated", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 600 })
+      const told = yield* Ref.make<ReadonlyArray<number>>([])
+      const [journal, exit] = yield* Effect.gen(function*() {
+        const client = yield* MotiveClient.MotiveClient
+        const fiber = yield* Effect.fork(
+          client.createVideoRecall(recall(), { onCreated: (r) => Ref.update(told, (ids) => [...ids, r.id]) })
+        )
+        yield* liveSleep(200) // the request is on the wire, its answer 400 ms away
+        const exit = yield* Fiber.interrupt(fiber)
+        return [yield* (yield* RequestJournal.RequestJournal).entries, exit] as const
+      }).pipe(Effect.provide(withJournal(sandbox)))
+      expect(exit._tag).toBe("Failure") // interrupted all the same, once the answer was in
+      expect((yield* sandbox.recalls).map((r) => r.id)).toEqual([1])
+      expect(journal).toMatchObject([{ kind: "video_recall", id: 1, entity: "vehicle TRK-101", status: "pending" }])
+      expect(yield* Ref.get(told)).toEqual([1])
+    }))
+
+  it.scopedLive("an interrupt before a create is sent sends nothing and records nothing", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const journal = yield* Effect.gen(function*() {
+        const client = yield* MotiveClient.MotiveClient
+        yield* client.createVideoRecall(recall()) // takes the only token of the next 20 s
+        const fiber = yield* Effect.fork(client.createVideoRecall({ ...recall(), startTime: ago(40) }))
+        yield* liveSleep(200) // waiting for the rate limit: not sent
+        yield* Fiber.interrupt(fiber)
+        return yield* (yield* RequestJournal.RequestJournal).entries
+      }).pipe(Effect.provide(withJournal(sandbox, { rateLimit: { requestsPerSecond: 0.05, burst: 1 } })))
+      expect((yield* sandbox.requests).filter((r) => r.route === "createVideoRecall")).toHaveLength(1)
+      expect(journal.map((e) => e.id)).toEqual([1])
+    }))
+
+  it.scopedLive("a file journal keeps every create and the last status seen, newest first, and skips a torn line", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = join(dir, "state", "requests.jsonl")
+      const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+        baseUrl: sandbox.baseUrl,
+        ...quick
+      }).pipe(Layer.provideMerge(RequestJournal.layerFile(file).pipe(Layer.provide(NodeContext.layer))))
+      const entries = yield* Effect.gen(function*() {
+        const client = yield* MotiveClient.MotiveClient
+        const first = yield* client.createVideoRecall(recall())
+        yield* liveSleep(1_100) // a later created_at
+        yield* client.createImageCapture({ vehicleId: 101, position: "rear" })
+        yield* (yield* Waiting.Waiting).awaitVideoRecall(first.recall.id, { timeout: Duration.seconds(5) })
+        appendFileSync(file, "{\"kind\":\"video_recall\",\"id\":") // a line cut short by a crash
+        return yield* (yield* RequestJournal.RequestJournal).entries
+      }).pipe(Effect.provide(layer))
+      expect(entries.map((e) => [e.kind, e.id, e.status])).toEqual([
+        ["image_capture", 1, "pending"],
+        ["video_recall", 1, "success"]
+      ])
+      expect(entries[0]).toMatchObject({ cameraType: "omnicam", position: "rear", entity: "vehicle TRK-101" })
+      expect(readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("{\"")).length).toBe(4)
+    }))
+})

@@ -139,13 +139,11 @@ const leadingGlobals = (words: ReadonlyArray<string>): Array<string> => {
   return out
 }
 
-/**
- * Runs the command line `argv` (as `process.argv`: node, script, words…) and answers the exit code. Never
- * fails: every outcome is printed and mapped to a documented code.
- *
- * @since 0.1.0
- */
-export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.processSinks) =>
+const runCommandLine = (
+  argv: ReadonlyArray<string>,
+  sinks: Output.Sinks,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+) =>
   Effect.gen(function*() {
     const words = hoistGlobalFlags(argv.slice(2))
     const globalsPart = leadingGlobals(words)
@@ -166,17 +164,21 @@ export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.p
       }, sinks)
       return ExitCode.InvalidInput
     }
-    const run = cli([argv[0] ?? "node", argv[1] ?? "motive", ...(builtIn ?? words)]).pipe(
+    const command = cli([argv[0] ?? "node", argv[1] ?? "motive", ...(builtIn ?? words)]).pipe(
       Effect.provide(Layer.succeed(Output.Output, output)),
       Effect.withConsole(
         mode.json ? consoleOn(process.stderr, process.stderr) : consoleOn(process.stdout, process.stderr)
       )
     )
-    const exit = yield* Effect.exit(run)
-    if (Exit.isSuccess(exit)) return ExitCode.Success
+    const exit = yield* Effect.exit(restore(command))
+    // A printed result is the outcome, whatever came after it (an interrupt as the command was finishing).
+    if (Exit.isSuccess(exit) || output.printed()) return ExitCode.Success
     const failure = Cause.failureOption(exit.cause)
     if (Option.isNone(failure)) {
-      if (Cause.isInterruptedOnly(exit.cause)) return 130
+      if (Cause.isInterruptedOnly(exit.cause)) {
+        yield* reportInterrupted(mode, output.requests(), sinks)
+        return 130
+      }
       const defect = Cause.squash(exit.cause)
       const message = defect instanceof Error ? defect.message : String(defect)
       yield* report(output, mode, { tag: "Unexpected", message }, sinks)
@@ -195,6 +197,37 @@ export const main = (argv: ReadonlyArray<string>, sinks: Output.Sinks = Output.p
     }
     yield* report(output, mode, describeFailure(error), sinks)
     return isKnownFailure(error) ? exitCodeOf(error) : ExitCode.Unexpected
+  })
+
+/**
+ * Runs the command line `argv` (as `process.argv`: node, script, words…) and answers the exit code. Never
+ * fails: every outcome is printed and mapped to a documented code. An interruption (Ctrl-C) stops the command,
+ * not this: what the run learned exists at Motive is still reported, and the code is 130 (or 0 when the result
+ * had been printed), also told to `onExitCode` before any pending interruption ends the fiber.
+ *
+ * @since 0.1.0
+ */
+export const main = (
+  argv: ReadonlyArray<string>,
+  sinks: Output.Sinks = Output.processSinks,
+  onExitCode: (code: number) => void = () => {}
+) =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.tap(runCommandLine(argv, sinks, restore), (code) => Effect.sync(() => onExitCode(code)))
+  )
+
+/** An interrupted run: what exists at Motive because of it, and how to pick each up (one JSON document with --json). */
+const reportInterrupted = (
+  mode: Output.OutputMode,
+  requests: ReadonlyArray<Output.LearnedRequest>,
+  sinks: Output.Sinks
+) =>
+  Effect.sync(() => {
+    if (mode.json) {
+      sinks.stdout(`${JSON.stringify({ error: { tag: "Interrupted", message: "interrupted", requests } }, null, 2)}\n`)
+      return
+    }
+    for (const r of requests) sinks.stderr(`${r.kind.replace("_", " ")} ${r.id} exists: ${r.resume}\n`)
   })
 
 const report = (

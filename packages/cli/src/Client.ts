@@ -5,7 +5,7 @@
  */
 import type { MediaDownloads, MotiveClient, MotiveConfig, Waiting } from "@effect-motive/http"
 import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
-import { ConfigError, Effect, Option, Redacted, type Scope } from "effect"
+import { ConfigError, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
 import { Output } from "./Output.js"
 import type { Globals } from "./Root.js"
@@ -96,16 +96,23 @@ export const settingsFrom = (globals: Globals) =>
  */
 export const withMotive = <A, E, R>(
   settings: MotiveConfig.MotiveConfigInput,
-  f: (motive: Motive) => Effect.Effect<A, E, R>
+  f: (motive: Motive) => Effect.Effect<A, E, R>,
+  journal = true
 ) =>
   Effect.gen(function*() {
-    const { MediaDownloads, MotiveClient, Waiting } = yield* httpPackage
+    const { MediaDownloads, MotiveClient, RequestJournal, Waiting } = yield* httpPackage
     const { NodeMotive } = yield* nodePackage
+    const services = NodeMotive.layer(settings)
     return yield* Effect.all({
       client: MotiveClient.MotiveClient,
       waiting: Waiting.Waiting,
       downloads: MediaDownloads.MediaDownloads
-    }).pipe(Effect.flatMap(f), Effect.provide(NodeMotive.layer(settings)))
+    }).pipe(
+      Effect.flatMap(f),
+      // Requests made at Motive are kept in the local journal (`motive recall list`); the in-process sandbox's
+      // vanish with it, so they are not.
+      Effect.provide(journal ? services.pipe(Layer.provideMerge(RequestJournal.layer)) : services)
+    )
   })
 
 /**
@@ -130,7 +137,8 @@ export const withClient = <A, E, R>(globals: Globals, f: (motive: Motive) => Eff
       if (ignored.length > 0) yield* output.note(`--sandbox: ignoring ${ignored.join(", ")}`)
       return yield* withMotive(
         { credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl },
-        f
+        f,
+        false
       )
     }
     return yield* withMotive(yield* settingsFrom(globals), f)

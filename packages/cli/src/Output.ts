@@ -32,6 +32,12 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   readonly progress: (line: string) => Effect.Effect<void>
   /** Ends the progress line. */
   readonly endProgress: Effect.Effect<void>
+  /** Remembers a request this run learned exists at Motive, so that an interruption can still report it. */
+  readonly learned: (request: LearnedRequest) => Effect.Effect<void>
+  /** Every request this run learned of, in order. */
+  readonly requests: () => ReadonlyArray<LearnedRequest>
+  /** Whether the result has been printed (the run then succeeded, whatever happens after). */
+  readonly printed: () => boolean
 }>() {}
 
 /**
@@ -63,6 +69,17 @@ export const processSinks: Sinks = {
 }
 
 /**
+ * A request that exists at Motive, and the command that picks it up.
+ *
+ * @since 0.1.0
+ */
+export interface LearnedRequest {
+  readonly kind: "video_recall" | "image_capture"
+  readonly id: number
+  readonly resume: string
+}
+
+/**
  * The output service for a mode.
  *
  * @since 0.1.0
@@ -70,6 +87,8 @@ export const processSinks: Sinks = {
 export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Type"] => {
   const showProgress = sinks.stderrIsTerminal && !mode.quiet && !mode.json
   let progressShown = false
+  let printed = false
+  const learned: Array<LearnedRequest> = []
   const clearProgress = () => {
     if (progressShown) {
       sinks.stderr("\r\x1b[2K")
@@ -83,7 +102,14 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
         clearProgress()
         if (mode.json) sinks.stdout(`${JSON.stringify(json, null, 2)}\n`)
         else if (human !== "") sinks.stdout(human.endsWith("\n") ? human : `${human}\n`)
+        printed = true
       }),
+    learned: (request) =>
+      Effect.sync(() => {
+        if (!learned.some((r) => r.kind === request.kind && r.id === request.id)) learned.push(request)
+      }),
+    requests: () => [...learned],
+    printed: () => printed,
     note: (line) =>
       Effect.sync(() => {
         if (mode.quiet || mode.json) return

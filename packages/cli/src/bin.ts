@@ -13,7 +13,23 @@ import { main } from "./Cli.js"
 // Only what @effect/cli needs (files, paths, the terminal): no child processes, workers or HTTP at start-up.
 const environment = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
 
-NodeRuntime.runMain(main(process.argv).pipe(Effect.provide(environment)), {
-  disableErrorReporting: true,
-  teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 130)
-})
+// The runtime stops listening for Ctrl-C once the command has finished. One arriving between then and the exit
+// must not kill the process by the signal: the command's own exit code stands.
+process.on("SIGINT", () => {})
+// The launcher's handler for a Ctrl-C before the command starts (bin/motive.cjs) hands over to the runtime's.
+const isListener = (u: unknown): u is (...args: Array<unknown>) => void => typeof u === "function"
+const earlyInterrupt: unknown = Reflect.get(globalThis, Symbol.for("effect-motive/earlyInterrupt"))
+if (isListener(earlyInterrupt)) process.removeListener("SIGINT", earlyInterrupt)
+
+// The code main decided; an interruption that arrived meanwhile ends the fiber as interrupted, not the code.
+let decided: number | undefined
+NodeRuntime.runMain(
+  main(process.argv, undefined, (code) => {
+    decided = code
+  }).pipe(Effect.provide(environment)),
+  {
+    disableErrorReporting: true,
+    teardown: (exit, onExit) =>
+      onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : decided ?? 130)
+  }
+)

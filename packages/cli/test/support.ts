@@ -16,14 +16,40 @@ export interface Run {
   readonly stderr: string
 }
 
-/** A clean environment: no Motive variables leak in from the machine. */
+/** The request journal of the runs of one test file: never the user's own. */
+export const stateDir = mkdtempSync(join(tmpdir(), "motive-state-"))
+process.once("exit", () => rmSync(stateDir, { recursive: true, force: true }))
+
+/** A clean environment: no Motive variables leak in from the machine, and the journal is the tests' own. */
 const baseEnv = (): Record<string, string> => {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith("MOTIVE_") && k !== "NODE_OPTIONS") env[k] = v
   }
-  return env
+  return { ...env, MOTIVE_STATE_DIR: stateDir }
 }
+
+/** Runs `motive args…` and sends it SIGINT after `millis` (if it is still running then). */
+export const interrupted = (
+  args: ReadonlyArray<string>,
+  millis: number,
+  env: Record<string, string> = {}
+): Effect.Effect<Run> =>
+  Effect.async<Run>((resume) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...baseEnv(), ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = "", stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill("SIGINT"), millis)
+    child.on("close", (code) => {
+      clearTimeout(timer)
+      resume(Effect.succeed({ code, stdout, stderr }))
+    })
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
 
 /** Runs `motive args…` in `cwd` with `env` added, feeding `input` on stdin. */
 export const motive = (

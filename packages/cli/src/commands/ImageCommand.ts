@@ -16,6 +16,7 @@ import { withWaitProgress } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
 import { captureJson, captureText } from "../Render.js"
 import { root } from "../Root.js"
+import { imageList } from "./ListCommand.js"
 
 /** Waits for a capture with progress; one that ends `failed` fails with `RequestFailed` (exit 6). */
 const awaitCapture = (motive: Motive, ref: MotiveClient.ImageCaptureRef, timeout: Option.Option<Duration.Duration>) =>
@@ -66,8 +67,18 @@ const capture = Command.make(
       if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const created = yield* motive.client.createImageCapture(request)
-          yield* output.note(`Image capture ${created.requestId} requested (${created.cameraType} ${created.position})`)
+          const resume = (capture: ImageCapture) =>
+            `motive image get --camera-type ${capture.cameraType} --id ${capture.requestId} --wait${
+              Option.isSome(opts.out) ? ` --out ${opts.out.value}` : ""
+            }`
+          // Told the moment Motive answers, even when Ctrl-C came meanwhile: the id is never lost.
+          const created = yield* motive.client.createImageCapture(request, {
+            onCreated: (c) =>
+              Effect.zipRight(
+                output.note(`Image capture ${c.requestId} requested (${c.cameraType} ${c.position})`),
+                output.learned({ kind: "image_capture", id: c.requestId, resume: resume(c) })
+              )
+          })
           // From here on the capture exists: a failure reports its id and how to pick it up again.
           return yield* Effect.gen(function*() {
             const result = opts.wait || Option.isSome(opts.out)
@@ -79,14 +90,14 @@ const capture = Command.make(
             yield* printCapture(result, file)
           }).pipe(Effect.mapError((cause) =>
             // A capture that ended failed is over: there is nothing to resume.
-            cause._tag === "RequestFailed" ? cause : new AfterRequest({
-              kind: "image_capture",
-              id: created.requestId,
-              resume: `motive image get --camera-type ${created.cameraType} --id ${created.requestId} --wait${
-                Option.isSome(opts.out) ? ` --out ${opts.out.value}` : ""
-              }`,
-              failure: cause
-            })
+            cause._tag === "RequestFailed"
+              ? cause
+              : new AfterRequest({
+                kind: "image_capture",
+                id: created.requestId,
+                resume: resume(created),
+                failure: cause
+              })
           ))
         }))
     })
@@ -129,5 +140,5 @@ const get = Command.make(
  */
 export const imageCommand = Command.make("image").pipe(
   Command.withDescription("Still images from one camera"),
-  Command.withSubcommands([capture, get])
+  Command.withSubcommands([capture, get, imageList])
 )

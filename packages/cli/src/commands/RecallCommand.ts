@@ -22,6 +22,7 @@ import { fileRows } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
 import { quotaJson, quotaText, recallJson, recallText, timelinesText } from "../Render.js"
 import { root } from "../Root.js"
+import { recallList } from "./ListCommand.js"
 
 const entityOptions = {
   vehicleNumber: Options.text("vehicle-number").pipe(
@@ -114,7 +115,13 @@ const create = Command.make(
           const following = opts.wait || Option.isSome(opts.download)
           const afterRequest = (id: number) => (failure: unknown) =>
             new AfterRequest({ kind: "video_recall", id, resume: resumeRecall(id, opts.download), failure })
-          const created = yield* motive.client.createVideoRecall(request).pipe(
+          // Told the moment Motive answers, even when Ctrl-C came meanwhile: the id is never lost.
+          const onCreated = (created: { readonly id: number }) =>
+            Effect.zipRight(
+              output.note(`Video recall ${created.id} requested`),
+              output.learned({ kind: "video_recall", id: created.id, resume: resumeRecall(created.id, opts.download) })
+            )
+          const created = yield* motive.client.createVideoRecall(request, { onCreated }).pipe(
             // A recall Motive already holds (409 naming it): with --wait or --download, that is the one to follow.
             Effect.catchTag("DuplicateRequest", (duplicate) =>
               Effect.gen(function*() {
@@ -123,6 +130,11 @@ const create = Command.make(
                 yield* output.note(
                   `Motive already has this recall as video recall ${existing} (409 duplicate): following it`
                 )
+                yield* output.learned({
+                  kind: "video_recall",
+                  id: existing,
+                  resume: resumeRecall(existing, opts.download)
+                })
                 const recall = yield* Effect.mapError(motive.client.getVideoRecall(existing), afterRequest(existing))
                 return { recall, deduplicated: false, duplicateOf: existing }
               })),
@@ -134,13 +146,7 @@ const create = Command.make(
           )
           let recall = created.recall
           const duplicateOf = "duplicateOf" in created ? created.duplicateOf : undefined
-          if (duplicateOf === undefined) {
-            yield* output.note(
-              `Video recall ${recall.id} requested${
-                created.deduplicated ? " (found after a lost answer; not sent twice)" : ""
-              }`
-            )
-          }
+          if (created.deduplicated) yield* output.note("(found after a lost answer: it was not sent twice)")
           const id = recall.id
           // From here on the recall exists (quota is spent): a failure reports its id and how to resume.
           return yield* Effect.gen(function*() {
@@ -158,9 +164,7 @@ const create = Command.make(
             Effect.mapError((cause) =>
               // A recall that ended failed is over: there is nothing to resume.
               cause._tag === "RequestFailed" ? cause : afterRequest(id)(cause)
-            ),
-            // Ctrl-C while waiting or downloading: the recall exists all the same.
-            Effect.onInterrupt(() => output.note(`video recall ${id} exists: ${resumeRecall(id, opts.download)}`))
+            )
           )
         }))
     })
@@ -295,5 +299,5 @@ const timelines = Command.make(
  */
 export const recallCommand = Command.make("recall").pipe(
   Command.withDescription("Video recalls: request, wait, download"),
-  Command.withSubcommands([create, get, wait, downloadCommand, quota, timelines])
+  Command.withSubcommands([create, get, wait, downloadCommand, quota, timelines, recallList])
 )

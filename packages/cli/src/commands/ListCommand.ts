@@ -1,0 +1,99 @@
+/**
+ * `motive recall list` and `motive image list`: the requests this machine created, from the local journal.
+ * Motive has no endpoint that lists them, so this is where an id that scrolled away is found again.
+ *
+ * @since 0.1.0
+ */
+import type { RequestJournal } from "@effect-motive/http"
+import { Command, Options } from "@effect/cli"
+import { Effect } from "effect"
+import { httpPackage, withClient } from "../Client.js"
+import { Output } from "../Output.js"
+import { root } from "../Root.js"
+
+type Entry = RequestJournal.JournalEntry
+
+/** Columns: id, entity, what was asked for, created, last status seen. */
+const text = (entries: ReadonlyArray<Entry>, none: string): string => {
+  if (entries.length === 0) return none
+  const rows = [
+    ["ID", "ENTITY", "WHAT", "CREATED", "STATUS"],
+    ...entries.map((e) => [
+      String(e.id),
+      e.entity,
+      e.kind === "video_recall" ? `${e.start ?? "?"} → ${e.end ?? "?"}` : `${e.cameraType ?? "?"} ${e.position ?? ""}`,
+      e.createdAt,
+      e.status
+    ])
+  ]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i]!)).join("  ")).join(
+    "\n"
+  )
+}
+
+const json = (e: Entry) => ({
+  kind: e.kind,
+  id: e.id,
+  entity: e.entity,
+  ...(e.cameraType === undefined ? {} : { camera_type: e.cameraType }),
+  ...(e.position === undefined ? {} : { position: e.position }),
+  ...(e.start === undefined ? {} : { start_time: e.start, end_time: e.end }),
+  created_at: e.createdAt,
+  status: e.status,
+  seen_at: e.seenAt
+})
+
+const list = (kind: Entry["kind"], name: string) =>
+  Command.make(
+    "list",
+    {
+      refresh: Options.boolean("refresh").pipe(
+        Options.withDescription("Ask Motive for each request's current status first (needs credentials)")
+      )
+    },
+    (opts) =>
+      Effect.gen(function*() {
+        const globals = yield* root
+        const output = yield* Output
+        const { RequestJournal } = yield* httpPackage
+        const read = Effect.flatMap(RequestJournal.RequestJournal, (j) => j.entries).pipe(
+          Effect.map((all) => all.filter((e) => e.kind === kind)),
+          Effect.provide(RequestJournal.layer)
+        )
+        if (opts.refresh) {
+          yield* withClient(globals, ({ client }) =>
+            Effect.gen(function*() {
+              const journal = yield* RequestJournal.RequestJournal
+              for (const e of yield* read) {
+                const entry = kind === "video_recall"
+                  ? Effect.flatMap(client.getVideoRecall(e.id), (r) => RequestJournal.recallEntry(r, e.entity))
+                  : Effect.flatMap(
+                    client.getImageCapture({ cameraType: e.cameraType ?? "dashcam", requestId: e.id }),
+                    (c) => RequestJournal.captureEntry(c, e.entity)
+                  )
+                yield* Effect.flatMap(entry, (fresh) => journal.record(fresh))
+              }
+            }).pipe(Effect.provide(RequestJournal.layer)))
+        }
+        const entries = yield* read
+        yield* output.result(
+          text(entries, `No ${name}s were created from this machine yet.`),
+          { requests: entries.map(json) }
+        )
+      })
+  ).pipe(Command.withDescription(`The ${name}s this machine created, newest first (the local journal)`))
+
+/**
+ * `motive recall list`
+ *
+ * @since 0.1.0
+ */
+export const recallList = list("video_recall", "video recall")
+
+/**
+ * `motive image list`
+ *
+ * @since 0.1.0
+ */
+export const imageList = list("image_capture", "image capture")

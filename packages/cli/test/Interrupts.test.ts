@@ -1,0 +1,110 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { interrupted, motive, sandboxEnv, tempDir } from "./support.js"
+
+/** A seeded sequence of moments in 0–1.5 s, so a failure can be replayed. */
+const moments = (count: number, seed: number) => {
+  let x = seed
+  return Array.from({ length: count }, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31
+    return Math.round((x / 2 ** 31) * 1500)
+  })
+}
+
+describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => {
+  it.scopedLive(
+    "20 interrupts of recall create --download and image capture --out, in text and --json",
+    () =>
+      Effect.gen(function*() {
+        // A one-second lifecycle, so interrupts land before, during and after the create, the wait and the download.
+        const { env, sandbox } = yield* sandboxEnv({
+          lifecycle: {
+            recallPendingMillis: 300,
+            recallProcessingMillis: 500,
+            capturePendingMillis: 300,
+            captureProcessingMillis: 300
+          },
+          media: { videoBytes: 4_000_000 }
+        })
+        const dir = yield* tempDir
+        const state = mkdtempSync(join(tmpdir(), "motive-interrupt-state-"))
+        const runEnv = { ...env, MOTIVE_STATE_DIR: state }
+        const outputs: Array<{ kind: "recall" | "capture"; text: string; code: number | null }> = []
+        // Moments after the command has started: its cold start on this machine, now, is measured first.
+        const started = Date.now()
+        yield* motive(["--version"])
+        const startup = Date.now() - started
+        const at = moments(20, 7).map((ms) => startup + ms)
+        for (let i = 0; i < at.length; i++) {
+          const json = i % 2 === 1
+          const recall = i % 4 < 2
+          const args = recall
+            ? [
+              "recall",
+              "create",
+              "--vehicle-number",
+              "TRK-101",
+              "--start",
+              new Date(Date.now() - (20 + i * 2) * 60_000).toISOString(),
+              "--duration",
+              "1",
+              "--download",
+              join(dir, `r${i}`)
+            ]
+            : ["image", "capture", "--vehicle-id", "101", "--position", "rear", "--out", join(dir, `c${i}.jpg`)]
+          const run = yield* interrupted(json ? ["--json", ...args] : args, at[i]!, runEnv)
+          // A signal that arrives before Node has run any of the command kills it unheard: nothing was sent then.
+          const unstarted = run.code === null && run.stdout === "" && run.stderr === ""
+          if (!unstarted) {
+            expect([0, 130], JSON.stringify({ at: at[i], run })).toContain(run.code)
+            if (json) expect(() => JSON.parse(run.stdout)).not.toThrow() // exactly one JSON document
+          }
+          outputs.push({ kind: recall ? "recall" : "capture", text: run.stdout + run.stderr, code: run.code })
+        }
+        // Every request the sandbox stored was named by the run that made it, and is listed.
+        const recalls = (yield* sandbox.recalls).map((r) => r.id)
+        const captures = (yield* sandbox.captures).map((c) => c.requestId)
+        const named = (kind: "recall" | "capture", id: number) =>
+          outputs.some((o) =>
+            o.kind === kind &&
+            (kind === "recall"
+              ? new RegExp(`(video[ _]recall ${id}\\b|"id": ${id}\\b)`, "i").test(o.text)
+              : new RegExp(`(image[ _]capture ${id}\\b|"(request_)?id": ${id}\\b)`, "i").test(o.text))
+          )
+        for (const id of recalls) expect(named("recall", id), `recall ${id} named`).toBe(true)
+        for (const id of captures) expect(named("capture", id), `capture ${id} named`).toBe(true)
+        const listed = JSON.parse((yield* motive(["--json", "recall", "list"], { env: runEnv })).stdout)
+        expect(listed.requests.map((r: { id: number }) => r.id).sort()).toEqual([...recalls].sort())
+        const images = JSON.parse((yield* motive(["--json", "image", "list"], { env: runEnv })).stdout)
+        expect(images.requests.map((r: { id: number }) => r.id).sort()).toEqual([...captures].sort())
+        expect(recalls.length + captures.length).toBeGreaterThan(0) // the interrupts did not all land before sending
+      }),
+    120_000
+  )
+
+  it.scopedLive("recall list shows what this machine created, newest first; --refresh asks Motive", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
+      const state = mkdtempSync(join(tmpdir(), "motive-list-state-"))
+      const runEnv = { ...env, MOTIVE_STATE_DIR: state }
+      const empty = yield* motive(["recall", "list"], { env: runEnv })
+      expect(empty.stdout).toContain("No video recalls were created from this machine yet.")
+      yield* motive(["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1"], {
+        env: runEnv
+      })
+      yield* motive(["recall", "create", "--asset-name", "TRAILER-7", "--start", "-40m", "--duration", "1"], {
+        env: runEnv
+      })
+      const listed = yield* motive(["recall", "list"], { env: runEnv })
+      expect(listed.code).toBe(0)
+      const lines = listed.stdout.trim().split("\n")
+      expect(lines[0]).toMatch(/^ID\s+ENTITY\s+WHAT\s+CREATED\s+STATUS$/)
+      expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(["asset TRAILER-7", "vehicle TRK-101"])
+      expect(lines.slice(1).every((l) => l.endsWith("pending"))).toBe(true)
+      const refreshed = JSON.parse((yield* motive(["--json", "recall", "list", "--refresh"], { env: runEnv })).stdout)
+      expect(refreshed.requests.map((r: { status: string }) => r.status)).toEqual(["success", "success"])
+    }))
+})

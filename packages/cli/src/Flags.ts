@@ -77,6 +77,15 @@ export const timeoutOption = Options.text("timeout").pipe(
   Options.optional
 )
 
+/**
+ * `--force`: replace a different file found where a download goes (a complete copy is kept either way).
+ *
+ * @since 0.1.0
+ */
+export const forceOption = Options.boolean("force").pipe(
+  Options.withDescription("Replace a different file found where a download goes (a complete copy is kept anyway)")
+)
+
 const idProblem = (name: string, n: number): string | undefined =>
   Number.isSafeInteger(n) && n > 0 ? undefined : `${name} must be a positive whole number, not ${n}`
 

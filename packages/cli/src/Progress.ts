@@ -54,4 +54,6 @@ export const downloadProgress =
  * @since 0.1.0
  */
 export const fileRows = (files: ReadonlyArray<MediaDownloads.DownloadedFile>): Array<readonly [string, string]> =>
-  files.map((f, i) => [i === 0 ? "files" : "", `${f.path} (${bytes(f.bytes)})`] as const)
+  files.map((f, i) =>
+    [i === 0 ? "files" : "", `${f.path} (${bytes(f.bytes)}${f.alreadyThere ? ", already there" : ""})`] as const
+  )

@@ -39,7 +39,8 @@ export const downloadRecall = (
   motive: Motive,
   recall: VideoRecall,
   directory: string,
-  positions: ReadonlyArray<string> | undefined
+  positions: ReadonlyArray<string> | undefined,
+  overwrite = false
 ) =>
   Effect.gen(function*() {
     const output = yield* Output
@@ -50,6 +51,7 @@ export const downloadRecall = (
       })
     }
     return yield* motive.downloads.downloadRecall(recall.id, {
+      overwrite,
       directory,
       ...(positions === undefined ? {} : { positions: positions.filter(isCameraPosition) }),
       onProgress: downloadProgress(output)

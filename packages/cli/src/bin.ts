@@ -29,7 +29,9 @@ NodeRuntime.runMain(
   }).pipe(Effect.provide(environment)),
   {
     disableErrorReporting: true,
-    teardown: (exit, onExit) =>
-      onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : decided ?? 130)
+    // Exits at once rather than when the event loop drains: a Ctrl-C in the last moments of a process winding
+    // down by itself can find Node's signal handling gone, and kill it after its result was printed.
+    teardown: (exit) =>
+      process.exit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : decided ?? 130)
   }
 )

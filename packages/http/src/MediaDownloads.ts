@@ -29,6 +29,8 @@ export interface DownloadedFile {
   readonly position: CameraPosition
   readonly path: string
   readonly bytes: number
+  /** The complete file was already there: nothing was transferred. */
+  readonly alreadyThere: boolean
 }
 
 /**
@@ -71,6 +73,8 @@ export interface DownloadRecallOptions {
   /** Only these cameras (default: every camera of the recall). */
   readonly positions?: ReadonlyArray<CameraPosition>
   readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
+  /** Replace a different file found at a destination (default: refuse, keeping it). */
+  readonly overwrite?: boolean
 }
 
 /**
@@ -79,14 +83,19 @@ export interface DownloadRecallOptions {
  * @since 0.1.0
  */
 export interface MediaDownloadsService {
-  /** Writes a captured image to `path`, or to `<directory>/<request-id>-<position>.jpg`. */
+  /**
+   * Writes a captured image to `path`, or to `<directory>/<request-id>-<position>.jpg`. A complete copy already
+   * there is kept (nothing transferred); a different file is refused unless `overwrite`.
+   */
   readonly downloadImage: (
     ref: ImageCaptureRef,
-    options: { readonly directory: string } | { readonly path: string }
+    options: ({ readonly directory: string } | { readonly path: string }) & { readonly overwrite?: boolean }
   ) => Effect.Effect<DownloadedFile, DownloadError>
   /**
    * Writes each camera's video to `<directory>/<recall-id>-<position>.mp4`, two cameras at a time. Cameras
-   * asked for in `positions` that have no footage ready fail the call before anything is downloaded.
+   * asked for in `positions` that have no footage ready fail the call before anything is downloaded. Files
+   * already complete are kept (`alreadyThere`), partial files of an earlier run resumed, a different file at a
+   * destination refused unless `overwrite`.
    */
   readonly downloadRecall: (
     id: number,
@@ -202,9 +211,10 @@ export const make: Effect.Effect<
         url: yield* usableUrl(capture.images?.[position]?.url, capture.images?.[position]?.expiresAt),
         freshUrl,
         path: file,
-        schedule: policy.media
-      }).pipe(Effect.provide(mediaContext))
-      return { position, path: written.path, bytes: written.bytes }
+        schedule: policy.media,
+        overwrite: options.overwrite
+      }).pipe(Effect.scoped, Effect.provide(mediaContext))
+      return { position, ...written }
     }).pipe(
       Effect.withSpan("motive.downloadImage", {
         captureStackTrace: false,
@@ -260,11 +270,13 @@ export const make: Effect.Effect<
                 freshUrl: freshUrl(position),
                 path: path.join(options.directory, recallFileName(id, position)),
                 schedule: policy.media,
+                overwrite: options.overwrite,
                 ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
               })
             ),
+            Effect.scoped,
             Effect.provide(mediaContext),
-            Effect.map((written): DownloadedFile => ({ position, path: written.path, bytes: written.bytes }))
+            Effect.map((written): DownloadedFile => ({ position, ...written }))
           ),
         { concurrency: 2 }
       )

@@ -267,7 +267,30 @@ describe("MotiveClient downloads", () => {
       expect(readdirSync(dir)).toEqual([])
     }))
 
-  it.scopedLive("leaves nothing behind when a download cannot complete", () =>
+  it.scopedLive("keeps a resumable partial file when a download cannot complete, and the next download resumes it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 200_000 } }, {
+        downloadAttempts: 2
+      })
+      const [error, file] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 10_000 }, 2)
+          const error = yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
+          expect(readdirSync(dir).sort()).toEqual(["1-rear.mp4.part", "1-rear.mp4.part.json"])
+          const [file] = yield* c.downloadRecall(recall.id, { directory: dir })
+          return [error, file] as const
+        }))
+      expect(error).toMatchObject({ _tag: "DownloadFailed", local: false })
+      expect(error.message).toContain("gave up after 2 attempts")
+      expect(same(readFileSync(file!.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media")
+      expect(media.map((r) => r.headers["range"])).toEqual([undefined, "bytes=10000-", "bytes=20000-"])
+      expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
+    }))
+
+  it.scopedLive("leaves nothing behind when the media server gave nothing to resume from", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 200_000 } }, {
@@ -276,14 +299,70 @@ describe("MotiveClient downloads", () => {
       const error = yield* withClient(client, (c) =>
         Effect.gen(function*() {
           const recall = yield* finishedRecall(c, ["rear"])
-          yield* sandbox.injectFault("media", { kind: "truncate", afterBytes: 10_000 }, 5)
+          yield* sandbox.injectFault("media", { kind: "status", status: 503 }, 5)
           return yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
         }))
-      expect(error._tag).toBe("DownloadFailed")
-      expect(error.message).toContain("gave up after 2 attempts")
       expect(error).toMatchObject({ _tag: "DownloadFailed", local: false })
       expect(readdirSync(dir)).toEqual([])
-      expect(yield* seen(sandbox, "media")).toBe(2)
+    }))
+
+  it.scopedLive("a re-run after completion transfers nothing and says the file was already there", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 300_000 } })
+      const [first, second] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          const [first] = yield* c.downloadRecall(recall.id, { directory: dir })
+          const [second] = yield* c.downloadRecall(recall.id, { directory: dir })
+          return [first!, second!] as const
+        }))
+      expect(first).toMatchObject({ alreadyThere: false, bytes: 300_000 })
+      expect(second).toMatchObject({ alreadyThere: true, bytes: 300_000 })
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media")
+      // The second run only asked for the bytes past the end, and got none (416).
+      expect(media.map((r) => [r.headers["range"], r.status])).toEqual([[undefined, 200], ["bytes=300000-", 416]])
+    }))
+
+  it.scopedLive("keeps a different file found at the destination, and replaces it only when told to", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      writeFileSync(join(dir, "1-rear.mp4"), "my own notes, not footage")
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_000 } })
+      const [refused, replaced] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          return [
+            yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir })),
+            yield* c.downloadRecall(recall.id, { directory: dir, overwrite: true })
+          ] as const
+        }))
+      expect(refused).toMatchObject({ _tag: "DownloadFailed", local: true })
+      expect(refused.message).toContain("a different file is already at")
+      expect(refused.message).toContain("(25 bytes; the media has 1000): it is kept (--force replaces it)")
+      expect(replaced[0]).toMatchObject({ alreadyThere: false, bytes: 1_000 })
+      expect(same(readFileSync(join(dir, "1-rear.mp4")), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+    }))
+
+  it.scopedLive("resumes the partial file of a process that died (its lock names a process that is gone)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
+      const file = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          const bytes = yield* sandbox.videoBytes(1, "rear")
+          const etag = (yield* Effect.promise(() => fetch(recall.cameras[0]!.downloadUrl!, { method: "HEAD" })))
+            .headers.get("etag")!
+          writeFileSync(join(dir, "1-rear.mp4.part"), bytes.subarray(0, 40_000))
+          writeFileSync(join(dir, "1-rear.mp4.part.json"), JSON.stringify({ etag, total: 100_000 }))
+          writeFileSync(join(dir, "1-rear.mp4.part.lock"), "2147483646")
+          return (yield* c.downloadRecall(recall.id, { directory: dir }))[0]!
+        }))
+      expect(same(readFileSync(file.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media" && r.method === "GET")
+      expect(media.map((r) => r.headers["range"])).toEqual(["bytes=40000-"])
+      expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
     }))
 
   it.scopedLive("never replaces a symbolic link, a FIFO or a device at the destination, and sends nothing for it", () =>

@@ -10,7 +10,7 @@ import { type Duration, Effect, Option } from "effect"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
-import { idOption, optionalDuration, timeoutOption } from "../Flags.js"
+import { forceOption, idOption, optionalDuration, timeoutOption } from "../Flags.js"
 import { Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
@@ -48,7 +48,8 @@ const capture = Command.make(
       Options.withDescription("Write the image to this file (implies --wait)"),
       Options.optional
     ),
-    timeout: timeoutOption
+    timeout: timeoutOption,
+    force: forceOption
   },
   (opts) =>
     Effect.gen(function*() {
@@ -85,7 +86,9 @@ const capture = Command.make(
               ? yield* awaitCapture(motive, created, timeout)
               : created
             const file = Option.isSome(opts.out)
-              ? Option.some(yield* motive.downloads.downloadImage(result, { path: opts.out.value }))
+              ? Option.some(
+                yield* motive.downloads.downloadImage(result, { path: opts.out.value, overwrite: opts.force })
+              )
               : Option.none()
             yield* printCapture(result, file)
           }).pipe(Effect.mapError((cause) =>
@@ -112,7 +115,8 @@ const get = Command.make(
     id: idOption("id", "The capture's request_id"),
     wait: Options.boolean("wait").pipe(Options.withDescription("Wait until the image is ready")),
     out: Options.text("out").pipe(Options.withDescription("Write the image to this file"), Options.optional),
-    timeout: timeoutOption
+    timeout: timeoutOption,
+    force: forceOption
   },
   (opts) =>
     Effect.gen(function*() {
@@ -126,7 +130,7 @@ const get = Command.make(
             ? yield* awaitCapture(motive, ref, timeout)
             : yield* motive.client.getImageCapture(ref)
           const file = Option.isSome(opts.out)
-            ? Option.some(yield* motive.downloads.downloadImage(ref, { path: opts.out.value }))
+            ? Option.some(yield* motive.downloads.downloadImage(ref, { path: opts.out.value, overwrite: opts.force }))
             : Option.none()
           yield* printCapture(result, file)
         }))

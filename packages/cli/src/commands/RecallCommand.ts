@@ -16,7 +16,7 @@ import { type DateTime, Effect, Either, Option } from "effect"
 import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
-import { idArgument, optionalDuration, resolveTime, splitList, timeoutOption } from "../Flags.js"
+import { forceOption, idArgument, optionalDuration, resolveTime, splitList, timeoutOption } from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
@@ -71,7 +71,8 @@ const create = Command.make(
       Options.withDescription("Download the footage into this directory (implies --wait)"),
       Options.optional
     ),
-    timeout: timeoutOption
+    timeout: timeoutOption,
+    force: forceOption
   },
   (opts) =>
     Effect.gen(function*() {
@@ -152,7 +153,7 @@ const create = Command.make(
           return yield* Effect.gen(function*() {
             if (opts.wait || Option.isSome(opts.download)) recall = yield* awaitRecall(motive, id, timeout)
             const files = Option.isSome(opts.download)
-              ? yield* downloadRecall(motive, recall, opts.download.value, undefined)
+              ? yield* downloadRecall(motive, recall, opts.download.value, undefined, opts.force)
               : []
             yield* output.result(recallText(recall, fileRows(files)), {
               recall: recallJson(recall),
@@ -189,7 +190,8 @@ const wait = Command.make(
       Options.withDescription("Then download into this directory"),
       Options.optional
     ),
-    timeout: timeoutOption
+    timeout: timeoutOption,
+    force: forceOption
   },
   (opts) =>
     Effect.gen(function*() {
@@ -201,7 +203,7 @@ const wait = Command.make(
         Effect.gen(function*() {
           const recall = yield* awaitRecall(motive, opts.id, timeout)
           const files = Option.isSome(opts.download)
-            ? yield* downloadRecall(motive, recall, opts.download.value, undefined)
+            ? yield* downloadRecall(motive, recall, opts.download.value, undefined, opts.force)
             : []
           yield* output.result(recallText(recall, fileRows(files)), {
             recall: recallJson(recall),
@@ -216,7 +218,8 @@ const downloadCommand = Command.make(
   {
     id: idArg,
     dir: Options.text("dir").pipe(Options.withDescription("Directory to write <id>-<position>.mp4 files into")),
-    cameras: camerasOption
+    cameras: camerasOption,
+    force: forceOption
   },
   (opts) =>
     Effect.gen(function*() {
@@ -234,7 +237,8 @@ const downloadCommand = Command.make(
             motive,
             recall,
             opts.dir,
-            Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined)
+            Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined),
+            opts.force
           )
           yield* output.result(recallText(recall, fileRows(files)), { recall: recallJson(recall), files })
         }))

@@ -1,6 +1,6 @@
 /** Streams one media file to disk: temporary file, resume with Range, restart, fresh URL on expiry, rename. */
 import { FileSystem } from "@effect/platform"
-import { Duration, Effect, Fiber, Random, Schedule } from "effect"
+import { Clock, Duration, Effect, Fiber, Option, Schedule, Schema, type Scope } from "effect"
 import { MediaTransport } from "../MediaTransport.js"
 import { DownloadFailed, fileSystemMessage, MediaExpired, type MotiveError } from "../MotiveError.js"
 import type { MediaRetry } from "../RetryPolicy.js"
@@ -39,6 +39,15 @@ export interface DownloadFileOptions<E> {
   /** When to try again after an attempt that did not finish the file (and how many attempts in all). */
   readonly schedule: Schedule.Schedule<unknown, MediaRetry>
   readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
+  /** Replace a different file already at `path` (default: refuse, and keep it). */
+  readonly overwrite?: boolean | undefined
+}
+
+/** What a download achieved: the file, its size, and whether it was already there (nothing transferred). */
+export interface Downloaded {
+  readonly path: string
+  readonly bytes: number
+  readonly alreadyThere: boolean
 }
 
 const contentRangeTotal = (header: string | undefined): number | undefined => {
@@ -58,42 +67,72 @@ class Retry implements MediaRetry {
 
 const isRetry = (u: unknown): u is Retry => u instanceof Retry
 
-/** What a partial file's name adds to the final one: `.<12 hex digits>.part`. */
-export const partialSuffixLength = ".000000000000.part".length
+/** The longest a partial file's names add to the final one (`.part.lock`). */
+export const partialSuffixLength = ".part.lock".length
 
-const randomHex = Effect.map(
-  Effect.all([Random.nextIntBetween(0, 0x1000000), Random.nextIntBetween(0, 0x1000000)]),
-  ([a, b]) => `${a.toString(16).padStart(6, "0")}${b.toString(16).padStart(6, "0")}`
-)
+/** Partial files left longer than this by a download that never came back are removed. */
+const partialMaxAgeMillis = 24 * 60 * 60 * 1000
+
+/** Whether process `pid` of this machine is running (where the runtime can tell; otherwise assumed so). */
+const isRunning = (pid: number): boolean => {
+  const kill: unknown = Reflect.get(Reflect.get(globalThis, "process") ?? {}, "kill")
+  if (typeof kill !== "function") return true
+  try {
+    Reflect.apply(kill, Reflect.get(globalThis, "process"), [pid, 0])
+    return true
+  } catch (e) {
+    return Reflect.get(Object(e), "code") === "EPERM"
+  }
+}
+
+const ownPid = (): number => Number(Reflect.get(Reflect.get(globalThis, "process") ?? {}, "pid") ?? 0)
+
+const PartialMeta = Schema.parseJson(Schema.Struct({ etag: Schema.String, total: Schema.optional(Schema.Number) }))
+const readMeta = Schema.decodeUnknownOption(PartialMeta)
+const writeMeta = Schema.encodeSync(PartialMeta)
 
 /**
- * Downloads to `path` through a temporary `path.<random>.part`, renamed only when every byte promised arrived.
- * On failure nothing is left behind.
+ * Downloads to `path` through `path.part`, renamed only when every byte promised arrived. A file already at
+ * `path` that the media server says is complete is kept (`alreadyThere`, nothing transferred); a different
+ * one is refused unless `overwrite`. A partial file whose server gave an ETag survives a failure, an interrupt
+ * or a crash (with its ETag beside it, `path.part.json`) and is resumed by the next download of the same file
+ * (`Range` with `If-Range`); otherwise nothing is left behind. `path.part.lock` names the process downloading,
+ * so two never write the same partial file; partial files untouched for a day are removed.
  */
 export const downloadFile = <E>(
   options: DownloadFileOptions<E>
 ): Effect.Effect<
-  { readonly path: string; readonly bytes: number },
+  Downloaded,
   E | MediaExpired | DownloadFailed | MotiveError,
-  FileSystem.FileSystem | MediaTransport
+  FileSystem.FileSystem | MediaTransport | Scope.Scope
 > =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const media = yield* MediaTransport
-    // A name of its own, so two downloads of the same file never touch each other's partial bytes.
-    const tmp = `${options.path}.${yield* randomHex}.part`
+    const tmp = `${options.path}.part`
+    const metaFile = `${tmp}.json`
+    const lockFile = `${tmp}.lock`
     const fsFailed = (what: string) => (e: { readonly message: string; readonly cause?: unknown }) =>
       new DownloadFailed({ message: `${what}: ${fileSystemMessage(e)}`, path: options.path, local: true })
-    const sizeOnDisk = fs.stat(tmp).pipe(
-      Effect.map((info) => Number(info.size)),
-      Effect.orElseSucceed(() => 0)
-    )
+    const sizeOf = (file: string) =>
+      fs.stat(file).pipe(
+        Effect.map((info) => Number(info.size)),
+        Effect.orElseSucceed(() => 0)
+      )
+    const sizeOnDisk = sizeOf(tmp)
     const state: { url: string; etag: string | undefined; total: number | undefined; refreshes: number } = {
       url: options.url ?? (yield* options.freshUrl),
       etag: undefined,
       total: undefined,
       refreshes: 0
     }
+    /** The ETag of the bytes in the partial file, kept beside it so that any later download can resume them. */
+    const rememberEtag = (etag: string | undefined, total: number | undefined) =>
+      etag === undefined
+        ? fs.remove(metaFile, { force: true }).pipe(Effect.ignore)
+        : fs.writeFileString(metaFile, writeMeta({ etag, ...(total === undefined ? {} : { total }) })).pipe(
+          Effect.mapError(fsFailed("could not write beside the partial file"))
+        )
 
     const attempt = (written: number): Effect.Effect<Attempt, DownloadFailed> =>
       Effect.gen(function*() {
@@ -133,6 +172,7 @@ export const downloadFile = <E>(
           const length = Number(res.headers["content-length"])
           state.total = Number.isFinite(length) && res.headers["content-length"] !== undefined ? length : undefined
           state.etag = res.headers["etag"]
+          yield* rememberEtag(state.etag, state.total)
           append = false
         } else if (res.status === 429 || res.status >= 500) {
           // The storage is busy or failing: back off and try again (resuming if we can).
@@ -198,7 +238,8 @@ export const downloadFile = <E>(
           const bytes = yield* sizeOnDisk
           yield* destinationReplaceable
           yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
-          return { path: options.path, bytes }
+          yield* fs.remove(metaFile, { force: true }).pipe(Effect.ignore)
+          return { path: options.path, bytes, alreadyThere: false }
         }
         case "Expired": {
           if (state.refreshes >= 2) {
@@ -214,6 +255,7 @@ export const downloadFile = <E>(
         case "Restart": {
           yield* fs.remove(tmp, { force: true }).pipe(Effect.mapError(fsFailed("could not restart")))
           state.etag = undefined
+          yield* rememberEtag(undefined, undefined)
           return yield* Effect.fail(new Retry(outcome.reason, false))
         }
         case "Cut": {
@@ -223,9 +265,99 @@ export const downloadFile = <E>(
       }
     })
 
+    /** This process downloads the file: no other may write its partial file meanwhile. */
+    const takeLock: Effect.Effect<void, DownloadFailed, Scope.Scope> = Effect.gen(function*() {
+      const me = ownPid()
+      for (let tries = 0; tries < 2; tries++) {
+        const created = yield* Effect.either(fs.writeFileString(lockFile, String(me), { flag: "wx" }))
+        if (created._tag === "Right") {
+          yield* Effect.addFinalizer(() => fs.remove(lockFile, { force: true }).pipe(Effect.ignore))
+          return
+        }
+        const holder = Number((yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim())
+        if (Number.isSafeInteger(holder) && holder > 0 && holder !== me && isRunning(holder)) {
+          return yield* new DownloadFailed({
+            message: `${options.path} is being downloaded by another process (${holder}) already`,
+            path: options.path,
+            local: true
+          })
+        }
+        // Left by a process that is gone: taken over.
+        yield* fs.remove(lockFile, { force: true }).pipe(Effect.ignore)
+      }
+      return yield* new DownloadFailed({ message: `could not lock ${lockFile}`, path: options.path, local: true })
+    })
+
+    /** Partial files in the directory untouched for a day belong to downloads that never came back. */
+    const clearAbandoned = Effect.gen(function*() {
+      const dir = options.path.slice(0, Math.max(0, options.path.lastIndexOf("/"))) || "."
+      const now = yield* Clock.currentTimeMillis
+      for (const name of yield* fs.readDirectory(dir)) {
+        if (!/\.part(\.json|\.lock)?$/.test(name)) continue
+        const info = yield* fs.stat(`${dir}/${name}`)
+        const touched = Option.getOrElse(info.mtime, () => new Date(now)).getTime()
+        if (now - touched > partialMaxAgeMillis) yield* fs.remove(`${dir}/${name}`, { force: true })
+      }
+    }).pipe(Effect.ignore)
+
+    /**
+     * A regular file already at the destination: kept when the media server says it is complete (a request for
+     * its bytes past the end answers 416 with exactly that total), refused unless `overwrite` otherwise.
+     */
+    const alreadyThere: Effect.Effect<boolean, DownloadFailed> = Effect.gen(function*() {
+      const info = yield* Effect.either(fs.stat(options.path))
+      if (info._tag === "Left" || info.right.type !== "File") return false
+      const size = Number(info.right.size)
+      const ask = Effect.suspend(() =>
+        Effect.scoped(Effect.map(
+          media.get(state.url, { range: `bytes=${size}-` }),
+          (res) => ({ status: res.status, total: contentRangeTotal(res.headers["content-range"]) })
+        ))
+      ).pipe(Effect.option)
+      let probe = yield* ask
+      if (Option.isSome(probe) && probe.value.status === 403) {
+        // An expired URL says nothing of the file: ask again with a fresh one.
+        const fresh = yield* Effect.option(options.freshUrl)
+        if (Option.isSome(fresh)) {
+          state.url = fresh.value
+          probe = yield* ask
+        }
+      }
+      if (Option.isSome(probe) && probe.value.status === 416 && probe.value.total === size) return true
+      if (options.overwrite === true) return false
+      return yield* new DownloadFailed({
+        message: `a different file is already at ${options.path} (${size} bytes${
+          Option.isSome(probe) && probe.value.total !== undefined ? `; the media has ${probe.value.total}` : ""
+        }): it is kept (--force replaces it)`,
+        path: options.path,
+        local: true
+      })
+    })
+
+    /** The bytes of an earlier download of this file, with the ETag they came with, are resumed. */
+    const resumeEarlier = Effect.gen(function*() {
+      const meta = readMeta(yield* fs.readFileString(metaFile).pipe(Effect.orElseSucceed(() => "")))
+      if (Option.isSome(meta) && (yield* sizeOnDisk) > 0) {
+        state.etag = meta.value.etag
+        state.total = meta.value.total
+        return
+      }
+      yield* fs.remove(tmp, { force: true })
+      yield* fs.remove(metaFile, { force: true })
+    }).pipe(Effect.mapError(fsFailed("could not clear a stale partial file")))
+
     const run = destinationReplaceable.pipe(
-      Effect.zipRight(fs.remove(tmp, { force: true })),
-      Effect.mapError((e) => e._tag === "DownloadFailed" ? e : fsFailed("could not clear a stale partial file")(e)),
+      Effect.zipRight(takeLock),
+      Effect.zipRight(clearAbandoned),
+      Effect.zipRight(alreadyThere),
+      Effect.flatMap((there) =>
+        there
+          ? Effect.map(sizeOf(options.path), (bytes): Downloaded => ({ path: options.path, bytes, alreadyThere: true }))
+          : transfer
+      )
+    )
+
+    const transfer = resumeEarlier.pipe(
       // Only `Retry` failures reach the schedule (`while`); the others end the download as they are.
       Effect.zipRight(Effect.retry(once, {
         schedule: Schedule.mapInput(
@@ -244,8 +376,11 @@ export const downloadFile = <E>(
         }))
     )
 
-    return yield* run.pipe(
-      Effect.onError(() => fs.remove(tmp, { force: true }).pipe(Effect.ignore)),
-      Effect.onInterrupt(() => fs.remove(tmp, { force: true }).pipe(Effect.ignore))
+    // A partial file is kept only when it can be resumed (its ETag is beside it).
+    const giveUp = Effect.suspend(() =>
+      state.etag === undefined
+        ? Effect.all([fs.remove(tmp, { force: true }), fs.remove(metaFile, { force: true })]).pipe(Effect.ignore)
+        : Effect.void
     )
+    return yield* run.pipe(Effect.onError(() => giveUp))
   })

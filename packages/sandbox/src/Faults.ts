@@ -5,23 +5,14 @@
  */
 import { Either } from "effect"
 import { seededRandom } from "./internal/random.js"
+import * as Routes from "./internal/routes.js"
 
 /**
- * The routes faults can target. `media` is every pre-signed media URL.
+ * The routes faults can target. `media` is every pre-signed media URL. Read from the sandbox's route table.
  *
  * @since 0.1.0
  */
-export type RouteKey =
-  | "createImageCapture"
-  | "getImageCapture"
-  | "createVideoRecall"
-  | "getVideoRecall"
-  | "recallQuota"
-  | "availableTimelines"
-  | "vehicles"
-  | "assets"
-  | "companyWebhooks"
-  | "media"
+export type RouteKey = Routes.RouteKey
 
 /**
  * A fault:
@@ -144,22 +135,11 @@ export const parseFaultSpec = (spec: string): Either.Either<FaultSpec, string> =
 }
 
 /**
- * Every route key.
+ * Every route key, in the order of the sandbox's route table.
  *
  * @since 0.1.0
  */
-export const routeKeys: ReadonlyArray<RouteKey> = [
-  "createImageCapture",
-  "getImageCapture",
-  "createVideoRecall",
-  "getVideoRecall",
-  "recallQuota",
-  "availableTimelines",
-  "vehicles",
-  "assets",
-  "companyWebhooks",
-  "media"
-]
+export const routeKeys: ReadonlyArray<RouteKey> = Routes.routeKeys
 
 const parseFault = (s: string): Fault | undefined => {
   const [name, arg] = s.split(":", 2)

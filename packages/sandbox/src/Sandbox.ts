@@ -8,6 +8,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Context, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
 import { createServer } from "node:http"
 import type { Fault, RandomFaults, RouteKey } from "./Faults.js"
+import { makeApi } from "./internal/api.js"
 import { makeApp } from "./internal/http.js"
 import { mediaPaths, SandboxStore, signWebhookBody } from "./internal/store.js"
 import { imageKey, jpegImage, videoKey } from "./Media.js"
@@ -135,7 +136,10 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
     store.baseUrl = `http://${host}:${address.port}`
     // The sandbox keeps real time for its own waits even inside a test that controls the Effect clock.
     const live = Clock.make()
-    yield* server.serve(makeApp(store)).pipe(Effect.provide(NodeHttpServer.layerContext), Effect.withClock(live))
+    yield* server.serve(makeApp(store, makeApi(store))).pipe(
+      Effect.provide(NodeHttpServer.layerContext),
+      Effect.withClock(live)
+    )
 
     const tick = Effect.suspend(() => {
       store.advance()

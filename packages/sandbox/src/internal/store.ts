@@ -29,21 +29,9 @@ import type {
 } from "../Records.js"
 import { toEffectClock } from "../SandboxClock.js"
 import type { SandboxSettings } from "../SandboxOptions.js"
+import { answer, type ApiAnswer, refuse } from "./answers.js"
 import { seededRandom } from "./random.js"
 import { TokenBuckets } from "./tokenBucket.js"
-
-/** An answer of the API, before it becomes an HTTP response. */
-export interface ApiAnswer {
-  readonly status: number
-  readonly body: unknown
-  readonly headers?: Readonly<Record<string, string>>
-}
-
-const answer = (status: number, body: unknown, headers?: Record<string, string>): ApiAnswer =>
-  headers === undefined ? { status, body } : { status, body, headers }
-
-const refuse = (status: number, message: string, extra: Record<string, unknown> = {}): ApiAnswer =>
-  answer(status, { error_message: message, ...extra })
 
 const iso = (ms: number): string => formatTimestamp(DateTime.unsafeMake(ms))
 

@@ -11,8 +11,8 @@ import type { Fault, RandomFaults, RouteKey } from "./Faults.js"
 import { makeApi } from "./internal/api.js"
 import { makeApp } from "./internal/http.js"
 import { mediaPaths, signedUrl } from "./internal/signedMedia.js"
-import { advance, configure, makeState, reset, type SandboxState } from "./internal/state.js"
-import type { KeyedDelivery } from "./internal/webhookDeliveries.js"
+import { advance, configure, makeState, reset } from "./internal/state.js"
+import { deliver } from "./internal/webhookDeliveries.js"
 import { signWebhookBody } from "./internal/webhookSignature.js"
 import { imageKey, jpegImage, videoKey } from "./Media.js"
 import type { RecordedRequest, StoredCapture, StoredRecall, StoredWebhook, WebhookDelivery } from "./Records.js"
@@ -83,37 +83,6 @@ export interface SandboxService {
  */
 export class Sandbox extends Context.Tag("@effect-motive/sandbox/Sandbox")<Sandbox, SandboxService>() {}
 
-const deliver = (state: SandboxState, { delivery, key }: KeyedDelivery) =>
-  Effect.gen(function*() {
-    const settings = yield* state.config.settings
-    const at = settings.clock.now()
-    const { timeoutMillis } = settings.webhooks
-    const attempt = yield* Effect.promise(async () => {
-      const started = Date.now()
-      let status: number | undefined
-      let error: string | undefined
-      try {
-        const response = await fetch(delivery.url, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-kt-webhook-signature": delivery.signature },
-          body: delivery.body,
-          signal: AbortSignal.timeout(timeoutMillis)
-        })
-        status = response.status
-        await response.arrayBuffer()
-        if (status < 200 || status >= 300) error = `answered ${status}`
-      } catch (e) {
-        error = e instanceof Error && e.name === "TimeoutError"
-          ? `no answer within ${timeoutMillis} ms`
-          : e instanceof Error
-          ? e.message
-          : String(e)
-      }
-      return { at, status, error, durationMillis: Date.now() - started }
-    })
-    yield* state.deliveries.recordAttempt(key, attempt)
-  })
-
 /**
  * Starts a sandbox in the current scope; it stops when the scope closes.
  *
@@ -149,7 +118,10 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
       advance(state),
       Effect.flatMap(
         state.deliveries.due,
-        (due) => Effect.forEach(due, (d) => Effect.forkIn(deliver(state, d), scope), { discard: true })
+        (due) =>
+          Effect.forEach(due, (d) => Effect.forkIn(deliver(state.config, state.deliveries, d), scope), {
+            discard: true
+          })
       )
     )
     yield* Effect.forkIn(Effect.repeat(tick, Schedule.spaced("20 millis")).pipe(Effect.withClock(live)), scope)

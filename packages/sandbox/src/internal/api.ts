@@ -16,7 +16,7 @@ import {
 } from "./bodies.js"
 import { availableSpans, findEntity } from "./fleet.js"
 import { pageOf } from "./pagination.js"
-import { checkMediaUrl, type MediaSigner, mediaTargetOf, signedUrl } from "./signedMedia.js"
+import { checkMediaUrl, type MediaSigner, type MediaTarget, mediaTargetOf, signedUrl } from "./signedMedia.js"
 import { advance, type SandboxState } from "./state.js"
 import { registrationOf } from "./webhooks.js"
 
@@ -106,6 +106,18 @@ export const makeApi = (state: SandboxState): SandboxApi => {
       return answer(200, timelinesBody(found.entity, spans, yield* state.quota.info(settings.quota)))
     })
 
+  // The media key behind a path, once its recall or capture has succeeded.
+  const readyMediaKey = (target: MediaTarget): Effect.Effect<string | undefined> =>
+    target.kind === "video"
+      ? Effect.map(recalls.find(target.recallId), (recall) =>
+        recall?.status === "success" && recall.cameras.includes(target.position)
+          ? videoKey(recall.id, target.position)
+          : undefined)
+      : Effect.map(captures.find(target.requestId), (capture) =>
+        capture?.status === "success" && capture.position === target.position
+          ? imageKey(capture.requestId, capture.position)
+          : undefined)
+
   const media = (path: string, query: Query) =>
     Effect.gen(function*() {
       const { settings, video } = yield* config.current
@@ -116,23 +128,7 @@ export const makeApi = (state: SandboxState): SandboxApi => {
       if (check === "expired") return s3Refusal(403, "AccessDenied", "Request has expired")
       yield* advance(state)
       const target = mediaTargetOf(path)
-      const key = target === undefined
-        ? undefined
-        : target.kind === "video"
-        ? yield* Effect.map(
-          recalls.find(target.recallId),
-          (recall) =>
-            recall?.status === "success" && recall.cameras.includes(target.position)
-              ? videoKey(recall.id, target.position)
-              : undefined
-        )
-        : yield* Effect.map(
-          captures.find(target.requestId),
-          (capture) =>
-            capture?.status === "success" && capture.position === target.position
-              ? imageKey(capture.requestId, capture.position)
-              : undefined
-        )
+      const key = target === undefined ? undefined : yield* readyMediaKey(target)
       if (target === undefined || key === undefined) {
         return s3Refusal(404, "NoSuchKey", "The specified key does not exist.")
       }
@@ -152,12 +148,11 @@ export const makeApi = (state: SandboxState): SandboxApi => {
     getCapture: (cameraType, idText) =>
       Effect.gen(function*() {
         const id = idOf(idText)
-        const known = id === undefined ? undefined : yield* captures.find(id)
-        if (id === undefined || known === undefined || known.cameraType !== cameraType) {
+        yield* advance(state)
+        const capture = id === undefined ? undefined : yield* captures.find(id)
+        if (capture === undefined || capture.cameraType !== cameraType) {
           return refuse(404, `No ${cameraType} image capture request with id ${idText}`)
         }
-        yield* advance(state)
-        const capture = (yield* captures.find(id)) ?? known
         return answer(200, captureBody(capture, yield* links))
       }),
     createRecall: (body) =>

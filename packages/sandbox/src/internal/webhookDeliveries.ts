@@ -108,3 +108,42 @@ export const makeDeliveries = (config: Config): Effect.Effect<Deliveries> =>
     all: Effect.map(Ref.get(ref), (queue) => queue.entries.map((e) => e.delivery)),
     reset: Ref.update(ref, (queue) => ({ nextKey: queue.nextKey, entries: [] }))
   }))
+
+/**
+ * Posts one delivery, signed, within the webhook deadline, and records the attempt: its status, or why it
+ * failed (an answer outside 2xx, no answer in time, no connection).
+ */
+export const deliver = (
+  config: Config,
+  deliveries: Deliveries,
+  { delivery, key }: KeyedDelivery
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const settings = yield* config.settings
+    const at = settings.clock.now()
+    const { timeoutMillis } = settings.webhooks
+    const attempt = yield* Effect.promise(async () => {
+      const started = Date.now()
+      let status: number | undefined
+      let error: string | undefined
+      try {
+        const response = await fetch(delivery.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-kt-webhook-signature": delivery.signature },
+          body: delivery.body,
+          signal: AbortSignal.timeout(timeoutMillis)
+        })
+        status = response.status
+        await response.arrayBuffer()
+        if (status < 200 || status >= 300) error = `answered ${status}`
+      } catch (e) {
+        error = e instanceof Error && e.name === "TimeoutError"
+          ? `no answer within ${timeoutMillis} ms`
+          : e instanceof Error
+          ? e.message
+          : String(e)
+      }
+      return { at, status, error, durationMillis: Date.now() - started }
+    })
+    yield* deliveries.recordAttempt(key, attempt)
+  })

@@ -4,24 +4,22 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
-import { seededRandom } from "./internal/random.js"
+import {
+  type FaultState,
+  noFaults,
+  pendingFaults,
+  scriptFault,
+  setRandomFaults,
+  takeFault
+} from "./internal/faultPlan.js"
+import * as Routes from "./internal/routes.js"
 
 /**
- * The routes faults can target. `media` is every pre-signed media URL.
+ * The routes faults can target. `media` is every pre-signed media URL. Read from the sandbox's route table.
  *
  * @since 0.1.0
  */
-export type RouteKey =
-  | "createImageCapture"
-  | "getImageCapture"
-  | "createVideoRecall"
-  | "getVideoRecall"
-  | "recallQuota"
-  | "availableTimelines"
-  | "vehicles"
-  | "assets"
-  | "companyWebhooks"
-  | "media"
+export type RouteKey = Routes.RouteKey
 
 /**
  * A fault:
@@ -59,44 +57,32 @@ export interface RandomFaults {
  * @since 0.1.0
  */
 export class FaultPlan {
-  private scripted = new Map<RouteKey, Array<Fault>>()
-  private random: { readonly options: RandomFaults; readonly next: () => number } | undefined
+  private state: FaultState = noFaults
 
   /** The next `times` calls to `route` meet `fault`. */
   script(route: RouteKey, fault: Fault, times = 1): void {
-    const queue = this.scripted.get(route) ?? []
-    for (let i = 0; i < times; i++) queue.push(fault)
-    this.scripted.set(route, queue)
+    this.state = scriptFault(this.state, route, fault, times)
   }
 
   /** Turns random faults on (or off, with `undefined`). */
   setRandom(options: RandomFaults | undefined): void {
-    this.random = options === undefined ? undefined : { options, next: seededRandom(options.seed) }
+    this.state = setRandomFaults(this.state, options)
   }
 
   /** Takes the fault for this call, if any. `accept` says which kinds this route can act on. */
   take(route: RouteKey, accept: (fault: Fault) => boolean = () => true): Fault | undefined {
-    const queue = this.scripted.get(route)
-    if (queue !== undefined && queue.length > 0 && accept(queue[0]!)) return queue.shift()
-    const random = this.random
-    if (random === undefined) return undefined
-    if (random.options.routes !== undefined && !random.options.routes.includes(route)) return undefined
-    if (random.next() >= random.options.rate) return undefined
-    const candidates = random.options.faults.filter(accept)
-    if (candidates.length === 0) return undefined
-    return candidates[Math.floor(random.next() * candidates.length)]
+    const [fault, state] = takeFault(this.state, route, accept)
+    this.state = state
+    return fault
   }
 
   /** Scripted faults still waiting. */
   pending(): number {
-    let n = 0
-    for (const queue of this.scripted.values()) n += queue.length
-    return n
+    return pendingFaults(this.state)
   }
 
   clear(): void {
-    this.scripted = new Map()
-    this.random = undefined
+    this.state = noFaults
   }
 }
 
@@ -144,22 +130,11 @@ export const parseFaultSpec = (spec: string): Either.Either<FaultSpec, string> =
 }
 
 /**
- * Every route key.
+ * Every route key, in the order of the sandbox's route table.
  *
  * @since 0.1.0
  */
-export const routeKeys: ReadonlyArray<RouteKey> = [
-  "createImageCapture",
-  "getImageCapture",
-  "createVideoRecall",
-  "getVideoRecall",
-  "recallQuota",
-  "availableTimelines",
-  "vehicles",
-  "assets",
-  "companyWebhooks",
-  "media"
-]
+export const routeKeys: ReadonlyArray<RouteKey> = Routes.routeKeys
 
 const parseFault = (s: string): Fault | undefined => {
   const [name, arg] = s.split(":", 2)

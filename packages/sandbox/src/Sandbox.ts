@@ -8,8 +8,12 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Context, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
 import { createServer } from "node:http"
 import type { Fault, RandomFaults, RouteKey } from "./Faults.js"
+import { makeApi } from "./internal/api.js"
 import { makeApp } from "./internal/http.js"
-import { mediaPaths, SandboxStore, signWebhookBody } from "./internal/store.js"
+import { mediaPaths, signedUrl } from "./internal/signedMedia.js"
+import { advance, configure, makeState, reset } from "./internal/state.js"
+import { deliver } from "./internal/webhookDeliveries.js"
+import { signWebhookBody } from "./internal/webhookSignature.js"
 import { imageKey, jpegImage, videoKey } from "./Media.js"
 import type { RecordedRequest, StoredCapture, StoredRecall, StoredWebhook, WebhookDelivery } from "./Records.js"
 import { resolveSettings, type SandboxOptions, type SandboxSettings } from "./SandboxOptions.js"
@@ -79,32 +83,6 @@ export interface SandboxService {
  */
 export class Sandbox extends Context.Tag("@effect-motive/sandbox/Sandbox")<Sandbox, SandboxService>() {}
 
-const deliver = (store: SandboxStore, delivery: WebhookDelivery) =>
-  Effect.promise(async () => {
-    const started = Date.now()
-    const at = store.now()
-    let status: number | undefined
-    let error: string | undefined
-    try {
-      const response = await fetch(delivery.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-kt-webhook-signature": delivery.signature },
-        body: delivery.body,
-        signal: AbortSignal.timeout(store.settings.webhooks.timeoutMillis)
-      })
-      status = response.status
-      await response.arrayBuffer()
-      if (status < 200 || status >= 300) error = `answered ${status}`
-    } catch (e) {
-      error = e instanceof Error && e.name === "TimeoutError"
-        ? `no answer within ${store.settings.webhooks.timeoutMillis} ms`
-        : e instanceof Error
-        ? e.message
-        : String(e)
-    }
-    store.recordAttempt(delivery, status, error, at, Date.now() - started)
-  })
-
 /**
  * Starts a sandbox in the current scope; it stops when the scope closes.
  *
@@ -112,72 +90,73 @@ const deliver = (store: SandboxStore, delivery: WebhookDelivery) =>
  */
 export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService, SandboxStartError, Scope.Scope> =>
   Effect.gen(function*() {
-    const store = new SandboxStore(resolveSettings(options))
+    const settings = resolveSettings(options)
     const scope = yield* Effect.scope
     const nodeServer = createServer()
     const server = yield* NodeHttpServer.make(() => nodeServer, {
-      host: store.settings.host,
-      port: store.settings.port
+      host: settings.host,
+      port: settings.port
     }).pipe(Effect.mapError((e) => new SandboxStartError({ message: `sandbox could not listen: ${String(e.cause)}` })))
-    // Stopping ends what is still in flight (a `slow` fault's wait, an open connection) rather than leaving it
-    // to keep the process alive. Runs before the server's own close, which was registered first.
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        store.stop()
-        nodeServer.closeAllConnections()
-      })
-    )
     const address = server.address
     if (address._tag !== "TcpAddress") {
       return yield* new SandboxStartError({ message: "sandbox is not listening on TCP" })
     }
     const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
-    store.baseUrl = `http://${host}:${address.port}`
+    const baseUrl = `http://${host}:${address.port}`
+    const state = yield* makeState(settings, baseUrl)
+    // Stopping ends what is still in flight (a `slow` fault's wait, an open connection) rather than leaving it
+    // to keep the process alive. Runs before the server's own close, which was registered first.
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(state.stopSignal.stop, Effect.sync(() => nodeServer.closeAllConnections()))
+    )
     // The sandbox keeps real time for its own waits even inside a test that controls the Effect clock.
     const live = Clock.make()
-    yield* server.serve(makeApp(store)).pipe(Effect.provide(NodeHttpServer.layerContext), Effect.withClock(live))
+    const app = yield* makeApp(state, makeApi(state))
+    yield* server.serve(app).pipe(Effect.provide(NodeHttpServer.layerContext), Effect.withClock(live))
 
-    const tick = Effect.suspend(() => {
-      store.advance()
-      return Effect.forEach(store.dueDeliveries(), (d) => Effect.forkIn(deliver(store, d), scope), { discard: true })
-    })
+    const tick = Effect.zipRight(
+      advance(state),
+      Effect.flatMap(
+        state.deliveries.due,
+        (due) =>
+          Effect.forEach(due, (d) => Effect.forkIn(deliver(state.config, state.deliveries, d), scope), {
+            discard: true
+          })
+      )
+    )
     yield* Effect.forkIn(Effect.repeat(tick, Schedule.spaced("20 millis")).pipe(Effect.withClock(live)), scope)
 
-    const sync = <A>(f: () => A) => Effect.sync(f)
     return {
-      baseUrl: store.baseUrl,
+      baseUrl,
       port: address.port,
-      apiKey: Redacted.make(store.settings.apiKeys[0] ?? ""),
-      settings: sync(() => store.settings),
-      configure: (o) => sync(() => store.configure(resolveSettings(o, store.settings))),
-      injectFault: (route, fault, times = 1) => sync(() => store.faults.script(route, fault, times)),
-      randomFaults: (o) => sync(() => store.faults.setRandom(o)),
-      requests: sync(() => [...store.requests]),
-      recalls: sync(() => {
-        store.advance()
-        return [...store.recalls.values()]
-      }),
-      captures: sync(() => {
-        store.advance()
-        return [...store.captures.values()]
-      }),
-      webhooks: sync(() => [...store.webhooks]),
-      deliveries: sync(() => [...store.deliveries]),
+      apiKey: Redacted.make(settings.apiKeys[0] ?? ""),
+      settings: state.config.settings,
+      configure: (o) =>
+        Effect.flatMap(state.config.settings, (current) => configure(state, resolveSettings(o, current))),
+      injectFault: (route, fault, times = 1) => state.faults.script(route, fault, times),
+      randomFaults: (o) => state.faults.setRandom(o),
+      requests: state.requests.all,
+      recalls: Effect.zipRight(advance(state), state.recalls.all),
+      captures: Effect.zipRight(advance(state), state.captures.all),
+      webhooks: state.webhooks.all,
+      deliveries: state.deliveries.all,
       registerWebhook: (url, secret, actions = []) =>
-        sync(() => store.registerWebhook(url, Redacted.value(secret), actions)),
+        state.webhooks.register({ url, secret: Redacted.value(secret), actions, enabled: true }),
       settle: tick,
-      videoBytes: (recallId, position) => sync(() => store.video.all(videoKey(recallId, position))),
-      imageBytes: (requestId, position) => sync(() => jpegImage(imageKey(requestId, position))),
+      videoBytes: (recallId, position) =>
+        Effect.map(state.config.current, ({ video }) => video.all(videoKey(recallId, position))),
+      imageBytes: (requestId, position) => Effect.sync(() => jpegImage(imageKey(requestId, position))),
       signMediaUrl: (media, expiresAt) =>
-        sync(() =>
-          store.signedUrl(
+        Effect.sync(() =>
+          signedUrl(
+            state.signer,
             "recallId" in media
               ? mediaPaths.video(media.recallId, media.position)
               : mediaPaths.image(media.imageRequestId, media.position),
             expiresAt
           )
         ),
-      reset: sync(() => store.reset())
+      reset: reset(state)
     } satisfies SandboxService
   })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { parseFaultSpec, Sandbox } from "../src/index.js"
+import { noFaults, scriptFault, setRandomFaults, takeFault } from "../src/internal/faultPlan.js"
 import { ago, call, field } from "./support.js"
 
 const recallBody = () => ({ vehicle_number: "TRK-101", start_time: ago(30), duration: 2 })
@@ -118,5 +119,37 @@ describe("Sandbox faults", () => {
     expect(parseFaultSpec("nowhere=500")).toEqual(Either.left(expect.stringContaining("unknown route \"nowhere\"")))
     expect(parseFaultSpec("vehicles=teapot")).toEqual(Either.left(expect.stringContaining("unknown fault \"teapot\"")))
     expect(parseFaultSpec("random=2")).toEqual(Either.left(expect.stringContaining("between 0 and 1")))
+  })
+})
+
+describe("Sandbox fault plan (as a value)", () => {
+  it("takes scripted faults in order, keeping one the route cannot act on for a call that can", () => {
+    const truncate = { kind: "truncate", afterBytes: 10 } as const
+    const status = { kind: "status", status: 503 } as const
+    const plan = scriptFault(scriptFault(noFaults, "media", truncate, 1), "media", status, 1)
+    const [none, kept] = takeFault(plan, "media", (f) => f.kind !== "truncate")
+    expect(none).toBeUndefined()
+    const [first, rest] = takeFault(kept, "media", () => true)
+    expect([first, takeFault(rest, "media", () => true)[0]]).toEqual([truncate, status])
+  })
+
+  it("draws random faults from the plan's value: the same plan gives the same fault", () => {
+    const plan = setRandomFaults(noFaults, {
+      rate: 0.5,
+      seed: 3,
+      faults: [{ kind: "reset" }, { kind: "slow", delayMillis: 1 }]
+    })
+    const draws = (start: typeof plan) => {
+      const out: Array<string | undefined> = []
+      let state = start
+      for (let i = 0; i < 20; i++) {
+        const [fault, next] = takeFault(state, "vehicles", () => true)
+        out.push(fault?.kind)
+        state = next
+      }
+      return out
+    }
+    expect(draws(plan)).toEqual(draws(plan))
+    expect(new Set(draws(plan))).toEqual(new Set([undefined, "reset", "slow"]))
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { Sandbox } from "../src/index.js"
+import { makeRequestLog } from "../src/internal/requestLog.js"
 import { ago, call } from "./support.js"
 
 describe("Sandbox inspection", () => {
@@ -77,5 +78,20 @@ describe("Sandbox inspection", () => {
       const answer = yield* Fiber.join(inFlight)
       expect(Date.now() - begun).toBeLessThan(2_000)
       expect(answer._tag).toBe("Left")
+    }))
+})
+
+describe("Sandbox request log", () => {
+  it.effect("records an answer's status on its own request, even after newer requests arrived", () =>
+    Effect.gen(function*() {
+      const log = yield* makeRequestLog
+      const request = { at: 0, method: "GET", path: "/", query: {}, route: undefined, headers: {}, body: undefined }
+      const first = yield* log.arrived({ ...request, path: "/a", status: undefined })
+      yield* log.arrived({ ...request, path: "/b", status: undefined })
+      yield* log.answered(first, 201)
+      expect((yield* log.all).map((r) => [r.path, r.status])).toEqual([["/a", 201], ["/b", undefined]])
+      yield* log.reset
+      yield* log.answered(first, 500)
+      expect(yield* log.all).toEqual([])
     }))
 })

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { manualClock, Sandbox } from "../src/index.js"
-import { ago, call, field } from "./support.js"
+import { advanceTo } from "../src/internal/lifecycle.js"
+import { ago, call, field, storedRecall } from "./support.js"
 
 const lifecycle = {
   recallPendingMillis: 30_000,
@@ -111,4 +112,17 @@ describe("Sandbox lifecycle", () => {
       yield* Effect.sleep("2100 millis")
       expect(field(yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/1"), "status")).toBe("success")
     }))
+})
+
+describe("Sandbox status moves", () => {
+  it("moves a request pending → in_progress → its outcome at its recorded instants, then never again", () => {
+    const pending = storedRecall()
+    expect(advanceTo(pending, 999)).toBe(pending)
+    const started = advanceTo(pending, 1_000)
+    expect([started.status, started.updatedAt]).toEqual(["in_progress", 1_000])
+    const done = advanceTo(started, 5_000)
+    expect([done.status, done.updatedAt]).toEqual(["success", 3_000])
+    expect(advanceTo(done, 9_000)).toBe(done)
+    expect(advanceTo(storedRecall({ outcome: "failed" }), 5_000).status).toBe("failed")
+  })
 })

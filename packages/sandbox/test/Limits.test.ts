@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { manualClock, Sandbox } from "../src/index.js"
+import { takeToken } from "../src/internal/rateLimit.js"
 import { ago, call, field } from "./support.js"
 
 describe("Sandbox rate limit", () => {
@@ -92,4 +93,16 @@ describe("Sandbox duplicates", () => {
       const quota = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota")
       expect(quota.body).toMatchObject({ quota_info: { regular: { used_minutes: 4 } } })
     }))
+})
+
+describe("Sandbox token bucket", () => {
+  it("refills a token bucket at requestsPerSecond up to burst, and says how long until the next token", () => {
+    const options = { requestsPerSecond: 4, burst: 2 }
+    const [w1, b1] = takeToken(new Map(), "k", 0, options)
+    const [w2, b2] = takeToken(b1, "k", 0, options)
+    const [w3, b3] = takeToken(b2, "k", 0, options)
+    expect([w1, w2, w3]).toEqual([0, 0, 250])
+    expect(takeToken(b3, "k", 250, options)[0]).toBe(0)
+    expect(takeToken(b3, "other", 0, options)[0]).toBe(0)
+  })
 })

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { createHmac } from "node:crypto"
-import { Sandbox } from "../src/index.js"
-import { ago, call, eventually, receiver } from "./support.js"
+import { manualClock, resolveSettings, Sandbox } from "../src/index.js"
+import { makeConfig } from "../src/internal/config.js"
+import { makeDeliveries, redeliveryDelayMillis } from "../src/internal/webhookDeliveries.js"
+import { signWebhookBody } from "../src/internal/webhookSignature.js"
+import { ago, call, eventually, receiver, storedRecall } from "./support.js"
 
 const fast = { recallPendingMillis: 50, recallProcessingMillis: 50 }
 const secret = "whsec-test"
@@ -82,5 +85,42 @@ describe("Sandbox webhooks", () => {
       })
       yield* eventually(Effect.map(sandbox.deliveries, (d) => d[0]?.state === "failed" ? true : undefined))
       expect(hook.received.length).toBe(3)
+    }))
+})
+
+describe("Sandbox webhook deliveries (the queue)", () => {
+  it("waits retryBaseMillis before the first redelivery, doubled for each next one, divided by speed", () => {
+    const settings = resolveSettings({ webhooks: { retryBaseMillis: 100 }, speed: 4 })
+    expect([1, 2, 3, 4].map((attempts) => redeliveryDelayMillis(settings, attempts))).toEqual([25, 50, 100, 200])
+  })
+
+  it.effect("schedules the next attempt of a failed delivery by the redelivery delay, and gives up at maxAttempts", () =>
+    Effect.gen(function*() {
+      const clock = manualClock(1_000_000)
+      const settings = resolveSettings({ clock, webhooks: { retryBaseMillis: 100, maxAttempts: 2 } })
+      const deliveries = yield* makeDeliveries(yield* makeConfig(settings))
+      const webhook = { id: 1, url: "http://127.0.0.1:9/h", secret: "s", actions: [], format: "json", enabled: true }
+      yield* deliveries.queue(storedRecall({ status: "success" }), [webhook, { ...webhook, id: 2, enabled: false }])
+      const [due] = yield* deliveries.due
+      expect(due!.delivery.signature).toBe(signWebhookBody(due!.delivery.body, "s"))
+      expect(yield* deliveries.due).toEqual([])
+      yield* deliveries.recordAttempt(due!.key, { at: 0, status: 500, error: "answered 500", durationMillis: 1 })
+      expect((yield* deliveries.all).map((d) => [d.state, d.nextAttemptAt])).toEqual([["pending", 1_000_100]])
+      clock.advance(100)
+      const [again] = yield* deliveries.due
+      yield* deliveries.recordAttempt(again!.key, { at: 0, status: 500, error: "answered 500", durationMillis: 1 })
+      expect((yield* deliveries.all).map((d) => [d.state, d.attempts.length])).toEqual([["failed", 2]])
+    }))
+
+  it.effect("drops an attempt that ends after a reset instead of recording it on another delivery", () =>
+    Effect.gen(function*() {
+      const deliveries = yield* makeDeliveries(yield* makeConfig(resolveSettings()))
+      const webhook = { id: 1, url: "http://127.0.0.1:9/h", secret: "s", actions: [], format: "json", enabled: true }
+      yield* deliveries.queue(storedRecall({ status: "success" }), [webhook])
+      const [late] = yield* deliveries.due
+      yield* deliveries.reset
+      yield* deliveries.queue(storedRecall({ id: 2, status: "success" }), [webhook])
+      yield* deliveries.recordAttempt(late!.key, { at: 0, status: 200, error: undefined, durationMillis: 1 })
+      expect((yield* deliveries.all).map((d) => [d.recallId, d.state, d.attempts.length])).toEqual([[2, "pending", 0]])
     }))
 })

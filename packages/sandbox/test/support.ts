@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { createServer, type IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
-import { defaultSandboxApiKey } from "../src/index.js"
+import { defaultSandboxApiKey, type StoredRecall } from "../src/index.js"
 
 /** An answer read with Node's own HTTP client (fetch), never the project's client. */
 export interface Answer {
@@ -101,3 +101,23 @@ export const eventually = <A>(check: Effect.Effect<A | undefined, Error>, millis
 
 /** Byte-for-byte equality, fast on large buffers (deep equality walks element by element). */
 export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b))
+
+/** A stored recall of TRK-101's rear camera, pending from 0 to 1 s and processing until 3 s, for module tests. */
+export const storedRecall = (overrides: Partial<StoredRecall> = {}): StoredRecall => ({
+  id: 1,
+  entity: { kind: "vehicle", id: 101, number: "TRK-101" },
+  startTime: 0,
+  durationMinutes: 1,
+  recallType: "regular",
+  requestedPositions: undefined,
+  cameras: ["rear"],
+  createdAt: 0,
+  pendingUntil: 1_000,
+  doneAt: 3_000,
+  outcome: "success",
+  status: "pending",
+  updatedAt: 0,
+  notified: false,
+  dedupeKey: "k",
+  ...overrides
+})

@@ -7,7 +7,8 @@ import { headers as motiveHeaders, recallCompletedAction, WebhookEvent } from "@
 import type { VideoRecall } from "@effect-motive/domain"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
-import { Effect, Option, Queue, Redacted, Schema, Stream } from "effect"
+import { Data, Duration, Effect, Option, Queue, Redacted, Schema, Stream } from "effect"
+import type { Scope } from "effect"
 import { MotiveClient } from "./MotiveClient.js"
 import type { MotiveError } from "./MotiveError.js"
 
@@ -46,6 +47,9 @@ export const sign = (rawBody: string | Uint8Array, secret: Redacted.Redacted<str
     return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")
   })
 
+const wellFormed = (signature: string | undefined): signature is string =>
+  signature !== undefined && /^[0-9a-f]{40}$/i.test(signature.trim())
+
 /**
  * Whether `signature` is the signature of exactly these bytes, checked by Web Crypto's own (constant-time)
  * `verify`; never re-serialise JSON before calling it. A missing or malformed header is simply not valid.
@@ -57,8 +61,8 @@ export const verifySignature = (
   signature: string | undefined,
   secret: Redacted.Redacted<string>
 ): Effect.Effect<boolean> => {
-  const given = signature?.trim().toLowerCase()
-  if (given === undefined || !/^[0-9a-f]{40}$/.test(given)) return Effect.succeed(false)
+  if (!wellFormed(signature)) return Effect.succeed(false)
+  const given = signature.trim().toLowerCase()
   const mac = new Uint8Array(20)
   for (let i = 0; i < 20; i++) mac[i] = parseInt(given.slice(2 * i, 2 * i + 2), 16)
   return Effect.promise(async () => crypto.subtle.verify("HMAC", await keyOf(secret), mac, bytesOf(rawBody)))
@@ -81,15 +85,98 @@ export interface VerifiedEvent {
  * @since 0.1.0
  */
 export interface WebhookReceiver {
-  /** Verifies, answers 403 on a bad or missing signature, and 200 at once to every signed delivery. */
-  readonly app: HttpApp.Default
+  /**
+   * Verifies, answers 403 on a bad or missing signature, and 200 at once to every signed delivery. Refusals
+   * (403, 408, 413, 400) close the connection. It reads the body in the request's `Scope`, which every server
+   * and router provides, so that a refusal is written before the rest of the body is dropped.
+   */
+  readonly app: HttpApp.Default<never, Scope.Scope>
   /** Verified events, in arrival order. */
   readonly events: Stream.Stream<VerifiedEvent>
   /**
-   * Signed deliveries whose body is not an event (`{ action, id }`), as received. They are answered 200 all
-   * the same: they come from Motive, and any other answer only makes Motive send them again.
+   * Signed deliveries whose body is not an event (`{ action, id }`), as received, including JSON nested deeper
+   * than `maxDepth`. They are answered 200 all the same: they come from Motive, and any other answer only makes
+   * Motive send them again.
    */
   readonly unrecognized: Stream.Stream<Uint8Array>
+}
+
+/**
+ * The receiver's limits when none are given: Motive's deliveries are small JSON documents, answered within 3
+ * seconds.
+ *
+ * @since 0.1.0
+ */
+export const receiverDefaults = {
+  maxBodyBytes: 1024 * 1024,
+  bodyTimeout: Duration.seconds(5),
+  maxDepth: 64
+} as const
+
+class BodyTooLarge extends Data.TaggedError("BodyTooLarge") {}
+class BodyTimeout extends Data.TaggedError("BodyTimeout") {}
+class BodyUnreadable extends Data.TaggedError("BodyUnreadable") {}
+
+// Every refusal closes the connection: the unread rest of the body is then never read, nor kept.
+const refuse = (status: number, text: string) =>
+  HttpServerResponse.text(text, { status, headers: { connection: "close" } })
+
+const refusals = {
+  BodyTooLarge: () => refuse(413, "body too large"),
+  BodyTimeout: () => refuse(408, "body not received in time"),
+  BodyUnreadable: () => refuse(400, "body unreadable")
+}
+
+/** The body, pulled chunk by chunk: never more than `maxBytes` kept, and refused as soon as it passes them. */
+const readBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  maxBytes: number
+): Effect.Effect<Uint8Array, BodyTooLarge | BodyUnreadable, Scope.Scope> =>
+  Effect.gen(function*() {
+    // Pulled in the request's scope: the stream (and, on Node, the socket) is closed only once the answer is out.
+    const pull = yield* Stream.toPull(request.stream)
+    const parts: Array<Uint8Array> = []
+    let total = 0
+    for (;;) {
+      // The pull fails with `None` at the end of the body, and with `Some` when the body could not be read.
+      const chunk = yield* Effect.catchAll(
+        Effect.map(pull, Option.some),
+        Option.match({ onNone: () => Effect.succeedNone, onSome: () => new BodyUnreadable() })
+      )
+      if (Option.isNone(chunk)) break
+      for (const part of chunk.value) {
+        total += part.length
+        if (total > maxBytes) return yield* new BodyTooLarge()
+        parts.push(part)
+      }
+    }
+    const body = new Uint8Array(total)
+    let offset = 0
+    for (const part of parts) {
+      body.set(part, offset)
+      offset += part.length
+    }
+    return body
+  })
+
+/**
+ * Whether the JSON text's arrays and objects nest at most `maxDepth` deep, by one linear scan of its bytes (no
+ * recursion, so any depth is safe to check); deeper text is never given to `JSON.parse` nor to a schema.
+ */
+const depthWithin = (bytes: Uint8Array, maxDepth: number): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!
+    if (inString) {
+      if (b === 0x5c) i++ // a backslash escapes the next byte
+      else if (b === 0x22) inString = false
+    } else if (b === 0x22) inString = true
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > maxDepth) return false
+    } else if (b === 0x5d || b === 0x7d) depth--
+  }
+  return true
 }
 
 /**
@@ -97,24 +184,44 @@ export interface WebhookReceiver {
  * application never makes Motive count a delivery as failed; when `capacity` events wait unread it answers
  * 503, and Motive delivers again later.
  *
+ * No body can knock it over: a body over `maxBodyBytes` (default 1 MiB) is refused 413 from its
+ * `Content-Length` before it is read, or as soon as it passes the limit when chunked; one that has not arrived
+ * within `bodyTimeout` (default 5 seconds) is refused 408; JSON nested deeper than `maxDepth` (default 64) is
+ * never parsed, and when signed is acknowledged as not an event. Headers arriving slowly are the server's to
+ * bound (on Node, `headersTimeout` and `requestTimeout`).
+ *
  * @since 0.1.0
  */
 export const makeReceiver = (options: {
   readonly secret: Redacted.Redacted<string>
   readonly capacity?: number
+  readonly maxBodyBytes?: number
+  readonly bodyTimeout?: Duration.DurationInput
+  readonly maxDepth?: number
 }): Effect.Effect<WebhookReceiver> =>
   Effect.gen(function*() {
+    const maxBodyBytes = options.maxBodyBytes ?? receiverDefaults.maxBodyBytes
+    const bodyTimeout = options.bodyTimeout ?? receiverDefaults.bodyTimeout
+    const maxDepth = options.maxDepth ?? receiverDefaults.maxDepth
     const queue = yield* Queue.dropping<VerifiedEvent>(options.capacity ?? 1024)
     const others = yield* Queue.sliding<Uint8Array>(options.capacity ?? 1024)
     const decode = Schema.decodeUnknownOption(Schema.parseJson(WebhookEvent))
-    const app: HttpApp.Default = Effect.gen(function*() {
+    const receive = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      if (request.method !== "POST") return HttpServerResponse.text("method not allowed", { status: 405 })
-      const raw = new Uint8Array(yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0)))
-      if (!(yield* verifySignature(raw, request.headers[motiveHeaders.webhookSignature], options.secret))) {
-        return HttpServerResponse.text("invalid signature", { status: 403 })
-      }
-      const event = decode(new TextDecoder().decode(raw))
+      if (request.method !== "POST") return refuse(405, "method not allowed")
+      const declared = Number(request.headers["content-length"] ?? 0)
+      if (declared > maxBodyBytes) return yield* new BodyTooLarge()
+      const signature = request.headers[motiveHeaders.webhookSignature]
+      // No well-formed signature: refused before a byte of the body is read.
+      if (!wellFormed(signature)) return refuse(403, "invalid signature")
+      // Servers run handlers uninterruptibly: the read is made interruptible so that the time limit (and a
+      // client hanging up) can stop it.
+      const raw = yield* readBody(request, maxBodyBytes).pipe(
+        Effect.interruptible,
+        Effect.timeoutFail({ duration: bodyTimeout, onTimeout: () => new BodyTimeout() })
+      )
+      if (!(yield* verifySignature(raw, signature, options.secret))) return refuse(403, "invalid signature")
+      const event = depthWithin(raw, maxDepth) ? decode(new TextDecoder().decode(raw)) : Option.none()
       if (Option.isNone(event)) {
         yield* Queue.offer(others, raw)
         return HttpServerResponse.text("ok (not an event)", { status: 200 })
@@ -124,6 +231,7 @@ export const makeReceiver = (options: {
         ? HttpServerResponse.text("ok", { status: 200 })
         : HttpServerResponse.text("busy", { status: 503 })
     })
+    const app: HttpApp.Default<never, Scope.Scope> = Effect.catchTags(receive, refusals)
     return { app, events: Stream.fromQueue(queue), unrecognized: Stream.fromQueue(others) }
   })
 

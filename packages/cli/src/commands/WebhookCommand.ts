@@ -70,50 +70,86 @@ const verify = Command.make(
     })
 ).pipe(Command.withDescription("Check a webhook body's X-KT-Webhook-Signature (exit 2 when it does not match)"))
 
+// C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides: what a terminal may act on.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+
+/** At most `max` characters of a body, for one line on a terminal: every control character shown escaped. */
+const printable = (raw: Uint8Array, max = 200): string => {
+  const text = new TextDecoder().decode(raw.subarray(0, 4 * max)).replace(controls, escaped)
+  return text.length > max || raw.length > 4 * max ? `${text.slice(0, max)}… (${raw.length} bytes)` : text
+}
+
+/**
+ * The verified event as one JSON line. The receiver bounds the body's size and depth, so re-serialising is safe;
+ * the characters JSON leaves raw but a terminal may act on are escaped (still the same JSON).
+ */
+const eventLine = (rawBody: Uint8Array, event: unknown): string => {
+  let full: unknown = event
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(rawBody))
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) full = parsed
+  } catch {
+    // The receiver decoded it already: keep the event.
+  }
+  return JSON.stringify(full).replace(controls, escaped)
+}
+
+const refusalNotes: Record<number, string> = {
+  400: "refused a delivery whose body could not be read (answered 400)",
+  403: "refused a delivery: its signature does not match --secret (answered 403)",
+  408: "refused a delivery whose body did not arrive in time (answered 408)",
+  413: "refused a delivery larger than --max-body (answered 413)"
+}
+
 const listen = Command.make(
   "listen",
   {
     port: Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1"), Options.withDefault(8787)),
-    secret: secretOption
+    secret: secretOption,
+    maxBody: Options.integer("max-body").pipe(
+      Options.withDescription("Refuse (413) a delivery whose body is larger than this many bytes; default: 1 MiB"),
+      Options.optional
+    )
   },
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
+      if (Option.isSome(opts.maxBody) && opts.maxBody.value < 1) {
+        return yield* new InvalidInput({ message: "--max-body must be a positive number of bytes" })
+      }
       const { Webhooks } = yield* httpPackage
-      const { NodeHttpServer, createServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
-      const receiver = yield* Webhooks.makeReceiver({ secret })
-      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: opts.port }).pipe(
+      const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
+      const receiver = yield* Webhooks.makeReceiver(
+        Option.match(opts.maxBody, { onNone: () => ({ secret }), onSome: (maxBodyBytes) => ({ secret, maxBodyBytes }) })
+      )
+      const server = yield* NodeHttpServer.make(createReceiverServer, { host: "127.0.0.1", port: opts.port }).pipe(
         Effect.mapError((e) =>
           new InvalidInput({ message: `could not listen on port ${opts.port}: ${String(e.cause)}` })
         )
       )
       // Refused deliveries are told on stderr, so that a wrong --secret is noticed.
       yield* server.serve(
-        Effect.tap(receiver.app, (response) =>
-          response.status === 403
-            ? output.note("refused a delivery: its signature does not match --secret (answered 403)")
-            : Effect.void)
+        Effect.tap(receiver.app, (response) => {
+          const note = refusalNotes[response.status]
+          return note === undefined ? Effect.void : output.note(note)
+        })
       )
       const address = server.address
       const port = address._tag === "TcpAddress" ? address.port : opts.port
       yield* output.note(`Listening for Motive webhooks on http://127.0.0.1:${port}/ (Ctrl-C to stop)`)
       // The whole verified event, re-serialised onto one line (the receiver already proved it is JSON).
-      const events = Stream.runForEach(receiver.events, ({ event, rawBody }) =>
-        Effect.sync(() => {
-          const full: unknown = JSON.parse(new TextDecoder().decode(rawBody))
-          const line = typeof full === "object" && full !== null && !Array.isArray(full) ? full : event
-          process.stdout.write(`${JSON.stringify(line)}\n`)
-        }))
-      // Signed, but not an event (no action and id): acknowledged, and told on stderr as received.
-      const others = Stream.runForEach(receiver.unrecognized, (raw) => {
-        const text = new TextDecoder().decode(raw)
-        return output.note(
-          `a signed delivery that is not an event (acknowledged): ${
-            text.length > 200 ? `${text.slice(0, 200)}…` : text
-          }`
-        )
-      })
+      const events = Stream.runForEach(
+        receiver.events,
+        ({ event, rawBody }) => Effect.sync(() => process.stdout.write(`${eventLine(rawBody, event)}\n`))
+      )
+      // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
+      const others = Stream.runForEach(
+        receiver.unrecognized,
+        (raw) => output.note(`a signed delivery that is not an event (acknowledged): ${printable(raw)}`)
+      )
       yield* Effect.all([events, others], { concurrency: 2, discard: true })
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Receive webhooks locally: verify each and print it as one JSON line"))

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { createHmac } from "node:crypto"
+import { connect, type Socket } from "node:net"
+import { motiveBackground, until } from "./support.js"
+
+const secret = "listen-secret"
+const hmac = (body: string) => createHmac("sha1", secret).update(body).digest("hex")
+const event = (id: number) => JSON.stringify({ action: "video_recall_request_completed", id })
+
+/** `motive webhook listen` on a free port (port 0), once it says where it listens. */
+const listen = (...extra: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const proc = yield* motiveBackground(["webhook", "listen", "--port", "0", "--secret", secret, ...extra])
+    const port = yield* until(() => /http:\/\/127\.0\.0\.1:(\d+)\//.exec(proc.stderr())?.[1])
+    const post = (body: string, signature?: string) =>
+      Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/`, {
+          method: "POST",
+          body,
+          headers: signature === undefined ? {} : { "x-kt-webhook-signature": signature }
+        }).then((r) => r.status)
+      )
+    return { proc, port: Number(port), post }
+  })
+
+/** Sends `head` and `sent` bytes of body, then waits for the answer's status line (or the connection's end). */
+const answerTo = (port: number, head: string, sent: number) =>
+  Effect.promise(() =>
+    new Promise<string>((resolve) => {
+      const socket = connect(port, "127.0.0.1")
+      let answer = ""
+      const finish = () => {
+        socket.destroy()
+        resolve(answer)
+      }
+      socket.on("data", (d: Buffer) => {
+        answer += d.toString()
+        if (answer.includes("\r\n")) finish()
+      })
+      socket.on("error", finish)
+      socket.on("close", finish)
+      socket.write(head)
+      socket.write(Buffer.alloc(sent, 0x61))
+    })
+  )
+
+// Every character a terminal may act on, but the newline that ends each note.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const terminalControls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
+
+describe("motive webhook listen, under abuse", () => {
+  it.scopedLive("escapes control characters in what it prints on stderr, and cuts a long body short", () =>
+    Effect.gen(function*() {
+      const { post, proc } = yield* listen()
+      const hostile = "\u001b[31mred\u0007 \u009b2J \u202egnp.exe"
+      expect(yield* post(hostile, hmac(hostile))).toBe(200)
+      const long = JSON.stringify(["x".repeat(5000)])
+      expect(yield* post(long, hmac(long))).toBe(200)
+      yield* until(() => proc.stderr().includes("(5004 bytes)") ? true : undefined)
+      const stderr = proc.stderr()
+      expect(stderr).not.toMatch(terminalControls)
+      expect(stderr).toContain("not an event (acknowledged): \\u001b[31mred\\u0007 \\u009b2J \\u202egnp.exe")
+      const longNote = stderr.split("\n").find((line) => line.includes("(5004 bytes)"))!
+      expect(longNote.length).toBeLessThan(300)
+      // An event's own line on stdout is JSON with the same characters escaped.
+      const tricky = JSON.stringify({ action: "video_recall_request_completed", id: 3, note: "\u009b2J\u2028" })
+      expect(yield* post(tricky, hmac(tricky))).toBe(200)
+      const line = yield* until(() => proc.lines[0])
+      expect(line).not.toMatch(terminalControls)
+      expect(JSON.parse(line)).toEqual(JSON.parse(tricky))
+    }))
+
+  it.scopedLive("keeps running after a signed event nested 10,000 deep, and prints the next delivery", () =>
+    Effect.gen(function*() {
+      const { post, proc } = yield* listen()
+      const deep = `{"action":"video_recall_request_completed","id":4,"x":${"[".repeat(10_000)}${"]".repeat(10_000)}}`
+      expect(yield* post(deep, hmac(deep))).toBe(200)
+      expect(yield* post(event(5), hmac(event(5)))).toBe(200)
+      const line = yield* until(() => proc.lines[0])
+      expect(JSON.parse(line)).toEqual({ action: "video_recall_request_completed", id: 5 })
+      yield* until(() => proc.stderr().includes("not an event (acknowledged)") ? true : undefined)
+      expect(proc.child.exitCode).toBeNull()
+      expect(proc.stderr()).not.toContain("Maximum call stack")
+    }))
+
+  it.scopedLive("refuses a 50 MB delivery with 413 before it is sent, and --max-body lowers the limit", () =>
+    Effect.gen(function*() {
+      const { port, post, proc } = yield* listen("--max-body", "100")
+      // Only the headers and 1 KiB of the 50 MB are ever sent: the answer comes without the body.
+      const head = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-KT-Webhook-Signature: ${
+        "0".repeat(40)
+      }\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n`
+      expect(yield* answerTo(port, head, 1024)).toMatch(/^HTTP\/1\.1 413 /)
+      const big = JSON.stringify({ action: "video_recall_request_completed", id: 6, pad: "x".repeat(100) })
+      expect(yield* post(big, hmac(big))).toBe(413)
+      yield* until(() => proc.stderr().includes("larger than --max-body (answered 413)") ? true : undefined)
+      expect(yield* post(event(7), hmac(event(7)))).toBe(200)
+      expect(JSON.parse(yield* until(() => proc.lines[0]))).toEqual({ action: "video_recall_request_completed", id: 7 })
+      expect(proc.lines.length).toBe(1)
+    }))
+
+  it.scopedLive(
+    "answers a valid delivery within 3 s while 200 slow connections are open, and closes those",
+    () =>
+      Effect.gen(function*() {
+        const { port, post, proc } = yield* listen()
+        const slow = yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const sockets: Array<Socket> = []
+            for (let i = 0; i < 200; i++) {
+              const socket = connect(port, "127.0.0.1")
+              socket.on("error", () => {})
+              socket.resume()
+              socket.write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+              sockets.push(socket)
+            }
+            // One more header byte a second: never a whole request.
+            const timer = setInterval(() => sockets.forEach((s) => s.destroyed || s.write("a")), 1000)
+            return { sockets, timer }
+          }),
+          ({ sockets, timer }) =>
+            Effect.sync(() => {
+              clearInterval(timer)
+              sockets.forEach((s) => s.destroy())
+            })
+        )
+        yield* Effect.sleep("1 second")
+        const started = Date.now()
+        expect(yield* post(event(8), hmac(event(8)))).toBe(200)
+        expect(Date.now() - started).toBeLessThan(3000)
+        expect(JSON.parse(yield* until(() => proc.lines[0]))).toEqual({
+          action: "video_recall_request_completed",
+          id: 8
+        })
+        // The server does not wait for them for ever: every slow connection is closed within seconds.
+        const closed = (s: Socket) => s.destroyed || s.readableEnded
+        yield* until(() => slow.sockets.every(closed) ? true : undefined, 20_000)
+        expect(proc.child.exitCode).toBeNull()
+      }),
+    { timeout: 60_000 }
+  )
+})

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import type { CameraPosition } from "@effect-motive/domain"
+import { Webhooks } from "@effect-motive/http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Context, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
 import { createServer } from "node:http"
@@ -13,7 +14,6 @@ import { makeApp } from "./internal/http.js"
 import { mediaPaths, signedUrl } from "./internal/signedMedia.js"
 import { advance, configure, makeState, reset } from "./internal/state.js"
 import { deliver } from "./internal/webhookDeliveries.js"
-import { signWebhookBody } from "./internal/webhookSignature.js"
 import { imageKey, jpegImage, videoKey } from "./Media.js"
 import type { RecordedRequest, StoredCapture, StoredRecall, StoredWebhook, WebhookDelivery } from "./Records.js"
 import { resolveSettings, type SandboxOptions, type SandboxSettings } from "./SandboxOptions.js"
@@ -195,9 +195,10 @@ export const start = async (options: SandboxOptions = {}): Promise<StartedSandbo
 }
 
 /**
- * The `X-KT-Webhook-Signature` the sandbox sends: hex HMAC-SHA1 of the raw body keyed with the secret.
+ * The `X-KT-Webhook-Signature` the sandbox sends: hex HMAC-SHA1 of the raw body keyed with the secret, by the
+ * client's own implementation (`Webhooks.sign`).
  *
  * @since 0.1.0
  */
-export const webhookSignature = (body: string | Uint8Array, secret: Redacted.Redacted<string>): string =>
-  signWebhookBody(body, Redacted.value(secret))
+export const webhookSignature = (body: string | Uint8Array, secret: Redacted.Redacted<string>): Effect.Effect<string> =>
+  Webhooks.sign(body, secret)

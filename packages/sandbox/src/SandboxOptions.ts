@@ -146,19 +146,6 @@ export const defaultSettings: SandboxSettings = {
 }
 
 /**
- * Motive-like timings: a recall waits 30 s, then processes for 2 min.
- *
- * @since 0.1.0
- */
-export const realisticLifecycle: LifecycleOptions = {
-  ...defaultSettings.lifecycle,
-  recallPendingMillis: 30_000,
-  recallProcessingMillis: 120_000,
-  capturePendingMillis: 5_000,
-  captureProcessingMillis: 10_000
-}
-
-/**
  * Options: any setting, nested groups partially.
  *
  * @since 0.1.0

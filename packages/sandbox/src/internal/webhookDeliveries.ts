@@ -1,18 +1,24 @@
 /** Webhook deliveries: one per registered webhook and completed recall, retried with doubling backoff. */
 import { recallCompletedAction } from "@effect-motive/domain"
-import { Effect, Ref } from "effect"
+import { RetryPolicy, Webhooks } from "@effect-motive/http"
+import { Duration, Effect, Redacted, Ref } from "effect"
 import type { DeliveryAttempt, StoredRecall, StoredWebhook, WebhookDelivery } from "../Records.js"
 import type { SandboxSettings } from "../SandboxOptions.js"
 import { recallCompletedEvent } from "./bodies.js"
 import type { Config } from "./config.js"
-import { signWebhookBody } from "./webhookSignature.js"
 
 /**
- * How long after its `attempts`-th failed attempt a delivery is tried again: `retryBaseMillis`, doubled for
- * each attempt after the first, in sandbox time (divided by `speed`).
+ * How long after its `attempts`-th failed attempt a delivery is tried again, from the client's own
+ * `RetryPolicy.redeliverySchedule`: `retryBaseMillis` doubled for each attempt after the first, in sandbox time
+ * (divided by `speed`); `undefined` once `maxAttempts` have been made.
  */
-export const redeliveryDelayMillis = (settings: SandboxSettings, attempts: number): number =>
-  (settings.webhooks.retryBaseMillis * 2 ** (attempts - 1)) / settings.speed
+export const redeliveryDelayMillis = (settings: SandboxSettings, attempts: number): number | undefined => {
+  const delay = RetryPolicy.delayBefore(
+    RetryPolicy.redeliverySchedule(settings.webhooks.retryBaseMillis / settings.speed, settings.webhooks.maxAttempts),
+    attempts
+  )
+  return delay === undefined ? undefined : Duration.toMillis(delay)
+}
 
 /**
  * A delivery and the key its attempts are recorded under (kept across `reset`, so a late attempt finds
@@ -56,10 +62,14 @@ const update = (queue: Queue, key: number, f: (d: WebhookDelivery) => WebhookDel
 export const makeDeliveries = (config: Config): Effect.Effect<Deliveries> =>
   Effect.map(Ref.make<Queue>({ nextKey: 1, entries: [] }), (ref) => ({
     queue: (recall, webhooks) =>
-      Effect.flatMap(config.now, (now) =>
-        Ref.update(ref, (queue) => {
-          const body = recallCompletedEvent(recall)
-          const added = webhooks.filter(listens).map((webhook, i): KeyedDelivery => ({
+      Effect.gen(function*() {
+        const now = yield* config.now
+        const body = recallCompletedEvent(recall)
+        const listening = webhooks.filter(listens)
+        // Signed by the client's own implementation (Web Crypto): one HMAC everywhere.
+        const signatures = yield* Effect.forEach(listening, (w) => Webhooks.sign(body, Redacted.make(w.secret)))
+        yield* Ref.update(ref, (queue) => {
+          const added = listening.map((webhook, i): KeyedDelivery => ({
             key: queue.nextKey + i,
             delivery: {
               webhookId: webhook.id,
@@ -67,14 +77,15 @@ export const makeDeliveries = (config: Config): Effect.Effect<Deliveries> =>
               action: recallCompletedAction,
               recallId: recall.id,
               body,
-              signature: signWebhookBody(body, webhook.secret),
+              signature: signatures[i]!,
               attempts: [],
               state: "pending",
               nextAttemptAt: now
             }
           }))
           return { nextKey: queue.nextKey + added.length, entries: [...queue.entries, ...added] }
-        })),
+        })
+      }),
     due: Effect.flatMap(config.now, (now) =>
       Ref.modify(ref, (queue) => {
         const due = queue.entries.filter((e) => e.delivery.state === "pending" && e.delivery.nextAttemptAt <= now)
@@ -97,13 +108,9 @@ export const makeDeliveries = (config: Config): Effect.Effect<Deliveries> =>
             const ok = attempt.error === undefined && attempt.status !== undefined && attempt.status >= 200 &&
               attempt.status < 300
             if (ok) return { ...delivery, attempts, state: "delivered" }
-            if (attempts.length >= settings.webhooks.maxAttempts) return { ...delivery, attempts, state: "failed" }
-            return {
-              ...delivery,
-              attempts,
-              state: "pending",
-              nextAttemptAt: settings.clock.now() + redeliveryDelayMillis(settings, attempts.length)
-            }
+            const delay = redeliveryDelayMillis(settings, attempts.length)
+            if (delay === undefined) return { ...delivery, attempts, state: "failed" }
+            return { ...delivery, attempts, state: "pending", nextAttemptAt: settings.clock.now() + delay }
           }))),
     all: Effect.map(Ref.get(ref), (queue) => queue.entries.map((e) => e.delivery)),
     reset: Ref.update(ref, (queue) => ({ nextKey: queue.nextKey, entries: [] }))

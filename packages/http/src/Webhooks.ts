@@ -113,9 +113,26 @@ export const receiverDefaults = {
   maxDepth: 64
 } as const
 
-class BodyTooLarge extends Data.TaggedError("BodyTooLarge") {}
-class BodyTimeout extends Data.TaggedError("BodyTimeout") {}
-class BodyUnreadable extends Data.TaggedError("BodyUnreadable") {}
+/**
+ * A request body passed the size limit (answer 413).
+ *
+ * @since 0.1.0
+ */
+export class BodyTooLarge extends Data.TaggedError("BodyTooLarge") {}
+
+/**
+ * A request body did not arrive in time (answer 408).
+ *
+ * @since 0.1.0
+ */
+export class BodyTimeout extends Data.TaggedError("BodyTimeout") {}
+
+/**
+ * A request body could not be read (answer 400).
+ *
+ * @since 0.1.0
+ */
+export class BodyUnreadable extends Data.TaggedError("BodyUnreadable") {}
 
 // Every refusal closes the connection: the unread rest of the body is then never read, nor kept.
 const refuse = (status: number, text: string) =>
@@ -127,12 +144,18 @@ const refusals = {
   BodyUnreadable: () => refuse(400, "body unreadable")
 }
 
-/** The body, pulled chunk by chunk: never more than `maxBytes` kept, and refused as soon as it passes them. */
-const readBody = (
+/**
+ * A request's body, pulled chunk by chunk: never more than `maxBytes` kept, refused as soon as it passes them
+ * (a `Content-Length` above them is refused before anything is read). For any route that takes small bodies.
+ *
+ * @since 0.1.0
+ */
+export const readBody = (
   request: HttpServerRequest.HttpServerRequest,
   maxBytes: number
 ): Effect.Effect<Uint8Array, BodyTooLarge | BodyUnreadable, Scope.Scope> =>
   Effect.gen(function*() {
+    if (Number(request.headers["content-length"] ?? 0) > maxBytes) return yield* new BodyTooLarge()
     // Pulled in the request's scope: the stream (and, on Node, the socket) is closed only once the answer is out.
     const pull = yield* Stream.toPull(request.stream)
     const parts: Array<Uint8Array> = []

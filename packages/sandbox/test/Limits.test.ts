@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { manualClock, Sandbox } from "../src/index.js"
 import { takeToken } from "../src/internal/rateLimit.js"
 import { ago, call, field } from "./support.js"
@@ -105,4 +105,26 @@ describe("Sandbox token bucket", () => {
     expect(takeToken(b3, "k", 250, options)[0]).toBe(0)
     expect(takeToken(b3, "other", 0, options)[0]).toBe(0)
   })
+})
+
+describe("Sandbox request bodies", () => {
+  it.scopedLive("refuses a body larger than any Motive request with 413, unread, and keeps serving", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const big = yield* Effect.promise(() =>
+        fetch(`${sandbox.baseUrl}/v1/video_recall_requests`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": Redacted.value(sandbox.apiKey) },
+          body: new Uint8Array(10 * 1024 * 1024).fill(32)
+        }).then((r) => r.status, () => "connection closed")
+      )
+      expect([413, "connection closed"]).toContain(big)
+      const quota = yield* Effect.promise(() =>
+        fetch(`${sandbox.baseUrl}/v1/video_recall_requests/quota`, {
+          headers: { "x-api-key": Redacted.value(sandbox.apiKey) }
+        }).then((r) => r.status)
+      )
+      expect(quota).toBe(200)
+      expect(yield* sandbox.recalls).toEqual([])
+    }))
 })

@@ -1,8 +1,9 @@
 /** The sandbox's HTTP face: the router read from the route table, then records, faults, credentials and limits. */
 import { headers as motiveHeaders } from "@effect-motive/domain"
+import { Webhooks } from "@effect-motive/http"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
-import { Effect, Option, Ref } from "effect"
+import { Effect, Option, Ref, type Scope } from "effect"
 import { type ApiAnswer, refuse, type RouteAnswer } from "./answers.js"
 import type { SandboxApi } from "./api.js"
 import { credentialOf } from "./credentials.js"
@@ -15,23 +16,39 @@ const queryOf = (url: URL): Record<string, string> => Object.fromEntries(url.sea
 
 const urlOf = (request: HttpServerRequest.HttpServerRequest) => new URL(request.url, "http://sandbox.invalid")
 
-const bodyJson = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Option.Option<unknown>> =>
-  request.text.pipe(
-    Effect.map((text) => {
+/** Motive's requests are small JSON documents: a body above this is refused (413) unread. */
+const maxBodyBytes = 1024 * 1024
+
+/** Each request's body as read once (by the recording layer), for its route to use. */
+const bodies = new WeakMap<HttpServerRequest.HttpServerRequest, Option.Option<unknown>>()
+
+/**
+ * The JSON body, read at most once and never beyond {@link maxBodyBytes}; `None` when it is not JSON. Fails
+ * with `BodyTooLarge` for a body above the limit.
+ */
+const bodyJson = (
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Option.Option<unknown>, Webhooks.BodyTooLarge, Scope.Scope> => {
+  const known = bodies.get(request)
+  if (known !== undefined) return Effect.succeed(known)
+  return Webhooks.readBody(request, maxBodyBytes).pipe(
+    Effect.map((bytes) => {
       try {
-        return Option.some<unknown>(JSON.parse(text))
+        return Option.some<unknown>(JSON.parse(new TextDecoder().decode(bytes)))
       } catch {
         return Option.none()
       }
     }),
-    Effect.orElseSucceed(() => Option.none())
+    Effect.catchTag("BodyUnreadable", () => Effect.succeed(Option.none())),
+    Effect.tap((parsed) => Effect.sync(() => bodies.set(request, parsed)))
   )
+}
 
 /**
  * The sandbox's HTTP app: the routes of the route table, behind records, faults, credentials, the rate limit
  * and the `video_monitoring` switch, in that order; unknown routes answer 404.
  */
-export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<HttpApp.Default> =>
+export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<HttpApp.Default<never, Scope.Scope>> =>
   Effect.gen(function*() {
     // Every JSON answer carries a request id, as Motive's do.
     const serial = yield* Ref.make(1)
@@ -50,7 +67,7 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
         const url = urlOf(request)
         let body: unknown = undefined
         if (route.method === "POST") {
-          const parsed = yield* bodyJson(request)
+          const parsed = yield* Effect.orElseSucceed(bodyJson(request), () => Option.none())
           if (Option.isNone(parsed)) return yield* json(refuse(400, "The request body is not valid JSON"))
           body = parsed.value
         }
@@ -75,9 +92,14 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
       const request = yield* HttpServerRequest.HttpServerRequest
       const url = urlOf(request)
       const route = routeKeyOf(request.method, url.pathname)
-      const parsed = request.method === "POST" || request.method === "PUT"
-        ? yield* Effect.map(bodyJson(request), Option.getOrUndefined)
+      const read = request.method === "POST" || request.method === "PUT"
+        ? yield* Effect.either(bodyJson(request))
         : undefined
+      // A body too large for any Motive request is refused unread, whoever sent it: memory stays bounded.
+      if (read?._tag === "Left") {
+        return HttpServerResponse.text("request body too large", { status: 413, headers: { connection: "close" } })
+      }
+      const parsed = read === undefined ? undefined : Option.getOrUndefined(read.right)
       // A webhook registration carries its shared secret: the record keeps the rest.
       const body = route === "companyWebhooks" && typeof parsed === "object" && parsed !== null && "secret" in parsed
         ? { ...parsed, secret: "***" }

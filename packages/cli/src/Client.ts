@@ -135,11 +135,15 @@ export const withClient = <A, E, R>(globals: Globals, f: (motive: Motive) => Eff
         Option.isSome(globals.oauthToken) ? ["--oauth-token"] : []
       ].flat()
       if (ignored.length > 0) yield* output.note(`--sandbox: ignoring ${ignored.join(", ")}`)
-      return yield* withMotive(
-        { credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl },
-        f,
-        false
-      )
+      // The sandbox's credential and address; every other setting (MOTIVE_MAX_ATTEMPTS, the time zone) as usual.
+      const { MotiveConfig } = yield* httpPackage
+      const settings = yield* MotiveConfig.settingsConfig({
+        apiKey: sandbox.apiKey,
+        oauthToken: Redacted.make(""),
+        baseUrl: sandbox.baseUrl,
+        timeZone: flagValue(globals.timeZone)
+      }).pipe(Effect.mapError((error) => new InvalidInput({ message: `bad setting: ${String(error)}` })))
+      return yield* withMotive(settings, f, false)
     }
     return yield* withMotive(yield* settingsFrom(globals), f)
   }))

@@ -223,12 +223,15 @@ export interface ConfigOptions {
 
 const isConfig = <A>(u: ValueOrConfig<A>): u is Config.Config<A> => Config.isConfig(u)
 
-/** One field: the caller's value or `Config`, else the environment's `Config`, else nothing (the default). */
+/**
+ * One field: the caller's value or `Config` (required: a `Config` the caller names must be there, and its own
+ * name is in the error when it is not), else the environment's `Config` if set, else nothing (the default).
+ */
 const field = <A>(given: ValueOrConfig<A> | undefined, fromEnv?: Config.Config<A>): Config.Config<Option.Option<A>> =>
   given === undefined
     ? fromEnv === undefined ? Config.succeed(Option.none()) : Config.option(fromEnv)
     : isConfig(given)
-    ? Config.option(given)
+    ? Config.map(given, Option.some)
     : Config.succeed(Option.some(given))
 
 const value = <A>(given: ValueOrConfig<A> | undefined, fromEnv?: Config.Config<A>): Config.Config<A | undefined> =>
@@ -294,7 +297,18 @@ export const settingsConfig = (options: ConfigOptions = {}): Config.Config<Motiv
   Config.all({
     credentials: credentialsConfig(options),
     top: Config.all({
-      baseUrl: value(options.baseUrl, Config.string("MOTIVE_BASE_URL")),
+      baseUrl: value(
+        options.baseUrl,
+        Config.string("MOTIVE_BASE_URL").pipe(
+          // Blank is unset, as for the other variables; anything else must be an http(s) URL.
+          Config.mapOrFail((url) =>
+            url.trim() === "" || /^https?:\/\/[^/\s]+/i.test(url.trim())
+              ? Either.right(url.trim())
+              : Either.left(ConfigError.InvalidData([], `MOTIVE_BASE_URL "${url}" is not an http(s) URL`))
+          ),
+          Config.map((url) => url === "" ? undefined : url)
+        )
+      ),
       userAgent: value(options.userAgent),
       requestTimeout: value(options.requestTimeout),
       rateLimit: value(options.rateLimit),

@@ -59,7 +59,7 @@ export const make = (options: {
   })
 
 /**
- * A gate with its own limits, whatever `MotiveConfig` says (for `MotiveClient.layerWithoutDefaults`).
+ * A gate with its own limits, whatever `MotiveConfig` says (for `Motive.layerWithoutDefaults`).
  *
  * @since 0.1.0
  */

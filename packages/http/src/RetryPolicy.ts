@@ -30,6 +30,8 @@ export class RetryPolicy extends Context.Tag("@effect-motive/http/RetryPolicy")<
   readonly api: Schedule.Schedule<unknown, MotiveError>
   /** Between the attempts of one media file (resumes, restarts, fresh URLs). */
   readonly media: Schedule.Schedule<unknown, MediaRetry>
+  /** Between two polls of a request being waited for (the wait's time budget is the wait's own). */
+  readonly poll: Schedule.Schedule<unknown>
 }>() {}
 
 /**
@@ -138,8 +140,14 @@ export const delayBefore = <Out>(
  *
  * @since 0.1.0
  */
-export const make = (options: { readonly retry: RetryOptions; readonly downloadAttempts: number }) =>
-  RetryPolicy.of({ api: apiSchedule(options.retry), media: mediaSchedule(options.downloadAttempts) })
+export const make = (
+  options: { readonly retry: RetryOptions; readonly downloadAttempts: number; readonly polling: PollingOptions }
+) =>
+  RetryPolicy.of({
+    api: apiSchedule(options.retry),
+    media: mediaSchedule(options.downloadAttempts),
+    poll: pollSchedule(options.polling)
+  })
 
 /**
  * The default policy, from `MotiveConfig`.

@@ -13,10 +13,10 @@ import {
 } from "@effect-motive/domain"
 import { Clock, Context, Duration, Effect, Layer, Option, Ref, Schedule, Stream } from "effect"
 import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
-import { MotiveConfig, type PollingOptions } from "./MotiveConfig.js"
+import { MotiveConfig } from "./MotiveConfig.js"
 import { type MotiveError, RequestFailed, WaitTimedOut } from "./MotiveError.js"
 import * as RequestJournal from "./RequestJournal.js"
-import { pollSchedule } from "./RetryPolicy.js"
+import * as RetryPolicy from "./RetryPolicy.js"
 
 /**
  * Options of the waits.
@@ -38,7 +38,7 @@ export interface WaitOptions {
  */
 export const awaitTerminal = <A extends { readonly status: RecallStatus }, E, R>(
   poll: Effect.Effect<A, E, R>,
-  polling: PollingOptions,
+  polling: { readonly schedule: Schedule.Schedule<unknown>; readonly timeout: Duration.DurationInput },
   options: WaitOptions = {}
 ): Effect.Effect<A, E | WaitTimedOut, R> =>
   Effect.gen(function*() {
@@ -46,7 +46,7 @@ export const awaitTerminal = <A extends { readonly status: RecallStatus }, E, R>
     const started = yield* Clock.currentTimeMillis
     const last = yield* Ref.make<Option.Option<A>>(Option.none())
     const onStatus = options.onStatus
-    const interval: Schedule.Schedule<unknown, A> = pollSchedule(polling)
+    const interval: Schedule.Schedule<unknown, A> = polling.schedule
     const finished = yield* poll.pipe(
       Effect.tap((a) =>
         onStatus === undefined
@@ -118,7 +118,10 @@ export class Waiting extends Context.Tag("@effect-motive/http/Waiting")<Waiting,
  */
 export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveConfig> = Effect.gen(function*() {
   const client = yield* MotiveClient
-  const { polling } = yield* MotiveConfig
+  const config = yield* MotiveConfig
+  // Polls on the provided `RetryPolicy`'s schedule, or the settings' default.
+  const policy = Option.getOrElse(yield* Effect.serviceOption(RetryPolicy.RetryPolicy), () => RetryPolicy.make(config))
+  const polling = { schedule: policy.poll, timeout: config.polling.timeout }
   const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
   /** The finished status goes to the journal, when there is one (a failing journal is only warned about). */
   const remember = <A>(entry: (a: A) => Effect.Effect<RequestJournal.JournalEntry>) => (a: A) =>
@@ -141,7 +144,7 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
         })
       ),
     watchVideoRecall: (id) =>
-      Stream.repeatEffectWithSchedule(client.getVideoRecall(id), pollSchedule(polling)).pipe(
+      Stream.repeatEffectWithSchedule(client.getVideoRecall(id), policy.poll).pipe(
         Stream.changesWith((a, b) =>
           statusText(a.status) === statusText(b.status) && a.cameras.length === b.cameras.length &&
           a.cameras.every((c, i) => c.status === b.cameras[i]?.status)

@@ -113,4 +113,25 @@ describe("MotiveConfig", () => {
       )
       expect(String(missing)).toContain("set MOTIVE_API_KEY")
     }))
+
+  it.effect("a Config the caller names must be there, and the error names it; a blank base URL is unset", () =>
+    Effect.gen(function*() {
+      const env = (entries: Record<string, string>) => ConfigProvider.fromMap(new Map(Object.entries(entries)))
+      const missing = yield* Effect.either(
+        MotiveConfig.settingsConfig({ apiKey: Config.redacted("FLEET_API_KEY") }).pipe(
+          Effect.withConfigProvider(env({ MOTIVE_API_KEY: "k" }))
+        )
+      )
+      expect(Either.isLeft(missing) && String(missing.left)).toContain("FLEET_API_KEY")
+      const blank = yield* MotiveConfig.settingsConfig().pipe(
+        Effect.withConfigProvider(env({ MOTIVE_API_KEY: "k", MOTIVE_BASE_URL: "  " }))
+      )
+      expect(blank.baseUrl).toBe("https://api.gomotive.com")
+      const bad = yield* Effect.either(
+        MotiveConfig.settingsConfig().pipe(
+          Effect.withConfigProvider(env({ MOTIVE_API_KEY: "k", MOTIVE_BASE_URL: "notaurl" }))
+        )
+      )
+      expect(Either.isLeft(bad) && String(bad.left)).toContain("MOTIVE_BASE_URL \"notaurl\" is not an http(s) URL")
+    }))
 })

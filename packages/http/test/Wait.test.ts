@@ -1,6 +1,9 @@
+import { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Stream } from "effect"
-import { ago, setup, withClient } from "./support.js"
+import { Chunk, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { MotiveConfig, RetryPolicy } from "../src/index.js"
+import { NodeMotive } from "../src/node.js"
+import { ago, seen, setup, withClient } from "./support.js"
 
 const lifecycle = {
   recallPendingMillis: 100,
@@ -79,5 +82,31 @@ describe("MotiveClient waits", () => {
           ({ recall }) => Stream.runCollect(c.watchVideoRecall(recall.id))
         ))
       expect(Chunk.toArray(seen).map((r) => r.status)).toEqual(["pending", "in_progress", "success"])
+    }))
+
+  it.scopedLive("polls on the RetryPolicy layer's schedule when one is provided", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 200, recallProcessingMillis: 200 } })
+      const settings = { credentials: { _tag: "ApiKey" as const, apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl }
+      // Polling every second (the default) sees this recall twice at most; every 5 ms, many times.
+      const fast = NodeMotive.layerWithoutConfig.pipe(
+        Layer.provide(
+          Layer.effect(
+            RetryPolicy.RetryPolicy,
+            Effect.map(
+              MotiveConfig.MotiveConfig,
+              (c) => ({ ...RetryPolicy.make(c), poll: Schedule.spaced("5 millis") })
+            )
+          )
+        ),
+        Layer.provideMerge(MotiveConfig.layer(settings))
+      )
+      const recall = yield* withClient(fast, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 }),
+          ({ recall }) => c.awaitVideoRecall(recall.id)
+        ))
+      expect(recall.status).toBe("success")
+      expect(yield* seen(sandbox, "getVideoRecall")).toBeGreaterThan(10)
     }))
 })

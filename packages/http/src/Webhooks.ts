@@ -9,6 +9,7 @@ import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
 import { Data, Duration, Effect, Option, Queue, Redacted, Schema, Stream } from "effect"
 import type { Scope } from "effect"
+import { concatBytes } from "./internal/bytes.js"
 import { MotiveClient } from "./MotiveClient.js"
 import type { MotiveError } from "./MotiveError.js"
 
@@ -173,13 +174,7 @@ export const readBody = (
         parts.push(part)
       }
     }
-    const body = new Uint8Array(total)
-    let offset = 0
-    for (const part of parts) {
-      body.set(part, offset)
-      offset += part.length
-    }
-    return body
+    return concatBytes(parts, total)
   })
 
 /**

@@ -5,6 +5,7 @@
  */
 import { FileSystem } from "@effect/platform"
 import { Effect, Stream } from "effect"
+import { concatBytes } from "./bytes.js"
 
 const batchBytes = 1024 * 1024
 
@@ -16,17 +17,6 @@ export class FileWriteError {
 
 const writeError = (e: { readonly message: string; readonly cause?: unknown }) =>
   new FileWriteError(e.cause instanceof Error && e.cause.message !== "" ? e.cause.message : e.message)
-
-const concat = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
-  if (parts.length === 1) return parts[0]!
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
 
 /**
  * Writes every byte of `stream` to `path` (appending or truncating). When the stream fails, what it delivered
@@ -44,7 +34,7 @@ export const saveStream = <E, R>(
     let size = 0
     const flush = Effect.suspend(() => {
       if (size === 0) return Effect.void
-      const batch = concat(parts, size)
+      const batch = concatBytes(parts, size)
       parts = []
       size = 0
       return Effect.mapError(file.writeAll(batch), writeError)

@@ -70,7 +70,11 @@ export interface MotiveSettings {
   /** Per-request timeout. */
   readonly requestTimeout: Duration.Duration
   readonly retry: RetryOptions
-  readonly rateLimit: RateLimitOptions | false
+  /**
+   * A ceiling the rate adapts below after 429s (`{ requestsPerSecond, burst }`), `"adaptive"` to search for
+   * Motive's unpublished limit with no ceiling, or `false` for none (only the pause after a 429).
+   */
+  readonly rateLimit: RateLimitOptions | "adaptive" | false
   /** Requests in flight at once, per client. */
   readonly maxConcurrency: number
   readonly polling: PollingOptions
@@ -211,7 +215,7 @@ export interface ConfigOptions {
   readonly timeZone?: ValueOrConfig<string> | undefined
   readonly userAgent?: ValueOrConfig<string> | undefined
   readonly requestTimeout?: ValueOrConfig<Duration.DurationInput> | undefined
-  readonly rateLimit?: ValueOrConfig<RateLimitOptions | false> | undefined
+  readonly rateLimit?: ValueOrConfig<RateLimitOptions | "adaptive" | false> | undefined
   readonly maxConcurrency?: ValueOrConfig<number> | undefined
   readonly downloadAttempts?: ValueOrConfig<number> | undefined
   /** `retry.maxAttempts` is `MOTIVE_MAX_ATTEMPTS` (attempts per call, retries included). */

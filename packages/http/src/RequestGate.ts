@@ -1,10 +1,11 @@
 /**
  * The client-side rate limit and concurrency cap, shared by every call of one client. After a 429 the whole
- * client pauses, not just the fiber that got it.
+ * client pauses, not just the fiber that got it, and the rate adapts: it falls multiplicatively on a 429 and
+ * climbs back additively while requests succeed, never above a configured limit.
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, RateLimiter, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, FiberRef, Layer, Ref, type Scope } from "effect"
 import { MotiveConfig, type RateLimitOptions } from "./MotiveConfig.js"
 
 /**
@@ -15,46 +16,283 @@ import { MotiveConfig, type RateLimitOptions } from "./MotiveConfig.js"
 export class RequestGate extends Context.Tag("@effect-motive/http/RequestGate")<RequestGate, {
   /** Runs one request once the rate limit, any 429 pause and the concurrency cap allow. */
   readonly admit: <A, E, R>(request: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  /** Holds every request back for `duration` (after a 429). */
+  /**
+   * Holds every request back for `duration`. Called after every 429, it is also the gate's signal that the
+   * server's limit was reached: the rate falls, once per burst of 429s.
+   */
   readonly pause: (duration: Duration.Duration) => Effect.Effect<void>
 }>() {}
 
 /**
- * A gate with a token bucket (`effect`'s `RateLimiter`), a shared pause and a semaphore.
+ * How the adaptive rate moves. Rates are in requests per second.
  *
  * @since 0.1.0
  */
-export const make = (options: {
-  readonly rateLimit: RateLimitOptions | false
-  readonly maxConcurrency: number
-}): Effect.Effect<RequestGate["Type"], never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const limiter = options.rateLimit === false ? undefined : yield* RateLimiter.make({
-      limit: Math.max(1, Math.floor(options.rateLimit.burst)),
-      interval: Duration.millis(
-        (Math.max(1, Math.floor(options.rateLimit.burst)) / options.rateLimit.requestsPerSecond) * 1000
-      ),
-      algorithm: "token-bucket"
-    })
-    const semaphore = yield* Effect.makeSemaphore(Math.max(1, options.maxConcurrency))
-    // Until the first 429 there is no pause to look up: the clock is read only once one has been set.
-    let pausedUntil = 0
-    const waitOutPause: Effect.Effect<void> = Effect.suspend(() =>
-      pausedUntil === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        pausedUntil > now
-          // Another 429 may extend the pause meanwhile: look again after sleeping.
-          ? Effect.zipRight(Effect.sleep(Duration.millis(pausedUntil - now)), waitOutPause)
-          : Effect.void)
+export interface AdaptiveOptions {
+  /** Where the search starts; until the first 429 the rate doubles every `startDoubling` of traffic. */
+  readonly initial: number
+  /** The rate never falls below this. */
+  readonly min: number
+  /** The rate never rises above this: a configured limit. */
+  readonly max: number
+  /** Requests that may go at once after a quiet spell (the client's own bucket). */
+  readonly burst: number
+  /** Before the first 429: how fast the rate grows. */
+  readonly startDoubling: Duration.Duration
+  /** After a 429 the rate becomes this share of the server's measured rate (or of its own, lacking one). */
+  readonly decrease: number
+  /** While requests succeed, the rate gains this share of its level after the last 429, per second. */
+  readonly increase: number
+}
+
+/**
+ * The rate limit a gate enforces: a ceiling that the rate adapts below (`RateLimitOptions`), a search for the
+ * server's limit (`"adaptive"`), or none (`false`: only the pause after a 429).
+ *
+ * @since 0.1.0
+ */
+export type RateLimit = RateLimitOptions | "adaptive" | false
+
+/**
+ * The adaptive defaults: start at 50 requests/s, doubling every 250 ms until the first 429; then 95 % of the
+ * server's measured rate, growing by 1 % of it per second. No ceiling.
+ *
+ * @since 0.1.0
+ */
+export const adaptiveDefaults: AdaptiveOptions = {
+  initial: 50,
+  min: 1,
+  max: Number.POSITIVE_INFINITY,
+  burst: 1,
+  startDoubling: Duration.millis(250),
+  decrease: 0.95,
+  increase: 0.01
+}
+
+/** The adaptive settings for a `RateLimit` other than `false`: a configured limit starts at it, with its burst. */
+const adaptiveFor = (rateLimit: Exclude<RateLimit, false>, tuning: Partial<AdaptiveOptions>): AdaptiveOptions => {
+  const merged: AdaptiveOptions = rateLimit === "adaptive"
+    ? { ...adaptiveDefaults, ...tuning }
+    : {
+      ...adaptiveDefaults,
+      ...tuning,
+      initial: rateLimit.requestsPerSecond,
+      max: Math.min(tuning.max ?? Number.POSITIVE_INFINITY, rateLimit.requestsPerSecond),
+      burst: rateLimit.burst
+    }
+  const max = Math.max(Number.MIN_VALUE, merged.max)
+  const min = Math.min(Math.max(Number.MIN_VALUE, merged.min), max)
+  return {
+    ...merged,
+    max,
+    min,
+    initial: Math.min(max, Math.max(min, merged.initial)),
+    burst: Math.max(1, Math.floor(merged.burst))
+  }
+}
+
+/** What the gate knows, updated atomically. Times are in milliseconds of Effect's `Clock`. */
+interface State {
+  /** Requests per second allowed now. */
+  readonly rate: number
+  /** Until the first 429: the rate grows exponentially. */
+  readonly searching: boolean
+  /** The theoretical arrival time of the next request (GCRA): a token bucket as one number. */
+  readonly tat: number
+  readonly pausedUntil: number
+  /**
+   * Bumped by every decrease. A 429 belongs to the burst that caused the last decrease when its request was
+   * admitted before it, or when no request has succeeded since.
+   */
+  readonly epoch: number
+  readonly sinceDecrease: number
+  /** The rate set by the last decrease: the additive step is a share of it. */
+  readonly level: number
+  /** When the first request was admitted, and the successes since: their rate bounds the server's from above. */
+  readonly started: number | undefined
+  readonly successes: number
+  /** The window over which the server's rate is measured: from the end of a 429's pause. */
+  readonly window: { readonly from: number; readonly successes: number } | undefined
+}
+
+/** A reserved start time, the epoch it belongs to, and whether the rate limit is in use. */
+interface Ticket {
+  readonly at: number
+  readonly epoch: number
+  readonly pacing: boolean
+}
+
+/** The successes a window needs before its rate is trusted as the server's. */
+const minSamples = 2
+
+/** A measuring window longer than this starts again at the next 429, so that the estimate follows the server. */
+const windowMillis = 10_000
+
+const clamp = (options: AdaptiveOptions, rate: number) => Math.min(options.max, Math.max(options.min, rate))
+
+/** Reserves the next start time: GCRA with `burst` requests of tolerance, after any pause. */
+const reserve = (options: AdaptiveOptions, s: State, now: number): readonly [Ticket, State] => {
+  const interval = 1000 / s.rate
+  const tolerance = (options.burst - 1) * interval
+  const tat = Math.max(s.tat, now, s.pausedUntil)
+  const at = Math.max(now, s.pausedUntil, tat - tolerance)
+  // The limit counts as in use while requests come at least half as fast as it allows.
+  return [{ at, epoch: s.epoch, pacing: s.tat - tolerance >= now - interval }, {
+    ...s,
+    tat: tat + interval,
+    started: s.started ?? at
+  }]
+}
+
+/** A success: the rate grows, exponentially while searching and additively after; the window counts it. */
+const succeeded = (options: AdaptiveOptions, startStep: number, ticket: Ticket) => (s: State): State => {
+  const window = s.window === undefined ? undefined : { ...s.window, successes: s.window.successes + 1 }
+  // Growing a rate that does not hold anything back would only allow a burst later.
+  const counted = { ...s, window, successes: s.successes + 1, sinceDecrease: s.sinceDecrease + 1 }
+  if (!ticket.pacing) return counted
+  const rate = s.searching ? s.rate + startStep : s.rate + (options.increase * s.level) / s.rate
+  return { ...counted, rate: clamp(options, rate) }
+}
+
+/**
+ * A 429: pause; and, once per burst of 429s, fall to a share of the server's rate. At the end of a 429's pause
+ * the server's bucket holds one token (that is what `Retry-After` says), so the successes between two such
+ * instants are the tokens it made in between: its rate. Before the first two, the rate halves.
+ */
+const limited =
+  (options: AdaptiveOptions, now: number, pauseMillis: number, admittedIn: number) => (s: State): State => {
+    const pausedUntil = Math.max(s.pausedUntil, now + pauseMillis)
+    if (admittedIn < s.epoch || (s.epoch > 0 && s.sinceDecrease === 0)) {
+      return { ...s, pausedUntil, tat: Math.max(s.tat, pausedUntil) }
+    }
+    const end = now + pauseMillis
+    const measured = s.window !== undefined && s.window.successes >= minSamples && end > s.window.from
+      ? (1000 * s.window.successes) / (end - s.window.from)
+      : undefined
+    // Lacking a measure, the rate halves, and falls at least to the rate of all successes so far: the server's
+    // burst made part of them, so its own rate is lower.
+    const bound = s.started !== undefined && end > s.started ? (1000 * s.successes) / (end - s.started) : s.rate
+    const rate = clamp(
+      options,
+      measured === undefined
+        ? Math.min(s.rate * (s.searching ? 0.5 : options.decrease), bound)
+        : Math.min(s.rate, measured) * options.decrease
     )
+    const epoch = s.epoch + 1
     return {
-      admit: (request) => {
-        const limited = limiter === undefined ? request : limiter(request)
-        return semaphore.withPermits(1)(Effect.zipRight(waitOutPause, limited))
-      },
+      ...s,
+      rate,
+      searching: false,
+      pausedUntil,
+      // No burst after a pause: the server's bucket is empty.
+      tat: pausedUntil + (options.burst - 1) * (1000 / rate),
+      epoch,
+      sinceDecrease: 0,
+      level: rate,
+      window: s.window === undefined || (measured !== undefined && end - s.window.from > windowMillis)
+        ? { from: end, successes: 0 }
+        : s.window
+    }
+  }
+
+/**
+ * What a gate is built from: `MotiveConfig`'s `rateLimit` and `maxConcurrency`, and optionally the tuning of
+ * the adaptive rate.
+ *
+ * @since 0.1.0
+ */
+export interface GateOptions {
+  readonly rateLimit: RateLimit
+  readonly maxConcurrency: number
+  readonly adaptive?: Partial<AdaptiveOptions> | undefined
+}
+
+/**
+ * A gate with a rate limit (see {@link RateLimit}), a shared pause and a semaphore.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: GateOptions): Effect.Effect<RequestGate["Type"], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const semaphore = yield* Effect.makeSemaphore(Math.max(1, options.maxConcurrency))
+    return options.rateLimit === false
+      ? yield* unlimited(semaphore)
+      : yield* adaptive(semaphore, adaptiveFor(options.rateLimit, options.adaptive ?? {}))
+  })
+
+/** No rate limit: only the pause and the semaphore. */
+const unlimited = (semaphore: Effect.Semaphore): Effect.Effect<RequestGate["Type"]> =>
+  Effect.gen(function*() {
+    const pausedUntil = yield* Ref.make(0)
+    // Until the first 429 there is no pause to look up: the clock is read only once one has been set.
+    const waitOutPause: Effect.Effect<void> = Effect.flatMap(Ref.get(pausedUntil), (until) =>
+      until === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        until > now
+          // Another 429 may extend the pause meanwhile: look again after sleeping.
+          ? Effect.zipRight(Effect.sleep(Duration.millis(until - now)), waitOutPause)
+          : Effect.void))
+    return {
+      admit: (request) =>
+        semaphore.withPermits(1)(Effect.zipRight(waitOutPause, request)),
       pause: (duration) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          pausedUntil = Math.max(pausedUntil, now + Duration.toMillis(duration))
-        })
+        Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) =>
+            Ref.update(pausedUntil, (until) => Math.max(until, now + Duration.toMillis(duration)))
+        )
+    }
+  })
+
+/** The adaptive rate limit. */
+const adaptive = (
+  semaphore: Effect.Semaphore,
+  options: AdaptiveOptions
+): Effect.Effect<RequestGate["Type"], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const startStep = (Math.LN2 * 1000) / Math.max(1, Duration.toMillis(options.startDoubling))
+    const state = yield* Ref.make<State>({
+      rate: options.initial,
+      searching: options.initial < options.max,
+      tat: 0,
+      pausedUntil: 0,
+      epoch: 0,
+      sinceDecrease: 0,
+      level: options.initial,
+      window: undefined,
+      started: undefined,
+      successes: 0
+    })
+    // The epoch each fiber's last request was admitted in, read back by `pause` when that request got a 429.
+    const admittedIn = yield* FiberRef.make(Number.POSITIVE_INFINITY)
+
+    /** Waits for a start time; a pause or a decrease while waiting voids it, and the request queues again. */
+    const acquire: Effect.Effect<Ticket> = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatMap(
+        Ref.modify(state, (s) => reserve(options, s, now)),
+        (ticket) =>
+          ticket.at <= now ? Effect.succeed(ticket) : Effect.zipRight(
+            Effect.sleep(Duration.millis(ticket.at - now)),
+            Effect.flatMap(
+              Ref.get(state),
+              (s) => s.epoch === ticket.epoch && s.pausedUntil <= ticket.at ? Effect.succeed(ticket) : acquire
+            )
+          )
+      ))
+
+    return {
+      admit: (request) =>
+        semaphore.withPermits(1)(
+          Effect.flatMap(acquire, (ticket) =>
+            Effect.zipRight(
+              FiberRef.set(admittedIn, ticket.epoch),
+              Effect.tap(request, () => Ref.update(state, succeeded(options, startStep, ticket)))
+            ))
+        ),
+      pause: (duration) =>
+        Effect.flatMap(
+          Effect.zip(Clock.currentTimeMillis, FiberRef.get(admittedIn)),
+          ([now, epoch]) => Ref.update(state, limited(options, now, Duration.toMillis(duration), epoch))
+        )
     }
   })
 
@@ -63,10 +301,7 @@ export const make = (options: {
  *
  * @since 0.1.0
  */
-export const layerWith = (options: {
-  readonly rateLimit: RateLimitOptions | false
-  readonly maxConcurrency: number
-}): Layer.Layer<RequestGate> => Layer.scoped(RequestGate, make(options))
+export const layerWith = (options: GateOptions): Layer.Layer<RequestGate> => Layer.scoped(RequestGate, make(options))
 
 /**
  * The default gate, from `MotiveConfig`.

@@ -1,6 +1,48 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { ago, setup, withClient } from "./support.js"
+import { Clock, Duration, Effect, Layer, Ref, TestClock } from "effect"
+import { RequestGate } from "../src/index.js"
+import { ago, clientFor, setup, withClient } from "./support.js"
+
+/**
+ * A stand-in for Motive on Effect's clock: a token bucket of `burst` refilled at `requestsPerSecond`. `fibers`
+ * callers send requests through the gate without end; a request that finds the bucket empty is a 429, after
+ * which the caller pauses the gate for the time to the next token, as `MotiveClient` does, and sends again.
+ */
+const driveAgainstBucket = (
+  gate: RequestGate.RequestGate["Type"],
+  bucket: { readonly requestsPerSecond: number; readonly burst: number },
+  fibers: number
+) =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const tokens = yield* Ref.make({ tokens: bucket.burst, at: start })
+    const answers = yield* Ref.make<ReadonlyArray<{ readonly at: number; readonly ok: boolean }>>([])
+    const take = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.modify(tokens, (b): readonly [number, { tokens: number; at: number }] => {
+        const refilled = Math.min(bucket.burst, b.tokens + ((now - b.at) / 1000) * bucket.requestsPerSecond)
+        return refilled >= 1
+          ? [0, { tokens: refilled - 1, at: now }]
+          // In whole milliseconds, as the sandbox says it.
+          : [Math.ceil(((1 - refilled) / bucket.requestsPerSecond) * 1000), { tokens: refilled, at: now }]
+      }).pipe(Effect.tap((wait) =>
+        Ref.update(answers, (as) => [...as, { at: now - start, ok: wait === 0 }])
+      )))
+    const request = Effect.flatMap(take, (wait) => wait === 0 ? Effect.void : Effect.fail(wait))
+    const caller = gate.admit(request).pipe(
+      Effect.catchAll((wait) => gate.pause(Duration.millis(wait))),
+      Effect.forever
+    )
+    yield* Effect.forkScoped(Effect.all(Array.from({ length: fibers }, () => caller), { concurrency: "unbounded" }))
+    return Ref.get(answers)
+  })
+
+/** How many answers of a kind fell in `[from, to)` seconds. */
+const count = (
+  answers: ReadonlyArray<{ readonly at: number; readonly ok: boolean }>,
+  from: number,
+  to: number,
+  ok: boolean | "any" = "any"
+) => answers.filter((a) => a.at >= from * 1000 && a.at < to * 1000 && (ok === "any" || a.ok === ok)).length
 
 describe("RequestGate", () => {
   it.scopedLive("keeps 429s rare when many fibers share one client against a rate-limited sandbox", () =>
@@ -29,5 +71,87 @@ describe("RequestGate", () => {
         Effect.forEach(Array.from({ length: 4 }), () => c.getRecallQuota, { concurrency: 4 }))
       // Four 150 ms calls, two at a time: at least two rounds.
       expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+    }))
+})
+
+describe("RequestGate, adaptive", () => {
+  it.scoped("halves the admitted rate after a 429, then climbs back by a fixed step per second", () =>
+    Effect.gen(function*() {
+      const gate = yield* RequestGate.make({
+        rateLimit: { requestsPerSecond: 10, burst: 1 },
+        maxConcurrency: 4,
+        adaptive: { decrease: 0.5, increase: 0.1 }
+      })
+      // A server that never refuses: only the gate sets the pace.
+      const answers = yield* driveAgainstBucket(gate, { requestsPerSecond: 1e6, burst: 1e6 }, 4)
+      yield* TestClock.adjust("2 seconds")
+      yield* gate.pause(Duration.zero)
+      yield* TestClock.adjust("12 seconds")
+      const all = yield* answers
+      const perSecond = Array.from({ length: 14 }, (_, s) => count(all, s, s + 1))
+      // 10 a second at the configured limit; 5 in the second after the 429.
+      expect(perSecond[1]).toBe(10)
+      expect(perSecond[2]).toBeGreaterThanOrEqual(4)
+      expect(perSecond[2]).toBeLessThanOrEqual(6)
+      // Then 0.1 × 5 = 0.5 more per second each second: a straight line back up, not a doubling.
+      const climb = perSecond.slice(2, 12)
+      for (let i = 1; i < climb.length; i++) {
+        // Whole requests per second of a rate that grows by halves: each second the same or one more, give or take one.
+        expect(climb[i]! - climb[i - 1]!).toBeGreaterThanOrEqual(-1)
+        expect(climb[i]! - climb[i - 1]!).toBeLessThanOrEqual(2)
+      }
+      expect(climb.at(-1)! - climb[0]!).toBeGreaterThanOrEqual(3)
+      // Back at the ceiling, never above it.
+      expect(perSecond[13]).toBe(10)
+      expect(Math.max(...perSecond)).toBe(10)
+    }))
+
+  it.scoped("never goes above a configured limit, however long requests succeed", () =>
+    Effect.gen(function*() {
+      const configured = yield* RequestGate.make({ rateLimit: { requestsPerSecond: 20, burst: 1 }, maxConcurrency: 8 })
+      const searching = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8, adaptive: { max: 20 } })
+      const free = { requestsPerSecond: 1e6, burst: 1e6 }
+      const fromConfigured = yield* driveAgainstBucket(configured, free, 8)
+      const fromSearching = yield* driveAgainstBucket(searching, free, 8)
+      yield* TestClock.adjust("20 seconds")
+      for (const answers of [yield* fromConfigured, yield* fromSearching]) {
+        const perSecond = Array.from({ length: 20 }, (_, s) => count(answers, s, s + 1))
+        expect(Math.max(...perSecond)).toBe(20)
+        expect(perSecond.at(-1)).toBe(20)
+      }
+    }))
+
+  it.scoped("finds an unpublished limit: most of it used, few 429s, no ceiling configured", () =>
+    Effect.gen(function*() {
+      const gate = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+      const answers = yield* driveAgainstBucket(gate, { requestsPerSecond: 40, burst: 40 }, 8)
+      yield* TestClock.adjust("30 seconds")
+      const all = yield* answers
+      // 30 s at 40 a second, and the first burst: at most 1240 can succeed.
+      expect(count(all, 0, 30, true)).toBeGreaterThanOrEqual(0.9 * 1240)
+      expect(count(all, 0, 30, false)).toBeLessThanOrEqual(0.01 * all.length)
+      // Once found, the limit holds: no 429 storm later on.
+      expect(count(all, 5, 30, true)).toBeGreaterThanOrEqual(0.9 * 40 * 25)
+    }))
+
+  it.scopedLive("keeps 429s rare and loses no call when many fibers share one client on the adaptive gate", () =>
+    Effect.gen(function*() {
+      const { sandbox } = yield* setup({ rateLimit: { requestsPerSecond: 50, burst: 10 } })
+      const maxConcurrency = 16
+      const client = clientFor(sandbox, { maxConcurrency }).pipe(
+        Layer.provide(RequestGate.layerWith({ rateLimit: "adaptive", maxConcurrency }))
+      )
+      const results = yield* withClient(client, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 }),
+          ({ recall }) =>
+            Effect.forEach(Array.from({ length: 150 }), () => Effect.either(c.getVideoRecall(recall.id)), {
+              concurrency: 32
+            })
+        ))
+      const statuses = (yield* sandbox.requests).map((r) => r.status)
+      expect(results.filter((r) => r._tag === "Left")).toEqual([])
+      expect(statuses.filter((s) => s === 200 || s === 201).length).toBe(151)
+      expect(statuses.filter((s) => s === 429).length).toBeLessThanOrEqual(0.1 * statuses.length)
     }))
 })

@@ -322,15 +322,35 @@ async function adaptive() {
   for (const limit of limits) {
     const figures: Array<Awaited<ReturnType<typeof adaptiveRun>>> = []
     for (let i = 0; i < runs; i++) figures.push(await adaptiveRun(limit, n))
-    const spread = (xs: Array<number>, f: (x: number) => string) =>
-      `${f(Math.min(...xs))} / ${f(median(xs))} / ${f(Math.max(...xs))}`
+    const range = (xs: Array<number>, f: (x: number) => string) => {
+      const { max, median, min } = spread(xs)
+      return `${f(min)} / ${f(median)} / ${f(max)}`
+    }
     const shares = figures.map((f) => f.share), limited = figures.map((f) => f.limited)
     const failed = figures.map((f) => f.failed)
+    record({
+      name: `adaptive gate, ${limit} req/s: share of the limit`,
+      spread: spread(shares),
+      unit: "x",
+      goal: { kind: ">=", bound: 0.9 }
+    })
+    record({
+      name: `adaptive gate, ${limit} req/s: 429s`,
+      spread: spread(limited.map((x) => 100 * x)),
+      unit: "%",
+      goal: { kind: "<=", bound: 1 }
+    })
+    record({
+      name: `adaptive gate, ${limit} req/s: creates failed`,
+      spread: spread(failed),
+      unit: "",
+      goal: { kind: "<=", bound: 0 }
+    })
     const pass = Math.min(...shares) >= 0.9 && Math.max(...limited) <= 0.01 && Math.max(...failed) === 0
     rows.push(
-      `    ${String(limit).padStart(5)} | ${spread(shares, (x) => fmt(x)).padEnd(18)} | ${
-        spread(limited, (x) => `${fmt(100 * x)} %`).padEnd(24)
-      } | ${spread(failed, String).padEnd(9)} | ${pass ? "PASS" : "MISS"}`
+      `    ${String(limit).padStart(5)} | ${range(shares, (x) => fmt(x)).padEnd(18)} | ${
+        range(limited, (x) => `${fmt(100 * x)} %`).padEnd(24)
+      } | ${range(failed, String).padEnd(9)} | ${pass ? "PASS" : "MISS"}`
     )
     console.log(rows.at(-1))
   }

@@ -55,7 +55,7 @@ export type RateLimit = RateLimitOptions | "adaptive" | false
 
 /**
  * The adaptive defaults: start at 50 requests/s, doubling every 250 ms until the first 429; then 95 % of the
- * server's measured rate, growing by 1 % of it per second. No ceiling.
+ * server's measured rate, growing by 0.4 % of it per second. No ceiling.
  *
  * @since 0.1.0
  */
@@ -66,7 +66,7 @@ export const adaptiveDefaults: AdaptiveOptions = {
   burst: 1,
   startDoubling: Duration.millis(250),
   decrease: 0.95,
-  increase: 0.01
+  increase: 0.004
 }
 
 /** The adaptive settings for a `RateLimit` other than `false`: a configured limit starts at it, with its burst. */

@@ -105,7 +105,38 @@ const slowloris = (port: number, count: number) => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const mib = (bytes: number) => bytes / 1024 / 1024
 
+/**
+ * A forged 50 MB upload with its `Content-Length`: the ms until the receiver's answer arrives (while the body is
+ * still being sent) and the status it gave.
+ */
+const forgedUpload = (port: number) =>
+  new Promise<{ readonly millis: number; readonly status: number }>((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1")
+    const piece = Buffer.alloc(64 * 1024, 120)
+    const started = performance.now()
+    let sent = 0
+    socket.once("data", (d) => {
+      const millis = performance.now() - started
+      socket.destroy()
+      resolve({ millis, status: Number(/^HTTP\/1\.1 (\d+)/.exec(d.toString())?.[1]) })
+    })
+    socket.once("error", reject)
+    socket.once("connect", () => {
+      socket.write(
+        `POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${
+          50 * 1024 * 1024
+        }\r\n\r\n`
+      )
+      const more = () => {
+        while (!socket.destroyed && sent < 50 * 1024 * 1024 && socket.write(piece)) sent += piece.length
+        if (!socket.destroyed && sent < 50 * 1024 * 1024) socket.once("drain", more)
+      }
+      more()
+    })
+  })
+
 interface Run {
+  readonly forged: { readonly millis: number; readonly status: number; readonly rssGrowth: number }
   readonly alone: Load
   readonly slow: Load
   readonly slowOpen: number
@@ -118,6 +149,9 @@ const once = async (): Promise<Run> => {
   const { child, port } = await startReceiver()
   try {
     await load(port, 2) // warm-up, not counted
+    const quiet = await stats(child)
+    const answered = await forgedUpload(port)
+    const forged = { ...answered, rssGrowth: (await stats(child)).rss - quiet.rss }
     const alone = await load(port)
     const before = await stats(child)
     const attack = slowloris(port, 200)
@@ -127,7 +161,7 @@ const once = async (): Promise<Run> => {
     const slowOpen = attack.open()
     const slowClosed = attack.closedByServer()
     attack.stop()
-    return { alone, slow, slowOpen, slowClosed, before, during }
+    return { forged, alone, slow, slowOpen, slowClosed, before, during }
   } finally {
     await stop(child)
   }
@@ -153,6 +187,9 @@ const column = (f: (r: Run) => number, digits = 0) => spread(results.map(f), dig
 process.stdout.write(
   [
     `webhook receiver, ${runs} runs of ${seconds} s, 50 connections, valid signed deliveries (min / median / max)`,
+    `  a forged 50 MB upload: answered ${column((r) => r.forged.status)} in ${
+      column((r) => r.forged.millis, 1)
+    } ms (goal < 100), receiver RSS growth ${column((r) => mib(r.forged.rssGrowth), 1)} MiB (goal < 20)`,
     `  alone:              ${column((r) => r.alone.rps)} req/s, p99 ${column((r) => r.alone.p99)} ms`,
     `  200 slow (slowloris): ${column((r) => r.slow.rps)} req/s, p99 ${column((r) => r.slow.p99)} ms`,
     `  slow connections open at the end: ${column((r) => r.slowOpen)}, closed by the server: ${

@@ -51,6 +51,9 @@ export interface Motive {
 
 const flagValue = <A>(flag: Option.Option<A>): A | undefined => Option.getOrUndefined(flag)
 
+/** A setting the client's `Config` refused (`MOTIVE_MAX_ATTEMPTS=abc`, a bad base URL): exit 2, by its name. */
+const badSetting = (error: ConfigError.ConfigError) => new InvalidInput({ message: `bad setting: ${String(error)}` })
+
 /**
  * Client settings: each flag given, else its `MOTIVE_*` variable, read through the client's own `Config`
  * (`MotiveConfig.settingsConfig`). Fails, saying what to give, when there is no credential.
@@ -85,7 +88,7 @@ export const settingsFrom = (globals: Globals) =>
       )
     )
     return yield* MotiveConfig.settingsConfig(options).pipe(
-      Effect.mapError((error) => new InvalidInput({ message: `bad setting: ${String(error)}` }))
+      Effect.mapError(badSetting)
     )
   })
 
@@ -142,7 +145,7 @@ export const withClient = <A, E, R>(globals: Globals, f: (motive: Motive) => Eff
         oauthToken: Redacted.make(""),
         baseUrl: sandbox.baseUrl,
         timeZone: flagValue(globals.timeZone)
-      }).pipe(Effect.mapError((error) => new InvalidInput({ message: `bad setting: ${String(error)}` })))
+      }).pipe(Effect.mapError(badSetting))
       return yield* withMotive(settings, f, false)
     }
     return yield* withMotive(yield* settingsFrom(globals), f)

@@ -189,12 +189,7 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
     const transportTimesOut = yield* TransportTimeouts
     const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
 
-    /** Records a request in the journal, if there is one; a journal that fails is warned about, not fatal. */
-    const remember = (entry: Effect.Effect<RequestJournal.JournalEntry>): Effect.Effect<void> =>
-      Option.match(journal, {
-        onNone: () => Effect.void,
-        onSome: (j) => entry.pipe(Effect.flatMap(j.record), Effect.catchAll((e) => Effect.logWarning(e.message)))
-      })
+    const remember = RequestJournal.recordIn(journal)
 
     /**
      * Sends a request and waits for its answer even when interrupted meanwhile (the wait stays bounded by the

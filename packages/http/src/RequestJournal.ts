@@ -104,6 +104,19 @@ export const captureEntry = (capture: ImageCapture, fallback = "unknown"): Effec
       seenAt
     }))
 
+/**
+ * Records an entry in `journal` when there is one. A journal that fails is warned about, never fatal: the
+ * request it describes exists at Motive all the same.
+ *
+ * @since 0.1.0
+ */
+export const recordIn =
+  (journal: Option.Option<RequestJournal["Type"]>) => (entry: Effect.Effect<JournalEntry>): Effect.Effect<void> =>
+    Option.match(journal, {
+      onNone: () => Effect.void,
+      onSome: (j) => entry.pipe(Effect.flatMap(j.record), Effect.catchAll((e) => Effect.logWarning(e.message)))
+    })
+
 const keyOf = (e: JournalEntry) => `${e.kind}:${e.id}`
 
 /** The last record of each request, newest request first. */

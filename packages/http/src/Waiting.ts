@@ -123,12 +123,9 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
   const policy = Option.getOrElse(yield* Effect.serviceOption(RetryPolicy.RetryPolicy), () => RetryPolicy.make(config))
   const polling = { schedule: policy.poll, timeout: config.polling.timeout }
   const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
-  /** The finished status goes to the journal, when there is one (a failing journal is only warned about). */
+  /** The finished status goes to the journal, when there is one. */
   const remember = <A>(entry: (a: A) => Effect.Effect<RequestJournal.JournalEntry>) => (a: A) =>
-    Option.match(journal, {
-      onNone: () => Effect.void,
-      onSome: (j) => entry(a).pipe(Effect.flatMap(j.record), Effect.catchAll((e) => Effect.logWarning(e.message)))
-    })
+    RequestJournal.recordIn(journal)(entry(a))
   return Waiting.of({
     awaitVideoRecall: (id, options) =>
       awaitTerminal(client.getVideoRecall(id), polling, options).pipe(

@@ -1,0 +1,338 @@
+/**
+ * A batch file: the rows of a footage job, read from CSV (with a header row) or JSON Lines, every row checked
+ * against the domain's recall rules before anything is sent, duplicates found, and the batch's identity
+ * derived from its rows (the same rows are the same batch, so running a file again resumes it).
+ *
+ * @since 0.1.0
+ */
+import {
+  AssetByName,
+  encodeVideoRecallBody,
+  validateVideoRecall,
+  VehicleByNumber,
+  type VideoRecallInput,
+  VideoRecallRequest,
+  VideoRecallRequestBody
+} from "@effect-motive/domain"
+import { parse as parseCsv } from "csv-parse/sync"
+import { DateTime, Effect, Either, Schema } from "effect"
+
+/**
+ * The columns a batch file may have.
+ *
+ * @since 0.1.0
+ */
+export const batchColumns = [
+  "vehicle_number",
+  "asset_name",
+  "start_time",
+  "duration",
+  "recall_type",
+  "camera_positions",
+  "smart_dashcam",
+  "ref"
+] as const
+
+/**
+ * One problem of a batch file: the row (the spreadsheet's row number for CSV, the line for JSON Lines; 0 for
+ * the file as a whole), the field, a rule code and a message.
+ *
+ * @since 0.1.0
+ */
+export class RowProblem extends Schema.Class<RowProblem>("RowProblem")({
+  row: Schema.Number,
+  field: Schema.String,
+  rule: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * The batch file broke one or more rules: nothing was sent. Carries every problem at once.
+ *
+ * @since 0.1.0
+ */
+export class BatchFileInvalid extends Schema.TaggedError<BatchFileInvalid>()("BatchFileInvalid", {
+  file: Schema.String,
+  problems: Schema.NonEmptyArray(RowProblem)
+}) {
+  override get message(): string {
+    const shown = this.problems.slice(0, 50).map((p) =>
+      `${p.row === 0 ? "file" : `row ${p.row}`}: ${p.field}: ${p.message} [${p.rule}]`
+    )
+    const more = this.problems.length > 50 ? [`… and ${this.problems.length - 50} more`] : []
+    return [`${this.file} has ${this.problems.length} problem(s); nothing was sent:`, ...shown, ...more].join("\n")
+  }
+}
+
+/**
+ * A valid row, ready to be sent: its row number, the user's `ref`, the validated request and its exact body.
+ *
+ * @since 0.1.0
+ */
+export class BatchRow extends Schema.Class<BatchRow>("BatchRow")({
+  row: Schema.Number,
+  ref: Schema.optional(Schema.String),
+  smartDashcam: Schema.Boolean,
+  body: VideoRecallRequestBody
+}) {
+  /** The folder of this row's files: its `ref`, else its row number. */
+  get folder(): string {
+    return this.ref ?? String(this.row)
+  }
+  /** Quota minutes this row spends, and from which bucket. */
+  get minutes(): number {
+    return this.body.duration
+  }
+  /** `regular` or `timelapse`. */
+  get recallType(): "regular" | "timelapse" {
+    return this.body.recall_type ?? "regular"
+  }
+  /** `vehicle TRK-101` or `asset TRAILER-7`. */
+  get entity(): string {
+    return this.body.vehicle_number !== undefined
+      ? `vehicle ${this.body.vehicle_number}`
+      : `asset ${this.body.asset_name ?? "?"}`
+  }
+}
+
+/**
+ * A row left out because an earlier row asks for exactly the same recall.
+ *
+ * @since 0.1.0
+ */
+export interface DuplicateRow {
+  readonly row: number
+  readonly sameAs: number
+}
+
+/**
+ * A checked batch file: its valid rows, the duplicates left out, and the batch's identity.
+ *
+ * @since 0.1.0
+ */
+export interface Batch {
+  /** A digest of the rows (hex): the same rows give the same batch, whatever the file is called. */
+  readonly id: string
+  readonly file: string
+  readonly rows: ReadonlyArray<BatchRow>
+  readonly duplicates: ReadonlyArray<DuplicateRow>
+}
+
+type Cells = Record<string, unknown>
+
+interface RawRow {
+  readonly row: number
+  readonly cells: Cells
+}
+
+const isJsonLines = (file: string, text: string): boolean =>
+  /\.(jsonl|ndjson)$/i.test(file) || (!/\.csv$/i.test(file) && text.trimStart().startsWith("{"))
+
+const readJsonLines = (text: string): { readonly rows: Array<RawRow>; readonly problems: Array<RowProblem> } => {
+  const rows: Array<RawRow> = []
+  const problems: Array<RowProblem> = []
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === "") return
+    try {
+      const value: unknown = JSON.parse(line)
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        rows.push({ row: i + 1, cells: value as Cells })
+      } else {
+        problems.push(
+          new RowProblem({ row: i + 1, field: "line", rule: "row.not_object", message: "is not a JSON object" })
+        )
+      }
+    } catch {
+      problems.push(
+        new RowProblem({ row: i + 1, field: "line", rule: "row.invalid_json", message: "is not valid JSON" })
+      )
+    }
+  })
+  return { rows, problems }
+}
+
+const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problems: Array<RowProblem> } => {
+  let records: Array<Array<string>>
+  try {
+    records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true })
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e)
+    return { rows: [], problems: [new RowProblem({ row: 0, field: "file", rule: "file.invalid_csv", message })] }
+  }
+  const [header, ...data] = records
+  if (header === undefined) return { rows: [], problems: [] }
+  const names = header.map((h) => h.trim().toLowerCase())
+  const problems: Array<RowProblem> = []
+  names.forEach((name, i) => {
+    if (name === "") {
+      problems.push(
+        new RowProblem({ row: 1, field: `column ${i + 1}`, rule: "column.unnamed", message: "has no name" })
+      )
+    }
+  })
+  const rows = data.map((record, i): RawRow => {
+    const cells: Cells = {}
+    record.forEach((value, c) => {
+      const name = names[c] ?? `column ${c + 1}`
+      if (value !== "") cells[name] = value
+    })
+    return { row: i + 2, cells }
+  })
+  return { rows, problems }
+}
+
+const known: ReadonlySet<string> = new Set(batchColumns)
+
+const text = (cells: Cells, name: string): string | undefined => {
+  const v = cells[name]
+  return v === undefined || v === null ? undefined : typeof v === "string" ? v : JSON.stringify(v)
+}
+
+const positionsOf = (value: unknown): ReadonlyArray<string> | undefined =>
+  value === undefined || value === null
+    ? undefined
+    : Array.isArray(value)
+    ? value.map(String)
+    : String(value).split(/[;\s]+/).filter((p) => p !== "")
+
+/** A `ref` becomes a folder name, so it must be one: no separators, no control characters, not `.` or `..`. */
+const refProblem = (ref: string): string | undefined =>
+  ref.length > 100
+    ? "is longer than 100 characters"
+    : ref === "." || ref === ".."
+    ? "cannot be . or .."
+    : /[/\\]/.test(ref)
+    ? "contains a path separator"
+    // eslint-disable-next-line no-control-regex
+    : /[\u0000-\u001f\u007f]/.test(ref)
+    ? "contains a control character"
+    : undefined
+
+const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyArray<RowProblem>>> =>
+  Effect.gen(function*() {
+    const { cells, row } = raw
+    const problems: Array<RowProblem> = []
+    const problem = (field: string, rule: string, message: string) =>
+      problems.push(new RowProblem({ row, field, rule, message }))
+    for (const name of Object.keys(cells)) {
+      if (!known.has(name)) problem(name, "column.unknown", `is not a column (columns: ${batchColumns.join(", ")})`)
+    }
+    const smart = cells["smart_dashcam"]
+    const smartDashcam = smart === undefined || smart === null || smart === false || /^false$/i.test(String(smart))
+      ? false
+      : smart === true || /^true$/i.test(String(smart))
+      ? true
+      : undefined
+    if (smartDashcam === undefined) problem("smart_dashcam", "smart_dashcam.not_boolean", "must be true or false")
+    const ref = text(cells, "ref")?.trim()
+    const refWrong = ref === undefined ? undefined : refProblem(ref)
+    if (refWrong !== undefined) problem("ref", "ref.not_a_folder_name", refWrong)
+    const duration = cells["duration"]
+    const input: VideoRecallInput = {
+      vehicleNumber: text(cells, "vehicle_number"),
+      assetName: text(cells, "asset_name"),
+      startTime: text(cells, "start_time"),
+      duration: typeof duration === "number" ? duration : text(cells, "duration"),
+      recallType: text(cells, "recall_type"),
+      cameraPositions: positionsOf(cells["camera_positions"])
+    }
+    const validated = yield* Effect.either(
+      validateVideoRecall(input, smartDashcam === true ? { dashcam: "smart" } : {})
+    )
+    if (Either.isLeft(validated)) {
+      for (const v of validated.left.violations) problem(v.path, v.rule, v.message)
+    }
+    if (problems.length > 0 || Either.isLeft(validated)) return Either.left(problems)
+    return Either.right(
+      new BatchRow({
+        row,
+        ...(ref === undefined || ref === "" ? {} : { ref }),
+        smartDashcam: smartDashcam === true,
+        body: encodeVideoRecallBody(validated.right)
+      })
+    )
+  })
+
+/** What makes two rows the same recall at Motive. */
+const sameRecallKey = (row: BatchRow): string => {
+  const b = row.body
+  return JSON.stringify([
+    b.vehicle_number ?? null,
+    b.asset_name ?? null,
+    Date.parse(b.start_time),
+    b.duration,
+    b.recall_type ?? "regular",
+    b.camera_positions === undefined ? null : [...b.camera_positions].sort()
+  ])
+}
+
+const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("")
+
+/**
+ * The identity of a list of rows (sha-256 over their row numbers, refs and exact bodies).
+ *
+ * @since 0.1.0
+ */
+export const batchIdOf = (rows: ReadonlyArray<BatchRow>): Effect.Effect<string> =>
+  Effect.promise(() =>
+    crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(JSON.stringify(rows.map((r) => [r.row, r.ref ?? null, r.smartDashcam, r.body])))
+    )
+  ).pipe(Effect.map((digest) => hex(digest).slice(0, 32)))
+
+/**
+ * Reads and checks a batch file's text: every problem of every row is reported at once (`BatchFileInvalid`,
+ * nothing to send), a row asking for the same recall as an earlier one is left out and listed. "Now" comes
+ * from the `Clock`.
+ *
+ * @since 0.1.0
+ */
+export const parseBatch = (file: string, content: string): Effect.Effect<Batch, BatchFileInvalid> =>
+  Effect.gen(function*() {
+    const { problems, rows: raw } = isJsonLines(file, content) ? readJsonLines(content) : readCsv(content)
+    const all = [...problems]
+    const rows: Array<BatchRow> = []
+    for (const r of raw) {
+      const checked = yield* checkRow(r)
+      if (Either.isLeft(checked)) all.push(...checked.left)
+      else rows.push(checked.right)
+    }
+    if (raw.length === 0 && all.length === 0) {
+      all.push(new RowProblem({ row: 0, field: "file", rule: "file.no_rows", message: "has no rows" }))
+    }
+    const [first, ...rest] = all
+    if (first !== undefined) return yield* new BatchFileInvalid({ file, problems: [first, ...rest] })
+    const seen = new Map<string, number>()
+    const duplicates: Array<DuplicateRow> = []
+    const unique = rows.filter((row) => {
+      const key = sameRecallKey(row)
+      const earlier = seen.get(key)
+      if (earlier !== undefined) {
+        duplicates.push({ row: row.row, sameAs: earlier })
+        return false
+      }
+      seen.set(key, row.row)
+      return true
+    })
+    return { id: yield* batchIdOf(unique), file, rows: unique, duplicates }
+  })
+
+/**
+ * The validated request a row's body stands for. The body was produced from one, so it reads back exactly
+ * (the "now" rules are not checked again: a row valid at submission stays sendable when a batch resumes).
+ *
+ * @since 0.1.0
+ */
+export const requestOf = (row: { readonly body: VideoRecallRequestBody }): VideoRecallRequest => {
+  const body = row.body
+  return new VideoRecallRequest({
+    target: body.vehicle_number !== undefined
+      ? VehicleByNumber.make({ number: body.vehicle_number })
+      : AssetByName.make({ name: body.asset_name ?? "" }),
+    startTime: DateTime.unsafeMake(Date.parse(body.start_time)),
+    durationMinutes: body.duration,
+    recallType: body.recall_type ?? "regular",
+    ...(body.camera_positions === undefined ? {} : { cameraPositions: body.camera_positions })
+  })
+}

@@ -1,0 +1,96 @@
+/**
+ * Footage jobs in one process, on a SQLite file, with no server: the workflow engine on a single runner, the
+ * job store in the same file, and a lock so that only one process runs the file at a time.
+ *
+ * @since 0.1.0
+ */
+import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
+import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
+import { FileSystem, Path } from "@effect/platform"
+import { LibsqlClient } from "@effect/sql-libsql"
+import type { WorkflowEngine } from "@effect/workflow"
+import { Effect, Layer, Schema } from "effect"
+import * as FootageJobs from "./FootageJobs.js"
+import * as FootageWorkflow from "./FootageWorkflow.js"
+import { takeProcessLock } from "./internal/processLock.js"
+import * as JobStore from "./JobStore.js"
+
+/**
+ * Another process is running this journal.
+ *
+ * @since 0.1.0
+ */
+export class JournalBusy extends Schema.TaggedError<JournalBusy>()("JournalBusy", {
+  file: Schema.String,
+  holder: Schema.optional(Schema.Number),
+  reason: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return this.holder !== undefined
+      ? `the job journal ${this.file} is in use by another motive process (pid ${this.holder}); wait for it to finish or stop it`
+      : `could not open the job journal ${this.file}: ${this.reason ?? "unknown reason"}`
+  }
+}
+
+/**
+ * The options of the embedded engine.
+ *
+ * @since 0.1.0
+ */
+export interface EmbeddedOptions {
+  /** The SQLite file (created with its directory when missing). */
+  readonly file: string
+  readonly settings: FootageWorkflow.FootageSettings
+  /** How often stored messages (due polls, webhook resolutions) are picked up; default 500 ms. */
+  readonly pollInterval?: `${number} millis` | undefined
+}
+
+/**
+ * The SQLite database, its directory created and the lock taken first.
+ *
+ * @since 0.1.0
+ */
+export const layerDatabase = (file: string) =>
+  Layer.unwrapScoped(
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const absolute = path.resolve(file)
+      yield* fs.makeDirectory(path.dirname(absolute), { recursive: true }).pipe(
+        Effect.mapError((e) => new JournalBusy({ file: absolute, reason: e.message }))
+      )
+      yield* takeProcessLock(`${absolute}.lock`).pipe(
+        Effect.mapError((e) =>
+          "holder" in e
+            ? new JournalBusy({ file: absolute, holder: e.holder })
+            : new JournalBusy({ file: absolute, reason: e.message })
+        )
+      )
+      return LibsqlClient.layer({ url: `file:${absolute}`, intMode: "bigint" })
+    })
+  )
+
+/**
+ * Everything footage jobs need, embedded: `FootageJobs`, the store, the workflow engine on a single runner, over
+ * one SQLite file. Needs the Motive client and downloads, and the file system.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: EmbeddedOptions): Layer.Layer<
+  FootageJobs.FootageJobs | JobStore.JobStore | WorkflowEngine.WorkflowEngine,
+  JournalBusy,
+  MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
+> =>
+  FootageJobs.layer.pipe(
+    Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
+    Layer.provideMerge(ClusterWorkflowEngine.layer),
+    Layer.provideMerge(JobStore.layer),
+    Layer.provide(
+      SingleRunner.layer({
+        runnerStorage: "memory",
+        shardingConfig: { entityMessagePollInterval: options.pollInterval ?? "500 millis" }
+      })
+    ),
+    Layer.provide(layerDatabase(options.file)),
+    Layer.orDie
+  )

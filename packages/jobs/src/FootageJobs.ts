@@ -1,0 +1,306 @@
+/**
+ * Footage jobs as a service: submit a checked batch (after a quota pre-flight), follow its progress, read its
+ * status and files, and resolve rows from verified completion webhooks. Usable from any Effect app; the
+ * embedded layer runs everything in one process on a SQLite file.
+ *
+ * @since 0.1.0
+ */
+import { recallCompletedAction, type WebhookEvent } from "@effect-motive/domain"
+import { MotiveClient, type MotiveError } from "@effect-motive/http"
+import { DurableDeferred, type WorkflowEngine } from "@effect/workflow"
+import { Context, Duration, Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
+import type { Batch } from "./BatchFile.js"
+import { Completion, FootageWorkflow } from "./FootageWorkflow.js"
+import {
+  type JobFile,
+  type JobRow,
+  JobStore,
+  type JobStoreError,
+  type RowState,
+  RowState as RowStateSchema,
+  settledStates,
+  type StoredBatch
+} from "./JobStore.js"
+
+/**
+ * The quota a batch needs is more than Motive has left: nothing was sent.
+ *
+ * @since 0.1.0
+ */
+export class QuotaShort extends Schema.TaggedError<QuotaShort>()("QuotaShort", {
+  recallType: Schema.Literal("regular", "timelapse"),
+  neededMinutes: Schema.Number,
+  remainingMinutes: Schema.Number
+}) {
+  override get message(): string {
+    return `this batch needs ${this.neededMinutes} minutes of ${this.recallType} recall quota, and Motive has ${this.remainingMinutes} left this month: nothing was sent (rerun with --partial to send the rows that fit)`
+  }
+}
+
+/**
+ * The batch was started with another destination directory; its files go there.
+ *
+ * @since 0.1.0
+ */
+export class DirectoryMismatch extends Schema.TaggedError<DirectoryMismatch>()("DirectoryMismatch", {
+  batchId: Schema.String,
+  directory: Schema.String,
+  given: Schema.String
+}) {
+  override get message(): string {
+    return `batch ${
+      this.batchId.slice(0, 12)
+    } writes its files to ${this.directory}; resume it with --dir ${this.directory} (given: ${this.given})`
+  }
+}
+
+/**
+ * No such batch in the store.
+ *
+ * @since 0.1.0
+ */
+export class BatchNotFound extends Schema.TaggedError<BatchNotFound>()("BatchNotFound", {
+  batchId: Schema.String
+}) {
+  override get message(): string {
+    return this.batchId === "" ? "no batch has run yet" : `no batch ${this.batchId} in this journal`
+  }
+}
+
+/**
+ * The outcome of a submission.
+ *
+ * @since 0.1.0
+ */
+export interface Submitted {
+  readonly batch: StoredBatch
+  /** Whether these rows are a new batch (else an earlier run of them is resumed). */
+  readonly isNew: boolean
+  /** Rows handed to their workflows by this call. */
+  readonly sent: ReadonlyArray<number>
+  /** Rows not sent because the quota does not cover them (`partial` only). */
+  readonly heldForQuota: ReadonlyArray<number>
+  /** Quota minutes needed and left, per recall type, at the pre-flight. */
+  readonly quota: {
+    readonly regular: { readonly needed: number; readonly remaining: number }
+    readonly timelapse: { readonly needed: number; readonly remaining: number }
+  }
+}
+
+/**
+ * A batch's state: its rows, how many are in each state, its files, and whether every row has settled.
+ *
+ * @since 0.1.0
+ */
+export interface BatchStatus {
+  readonly batch: StoredBatch
+  readonly rows: ReadonlyArray<JobRow>
+  readonly counts: Readonly<Record<RowState, number>>
+  readonly files: ReadonlyArray<JobFile>
+  readonly bytes: number
+  /** Quota minutes spent by the recalls this batch made. */
+  readonly minutesSpent: number
+  /** Every row done, failed, waiting for quota, or stopped. */
+  readonly settled: boolean
+}
+
+/**
+ * The footage-job operations.
+ *
+ * @since 0.1.0
+ */
+export interface FootageJobsService {
+  /**
+   * Records the batch (or finds it, when the same rows ran before) and hands every row that is not finished to
+   * its workflow. Rows that stopped or waited for quota in an earlier run are sent again (a recall already made
+   * is reused, never made twice). Before sending, the minutes the rows still need are checked against Motive's
+   * remaining quota: `QuotaShort`, nothing sent, unless `partial`, which sends the rows that fit in order.
+   */
+  readonly submit: (
+    batch: Batch,
+    options: { readonly directory: string; readonly partial?: boolean }
+  ) => Effect.Effect<Submitted, QuotaShort | DirectoryMismatch | JobStoreError | MotiveError>
+  readonly status: (batchId: string) => Effect.Effect<BatchStatus, BatchNotFound | JobStoreError>
+  /** The most recent batch, if any. */
+  readonly latest: Effect.Effect<Option.Option<StoredBatch>, JobStoreError>
+  /** The batch's status every `every` (default 250 ms) while it changes, ending once every row has settled. */
+  readonly progress: (
+    batchId: string,
+    every?: Duration.DurationInput
+  ) => Stream.Stream<BatchStatus, BatchNotFound | JobStoreError>
+  /**
+   * Resolves the rows waiting for the recall a verified completion event names (the webhook's signature must
+   * have been checked by the caller). Returns how many rows it woke. Events of other actions or recalls change
+   * nothing; the workflow confirms with one GET anyway.
+   */
+  readonly resolveFromWebhook: (event: WebhookEvent) => Effect.Effect<number, JobStoreError>
+}
+
+/**
+ * The footage jobs.
+ *
+ * @since 0.1.0
+ */
+export class FootageJobs extends Context.Tag("@effect-motive/jobs/FootageJobs")<FootageJobs, FootageJobsService>() {}
+
+const emptyCounts = (): Record<RowState, number> =>
+  Object.fromEntries(RowStateSchema.literals.map((s) => [s, 0])) as Record<RowState, number>
+
+/**
+ * Builds the service from the engine, the store and the client in context.
+ *
+ * @since 0.1.0
+ */
+export const make: Effect.Effect<
+  FootageJobsService,
+  never,
+  WorkflowEngine.WorkflowEngine | JobStore | MotiveClient.MotiveClient
+> = Effect.gen(function*() {
+  const store = yield* JobStore
+  const client = yield* MotiveClient.MotiveClient
+  const context = yield* Effect.context<WorkflowEngine.WorkflowEngine>()
+
+  const submit: FootageJobsService["submit"] = (batch, options) =>
+    Effect.gen(function*() {
+      const { batch: stored, isNew } = yield* store.addBatch(batch, options.directory)
+      if (stored.directory !== options.directory) {
+        return yield* new DirectoryMismatch({
+          batchId: stored.id,
+          directory: stored.directory,
+          given: options.directory
+        })
+      }
+      const rows = (yield* store.rows(stored.id)).filter((r) => r.state !== "done" && r.state !== "failed")
+      const needsCreate = rows.filter((r) => r.recallId === undefined)
+      const quota = yield* client.getRecallQuota
+      const remaining = {
+        regular: quota.quotaInfo.regular.remainingMinutes,
+        timelapse: quota.quotaInfo.timelapse.remainingMinutes
+      }
+      const needed = { regular: 0, timelapse: 0 }
+      for (const r of needsCreate) needed[r.recallType] += r.minutes
+      if (options.partial !== true) {
+        for (const type of ["regular", "timelapse"] as const) {
+          if (needed[type] > remaining[type]) {
+            return yield* new QuotaShort({
+              recallType: type,
+              neededMinutes: needed[type],
+              remainingMinutes: remaining[type]
+            })
+          }
+        }
+      }
+      const left = { ...remaining }
+      const held: Array<number> = []
+      const send: Array<JobRow> = []
+      for (const r of rows) {
+        if (r.recallId === undefined) {
+          if (left[r.recallType] < r.minutes) {
+            held.push(r.row)
+            continue
+          }
+          left[r.recallType] -= r.minutes
+        }
+        send.push(r)
+      }
+      for (const row of held) {
+        yield* store.setState(stored.id, row, "waiting_for_quota", {
+          reason: "not sent: the monthly quota does not cover it"
+        })
+      }
+      for (const r of send) {
+        const again = r.state === "waiting_for_quota" || r.state === "stopped"
+        const payload = {
+          batchId: stored.id,
+          row: r.row,
+          generation: again ? r.generation + 1 : r.generation,
+          body: r.body,
+          smartDashcam: r.smartDashcam,
+          directory: `${stored.directory.replace(/\/+$/, "")}/${r.folder}`,
+          ...(r.recallId === undefined ? {} : { knownRecallId: r.recallId })
+        }
+        const executionId = yield* FootageWorkflow.executionId(payload)
+        // Recorded before the workflow starts: a crash in between re-sends the same execution, never a new one.
+        yield* store.submitted(stored.id, r.row, payload.generation, executionId)
+        if (again) yield* store.setState(stored.id, r.row, "validated")
+        yield* FootageWorkflow.execute(payload, { discard: true }).pipe(Effect.provide(context))
+      }
+      return {
+        batch: stored,
+        isNew,
+        sent: send.map((r) => r.row),
+        heldForQuota: held,
+        quota: {
+          regular: { needed: needed.regular, remaining: remaining.regular },
+          timelapse: { needed: needed.timelapse, remaining: remaining.timelapse }
+        }
+      }
+    })
+
+  const status: FootageJobsService["status"] = (batchId) =>
+    Effect.gen(function*() {
+      const batch = yield* store.batch(batchId)
+      if (batch === undefined) return yield* new BatchNotFound({ batchId })
+      const rows = yield* store.rows(batchId)
+      const files = yield* store.files(batchId)
+      const counts = emptyCounts()
+      for (const r of rows) counts[r.state]++
+      return {
+        batch,
+        rows,
+        counts,
+        files,
+        bytes: files.reduce((n, f) => n + f.bytes, 0),
+        minutesSpent: rows.reduce((n, r) => n + (r.recallId === undefined ? 0 : r.minutes), 0),
+        settled: rows.every((r) => settledStates.has(r.state))
+      }
+    })
+
+  const fingerprint = (s: BatchStatus) =>
+    `${s.rows.map((r) => `${r.state}:${r.recallId ?? ""}`).join(",")}|${s.files.length}|${s.bytes}`
+
+  const progress: FootageJobsService["progress"] = (batchId, every = "250 millis") =>
+    Stream.repeatEffectWithSchedule(status(batchId), Schedule.spaced(every)).pipe(
+      Stream.changesWith((a, b) => fingerprint(a) === fingerprint(b)),
+      Stream.takeUntil((s) => s.settled)
+    )
+
+  const resolveFromWebhook: FootageJobsService["resolveFromWebhook"] = (event) =>
+    Effect.gen(function*() {
+      const recallId = Number(event.id)
+      if (event.action !== recallCompletedAction || event.id == null || !Number.isSafeInteger(recallId)) return 0
+      yield* store.addEvent(recallId, event.action)
+      const waiting = (yield* store.rowsOfRecall(recallId)).filter((r) =>
+        r.executionId !== undefined && !settledStates.has(r.state)
+      )
+      for (const r of waiting) {
+        yield* DurableDeferred.succeed(Completion, {
+          token: DurableDeferred.tokenFromExecutionId(Completion, {
+            workflow: FootageWorkflow,
+            executionId: r.executionId!
+          }),
+          value: { recallId }
+        }).pipe(Effect.provide(context))
+      }
+      return waiting.length
+    })
+
+  return FootageJobs.of({
+    submit,
+    status,
+    latest: Effect.map(store.batches, (bs) => Option.fromNullable(bs[0])),
+    progress,
+    resolveFromWebhook
+  })
+})
+
+/**
+ * The service as a layer.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<
+  FootageJobs,
+  never,
+  WorkflowEngine.WorkflowEngine | JobStore | MotiveClient.MotiveClient
+> = Layer.effect(FootageJobs, make)

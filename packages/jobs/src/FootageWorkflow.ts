@@ -1,0 +1,349 @@
+/**
+ * One row of a footage job as a durable workflow: create the recall, await its completion (a webhook, or a
+ * durable poll when none comes), download each camera's video. Each step is an activity, so a process killed at
+ * any moment resumes where it was: a step whose result was journaled never runs again, and a create that ran
+ * again after a crash (between Motive's answer and the journal) meets Motive's duplicate answer naming the
+ * recall it already made, never a second recall.
+ *
+ * Activity, deferred and workflow names are part of the stored state: never rename or reorder them.
+ *
+ * @since 0.1.0
+ */
+import { CameraPosition, isCameraPosition, statusText, VideoRecallRequestBody } from "@effect-motive/domain"
+import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError } from "@effect-motive/http"
+import { FileSystem } from "@effect/platform"
+import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
+import { Cause, Context, Duration, Effect, Exit, Layer, Schema } from "effect"
+import { requestOf } from "./BatchFile.js"
+import { sha256File } from "./internal/sha256.js"
+import { JobFile, JobStore, type RowState } from "./JobStore.js"
+
+/**
+ * What a row's workflow is given: the exact body to send, where its files go, and (when an earlier run of the
+ * row already made it) the recall id.
+ *
+ * @since 0.1.0
+ */
+export const FootagePayload = Schema.Struct({
+  batchId: Schema.String,
+  row: Schema.Number,
+  /** Bumped when a row that stopped or waited for quota is sent again by a later run. */
+  generation: Schema.Number,
+  body: VideoRecallRequestBody,
+  smartDashcam: Schema.Boolean,
+  /** `<dir>/<ref or row number>`. */
+  directory: Schema.String,
+  knownRecallId: Schema.optional(Schema.Number)
+})
+
+/**
+ * How a row's workflow ended.
+ *
+ * @since 0.1.0
+ */
+export const FootageOutcome = Schema.Literal("done", "failed", "waiting_for_quota", "stopped")
+
+/**
+ * The workflow of one row (one execution per batch, row and generation).
+ *
+ * @since 0.1.0
+ */
+export const FootageWorkflow = Workflow.make({
+  name: "MotiveFootageRow",
+  payload: FootagePayload,
+  success: FootageOutcome,
+  idempotencyKey: (p) => `${p.batchId}/${p.row}/${p.generation}`
+})
+
+/**
+ * Resolved by a verified completion webhook with the recall it names; the workflow confirms with one GET.
+ *
+ * @since 0.1.0
+ */
+export const Completion = DurableDeferred.make("recall-completed", {
+  success: Schema.Struct({ recallId: Schema.Number })
+})
+
+/**
+ * How the workflows wait and work: the durable poll (first after `firstPoll`, then 1.5 times longer each time up
+ * to `maxPollInterval`, at most `maxPolls` polls before the row is `stopped`), how many rows create or download
+ * at once, and the name recorded as the writer of each file.
+ *
+ * @since 0.1.0
+ */
+export interface FootageSettings {
+  readonly firstPoll: Duration.Duration
+  readonly maxPollInterval: Duration.Duration
+  readonly maxPolls: number
+  readonly concurrency: number
+  readonly worker: string
+}
+
+/**
+ * The default settings: first poll after 30 s, at most every 10 minutes, 30 polls (about 4 hours), 8 rows at
+ * once.
+ *
+ * @since 0.1.0
+ */
+export const defaultSettings = (worker: string): FootageSettings => ({
+  firstPoll: Duration.seconds(30),
+  maxPollInterval: Duration.minutes(10),
+  maxPolls: 30,
+  concurrency: 8,
+  worker
+})
+
+/**
+ * The poll delays of `settings`, in order.
+ *
+ * @since 0.1.0
+ */
+export const pollDelays = (settings: FootageSettings): ReadonlyArray<Duration.Duration> =>
+  Array.from(
+    { length: settings.maxPolls },
+    (_, i) => Duration.min(Duration.times(settings.firstPoll, 1.5 ** i), settings.maxPollInterval)
+  )
+
+const Created = Schema.TaggedStruct("Created", { recallId: Schema.Number })
+const NotCreated = Schema.TaggedStruct("NotCreated", {
+  state: Schema.Literal("failed", "waiting_for_quota", "stopped"),
+  reason: Schema.String
+})
+const CreateResult = Schema.Union(Created, NotCreated)
+
+const StatusCheck = Schema.Struct({
+  /** `success`, `failed`, or anything else (still in progress, or unknown after a failed GET). */
+  status: Schema.String,
+  positions: Schema.Array(CameraPosition),
+  reason: Schema.optional(Schema.String)
+})
+type StatusCheck = typeof StatusCheck.Type
+
+const DownloadResult = Schema.Union(
+  Schema.TaggedStruct("Downloaded", { bytes: Schema.Number, sha256: Schema.String }),
+  Schema.TaggedStruct("NotDownloaded", { reason: Schema.String })
+)
+
+type Payload = typeof FootagePayload.Type
+
+/**
+ * What a create failure means for the row: spent quota waits for more, a failure that may pass stops the row
+ * for the next run (which resumes it safely: a recall Motive made is found by its duplicate answer), anything
+ * else is Motive's refusal of this row.
+ */
+const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
+  const reason = e.message
+  switch (e._tag) {
+    case "QuotaExhausted":
+      return { _tag: "NotCreated", state: "waiting_for_quota", reason }
+    case "RateLimited":
+    case "ServerError":
+    case "TransportError":
+    case "RequestTimeout":
+    case "CreateUncertain":
+    case "Unauthorized":
+      return { _tag: "NotCreated", state: "stopped", reason }
+    default:
+      return isAmbiguous(e)
+        ? { _tag: "NotCreated", state: "stopped", reason }
+        : { _tag: "NotCreated", state: "failed", reason: `Motive refused: ${reason}` }
+  }
+}
+
+/**
+ * The in-process limit on rows creating or downloading at once.
+ *
+ * @since 0.1.0
+ */
+export class JobSlots extends Context.Tag("@effect-motive/jobs/JobSlots")<JobSlots, Effect.Semaphore>() {}
+
+/**
+ * The settings the workflows run with.
+ *
+ * @since 0.1.0
+ */
+export class JobSettings extends Context.Tag("@effect-motive/jobs/JobSettings")<JobSettings, FootageSettings>() {}
+
+/**
+ * The workflow's implementation, registered with the engine in context.
+ *
+ * @since 0.1.0
+ */
+export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload: Payload) {
+  const client = yield* MotiveClient.MotiveClient
+  const downloads = yield* MediaDownloads.MediaDownloads
+  const store = yield* JobStore
+  const settings = yield* JobSettings
+  const slots = yield* JobSlots
+  const fs = yield* FileSystem.FileSystem
+  const { batchId, row } = payload
+  const setState = (state: RowState, extra?: { readonly recallId?: number; readonly reason?: string }) =>
+    Effect.orDie(store.setState(batchId, row, state, extra))
+  const finish = (state: typeof FootageOutcome.Type, reason?: string) =>
+    Activity.make({
+      name: "finish",
+      execute: setState(state, reason === undefined ? {} : { reason })
+    }).pipe(Effect.as(state))
+
+  const create = Activity.make({
+    name: "create",
+    success: CreateResult,
+    execute: Effect.gen(function*() {
+      if (payload.knownRecallId !== undefined) {
+        yield* setState("waiting", { recallId: payload.knownRecallId })
+        return Created.make({ recallId: payload.knownRecallId })
+      }
+      yield* setState("creating")
+      const result = yield* Effect.either(
+        client.createVideoRecall(requestOf(payload), payload.smartDashcam ? { dashcam: "smart" } : {})
+      )
+      let outcome: typeof CreateResult.Type
+      if (result._tag === "Right") {
+        outcome = Created.make({ recallId: result.right.recall.id })
+      } else {
+        const e = result.left
+        // A 409 naming a recall: this create already happened (an earlier run's answer was lost to a crash).
+        outcome = e._tag === "DuplicateRequest" && e.existingId !== undefined
+          ? Created.make({ recallId: e.existingId })
+          : e._tag === "CreateUncertain" && e.recallId !== undefined
+          ? Created.make({ recallId: e.recallId })
+          : afterCreateFailure(e)
+      }
+      yield* outcome._tag === "Created"
+        ? setState("waiting", { recallId: outcome.recallId })
+        : setState(outcome.state, { reason: outcome.reason })
+      return outcome
+    }).pipe(slots.withPermits(1))
+  })
+
+  /** One GET: the recall's status and the cameras whose footage is ready (a failed GET reads as in progress). */
+  const check = (recallId: number, name: string) =>
+    Activity.make({
+      name,
+      success: StatusCheck,
+      execute: client.getVideoRecall(recallId).pipe(
+        Effect.map((recall): StatusCheck => ({
+          status: statusText(recall.status),
+          positions: recall.cameras.flatMap((c) =>
+            c.downloadUrl != null && isCameraPosition(c.position) &&
+              (c.status == null || statusText(c.status) !== "failed")
+              ? [c.position]
+              : []
+          ),
+          ...(statusText(recall.status) === "failed" ? { reason: `video recall ${recallId} failed at Motive` } : {})
+        })),
+        Effect.catchAll((e) => Effect.succeed<StatusCheck>({ status: "unknown", positions: [], reason: e.message }))
+      )
+    })
+
+  const terminal = (s: StatusCheck) => s.status === "success" || s.status === "failed"
+
+  /**
+   * Whether a verified completion webhook came for this recall: recorded in the store (it may have come before
+   * the create's answer was recorded) or resolved into `Completion`. Peeked, never awaited: polling goes on.
+   */
+  const signalled = (recallId: number) =>
+    Effect.gen(function*() {
+      const engine = yield* WorkflowEngine.WorkflowEngine
+      if (yield* Effect.orDie(store.hasEvent(recallId))) return true
+      const exit = yield* engine.deferredResult(Completion)
+      return exit !== undefined && Exit.isExit(exit) && Exit.isSuccess(exit) &&
+        (exit.value as { readonly recallId?: unknown }).recallId === recallId
+    })
+
+  const awaitCompletion = (recallId: number) =>
+    Effect.gen(function*() {
+      let trustSignal = true
+      const confirmed = Effect.gen(function*() {
+        if (!trustSignal || !(yield* signalled(recallId))) return undefined
+        const status = yield* check(recallId, "confirm")
+        if (terminal(status)) return status
+        // Early, stale or replayed: the API says otherwise, so poll from here on.
+        trustSignal = false
+        return undefined
+      })
+      const delays = pollDelays(settings)
+      for (let i = 0; i < delays.length; i++) {
+        const first = yield* confirmed
+        if (first !== undefined) return first
+        yield* DurableClock.sleep({ name: `poll/${i}`, duration: delays[i]!, inMemoryThreshold: Duration.zero })
+        const woken = yield* confirmed
+        if (woken !== undefined) return woken
+        const polled = yield* check(recallId, `status/${i}`)
+        if (terminal(polled)) return polled
+      }
+      return undefined
+    })
+
+  const download = (recallId: number, position: CameraPosition) =>
+    Activity.make({
+      name: `download/${position}`,
+      success: DownloadResult,
+      execute: Effect.gen(function*() {
+        yield* setState("downloading", { recallId })
+        const [file] = yield* downloads.downloadRecall(recallId, {
+          directory: payload.directory,
+          positions: [position]
+        })
+        if (file === undefined) return { _tag: "NotDownloaded" as const, reason: `no footage from ${position}` }
+        const sha256 = yield* sha256File(file.path).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+        yield* Effect.orDie(store.addFile(
+          new JobFile({
+            batchId,
+            row,
+            recallId,
+            position,
+            path: file.path,
+            bytes: file.bytes,
+            sha256,
+            worker: settings.worker,
+            downloadedAt: new Date(yield* Effect.clockWith((c) => c.currentTimeMillis)).toISOString()
+          })
+        ))
+        return { _tag: "Downloaded" as const, bytes: file.bytes, sha256 }
+      }).pipe(
+        Effect.catchAll((e) => Effect.succeed({ _tag: "NotDownloaded" as const, reason: e.message })),
+        slots.withPermits(1)
+      )
+    })
+
+  const body = Effect.gen(function*() {
+    const created = yield* create
+    if (created._tag === "NotCreated") return created.state
+    const recallId = created.recallId
+    const final = yield* awaitCompletion(recallId)
+    if (final === undefined) {
+      return yield* finish(
+        "stopped",
+        `video recall ${recallId} still not finished after ${settings.maxPolls} polls: run again to keep waiting`
+      )
+    }
+    if (final.status === "failed") return yield* finish("failed", final.reason ?? `video recall ${recallId} failed`)
+    for (const position of final.positions) {
+      const got = yield* download(recallId, position)
+      if (got._tag === "NotDownloaded") return yield* finish("stopped", got.reason)
+    }
+    return yield* finish("done")
+  })
+
+  // A defect (a bug, the database failing) stops the row with its reason instead of leaving it in flight;
+  // interruptions (the workflow suspending, the process ending) pass through.
+  return yield* body.pipe(
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.failCause(cause)
+        : finish("stopped", Cause.pretty(cause).split("\n")[0] ?? "unexpected failure")
+    )
+  )
+}))
+
+/**
+ * The workflow with its settings and slots.
+ *
+ * @since 0.1.0
+ */
+export const layerWith = (settings: FootageSettings) =>
+  layer.pipe(
+    Layer.provide(Layer.effect(JobSlots, Effect.makeSemaphore(settings.concurrency))),
+    Layer.provide(Layer.succeed(JobSettings, settings))
+  )

@@ -1,0 +1,377 @@
+/**
+ * What a footage job knows of its batches, rows and files, in the same SQL database as the workflow engine's
+ * own tables (a SQLite file embedded; Postgres across machines). Every write is one idempotent statement, so a
+ * step that runs again after a crash writes the same thing again.
+ *
+ * @since 0.1.0
+ */
+import { VideoRecallRequestBody } from "@effect-motive/domain"
+import { SqlClient, type SqlError } from "@effect/sql"
+import { Clock, Context, DateTime, Effect, Layer, Schema } from "effect"
+import type { BatchRow } from "./BatchFile.js"
+
+/**
+ * Where a row is: `validated` (known, not yet sent), `creating`, `waiting` (created, Motive is preparing the
+ * footage), `downloading`, `done`, `failed` (at Motive: Motive's reason is kept), `waiting_for_quota` (the
+ * monthly quota ran out before it was sent), `stopped` (Motive unreachable or too slow after every retry: the
+ * next run resumes it).
+ *
+ * @since 0.1.0
+ */
+export const RowState = Schema.Literal(
+  "validated",
+  "creating",
+  "waiting",
+  "downloading",
+  "done",
+  "failed",
+  "waiting_for_quota",
+  "stopped"
+)
+
+/**
+ * @since 0.1.0
+ */
+export type RowState = typeof RowState.Type
+
+/**
+ * The states a row stays in until a later run does something about it.
+ *
+ * @since 0.1.0
+ */
+export const settledStates: ReadonlySet<RowState> = new Set(["done", "failed", "waiting_for_quota", "stopped"])
+
+/**
+ * One row of a batch as stored.
+ *
+ * @since 0.1.0
+ */
+export class JobRow extends Schema.Class<JobRow>("JobRow")({
+  batchId: Schema.String,
+  row: Schema.Number,
+  ref: Schema.optional(Schema.String),
+  body: VideoRecallRequestBody,
+  smartDashcam: Schema.Boolean,
+  generation: Schema.Number,
+  executionId: Schema.optional(Schema.String),
+  state: RowState,
+  recallId: Schema.optional(Schema.Number),
+  reason: Schema.optional(Schema.String),
+  updatedAt: Schema.String
+}) {
+  /** The folder of the row's files: its `ref`, else its row number. */
+  get folder(): string {
+    return this.ref ?? String(this.row)
+  }
+  /** Quota minutes the row's recall costs. */
+  get minutes(): number {
+    return this.body.duration
+  }
+  /** `regular` or `timelapse`. */
+  get recallType(): "regular" | "timelapse" {
+    return this.body.recall_type ?? "regular"
+  }
+}
+
+/**
+ * One downloaded file: the chain of custody a claims or legal team asks for.
+ *
+ * @since 0.1.0
+ */
+export class JobFile extends Schema.Class<JobFile>("JobFile")({
+  batchId: Schema.String,
+  row: Schema.Number,
+  ref: Schema.optional(Schema.String),
+  recallId: Schema.Number,
+  position: Schema.String,
+  path: Schema.String,
+  bytes: Schema.Number,
+  sha256: Schema.String,
+  worker: Schema.String,
+  downloadedAt: Schema.String
+}) {}
+
+/**
+ * A batch as stored.
+ *
+ * @since 0.1.0
+ */
+export class StoredBatch extends Schema.Class<StoredBatch>("StoredBatch")({
+  id: Schema.String,
+  file: Schema.String,
+  directory: Schema.String,
+  rows: Schema.Number,
+  createdAt: Schema.String
+}) {}
+
+/**
+ * The store failed (the database could not be read or written).
+ *
+ * @since 0.1.0
+ */
+export class JobStoreError extends Schema.TaggedError<JobStoreError>()("JobStoreError", {
+  message: Schema.String
+}) {}
+
+/**
+ * The store's operations.
+ *
+ * @since 0.1.0
+ */
+export interface JobStoreService {
+  /** Records a batch and its rows (as `validated`) unless known; returns the batch as stored first. */
+  readonly addBatch: (
+    batch: { readonly id: string; readonly file: string; readonly rows: ReadonlyArray<BatchRow> },
+    directory: string
+  ) => Effect.Effect<{ readonly batch: StoredBatch; readonly isNew: boolean }, JobStoreError>
+  readonly batch: (id: string) => Effect.Effect<StoredBatch | undefined, JobStoreError>
+  /** Every batch, newest first. */
+  readonly batches: Effect.Effect<ReadonlyArray<StoredBatch>, JobStoreError>
+  readonly rows: (batchId: string) => Effect.Effect<ReadonlyArray<JobRow>, JobStoreError>
+  /** Rows whose recall is `recallId` (the rows a completion webhook is about). */
+  readonly rowsOfRecall: (recallId: number) => Effect.Effect<ReadonlyArray<JobRow>, JobStoreError>
+  /** Marks a row submitted as `generation` under `executionId`. */
+  readonly submitted: (
+    batchId: string,
+    row: number,
+    generation: number,
+    executionId: string
+  ) => Effect.Effect<void, JobStoreError>
+  /** Moves a row to `state`, keeping its recall id unless one is given, and its reason when one is given. */
+  readonly setState: (
+    batchId: string,
+    row: number,
+    state: RowState,
+    extra?: { readonly recallId?: number | undefined; readonly reason?: string | undefined }
+  ) => Effect.Effect<void, JobStoreError>
+  readonly addFile: (file: JobFile) => Effect.Effect<void, JobStoreError>
+  readonly files: (batchId: string) => Effect.Effect<ReadonlyArray<JobFile>, JobStoreError>
+  /** Records a verified completion event (it may arrive before the create's answer was recorded). */
+  readonly addEvent: (recallId: number, action: string) => Effect.Effect<void, JobStoreError>
+  /** Whether a verified completion event for `recallId` was received. */
+  readonly hasEvent: (recallId: number) => Effect.Effect<boolean, JobStoreError>
+}
+
+/**
+ * The store.
+ *
+ * @since 0.1.0
+ */
+export class JobStore extends Context.Tag("@effect-motive/jobs/JobStore")<JobStore, JobStoreService>() {}
+
+const num = (v: unknown): number => typeof v === "bigint" ? Number(v) : Number(v)
+const str = (v: unknown): string | undefined => v === null || v === undefined ? undefined : String(v)
+const now = Effect.map(Clock.currentTimeMillis, (ms) => DateTime.formatIso(DateTime.unsafeMake(ms)))
+const decodeBody = Schema.decodeUnknownSync(Schema.parseJson(VideoRecallRequestBody))
+
+const toRow = (r: Record<string, unknown>): JobRow => {
+  const ref = str(r.ref), executionId = str(r.execution_id), reason = str(r.reason)
+  return new JobRow({
+    batchId: String(r.batch_id),
+    row: num(r.row_number),
+    ...(ref === undefined ? {} : { ref }),
+    body: decodeBody(r.body),
+    smartDashcam: num(r.smart_dashcam) === 1,
+    generation: num(r.generation),
+    ...(executionId === undefined ? {} : { executionId }),
+    state: Schema.decodeUnknownSync(RowState)(r.state),
+    ...(r.recall_id === null || r.recall_id === undefined ? {} : { recallId: num(r.recall_id) }),
+    ...(reason === undefined ? {} : { reason }),
+    updatedAt: String(r.updated_at)
+  })
+}
+
+const toFile = (r: Record<string, unknown>): JobFile => {
+  const ref = str(r.ref)
+  return new JobFile({
+    batchId: String(r.batch_id),
+    row: num(r.row_number),
+    ...(ref === undefined ? {} : { ref }),
+    recallId: num(r.recall_id),
+    position: String(r.position),
+    path: String(r.path),
+    bytes: num(r.bytes),
+    sha256: String(r.sha256),
+    worker: String(r.worker),
+    downloadedAt: String(r.downloaded_at)
+  })
+}
+
+const toBatch = (r: Record<string, unknown>): StoredBatch =>
+  new StoredBatch({
+    id: String(r.id),
+    file: String(r.file),
+    directory: String(r.directory),
+    rows: num(r.row_count),
+    createdAt: String(r.created_at)
+  })
+
+/**
+ * Creates the store's tables when missing (portable SQL: SQLite and Postgres).
+ *
+ * @since 0.1.0
+ */
+export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS motive_batches (
+    id TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    directory TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+  )`
+  yield* sql`CREATE TABLE IF NOT EXISTS motive_jobs (
+    batch_id TEXT NOT NULL,
+    row_number INTEGER NOT NULL,
+    ref TEXT,
+    body TEXT NOT NULL,
+    smart_dashcam INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    execution_id TEXT,
+    state TEXT NOT NULL,
+    recall_id BIGINT,
+    reason TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (batch_id, row_number)
+  )`
+  yield* sql`CREATE INDEX IF NOT EXISTS motive_jobs_recall ON motive_jobs (recall_id)`
+  yield* sql`CREATE TABLE IF NOT EXISTS motive_files (
+    batch_id TEXT NOT NULL,
+    row_number INTEGER NOT NULL,
+    recall_id BIGINT NOT NULL,
+    position TEXT NOT NULL,
+    path TEXT NOT NULL,
+    bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    worker TEXT NOT NULL,
+    downloaded_at TEXT NOT NULL,
+    PRIMARY KEY (batch_id, row_number, position)
+  )`
+  yield* sql`CREATE TABLE IF NOT EXISTS motive_events (
+    recall_id BIGINT NOT NULL,
+    action TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (recall_id, action)
+  )`
+})
+
+/**
+ * The store over the `SqlClient` in context; creates its tables first.
+ *
+ * @since 0.1.0
+ */
+export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* migrate
+  const failed = (what: string) => (e: SqlError.SqlError) =>
+    new JobStoreError({ message: `could not ${what} the job store: ${e.message}` })
+  const read = <A>(what: string, effect: Effect.Effect<A, SqlError.SqlError>) => Effect.mapError(effect, failed(what))
+
+  const batch = (id: string) =>
+    read(
+      "read",
+      Effect.map(sql<Record<string, unknown>>`SELECT * FROM motive_batches WHERE id = ${id}`, (rs) =>
+        rs[0] === undefined ? undefined : toBatch(rs[0]))
+    )
+
+  return JobStore.of({
+    addBatch: (b, directory) =>
+      read(
+        "write",
+        sql.withTransaction(Effect.gen(function*() {
+          const at = yield* now
+          const inserted = yield* sql<Record<string, unknown>>`INSERT INTO motive_batches
+            (id, file, directory, row_count, created_at)
+            VALUES (${b.id}, ${b.file}, ${directory}, ${b.rows.length}, ${at})
+            ON CONFLICT (id) DO NOTHING RETURNING id`
+          for (const r of b.rows) {
+            yield* sql`INSERT INTO motive_jobs
+              (batch_id, row_number, ref, body, smart_dashcam, generation, state, updated_at)
+              VALUES (${b.id}, ${r.row}, ${r.ref ?? null}, ${JSON.stringify(r.body)}, ${r.smartDashcam ? 1 : 0},
+                0, 'validated', ${at})
+              ON CONFLICT (batch_id, row_number) DO NOTHING`
+          }
+          const rs = yield* sql<Record<string, unknown>>`SELECT * FROM motive_batches WHERE id = ${b.id}`
+          return { batch: toBatch(rs[0]!), isNew: inserted.length > 0 }
+        }))
+      ),
+    batch,
+    batches: read(
+      "read",
+      Effect.map(
+        sql<Record<string, unknown>>`SELECT * FROM motive_batches ORDER BY created_at DESC, id`,
+        (rs) => rs.map(toBatch)
+      )
+    ),
+    rows: (batchId) =>
+      read(
+        "read",
+        Effect.map(
+          sql<Record<string, unknown>>`SELECT * FROM motive_jobs WHERE batch_id = ${batchId} ORDER BY row_number`,
+          (rs) => rs.map(toRow)
+        )
+      ),
+    rowsOfRecall: (recallId) =>
+      read(
+        "read",
+        Effect.map(sql<Record<string, unknown>>`SELECT * FROM motive_jobs WHERE recall_id = ${recallId}`, (rs) =>
+          rs.map(toRow))
+      ),
+    submitted: (batchId, row, generation, executionId) =>
+      read(
+        "write",
+        Effect.flatMap(now, (at) =>
+          sql`UPDATE motive_jobs SET generation = ${generation}, execution_id = ${executionId}, updated_at = ${at}
+            WHERE batch_id = ${batchId} AND row_number = ${row}`)
+      ),
+    setState: (batchId, row, state, extra = {}) =>
+      read(
+        "write",
+        Effect.flatMap(now, (at) =>
+          sql`UPDATE motive_jobs SET state = ${state},
+            recall_id = COALESCE(${extra.recallId ?? null}, recall_id),
+            reason = ${extra.reason ?? null}, updated_at = ${at}
+            WHERE batch_id = ${batchId} AND row_number = ${row}`)
+      ),
+    addFile: (f) =>
+      read(
+        "write",
+        sql`INSERT INTO motive_files
+          (batch_id, row_number, recall_id, position, path, bytes, sha256, worker, downloaded_at)
+          VALUES (${f.batchId}, ${f.row}, ${f.recallId}, ${f.position}, ${f.path}, ${f.bytes}, ${f.sha256},
+            ${f.worker}, ${f.downloadedAt})
+          ON CONFLICT (batch_id, row_number, position) DO UPDATE SET
+            recall_id = ${f.recallId}, path = ${f.path}, bytes = ${f.bytes}, sha256 = ${f.sha256},
+            worker = ${f.worker}, downloaded_at = ${f.downloadedAt}`
+      ),
+    files: (batchId) =>
+      read(
+        "read",
+        Effect.map(
+          sql<Record<string, unknown>>`SELECT f.*, j.ref FROM motive_files f
+            JOIN motive_jobs j ON j.batch_id = f.batch_id AND j.row_number = f.row_number
+            WHERE f.batch_id = ${batchId} ORDER BY f.row_number, f.position`,
+          (rs) => rs.map(toFile)
+        )
+      ),
+    addEvent: (recallId, action) =>
+      read(
+        "write",
+        Effect.flatMap(now, (at) =>
+          sql`INSERT INTO motive_events (recall_id, action, received_at) VALUES (${recallId}, ${action}, ${at})
+            ON CONFLICT (recall_id, action) DO NOTHING`)
+      ),
+    hasEvent: (recallId) =>
+      read(
+        "read",
+        Effect.map(sql`SELECT 1 AS found FROM motive_events WHERE recall_id = ${recallId}`, (rs) => rs.length > 0)
+      )
+  })
+})
+
+/**
+ * The store as a layer over the `SqlClient` in context.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<JobStore, SqlError.SqlError, SqlClient.SqlClient> = Layer.effect(JobStore, make)

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { createHash } from "node:crypto"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { BatchFile, FootageJobs } from "../src/index.js"
+import { csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./support.js"
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex")
+
+describe("a batch run in one process", () => {
+  it.scopedLive(
+    "creates one recall per row, waits by polling, downloads every camera and records each file",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const dir = yield* tempDir("poll")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(3))
+        const status = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          const submitted = yield* jobs.submit(batch, { directory: join(dir, "out") })
+          expect(submitted.isNew).toBe(true)
+          expect(submitted.sent).toEqual([2, 3, 4])
+          expect(submitted.quota.regular.needed).toBe(3)
+          return yield* Stream.runLast(jobs.progress(batch.id))
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+        const final = status._tag === "Some" ? status.value : undefined
+        expect(final?.settled).toBe(true)
+        expect(final?.counts.done).toBe(3)
+        expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(3)
+        expect(final?.files.length).toBe(6)
+        for (const f of final?.files ?? []) {
+          expect(existsSync(f.path)).toBe(true)
+          expect(f.sha256).toBe(sha256(f.path))
+          expect(f.path).toMatch(new RegExp(`/out/INC-\\d/${f.recallId}-${f.position}\\.mp4$`))
+        }
+        expect(readdirSync(join(dir, "out", "INC-1")).sort()).toHaveLength(2)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "resumes the same rows as the same batch and sends nothing for rows already done",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const dir = yield* tempDir("again")
+        const text = csvRows(2)
+        const run = Effect.gen(function*() {
+          const batch = yield* BatchFile.parseBatch("incidents.csv", text)
+          const jobs = yield* FootageJobs.FootageJobs
+          const submitted = yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* Stream.runDrain(jobs.progress(batch.id))
+          return submitted
+        }).pipe(Effect.scoped, Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+        const first = yield* run
+        const creates = (yield* sandbox.requests).filter((r) => r.route === "createVideoRecall").length
+        const second = yield* run
+        expect(first.isNew).toBe(true)
+        expect(second.isNew).toBe(false)
+        expect(second.sent).toEqual([])
+        expect((yield* sandbox.requests).filter((r) => r.route === "createVideoRecall").length).toBe(creates)
+        expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(2)
+      }),
+    30_000
+  )
+})

@@ -19,6 +19,8 @@ await build({
   format: "cjs",
   minify: true,
   legalComments: "none",
+  // Native engines, loaded from node_modules at run time: SQLite (libsql) and msgpackr's optional addon.
+  external: ["libsql", "msgpackr-extract"],
   logLevel: "warning"
 })
 

@@ -6,6 +6,7 @@
 import { Command, HelpDoc, ValidationError } from "@effect/cli"
 import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
 import { Console as NodeConsole } from "node:console"
+import { batchCommand } from "./commands/BatchCommand.js"
 import { demoCommand } from "./commands/DemoCommand.js"
 import { imageCommand } from "./commands/ImageCommand.js"
 import { recallCommand } from "./commands/RecallCommand.js"
@@ -25,7 +26,7 @@ export const command = root.pipe(
   Command.withDescription(
     "Motive dashcam and Omnicam footage from a terminal: still images, video recalls, downloads, webhooks."
   ),
-  Command.withSubcommands([imageCommand, recallCommand, webhookCommand, sandboxCommand, demoCommand])
+  Command.withSubcommands([imageCommand, recallCommand, batchCommand, webhookCommand, sandboxCommand, demoCommand])
 )
 
 const cli = Command.run(command, {
@@ -84,6 +85,8 @@ interface FailureReport {
   readonly details?: Readonly<Record<string, string | number>>
   /** The request that exists despite the failure, and how to pick it up again. */
   readonly request?: { readonly kind: string; readonly id: number; readonly resume: string }
+  /** A batch's status when it ended short of done. */
+  readonly summary?: unknown
 }
 
 const detailKeys = ["requestId", "existingId", "lastStatus", "id", "location", "path", "timeoutMillis"] as const
@@ -120,7 +123,8 @@ const describeFailure = (error: unknown): FailureReport => {
       : `${violations.length} problem${violations.length === 1 ? "" : "s"} with the request; nothing was sent`,
     ...(typeof record.status === "number" ? { status: record.status } : {}),
     ...(violations === undefined ? {} : { violations }),
-    ...(Object.keys(details).length === 0 ? {} : { details })
+    ...(Object.keys(details).length === 0 ? {} : { details }),
+    ...(record.summary === undefined ? {} : { summary: record.summary })
   }
 }
 

@@ -3,8 +3,14 @@
  *
  * @since 0.1.0
  */
-import { Violation } from "@effect-motive/domain"
 import { Schema } from "effect"
+
+/**
+ * One broken rule: where (a field, or a file's row and column), the rule code, and a message.
+ *
+ * @since 0.1.0
+ */
+export const Problem = Schema.Struct({ path: Schema.String, rule: Schema.String, message: Schema.String })
 
 /**
  * A flag's value is unusable (a bad duration, time or number), or the flags contradict each other.
@@ -13,7 +19,7 @@ import { Schema } from "effect"
  */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   message: Schema.String,
-  violations: Schema.optionalWith(Schema.Array(Violation), { default: () => [] })
+  violations: Schema.optionalWith(Schema.Array(Problem), { default: () => [] })
 }) {}
 
 /**
@@ -58,8 +64,27 @@ export class AfterRequest extends Schema.TaggedError<AfterRequest>()("AfterReque
 }) {}
 
 /**
+ * A batch ran but not every row is done: `code` 6 when rows failed at Motive, 4 when rows wait for quota (or
+ * the pre-flight refused the batch), 5 when rows stopped after Motive was unreachable; `summary` is the batch's
+ * status (printed as the JSON error document's `summary`).
+ *
+ * @since 0.1.0
+ */
+export class BatchIncomplete extends Schema.TaggedError<BatchIncomplete>()("BatchIncomplete", {
+  message: Schema.String,
+  code: Schema.Literal(4, 5, 6),
+  summary: Schema.optional(Schema.Unknown)
+}) {}
+
+/**
  * Every failure of the CLI's own.
  *
  * @since 0.1.0
  */
-export type CliError = InvalidInput | MissingCredentials | InvalidSignature | SandboxFailed | AfterRequest
+export type CliError =
+  | InvalidInput
+  | MissingCredentials
+  | InvalidSignature
+  | SandboxFailed
+  | AfterRequest
+  | BatchIncomplete

@@ -124,7 +124,10 @@ export const withMotive = <A, E, R>(
  *
  * @since 0.1.0
  */
-export const withClient = <A, E, R>(globals: Globals, f: (motive: Motive) => Effect.Effect<A, E, R>) =>
+export const withClient = <A, E, R>(
+  globals: Globals,
+  f: (motive: Motive, sandbox: Option.Option<Sandbox.SandboxService>) => Effect.Effect<A, E, R>
+) =>
   Effect.scoped(Effect.gen(function*() {
     const output = yield* Output
     if (globals.sandbox) {
@@ -146,7 +149,7 @@ export const withClient = <A, E, R>(globals: Globals, f: (motive: Motive) => Eff
         baseUrl: sandbox.baseUrl,
         timeZone: flagValue(globals.timeZone)
       }).pipe(Effect.mapError(badSetting))
-      return yield* withMotive(settings, f, false)
+      return yield* withMotive(settings, (motive) => f(motive, Option.some(sandbox)), false)
     }
-    return yield* withMotive(yield* settingsFrom(globals), f)
+    return yield* withMotive(yield* settingsFrom(globals), (motive) => f(motive, Option.none()))
   }))

@@ -83,7 +83,8 @@ const tags: ReadonlySet<string> = new Set(Object.keys(
     InvalidSignature: true,
     SandboxFailed: true,
     AfterRequest: true,
-    CreateUncertain: true
+    CreateUncertain: true,
+    BatchIncomplete: true
   } satisfies Record<CommandFailure["_tag"], true>
 ))
 
@@ -105,6 +106,7 @@ export const exitCodeOf = (error: CommandFailure): ExitCode =>
     // Refused before sending, or by Motive.
     InvalidRequest: (e) => e.source === "client" ? ExitCode.InvalidInput : ExitCode.Refused,
     InvalidInput: () => ExitCode.InvalidInput,
+    BatchIncomplete: (e) => e.code,
     MissingCredentials: () => ExitCode.InvalidInput,
     InvalidSignature: () => ExitCode.InvalidInput,
     Unauthorized: () => ExitCode.Refused,

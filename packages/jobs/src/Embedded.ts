@@ -71,6 +71,30 @@ export const layerDatabase = (file: string) =>
   )
 
 /**
+ * The job store of a journal file, to read it (`motive batch status`) while another process may be running it:
+ * no lock, no engine. A file that does not exist is not created: `BatchNotFound`.
+ *
+ * @since 0.1.0
+ */
+export const layerStore = (file: string): Layer.Layer<
+  JobStore.JobStore,
+  FootageJobs.BatchNotFound | JournalBusy,
+  FileSystem.FileSystem
+> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) {
+        return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(new FootageJobs.BatchNotFound({ batchId: "" }))
+      }
+      return JobStore.layer.pipe(
+        Layer.provide(LibsqlClient.layer({ url: `file:${file}`, intMode: "bigint" })),
+        Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy => new JournalBusy({ file, reason: e.message }))
+      )
+    })
+  )
+
+/**
  * Everything footage jobs need, embedded: `FootageJobs`, the store, the workflow engine on a single runner, over
  * one SQLite file. Needs the Motive client and downloads, and the file system.
  *
@@ -92,5 +116,5 @@ export const layer = (options: EmbeddedOptions): Layer.Layer<
       })
     ),
     Layer.provide(layerDatabase(options.file)),
-    Layer.orDie
+    Layer.mapError((e) => e._tag === "JournalBusy" ? e : new JournalBusy({ file: options.file, reason: String(e) }))
   )

@@ -147,6 +147,37 @@ const emptyCounts = (): Record<RowState, number> =>
   Object.fromEntries(RowStateSchema.literals.map((s) => [s, 0])) as Record<RowState, number>
 
 /**
+ * A batch's status, read from the store alone (no engine needed: `motive batch status` reads it while another
+ * process runs the batch). `batchId` may be the first characters of the id; `""` means the latest batch.
+ *
+ * @since 0.1.0
+ */
+export const readStatus = (batchId: string): Effect.Effect<BatchStatus, BatchNotFound | JobStoreError, JobStore> =>
+  Effect.gen(function*() {
+    const store = yield* JobStore
+    const exact = batchId === "" ? undefined : yield* store.batch(batchId)
+    const batch = exact ??
+      (yield* Effect.map(
+        store.batches,
+        (bs) => batchId === "" ? bs[0] : bs.find((b) => b.id.startsWith(batchId.toLowerCase()))
+      ))
+    if (batch === undefined) return yield* new BatchNotFound({ batchId })
+    const rows = yield* store.rows(batch.id)
+    const files = yield* store.files(batch.id)
+    const counts = emptyCounts()
+    for (const r of rows) counts[r.state]++
+    return {
+      batch,
+      rows,
+      counts,
+      files,
+      bytes: files.reduce((n, f) => n + f.bytes, 0),
+      minutesSpent: rows.reduce((n, r) => n + (r.recallId === undefined ? 0 : r.minutes), 0),
+      settled: rows.every((r) => settledStates.has(r.state))
+    }
+  })
+
+/**
  * Builds the service from the engine, the store and the client in context.
  *
  * @since 0.1.0
@@ -237,24 +268,7 @@ export const make: Effect.Effect<
       }
     })
 
-  const status: FootageJobsService["status"] = (batchId) =>
-    Effect.gen(function*() {
-      const batch = yield* store.batch(batchId)
-      if (batch === undefined) return yield* new BatchNotFound({ batchId })
-      const rows = yield* store.rows(batchId)
-      const files = yield* store.files(batchId)
-      const counts = emptyCounts()
-      for (const r of rows) counts[r.state]++
-      return {
-        batch,
-        rows,
-        counts,
-        files,
-        bytes: files.reduce((n, f) => n + f.bytes, 0),
-        minutesSpent: rows.reduce((n, r) => n + (r.recallId === undefined ? 0 : r.minutes), 0),
-        settled: rows.every((r) => settledStates.has(r.state))
-      }
-    })
+  const status: FootageJobsService["status"] = (batchId) => Effect.provideService(readStatus(batchId), JobStore, store)
 
   const fingerprint = (s: BatchStatus) =>
     `${s.rows.map((r) => `${r.state}:${r.recallId ?? ""}`).join(",")}|${s.files.length}|${s.bytes}`

@@ -1,0 +1,186 @@
+/**
+ * `motive batch run | status | report`: footage jobs from a CSV or JSON Lines file, durable across crashes
+ * (each row a workflow in a local SQLite journal), completed by webhook or a durable poll.
+ *
+ * @since 0.1.0
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { FileSystem, Path } from "@effect/platform"
+import { Config, Effect, Option, Redacted } from "effect"
+import { BatchIncomplete, InvalidInput } from "../CliError.js"
+import { checkDirectory } from "../Destinations.js"
+import { parseDuration } from "../Flags.js"
+import { Output } from "../Output.js"
+import { root } from "../Root.js"
+import { batchReport, type BatchRunOptions, jobsPackage, runBatch, statusJson, statusTable } from "./BatchRun.js"
+
+const journalOption = Options.text("journal").pipe(
+  Options.withDescription(
+    "The batch journal (a SQLite file); default: jobs.db in $MOTIVE_STATE_DIR or ~/.local/state/motive"
+  ),
+  Options.optional
+)
+
+/** The journal to use: the flag, else `jobs.db` beside the request journal. */
+export const journalFile = (flag: Option.Option<string>) =>
+  Effect.gen(function*() {
+    const path = yield* Path.Path
+    if (Option.isSome(flag)) {
+      if (flag.value.trim() === "") return yield* new InvalidInput({ message: "--journal is empty: give a file" })
+      return path.resolve(flag.value)
+    }
+    const { RequestJournal } = yield* Effect.promise(() => import("@effect-motive/http"))
+    const requests = yield* Effect.orElseSucceed(RequestJournal.defaultFile, () => "./.motive/requests.jsonl")
+    return path.join(path.dirname(path.resolve(requests)), "jobs.db")
+  })
+
+const run = Command.make(
+  "run",
+  {
+    file: Args.text({ name: "FILE" }).pipe(Args.withDescription("CSV (with a header row) or JSON Lines")),
+    dir: Options.text("dir").pipe(
+      Options.withDescription("Where the files go: DIR/<ref or row>/<recall id>-<position>.mp4"),
+      Options.withDefault("footage")
+    ),
+    journal: journalOption,
+    concurrency: Options.integer("concurrency").pipe(
+      Options.withDescription("Rows creating or downloading at once"),
+      Options.withDefault(8)
+    ),
+    webhookPort: Options.integer("webhook-port").pipe(
+      Options.withDescription("Receive Motive's completion webhooks on this port (127.0.0.1)"),
+      Options.optional
+    ),
+    webhookHost: Options.text("webhook-host").pipe(
+      Options.withDescription("Address the webhook receiver listens on"),
+      Options.withDefault("127.0.0.1")
+    ),
+    webhookSecret: Options.redacted("webhook-secret").pipe(
+      Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
+      Options.optional
+    ),
+    partial: Options.boolean("partial").pipe(
+      Options.withDescription("When the quota does not cover every row, send the rows that fit (the rest wait)")
+    ),
+    pollAfter: Options.text("poll-after").pipe(
+      Options.withDescription("First status poll of a recall with no webhook, e.g. 30s (default), then backing off"),
+      Options.optional
+    )
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const globals = yield* root
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      if (opts.concurrency < 1 || opts.concurrency > 64) {
+        return yield* new InvalidInput({ message: "--concurrency must be a whole number from 1 to 64" })
+      }
+      if (Option.isSome(opts.webhookPort) && (opts.webhookPort.value < 0 || opts.webhookPort.value > 65535)) {
+        return yield* new InvalidInput({ message: `--webhook-port ${opts.webhookPort.value} is not a port (0–65535)` })
+      }
+      const secret = Option.isSome(opts.webhookSecret)
+        ? opts.webhookSecret
+        : yield* Effect.orElseSucceed(Config.option(Config.redacted("MOTIVE_WEBHOOK_SECRET")), () => Option.none())
+      if (Option.isSome(opts.webhookPort) && Option.isNone(secret)) {
+        return yield* new InvalidInput({
+          message: "--webhook-port needs the webhook's secret: --webhook-secret S or MOTIVE_WEBHOOK_SECRET"
+        })
+      }
+      if (Option.isSome(secret) && Redacted.value(secret.value).trim() === "") {
+        return yield* new InvalidInput({ message: "--webhook-secret is empty" })
+      }
+      const pollAfter = Option.isSome(opts.pollAfter)
+        ? Option.some(yield* parseDuration("--poll-after", opts.pollAfter.value))
+        : Option.none()
+      const content = yield* fs.readFileString(opts.file).pipe(
+        Effect.mapError((e) => new InvalidInput({ message: `cannot read ${opts.file}: ${e.message}` }))
+      )
+      const { BatchFile } = yield* jobsPackage
+      const batch = yield* BatchFile.parseBatch(opts.file, content).pipe(
+        Effect.mapError((e) =>
+          new InvalidInput({
+            message: `${opts.file}: ${e.problems.length} problem${
+              e.problems.length === 1 ? "" : "s"
+            }; nothing was sent`,
+            violations: e.problems.map((p) => ({
+              path: p.row === 0 ? p.field : `row ${p.row} ${p.field}`,
+              rule: p.rule,
+              message: p.message
+            }))
+          })
+        )
+      )
+      yield* checkDirectory("--dir", opts.dir)
+      const options: BatchRunOptions = {
+        file: opts.file,
+        directory: path.resolve(opts.dir),
+        journal: globals.sandbox && Option.isNone(opts.journal)
+          ? Option.none()
+          : Option.some(yield* journalFile(opts.journal)),
+        concurrency: opts.concurrency,
+        webhook: Option.map(opts.webhookPort, (port) => ({
+          host: opts.webhookHost,
+          port,
+          secret: Option.getOrThrow(secret)
+        })),
+        partial: opts.partial,
+        pollAfter
+      }
+      return yield* runBatch(globals, batch, options)
+    })
+).pipe(Command.withDescription("Run (or resume) a batch of recalls from a CSV or JSON Lines file"))
+
+const batchIdArg = Args.text({ name: "BATCH" }).pipe(
+  Args.withDescription("The batch id (or its first characters); default: the latest batch"),
+  Args.optional
+)
+
+const status = Command.make("status", { batch: batchIdArg, journal: journalOption }, (opts) =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    const file = yield* journalFile(opts.journal)
+    const s = yield* batchReport(file, opts.batch, (s) => Effect.succeed(s))
+    const settled = s.settled ? "" : " (still running, or stopped before it finished: run it again to resume)"
+    yield* output.result(`${statusTable(s)}${settled}`, statusJson(s))
+  })).pipe(Command.withDescription("Show each row of a batch: its state, recall id, files and reason"))
+
+const report = Command.make(
+  "report",
+  {
+    batch: batchIdArg,
+    journal: journalOption,
+    out: Options.text("out").pipe(
+      Options.withDescription("Write PREFIX.csv and PREFIX.json; default: DIR/manifest-<batch>"),
+      Options.optional
+    )
+  },
+  (opts) =>
+    Effect.gen(function*() {
+      const output = yield* Output
+      const file = yield* journalFile(opts.journal)
+      const written = yield* batchReport(file, opts.batch, (s) =>
+        Effect.gen(function*() {
+          const { Manifest } = yield* jobsPackage
+          const prefix = Option.getOrElse(opts.out, () => `${s.batch.directory}/manifest-${s.batch.id.slice(0, 12)}`)
+          return yield* Manifest.write(s, prefix).pipe(
+            Effect.mapError((e) => new InvalidInput({ message: `cannot write the manifest: ${e.message}` }))
+          )
+        }))
+      yield* output.result(
+        `Manifest of ${written.files} file${written.files === 1 ? "" : "s"}: ${written.csv} and ${written.json}`,
+        written
+      )
+    })
+).pipe(Command.withDescription("Write the batch's manifest (CSV and JSON): rows, recalls, files, bytes, sha256, times"))
+
+/**
+ * `motive batch …`
+ *
+ * @since 0.1.0
+ */
+export const batchCommand = Command.make("batch").pipe(
+  Command.withDescription("Many recalls from a file, crash-proof: run, status, report"),
+  Command.withSubcommands([run, status, report])
+)
+
+export type { BatchIncomplete }

@@ -1,0 +1,290 @@
+/**
+ * Running a batch for the CLI: the embedded engine over the command's client, the completion webhook
+ * receiver, the live summary, the final table and the exit code. Also used by `motive demo`.
+ *
+ * @since 0.1.0
+ */
+import { recallCompletedAction } from "@effect-motive/domain"
+import type { BatchFile, FootageJobs, FootageWorkflow } from "@effect-motive/jobs"
+import { FileSystem, Path } from "@effect/platform"
+import { Context, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { randomBytes } from "node:crypto"
+import { hostname, tmpdir } from "node:os"
+import { httpPackage, withClient } from "../Client.js"
+import { BatchIncomplete, InvalidInput } from "../CliError.js"
+import { bytes, Output } from "../Output.js"
+import type { Globals } from "../Root.js"
+
+/**
+ * The jobs package, loaded when a batch command runs.
+ *
+ * @since 0.1.0
+ */
+export const jobsPackage = Effect.promise(() => import("@effect-motive/jobs"))
+
+/**
+ * What `batch run` was asked to do.
+ *
+ * @since 0.1.0
+ */
+export interface BatchRunOptions {
+  /** The file as the user named it (for messages and the resume command). */
+  readonly file: string
+  readonly directory: string
+  /** The journal; none with `--sandbox` and no `--journal` (a temporary one: the sandbox vanishes too). */
+  readonly journal: Option.Option<string>
+  readonly concurrency: number
+  readonly webhook: Option.Option<{ readonly host: string; readonly port: number; readonly secret: Redacted.Redacted }>
+  readonly partial: boolean
+  readonly pollAfter: Option.Option<Duration.Duration>
+}
+
+const short = (id: string) => id.slice(0, 12)
+
+const pad = (text: string, width: number) => text.length >= width ? text : text + " ".repeat(width - text.length)
+
+/**
+ * The status as a table, one row per batch row, and the totals.
+ *
+ * @since 0.1.0
+ */
+export const statusTable = (s: FootageJobs.BatchStatus): string => {
+  const filesOf = new Map<number, number>()
+  for (const f of s.files) filesOf.set(f.row, (filesOf.get(f.row) ?? 0) + 1)
+  const header = ["row", "ref", "state", "recall", "files", "reason"]
+  const body = s.rows.map((r) => [
+    String(r.row),
+    r.ref ?? "",
+    r.state,
+    r.recallId === undefined ? "" : String(r.recallId),
+    String(filesOf.get(r.row) ?? 0),
+    r.reason ?? ""
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    cells.map((c, i) => i === cells.length - 1 ? c : pad(c, widths[i]!)).join("  ").trimEnd()
+  const totals = Object.entries(s.counts).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`)
+  return [
+    `Batch ${short(s.batch.id)} from ${s.batch.file}, files in ${s.batch.directory}`,
+    line(header),
+    ...body.map(line),
+    `${totals.join(", ")}; ${s.files.length} file${s.files.length === 1 ? "" : "s"}, ${
+      bytes(s.bytes)
+    }, ${s.minutesSpent} quota minute${s.minutesSpent === 1 ? "" : "s"}`
+  ].join("\n")
+}
+
+/**
+ * The status as JSON.
+ *
+ * @since 0.1.0
+ */
+export const statusJson = (s: FootageJobs.BatchStatus) => ({
+  batch: { id: s.batch.id, file: s.batch.file, directory: s.batch.directory, createdAt: s.batch.createdAt },
+  settled: s.settled,
+  counts: s.counts,
+  bytes: s.bytes,
+  minutesSpent: s.minutesSpent,
+  rows: s.rows.map((r) => ({
+    row: r.row,
+    ...(r.ref === undefined ? {} : { ref: r.ref }),
+    state: r.state,
+    ...(r.recallId === undefined ? {} : { recallId: r.recallId }),
+    ...(r.reason === undefined ? {} : { reason: r.reason }),
+    files: s.files.filter((f) => f.row === r.row).map((f) => ({
+      camera: f.position,
+      path: f.path,
+      bytes: f.bytes,
+      sha256: f.sha256,
+      downloadedAt: f.downloadedAt
+    }))
+  }))
+})
+
+/** One line for the terminal: rows per state, bytes, quota minutes and an estimate of the time left. */
+const summaryLine = (s: FootageJobs.BatchStatus, started: number, settledAtStart: number) => {
+  const total = s.rows.length
+  const settled = s.rows.filter((r) => ["done", "failed", "waiting_for_quota", "stopped"].includes(r.state)).length
+  const states = (["creating", "waiting", "downloading", "failed", "stopped"] as const)
+    .filter((k) => s.counts[k] > 0)
+    .map((k) => `${s.counts[k]} ${k}`)
+  const elapsed = Date.now() - started
+  const gained = settled - settledAtStart
+  const eta = gained > 0 && settled < total
+    ? `, about ${Math.ceil((elapsed / gained) * (total - settled) / 1000)}s left`
+    : ""
+  return `${s.counts.done}/${total} done${states.length === 0 ? "" : `, ${states.join(", ")}`}; ${
+    bytes(s.bytes)
+  }, ${s.minutesSpent} quota min${eta}`
+}
+
+/** The command that resumes this run. */
+const resumeCommand = (globals: Globals, options: BatchRunOptions) =>
+  [
+    "motive",
+    ...(globals.sandbox ? ["--sandbox"] : []),
+    "batch run",
+    JSON.stringify(options.file).replace(/^"([\w./-]+)"$/, "$1"),
+    `--dir ${JSON.stringify(options.directory).replace(/^"([\w./-]+)"$/, "$1")}`,
+    ...Option.toArray(Option.map(options.journal, (j) => `--journal ${j}`))
+  ].join(" ")
+
+/**
+ * Runs (or resumes) a batch and follows it until every row has settled.
+ *
+ * @since 0.1.0
+ */
+export const runBatch = (globals: Globals, batch: BatchFile.Batch, options: BatchRunOptions) =>
+  withClient(globals, (motive, sandbox) =>
+    Effect.scoped(Effect.gen(function*() {
+      const output = yield* Output
+      const { CompletionWebhooks, Embedded, FootageJobs, FootageWorkflow } = yield* jobsPackage
+      const { MediaDownloads, MotiveClient } = yield* httpPackage
+      const platform = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+      const fs = yield* FileSystem.FileSystem
+      for (const d of batch.duplicates) {
+        yield* output.note(`row ${d.row} asks for the same recall as row ${d.sameAs}: left out (sent once)`)
+      }
+      const journal = Option.isSome(options.journal)
+        ? options.journal.value
+        : `${yield* fs.makeTempDirectoryScoped({ directory: tmpdir(), prefix: "motive-batch-" })}/jobs.db`
+      const settings: FootageWorkflow.FootageSettings = {
+        ...FootageWorkflow.defaultSettings(`${hostname()}:${process.pid}`),
+        concurrency: options.concurrency,
+        firstPoll: Option.getOrElse(
+          options.pollAfter,
+          () => Option.isSome(sandbox) ? Duration.seconds(3) : Duration.seconds(30)
+        )
+      }
+      const context = yield* Layer.build(
+        Embedded.layer({ file: journal, settings }).pipe(
+          Layer.provide(Layer.succeed(MotiveClient.MotiveClient, motive.client)),
+          Layer.provide(Layer.succeed(MediaDownloads.MediaDownloads, motive.downloads)),
+          Layer.provide(Layer.succeedContext(platform))
+        )
+      ).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
+      const jobs = Context.get(context, FootageJobs.FootageJobs)
+
+      // The completion webhooks: on the given port, or (in-process sandbox) on a free one the sandbox posts to.
+      const webhook = Option.isSome(options.webhook)
+        ? Option.some(options.webhook.value)
+        : Option.map(sandbox, () => ({
+          host: "127.0.0.1",
+          port: 0,
+          secret: Redacted.make(randomBytes(16).toString("hex"))
+        }))
+      if (Option.isSome(webhook)) {
+        const { host, port, secret } = webhook.value
+        const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
+        const app = yield* CompletionWebhooks.makeApp({ secret }).pipe(Effect.provide(context))
+        const server = yield* NodeHttpServer.make(createReceiverServer, { host, port }).pipe(
+          Effect.mapError((e) =>
+            new InvalidInput({ message: `could not listen on ${host}:${port}: ${String(e.cause)}` })
+          )
+        )
+        yield* server.serve(app)
+        const bound = server.address._tag === "TcpAddress" ? server.address.port : port
+        const url = `http://${host}:${bound}/`
+        if (Option.isSome(sandbox)) {
+          yield* sandbox.value.registerWebhook(url, secret, [recallCompletedAction])
+        }
+        yield* output.note(`Receiving completion webhooks on ${url}`)
+      }
+
+      const submitted = yield* jobs.submit(batch, { directory: options.directory, partial: options.partial }).pipe(
+        Effect.catchTags({
+          QuotaShort: (e) => new BatchIncomplete({ message: e.message, code: 4 }),
+          DirectoryMismatch: (e) => new InvalidInput({ message: e.message }),
+          JobStoreError: (e) => Effect.die(e)
+        })
+      )
+      const before = yield* jobs.status(batch.id).pipe(Effect.orDie)
+      yield* output.note(
+        submitted.isNew
+          ? `Batch ${short(batch.id)}: ${batch.rows.length} row${
+            batch.rows.length === 1 ? "" : "s"
+          } from ${options.file}, files into ${options.directory}`
+          : `Batch ${
+            short(batch.id)
+          } resumed (the same rows ran before): ${before.counts.done} done, ${submitted.sent.length} to go`
+      )
+      if (submitted.heldForQuota.length > 0) {
+        yield* output.note(
+          `not sent (the quota does not cover them): row${submitted.heldForQuota.length === 1 ? "" : "s"} ${
+            submitted.heldForQuota.join(", ")
+          }`
+        )
+      }
+      const started = Date.now()
+      const settledAtStart = before.rows.filter((r) => r.state === "done" || r.state === "failed").length
+      let last = before
+      yield* Stream.runForEach(jobs.progress(batch.id), (s) => {
+        last = s
+        return output.progress(summaryLine(s, started, settledAtStart))
+      }).pipe(
+        Effect.ensuring(output.endProgress),
+        Effect.orDie,
+        Effect.onInterrupt(() =>
+          Effect.sync(() =>
+            process.stderr.write(
+              `interrupted: every recall made is in the journal; resume with: ${resumeCommand(globals, options)}\n`
+            )
+          )
+        )
+      )
+      const table = statusTable(last)
+      const failed = last.rows.filter((r) => r.state === "failed")
+      const quota = last.rows.filter((r) => r.state === "waiting_for_quota")
+      const stopped = last.rows.filter((r) => r.state === "stopped")
+      if (failed.length + quota.length + stopped.length === 0) {
+        return yield* output.result(table, statusJson(last))
+      }
+      yield* output.note(table)
+      const list = (rs: ReadonlyArray<FootageJobs.BatchStatus["rows"][number]>) =>
+        rs.map((r) =>
+          `row ${r.row}${r.ref === undefined ? "" : ` (${r.ref})`}${r.reason === undefined ? "" : `: ${r.reason}`}`
+        )
+          .join("; ")
+      const parts = [
+        failed.length > 0
+          ? `${failed.length} row${failed.length === 1 ? "" : "s"} failed at Motive: ${list(failed)}`
+          : "",
+        quota.length > 0
+          ? `${quota.length} row${
+            quota.length === 1 ? "" : "s"
+          } waiting for quota (resume with more quota or next month): ${quota.map((r) => r.row).join(", ")}`
+          : "",
+        stopped.length > 0 ? `${stopped.length} row${stopped.length === 1 ? "" : "s"} stopped: ${list(stopped)}` : ""
+      ].filter((p) => p !== "")
+      const resumable = quota.length + stopped.length > 0 ? `; resume with: ${resumeCommand(globals, options)}` : ""
+      return yield* new BatchIncomplete({
+        message: `${parts.join("; ")}${resumable}`,
+        code: failed.length > 0 ? 6 : quota.length > 0 ? 4 : 5,
+        summary: statusJson(last)
+      })
+    })))
+
+/**
+ * Opens a journal read-only (no lock: another process may be running it) and applies `f` to a batch's status:
+ * `batch` (or its first characters), else the latest.
+ *
+ * @since 0.1.0
+ */
+export const batchReport = <A, E, R>(
+  journal: string,
+  batch: Option.Option<string>,
+  f: (status: FootageJobs.BatchStatus) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const { Embedded, FootageJobs } = yield* jobsPackage
+    const platform = yield* Effect.context<FileSystem.FileSystem>()
+    const status = yield* FootageJobs.readStatus(Option.getOrElse(batch, () => "")).pipe(
+      Effect.provide(Embedded.layerStore(journal).pipe(Layer.provide(Layer.succeedContext(platform)))),
+      Effect.mapError((e) =>
+        new InvalidInput({
+          message: e._tag === "BatchNotFound" ? `${e.message} (journal: ${journal})` : e.message
+        })
+      )
+    )
+    return yield* f(status)
+  })

@@ -13,7 +13,7 @@ import { CameraPosition, isCameraPosition, statusText, VideoRecallRequestBody } 
 import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError } from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
-import { Cause, Context, Duration, Effect, Exit, Layer, Schema } from "effect"
+import { Cause, Context, Duration, Effect, Exit, Layer, Schedule, Schema } from "effect"
 import { requestOf } from "./BatchFile.js"
 import { sha256File } from "./internal/sha256.js"
 import { JobFile, JobStore, type RowState } from "./JobStore.js"
@@ -77,6 +77,13 @@ export interface FootageSettings {
   readonly maxPolls: number
   readonly concurrency: number
   readonly worker: string
+  /**
+   * A create or download that failed after the client's own retries for a reason that may pass (rate limit,
+   * 5xx, a lost connection, a lost answer) is tried again after `retryBase`, doubling up to a minute, for at most
+   * `retryFor`, before the row is `stopped` (for the next run).
+   */
+  readonly retryBase: Duration.Duration
+  readonly retryFor: Duration.Duration
 }
 
 /**
@@ -90,7 +97,9 @@ export const defaultSettings = (worker: string): FootageSettings => ({
   maxPollInterval: Duration.minutes(10),
   maxPolls: 30,
   concurrency: 8,
-  worker
+  worker,
+  retryBase: Duration.seconds(2),
+  retryFor: Duration.minutes(15)
 })
 
 /**
@@ -150,6 +159,25 @@ const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
   }
 }
 
+/** Failures that may pass: worth another try by the job, after the client's own retries gave up. */
+const passing = (e: { readonly _tag: string; readonly local?: boolean }): boolean =>
+  e._tag === "RateLimited" || e._tag === "ServerError" || e._tag === "TransportError" ||
+  e._tag === "RequestTimeout" || e._tag === "CreateUncertain" || e._tag === "MediaExpired" ||
+  (e._tag === "DownloadFailed" && e.local !== true)
+
+/** Retries `effect` while it fails with a failure that may pass, on the settings' schedule. */
+const persist = (settings: FootageSettings) =>
+<A, E extends { readonly _tag: string }, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.retry(effect, {
+    while: passing,
+    schedule: Schedule.exponential(settings.retryBase, 2).pipe(
+      Schedule.union(Schedule.spaced(Duration.minutes(1))),
+      Schedule.upTo(settings.retryFor)
+    )
+  })
+
 /**
  * The in-process limit on rows creating or downloading at once.
  *
@@ -195,7 +223,14 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       }
       yield* setState("creating")
       const result = yield* Effect.either(
-        client.createVideoRecall(requestOf(payload), payload.smartDashcam ? { dashcam: "smart" } : {})
+        client.createVideoRecall(requestOf(payload), payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
+          // A create sent again after a lost answer is answered 409 with the recall it made: never two.
+          Effect.catchTag(
+            "CreateUncertain",
+            (e) => e.recallId === undefined ? Effect.fail(e) : Effect.succeed({ recall: { id: e.recallId } })
+          ),
+          persist(settings)
+        )
       )
       let outcome: typeof CreateResult.Type
       if (result._tag === "Right") {
@@ -205,8 +240,6 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         // A 409 naming a recall: this create already happened (an earlier run's answer was lost to a crash).
         outcome = e._tag === "DuplicateRequest" && e.existingId !== undefined
           ? Created.make({ recallId: e.existingId })
-          : e._tag === "CreateUncertain" && e.recallId !== undefined
-          ? Created.make({ recallId: e.recallId })
           : afterCreateFailure(e)
       }
       yield* outcome._tag === "Created"
@@ -281,10 +314,10 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       success: DownloadResult,
       execute: Effect.gen(function*() {
         yield* setState("downloading", { recallId })
-        const [file] = yield* downloads.downloadRecall(recallId, {
+        const [file] = yield* persist(settings)(downloads.downloadRecall(recallId, {
           directory: payload.directory,
           positions: [position]
-        })
+        }))
         if (file === undefined) return { _tag: "NotDownloaded" as const, reason: `no footage from ${position}` }
         const sha256 = yield* sha256File(file.path).pipe(Effect.provideService(FileSystem.FileSystem, fs))
         yield* Effect.orDie(store.addFile(

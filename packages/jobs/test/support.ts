@@ -1,12 +1,13 @@
 import { type MotiveConfig, RequestJournal } from "@effect-motive/http"
 import { NodeMotive } from "@effect-motive/http/node"
 import { Sandbox, type SandboxOptions } from "@effect-motive/sandbox"
-import { NodeContext } from "@effect/platform-node"
-import { Duration, Effect, Layer } from "effect"
+import { NodeContext, NodeHttpServer } from "@effect/platform-node"
+import { Duration, Effect, Layer, type Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Embedded, FootageWorkflow } from "../src/index.js"
+import { CompletionWebhooks, Embedded, FootageWorkflow } from "../src/index.js"
 
 /** A fresh temporary directory, removed with the scope. */
 export const tempDir = (prefix: string) =>
@@ -40,7 +41,9 @@ export const testSettings = (firstPollMillis: number): FootageWorkflow.FootageSe
   ...FootageWorkflow.defaultSettings("test-worker"),
   firstPoll: Duration.millis(firstPollMillis),
   maxPollInterval: Duration.millis(firstPollMillis * 4),
-  maxPolls: 40
+  maxPolls: 40,
+  retryBase: Duration.millis(50),
+  retryFor: Duration.seconds(20)
 })
 
 /** The client of `sandbox`, and footage jobs embedded on `file`, with a request journal in memory. */
@@ -72,3 +75,17 @@ export const csvRows = (n: number, extra = ""): string =>
     "vehicle_number,start_time,duration,camera_positions,ref",
     ...Array.from({ length: n }, (_, i) => `TRK-101,${ago(30 + i * 2)},1,front_facing;driver_facing,INC-${i + 1}`)
   ].join("\n") + extra
+
+/** Serves footage jobs' completion webhook route on a free loopback port; its URL. */
+export const serveCompletions = (secret: Redacted.Redacted<string>) =>
+  Effect.gen(function*() {
+    const app = yield* CompletionWebhooks.makeApp({ secret })
+    const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
+    yield* server.serve(app)
+    const address = server.address
+    return `http://127.0.0.1:${address._tag === "TcpAddress" ? address.port : 0}/`
+  })
+
+/** Requests the sandbox saw for `route`. */
+export const requestsTo = (sandbox: Sandbox.SandboxService, route: string) =>
+  Effect.map(sandbox.requests, (rs) => rs.filter((r) => r.route === route))

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { BatchFile } from "../src/index.js"
+import { ago, csvRows } from "./support.js"
+
+const problemsOf = (file: string, text: string) =>
+  Effect.flip(BatchFile.parseBatch(file, text)).pipe(
+    Effect.map((e) => e.problems.map((p) => `${p.row} ${p.field} ${p.rule}`))
+  )
+
+describe("batch files", () => {
+  it.live("report every broken rule of every row with its row number and rule code, and send nothing", () =>
+    Effect.gen(function*() {
+      const text = [
+        "vehicle_number,asset_name,start_time,duration,recall_type,camera_positions,smart_dashcam,ref,colour",
+        `TRK-101,,${ago(30)},1,,front_facing,,A,`,
+        `,,${ago(30)},4,,,,B,`,
+        `TRK-101,TRAILER-7,2026-01-01T10:00:00,1,timelapse,sideways,maybe,../x,red`
+      ].join("\n")
+      expect(yield* problemsOf("rows.csv", text)).toEqual([
+        "3 vehicle_number entity.exactly_one",
+        "3 duration duration.not_allowed",
+        "4 colour column.unknown",
+        "4 smart_dashcam smart_dashcam.not_boolean",
+        "4 ref ref.not_a_folder_name",
+        "4 vehicle_number entity.exactly_one",
+        "4 duration duration.not_allowed",
+        "4 camera_positions[0] camera_positions.unknown",
+        "4 start_time start_time.no_offset"
+      ])
+    }))
+
+  it.live("read JSON Lines by line number, with camera lists as arrays or cells", () =>
+    Effect.gen(function*() {
+      const text = [
+        JSON.stringify({ vehicle_number: "TRK-101", start_time: ago(30), duration: 1, camera_positions: ["rear"] }),
+        "",
+        JSON.stringify({ asset_name: "TRAILER-7", start_time: ago(40), duration: "1", ref: "claim 7" }),
+        "not json"
+      ].join("\n")
+      expect(yield* problemsOf("rows.jsonl", text)).toEqual(["4 line row.invalid_json"])
+      const ok = yield* BatchFile.parseBatch("rows.jsonl", text.split("\n").slice(0, 3).join("\n"))
+      expect(ok.rows.map((r) => [r.row, r.folder, r.body.camera_positions ?? null])).toEqual([
+        [1, "1", ["rear"]],
+        [3, "claim 7", null]
+      ])
+    }))
+
+  it.live("leave out a row that asks for the same recall as an earlier one, and say which", () =>
+    Effect.gen(function*() {
+      const start = ago(30)
+      const text = [
+        "vehicle_number,start_time,duration,camera_positions",
+        `TRK-101,${start},1,front_facing driver_facing`,
+        `TRK-101,${start},1,driver_facing;front_facing`,
+        `TRK-102,${start},1,`
+      ].join("\n")
+      const batch = yield* BatchFile.parseBatch("rows.csv", text)
+      expect(batch.rows.map((r) => r.row)).toEqual([2, 4])
+      expect(batch.duplicates).toEqual([{ row: 3, sameAs: 2 }])
+    }))
+
+  it.live("give the same rows the same identity whatever the file is called, and changed rows a new one", () =>
+    Effect.gen(function*() {
+      const text = csvRows(3)
+      const a = yield* BatchFile.parseBatch("a.csv", text)
+      const b = yield* BatchFile.parseBatch("b.csv", text)
+      const c = yield* BatchFile.parseBatch("a.csv", text.replace("INC-3", "INC-9"))
+      expect(a.id).toBe(b.id)
+      expect(c.id).not.toBe(a.id)
+    }))
+
+  it.live("refuse an empty file", () =>
+    Effect.gen(function*() {
+      expect(yield* problemsOf("rows.csv", "vehicle_number,start_time,duration\n")).toEqual(["0 file file.no_rows"])
+    }))
+})

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { join } from "node:path"
+import { BatchFile, FootageJobs } from "../src/index.js"
+import { csvRows, jobsFor, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
+
+const runToEnd = (batch: BatchFile.Batch, directory: string, options: { readonly partial?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const jobs = yield* FootageJobs.FootageJobs
+    const submitted = yield* jobs.submit(batch, { directory, ...options })
+    const final = yield* Stream.runLast(jobs.progress(batch.id))
+    return { submitted, final: final._tag === "Some" ? final.value : yield* jobs.status(batch.id) }
+  })
+
+describe("a batch under faults", () => {
+  it.scopedLive(
+    "makes one recall per row through lost answers, resets, 503s and a 429 storm",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ rateLimit: { requestsPerSecond: 20, burst: 3 } })
+        yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" }, 2)
+        yield* sandbox.injectFault("createVideoRecall", { kind: "reset" }, 1)
+        yield* sandbox.injectFault("createVideoRecall", { kind: "status", status: 503 }, 2)
+        yield* sandbox.injectFault("createVideoRecall", { kind: "status", status: 502 }, 1)
+        const dir = yield* tempDir("faults")
+        const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(8))
+        const { final } = yield* runToEnd(batch, join(dir, "out")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200)))
+        )
+        expect(final.rows.filter((r) => r.state !== "done").map((r) => `${r.row} ${r.state} ${r.reason}`)).toEqual([])
+        expect(final.counts.done).toBe(8)
+        expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(8)
+        expect(new Set(final.rows.map((r) => r.recallId)).size).toBe(8)
+        const answered = yield* requestsTo(sandbox, "createVideoRecall")
+        expect(answered.filter((r) => r.status === 429).length).toBeGreaterThan(0)
+      }),
+    60_000
+  )
+})
+
+describe("the monthly quota", () => {
+  it.scopedLive("refuses a batch it does not cover before anything is sent", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor({ quota: { regularMinutes: 2 } })
+      const dir = yield* tempDir("quota")
+      const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(3))
+      const error = yield* Effect.flip(
+        Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          return yield* jobs.submit(batch, { directory: join(dir, "out") })
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+      )
+      expect(error._tag).toBe("QuotaShort")
+      expect(error.message).toContain("needs 3 minutes of regular recall quota, and Motive has 2 left")
+      expect(yield* requestsTo(sandbox, "createVideoRecall")).toEqual([])
+    }), 30_000)
+
+  it.scopedLive("with partial, sends the rows that fit and holds the rest for quota", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor({ quota: { regularMinutes: 2 } })
+      const dir = yield* tempDir("partial")
+      const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(3))
+      const { final, submitted } = yield* runToEnd(batch, join(dir, "out"), { partial: true }).pipe(
+        Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200)))
+      )
+      expect(submitted.heldForQuota).toEqual([4])
+      expect(final.rows.map((r) => r.state)).toEqual(["done", "done", "waiting_for_quota"])
+      expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(2)
+    }), 30_000)
+
+  it.scopedLive(
+    "leaves the rest waiting when it runs out mid-batch, and a later run with more quota finishes them",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        // The first create is slow, so that the quota shrinks after the pre-flight and before most creates.
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 300 }, 1)
+        const dir = yield* tempDir("midway")
+        const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(4))
+        const settings = { ...testSettings(200), concurrency: 1 }
+        const first = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* sandbox.configure({ quota: { regularMinutes: 2 } })
+          return yield* Stream.runLast(jobs.progress(batch.id))
+        }).pipe(Effect.scoped, Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), settings)))
+        const states = first._tag === "Some" ? first.value.rows.map((r) => r.state) : []
+        expect(states).toEqual(["done", "done", "waiting_for_quota", "waiting_for_quota"])
+        // Next month (more quota): the same batch resumes, and only the waiting rows are sent.
+        yield* sandbox.configure({ quota: { regularMinutes: 100 } })
+        const { final, submitted } = yield* runToEnd(batch, join(dir, "out")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), settings))
+        )
+        expect(submitted.isNew).toBe(false)
+        expect(submitted.sent).toEqual([4, 5])
+        expect(final.counts.done).toBe(4)
+        expect(final.rows.map((r) => r.generation)).toEqual([0, 0, 1, 1])
+        expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(4)
+      }),
+    30_000
+  )
+})

@@ -428,10 +428,15 @@ describe("motive image, recall reads, webhooks", () => {
       expect(readdirSync(join(dir, "out")).sort()).toEqual([
         "1-driver_facing.mp4",
         "1-front_facing.jpg",
-        "1-front_facing.mp4"
+        "1-front_facing.mp4",
+        "batch"
       ])
       expect(existsSync(join(dir, "out", "1-front_facing.mp4.part"))).toBe(false)
-    }))
+      // The batch step: three rows, each in its ref's folder.
+      expect(run.stdout).toContain("3 of 3 rows done")
+      expect(readdirSync(join(dir, "out", "batch")).sort()).toEqual(["incident-1", "incident-2", "incident-3"])
+      expect(readdirSync(join(dir, "out", "batch", "incident-3"))).toEqual(["4-rear.mp4"])
+    }), 30_000)
 
   it.scopedLive("runs the demo against Motive (here: a sandbox by URL) on the named vehicle, a smart dashcam too", () =>
     Effect.gen(function*() {

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { CameraPosition, isCameraPosition, statusText, VideoRecallRequestBody } from "@effect-motive/domain"
-import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError } from "@effect-motive/http"
+import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJournal } from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
 import { Cause, Context, Duration, Effect, Exit, Layer, Schedule, Schema } from "effect"
@@ -204,7 +204,15 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
   const settings = yield* JobSettings
   const slots = yield* JobSlots
   const fs = yield* FileSystem.FileSystem
+  const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
   const { batchId, row } = payload
+  const request = requestOf(payload)
+  /** The request journal (`motive recall list`) learns of every recall a row made or found, and its statuses. */
+  const journalRecall = (recall: Parameters<typeof RequestJournal.recallEntry>[0]) =>
+    RequestJournal.recordIn(journal)(RequestJournal.recallEntry(recall, entityName))
+  const entityName = request.target._tag === "vehicle"
+    ? `vehicle ${request.target.number}`
+    : `asset ${request.target.name}`
   const setState = (state: RowState, extra?: { readonly recallId?: number; readonly reason?: string }) =>
     Effect.orDie(store.setState(batchId, row, state, extra))
   const finish = (state: typeof FootageOutcome.Type, reason?: string) =>
@@ -223,7 +231,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       }
       yield* setState("creating")
       const result = yield* Effect.either(
-        client.createVideoRecall(requestOf(payload), payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
+        client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
           // A create sent again after a lost answer is answered 409 with the recall it made: never two.
           Effect.catchTag(
             "CreateUncertain",
@@ -242,6 +250,11 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           ? Created.make({ recallId: e.existingId })
           : afterCreateFailure(e)
       }
+      if (outcome._tag === "Created" && result._tag === "Left") {
+        // Found, not made, by this call (its first answer was lost): the journal learns of it here.
+        const existing = yield* Effect.option(client.getVideoRecall(outcome.recallId))
+        if (existing._tag === "Some") yield* journalRecall(existing.value)
+      }
       yield* outcome._tag === "Created"
         ? setState("waiting", { recallId: outcome.recallId })
         : setState(outcome.state, { reason: outcome.reason })
@@ -255,6 +268,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       name,
       success: StatusCheck,
       execute: client.getVideoRecall(recallId).pipe(
+        Effect.tap(journalRecall),
         Effect.map((recall): StatusCheck => ({
           status: statusText(recall.status),
           positions: recall.cameras.flatMap((c) =>

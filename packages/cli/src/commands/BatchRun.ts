@@ -6,11 +6,12 @@
  */
 import { recallCompletedAction } from "@effect-motive/domain"
 import type { BatchFile, FootageJobs, FootageWorkflow } from "@effect-motive/jobs"
+import type { Sandbox } from "@effect-motive/sandbox"
 import { FileSystem, Path } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { hostname, tmpdir } from "node:os"
-import { httpPackage, withClient } from "../Client.js"
+import { httpPackage, type Motive, withClient } from "../Client.js"
 import { BatchIncomplete, InvalidInput } from "../CliError.js"
 import { bytes, Output } from "../Output.js"
 import type { Globals } from "../Root.js"
@@ -134,104 +135,127 @@ const resumeCommand = (globals: Globals, options: BatchRunOptions) =>
  *
  * @since 0.1.0
  */
+/**
+ * Runs (or resumes) a batch with the command's services and follows it until every row has settled; the final
+ * status. With an in-process `sandbox`, its completion webhooks are posted to a receiver started here.
+ *
+ * @since 0.1.0
+ */
+export const executeBatch = (
+  motive: Motive,
+  sandbox: Option.Option<Sandbox.SandboxService>,
+  batch: BatchFile.Batch,
+  options: BatchRunOptions,
+  resume: string
+) =>
+  Effect.scoped(Effect.gen(function*() {
+    const output = yield* Output
+    const { CompletionWebhooks, Embedded, FootageJobs, FootageWorkflow } = yield* jobsPackage
+    const { MediaDownloads, MotiveClient } = yield* httpPackage
+    const platform = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+    const fs = yield* FileSystem.FileSystem
+    for (const d of batch.duplicates) {
+      yield* output.note(`row ${d.row} asks for the same recall as row ${d.sameAs}: left out (sent once)`)
+    }
+    const journal = Option.isSome(options.journal)
+      ? options.journal.value
+      : `${yield* fs.makeTempDirectoryScoped({ directory: tmpdir(), prefix: "motive-batch-" })}/jobs.db`
+    const settings: FootageWorkflow.FootageSettings = {
+      ...FootageWorkflow.defaultSettings(`${hostname()}:${process.pid}`),
+      concurrency: options.concurrency,
+      firstPoll: Option.getOrElse(
+        options.pollAfter,
+        () => Option.isSome(sandbox) ? Duration.seconds(3) : Duration.seconds(30)
+      )
+    }
+    const context = yield* Layer.build(
+      Embedded.layer({ file: journal, settings }).pipe(
+        Layer.provide(Layer.succeed(MotiveClient.MotiveClient, motive.client)),
+        Layer.provide(Layer.succeed(MediaDownloads.MediaDownloads, motive.downloads)),
+        Layer.provide(Layer.succeedContext(platform))
+      )
+    ).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
+    const jobs = Context.get(context, FootageJobs.FootageJobs)
+
+    // The completion webhooks: on the given port, or (in-process sandbox) on a free one the sandbox posts to.
+    const webhook = Option.isSome(options.webhook)
+      ? Option.some(options.webhook.value)
+      : Option.map(sandbox, () => ({
+        host: "127.0.0.1",
+        port: 0,
+        secret: Redacted.make(randomBytes(16).toString("hex"))
+      }))
+    if (Option.isSome(webhook)) {
+      const { host, port, secret } = webhook.value
+      const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
+      const app = yield* CompletionWebhooks.makeApp({ secret }).pipe(Effect.provide(context))
+      const server = yield* NodeHttpServer.make(createReceiverServer, { host, port }).pipe(
+        Effect.mapError((e) => new InvalidInput({ message: `could not listen on ${host}:${port}: ${String(e.cause)}` }))
+      )
+      yield* server.serve(app)
+      const bound = server.address._tag === "TcpAddress" ? server.address.port : port
+      const url = `http://${host}:${bound}/`
+      if (Option.isSome(sandbox)) {
+        yield* sandbox.value.registerWebhook(url, secret, [recallCompletedAction])
+      }
+      yield* output.note(`Receiving completion webhooks on ${url}`)
+    }
+
+    const submitted = yield* jobs.submit(batch, { directory: options.directory, partial: options.partial }).pipe(
+      Effect.catchTags({
+        QuotaShort: (e) => new BatchIncomplete({ message: e.message, code: 4 }),
+        DirectoryMismatch: (e) => new InvalidInput({ message: e.message }),
+        JobStoreError: (e) => Effect.die(e)
+      })
+    )
+    const before = yield* jobs.status(batch.id).pipe(Effect.orDie)
+    yield* output.note(
+      submitted.isNew
+        ? `Batch ${short(batch.id)}: ${batch.rows.length} row${
+          batch.rows.length === 1 ? "" : "s"
+        } from ${options.file}, files into ${options.directory}`
+        : `Batch ${
+          short(batch.id)
+        } resumed (the same rows ran before): ${before.counts.done} done, ${submitted.sent.length} to go`
+    )
+    if (submitted.heldForQuota.length > 0) {
+      yield* output.note(
+        `not sent (the quota does not cover them): row${submitted.heldForQuota.length === 1 ? "" : "s"} ${
+          submitted.heldForQuota.join(", ")
+        }`
+      )
+    }
+    const started = Date.now()
+    const settledAtStart = before.rows.filter((r) => r.state === "done" || r.state === "failed").length
+    let last = before
+    yield* Stream.runForEach(jobs.progress(batch.id), (s) => {
+      last = s
+      return output.progress(summaryLine(s, started, settledAtStart))
+    }).pipe(
+      Effect.ensuring(output.endProgress),
+      Effect.orDie,
+      Effect.onInterrupt(() =>
+        Effect.sync(() =>
+          process.stderr.write(
+            `interrupted: every recall made is in the journal; resume with: ${resume}\n`
+          )
+        )
+      )
+    )
+    return last
+  }))
+
+/**
+ * Runs (or resumes) a batch and follows it until every row has settled: the status table as the result when
+ * every row is done, else `BatchIncomplete` with the exit code the outcome calls for.
+ *
+ * @since 0.1.0
+ */
 export const runBatch = (globals: Globals, batch: BatchFile.Batch, options: BatchRunOptions) =>
   withClient(globals, (motive, sandbox) =>
-    Effect.scoped(Effect.gen(function*() {
+    Effect.gen(function*() {
       const output = yield* Output
-      const { CompletionWebhooks, Embedded, FootageJobs, FootageWorkflow } = yield* jobsPackage
-      const { MediaDownloads, MotiveClient } = yield* httpPackage
-      const platform = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
-      const fs = yield* FileSystem.FileSystem
-      for (const d of batch.duplicates) {
-        yield* output.note(`row ${d.row} asks for the same recall as row ${d.sameAs}: left out (sent once)`)
-      }
-      const journal = Option.isSome(options.journal)
-        ? options.journal.value
-        : `${yield* fs.makeTempDirectoryScoped({ directory: tmpdir(), prefix: "motive-batch-" })}/jobs.db`
-      const settings: FootageWorkflow.FootageSettings = {
-        ...FootageWorkflow.defaultSettings(`${hostname()}:${process.pid}`),
-        concurrency: options.concurrency,
-        firstPoll: Option.getOrElse(
-          options.pollAfter,
-          () => Option.isSome(sandbox) ? Duration.seconds(3) : Duration.seconds(30)
-        )
-      }
-      const context = yield* Layer.build(
-        Embedded.layer({ file: journal, settings }).pipe(
-          Layer.provide(Layer.succeed(MotiveClient.MotiveClient, motive.client)),
-          Layer.provide(Layer.succeed(MediaDownloads.MediaDownloads, motive.downloads)),
-          Layer.provide(Layer.succeedContext(platform))
-        )
-      ).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
-      const jobs = Context.get(context, FootageJobs.FootageJobs)
-
-      // The completion webhooks: on the given port, or (in-process sandbox) on a free one the sandbox posts to.
-      const webhook = Option.isSome(options.webhook)
-        ? Option.some(options.webhook.value)
-        : Option.map(sandbox, () => ({
-          host: "127.0.0.1",
-          port: 0,
-          secret: Redacted.make(randomBytes(16).toString("hex"))
-        }))
-      if (Option.isSome(webhook)) {
-        const { host, port, secret } = webhook.value
-        const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
-        const app = yield* CompletionWebhooks.makeApp({ secret }).pipe(Effect.provide(context))
-        const server = yield* NodeHttpServer.make(createReceiverServer, { host, port }).pipe(
-          Effect.mapError((e) =>
-            new InvalidInput({ message: `could not listen on ${host}:${port}: ${String(e.cause)}` })
-          )
-        )
-        yield* server.serve(app)
-        const bound = server.address._tag === "TcpAddress" ? server.address.port : port
-        const url = `http://${host}:${bound}/`
-        if (Option.isSome(sandbox)) {
-          yield* sandbox.value.registerWebhook(url, secret, [recallCompletedAction])
-        }
-        yield* output.note(`Receiving completion webhooks on ${url}`)
-      }
-
-      const submitted = yield* jobs.submit(batch, { directory: options.directory, partial: options.partial }).pipe(
-        Effect.catchTags({
-          QuotaShort: (e) => new BatchIncomplete({ message: e.message, code: 4 }),
-          DirectoryMismatch: (e) => new InvalidInput({ message: e.message }),
-          JobStoreError: (e) => Effect.die(e)
-        })
-      )
-      const before = yield* jobs.status(batch.id).pipe(Effect.orDie)
-      yield* output.note(
-        submitted.isNew
-          ? `Batch ${short(batch.id)}: ${batch.rows.length} row${
-            batch.rows.length === 1 ? "" : "s"
-          } from ${options.file}, files into ${options.directory}`
-          : `Batch ${
-            short(batch.id)
-          } resumed (the same rows ran before): ${before.counts.done} done, ${submitted.sent.length} to go`
-      )
-      if (submitted.heldForQuota.length > 0) {
-        yield* output.note(
-          `not sent (the quota does not cover them): row${submitted.heldForQuota.length === 1 ? "" : "s"} ${
-            submitted.heldForQuota.join(", ")
-          }`
-        )
-      }
-      const started = Date.now()
-      const settledAtStart = before.rows.filter((r) => r.state === "done" || r.state === "failed").length
-      let last = before
-      yield* Stream.runForEach(jobs.progress(batch.id), (s) => {
-        last = s
-        return output.progress(summaryLine(s, started, settledAtStart))
-      }).pipe(
-        Effect.ensuring(output.endProgress),
-        Effect.orDie,
-        Effect.onInterrupt(() =>
-          Effect.sync(() =>
-            process.stderr.write(
-              `interrupted: every recall made is in the journal; resume with: ${resumeCommand(globals, options)}\n`
-            )
-          )
-        )
-      )
+      const last = yield* executeBatch(motive, sandbox, batch, options, resumeCommand(globals, options))
       const table = statusTable(last)
       const failed = last.rows.filter((r) => r.state === "failed")
       const quota = last.rows.filter((r) => r.state === "waiting_for_quota")
@@ -262,7 +286,7 @@ export const runBatch = (globals: Globals, batch: BatchFile.Batch, options: Batc
         code: failed.length > 0 ? 6 : quota.length > 0 ? 4 : 5,
         summary: statusJson(last)
       })
-    })))
+    }))
 
 /**
  * Opens a journal read-only (no lock: another process may be running it) and applies `f` to a batch's status:

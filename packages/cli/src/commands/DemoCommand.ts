@@ -5,7 +5,9 @@
  * @since 0.1.0
  */
 import { formatTimestamp, statusText } from "@effect-motive/domain"
+import type { Sandbox } from "@effect-motive/sandbox"
 import { Command, Options } from "@effect/cli"
+import { Path } from "@effect/platform"
 import { Chunk, DateTime, Effect, Option, Stream } from "effect"
 import { httpPackage, inProcessSandbox, type Motive, settingsFrom, withMotive } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
@@ -15,9 +17,18 @@ import { withWaitProgress } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
 import { captureJson, recallJson } from "../Render.js"
 import { root } from "../Root.js"
+import { executeBatch, jobsPackage, statusJson } from "./BatchRun.js"
 
 /** Capture one image and recall one minute from one vehicle, downloading everything into `dir`. */
-const run = (motive: Motive, vehicleNumber: string, dir: string, where: string) =>
+const run = <E, R>(
+  motive: Motive,
+  vehicleNumber: string,
+  dir: string,
+  where: string,
+  batchStep: (
+    motive: Motive
+  ) => Effect.Effect<{ readonly lines: ReadonlyArray<string>; readonly json: unknown }, E, R>
+) =>
   Effect.gen(function*() {
     const output = yield* Output
     const { client, downloads, waiting } = motive
@@ -57,6 +68,9 @@ const run = (motive: Motive, vehicleNumber: string, dir: string, where: string) 
     const recall = yield* awaitRecall(motive, created.recall.id, Option.none())
     const files = yield* downloadRecall(motive, recall, dir, undefined)
 
+    // 3. A batch: three recalls as durable jobs (sandbox only: with real credentials it would spend more quota).
+    const batch = yield* batchStep(motive)
+
     yield* output.result(
       [
         `Demo done against ${where}.`,
@@ -66,11 +80,69 @@ const run = (motive: Motive, vehicleNumber: string, dir: string, where: string) 
           statusText(recall.status)
         }`,
         ...files.map((f) => `   ${f.path} (${bytes(f.bytes)})`),
+        ...batch.lines,
         "",
         "Next: `motive sandbox` runs the emulator for your own code; `motive --help` lists every command."
       ].join("\n"),
-      { where, image: { capture: captureJson(capture), file: image }, recall: recallJson(recall), files }
+      {
+        where,
+        image: { capture: captureJson(capture), file: image },
+        recall: recallJson(recall),
+        files,
+        batch: batch.json
+      }
     )
+  })
+
+/** Three rows (two vehicles and an asset) as a batch, completed by the sandbox's webhooks, into `dir/batch`. */
+const demoBatch = (motive: Motive, sandbox: Sandbox.SandboxService, dir: string) =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    const path = yield* Path.Path
+    const { BatchFile } = yield* jobsPackage
+    const now = yield* DateTime.now
+    const minute = Math.floor(DateTime.toEpochMillis(now) / 60_000) * 60_000
+    const at = (minutesAgo: number) => formatTimestamp(DateTime.unsafeMake(minute - minutesAgo * 60_000))
+    const rows = [
+      {
+        vehicle_number: "TRK-101",
+        start_time: at(20),
+        duration: 1,
+        camera_positions: "front_facing",
+        ref: "incident-1"
+      },
+      { vehicle_number: "TRK-102", start_time: at(25), duration: 2, ref: "incident-2" },
+      { asset_name: "TRAILER-7", start_time: at(30), duration: 1, camera_positions: "rear", ref: "incident-3" }
+    ]
+    const batch = yield* BatchFile.parseBatch("demo.jsonl", rows.map((r) => JSON.stringify(r)).join("\n")).pipe(
+      Effect.orDie
+    )
+    const directory = path.resolve(dir, "batch")
+    yield* output.note(`Batch of ${rows.length} recalls (\`motive batch run\`), completed by the sandbox's webhooks`)
+    const status = yield* executeBatch(motive, Option.some(sandbox), batch, {
+      file: "demo.jsonl",
+      directory,
+      journal: Option.none(),
+      concurrency: 4,
+      webhook: Option.none(),
+      partial: false,
+      pollAfter: Option.none()
+    }, "motive demo")
+    return {
+      lines: [
+        `3. Batch ${
+          status.batch.id.slice(0, 12)
+        }: ${status.counts.done} of ${status.rows.length} rows done, ${status.files.length} files (${
+          bytes(status.bytes)
+        }) with sha256 in the journal`,
+        ...status.rows.map((r) =>
+          `   row ${r.row} ${r.ref ?? ""}: ${r.state}${r.recallId === undefined ? "" : `, recall ${r.recallId}`} → ${
+            path.join(dir, "batch", r.folder)
+          }/`
+        )
+      ],
+      json: statusJson(status)
+    }
   })
 
 /**
@@ -112,7 +184,10 @@ export const demoCommand = Command.make(
         }
         const vehicleNumber = opts.vehicleNumber.value
         const where = settings.value.baseUrl
-        return yield* withMotive(settings.value, (motive) => run(motive, vehicleNumber, opts.dir, where))
+        return yield* withMotive(
+          settings.value,
+          (motive) => run(motive, vehicleNumber, opts.dir, where, () => Effect.succeed({ lines: [], json: null }))
+        )
       }
       const sandbox = yield* inProcessSandbox()
       yield* output.note(`No Motive credentials given: using the built-in sandbox at ${sandbox.baseUrl}`)
@@ -123,7 +198,8 @@ export const demoCommand = Command.make(
             motive,
             Option.getOrElse(opts.vehicleNumber, () => "TRK-101"),
             opts.dir,
-            `the built-in sandbox (${sandbox.baseUrl})`
+            `the built-in sandbox (${sandbox.baseUrl})`,
+            (motive) => demoBatch(motive, sandbox, opts.dir)
           )
       )
     }).pipe(Effect.scoped)

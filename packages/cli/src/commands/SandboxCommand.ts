@@ -3,11 +3,12 @@
  *
  * @since 0.1.0
  */
+import { recallCompletedAction } from "@effect-motive/domain"
 import { type FaultSpec, parseFaultSpec } from "@effect-motive/sandbox/Faults"
 import { defaultFleet } from "@effect-motive/sandbox/Fleet"
 import type { SandboxOptions } from "@effect-motive/sandbox/SandboxOptions"
 import { Command, Options } from "@effect/cli"
-import { Effect, Either, Option, Redacted } from "effect"
+import { Config, Effect, Either, Option, Redacted } from "effect"
 import { inProcessSandbox } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
 import { Output, table } from "../Output.js"
@@ -38,6 +39,14 @@ export const sandboxCommand = Command.make(
         "Faults to inject, e.g. createVideoRecall=503*2,media=truncate:100000,getVideoRecall=drop,random=0.05"
       ),
       Options.optional
+    ),
+    webhookUrl: Options.text("webhook-url").pipe(
+      Options.withDescription("Post recall completions (signed) to this URL, e.g. http://127.0.0.1:8787/"),
+      Options.optional
+    ),
+    webhookSecret: Options.redacted("webhook-secret").pipe(
+      Options.withDescription("The secret --webhook-url's deliveries are signed with; default: $MOTIVE_WEBHOOK_SECRET"),
+      Options.optional
     )
   },
   (opts) =>
@@ -58,6 +67,19 @@ export const sandboxCommand = Command.make(
       }
       if (Option.isSome(opts.videoBytes) && opts.videoBytes.value < 1) {
         return yield* new InvalidInput({ message: `--video-bytes ${opts.videoBytes.value} must be at least 1` })
+      }
+      const webhookSecret = Option.isSome(opts.webhookSecret)
+        ? opts.webhookSecret
+        : yield* Effect.orElseSucceed(Config.option(Config.redacted("MOTIVE_WEBHOOK_SECRET")), () => Option.none())
+      if (Option.isSome(opts.webhookUrl)) {
+        if (!/^https?:\/\/[^\s/]+/.test(opts.webhookUrl.value)) {
+          return yield* new InvalidInput({ message: `--webhook-url "${opts.webhookUrl.value}" is not an http(s) URL` })
+        }
+        if (Option.isNone(webhookSecret) || Redacted.value(webhookSecret.value).trim() === "") {
+          return yield* new InvalidInput({
+            message: "--webhook-url needs the secret to sign with: --webhook-secret S or MOTIVE_WEBHOOK_SECRET"
+          })
+        }
       }
       const spec: Either.Either<FaultSpec, string> = Option.isSome(opts.faults)
         ? parseFaultSpec(opts.faults.value)
@@ -85,6 +107,9 @@ export const sandboxCommand = Command.make(
           faults: [{ kind: "status", status: 503 }, { kind: "status", status: 500 }, { kind: "reset" }]
         })
       }
+      if (Option.isSome(opts.webhookUrl) && Option.isSome(webhookSecret)) {
+        yield* sandbox.registerWebhook(opts.webhookUrl.value, webhookSecret.value, [recallCompletedAction])
+      }
       const apiKey = Redacted.value(sandbox.apiKey)
       yield* output.result(
         [
@@ -103,6 +128,9 @@ export const sandboxCommand = Command.make(
         { baseUrl: sandbox.baseUrl, apiKey, fleet: defaultFleet }
       )
       if (Option.isSome(opts.faults)) yield* output.note(`Faults injected: ${opts.faults.value}`)
+      if (Option.isSome(opts.webhookUrl)) {
+        yield* output.note(`Recall completions are posted to ${opts.webhookUrl.value}`)
+      }
       yield* output.note("Sandbox running. Press Ctrl-C to stop.")
       return yield* Effect.never
     }).pipe(Effect.scoped)

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { type CameraPosition, isCameraPosition, statusText } from "@effect-motive/domain"
+import { type CameraPosition, isCameraPosition, statusText, type VideoRecall } from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { downloadFile, type DownloadProgress as Progress, partialSuffixLength } from "./internal/download.js"
@@ -75,6 +75,11 @@ export interface DownloadRecallOptions {
   readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
   /** Replace a different file found at a destination (default: refuse, keeping it). */
   readonly overwrite?: boolean
+  /**
+   * The recall as the caller just fetched it (saves a GET): used when it is this recall; its URLs are refreshed
+   * when they are about to expire, as always.
+   */
+  readonly recall?: VideoRecall | undefined
 }
 
 /**
@@ -224,7 +229,9 @@ export const make: Effect.Effect<
 
   const downloadRecall: MediaDownloadsService["downloadRecall"] = (id, options) =>
     Effect.gen(function*() {
-      const recall = yield* client.getVideoRecall(id)
+      const recall = options.recall !== undefined && options.recall.id === id
+        ? options.recall
+        : yield* client.getVideoRecall(id)
       const status = statusText(recall.status)
       if (status === "failed") {
         return yield* new RequestFailed({ message: `video recall ${id} failed at Motive`, id })

@@ -215,6 +215,9 @@ export interface ConfigOptions {
   readonly timeZone?: ValueOrConfig<string> | undefined
   readonly userAgent?: ValueOrConfig<string> | undefined
   readonly requestTimeout?: ValueOrConfig<Duration.DurationInput> | undefined
+  /**
+   * `MOTIVE_RATE_LIMIT`: requests per second (`50`), with a burst (`50/20`), `adaptive`, or `off`.
+   */
   readonly rateLimit?: ValueOrConfig<RateLimitOptions | "adaptive" | false> | undefined
   readonly maxConcurrency?: ValueOrConfig<number> | undefined
   readonly downloadAttempts?: ValueOrConfig<number> | undefined
@@ -240,6 +243,30 @@ const field = <A>(given: ValueOrConfig<A> | undefined, fromEnv?: Config.Config<A
 
 const value = <A>(given: ValueOrConfig<A> | undefined, fromEnv?: Config.Config<A>): Config.Config<A | undefined> =>
   Config.map(field(given, fromEnv), Option.getOrUndefined)
+
+/**
+ * `MOTIVE_RATE_LIMIT`: `50` (requests per second, burst the same), `50/20` (burst 20), `adaptive`, or `off`.
+ *
+ * @since 0.1.0
+ */
+export const rateLimitConfig: Config.Config<RateLimitOptions | "adaptive" | false> = Config.string(
+  "MOTIVE_RATE_LIMIT"
+).pipe(
+  Config.mapOrFail((text): Either.Either<RateLimitOptions | "adaptive" | false, ConfigError.ConfigError> => {
+    const t = text.trim().toLowerCase()
+    if (t === "adaptive") return Either.right("adaptive")
+    if (t === "off" || t === "false" || t === "none") return Either.right(false)
+    const m = /^(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(t)
+    const rate = m === null ? NaN : Number(m[1])
+    const burst = m?.[2] === undefined ? Math.max(1, Math.ceil(rate)) : Number(m[2])
+    return m !== null && rate > 0 && burst >= 1
+      ? Either.right({ requestsPerSecond: rate, burst })
+      : Either.left(ConfigError.InvalidData(
+        [],
+        `MOTIVE_RATE_LIMIT "${text}" is not a rate limit: use requests per second (50), with a burst (50/20), adaptive or off`
+      ))
+  })
+)
 
 const retryGroup = (given: ConfigOptions["retry"] = {}) =>
   Config.all({
@@ -315,7 +342,7 @@ export const settingsConfig = (options: ConfigOptions = {}): Config.Config<Motiv
       ),
       userAgent: value(options.userAgent),
       requestTimeout: value(options.requestTimeout),
-      rateLimit: value(options.rateLimit),
+      rateLimit: value(options.rateLimit, rateLimitConfig),
       maxConcurrency: value(options.maxConcurrency),
       downloadAttempts: value(options.downloadAttempts)
     }),

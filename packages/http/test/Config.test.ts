@@ -135,3 +135,27 @@ describe("MotiveConfig", () => {
       expect(Either.isLeft(bad) && String(bad.left)).toContain("MOTIVE_BASE_URL \"notaurl\" is not an http(s) URL")
     }))
 })
+
+describe("MOTIVE_RATE_LIMIT", () => {
+  const read = (value: string) =>
+    Effect.either(Effect.withConfigProvider(
+      Effect.map(MotiveConfig.settingsConfig(), (s) => s.rateLimit),
+      ConfigProvider.fromMap(new Map([["MOTIVE_API_KEY", "k"], ["MOTIVE_RATE_LIMIT", value]]))
+    ))
+
+  it.effect("reads a rate, a rate with a burst, adaptive and off", () =>
+    Effect.gen(function*() {
+      expect(yield* read("50")).toEqual(Either.right({ requestsPerSecond: 50, burst: 50 }))
+      expect(yield* read("2.5/1")).toEqual(Either.right({ requestsPerSecond: 2.5, burst: 1 }))
+      expect(yield* read("adaptive")).toEqual(Either.right("adaptive"))
+      expect(yield* read("off")).toEqual(Either.right(false))
+    }))
+
+  it.effect("refuses anything else, naming the variable and the forms it takes", () =>
+    Effect.gen(function*() {
+      for (const bad of ["0", "-5", "fast", "10/0"]) {
+        const result = yield* read(bad)
+        expect(Either.isLeft(result) && String(result.left)).toContain("MOTIVE_RATE_LIMIT")
+      }
+    }))
+})

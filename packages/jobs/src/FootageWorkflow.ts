@@ -9,7 +9,13 @@
  *
  * @since 0.1.0
  */
-import { CameraPosition, isCameraPosition, statusText, VideoRecallRequestBody } from "@effect-motive/domain"
+import {
+  CameraPosition,
+  isCameraPosition,
+  statusText,
+  type VideoRecall,
+  VideoRecallRequestBody
+} from "@effect-motive/domain"
 import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJournal } from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
@@ -193,6 +199,12 @@ export class JobSlots extends Context.Tag("@effect-motive/jobs/JobSlots")<JobSlo
 export class JobSettings extends Context.Tag("@effect-motive/jobs/JobSettings")<JobSettings, FootageSettings>() {}
 
 /**
+ * The recall as the last status check of this process read it, so that its downloads need no GET of their own.
+ * Kept in memory only (its pre-signed URLs never reach the journal); after a restart the downloads fetch it.
+ */
+const freshRecalls = new Map<number, VideoRecall>()
+
+/**
  * The workflow's implementation, registered with the engine in context.
  *
  * @since 0.1.0
@@ -269,6 +281,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       success: StatusCheck,
       execute: client.getVideoRecall(recallId).pipe(
         Effect.tap(journalRecall),
+        Effect.tap((recall) => Effect.sync(() => freshRecalls.set(recallId, recall))),
         Effect.map((recall): StatusCheck => ({
           status: statusText(recall.status),
           positions: recall.cameras.flatMap((c) =>
@@ -330,7 +343,8 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         yield* setState("downloading", { recallId })
         const [file] = yield* persist(settings)(downloads.downloadRecall(recallId, {
           directory: payload.directory,
-          positions: [position]
+          positions: [position],
+          recall: freshRecalls.get(recallId)
         }))
         if (file === undefined) return { _tag: "NotDownloaded" as const, reason: `no footage from ${position}` }
         const sha256 = yield* sha256File(file.path).pipe(Effect.provideService(FileSystem.FileSystem, fs))
@@ -370,6 +384,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       const got = yield* download(recallId, position)
       if (got._tag === "NotDownloaded") return yield* finish("stopped", got.reason)
     }
+    freshRecalls.delete(recallId)
     return yield* finish("done")
   })
 

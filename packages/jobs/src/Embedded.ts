@@ -7,12 +7,14 @@
 import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import { FileSystem, Path } from "@effect/platform"
+import { SqlClient } from "@effect/sql"
 import { LibsqlClient } from "@effect/sql-libsql"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Schema } from "effect"
 import * as FootageJobs from "./FootageJobs.js"
 import * as FootageWorkflow from "./FootageWorkflow.js"
 import { takeProcessLock } from "./internal/processLock.js"
+import { sameConnectionClient } from "./internal/sqliteClient.js"
 import * as JobStore from "./JobStore.js"
 
 /**
@@ -66,8 +68,33 @@ export const layerDatabase = (file: string) =>
             : new JournalBusy({ file: absolute, reason: e.message })
         )
       )
-      return LibsqlClient.layer({ url: `file:${absolute}`, intMode: "bigint" })
+      return sqlite(absolute)
     })
+  )
+
+/**
+ * A SQLite file through libsql, in WAL mode with `synchronous=NORMAL`: a commit is written to the WAL before it
+ * returns (so a killed process loses nothing), and the WAL is synced at checkpoints rather than at every commit.
+ */
+const sqlite = (file: string) =>
+  Layer.effectDiscard(
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe("PRAGMA journal_mode=WAL")
+      yield* sql.unsafe("PRAGMA synchronous=NORMAL")
+      yield* sql.unsafe("PRAGMA busy_timeout=5000")
+    })
+  ).pipe(
+    Layer.provideMerge(
+      Layer.unwrapScoped(
+        Effect.map(
+          Effect.acquireRelease(Effect.sync(() => sameConnectionClient(file)), (client) =>
+            Effect.sync(() => client.close())),
+          (liveClient) =>
+            LibsqlClient.layer({ liveClient })
+        )
+      )
+    )
   )
 
 /**
@@ -88,7 +115,7 @@ export const layerStore = (file: string): Layer.Layer<
         return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(new FootageJobs.BatchNotFound({ batchId: "" }))
       }
       return JobStore.layer.pipe(
-        Layer.provide(LibsqlClient.layer({ url: `file:${file}`, intMode: "bigint" })),
+        Layer.provide(sqlite(file)),
         Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy => new JournalBusy({ file, reason: e.message }))
       )
     })

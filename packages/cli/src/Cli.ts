@@ -118,7 +118,9 @@ const describeFailure = (error: unknown): FailureReport => {
   }
   return {
     tag,
-    message: violations === undefined
+    // A message that lists the violations itself is shortened (they follow, one per line); one that does not is
+    // kept (it says what they are about, e.g. a batch file's name).
+    message: violations === undefined || !message.includes(violations[0]!.message)
       ? message
       : `${violations.length} problem${violations.length === 1 ? "" : "s"} with the request; nothing was sent`,
     ...(typeof record.status === "number" ? { status: record.status } : {}),

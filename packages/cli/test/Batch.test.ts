@@ -2,6 +2,7 @@ import type { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
+import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { ago, bin, motive, motiveBackground, sandboxEnv, stateDir, tempDir, until } from "./support.js"
@@ -45,106 +46,135 @@ const killWhen = (args: ReadonlyArray<string>, env: Record<string, string>, when
   })
 
 const routeCount = (sandbox: Sandbox.SandboxService, route: string, ok = false) =>
-  Effect.map(sandbox.requests, (rs) =>
-    rs.filter((r) => r.route === route && (!ok || (r.status !== undefined && r.status < 300))).length)
+  Effect.map(
+    sandbox.requests,
+    (rs) => rs.filter((r) => r.route === route && (!ok || (r.status !== undefined && r.status < 300))).length
+  )
 
 describe("motive batch run survives kill -9", () => {
-  it.scopedLive("killed during creates, during waits and mid-download, the same command finishes the batch", () =>
-    Effect.gen(function*() {
-      const rows = 6
-      const size = 24 * 1024 * 1024
-      const { env, sandbox } = yield* sandboxEnv({
-        lifecycle: { recallPendingMillis: 300, recallProcessingMillis: 1_500 },
-        media: { videoBytes: size }
-      })
-      const dir = yield* tempDir
-      const file = join(dir, "incidents.csv")
-      writeFileSync(file, csv(rows))
-      const out = join(dir, "footage")
-      const args = ["batch", "run", file, "--dir", out, "--journal", join(dir, "jobs.db"), "--poll-after", "1s"]
-      const recalls = Effect.map(sandbox.recalls, (rs) => rs.length)
+  it.scopedLive(
+    "killed during creates, during waits and mid-download, the same command finishes the batch",
+    () =>
+      Effect.gen(function*() {
+        const rows = 6
+        const size = 24 * 1024 * 1024
+        const { env, sandbox } = yield* sandboxEnv({
+          lifecycle: { recallPendingMillis: 300, recallProcessingMillis: 1_500 },
+          media: { videoBytes: size }
+        })
+        const dir = yield* tempDir
+        const file = join(dir, "incidents.csv")
+        writeFileSync(file, csv(rows))
+        const out = join(dir, "footage")
+        const args = ["batch", "run", file, "--dir", out, "--journal", join(dir, "jobs.db"), "--poll-after", "1s"]
+        const recalls = Effect.map(sandbox.recalls, (rs) => rs.length)
 
-      // 1. During the creates: some recalls exist, the rest not yet asked for.
-      const duringCreates = yield* killWhen(args, env, Effect.map(recalls, (n) => n >= 2))
-      expect(duringCreates.killed).toBe(true)
-      // 2. During the waits: every recall exists, nothing downloaded yet.
-      const duringWaits = yield* killWhen(
-        args,
-        env,
-        Effect.zipWith(recalls, routeCount(sandbox, "media"), (n, media) => n === rows && media === 0)
-      )
-      expect(duringWaits.killed).toBe(true)
-      // 3. Mid-download of a large video.
-      const sizeOf = (f: string) => {
-        try {
-          return statSync(f).size
-        } catch {
-          return 0
+        // 1. During the creates: some recalls exist, the rest not yet asked for.
+        const duringCreates = yield* killWhen(args, env, Effect.map(recalls, (n) => n >= 2))
+        expect(duringCreates.killed).toBe(true)
+        // 2. During the waits: every recall exists, nothing downloaded yet.
+        const duringWaits = yield* killWhen(
+          args,
+          env,
+          Effect.zipWith(recalls, routeCount(sandbox, "media"), (n, media) => n === rows && media === 0)
+        )
+        expect(duringWaits.killed).toBe(true)
+        // 3. Mid-download of a large video.
+        const sizeOf = (f: string) => {
+          try {
+            return statSync(f).size
+          } catch {
+            return 0
+          }
         }
-      }
-      const partial = () => filesUnder(out).some((f) => f.endsWith(".part") && sizeOf(f) > 0)
-      const midDownload = yield* killWhen(args, env, Effect.sync(partial))
-      expect(midDownload.killed).toBe(true)
-      // 4. The same command again.
-      const last = yield* motive(args, { env })
-      expect(last.stderr).not.toMatch(/error/i)
-      expect(last.code).toBe(0)
+        const partial = () => filesUnder(out).some((f) => f.endsWith(".part") && sizeOf(f) > 0)
+        const midDownload = yield* killWhen(args, env, Effect.sync(partial))
+        expect(midDownload.killed).toBe(true)
+        // 4. The same command again.
+        const last = yield* motive(args, { env })
+        expect(last.stderr).not.toMatch(/error/i)
+        expect(last.code).toBe(0)
 
-      // Exactly one recall per row, each asked for once successfully.
-      expect(yield* recalls).toBe(rows)
-      expect(yield* routeCount(sandbox, "createVideoRecall", true)).toBe(rows)
-      // Every file complete and byte-identical; nothing partial left.
-      const written = filesUnder(out)
-      expect(written.filter((f) => /\.part/.test(f))).toEqual([])
-      expect(written.filter((f) => f.endsWith(".mp4")).length).toBe(rows)
-      for (const r of yield* sandbox.recalls) {
-        const path = written.find((f) => f.endsWith(`/${r.id}-front_facing.mp4`))
-        expect(path).toBeDefined()
-        expect(Buffer.compare(readFileSync(path!), Buffer.from(yield* sandbox.videoBytes(r.id, "front_facing")))).toBe(0)
-      }
-      // The batch's recalls are in the request journal too.
-      const listed = yield* motive(["--json", "recall", "list"], { env })
-      const ids = (JSON.parse(listed.stdout) as { readonly requests: ReadonlyArray<{ readonly id: number }> }).requests
-        .map((r) => r.id)
-      for (const r of yield* sandbox.recalls) expect(ids).toContain(r.id)
-      // And the status says so.
-      const status = yield* motive(["--json", "batch", "status", "--journal", join(dir, "jobs.db")], { env })
-      expect(status.code).toBe(0)
-      expect(JSON.parse(status.stdout).counts.done).toBe(rows)
-    }), 120_000)
+        // Exactly one recall per row, each asked for once successfully.
+        expect(yield* recalls).toBe(rows)
+        expect(yield* routeCount(sandbox, "createVideoRecall", true)).toBe(rows)
+        // Every file complete and byte-identical; nothing partial left.
+        const written = filesUnder(out)
+        expect(written.filter((f) => /\.part/.test(f))).toEqual([])
+        expect(written.filter((f) => f.endsWith(".mp4")).length).toBe(rows)
+        for (const r of yield* sandbox.recalls) {
+          const path = written.find((f) => f.endsWith(`/${r.id}-front_facing.mp4`))
+          expect(path).toBeDefined()
+          expect(Buffer.compare(readFileSync(path!), Buffer.from(yield* sandbox.videoBytes(r.id, "front_facing"))))
+            .toBe(0)
+        }
+        // The batch's recalls are in the request journal too.
+        const listed = yield* motive(["--json", "recall", "list"], { env })
+        const ids = (JSON.parse(listed.stdout) as { readonly requests: ReadonlyArray<{ readonly id: number }> })
+          .requests
+          .map((r) => r.id)
+        for (const r of yield* sandbox.recalls) expect(ids).toContain(r.id)
+        // And the status says so.
+        const status = yield* motive(["--json", "batch", "status", "--journal", join(dir, "jobs.db")], { env })
+        expect(status.code).toBe(0)
+        expect(JSON.parse(status.stdout).counts.done).toBe(rows)
+        // The manifest: one line per file, with the bytes and sha256 of what is on disk.
+        const report = yield* motive(["batch", "report", "--journal", join(dir, "jobs.db"), "--out", join(dir, "m")], {
+          env
+        })
+        expect(report.code).toBe(0)
+        expect(readFileSync(join(dir, "m.csv"), "utf8").trim().split("\n")).toHaveLength(rows + 1)
+        const manifest = JSON.parse(readFileSync(join(dir, "m.json"), "utf8")) as {
+          readonly files: ReadonlyArray<{ readonly path: string; readonly bytes: number; readonly sha256: string }>
+        }
+        for (const f of manifest.files) {
+          expect(f.bytes).toBe(size)
+          expect(f.sha256).toBe(createHash("sha256").update(readFileSync(f.path)).digest("hex"))
+        }
+      }),
+    120_000
+  )
 })
 
 describe("motive batch run", () => {
-  it.scopedLive("refuses a file with broken rows, naming each row and rule, and sends nothing", () =>
-    Effect.gen(function*() {
-      const { env, sandbox } = yield* sandboxEnv()
-      const dir = yield* tempDir
-      const file = join(dir, "rows.csv")
-      writeFileSync(file, `${csv(2)}\nTRK-101,2026-01-01T10:00:00,4,,bad/ref\n`)
-      const run = yield* motive(["batch", "run", file, "--dir", join(dir, "out"), "--journal", join(dir, "j.db")], {
-        env
-      })
-      expect(run.code).toBe(2)
-      expect(run.stderr).toContain("row 4 start_time:")
-      expect(run.stderr).toContain("[start_time.no_offset]")
-      expect(run.stderr).toContain("row 4 duration:")
-      expect(run.stderr).toContain("row 4 ref: contains a path separator [ref.not_a_folder_name]")
-      expect(yield* sandbox.requests).toEqual([])
-    }), 30_000)
+  it.scopedLive(
+    "refuses a file with broken rows, naming each row and rule, and sends nothing",
+    () =>
+      Effect.gen(function*() {
+        const { env, sandbox } = yield* sandboxEnv()
+        const dir = yield* tempDir
+        const file = join(dir, "rows.csv")
+        writeFileSync(file, `${csv(2)}\nTRK-101,2026-01-01T10:00:00,4,,bad/ref\n`)
+        const run = yield* motive(["batch", "run", file, "--dir", join(dir, "out"), "--journal", join(dir, "j.db")], {
+          env
+        })
+        expect(run.code).toBe(2)
+        expect(run.stderr).toContain("row 4 start_time:")
+        expect(run.stderr).toContain("[start_time.no_offset]")
+        expect(run.stderr).toContain("row 4 duration:")
+        expect(run.stderr).toContain("row 4 ref: contains a path separator [ref.not_a_folder_name]")
+        expect(yield* sandbox.requests).toEqual([])
+      }),
+    30_000
+  )
 
-  it.scopedLive("refuses a batch the quota does not cover (exit 4, both numbers) and sends nothing", () =>
-    Effect.gen(function*() {
-      const { env, sandbox } = yield* sandboxEnv({ quota: { regularMinutes: 2 } })
-      const dir = yield* tempDir
-      const file = join(dir, "rows.csv")
-      writeFileSync(file, csv(3))
-      const run = yield* motive(["batch", "run", file, "--dir", join(dir, "out"), "--journal", join(dir, "j.db")], {
-        env
-      })
-      expect(run.code).toBe(4)
-      expect(run.stderr).toContain("needs 3 minutes of regular recall quota, and Motive has 2 left")
-      expect(yield* routeCount(sandbox, "createVideoRecall")).toBe(0)
-    }), 30_000)
+  it.scopedLive(
+    "refuses a batch the quota does not cover (exit 4, both numbers) and sends nothing",
+    () =>
+      Effect.gen(function*() {
+        const { env, sandbox } = yield* sandboxEnv({ quota: { regularMinutes: 2 } })
+        const dir = yield* tempDir
+        const file = join(dir, "rows.csv")
+        writeFileSync(file, csv(3))
+        const run = yield* motive(["batch", "run", file, "--dir", join(dir, "out"), "--journal", join(dir, "j.db")], {
+          env
+        })
+        expect(run.code).toBe(4)
+        expect(run.stderr).toContain("needs 3 minutes of regular recall quota, and Motive has 2 left")
+        expect(yield* routeCount(sandbox, "createVideoRecall")).toBe(0)
+      }),
+    30_000
+  )
 
   it.scopedLive("lets one process at a time run a journal: a second gets exit 2", () =>
     Effect.gen(function*() {
@@ -161,26 +191,30 @@ describe("motive batch run", () => {
       first.child.kill("SIGINT")
     }), 30_000)
 
-  it.scopedLive("runs against the built-in sandbox, completed by its webhooks, with one JSON document", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const file = join(dir, "rows.jsonl")
-      writeFileSync(
-        file,
-        [
-          JSON.stringify({ vehicle_number: "TRK-101", start_time: ago(20), duration: 1, ref: "claim-1" }),
-          JSON.stringify({ asset_name: "TRAILER-7", start_time: ago(25), duration: 1, camera_positions: "rear" })
-        ].join("\n")
-      )
-      const out = join(dir, "out")
-      const run = yield* motive(["--sandbox", "--json", "batch", "run", file, "--dir", out])
-      expect(run.code).toBe(0)
-      const doc = JSON.parse(run.stdout)
-      expect(doc.counts.done).toBe(2)
-      const files = doc.rows.flatMap((r: { readonly files: ReadonlyArray<{ readonly path: string }> }) => r.files)
-      expect(files.length).toBeGreaterThan(1)
-      for (const f of files) expect(existsSync(f.path)).toBe(true)
-      expect(filesUnder(join(out, "claim-1")).length).toBeGreaterThan(0)
-      expect(filesUnder(join(out, "2")).length).toBe(1)
-    }), 30_000)
+  it.scopedLive(
+    "runs against the built-in sandbox, completed by its webhooks, with one JSON document",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const file = join(dir, "rows.jsonl")
+        writeFileSync(
+          file,
+          [
+            JSON.stringify({ vehicle_number: "TRK-101", start_time: ago(20), duration: 1, ref: "claim-1" }),
+            JSON.stringify({ asset_name: "TRAILER-7", start_time: ago(25), duration: 1, camera_positions: "rear" })
+          ].join("\n")
+        )
+        const out = join(dir, "out")
+        const run = yield* motive(["--sandbox", "--json", "batch", "run", file, "--dir", out])
+        expect(run.code).toBe(0)
+        const doc = JSON.parse(run.stdout)
+        expect(doc.counts.done).toBe(2)
+        const files = doc.rows.flatMap((r: { readonly files: ReadonlyArray<{ readonly path: string }> }) => r.files)
+        expect(files.length).toBeGreaterThan(1)
+        for (const f of files) expect(existsSync(f.path)).toBe(true)
+        expect(filesUnder(join(out, "claim-1")).length).toBeGreaterThan(0)
+        expect(filesUnder(join(out, "2")).length).toBe(1)
+      }),
+    30_000
+  )
 })

@@ -15,14 +15,13 @@
  * - the killed-and-resumed batch: extra wall time and extra requests against the straight run, and extra
  *   creates (goal 0: exactly one recall per row).
  */
-import { LibsqlClient } from "@effect/sql-libsql"
 import { Effect, Layer } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { printTable, record, spread } from "../../http/bench/report.js"
-import { BatchFile, JobStore } from "../src/index.js"
+import { BatchFile, Embedded, JobStore } from "../src/index.js"
 
 const here = new URL(".", import.meta.url).pathname
 const tsx = join(here, "..", "..", "..", "node_modules", ".bin", "tsx")
@@ -249,7 +248,7 @@ const storeCostPerRow = async (n: number) => {
     program.pipe(
       Effect.provide(
         JobStore.layer.pipe(
-          Layer.provide(LibsqlClient.layer({ url: `file:${join(dir, "jobs.db")}`, intMode: "bigint" }))
+          Layer.provide(Embedded.layerSqlite(join(dir, "jobs.db")))
         )
       )
     )

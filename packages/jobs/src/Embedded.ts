@@ -68,15 +68,18 @@ export const layerDatabase = (file: string) =>
             : new JournalBusy({ file: absolute, reason: e.message })
         )
       )
-      return sqlite(absolute)
+      return layerSqlite(absolute)
     })
   )
 
 /**
  * A SQLite file through libsql, in WAL mode with `synchronous=NORMAL`: a commit is written to the WAL before it
  * returns (so a killed process loses nothing), and the WAL is synced at checkpoints rather than at every commit.
+ * Transactions run on the client's one connection. No lock: see {@link layerDatabase}.
+ *
+ * @since 0.1.0
  */
-const sqlite = (file: string) =>
+export const layerSqlite = (file: string) =>
   Layer.effectDiscard(
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
@@ -115,7 +118,7 @@ export const layerStore = (file: string): Layer.Layer<
         return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(new FootageJobs.BatchNotFound({ batchId: "" }))
       }
       return JobStore.layer.pipe(
-        Layer.provide(sqlite(file)),
+        Layer.provide(layerSqlite(file)),
         Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy => new JournalBusy({ file, reason: e.message }))
       )
     })

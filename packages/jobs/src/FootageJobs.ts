@@ -19,7 +19,8 @@ import {
   type RowState,
   RowState as RowStateSchema,
   settledStates,
-  type StoredBatch
+  type StoredBatch,
+  type Tally
 } from "./JobStore.js"
 
 /**
@@ -105,6 +106,15 @@ export interface BatchStatus {
 }
 
 /**
+ * A batch's progress: its tally, and whether every row has settled.
+ *
+ * @since 0.1.0
+ */
+export interface BatchProgress extends Tally {
+  readonly settled: boolean
+}
+
+/**
  * The footage-job operations.
  *
  * @since 0.1.0
@@ -123,11 +133,16 @@ export interface FootageJobsService {
   readonly status: (batchId: string) => Effect.Effect<BatchStatus, BatchNotFound | JobStoreError>
   /** The most recent batch, if any. */
   readonly latest: Effect.Effect<Option.Option<StoredBatch>, JobStoreError>
-  /** The batch's status every `every` (default 250 ms) while it changes, ending once every row has settled. */
+  /**
+   * The batch's tally (rows per state, files, bytes, quota minutes) every `every` (default 250 ms) while it
+   * changes, ending once every row has settled. Cheap: one aggregate query per look.
+   */
   readonly progress: (
     batchId: string,
     every?: Duration.DurationInput
-  ) => Stream.Stream<BatchStatus, BatchNotFound | JobStoreError>
+  ) => Stream.Stream<BatchProgress, JobStoreError>
+  /** Waits until every row of the batch has settled; its status then. */
+  readonly awaitSettled: (batchId: string) => Effect.Effect<BatchStatus, BatchNotFound | JobStoreError>
   /**
    * Resolves the rows waiting for the recall a verified completion event names (the webhook's signature must
    * have been checked by the caller). Returns how many rows it woke. Events of other actions or recalls change
@@ -270,13 +285,16 @@ export const make: Effect.Effect<
 
   const status: FootageJobsService["status"] = (batchId) => Effect.provideService(readStatus(batchId), JobStore, store)
 
-  const fingerprint = (s: BatchStatus) =>
-    `${s.rows.map((r) => `${r.state}:${r.recallId ?? ""}`).join(",")}|${s.files.length}|${s.bytes}`
-
   const progress: FootageJobsService["progress"] = (batchId, every = "250 millis") =>
-    Stream.repeatEffectWithSchedule(status(batchId), Schedule.spaced(every)).pipe(
-      Stream.changesWith((a, b) => fingerprint(a) === fingerprint(b)),
-      Stream.takeUntil((s) => s.settled)
+    Stream.repeatEffectWithSchedule(
+      Effect.map(store.tally(batchId), (t): BatchProgress => ({
+        ...t,
+        settled: RowStateSchema.literals.every((st) => settledStates.has(st) || t.counts[st] === 0)
+      })),
+      Schedule.spaced(every)
+    ).pipe(
+      Stream.changesWith((a, b) => JSON.stringify(a) === JSON.stringify(b)),
+      Stream.takeUntil((p) => p.settled)
     )
 
   const resolveFromWebhook: FootageJobsService["resolveFromWebhook"] = (event) =>
@@ -304,6 +322,7 @@ export const make: Effect.Effect<
     status,
     latest: Effect.map(store.batches, (bs) => Option.fromNullable(bs[0])),
     progress,
+    awaitSettled: (batchId) => Effect.zipRight(Stream.runDrain(progress(batchId)), status(batchId)),
     resolveFromWebhook
   })
 })

@@ -146,10 +146,25 @@ export interface JobStoreService {
   ) => Effect.Effect<void, JobStoreError>
   readonly addFile: (file: JobFile) => Effect.Effect<void, JobStoreError>
   readonly files: (batchId: string) => Effect.Effect<ReadonlyArray<JobFile>, JobStoreError>
+  /** How many rows are in each state, and the files' count and bytes: cheap enough to ask often. */
+  readonly tally: (batchId: string) => Effect.Effect<Tally, JobStoreError>
   /** Records a verified completion event (it may arrive before the create's answer was recorded). */
   readonly addEvent: (recallId: number, action: string) => Effect.Effect<void, JobStoreError>
   /** Whether a verified completion event for `recallId` was received. */
   readonly hasEvent: (recallId: number) => Effect.Effect<boolean, JobStoreError>
+}
+
+/**
+ * A batch's rows per state, its files and bytes, and the quota minutes its recalls spent.
+ *
+ * @since 0.1.0
+ */
+export interface Tally {
+  readonly counts: Readonly<Record<RowState, number>>
+  readonly rows: number
+  readonly files: number
+  readonly bytes: number
+  readonly minutesSpent: number
 }
 
 /**
@@ -353,6 +368,33 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
             WHERE f.batch_id = ${batchId} ORDER BY f.row_number, f.position`,
           (rs) => rs.map(toFile)
         )
+      ),
+    tally: (batchId) =>
+      read(
+        "read",
+        Effect.gen(function*() {
+          const states = yield* sql<Record<string, unknown>>`SELECT state, COUNT(*) AS n,
+            SUM(CASE WHEN recall_id IS NULL THEN 0 ELSE 1 END) AS made FROM motive_jobs
+            WHERE batch_id = ${batchId} GROUP BY state`
+          const minutes = yield* sql<Record<string, unknown>>`SELECT body FROM motive_jobs
+            WHERE batch_id = ${batchId} AND recall_id IS NOT NULL`
+          const files = yield* sql<Record<string, unknown>>`SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes
+            FROM motive_files WHERE batch_id = ${batchId}`
+          const counts = Object.fromEntries(RowState.literals.map((st) => [st, 0])) as Record<RowState, number>
+          let rows = 0
+          for (const r of states) {
+            const n = num(r.n)
+            counts[String(r.state) as RowState] = n
+            rows += n
+          }
+          return {
+            counts,
+            rows,
+            files: num(files[0]?.n ?? 0),
+            bytes: num(files[0]?.bytes ?? 0),
+            minutesSpent: minutes.reduce((n, r) => n + decodeBody(r.body).duration, 0)
+          }
+        })
       ),
     addEvent: (recallId, action) =>
       read(

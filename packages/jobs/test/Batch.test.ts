@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -22,9 +22,9 @@ describe("a batch run in one process", () => {
           expect(submitted.isNew).toBe(true)
           expect(submitted.sent).toEqual([2, 3, 4])
           expect(submitted.quota.regular.needed).toBe(3)
-          return yield* Stream.runLast(jobs.progress(batch.id))
+          return yield* jobs.awaitSettled(batch.id)
         }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
-        const final = status._tag === "Some" ? status.value : undefined
+        const final = status
         expect(final?.settled).toBe(true)
         expect(final?.counts.done).toBe(3)
         expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(3)
@@ -50,7 +50,7 @@ describe("a batch run in one process", () => {
           const batch = yield* BatchFile.parseBatch("incidents.csv", text)
           const jobs = yield* FootageJobs.FootageJobs
           const submitted = yield* jobs.submit(batch, { directory: join(dir, "out") })
-          yield* Stream.runDrain(jobs.progress(batch.id))
+          yield* jobs.awaitSettled(batch.id)
           return submitted
         }).pipe(Effect.scoped, Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
         const first = yield* run

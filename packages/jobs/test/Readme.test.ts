@@ -27,7 +27,7 @@ const program = Effect.gen(function*() {
   const batch = yield* BatchFile.parseBatch("incidents.csv", csvText)
   const jobs = yield* FootageJobs.FootageJobs
   yield* jobs.submit(batch, { directory: incidentsDirectory })
-  yield* Stream.runForEach(jobs.progress(batch.id), (s) => Console.log(`${s.counts.done}/${s.rows.length} done`))
+  yield* Stream.runForEach(jobs.progress(batch.id), (p) => Console.log(`${p.counts.done}/${p.rows} done`))
   return yield* jobs.status(batch.id)
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import { join } from "node:path"
 import { BatchFile, FootageJobs } from "../src/index.js"
 import { csvRows, jobsFor, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
@@ -8,8 +8,8 @@ const runToEnd = (batch: BatchFile.Batch, directory: string, options: { readonly
   Effect.gen(function*() {
     const jobs = yield* FootageJobs.FootageJobs
     const submitted = yield* jobs.submit(batch, { directory, ...options })
-    const final = yield* Stream.runLast(jobs.progress(batch.id))
-    return { submitted, final: final._tag === "Some" ? final.value : yield* jobs.status(batch.id) }
+    const final = yield* jobs.awaitSettled(batch.id)
+    return { submitted, final }
   })
 
 describe("a batch under faults", () => {
@@ -82,9 +82,9 @@ describe("the monthly quota", () => {
           const jobs = yield* FootageJobs.FootageJobs
           yield* jobs.submit(batch, { directory: join(dir, "out") })
           yield* sandbox.configure({ quota: { regularMinutes: 2 } })
-          return yield* Stream.runLast(jobs.progress(batch.id))
+          return yield* jobs.awaitSettled(batch.id)
         }).pipe(Effect.scoped, Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), settings)))
-        const states = first._tag === "Some" ? first.value.rows.map((r) => r.state) : []
+        const states = first.rows.map((r) => r.state)
         expect(states).toEqual(["done", "done", "waiting_for_quota", "waiting_for_quota"])
         // Next month (more quota): the same batch resumes, and only the waiting rows are sent.
         yield* sandbox.configure({ quota: { regularMinutes: 100 } })

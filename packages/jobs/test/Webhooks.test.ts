@@ -1,7 +1,7 @@
 import { recallCompletedAction } from "@effect-motive/domain"
 import { Webhooks } from "@effect-motive/http"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted, Schedule, Stream } from "effect"
+import { Effect, Redacted, Schedule } from "effect"
 import { join } from "node:path"
 import { BatchFile, FootageJobs, JobStore } from "../src/index.js"
 import { csvRows, jobsFor, requestsTo, sandboxFor, serveCompletions, tempDir, testSettings } from "./support.js"
@@ -31,9 +31,9 @@ describe("completion by webhook", () => {
           yield* sandbox.registerWebhook(url, secret, [recallCompletedAction])
           const jobs = yield* FootageJobs.FootageJobs
           yield* jobs.submit(batch, { directory: join(dir, "out") })
-          return yield* Stream.runLast(jobs.progress(batch.id))
+          return yield* jobs.awaitSettled(batch.id)
         }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(60_000))))
-        expect(final._tag === "Some" && final.value.counts.done).toBe(4)
+        expect(final.counts.done).toBe(4)
         const deliveries = yield* sandbox.deliveries
         expect(deliveries.map((d) => d.state)).toEqual(["delivered", "delivered", "delivered", "delivered"])
         const gets = yield* requestsTo(sandbox, "getVideoRecall")
@@ -80,8 +80,8 @@ describe("completion by webhook", () => {
           expect(status.files).toEqual([])
           expect(yield* requestsTo(sandbox, "media")).toEqual([])
           // The batch still finishes (by polling), with the right files.
-          const final = yield* Stream.runLast(jobs.progress(batch.id))
-          expect(final._tag === "Some" && final.value.counts.done).toBe(2)
+          const final = yield* jobs.awaitSettled(batch.id)
+          expect(final.counts.done).toBe(2)
         }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(500))))
       }),
     30_000

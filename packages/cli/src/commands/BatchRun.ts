@@ -103,20 +103,19 @@ export const statusJson = (s: FootageJobs.BatchStatus) => ({
 })
 
 /** One line for the terminal: rows per state, bytes, quota minutes and an estimate of the time left. */
-const summaryLine = (s: FootageJobs.BatchStatus, started: number, settledAtStart: number) => {
-  const total = s.rows.length
-  const settled = s.rows.filter((r) => ["done", "failed", "waiting_for_quota", "stopped"].includes(r.state)).length
+const summaryLine = (p: FootageJobs.BatchProgress, started: number, settledAtStart: number) => {
+  const settled = p.counts.done + p.counts.failed + p.counts.waiting_for_quota + p.counts.stopped
   const states = (["creating", "waiting", "downloading", "failed", "stopped"] as const)
-    .filter((k) => s.counts[k] > 0)
-    .map((k) => `${s.counts[k]} ${k}`)
+    .filter((k) => p.counts[k] > 0)
+    .map((k) => `${p.counts[k]} ${k}`)
   const elapsed = Date.now() - started
   const gained = settled - settledAtStart
-  const eta = gained > 0 && settled < total
-    ? `, about ${Math.ceil((elapsed / gained) * (total - settled) / 1000)}s left`
+  const eta = gained > 0 && settled < p.rows
+    ? `, about ${Math.ceil((elapsed / gained) * (p.rows - settled) / 1000)}s left`
     : ""
-  return `${s.counts.done}/${total} done${states.length === 0 ? "" : `, ${states.join(", ")}`}; ${
-    bytes(s.bytes)
-  }, ${s.minutesSpent} quota min${eta}`
+  return `${p.counts.done}/${p.rows} done${states.length === 0 ? "" : `, ${states.join(", ")}`}; ${
+    bytes(p.bytes)
+  }, ${p.minutesSpent} quota min${eta}`
 }
 
 /** The command that resumes this run. */
@@ -227,22 +226,19 @@ export const executeBatch = (
     }
     const started = Date.now()
     const settledAtStart = before.rows.filter((r) => r.state === "done" || r.state === "failed").length
-    let last = before
-    yield* Stream.runForEach(jobs.progress(batch.id), (s) => {
-      last = s
-      return output.progress(summaryLine(s, started, settledAtStart))
-    }).pipe(
-      Effect.ensuring(output.endProgress),
-      Effect.orDie,
-      Effect.onInterrupt(() =>
-        Effect.sync(() =>
-          process.stderr.write(
-            `interrupted: every recall made is in the journal; resume with: ${resume}\n`
+    yield* Stream.runForEach(jobs.progress(batch.id), (p) => output.progress(summaryLine(p, started, settledAtStart)))
+      .pipe(
+        Effect.ensuring(output.endProgress),
+        Effect.orDie,
+        Effect.onInterrupt(() =>
+          Effect.sync(() =>
+            process.stderr.write(
+              `interrupted: every recall made is in the journal; resume with: ${resume}\n`
+            )
           )
         )
       )
-    )
-    return last
+    return yield* jobs.status(batch.id).pipe(Effect.orDie)
   }))
 
 /**

@@ -218,3 +218,38 @@ describe("motive batch run", () => {
     30_000
   )
 })
+
+describe("motive sandbox --webhook-url", () => {
+  it.scopedLive("posts signed recall completions to the URL it is given", () =>
+    Effect.gen(function*() {
+      const secret = "sandbox-webhook-secret"
+      const listener = yield* motiveBackground(["webhook", "listen", "--port", "0", "--secret", secret])
+      const port = yield* until(() => /http:\/\/127\.0\.0\.1:(\d+)\//.exec(listener.stderr())?.[1])
+      const sandbox = yield* motiveBackground([
+        "sandbox",
+        "--port",
+        "0",
+        "--webhook-url",
+        `http://127.0.0.1:${port}/`,
+        "--webhook-secret",
+        secret
+      ])
+      const baseUrl = yield* until(() => sandbox.lines.find((l) => l.startsWith("MOTIVE_BASE_URL="))?.slice(16))
+      const env = { MOTIVE_BASE_URL: baseUrl, MOTIVE_API_KEY: "sandbox-demo-key" }
+      const created = yield* motive(
+        ["--json", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1", "--wait"],
+        { env }
+      )
+      expect(created.code).toBe(0)
+      const id = JSON.parse(created.stdout).recall.id as number
+      const line = yield* until(() => listener.lines.find((l) => l.includes(`"id":${id}`)))
+      expect(JSON.parse(line)).toMatchObject({ action: "video_recall_request_completed", id })
+    }), 30_000)
+
+  it.scopedLive("refuses a URL without a secret to sign with (exit 2)", () =>
+    Effect.gen(function*() {
+      const run = yield* motive(["sandbox", "--port", "0", "--webhook-url", "http://127.0.0.1:9/"])
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain("--webhook-url needs the secret to sign with")
+    }))
+})

@@ -79,21 +79,15 @@ export class BatchRow extends Schema.Class<BatchRow>("BatchRow")({
   get folder(): string {
     return this.ref ?? String(this.row)
   }
-  /** Quota minutes this row spends, and from which bucket. */
-  get minutes(): number {
-    return this.body.duration
-  }
-  /** `regular` or `timelapse`. */
-  get recallType(): "regular" | "timelapse" {
-    return this.body.recall_type ?? "regular"
-  }
-  /** `vehicle TRK-101` or `asset TRAILER-7`. */
-  get entity(): string {
-    return this.body.vehicle_number !== undefined
-      ? `vehicle ${this.body.vehicle_number}`
-      : `asset ${this.body.asset_name ?? "?"}`
-  }
 }
+
+/**
+ * `vehicle TRK-101` or `asset TRAILER-7`: the entity a row's body names.
+ *
+ * @since 0.1.0
+ */
+export const entityOf = (body: VideoRecallRequestBody): string =>
+  body.vehicle_number !== undefined ? `vehicle ${body.vehicle_number}` : `asset ${body.asset_name ?? ""}`
 
 /**
  * A row left out because an earlier row asks for exactly the same recall.

@@ -20,7 +20,7 @@ import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJou
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
 import { Cause, Context, Duration, Effect, Exit, Layer, Schedule, Schema } from "effect"
-import { requestOf } from "./BatchFile.js"
+import { entityOf, requestOf } from "./BatchFile.js"
 import { sha256File } from "./internal/sha256.js"
 import { JobFile, JobStore, type RowState } from "./JobStore.js"
 
@@ -222,9 +222,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
   /** The request journal (`motive recall list`) learns of every recall a row made or found, and its statuses. */
   const journalRecall = (recall: Parameters<typeof RequestJournal.recallEntry>[0]) =>
     RequestJournal.recordIn(journal)(RequestJournal.recallEntry(recall, entityName))
-  const entityName = request.target._tag === "vehicle"
-    ? `vehicle ${request.target.number}`
-    : `asset ${request.target.name}`
+  const entityName = entityOf(payload.body)
   const setState = (state: RowState, extra?: { readonly recallId?: number; readonly reason?: string }) =>
     Effect.orDie(store.setState(batchId, row, state, extra))
   const finish = (state: typeof FootageOutcome.Type, reason?: string) =>

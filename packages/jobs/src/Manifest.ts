@@ -8,6 +8,7 @@ import { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { stringify } from "csv-stringify/sync"
 import { Effect } from "effect"
+import { entityOf } from "./BatchFile.js"
 import type { BatchStatus } from "./FootageJobs.js"
 
 /**
@@ -54,11 +55,7 @@ export const lines = (status: BatchStatus): ReadonlyArray<ManifestLine> => {
       downloaded_at: f.downloadedAt,
       recall_start: body?.start_time ?? "",
       recall_duration_minutes: body?.duration ?? 0,
-      entity: body === undefined
-        ? ""
-        : body.vehicle_number !== undefined
-        ? `vehicle ${body.vehicle_number}`
-        : `asset ${body.asset_name ?? ""}`
+      entity: body === undefined ? "" : entityOf(body)
     }
   })
 }

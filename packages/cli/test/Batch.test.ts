@@ -29,6 +29,8 @@ const killWhen = (args: ReadonlyArray<string>, env: Record<string, string>, when
       env: { ...process.env, MOTIVE_STATE_DIR: stateDir, ...env },
       stdio: ["ignore", "ignore", "pipe"]
     })
+    // Never left running, whatever happens to the test.
+    yield* Effect.addFinalizer(() => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL")))
     let stderr = ""
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))

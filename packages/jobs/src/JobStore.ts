@@ -241,6 +241,7 @@ export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient
     ref TEXT,
     body TEXT NOT NULL,
     smart_dashcam INTEGER NOT NULL,
+    minutes INTEGER NOT NULL,
     generation INTEGER NOT NULL,
     execution_id TEXT,
     state TEXT NOT NULL,
@@ -301,9 +302,9 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
             ON CONFLICT (id) DO NOTHING RETURNING id`
           for (const r of b.rows) {
             yield* sql`INSERT INTO motive_jobs
-              (batch_id, row_number, ref, body, smart_dashcam, generation, state, updated_at)
+              (batch_id, row_number, ref, body, smart_dashcam, minutes, generation, state, updated_at)
               VALUES (${b.id}, ${r.row}, ${r.ref ?? null}, ${JSON.stringify(r.body)}, ${r.smartDashcam ? 1 : 0},
-                0, 'validated', ${at})
+                ${r.body.duration}, 0, 'validated', ${at})
               ON CONFLICT (batch_id, row_number) DO NOTHING`
           }
           const rs = yield* sql<Record<string, unknown>>`SELECT * FROM motive_batches WHERE id = ${b.id}`
@@ -374,25 +375,24 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         "read",
         Effect.gen(function*() {
           const states = yield* sql<Record<string, unknown>>`SELECT state, COUNT(*) AS n,
-            SUM(CASE WHEN recall_id IS NULL THEN 0 ELSE 1 END) AS made FROM motive_jobs
+            SUM(CASE WHEN recall_id IS NULL THEN 0 ELSE minutes END) AS spent FROM motive_jobs
             WHERE batch_id = ${batchId} GROUP BY state`
-          const minutes = yield* sql<Record<string, unknown>>`SELECT body FROM motive_jobs
-            WHERE batch_id = ${batchId} AND recall_id IS NOT NULL`
           const files = yield* sql<Record<string, unknown>>`SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes
             FROM motive_files WHERE batch_id = ${batchId}`
           const counts = Object.fromEntries(RowState.literals.map((st) => [st, 0])) as Record<RowState, number>
-          let rows = 0
+          let rows = 0, minutesSpent = 0
           for (const r of states) {
             const n = num(r.n)
             counts[String(r.state) as RowState] = n
             rows += n
+            minutesSpent += num(r.spent ?? 0)
           }
           return {
             counts,
             rows,
             files: num(files[0]?.n ?? 0),
             bytes: num(files[0]?.bytes ?? 0),
-            minutesSpent: minutes.reduce((n, r) => n + decodeBody(r.body).duration, 0)
+            minutesSpent
           }
         })
       ),

@@ -226,7 +226,10 @@ export const executeBatch = (
     }
     const started = Date.now()
     const settledAtStart = before.rows.filter((r) => r.state === "done" || r.state === "failed").length
-    yield* Stream.runForEach(jobs.progress(batch.id), (p) => output.progress(summaryLine(p, started, settledAtStart)))
+    yield* Stream.runForEach(
+      jobs.progress(batch.id, "500 millis"),
+      (p) => output.progress(summaryLine(p, started, settledAtStart))
+    )
       .pipe(
         Effect.ensuring(output.endProgress),
         Effect.orDie,

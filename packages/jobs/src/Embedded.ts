@@ -16,6 +16,7 @@ import * as FootageWorkflow from "./FootageWorkflow.js"
 import { takeProcessLock } from "./internal/processLock.js"
 import { sameConnectionClient } from "./internal/sqliteClient.js"
 import * as JobStore from "./JobStore.js"
+import * as Poller from "./Poller.js"
 
 /**
  * Another process is running this journal.
@@ -135,7 +136,7 @@ export const layer = (options: EmbeddedOptions): Layer.Layer<
   JournalBusy,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
-  FootageJobs.layer.pipe(
+  Layer.merge(FootageJobs.layer, Poller.layer).pipe(
     Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
     Layer.provideMerge(JobStore.layer),

@@ -311,7 +311,7 @@ export const make: Effect.Effect<
             workflow: FootageWorkflow,
             executionId: r.executionId!
           }),
-          value: { recallId }
+          value: { recallId, via: "webhook" }
         }).pipe(Effect.provide(context))
       }
       return waiting.length

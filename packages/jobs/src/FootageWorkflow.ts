@@ -18,8 +18,8 @@ import {
 } from "@effect-motive/domain"
 import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJournal } from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
-import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
-import { Cause, Context, Duration, Effect, Exit, Layer, Schedule, Schema } from "effect"
+import { Activity, DurableClock, DurableDeferred, Workflow } from "@effect/workflow"
+import { Cause, Clock, Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
 import { entityOf, requestOf } from "./BatchFile.js"
 import { sha256File } from "./internal/sha256.js"
 import { JobFile, JobStore, type RowState } from "./JobStore.js"
@@ -67,7 +67,31 @@ export const FootageWorkflow = Workflow.make({
  * @since 0.1.0
  */
 export const Completion = DurableDeferred.make("recall-completed", {
-  success: Schema.Struct({ recallId: Schema.Number })
+  success: Schema.Struct({
+    recallId: Schema.Number,
+    /** `webhook`: a verified delivery (confirmed with one GET); `poll`: the poller's GET, which is the check. */
+    via: Schema.Literal("webhook", "poll"),
+    /** For `poll`: what its GET read (`timeout` once the polls ran out). */
+    status: Schema.optional(Schema.String),
+    positions: Schema.optional(Schema.Array(CameraPosition)),
+    reason: Schema.optional(Schema.String)
+  })
+})
+
+/**
+ * What a GET of a recall says for its row: the status, the cameras whose footage is ready, and why it failed.
+ *
+ * @since 0.1.0
+ */
+export const statusOf = (recall: VideoRecall): typeof StatusCheck.Type => ({
+  status: statusText(recall.status),
+  positions: recall.cameras.flatMap((c) =>
+    c.downloadUrl != null && isCameraPosition(c.position) &&
+      (c.status == null || statusText(c.status) !== "failed")
+      ? [c.position]
+      : []
+  ),
+  ...(statusText(recall.status) === "failed" ? { reason: `video recall ${recall.id} failed at Motive` } : {})
 })
 
 /**
@@ -126,7 +150,12 @@ const NotCreated = Schema.TaggedStruct("NotCreated", {
 })
 const CreateResult = Schema.Union(Created, NotCreated)
 
-const StatusCheck = Schema.Struct({
+/**
+ * What one GET of a recall says for its row.
+ *
+ * @since 0.1.0
+ */
+export const StatusCheck = Schema.Struct({
   /** `success`, `failed`, or anything else (still in progress, or unknown after a failed GET). */
   status: Schema.String,
   positions: Schema.Array(CameraPosition),
@@ -205,6 +234,14 @@ export class JobSettings extends Context.Tag("@effect-motive/jobs/JobSettings")<
 const freshRecalls = new Map<number, VideoRecall>()
 
 /**
+ * Keeps a recall as just read (by the poller) for its downloads.
+ *
+ * @since 0.1.0
+ */
+export const rememberRecall = (recall: VideoRecall): Effect.Effect<void> =>
+  Effect.sync(() => freshRecalls.set(recall.id, recall))
+
+/**
  * The workflow's implementation, registered with the engine in context.
  *
  * @since 0.1.0
@@ -265,9 +302,13 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         const existing = yield* Effect.option(client.getVideoRecall(outcome.recallId))
         if (existing._tag === "Some") yield* journalRecall(existing.value)
       }
-      yield* outcome._tag === "Created"
-        ? setState("waiting", { recallId: outcome.recallId })
-        : setState(outcome.state, { reason: outcome.reason })
+      if (outcome._tag === "Created") {
+        yield* setState("waiting", { recallId: outcome.recallId })
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.orDie(store.schedulePoll(batchId, row, now + Duration.toMillis(settings.firstPoll), 0))
+      } else {
+        yield* setState(outcome.state, { reason: outcome.reason })
+      }
       return outcome
     }).pipe(slots.withPermits(1))
   })
@@ -280,16 +321,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       execute: client.getVideoRecall(recallId).pipe(
         Effect.tap(journalRecall),
         Effect.tap((recall) => Effect.sync(() => freshRecalls.set(recallId, recall))),
-        Effect.map((recall): StatusCheck => ({
-          status: statusText(recall.status),
-          positions: recall.cameras.flatMap((c) =>
-            c.downloadUrl != null && isCameraPosition(c.position) &&
-              (c.status == null || statusText(c.status) !== "failed")
-              ? [c.position]
-              : []
-          ),
-          ...(statusText(recall.status) === "failed" ? { reason: `video recall ${recallId} failed at Motive` } : {})
-        })),
+        Effect.map(statusOf),
         Effect.catchAll((e) => Effect.succeed<StatusCheck>({ status: "unknown", positions: [], reason: e.message }))
       )
     })
@@ -297,36 +329,28 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
   const terminal = (s: StatusCheck) => s.status === "success" || s.status === "failed"
 
   /**
-   * Whether a verified completion webhook came for this recall: recorded in the store (it may have come before
-   * the create's answer was recorded) or resolved into `Completion`. Peeked, never awaited: polling goes on.
+   * Waits, suspended, for the recall's completion: a verified webhook (then confirmed with one GET) or the
+   * poller's GET (then that is the check). An event that came before the create's answer was recorded is in the
+   * store. When the API does not confirm a webhook (early, stale or replayed), the row polls on its own durable
+   * clocks from there.
    */
-  const signalled = (recallId: number) =>
-    Effect.gen(function*() {
-      const engine = yield* WorkflowEngine.WorkflowEngine
-      if (yield* Effect.orDie(store.hasEvent(recallId))) return true
-      const exit = yield* engine.deferredResult(Completion)
-      return exit !== undefined && Exit.isExit(exit) && Exit.isSuccess(exit) &&
-        (exit.value as { readonly recallId?: unknown }).recallId === recallId
-    })
-
   const awaitCompletion = (recallId: number) =>
     Effect.gen(function*() {
-      let trustSignal = true
-      const confirmed = Effect.gen(function*() {
-        if (!trustSignal || !(yield* signalled(recallId))) return undefined
-        const status = yield* check(recallId, "confirm")
-        if (terminal(status)) return status
-        // Early, stale or replayed: the API says otherwise, so poll from here on.
-        trustSignal = false
-        return undefined
-      })
+      const early = yield* Effect.orDie(store.hasEvent(recallId))
+      const signal = early ? undefined : yield* DurableDeferred.await(Completion)
+      if (signal !== undefined && signal.via === "poll" && signal.recallId === recallId) {
+        if (signal.status === "timeout") return undefined
+        return {
+          status: signal.status ?? "unknown",
+          positions: signal.positions ?? [],
+          ...(signal.reason === undefined ? {} : { reason: signal.reason })
+        }
+      }
+      const confirmed = yield* check(recallId, "confirm")
+      if (terminal(confirmed)) return confirmed
       const delays = pollDelays(settings)
       for (let i = 0; i < delays.length; i++) {
-        const first = yield* confirmed
-        if (first !== undefined) return first
         yield* DurableClock.sleep({ name: `poll/${i}`, duration: delays[i]!, inMemoryThreshold: Duration.zero })
-        const woken = yield* confirmed
-        if (woken !== undefined) return woken
         const polled = yield* check(recallId, `status/${i}`)
         if (terminal(polled)) return polled
       }
@@ -400,12 +424,12 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
 }))
 
 /**
- * The workflow with its settings and slots.
+ * The workflow with its settings (provided on) and slots.
  *
  * @since 0.1.0
  */
 export const layerWith = (settings: FootageSettings) =>
   layer.pipe(
     Layer.provide(Layer.effect(JobSlots, Effect.makeSemaphore(settings.concurrency))),
-    Layer.provide(Layer.succeed(JobSettings, settings))
+    Layer.provideMerge(Layer.succeed(JobSettings, settings))
   )

@@ -146,12 +146,34 @@ export interface JobStoreService {
   ) => Effect.Effect<void, JobStoreError>
   readonly addFile: (file: JobFile) => Effect.Effect<void, JobStoreError>
   readonly files: (batchId: string) => Effect.Effect<ReadonlyArray<JobFile>, JobStoreError>
+  /** When the poller should next ask Motive about a waiting row (epoch ms; `null`: not at all), and how often it did. */
+  readonly schedulePoll: (
+    batchId: string,
+    row: number,
+    at: number | null,
+    polls: number
+  ) => Effect.Effect<void, JobStoreError>
+  /** Waiting rows whose poll is due at `now`, oldest first, at most `limit`. */
+  readonly duePolls: (now: number, limit: number) => Effect.Effect<ReadonlyArray<DuePoll>, JobStoreError>
   /** How many rows are in each state, and the files' count and bytes: cheap enough to ask often. */
   readonly tally: (batchId: string) => Effect.Effect<Tally, JobStoreError>
   /** Records a verified completion event (it may arrive before the create's answer was recorded). */
   readonly addEvent: (recallId: number, action: string) => Effect.Effect<void, JobStoreError>
   /** Whether a verified completion event for `recallId` was received. */
   readonly hasEvent: (recallId: number) => Effect.Effect<boolean, JobStoreError>
+}
+
+/**
+ * A waiting row the poller should ask Motive about.
+ *
+ * @since 0.1.0
+ */
+export interface DuePoll {
+  readonly batchId: string
+  readonly row: number
+  readonly recallId: number
+  readonly executionId: string
+  readonly polls: number
 }
 
 /**
@@ -242,6 +264,8 @@ export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient
     body TEXT NOT NULL,
     smart_dashcam INTEGER NOT NULL,
     minutes INTEGER NOT NULL,
+    next_poll_at BIGINT,
+    polls INTEGER NOT NULL DEFAULT 0,
     generation INTEGER NOT NULL,
     execution_id TEXT,
     state TEXT NOT NULL,
@@ -251,6 +275,7 @@ export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient
     PRIMARY KEY (batch_id, row_number)
   )`
   yield* sql`CREATE INDEX IF NOT EXISTS motive_jobs_recall ON motive_jobs (recall_id)`
+  yield* sql`CREATE INDEX IF NOT EXISTS motive_jobs_poll ON motive_jobs (next_poll_at)`
   yield* sql`CREATE TABLE IF NOT EXISTS motive_files (
     batch_id TEXT NOT NULL,
     row_number INTEGER NOT NULL,
@@ -368,6 +393,30 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
             JOIN motive_jobs j ON j.batch_id = f.batch_id AND j.row_number = f.row_number
             WHERE f.batch_id = ${batchId} ORDER BY f.row_number, f.position`,
           (rs) => rs.map(toFile)
+        )
+      ),
+    schedulePoll: (batchId, row, at, polls) =>
+      read(
+        "write",
+        sql`UPDATE motive_jobs SET next_poll_at = ${at}, polls = ${polls}
+          WHERE batch_id = ${batchId} AND row_number = ${row}`
+      ),
+    duePolls: (at, limit) =>
+      read(
+        "read",
+        Effect.map(
+          sql<Record<string, unknown>>`SELECT batch_id, row_number, recall_id, execution_id, polls FROM motive_jobs
+            WHERE next_poll_at IS NOT NULL AND next_poll_at <= ${at} AND state = 'waiting'
+              AND recall_id IS NOT NULL AND execution_id IS NOT NULL
+            ORDER BY next_poll_at LIMIT ${limit}`,
+          (rs) =>
+            rs.map((r): DuePoll => ({
+              batchId: String(r.batch_id),
+              row: num(r.row_number),
+              recallId: num(r.recall_id),
+              executionId: String(r.execution_id),
+              polls: num(r.polls)
+            }))
         )
       ),
     tally: (batchId) =>

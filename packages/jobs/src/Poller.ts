@@ -1,0 +1,87 @@
+/**
+ * The durable polling fallback: rows waiting for a completion that no webhook announced are asked about at
+ * Motive on a schedule kept in the store (first after `firstPoll`, then 1.5 times longer each time up to
+ * `maxPollInterval`, at most `maxPolls` times). A GET that finds the recall finished resolves the row's
+ * `Completion` (the GET is the check: no second one), so a row's workflow waits suspended, without a timer of its
+ * own. The schedule is in the store, so a restarted process picks it up where it was.
+ *
+ * @since 0.1.0
+ */
+import { MotiveClient, RequestJournal } from "@effect-motive/http"
+import { DurableDeferred, type WorkflowEngine } from "@effect/workflow"
+import { Clock, Duration, Effect, Layer, Schedule } from "effect"
+import {
+  Completion,
+  type FootageSettings,
+  FootageWorkflow,
+  JobSettings,
+  pollDelays,
+  rememberRecall,
+  statusOf
+} from "./FootageWorkflow.js"
+import { type DuePoll, JobStore } from "./JobStore.js"
+
+/**
+ * One look at the due rows.
+ *
+ * @since 0.1.0
+ */
+export const sweep = (settings: FootageSettings) =>
+  Effect.gen(function*() {
+    const store = yield* JobStore
+    const client = yield* MotiveClient.MotiveClient
+    const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
+    const delays = pollDelays(settings)
+    const now = yield* Clock.currentTimeMillis
+    const due = yield* store.duePolls(now, 64)
+    const resolve = (d: DuePoll, value: Omit<typeof Completion.successSchema.Type, "recallId" | "via">) =>
+      Effect.zipRight(
+        // Not asked about again: the workflow takes it from here.
+        store.schedulePoll(d.batchId, d.row, null, d.polls + 1),
+        DurableDeferred.succeed(Completion, {
+          token: DurableDeferred.tokenFromExecutionId(Completion, {
+            workflow: FootageWorkflow,
+            executionId: d.executionId
+          }),
+          value: { recallId: d.recallId, via: "poll", ...value }
+        })
+      )
+    yield* Effect.forEach(due, (d) =>
+      Effect.gen(function*() {
+        const recall = yield* Effect.option(client.getVideoRecall(d.recallId))
+        if (recall._tag === "Some") {
+          yield* RequestJournal.recordIn(journal)(RequestJournal.recallEntry(recall.value))
+          const status = statusOf(recall.value)
+          if (status.status === "success" || status.status === "failed") {
+            yield* rememberRecall(recall.value)
+            return yield* resolve(d, status)
+          }
+        }
+        const polls = d.polls + 1
+        if (polls >= delays.length) return yield* resolve(d, { status: "timeout" })
+        const next = yield* Clock.currentTimeMillis
+        yield* store.schedulePoll(d.batchId, d.row, next + Duration.toMillis(delays[polls]!), polls)
+      }), { concurrency: 4, discard: true })
+  })
+
+/**
+ * The poller, running for the layer's life: it looks at the due rows every second (or every `firstPoll`, when
+ * shorter). A failed look is logged and tried again at the next.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<
+  never,
+  never,
+  JobStore | MotiveClient.MotiveClient | JobSettings | WorkflowEngine.WorkflowEngine
+> = Layer.scopedDiscard(
+  Effect.gen(function*() {
+    const settings = yield* JobSettings
+    const every = Duration.min(settings.firstPoll, Duration.seconds(1))
+    yield* sweep(settings).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`polling for completions: ${e.message}`)),
+      Effect.repeat(Schedule.spaced(every)),
+      Effect.forkScoped
+    )
+  })
+)

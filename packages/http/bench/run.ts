@@ -286,14 +286,17 @@ async function creates() {
 
 // (4) the adaptive gate: 500 creates against sandboxes limited to 10, 50 and 200 requests/s -------------------------
 /** One run: creates through a client on the adaptive defaults, against a fresh sandbox limited to `limit`. */
-async function adaptiveRun(limit: number, n: number) {
+async function adaptiveRun(limit: number, n: number, configured = false) {
   const { baseUrl, child } = await startSandbox({
     rateLimit: { requestsPerSecond: limit, burst: limit },
     quota: { regularMinutes: 100_000 }
   })
   const maxConcurrency = 16
   const layer = clientLayer(baseUrl, { maxConcurrency }).pipe(
-    Layer.provide(RequestGate.layerWith({ rateLimit: "adaptive", maxConcurrency }))
+    Layer.provide(RequestGate.layerWith({
+      rateLimit: configured ? { requestsPerSecond: limit, burst: limit } : "adaptive",
+      maxConcurrency
+    }))
   )
   const started = performance.now()
   const results = await run(layer, (c) =>
@@ -321,7 +324,12 @@ async function adaptive() {
   const rows: Array<string> = []
   for (const limit of limits) {
     const figures: Array<Awaited<ReturnType<typeof adaptiveRun>>> = []
-    for (let i = 0; i < runs; i++) figures.push(await adaptiveRun(limit, n))
+    const baseline: Array<Awaited<ReturnType<typeof adaptiveRun>>> = []
+    // Paired: the adaptive client, then a client configured with the server's exact limit, over the same work.
+    for (let i = 0; i < runs; i++) {
+      figures.push(await adaptiveRun(limit, n))
+      baseline.push(await adaptiveRun(limit, n, true))
+    }
     const range = (xs: Array<number>, f: (x: number) => string) => {
       const { max, median, min } = spread(xs)
       return `${f(min)} / ${f(median)} / ${f(max)}`
@@ -345,6 +353,11 @@ async function adaptive() {
       spread: spread(failed),
       unit: "",
       goal: { kind: "<=", bound: 0 }
+    })
+    record({
+      name: `configured at the server's limit, ${limit} req/s: share (baseline)`,
+      spread: spread(baseline.map((f) => f.share)),
+      unit: "x"
     })
     const pass = Math.min(...shares) >= 0.9 && Math.max(...limited) <= 0.01 && Math.max(...failed) === 0
     rows.push(

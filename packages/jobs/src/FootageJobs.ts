@@ -7,10 +7,10 @@
  */
 import { recallCompletedAction, type WebhookEvent } from "@effect-motive/domain"
 import { MotiveClient, type MotiveError } from "@effect-motive/http"
-import { DurableDeferred, type WorkflowEngine } from "@effect/workflow"
+import type { WorkflowEngine } from "@effect/workflow"
 import { Context, Duration, Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import type { Batch } from "./BatchFile.js"
-import { Completion, FootageWorkflow } from "./FootageWorkflow.js"
+import { complete, FootageWorkflow } from "./FootageWorkflow.js"
 import {
   type JobFile,
   type JobRow,
@@ -306,13 +306,9 @@ export const make: Effect.Effect<
         r.executionId !== undefined && !settledStates.has(r.state)
       )
       for (const r of waiting) {
-        yield* DurableDeferred.succeed(Completion, {
-          token: DurableDeferred.tokenFromExecutionId(Completion, {
-            workflow: FootageWorkflow,
-            executionId: r.executionId!
-          }),
-          value: { recallId, via: "webhook" }
-        }).pipe(Effect.provide(context))
+        yield* complete(r.executionId!, { recallId, via: "webhook" }).pipe(
+          Effect.provide(context)
+        )
       }
       return waiting.length
     })

@@ -18,7 +18,7 @@ import {
 } from "@effect-motive/domain"
 import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJournal } from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
-import { Activity, DurableClock, DurableDeferred, Workflow } from "@effect/workflow"
+import { Activity, DurableClock, DurableDeferred, Workflow, type WorkflowEngine } from "@effect/workflow"
 import { Cause, Clock, Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
 import { entityOf, requestOf } from "./BatchFile.js"
 import { sha256File } from "./internal/sha256.js"
@@ -77,6 +77,29 @@ export const Completion = DurableDeferred.make("recall-completed", {
     reason: Schema.optional(Schema.String)
   })
 })
+
+/**
+ * Resolves a row's `Completion`. A resolution that lands while the workflow is between looking for it and
+ * suspending wakes nothing (the engine resumes only a workflow already suspended), so the workflow is also
+ * resumed a moment later (and again a few seconds later); resuming one that is not suspended does nothing.
+ *
+ * @since 0.1.0
+ */
+export const complete = (
+  executionId: string,
+  value: typeof Completion.successSchema.Type
+): Effect.Effect<void, never, WorkflowEngine.WorkflowEngine> =>
+  Effect.gen(function*() {
+    yield* DurableDeferred.succeed(Completion, {
+      token: DurableDeferred.tokenFromExecutionId(Completion, { workflow: FootageWorkflow, executionId }),
+      value
+    })
+    // Twice, the second for a machine so busy that the workflow had not suspended yet after a second.
+    yield* Effect.forEach(["1 second", "5 seconds"] as const, (after) =>
+      Effect.sleep(after).pipe(Effect.zipRight(FootageWorkflow.resume(executionId))), { discard: true }).pipe(
+        Effect.forkDaemon
+      )
+  })
 
 /**
  * What a GET of a recall says for its row: the status, the cameras whose footage is ready, and why it failed.

@@ -8,12 +8,12 @@
  * @since 0.1.0
  */
 import { MotiveClient, RequestJournal } from "@effect-motive/http"
-import { DurableDeferred, type WorkflowEngine } from "@effect/workflow"
+import type { WorkflowEngine } from "@effect/workflow"
 import { Clock, Duration, Effect, Layer, Schedule } from "effect"
 import {
-  Completion,
+  complete,
+  type Completion,
   type FootageSettings,
-  FootageWorkflow,
   JobSettings,
   pollDelays,
   rememberRecall,
@@ -38,13 +38,7 @@ export const sweep = (settings: FootageSettings) =>
       Effect.zipRight(
         // Not asked about again: the workflow takes it from here.
         store.schedulePoll(d.batchId, d.row, null, d.polls + 1),
-        DurableDeferred.succeed(Completion, {
-          token: DurableDeferred.tokenFromExecutionId(Completion, {
-            workflow: FootageWorkflow,
-            executionId: d.executionId
-          }),
-          value: { recallId: d.recallId, via: "poll", ...value }
-        })
+        complete(d.executionId, { recallId: d.recallId, via: "poll", ...value })
       )
     yield* Effect.forEach(due, (d) =>
       Effect.gen(function*() {

@@ -7,7 +7,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import { Config, Effect, Option, Redacted } from "effect"
-import { BatchIncomplete, InvalidInput } from "../CliError.js"
+import { InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
 import { parseDuration } from "../Flags.js"
 import { Output } from "../Output.js"
@@ -182,5 +182,3 @@ export const batchCommand = Command.make("batch").pipe(
   Command.withDescription("Many recalls from a file, crash-proof: run, status, report"),
   Command.withSubcommands([run, status, report])
 )
-
-export type { BatchIncomplete }

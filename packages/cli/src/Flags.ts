@@ -5,7 +5,7 @@
  */
 import { formatTimestamp } from "@effect-motive/domain"
 import { Args, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { DateTime, Duration, Effect, Option } from "effect"
+import { Config, DateTime, Duration, Effect, Option, Redacted } from "effect"
 import { InvalidInput } from "./CliError.js"
 
 const unitMillis: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -116,3 +116,25 @@ export const idOption = (name: string, description: string): Options.Options<num
       return problem === undefined ? Effect.succeed(n) : Effect.fail(ValidationError.invalidValue(HelpDoc.p(problem)))
     })
   )
+
+/**
+ * A webhook secret: the flag when given (refused when blank), else `$MOTIVE_WEBHOOK_SECRET` when set and not
+ * blank, else none.
+ *
+ * @since 0.1.0
+ */
+export const webhookSecret = (
+  flagName: string,
+  flag: Option.Option<Redacted.Redacted<string>>
+): Effect.Effect<Option.Option<Redacted.Redacted<string>>, InvalidInput> =>
+  Option.match(flag, {
+    onSome: (s) =>
+      Redacted.value(s).trim() === ""
+        ? Effect.fail(new InvalidInput({ message: `${flagName} is empty: give the webhook's shared secret` }))
+        : Effect.succeed(Option.some(s)),
+    onNone: () =>
+      Config.option(Config.redacted("MOTIVE_WEBHOOK_SECRET")).pipe(
+        Effect.map(Option.filter((s) => Redacted.value(s).trim() !== "")),
+        Effect.orElseSucceed(() => Option.none())
+      )
+  })

@@ -6,10 +6,10 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
-import { Config, Effect, Option, Redacted } from "effect"
+import { Effect, Option } from "effect"
 import { InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
-import { parseDuration } from "../Flags.js"
+import { parseDuration, webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
 import { batchReport, type BatchRunOptions, jobsPackage, runBatch, statusJson, statusTable } from "./BatchRun.js"
@@ -78,16 +78,11 @@ const run = Command.make(
       if (Option.isSome(opts.webhookPort) && (opts.webhookPort.value < 0 || opts.webhookPort.value > 65535)) {
         return yield* new InvalidInput({ message: `--webhook-port ${opts.webhookPort.value} is not a port (0–65535)` })
       }
-      const secret = Option.isSome(opts.webhookSecret)
-        ? opts.webhookSecret
-        : yield* Effect.orElseSucceed(Config.option(Config.redacted("MOTIVE_WEBHOOK_SECRET")), () => Option.none())
+      const secret = yield* webhookSecret("--webhook-secret", opts.webhookSecret)
       if (Option.isSome(opts.webhookPort) && Option.isNone(secret)) {
         return yield* new InvalidInput({
           message: "--webhook-port needs the webhook's secret: --webhook-secret S or MOTIVE_WEBHOOK_SECRET"
         })
-      }
-      if (Option.isSome(secret) && Redacted.value(secret.value).trim() === "") {
-        return yield* new InvalidInput({ message: "--webhook-secret is empty" })
       }
       const pollAfter = Option.isSome(opts.pollAfter)
         ? Option.some(yield* parseDuration("--poll-after", opts.pollAfter.value))

@@ -8,9 +8,10 @@ import { type FaultSpec, parseFaultSpec } from "@effect-motive/sandbox/Faults"
 import { defaultFleet } from "@effect-motive/sandbox/Fleet"
 import type { SandboxOptions } from "@effect-motive/sandbox/SandboxOptions"
 import { Command, Options } from "@effect/cli"
-import { Config, Effect, Either, Option, Redacted } from "effect"
+import { Effect, Either, Option, Redacted } from "effect"
 import { inProcessSandbox } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
+import { webhookSecret } from "../Flags.js"
 import { Output, table } from "../Output.js"
 
 /**
@@ -68,14 +69,12 @@ export const sandboxCommand = Command.make(
       if (Option.isSome(opts.videoBytes) && opts.videoBytes.value < 1) {
         return yield* new InvalidInput({ message: `--video-bytes ${opts.videoBytes.value} must be at least 1` })
       }
-      const webhookSecret = Option.isSome(opts.webhookSecret)
-        ? opts.webhookSecret
-        : yield* Effect.orElseSucceed(Config.option(Config.redacted("MOTIVE_WEBHOOK_SECRET")), () => Option.none())
+      const secret = yield* webhookSecret("--webhook-secret", opts.webhookSecret)
       if (Option.isSome(opts.webhookUrl)) {
         if (!/^https?:\/\/[^\s/]+/.test(opts.webhookUrl.value)) {
           return yield* new InvalidInput({ message: `--webhook-url "${opts.webhookUrl.value}" is not an http(s) URL` })
         }
-        if (Option.isNone(webhookSecret) || Redacted.value(webhookSecret.value).trim() === "") {
+        if (Option.isNone(secret)) {
           return yield* new InvalidInput({
             message: "--webhook-url needs the secret to sign with: --webhook-secret S or MOTIVE_WEBHOOK_SECRET"
           })
@@ -107,8 +106,8 @@ export const sandboxCommand = Command.make(
           faults: [{ kind: "status", status: 503 }, { kind: "status", status: 500 }, { kind: "reset" }]
         })
       }
-      if (Option.isSome(opts.webhookUrl) && Option.isSome(webhookSecret)) {
-        yield* sandbox.registerWebhook(opts.webhookUrl.value, webhookSecret.value, [recallCompletedAction])
+      if (Option.isSome(opts.webhookUrl) && Option.isSome(secret)) {
+        yield* sandbox.registerWebhook(opts.webhookUrl.value, secret.value, [recallCompletedAction])
       }
       const apiKey = Redacted.value(sandbox.apiKey)
       yield* output.result(

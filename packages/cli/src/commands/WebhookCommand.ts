@@ -5,9 +5,10 @@
  */
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { Config, Effect, Option, Redacted, Stream } from "effect"
+import { Effect, Option, Redacted, Stream } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
+import { webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 
 const secretOption = Options.redacted("secret").pipe(
@@ -16,19 +17,14 @@ const secretOption = Options.redacted("secret").pipe(
 )
 
 const secretFrom = (flag: Option.Option<Redacted.Redacted<string>>) =>
-  Option.match(flag, {
-    onSome: (s) =>
-      Redacted.value(s).trim() === ""
-        ? Effect.fail(new InvalidInput({ message: "--secret is empty: give the webhook's shared secret" }))
-        : Effect.succeed(s),
-    onNone: () =>
-      Config.redacted("MOTIVE_WEBHOOK_SECRET").pipe(
-        Effect.flatMap((s) => Redacted.value(s).trim() === "" ? Effect.fail("blank") : Effect.succeed(s)),
-        Effect.mapError(() =>
+  Effect.flatMap(webhookSecret("--secret", flag), (secret) =>
+    Option.match(secret, {
+      onSome: Effect.succeed,
+      onNone: () =>
+        Effect.fail(
           new InvalidInput({ message: "no webhook secret: pass --secret SECRET or set MOTIVE_WEBHOOK_SECRET" })
         )
-      )
-  })
+    }))
 
 const readStdin = Effect.async<Uint8Array, InvalidInput>((resume) => {
   const chunks: Array<Buffer> = []

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "motive.cjs")
 const runs = Number(process.env.BENCH_RUNS ?? 21)
 const goal = 2.5
-const dryRun = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1", "--dry-run"]
+const dryRun = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1m", "--dry-run"]
 const cases = [
   ["node -e 0", ["-e", "0"]],
   ["motive --version", [bin, "--version"]],

@@ -22,17 +22,33 @@ const earlyInterrupt = () => {
 process.on("SIGINT", earlyInterrupt)
 globalThis[Symbol.for("effect-motive/earlyInterrupt")] = earlyInterrupt
 const { readFileSync } = require("node:fs")
-const Module = require("node:module")
 const { join } = require("node:path")
-const { Script } = require("node:vm")
+const dist = join(__dirname, "..", "dist")
 
-const file = join(__dirname, "..", "dist", "motive.cjs")
-let cachedData
-try {
-  cachedData = readFileSync(join(__dirname, "..", "dist", "motive.cache"))
-} catch {
-  cachedData = undefined
+// Help, the version, completion scripts and usage errors are answered from the command tree as data
+// (dist/spec.json, written at build time from the command's own definitions) without loading the command.
+const decision = require(join(dist, "commandline.cjs")).decide(
+  JSON.parse(readFileSync(join(dist, "spec.json"), "utf8")),
+  process.argv.slice(2),
+  { columns: process.stdout.isTTY === true ? process.stdout.columns : undefined }
+)
+if (decision._tag === "Answer") {
+  if (decision.stdout !== "") process.stdout.write(decision.stdout)
+  if (decision.stderr !== "") process.stderr.write(decision.stderr)
+  process.exitCode = decision.code
+} else run()
+
+function run() {
+  const Module = require("node:module")
+  const { Script } = require("node:vm")
+  const file = join(dist, "motive.cjs")
+  let cachedData
+  try {
+    cachedData = readFileSync(join(dist, "motive.cache"))
+  } catch {
+    cachedData = undefined
+  }
+  const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData })
+  const module_ = { exports: {} }
+  script.runInThisContext()(module_.exports, Module.createRequire(file), module_, file, dist)
 }
-const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData })
-const module_ = { exports: {} }
-script.runInThisContext()(module_.exports, Module.createRequire(file), module_, file, join(__dirname, "..", "dist"))

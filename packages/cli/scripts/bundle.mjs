@@ -1,8 +1,10 @@
 // Bundles the motive command into one file (dist/motive.cjs), then records V8's code cache for it
-// (dist/motive.cache) by running `motive --help` once, so that bin/motive.cjs starts without compiling.
+// (dist/motive.cache) by running a dry run once, so that bin/motive.cjs starts without compiling. Also writes
+// the command tree as data (dist/spec.json) and the usage checks on their own (dist/commandline.cjs): with these
+// the launcher answers --help, --version, --completions and usage errors without loading the command.
 import { build } from "esbuild"
 import { spawnSync } from "node:child_process"
-import { rmSync } from "node:fs"
+import { rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -23,6 +25,19 @@ await build({
   external: ["libsql", "msgpackr-extract"],
   logLevel: "warning"
 })
+await build({
+  entryPoints: [join(root, "src", "CommandLine.ts")],
+  outfile: join(root, "dist", "commandline.cjs"),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning"
+})
+const { program } = await import(join(root, "dist", "Cli.js"))
+writeFileSync(join(root, "dist", "spec.json"), JSON.stringify(program))
 
 const record = `
 const { readFileSync, writeFileSync } = require("node:fs")
@@ -36,5 +51,8 @@ script.runInThisContext()(module_.exports, Module.createRequire(file), module_, 
   JSON.stringify(dirname(outfile))
 })
 `
-const result = spawnSync(process.execPath, ["-e", record, "--", "--help"], { stdio: ["ignore", "ignore", "inherit"] })
+const dryRun = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1m", "--dry-run"]
+const result = spawnSync(process.execPath, ["-e", record, "--", "motive", ...dryRun], {
+  stdio: ["ignore", "ignore", "inherit"]
+})
 if (result.status !== 0) throw new Error("recording the code cache failed")

@@ -3,18 +3,24 @@
  *
  * @since 0.1.0
  */
-import { Command, HelpDoc, ValidationError } from "@effect/cli"
-import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
 import { Console as NodeConsole } from "node:console"
+import { guide } from "./CommandGuide.js"
+import { builtInFlags, decide } from "./CommandLine.js"
 import { batchCommand } from "./commands/BatchCommand.js"
 import { demoCommand } from "./commands/DemoCommand.js"
+import { assetsCommand, vehiclesCommand } from "./commands/FleetCommand.js"
 import { imageCommand } from "./commands/ImageCommand.js"
 import { recallCommand } from "./commands/RecallCommand.js"
 import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { webhookCommand } from "./commands/WebhookCommand.js"
-import { ExitCode, exitCodeOf, exitCodeTable, isKnownFailure } from "./ExitCode.js"
+import { ExitCode, exitCodeOf, exitCodes, isKnownFailure } from "./ExitCode.js"
 import * as Output from "./Output.js"
-import { hoistGlobalFlags, isGlobalFlagWithValue, isGlobalSwitch, root } from "./Root.js"
+import { root } from "./Root.js"
+import { type ProgramSpec, specOf } from "./Spec.js"
 import { version } from "./Version.js"
 
 /**
@@ -26,14 +32,17 @@ export const command = root.pipe(
   Command.withDescription(
     "Motive dashcam and Omnicam footage from a terminal: still images, video recalls, downloads, webhooks."
   ),
-  Command.withSubcommands([imageCommand, recallCommand, batchCommand, webhookCommand, sandboxCommand, demoCommand])
+  Command.withSubcommands([
+    imageCommand,
+    recallCommand,
+    vehiclesCommand,
+    assetsCommand,
+    batchCommand,
+    webhookCommand,
+    sandboxCommand,
+    demoCommand
+  ])
 )
-
-const cli = Command.run(command, {
-  name: "motive",
-  version,
-  footer: HelpDoc.p(exitCodeTable)
-})
 
 const ansiEscape = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
 const stripAnsi = (text: string) => text.replace(ansiEscape, "")
@@ -91,6 +100,18 @@ interface FailureReport {
 
 const detailKeys = ["requestId", "existingId", "lastStatus", "id", "location", "path", "timeoutMillis"] as const
 
+/** The failures the client retries: their report says how many attempts were made. */
+const retriedTags: ReadonlySet<string> = new Set(["RateLimited", "ServerError", "TransportError", "RequestTimeout"])
+
+const withAttempts = (failure: FailureReport, attempts: number): FailureReport => {
+  const n = Math.max(1, attempts)
+  return {
+    ...failure,
+    message: `${failure.message} (after ${n} attempt${n === 1 ? "" : "s"})`,
+    details: { ...failure.details, attempts: n }
+  }
+}
+
 /** The facts of a failure worth printing, without stack traces or secrets. */
 const describeFailure = (error: unknown): FailureReport => {
   if (typeof error !== "object" || error === null) return { tag: "Unexpected", message: String(error) }
@@ -130,20 +151,19 @@ const describeFailure = (error: unknown): FailureReport => {
   }
 }
 
-/** The flags @effect/cli handles itself. */
-const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version", "--wizard"]
+const cli = Command.run(command, { name: "motive", version })
 
-/** The global flags in front of the subcommand (after hoisting), skipping the values of those that take one. */
-const leadingGlobals = (words: ReadonlyArray<string>): Array<string> => {
-  const out: Array<string> = []
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!
-    if (!isGlobalSwitch(w) && !isGlobalFlagWithValue(w)) break
-    out.push(w)
-    if (isGlobalFlagWithValue(w)) i++
-  }
-  return out
-}
+/**
+ * The command tree as data, for help, completion scripts and usage checks (and `dist/spec.json`, which the
+ * launcher reads to answer those without loading the command).
+ *
+ * @since 0.1.0
+ */
+export const program: ProgramSpec = specOf(command, { version, exitCodes, globals: builtInFlags, extras: guide })
+
+const logLevels: Record<string, LogLevel.LogLevel> = Object.fromEntries(
+  LogLevel.allLevels.map((level) => [level._tag.toLowerCase(), level])
+)
 
 const runCommandLine = (
   argv: ReadonlyArray<string>,
@@ -151,27 +171,24 @@ const runCommandLine = (
   restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function*() {
-    const words = hoistGlobalFlags(argv.slice(2))
-    const globalsPart = leadingGlobals(words)
-    const mode: Output.OutputMode = {
-      json: globalsPart.includes("--json"),
-      quiet: globalsPart.includes("--quiet") || globalsPart.includes("-q"),
-      verbose: globalsPart.includes("--verbose")
+    const decision = decide(program, argv.slice(2), { columns: sinks.columns })
+    if (decision._tag === "Answer") {
+      if (decision.stdout !== "") sinks.stdout(decision.stdout)
+      if (decision.stderr !== "") sinks.stderr(decision.stderr)
+      return decision.code
     }
+    const mode: Output.OutputMode = decision.mode
     const output = Output.make(mode, sinks)
-    const rest = words.slice(globalsPart.length)
-    // @effect/cli recognises its own flags (--help, --version, --wizard) only as the first word; the global
-    // flags change nothing about them, so `motive --json --help` is `motive --help`.
-    const builtIn = rest.length === 1 && builtInFlags.includes(rest[0]!) ? rest : undefined
-    if ((builtIn ?? words).includes("--wizard") && sinks.stdinIsTerminal !== true) {
+    if (decision.wizard && sinks.stdinIsTerminal !== true) {
       yield* report(output, mode, {
         tag: "UsageError",
         message: "--wizard asks its questions in an interactive terminal; give the command and its flags instead"
       }, sinks)
       return ExitCode.InvalidInput
     }
-    const command = cli([argv[0] ?? "node", argv[1] ?? "motive", ...(builtIn ?? words)]).pipe(
+    const command = cli([argv[0] ?? "node", argv[1] ?? "motive", ...decision.words]).pipe(
       Effect.provide(Layer.succeed(Output.Output, output)),
+      Logger.withMinimumLogLevel(logLevels[decision.logLevel ?? "none"] ?? LogLevel.None),
       Effect.withConsole(
         mode.json ? consoleOn(process.stderr, process.stderr) : consoleOn(process.stdout, process.stderr)
       )
@@ -201,7 +218,13 @@ const runCommandLine = (
       }
       return ExitCode.InvalidInput
     }
-    yield* report(output, mode, describeFailure(error), sinks)
+    const described = describeFailure(error)
+    yield* report(
+      output,
+      mode,
+      retriedTags.has(described.tag) ? withAttempts(described, output.attempts()) : described,
+      sinks
+    )
     return isKnownFailure(error) ? exitCodeOf(error) : ExitCode.Unexpected
   })
 

@@ -23,6 +23,15 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
 }) {}
 
 /**
+ * A vehicle number or asset name that is not in the fleet listing (`motive vehicles` / `motive assets`).
+ *
+ * @since 0.1.0
+ */
+export class UnknownEntity extends Schema.TaggedError<UnknownEntity>()("UnknownEntity", {
+  message: Schema.String
+}) {}
+
+/**
  * No credentials were given and `--sandbox` was not asked for.
  *
  * @since 0.1.0
@@ -83,6 +92,7 @@ export class BatchIncomplete extends Schema.TaggedError<BatchIncomplete>()("Batc
  */
 export type CliError =
   | InvalidInput
+  | UnknownEntity
   | MissingCredentials
   | InvalidSignature
   | SandboxFailed

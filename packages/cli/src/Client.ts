@@ -8,6 +8,7 @@ import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
 import { ConfigError, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
 import { Output } from "./Output.js"
+import { withNotices } from "./RetryNotices.js"
 import type { Globals } from "./Root.js"
 
 /**
@@ -103,9 +104,15 @@ export const withMotive = <A, E, R>(
   journal = true
 ) =>
   Effect.gen(function*() {
-    const { MediaDownloads, MotiveClient, RequestJournal, Waiting } = yield* httpPackage
+    const { MediaDownloads, MotiveClient, MotiveConfig, RequestJournal, RetryPolicy, Waiting } = yield* httpPackage
     const { NodeMotive } = yield* nodePackage
-    const services = NodeMotive.layer(settings)
+    const output = yield* Output
+    // The client's own retry policy, with each retry said on the terminal and counted for the final error.
+    const config = MotiveConfig.makeSettings(settings)
+    const policy = withNotices(RetryPolicy.make(config), config.retry.maxAttempts, output)
+    const services = NodeMotive.layerWithoutConfig.pipe(
+      Layer.provide(Layer.merge(MotiveConfig.layer(settings), Layer.succeed(RetryPolicy.RetryPolicy, policy)))
+    )
     return yield* Effect.all({
       client: MotiveClient.MotiveClient,
       waiting: Waiting.Waiting,

@@ -5,7 +5,8 @@
  * @since 0.1.0
  */
 import { CameraPositions } from "@effect-motive/domain"
-import { FileSystem, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Effect } from "effect"
 import { httpPackage } from "./Client.js"
 import { InvalidInput } from "./CliError.js"

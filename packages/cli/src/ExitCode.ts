@@ -40,17 +40,23 @@ export type ExitCode = typeof ExitCode[keyof typeof ExitCode]
  *
  * @since 0.1.0
  */
-export const exitCodeTable = [
-  "Exit codes:",
-  "  0  success",
-  "  1  unexpected failure, or this machine failing (a file that cannot be written)",
-  "  2  invalid input: a usage error or a rule violation (nothing was sent)",
-  "  3  refused by Motive: 401, 403, 404, 400/422, a duplicate (its existing id is reported), a request not ready",
-  "  4  rate limit or monthly quota exhausted, after retries",
-  "  5  Motive unreachable, server errors or timeout, after retries",
-  "  6  the request itself ended in failed",
-  "  130  interrupted (Ctrl-C)"
-].join("\n")
+export const exitCodes: ReadonlyArray<readonly [string, string]> = [
+  ["0", "success"],
+  ["1", "unexpected failure, or this machine failing (a file that cannot be written)"],
+  ["2", "invalid input: a usage error or a rule violation (nothing was sent)"],
+  ["3", "refused by Motive: 401, 403, 404, 400/422, a duplicate (its existing id is reported), a request not ready"],
+  ["4", "rate limit or monthly quota exhausted, after retries"],
+  ["5", "Motive unreachable, server errors or timeout, after retries"],
+  ["6", "the request itself ended in failed"],
+  ["130", "interrupted (Ctrl-C)"]
+]
+
+/**
+ * The exit codes as printed text.
+ *
+ * @since 0.1.0
+ */
+export const exitCodeTable = ["Exit codes:", ...exitCodes.map(([code, text]) => `  ${code}  ${text}`)].join("\n")
 
 /**
  * Every failure a command reports: the client's, the waits' and downloads', and the CLI's own.
@@ -79,6 +85,7 @@ const tags: ReadonlySet<string> = new Set(Object.keys(
     RequestFailed: true,
     WaitTimedOut: true,
     InvalidInput: true,
+    UnknownEntity: true,
     MissingCredentials: true,
     InvalidSignature: true,
     SandboxFailed: true,
@@ -112,6 +119,7 @@ export const exitCodeOf = (error: CommandFailure): ExitCode =>
     Unauthorized: () => ExitCode.Refused,
     Forbidden: () => ExitCode.Refused,
     NotFound: () => ExitCode.Refused,
+    UnknownEntity: () => ExitCode.Refused,
     DuplicateRequest: () => ExitCode.Refused,
     NotReady: () => ExitCode.Refused,
     RateLimited: () => ExitCode.Limited,

@@ -4,7 +4,10 @@
  * @since 0.1.0
  */
 import { formatTimestamp } from "@effect-motive/domain"
-import { Args, HelpDoc, Options, ValidationError } from "@effect/cli"
+import * as Args from "@effect/cli/Args"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import { Config, DateTime, Duration, Effect, Option, Redacted } from "effect"
 import { InvalidInput } from "./CliError.js"
 
@@ -16,38 +19,71 @@ const unitMillis: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, 
  *
  * @since 0.1.0
  */
-export const resolveTime = (input: string): Effect.Effect<string> =>
-  Effect.map(DateTime.now, (now) => {
+export const resolveTime = (flag: string, input: string): Effect.Effect<string, InvalidInput> =>
+  Effect.flatMap(DateTime.now, (now) => {
     const text = input.trim()
+    if (/^-\d+(\.\d+)?$/.test(text)) {
+      return Effect.fail(
+        new InvalidInput({
+          message: `${flag} ${text} needs a unit: ${text}m for minutes ago, or ${text}s, ${text}h, ${text}d`
+        })
+      )
+    }
     if (text === "now") {
-      return formatTimestamp(DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(now) / 1000) * 1000))
+      return Effect.succeed(formatTimestamp(DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(now) / 1000) * 1000)))
     }
     const m = /^-(\d+(?:\.\d+)?)([smhd])$/.exec(text)
-    if (m === null) return input
+    if (m === null) return Effect.succeed(input)
     const back = Number(m[1]) * unitMillis[m[2]!]!
     // Beyond any footage Motive keeps: pass it on as written, and the rules call it invalid.
-    if (!Number.isFinite(back) || back > 100 * 365 * unitMillis.d!) return input
+    if (!Number.isFinite(back) || back > 100 * 365 * unitMillis.d!) return Effect.succeed(input)
     // Whole seconds: the body reads better and nothing finer matters for footage.
     const then = DateTime.subtract(now, { millis: Math.round(back) })
-    return formatTimestamp(DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(then) / 1000) * 1000))
+    return Effect.succeed(formatTimestamp(DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(then) / 1000) * 1000)))
   })
 
 /**
- * A duration as given to `--timeout`: `90s`, `5m`, `1h`, `500ms`, or a number of seconds.
+ * A duration as given to `--timeout`, `--poll-after`, `--duration`: a number with its unit, `30s`, `10m`, `1h`,
+ * `1d` (or `500ms`). A bare number is refused: it could mean seconds or minutes.
  *
  * @since 0.1.0
  */
 export const parseDuration = (flag: string, input: string): Effect.Effect<Duration.Duration, InvalidInput> => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(input.trim())
+  const text = input.trim()
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    return Effect.fail(
+      new InvalidInput({ message: `${flag} ${text} needs a unit: ${text}m for minutes or ${text}s for seconds` })
+    )
+  }
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text)
   if (m === null || Number(m[1]) <= 0) {
     return Effect.fail(
-      new InvalidInput({ message: `${flag} "${input}" is not a duration: use e.g. 90s, 5m, 1h or 500ms` })
+      new InvalidInput({ message: `${flag} "${input}" is not a duration: use e.g. 30s, 10m, 1h or 1d` })
     )
   }
   const n = Number(m[1])
-  const unit = m[2] ?? "s"
+  const unit = m[2]!
   return Effect.succeed(Duration.millis(unit === "ms" ? n : n * unitMillis[unit]!))
 }
+
+/**
+ * A recall's `--duration` as Motive's whole minutes (`2m`, `120s`, `1h` → `"2"`, `"2"`, `"60"`); the domain's
+ * rules then judge whether that many minutes is allowed.
+ *
+ * @since 0.1.0
+ */
+export const recallMinutes = (flag: string, input: string): Effect.Effect<string, InvalidInput> =>
+  Effect.flatMap(parseDuration(flag, input), (d) => {
+    const minutes = Duration.toMillis(d) / 60_000
+    return Number.isInteger(minutes)
+      ? Effect.succeed(String(minutes))
+      : Effect.fail(
+        new InvalidInput({
+          message:
+            `${flag} ${input.trim()} is not a whole number of minutes: Motive recalls whole minutes (e.g. 1m, 2m, 10m)`
+        })
+      )
+  })
 
 /**
  * An optional `--timeout`.
@@ -73,7 +109,7 @@ export const splitList = (input: string): Array<string> => input.split(",").map(
  * @since 0.1.0
  */
 export const timeoutOption = Options.text("timeout").pipe(
-  Options.withDescription("Longest wait, e.g. 90s or 10m (default 15m)"),
+  Options.withDescription("Longest wait: 90s, 10m, 1h, 1d (default 15m)"),
   Options.optional
 )
 

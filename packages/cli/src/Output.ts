@@ -32,6 +32,12 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   readonly progress: (line: string) => Effect.Effect<void>
   /** Ends the progress line. */
   readonly endProgress: Effect.Effect<void>
+  /** A line on stderr only on a terminal (not with `--quiet` or `--json`): a retry or a pause, as it happens. */
+  readonly notice: (line: string) => Effect.Effect<void>
+  /** Records the attempt an API call is on, so that a final failure can say how many were made. */
+  readonly attempt: (n: number) => Effect.Effect<void>
+  /** The attempt the last retried call reached (0 when no call was retried). */
+  readonly attempts: () => number
   /** Remembers a request this run learned exists at Motive, so that an interruption can still report it. */
   readonly learned: (request: LearnedRequest) => Effect.Effect<void>
   /** Every request this run learned of, in order. */
@@ -49,6 +55,8 @@ export interface Sinks {
   readonly stdout: (text: string) => void
   readonly stderr: (text: string) => void
   readonly stderrIsTerminal: boolean
+  /** The terminal's width, when stdout is one: help is wrapped to it (80 columns at most). */
+  readonly columns?: number | undefined
   /** Whether a person can answer questions (stdin is a terminal): `--wizard` needs one. */
   readonly stdinIsTerminal?: boolean
 }
@@ -62,6 +70,7 @@ export const processSinks: Sinks = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY === true,
+  columns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
   // A getter: touching process.stdin opens it, which costs every run a few milliseconds.
   get stdinIsTerminal() {
     return process.stdin.isTTY === true
@@ -88,6 +97,7 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
   const showProgress = sinks.stderrIsTerminal && !mode.quiet && !mode.json
   let progressShown = false
   let printed = false
+  let attempts = 0
   const learned: Array<LearnedRequest> = []
   const clearProgress = () => {
     if (progressShown) {
@@ -122,7 +132,18 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
         sinks.stderr(`\r\x1b[2K${line}`)
         progressShown = true
       }),
-    endProgress: Effect.sync(clearProgress)
+    endProgress: Effect.sync(clearProgress),
+    notice: (line) =>
+      Effect.sync(() => {
+        if (!showProgress) return
+        clearProgress()
+        sinks.stderr(`${line}\n`)
+      }),
+    attempt: (n) =>
+      Effect.sync(() => {
+        attempts = n
+      }),
+    attempts: () => attempts
   }
 }
 

@@ -116,3 +116,21 @@ export const timelinesText = (t: AvailableTimelines): string =>
       ? "  (none in that window)"
       : t.availableTimelines.map((s) => `  ${s.startTime} → ${s.endTime}`).join("\n")
   ].join("\n")
+
+/**
+ * A result followed by the command that picks it up (`Next: motive recall wait 17`), when there is one.
+ *
+ * @since 0.1.0
+ */
+export const withNext = (text: string, next: string | undefined): string =>
+  next === undefined ? text : `${text.replace(/\n$/, "")}\nNext: ${next}`
+
+/**
+ * Rows as aligned columns (the first row is the header); the last column is not padded.
+ *
+ * @since 0.1.0
+ */
+export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)))
+  return rows.map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i]!)).join("  ")).join("\n")
+}

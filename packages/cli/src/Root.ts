@@ -3,11 +3,12 @@
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 
 /**
- * Global options. They may be given anywhere on the command line; the entry point moves them in front of
- * the subcommand, where the parser expects them.
+ * Global options. They may be given anywhere on the command line; `CommandLine.decide` moves them in front
+ * of the subcommand, where the parser expects them.
  *
  * @since 0.1.0
  */
@@ -39,37 +40,6 @@ export const globalOptions = {
 }
 
 /**
- * Flags that take a value, for moving them to the front.
- *
- * @since 0.1.0
- */
-export const globalFlagsWithValue = ["--api-key", "--oauth-token", "--base-url", "--time-zone"] as const
-
-/**
- * Flags without a value.
- *
- * @since 0.1.0
- */
-export const globalSwitches = ["--sandbox", "--json", "--quiet", "-q", "--verbose"] as const
-
-const switchSet: ReadonlySet<string> = new Set(globalSwitches)
-const withValueSet: ReadonlySet<string> = new Set(globalFlagsWithValue)
-
-/**
- * Whether `word` is a global flag without a value.
- *
- * @since 0.1.0
- */
-export const isGlobalSwitch = (word: string): boolean => switchSet.has(word)
-
-/**
- * Whether `word` is a global flag that takes a value.
- *
- * @since 0.1.0
- */
-export const isGlobalFlagWithValue = (word: string): boolean => withValueSet.has(word)
-
-/**
  * The root command; subcommands are attached in `Cli.ts`.
  *
  * @since 0.1.0
@@ -82,29 +52,3 @@ export const root = Command.make("motive", globalOptions)
  * @since 0.1.0
  */
 export type Globals = Command.Command.ParseConfig<typeof globalOptions>
-
-/**
- * Moves global flags (and their values) in front of the subcommand, keeping every other word in order.
- * Everything after a `--` stays where it is.
- *
- * @since 0.1.0
- */
-export const hoistGlobalFlags = (args: ReadonlyArray<string>): Array<string> => {
-  const globals: Array<string> = []
-  const rest: Array<string> = []
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (arg === "--") {
-      rest.push(...args.slice(i))
-      break
-    }
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg] : [arg]
-    if (isGlobalSwitch(arg)) globals.push(arg)
-    else if (isGlobalFlagWithValue(flag ?? "")) {
-      if (inline !== undefined) globals.push(flag!, inline.slice(flag!.length + 1))
-      else if (i + 1 < args.length) globals.push(arg, args[++i]!)
-      else rest.push(arg)
-    } else rest.push(arg)
-  }
-  return [...globals, ...rest]
-}

@@ -3,6 +3,6 @@
  *
  * @since 0.1.0
  */
-export { command, main } from "./Cli.js"
+export { command, main, program } from "./Cli.js"
+export * as CommandLine from "./CommandLine.js"
 export * from "./ExitCode.js"
-export { hoistGlobalFlags } from "./Root.js"

@@ -67,7 +67,7 @@ describe("motive long-running commands", () => {
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 60_000 } })
       const proc = yield* motiveBackground(
-        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1", "--wait"],
+        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1m", "--wait"],
         { MOTIVE_BASE_URL: sandbox.baseUrl, MOTIVE_API_KEY: Redacted.value(sandbox.apiKey) }
       )
       yield* until(() => proc.stderr().includes("Video recall 1 requested") ? true : undefined)

@@ -239,7 +239,7 @@ describe("motive sandbox --webhook-url", () => {
       const baseUrl = yield* until(() => sandbox.lines.find((l) => l.startsWith("MOTIVE_BASE_URL="))?.slice(16))
       const env = { MOTIVE_BASE_URL: baseUrl, MOTIVE_API_KEY: "sandbox-demo-key" }
       const created = yield* motive(
-        ["--json", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1", "--wait"],
+        ["--json", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1m", "--wait"],
         { env }
       )
       expect(created.code).toBe(0)

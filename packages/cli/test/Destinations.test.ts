@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
-const create = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1"]
+const create = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1m"]
 const capture = ["image", "capture", "--vehicle-id", "101", "--position", "rear"]
 
 describe("motive: destinations fully checked before anything is sent", () => {

@@ -50,7 +50,7 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
               "--start",
               new Date(Date.now() - (20 + i * 2) * 60_000).toISOString(),
               "--duration",
-              "1",
+              "1m",
               "--download",
               join(dir, `r${i}`)
             ]
@@ -92,10 +92,10 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       const runEnv = { ...env, MOTIVE_STATE_DIR: state }
       const empty = yield* motive(["recall", "list"], { env: runEnv })
       expect(empty.stdout).toContain("No video recalls were created from this machine yet.")
-      yield* motive(["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1"], {
+      yield* motive(["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1m"], {
         env: runEnv
       })
-      yield* motive(["recall", "create", "--asset-name", "TRAILER-7", "--start", "-40m", "--duration", "1"], {
+      yield* motive(["recall", "create", "--asset-name", "TRAILER-7", "--start", "-40m", "--duration", "1m"], {
         env: runEnv
       })
       const listed = yield* motive(["recall", "list"], { env: runEnv })

@@ -39,7 +39,7 @@ describe("motive recall download: a download cut by a closed terminal or kill -9
         })
         const dir = yield* tempDir
         const created = yield* motive(
-          ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1", "--wait"],
+          ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1m", "--wait"],
           { env }
         )
         expect(created.code).toBe(0)

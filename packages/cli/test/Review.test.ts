@@ -30,7 +30,7 @@ describe("motive: output modes and failures after a request exists", () => {
           "--start",
           "-10m",
           "--duration",
-          "1",
+          "1m",
           "--wait",
           "--timeout",
           "300ms",
@@ -53,7 +53,7 @@ describe("motive: output modes and failures after a request exists", () => {
           "--start",
           "-20m",
           "--duration",
-          "1",
+          "1m",
           "--wait",
           "--timeout",
           "300ms"
@@ -75,7 +75,7 @@ describe("motive: output modes and failures after a request exists", () => {
         "--start",
         start,
         "--duration",
-        "1"
+        "1m"
       ]
       yield* motive([...args], { env })
       const again = yield* motive([...args, "--json"], { env })
@@ -94,7 +94,7 @@ describe("motive: destinations and values checked before anything is sent", () =
       const dir = yield* tempDir
       mkdirSync(join(dir, "taken"))
       const empty = yield* motive(
-        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1", "--download", ""],
+        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1m", "--download", ""],
         { env }
       )
       expect(empty.code).toBe(2)
@@ -116,7 +116,7 @@ describe("motive: destinations and values checked before anything is sent", () =
           "--start",
           "-10m",
           "--duration",
-          "1",
+          "1m",
           "--download",
           "/proc/x"
         ],
@@ -138,7 +138,7 @@ describe("motive: destinations and values checked before anything is sent", () =
         "--start",
         "-99999999999d",
         "--duration",
-        "1",
+        "1m",
         "--dry-run"
       ])
       expect(far.code).toBe(2)
@@ -149,7 +149,18 @@ describe("motive: destinations and values checked before anything is sent", () =
       const both = yield* motive(["demo"], { env: { MOTIVE_API_KEY: "k", MOTIVE_OAUTH_TOKEN: "t" } })
       expect(both.code).toBe(2)
       const dryWait = yield* motive(
-        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1", "--dry-run", "--wait"]
+        [
+          "recall",
+          "create",
+          "--vehicle-number",
+          "TRK-101",
+          "--start",
+          "-10m",
+          "--duration",
+          "1m",
+          "--dry-run",
+          "--wait"
+        ]
       )
       expect(dryWait.code).toBe(2)
       expect(dryWait.stderr).toContain("--dry-run sends nothing")
@@ -202,10 +213,10 @@ describe("motive: ids, help, the wizard and wait progress", () => {
       const recall = yield* motive(["recall", "get", "0"], { env })
       expect(recall.code).toBe(2)
       expect(recall.stderr).toContain("id must be a positive whole number, not 0")
-      const image = yield* motive(["image", "get", "--camera-type", "dashcam", "--id", "-3"], { env })
+      const image = yield* motive(["image", "get", "-3", "--camera-type", "dashcam"], { env })
       expect(image.code).toBe(2)
-      expect(image.stderr).toContain("--id must be a positive whole number, not -3")
-      const cameraType = yield* motive(["image", "get", "--camera-type", "foo", "--id", "1"], { env })
+      expect(image.stderr).toContain("ID must be a positive whole number, not '-3'")
+      const cameraType = yield* motive(["image", "get", "1", "--camera-type", "foo"], { env })
       expect(cameraType.code).toBe(2)
       expect(cameraType.stderr).toContain("dashcam")
       const window = yield* motive([
@@ -227,12 +238,15 @@ describe("motive: ids, help, the wizard and wait progress", () => {
 
   it.effect("shows the help after global flags, and refuses --wizard without a terminal instead of waiting", () =>
     Effect.gen(function*() {
-      for (const args of [["--json", "--help"], ["--sandbox", "-q", "--help"], ["--help"]]) {
+      for (const args of [["--sandbox", "-q", "--help"], ["--help"], ["recall", "--quiet", "--help"]]) {
         const run = yield* motive(args)
         expect(run.code, args.join(" ")).toBe(0)
-        // In --json mode stdout carries only JSON, so the help goes to stderr.
-        expect(run.stdout + run.stderr, args.join(" ")).toContain("USAGE")
+        expect(run.stdout, args.join(" ")).toContain("Usage:")
       }
+      // In --json mode stdout carries one JSON document: the help is its text.
+      const help = yield* motive(["--json", "--help"])
+      expect(help.code).toBe(0)
+      expect(JSON.parse(help.stdout).help).toContain("Usage:\n  motive COMMAND")
       const version = yield* motive(["--json", "--version"])
       expect(version.code).toBe(0)
       expect(version.stdout + version.stderr).toContain("0.1.0")
@@ -249,7 +263,7 @@ describe("motive: ids, help, the wizard and wait progress", () => {
       const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 300, recallProcessingMillis: 2_000 } })
       let stdout = "", stderr = ""
       const code = yield* main(
-        ["node", "motive", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1"]
+        ["node", "motive", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1m"]
           .concat(["--wait", "--api-key", env.MOTIVE_API_KEY!, "--base-url", env.MOTIVE_BASE_URL!]),
         {
           stdout: (text) => void (stdout += text),
@@ -275,13 +289,13 @@ describe("motive: ids, help, the wizard and wait progress", () => {
       expect(captured.code).toBe(0)
       const id = String(JSON.parse(captured.stdout).capture.request_id)
       const out = join(dir, "rear.jpg")
-      const got = yield* motive(["image", "get", "--camera-type", "omnicam", "--id", id, "--wait", "--out", out], {
+      const got = yield* motive(["image", "get", id, "--wait", "--out", out], {
         env
       })
       expect(got.code).toBe(0)
       expect(readFileSync(out).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
       const failed = yield* motive(
-        ["recall", "create", "--asset-name", "TRAILER-7", "--start", "-30m", "--duration", "1", "--wait"],
+        ["recall", "create", "--asset-name", "TRAILER-7", "--start", "-30m", "--duration", "1m", "--wait"],
         { env }
       )
       expect(failed.code).toBe(6)

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { join } from "node:path"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
-const create = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1"]
+const create = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-10m", "--duration", "1m"]
 const instant = { recallPendingMillis: 0, recallProcessingMillis: 0 }
 
 describe("motive recall create: every recall Motive may have taken reaches the user", () => {
@@ -38,9 +38,9 @@ describe("motive recall create: every recall Motive may have taken reaches the u
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv({ lifecycle: instant })
       const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000).toISOString()
-      const first = yield* motive([...create.slice(0, 4), "--start", start, "--duration", "1"], { env })
+      const first = yield* motive([...create.slice(0, 4), "--start", start, "--duration", "1m"], { env })
       expect(first.code).toBe(0)
-      const args = [...create.slice(0, 4), "--start", start, "--duration", "1", "--wait"]
+      const args = [...create.slice(0, 4), "--start", start, "--duration", "1m", "--wait"]
       const again = yield* motive(args, { env })
       expect(again.code).toBe(0)
       expect(again.stderr).toContain("Motive already has this recall as video recall 1 (409 duplicate): following it")

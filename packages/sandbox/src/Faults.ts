@@ -117,7 +117,10 @@ export const parseFaultSpec = (spec: string): Either.Either<FaultSpec, string> =
     if (route === undefined) return Either.left(`unknown route "${lhs}" (use ${routeKeys.join(", ")})`)
     const [faultText, timesText] = rhs.split("*", 2)
     const times = timesText === undefined ? 1 : Number(timesText)
-    if (!Number.isInteger(times) || times < 1) return Either.left(`fault count "${timesText}" is not a whole number`)
+    if (!Number.isInteger(times)) return Either.left(`fault count "${timesText}" is not a whole number`)
+    if (times < 1) {
+      return Either.left(`fault count "${timesText}" must be at least 1 (the fault happens that many times)`)
+    }
     const fault = parseFault(faultText ?? "")
     if (fault === undefined) {
       return Either.left(

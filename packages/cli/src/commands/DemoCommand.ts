@@ -6,8 +6,9 @@
  */
 import { formatTimestamp, statusText } from "@effect-motive/domain"
 import type { Sandbox } from "@effect-motive/sandbox"
-import { Command, Options } from "@effect/cli"
-import { Path } from "@effect/platform"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Path from "@effect/platform/Path"
 import { Chunk, DateTime, Effect, Option, Stream } from "effect"
 import { httpPackage, inProcessSandbox, type Motive, settingsFrom, withMotive } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
@@ -190,7 +191,11 @@ export const demoCommand = Command.make(
         )
       }
       const sandbox = yield* inProcessSandbox()
-      yield* output.note(`No Motive credentials given: using the built-in sandbox at ${sandbox.baseUrl}`)
+      yield* output.note(
+        globals.sandbox
+          ? `--sandbox: using the built-in sandbox at ${sandbox.baseUrl}`
+          : `No Motive credentials given: using the built-in sandbox at ${sandbox.baseUrl}`
+      )
       return yield* withMotive(
         { credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl },
         (motive) =>

@@ -3,18 +3,28 @@
  *
  * @since 0.1.0
  */
-import { type ImageCapture, validateImageCapture } from "@effect-motive/domain"
+import {
+  type CameraType,
+  cameraTypeOf,
+  encodeImageCaptureBody,
+  type ImageCapture,
+  isTerminalStatus,
+  paths,
+  validateImageCapture
+} from "@effect-motive/domain"
 import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { type Duration, Effect, Option } from "effect"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
-import { forceOption, idOption, optionalDuration, timeoutOption } from "../Flags.js"
+import { forceOption, idArgument, optionalDuration, timeoutOption } from "../Flags.js"
+import { assetIdOf, vehicleIdOf } from "../Fleet.js"
 import { Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
-import { captureJson, captureText } from "../Render.js"
+import { captureJson, captureText, withNext } from "../Render.js"
 import { root } from "../Root.js"
 import { imageList } from "./ListCommand.js"
 
@@ -26,22 +36,87 @@ const awaitCapture = (motive: Motive, ref: MotiveClient.ImageCaptureRef, timeout
       (onStatus) => motive.waiting.awaitImageCapture(ref, { ...waitOptions(timeout), onStatus })
     ).pipe(Waiting.requireSuccess("image capture", ref.requestId)))
 
-/** Prints a capture and the file its image went to, if any. */
-const printCapture = (capture: ImageCapture, file: Option.Option<MediaDownloads.DownloadedFile>) =>
+/** Prints a capture, the file its image went to, if any, and the command that follows, if any. */
+const printCapture = (
+  capture: ImageCapture,
+  file: Option.Option<MediaDownloads.DownloadedFile>,
+  next: string | undefined
+) =>
   Effect.flatMap(Output, (output) =>
     output.result(
-      captureText(capture, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
-      { capture: captureJson(capture), ...Option.match(file, { onNone: () => ({}), onSome: (f) => ({ file: f }) }) }
+      withNext(
+        captureText(capture, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
+        next
+      ),
+      {
+        capture: captureJson(capture),
+        ...Option.match(file, { onNone: () => ({}), onSome: (f) => ({ file: f }) }),
+        ...(next === undefined ? {} : { next })
+      }
     ))
+
+/** The entity flags of a capture: one of them names the vehicle or asset. */
+const entityFlags = {
+  vehicleNumber: Options.text("vehicle-number").pipe(
+    Options.withDescription("The vehicle's number, e.g. TRK-101 (its id is looked up in the fleet)"),
+    Options.optional
+  ),
+  assetName: Options.text("asset-name").pipe(
+    Options.withDescription("The asset's name, e.g. TRAILER-7 (its id is looked up in the fleet)"),
+    Options.optional
+  ),
+  vehicleId: Options.text("vehicle-id").pipe(
+    Options.withDescription("The vehicle's numeric id instead"),
+    Options.optional
+  ),
+  assetId: Options.text("asset-id").pipe(Options.withDescription("The asset's numeric id instead"), Options.optional)
+}
+
+/** What a capture is asked about: an id to send as is, or a name to look up first. */
+type Entity =
+  | { readonly _tag: "Id"; readonly vehicleId?: string; readonly assetId?: string }
+  | { readonly _tag: "Vehicle"; readonly number: string }
+  | { readonly _tag: "Asset"; readonly name: string }
+
+const entityOf = (opts: {
+  readonly vehicleNumber: Option.Option<string>
+  readonly assetName: Option.Option<string>
+  readonly vehicleId: Option.Option<string>
+  readonly assetId: Option.Option<string>
+}): Effect.Effect<Entity, InvalidInput> => {
+  const named = [opts.vehicleNumber, opts.assetName].filter(Option.isSome).length
+  const ids = [opts.vehicleId, opts.assetId].filter(Option.isSome).length
+  if (named + ids > 1 && named > 0) {
+    return Effect.fail(
+      new InvalidInput({
+        message: "give exactly one of --vehicle-number, --asset-name, --vehicle-id or --asset-id"
+      })
+    )
+  }
+  if (Option.isSome(opts.vehicleNumber)) return Effect.succeed({ _tag: "Vehicle", number: opts.vehicleNumber.value })
+  if (Option.isSome(opts.assetName)) return Effect.succeed({ _tag: "Asset", name: opts.assetName.value })
+  // Ids (or none): the domain's rules judge them, with every other rule, at once.
+  return Effect.succeed({
+    _tag: "Id",
+    ...Option.match(opts.vehicleId, { onNone: () => ({}), onSome: (vehicleId) => ({ vehicleId }) }),
+    ...Option.match(opts.assetId, { onNone: () => ({}), onSome: (assetId) => ({ assetId }) })
+  })
+}
+
+/** The command that picks a capture up again. */
+const resumeCapture = (requestId: number, out: Option.Option<string>) =>
+  `motive image get ${requestId} --wait${Option.isSome(out) ? ` --out ${out.value}` : ""}`
 
 const capture = Command.make(
   "capture",
   {
-    vehicleId: Options.text("vehicle-id").pipe(Options.withDescription("Vehicle id (vehicles only)"), Options.optional),
-    assetId: Options.text("asset-id").pipe(Options.withDescription("Asset id (assets only)"), Options.optional),
+    ...entityFlags,
     position: Options.text("position").pipe(
       Options.withDescription("front_facing, driver_facing, side_left, side_right or rear"),
       Options.optional
+    ),
+    dryRun: Options.boolean("dry-run").pipe(
+      Options.withDescription("Check the request and print the body and camera type it would send; send nothing")
     ),
     wait: Options.boolean("wait").pipe(Options.withDescription("Wait until the image is ready")),
     out: Options.text("out").pipe(
@@ -56,41 +131,63 @@ const capture = Command.make(
       const globals = yield* root
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
+      const entity = yield* entityOf(opts)
+      // A name is looked up only when sending: the other rules are checked with a stand-in id.
       const input = {
-        vehicleId: Option.getOrUndefined(opts.vehicleId),
-        assetId: Option.getOrUndefined(opts.assetId),
+        vehicleId: entity._tag === "Vehicle" ? 1 : entity._tag === "Id" ? entity.vehicleId : undefined,
+        assetId: entity._tag === "Asset" ? 1 : entity._tag === "Id" ? entity.assetId : undefined,
         position: Option.getOrUndefined(opts.position)
       }
       // The rules first: a bad request fails here, before credentials are even looked at.
-      const request = yield* validateImageCapture(input).pipe(
+      const checked = yield* validateImageCapture(input).pipe(
         Effect.mapError((e) => new InvalidInput({ message: e.message, violations: e.violations }))
       )
+      if (opts.dryRun && (opts.wait || Option.isSome(opts.out))) {
+        return yield* new InvalidInput({
+          message: "--dry-run sends nothing, so there is nothing to --wait for or write to --out: drop one or the other"
+        })
+      }
       if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
+      const cameraType = cameraTypeOf(checked.position)
+      if (opts.dryRun) {
+        const body: Record<string, unknown> = { ...encodeImageCaptureBody(checked) }
+        if (entity._tag === "Vehicle") body.vehicle_id = `<id of vehicle ${entity.number}, looked up when sent>`
+        if (entity._tag === "Asset") body.asset_id = `<id of asset ${entity.name}, looked up when sent>`
+        return yield* output.result(
+          [
+            "Dry run: the request is valid and nothing was sent.",
+            `POST ${paths.imageCaptures}`,
+            JSON.stringify(body, null, 2),
+            `camera type: ${cameraType}`
+          ].join("\n"),
+          { dryRun: true, method: "POST", path: paths.imageCaptures, body, cameraType }
+        )
+      }
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const resume = (capture: ImageCapture) =>
-            `motive image get --camera-type ${capture.cameraType} --id ${capture.requestId} --wait${
-              Option.isSome(opts.out) ? ` --out ${opts.out.value}` : ""
-            }`
+          const request = entity._tag === "Vehicle"
+            ? yield* validateImageCapture({ ...input, vehicleId: yield* vehicleIdOf(motive, entity.number) })
+            : entity._tag === "Asset"
+            ? yield* validateImageCapture({ ...input, assetId: yield* assetIdOf(motive, entity.name) })
+            : checked
           // Told the moment Motive answers, even when Ctrl-C came meanwhile: the id is never lost.
           const created = yield* motive.client.createImageCapture(request, {
             onCreated: (c) =>
               Effect.zipRight(
                 output.note(`Image capture ${c.requestId} requested (${c.cameraType} ${c.position})`),
-                output.learned({ kind: "image_capture", id: c.requestId, resume: resume(c) })
+                output.learned({ kind: "image_capture", id: c.requestId, resume: resumeCapture(c.requestId, opts.out) })
               )
           })
+          const following = opts.wait || Option.isSome(opts.out)
           // From here on the capture exists: a failure reports its id and how to pick it up again.
           return yield* Effect.gen(function*() {
-            const result = opts.wait || Option.isSome(opts.out)
-              ? yield* awaitCapture(motive, created, timeout)
-              : created
+            const result = following ? yield* awaitCapture(motive, created, timeout) : created
             const file = Option.isSome(opts.out)
               ? Option.some(
                 yield* motive.downloads.downloadImage(result, { path: opts.out.value, overwrite: opts.force })
               )
               : Option.none()
-            yield* printCapture(result, file)
+            yield* printCapture(result, file, following ? undefined : `motive image get ${created.requestId} --wait`)
           }).pipe(Effect.mapError((cause) =>
             // A capture that ended failed is over: there is nothing to resume.
             cause._tag === "RequestFailed"
@@ -98,21 +195,44 @@ const capture = Command.make(
               : new AfterRequest({
                 kind: "image_capture",
                 id: created.requestId,
-                resume: resume(created),
+                resume: resumeCapture(created.requestId, opts.out),
                 failure: cause
               })
           ))
-        }))
+        }).pipe(
+          Effect.mapError((e) =>
+            e._tag === "CaptureValidationError" ? new InvalidInput({ message: e.message, violations: e.violations }) : e
+          )
+        ))
     })
 ).pipe(Command.withDescription("Ask one camera for a still image now"))
+
+/** The camera type of capture `id`: as given, else as this machine recorded it, else asked of Motive. */
+const cameraTypeFor = (motive: Motive, id: number, given: Option.Option<CameraType>) =>
+  Effect.gen(function*() {
+    if (Option.isSome(given)) return given.value
+    const { RequestJournal } = yield* httpPackage
+    const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
+    const entries = Option.isSome(journal)
+      ? yield* Effect.orElseSucceed(journal.value.entries, () => [])
+      : []
+    const known = entries.find((e) => e.kind === "image_capture" && e.id === id)?.cameraType
+    if (known === "dashcam" || known === "omnicam") return known
+    // Not captured from here: the capture is under one of the two types.
+    return yield* motive.client.getImageCapture({ cameraType: "dashcam", requestId: id }).pipe(
+      Effect.as<CameraType>("dashcam"),
+      Effect.catchTag("NotFound", () => Effect.succeed<CameraType>("omnicam"))
+    )
+  })
 
 const get = Command.make(
   "get",
   {
+    id: idArgument("id", "The capture's request_id"),
     cameraType: Options.choice("camera-type", ["dashcam", "omnicam"]).pipe(
-      Options.withDescription("dashcam or omnicam, as the capture returned")
+      Options.withDescription("dashcam or omnicam (default: as captured from here, else looked up)"),
+      Options.optional
     ),
-    id: idOption("id", "The capture's request_id"),
     wait: Options.boolean("wait").pipe(Options.withDescription("Wait until the image is ready")),
     out: Options.text("out").pipe(Options.withDescription("Write the image to this file"), Options.optional),
     timeout: timeoutOption,
@@ -125,14 +245,18 @@ const get = Command.make(
       if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const ref = { cameraType: opts.cameraType, requestId: opts.id }
+          const ref = { cameraType: yield* cameraTypeFor(motive, opts.id, opts.cameraType), requestId: opts.id }
           const result = opts.wait
             ? yield* awaitCapture(motive, ref, timeout)
             : yield* motive.client.getImageCapture(ref)
           const file = Option.isSome(opts.out)
             ? Option.some(yield* motive.downloads.downloadImage(ref, { path: opts.out.value, overwrite: opts.force }))
             : Option.none()
-          yield* printCapture(result, file)
+          yield* printCapture(
+            result,
+            file,
+            isTerminalStatus(result.status) ? undefined : `motive image get ${opts.id} --wait`
+          )
         }))
     })
 ).pipe(Command.withDescription("Show an image capture, and optionally save its image"))

@@ -5,10 +5,12 @@
  * @since 0.1.0
  */
 import type { RequestJournal } from "@effect-motive/http"
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { Effect } from "effect"
 import { httpPackage, withClient } from "../Client.js"
 import { Output } from "../Output.js"
+import { columns } from "../Render.js"
 import { root } from "../Root.js"
 
 type Entry = RequestJournal.JournalEntry
@@ -26,10 +28,7 @@ const text = (entries: ReadonlyArray<Entry>, none: string): string => {
       e.status
     ])
   ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows.map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i]!)).join("  ")).join(
-    "\n"
-  )
+  return columns(rows)
 }
 
 const json = (e: Entry) => ({

@@ -6,21 +6,31 @@
 import {
   cameraSelection,
   encodeVideoRecallBody,
+  isTerminalStatus,
   parseTimestamp,
   paths,
   validateVideoRecall
 } from "@effect-motive/domain"
 import type { CreateUncertain } from "@effect-motive/http"
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { type DateTime, Effect, Either, Option } from "effect"
 import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
-import { forceOption, idArgument, optionalDuration, resolveTime, splitList, timeoutOption } from "../Flags.js"
+import {
+  forceOption,
+  idArgument,
+  optionalDuration,
+  recallMinutes,
+  resolveTime,
+  splitList,
+  timeoutOption
+} from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
-import { quotaJson, quotaText, recallJson, recallText, timelinesText } from "../Render.js"
+import { quotaJson, quotaText, recallJson, recallText, timelinesText, withNext } from "../Render.js"
 import { root } from "../Root.js"
 import { recallList } from "./ListCommand.js"
 
@@ -51,11 +61,11 @@ const create = Command.make(
   {
     ...entityOptions,
     start: Options.text("start").pipe(
-      Options.withDescription("Start of the window: ISO 8601 with an offset, or relative to now (-15m, -2h)"),
+      Options.withDescription("Start of the window: now, -15m, -2h, -1d or ISO 8601 with an offset"),
       Options.optional
     ),
     duration: Options.text("duration").pipe(
-      Options.withDescription("Minutes: regular 1, 2, 3; timelapse 5, 10, 15, 30, 45, 60"),
+      Options.withDescription("Length of the window: regular 1m, 2m or 3m; timelapse 5m, 10m, 15m, 30m, 45m or 1h"),
       Options.optional
     ),
     type: Options.text("type").pipe(Options.withDescription("regular (default) or timelapse"), Options.optional),
@@ -82,15 +92,28 @@ const create = Command.make(
       const input = {
         vehicleNumber: Option.getOrUndefined(opts.vehicleNumber),
         assetName: Option.getOrUndefined(opts.assetName),
-        startTime: Option.isSome(opts.start) ? yield* resolveTime(opts.start.value) : undefined,
-        duration: Option.getOrUndefined(opts.duration),
+        startTime: Option.isSome(opts.start) ? yield* resolveTime("--start", opts.start.value) : undefined,
+        duration: Option.isSome(opts.duration) ? yield* recallMinutes("--duration", opts.duration.value) : undefined,
         recallType: Option.getOrUndefined(opts.type),
         cameraPositions: Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined)
       }
       const options = opts.smartDashcam ? { dashcam: "smart" as const } : {}
       // The rules first: a bad request fails here, before credentials are looked at and before anything is sent.
       const request = yield* validateVideoRecall(input, options).pipe(
-        Effect.mapError((e) => new InvalidInput({ message: e.message, violations: e.violations }))
+        Effect.mapError((e) => {
+          // The domain speaks of the API's fields; the flags take more forms than the API does.
+          const hint = "; --start also takes now, -15m, -2h or -1d"
+          const violations = e.violations.map((v) =>
+            v.rule === "start_time.invalid" ? { ...v, message: `${v.message}${hint}` } : v
+          )
+          return new InvalidInput({
+            message: e.violations.reduce(
+              (m, v) => v.rule === "start_time.invalid" ? m.replace(v.message, `${v.message}${hint}`) : m,
+              e.message
+            ),
+            violations
+          })
+        })
       )
       if (Option.isSome(opts.download)) yield* checkDirectory("--download", opts.download.value)
       if (opts.dryRun && (opts.wait || Option.isSome(opts.download))) {
@@ -155,11 +178,13 @@ const create = Command.make(
             const files = Option.isSome(opts.download)
               ? yield* downloadRecall(motive, recall, opts.download.value, undefined, opts.force)
               : []
-            yield* output.result(recallText(recall, fileRows(files)), {
+            const next = following ? undefined : `motive recall wait ${id}`
+            yield* output.result(withNext(recallText(recall, fileRows(files)), next), {
               recall: recallJson(recall),
               deduplicated: created.deduplicated,
               ...(duplicateOf === undefined ? {} : { duplicateOf }),
-              ...(Option.isSome(opts.download) ? { files } : {})
+              ...(Option.isSome(opts.download) ? { files } : {}),
+              ...(next === undefined ? {} : { next })
             })
           }).pipe(
             Effect.mapError((cause) =>
@@ -178,8 +203,13 @@ const get = Command.make("get", { id: idArg }, ({ id }) =>
     const globals = yield* root
     const output = yield* Output
     return yield* withClient(globals, ({ client }) =>
-      Effect.flatMap(client.getVideoRecall(id), (recall) =>
-        output.result(recallText(recall), { recall: recallJson(recall) })))
+      Effect.flatMap(client.getVideoRecall(id), (recall) => {
+        const next = isTerminalStatus(recall.status) ? undefined : `motive recall wait ${id}`
+        return output.result(withNext(recallText(recall), next), {
+          recall: recallJson(recall),
+          ...(next === undefined ? {} : { next })
+        })
+      }))
   })).pipe(Command.withDescription("Show a recall's status and cameras"))
 
 const wait = Command.make(
@@ -254,14 +284,14 @@ const quota = Command.make("quota", {}, () =>
   })).pipe(Command.withDescription("Show this month's recall quota"))
 
 const readTime = (flag: string, value: string) =>
-  Effect.flatMap(resolveTime(value), (text) =>
+  Effect.flatMap(resolveTime(flag, value), (text) =>
     Either.match(parseTimestamp(text), {
       onLeft: (problem) =>
         Effect.fail(
           new InvalidInput({
             message: problem === "no_offset"
               ? `${flag} "${value}" has no UTC offset: add Z or ±hh:mm`
-              : `${flag} "${value}" is not a time: use ISO 8601 with an offset, or -15m, -2h, -1d`
+              : `${flag} "${value}" is not a time: use now, -15m, -2h, -1d or ISO 8601 with an offset`
           })
         ),
       onRight: (dt) => Effect.succeed<DateTime.DateTime>(dt)
@@ -271,8 +301,8 @@ const timelines = Command.make(
   "timelines",
   {
     ...entityOptions,
-    from: Options.text("from").pipe(Options.withDescription("Start: ISO 8601 with an offset, or -2h")),
-    to: Options.text("to").pipe(Options.withDescription("End: ISO 8601 with an offset, -15m, or now"))
+    from: Options.text("from").pipe(Options.withDescription("Start: now, -15m, -2h, -1d or ISO 8601 with an offset")),
+    to: Options.text("to").pipe(Options.withDescription("End: now, -15m, -2h, -1d or ISO 8601 with an offset"))
   },
   (opts) =>
     Effect.gen(function*() {

@@ -3,8 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
-import { FileSystem } from "@effect/platform"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Option, Redacted, Stream } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
@@ -102,7 +103,10 @@ const refusalNotes: Record<number, string> = {
 const listen = Command.make(
   "listen",
   {
-    port: Options.integer("port").pipe(Options.withDescription("Port on 127.0.0.1"), Options.withDefault(8787)),
+    port: Options.integer("port").pipe(
+      Options.withDescription("Port on 127.0.0.1 (default 8787; 0: any free port)"),
+      Options.withDefault(8787)
+    ),
     secret: secretOption,
     maxBody: Options.integer("max-body").pipe(
       Options.withDescription("Refuse (413) a delivery whose body is larger than this many bytes; default: 1 MiB"),
@@ -112,6 +116,11 @@ const listen = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      if (opts.port < 0 || opts.port > 65535) {
+        return yield* new InvalidInput({
+          message: `--port ${opts.port} is not a port: use 0 to 65535 (0: any free port)`
+        })
+      }
       const secret = yield* secretFrom(opts.secret)
       if (Option.isSome(opts.maxBody) && opts.maxBody.value < 1) {
         return yield* new InvalidInput({ message: "--max-body must be a positive number of bytes" })

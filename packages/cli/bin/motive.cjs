@@ -48,7 +48,8 @@ function run() {
   } catch {
     cachedData = undefined
   }
-  const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData })
+  // The bundle is ASCII (esbuild escapes the rest): read as latin1, it needs no UTF-8 decoding.
+  const script = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData })
   const module_ = { exports: {} }
   script.runInThisContext()(module_.exports, Module.createRequire(file), module_, file, dist)
 }

@@ -54,6 +54,14 @@ describe("motive command line: usage errors name the level and the nearest choic
       usage("--camera-type must be one of dashcam, omnicam, not 'dashcm'; did you mean 'dashcam'?", "motive image get")
     ],
     [
+      ["webhook", "listen", "--port", "99999", "--secret", "s"],
+      "error: --port 99999 is not a port: use 0 to 65535 (0: any free port)\n"
+    ],
+    [
+      ["sandbox", "--faults", "createVideoRecall=503*0"],
+      "error: --faults: fault count \"0\" must be at least 1 (the fault happens that many times)\n"
+    ],
+    [
       ["--completions", "tcsh"],
       usage("--completions must be one of bash, zsh, fish, not 'tcsh'; did you mean 'bash', 'fish' or 'zsh'?", "motive")
     ]

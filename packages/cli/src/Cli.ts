@@ -14,9 +14,11 @@ import { batchCommand } from "./commands/BatchCommand.js"
 import { demoCommand } from "./commands/DemoCommand.js"
 import { assetsCommand, vehiclesCommand } from "./commands/FleetCommand.js"
 import { imageCommand } from "./commands/ImageCommand.js"
+import { jobsCommand } from "./commands/JobsCommand.js"
 import { recallCommand } from "./commands/RecallCommand.js"
 import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { webhookCommand } from "./commands/WebhookCommand.js"
+import { workerCommand } from "./commands/WorkerCommand.js"
 import { ExitCode, exitCodeOf, exitCodes, isKnownFailure } from "./ExitCode.js"
 import * as Output from "./Output.js"
 import { root } from "./Root.js"
@@ -38,6 +40,8 @@ export const command = root.pipe(
     vehiclesCommand,
     assetsCommand,
     batchCommand,
+    workerCommand,
+    jobsCommand,
     webhookCommand,
     sandboxCommand,
     demoCommand

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { MediaDownloads, MotiveClient, MotiveConfig, Waiting } from "@effect-motive/http"
+import type { MediaDownloads, MotiveClient, MotiveConfig, RequestGate, Waiting } from "@effect-motive/http"
 import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
 import { ConfigError, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
@@ -101,7 +101,8 @@ export const settingsFrom = (globals: Globals) =>
 export const withMotive = <A, E, R>(
   settings: MotiveConfig.MotiveConfigInput,
   f: (motive: Motive) => Effect.Effect<A, E, R>,
-  journal = true
+  journal = true,
+  gate?: Layer.Layer<RequestGate.RequestGate>
 ) =>
   Effect.gen(function*() {
     const { MediaDownloads, MotiveClient, MotiveConfig, RequestJournal, RetryPolicy, Waiting } = yield* httpPackage
@@ -111,7 +112,12 @@ export const withMotive = <A, E, R>(
     const config = MotiveConfig.makeSettings(settings)
     const policy = withNotices(RetryPolicy.make(config), config.retry.maxAttempts, output)
     const services = NodeMotive.layerWithoutConfig.pipe(
-      Layer.provide(Layer.merge(MotiveConfig.layer(settings), Layer.succeed(RetryPolicy.RetryPolicy, policy)))
+      Layer.provide(
+        Layer.merge(
+          Layer.merge(MotiveConfig.layer(settings), Layer.succeed(RetryPolicy.RetryPolicy, policy)),
+          gate ?? Layer.empty
+        )
+      )
     )
     return yield* Effect.all({
       client: MotiveClient.MotiveClient,
@@ -127,13 +133,15 @@ export const withMotive = <A, E, R>(
 
 /**
  * Runs `f` with the client, its waits and downloads: against the in-process sandbox with `--sandbox`,
- * otherwise against Motive (or `--base-url`) with the given credentials.
+ * otherwise against Motive (or `--base-url`) with the given credentials. A `gate` replaces the client's own rate
+ * limit (the company-wide one of several machines).
  *
  * @since 0.1.0
  */
 export const withClient = <A, E, R>(
   globals: Globals,
-  f: (motive: Motive, sandbox: Option.Option<Sandbox.SandboxService>) => Effect.Effect<A, E, R>
+  f: (motive: Motive, sandbox: Option.Option<Sandbox.SandboxService>) => Effect.Effect<A, E, R>,
+  gate?: Layer.Layer<RequestGate.RequestGate>
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const output = yield* Output
@@ -158,5 +166,6 @@ export const withClient = <A, E, R>(
       }).pipe(Effect.mapError(badSetting))
       return yield* withMotive(settings, (motive) => f(motive, Option.some(sandbox)), false)
     }
-    return yield* withMotive(yield* settingsFrom(globals), (motive) => f(motive, Option.none()))
+    const settings = yield* settingsFrom(globals)
+    return yield* withMotive(settings, (motive) => f(motive, Option.none()), true, gate)
   }))

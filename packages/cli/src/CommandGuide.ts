@@ -67,9 +67,19 @@ export const guide: Extras = {
     "motive batch run": [
       "motive batch run incidents.csv --dir ./footage",
       "motive batch run events.jsonl --dir ./footage --webhook-port 8787 --webhook-secret S",
-      "motive batch run incidents.csv --dir ./footage --partial --concurrency 4"
+      "motive batch run incidents.csv --dir ./footage --partial --concurrency 4",
+      "motive batch run incidents.csv --database $DB --detach"
     ],
-    "motive batch status": ["motive batch status", "motive batch status --json"],
+    "motive batch status": ["motive batch status", "motive batch status --json", "motive batch status --database $DB"],
+    "motive worker": [
+      "motive worker --database $DB --listen 10.0.0.5:34431 --dir /mnt/footage",
+      "motive worker --listen 10.0.0.6:34431 --dir /mnt/footage --shard-lock-expiration 15s"
+    ],
+    "motive jobs": ["motive jobs serve --database $DB --webhook-port 8787 --webhook-host 0.0.0.0"],
+    "motive jobs serve": [
+      "motive jobs serve --database $DB --webhook-port 8787 --webhook-host 0.0.0.0",
+      "motive jobs serve --webhook-port 8787 --webhook-secret S"
+    ],
     "motive batch report": ["motive batch report", "motive batch report --out ./footage/manifest"],
     "motive webhook": [
       "motive webhook listen --port 8787 --secret S",
@@ -123,7 +133,10 @@ export const guide: Extras = {
     "--rate": "N",
     "--quota-minutes": "N",
     "--faults": "SPEC",
-    "--webhook-url": "URL"
+    "--webhook-url": "URL",
+    "--database": "URL",
+    "--listen": "HOST:PORT",
+    "--shard-lock-expiration": "DURATION"
   },
   suggestions: {
     "--position": capturePositions,

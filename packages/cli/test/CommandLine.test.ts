@@ -78,7 +78,10 @@ describe("motive command line: usage errors name the level and the nearest choic
     Effect.gen(function*() {
       for (
         const [args, message] of [
-          [["--json"], "'motive' needs a command: image, recall, vehicles, assets, batch, webhook, sandbox, demo"],
+          [
+            ["--json"],
+            "'motive' needs a command: image, recall, vehicles, assets, batch, worker, jobs, webhook, sandbox, demo"
+          ],
           [
             ["--json", "recall"],
             "'motive recall' needs a command: create, get, wait, download, quota, timelines, list"
@@ -199,7 +202,7 @@ describe("motive completions", () => {
       tmp = yield* tempDir
       const bash = script("bash")
       expect(complete(bash, ["motive", ""])).toEqual(
-        ["assets", "batch", "demo", "image", "recall", "sandbox", "vehicles", "webhook"]
+        ["assets", "batch", "demo", "image", "jobs", "recall", "sandbox", "vehicles", "webhook", "worker"]
       )
       expect(complete(bash, ["motive", "recall", "cr"])).toEqual(["create"])
       expect(complete(bash, ["motive", "recall", "create", "--d"])).toEqual(["--download", "--dry-run", "--duration"])

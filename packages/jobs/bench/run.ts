@@ -14,6 +14,7 @@
  * - the job store's own cost per row (its SQLite statements for one row's life, timed in this process);
  * - the killed-and-resumed batch: extra wall time and extra requests against the straight run, and extra
  *   creates (goal 0: exactly one recall per row).
+ * With BENCH_PROFILE=DIR each batch process writes a CPU profile into DIR.
  */
 import { Effect, Layer } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -126,7 +127,11 @@ const runBatch = async (
       MOTIVE_BASE_URL: sandbox.baseUrl,
       MOTIVE_API_KEY: apiKey,
       MOTIVE_RATE_LIMIT: `${rate}/${burst}`,
-      MOTIVE_STATE_DIR: join(dir, "state")
+      MOTIVE_STATE_DIR: join(dir, "state"),
+      // BENCH_PROFILE=DIR: each batch process writes a CPU profile there (open it in Chrome's DevTools).
+      ...(process.env.BENCH_PROFILE === undefined
+        ? {}
+        : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` })
     },
     stdio: ["ignore", "ignore", "pipe"]
   })

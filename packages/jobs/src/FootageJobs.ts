@@ -262,7 +262,8 @@ export const make: Effect.Effect<
           generation: again ? r.generation + 1 : r.generation,
           body: r.body,
           smartDashcam: r.smartDashcam,
-          directory: `${stored.directory.replace(/\/+$/, "")}/${r.folder}`,
+          // No directory: each worker puts the row's folder under its own root.
+          directory: stored.directory === "" ? r.folder : `${stored.directory.replace(/\/+$/, "")}/${r.folder}`,
           ...(r.recallId === undefined ? {} : { knownRecallId: r.recallId })
         }
         const executionId = yield* FootageWorkflow.executionId(payload)

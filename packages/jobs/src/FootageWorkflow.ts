@@ -20,6 +20,7 @@ import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJou
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, type WorkflowEngine } from "@effect/workflow"
 import { Cause, Clock, Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
+import { resolve as resolvePath } from "node:path"
 import { entityOf, requestOf } from "./BatchFile.js"
 import { sha256File } from "./internal/sha256.js"
 import { JobFile, JobStore, type RowState } from "./JobStore.js"
@@ -130,6 +131,11 @@ export interface FootageSettings {
   readonly maxPolls: number
   readonly concurrency: number
   readonly worker: string
+  /**
+   * Where a row's relative directory is resolved: the worker's `--dir` when rows are submitted without one
+   * (several machines). Rows submitted with an absolute directory (one process) ignore it.
+   */
+  readonly root?: string | undefined
   /**
    * A create or download that failed after the client's own retries for a reason that may pass (rate limit,
    * 5xx, a lost connection, a lost answer) is tried again after `retryBase`, doubling up to a minute, for at most
@@ -387,7 +393,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       execute: Effect.gen(function*() {
         yield* setState("downloading", { recallId })
         const [file] = yield* persist(settings)(downloads.downloadRecall(recallId, {
-          directory: payload.directory,
+          directory: settings.root === undefined ? payload.directory : resolvePath(settings.root, payload.directory),
           positions: [position],
           recall: freshRecalls.get(recallId)
         }))

@@ -153,7 +153,10 @@ export interface JobStoreService {
     at: number | null,
     polls: number
   ) => Effect.Effect<void, JobStoreError>
-  /** Waiting rows whose poll is due at `now`, oldest first, at most `limit`. */
+  /**
+   * Claims the waiting rows whose poll is due at `now` (at most `limit`, oldest first): their next poll moves a
+   * minute ahead, so that another poller on the same database skips them until the claimer reschedules them.
+   */
   readonly duePolls: (now: number, limit: number) => Effect.Effect<ReadonlyArray<DuePoll>, JobStoreError>
   /** How many rows are in each state, and the files' count and bytes: cheap enough to ask often. */
   readonly tally: (batchId: string) => Effect.Effect<Tally, JobStoreError>
@@ -250,6 +253,27 @@ const toBatch = (r: Record<string, unknown>): StoredBatch =>
  */
 export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  yield* serialized(sql, createTables)
+})
+
+/**
+ * Runs `effect` in a transaction that holds the store's advisory lock on Postgres: processes that start at once
+ * on a new database would otherwise race on `CREATE TABLE IF NOT EXISTS` (and fail on Postgres's catalog).
+ * SQLite's one writer needs no lock.
+ *
+ * @since 0.1.0
+ */
+export const serialized = <A, E, R>(sql: SqlClient.SqlClient, effect: Effect.Effect<A, E, R>) =>
+  sql.onDialectOrElse({
+    pg: () => sql.withTransaction(Effect.zipRight(sql`SELECT pg_advisory_xact_lock(${migrationLock})`, effect)),
+    orElse: () => effect
+  })
+
+/** The advisory lock key of the store's migrations ("moti"). */
+const migrationLock = 0x6d6f7469
+
+const createTables = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
   yield* sql`CREATE TABLE IF NOT EXISTS motive_batches (
     id TEXT PRIMARY KEY,
     file TEXT NOT NULL,
@@ -295,6 +319,9 @@ export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient
     PRIMARY KEY (recall_id, action)
   )`
 })
+
+/** How long a claimed poll is left to its poller before another may take it. */
+const pollLeaseMillis = 60_000
 
 /**
  * The store over the `SqlClient` in context; creates its tables first.
@@ -405,10 +432,18 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
       read(
         "read",
         Effect.map(
-          sql<Record<string, unknown>>`SELECT batch_id, row_number, recall_id, execution_id, polls FROM motive_jobs
-            WHERE next_poll_at IS NOT NULL AND next_poll_at <= ${at} AND state = 'waiting'
-              AND recall_id IS NOT NULL AND execution_id IS NOT NULL
-            ORDER BY next_poll_at LIMIT ${limit}`,
+          // Claimed, not just read: the rows' next look moves a lease ahead, so that several pollers (runners on
+          // one database) do not ask about the same recall at once; a claim whose poller dies comes due again.
+          // The conditions are repeated outside the sub-select: Postgres re-checks them on a row another poller
+          // claimed meanwhile.
+          sql<Record<string, unknown>>`UPDATE motive_jobs SET next_poll_at = ${at + pollLeaseMillis}
+            WHERE (batch_id, row_number) IN (
+              SELECT batch_id, row_number FROM motive_jobs
+              WHERE next_poll_at IS NOT NULL AND next_poll_at <= ${at} AND state = 'waiting'
+                AND recall_id IS NOT NULL AND execution_id IS NOT NULL
+              ORDER BY next_poll_at LIMIT ${limit})
+            AND next_poll_at IS NOT NULL AND next_poll_at <= ${at} AND state = 'waiting'
+            RETURNING batch_id, row_number, recall_id, execution_id, polls`,
           (rs) =>
             rs.map((r): DuePoll => ({
               batchId: String(r.batch_id),

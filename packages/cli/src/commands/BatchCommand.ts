@@ -9,12 +9,13 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import { Effect, Option } from "effect"
+import { Effect, Option, type Redacted } from "effect"
 import { InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
 import { parseDuration, webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
+import { databaseOption, databaseUrl, sharedGate } from "../SharedJobs.js"
 import { batchReport, type BatchRunOptions, jobsPackage, runBatch, statusJson, statusTable } from "./BatchRun.js"
 
 const journalOption = Options.text("journal").pipe(
@@ -42,8 +43,15 @@ const run = Command.make(
   {
     file: Args.text({ name: "FILE" }).pipe(Args.withDescription("CSV (with a header row) or JSON Lines")),
     dir: Options.text("dir").pipe(
-      Options.withDescription("Where the files go: DIR/<ref or row>/<recall id>-<position>.mp4"),
-      Options.withDefault("footage")
+      Options.withDescription(
+        "Where the files go: DIR/<ref or row>/<recall id>-<position>.mp4 (default footage; with --database, each " +
+          "worker's --dir)"
+      ),
+      Options.optional
+    ),
+    database: databaseOption,
+    detach: Options.boolean("detach").pipe(
+      Options.withDescription("With --database: return once the rows are with the workers (follow with batch status)")
     ),
     journal: journalOption,
     concurrency: Options.integer("concurrency").pipe(
@@ -108,11 +116,29 @@ const run = Command.make(
           })
         )
       )
-      yield* checkDirectory("--dir", opts.dir)
+      const database = yield* databaseUrl(opts.database)
+      if (Option.isSome(database)) {
+        const refused = [
+          globals.sandbox ? "--sandbox (point every worker and this command at one `motive sandbox` instead)" : "",
+          Option.isSome(opts.dir) ? "--dir (each worker writes under its own --dir)" : "",
+          Option.isSome(opts.journal) ? "--journal (the database is the journal)" : ""
+        ].filter((r) => r !== "")
+        if (refused.length > 0) {
+          return yield* new InvalidInput({ message: `with a jobs database, leave out ${refused.join("; ")}` })
+        }
+      } else if (opts.detach) {
+        return yield* new InvalidInput({
+          message: "--detach needs --database: without workers, the rows run in this process and stop with it"
+        })
+      }
+      const dir = Option.getOrElse(opts.dir, () => "footage")
+      if (Option.isNone(database)) yield* checkDirectory("--dir", dir)
       const options: BatchRunOptions = {
         file: opts.file,
-        directory: path.resolve(opts.dir),
-        journal: globals.sandbox && Option.isNone(opts.journal)
+        directory: Option.isSome(database) ? "" : path.resolve(dir),
+        database,
+        detach: opts.detach,
+        journal: Option.isSome(database) || (globals.sandbox && Option.isNone(opts.journal))
           ? Option.none()
           : Option.some(yield* journalFile(opts.journal)),
         concurrency: opts.concurrency,
@@ -124,7 +150,10 @@ const run = Command.make(
         partial: opts.partial,
         pollAfter
       }
-      return yield* runBatch(globals, batch, options)
+      if (Option.isNone(database)) return yield* runBatch(globals, batch, options)
+      return yield* Effect.scoped(
+        Effect.flatMap(sharedGate(globals, database.value), (gate) => runBatch(globals, batch, options, gate))
+      )
     })
 ).pipe(Command.withDescription("Run (or resume) a batch of recalls from a CSV or JSON Lines file"))
 
@@ -133,20 +162,35 @@ const batchIdArg = Args.text({ name: "BATCH" }).pipe(
   Args.optional
 )
 
-const status = Command.make("status", { batch: batchIdArg, journal: journalOption }, (opts) =>
+/** Where a batch is read from: the database when given (flag or `MOTIVE_DATABASE_URL`), else the journal. */
+const storeOf = (journal: Option.Option<string>, database: Option.Option<Redacted.Redacted<string>>) =>
   Effect.gen(function*() {
-    const output = yield* Output
-    const file = yield* journalFile(opts.journal)
-    const s = yield* batchReport(file, opts.batch, (s) => Effect.succeed(s))
-    const settled = s.settled ? "" : " (still running, or stopped before it finished: run it again to resume)"
-    yield* output.result(`${statusTable(s)}${settled}`, statusJson(s))
-  })).pipe(Command.withDescription("Show each row of a batch: its state, recall id, files and reason"))
+    const url = yield* databaseUrl(database)
+    if (Option.isSome(url) && Option.isSome(journal)) {
+      return yield* new InvalidInput({ message: "give --journal or --database, not both" })
+    }
+    return Option.isSome(url) ? url.value : yield* journalFile(journal)
+  })
+
+const status = Command.make(
+  "status",
+  { batch: batchIdArg, journal: journalOption, database: databaseOption },
+  (opts) =>
+    Effect.gen(function*() {
+      const output = yield* Output
+      const file = yield* storeOf(opts.journal, opts.database)
+      const s = yield* batchReport(file, opts.batch, (s) => Effect.succeed(s))
+      const settled = s.settled ? "" : " (still running, or stopped before it finished: run it again to resume)"
+      yield* output.result(`${statusTable(s)}${settled}`, statusJson(s))
+    })
+).pipe(Command.withDescription("Show each row of a batch: its state, recall id, files and reason"))
 
 const report = Command.make(
   "report",
   {
     batch: batchIdArg,
     journal: journalOption,
+    database: databaseOption,
     out: Options.text("out").pipe(
       Options.withDescription("Write PREFIX.csv and PREFIX.json; default: DIR/manifest-<batch>"),
       Options.optional
@@ -155,11 +199,13 @@ const report = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
-      const file = yield* journalFile(opts.journal)
+      const file = yield* storeOf(opts.journal, opts.database)
       const written = yield* batchReport(file, opts.batch, (s) =>
         Effect.gen(function*() {
           const { Manifest } = yield* jobsPackage
-          const prefix = Option.getOrElse(opts.out, () => `${s.batch.directory}/manifest-${s.batch.id.slice(0, 12)}`)
+          // Several machines: no one directory; the manifest goes here.
+          const base = s.batch.directory === "" ? "." : s.batch.directory
+          const prefix = Option.getOrElse(opts.out, () => `${base}/manifest-${s.batch.id.slice(0, 12)}`)
           return yield* Manifest.write(s, prefix).pipe(
             Effect.mapError((e) => new InvalidInput({ message: `cannot write the manifest: ${e.message}` }))
           )

@@ -5,10 +5,16 @@
  * @since 0.1.0
  */
 import { recallCompletedAction } from "@effect-motive/domain"
-import type { BatchFile, FootageJobs, FootageWorkflow } from "@effect-motive/jobs"
+import type {
+  MediaDownloads as MediaDownloadsNs,
+  MotiveClient as MotiveClientNs,
+  RequestGate
+} from "@effect-motive/http"
+import type { BatchFile, FootageJobs, FootageWorkflow, JobStore } from "@effect-motive/jobs"
 import type { Sandbox } from "@effect-motive/sandbox"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
+import type { WorkflowEngine } from "@effect/workflow"
 import { Context, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { hostname, tmpdir } from "node:os"
@@ -16,6 +22,7 @@ import { httpPackage, type Motive, withClient } from "../Client.js"
 import { BatchIncomplete, InvalidInput } from "../CliError.js"
 import { bytes, Output } from "../Output.js"
 import type { Globals } from "../Root.js"
+import { distributedPackage } from "../SharedJobs.js"
 
 /**
  * The jobs package, loaded when a batch command runs.
@@ -39,6 +46,13 @@ export interface BatchRunOptions {
   readonly webhook: Option.Option<{ readonly host: string; readonly port: number; readonly secret: Redacted.Redacted }>
   readonly partial: boolean
   readonly pollAfter: Option.Option<Duration.Duration>
+  /**
+   * The jobs database of several machines: rows are submitted to its workers (which put the files under their
+   * own `--dir`), not run here. `directory` is then `""`.
+   */
+  readonly database: Option.Option<Redacted.Redacted<string>>
+  /** With a database: return once the rows are submitted, without following them. */
+  readonly detach: boolean
 }
 
 const short = (id: string) => id.slice(0, 12)
@@ -67,7 +81,9 @@ export const statusTable = (s: FootageJobs.BatchStatus): string => {
     cells.map((c, i) => i === cells.length - 1 ? c : pad(c, widths[i]!)).join("  ").trimEnd()
   const totals = Object.entries(s.counts).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`)
   return [
-    `Batch ${short(s.batch.id)} from ${s.batch.file}, files in ${s.batch.directory}`,
+    `Batch ${short(s.batch.id)} from ${s.batch.file}, files ${
+      s.batch.directory === "" ? "under each worker's --dir" : `in ${s.batch.directory}`
+    }`,
     line(header),
     ...body.map(line),
     `${totals.join(", ")}; ${s.files.length} file${s.files.length === 1 ? "" : "s"}, ${
@@ -126,7 +142,10 @@ const resumeCommand = (globals: Globals, options: BatchRunOptions) =>
     ...(globals.sandbox ? ["--sandbox"] : []),
     "batch run",
     JSON.stringify(options.file).replace(/^"([\w./-]+)"$/, "$1"),
-    `--dir ${JSON.stringify(options.directory).replace(/^"([\w./-]+)"$/, "$1")}`,
+    ...(Option.isSome(options.database)
+      // The URL may hold a password: never printed.
+      ? ["--database <URL>"]
+      : [`--dir ${JSON.stringify(options.directory).replace(/^"([\w./-]+)"$/, "$1")}`]),
     ...Option.toArray(Option.map(options.journal, (j) => `--journal ${j}`))
   ].join(" ")
 
@@ -159,6 +178,8 @@ export const executeBatch = (
     }
     const journal = Option.isSome(options.journal)
       ? options.journal.value
+      : Option.isSome(options.database)
+      ? ""
       : `${yield* fs.makeTempDirectoryScoped({ directory: tmpdir(), prefix: "motive-batch-" })}/jobs.db`
     const settings: FootageWorkflow.FootageSettings = {
       ...FootageWorkflow.defaultSettings(`${hostname()}:${process.pid}`),
@@ -168,13 +189,25 @@ export const executeBatch = (
         () => Option.isSome(sandbox) ? Duration.seconds(3) : Duration.seconds(30)
       )
     }
+    const engine: Layer.Layer<
+      FootageJobs.FootageJobs | JobStore.JobStore | WorkflowEngine.WorkflowEngine,
+      { readonly message: string },
+      MotiveClientNs.MotiveClient | MediaDownloadsNs.MediaDownloads | FileSystem.FileSystem | Path.Path
+    > = Option.isSome(options.database)
+      ? Layer.unwrapEffect(
+        Effect.map(distributedPackage, ({ Distributed }) =>
+          Distributed.layerClient({ database: options.database.pipe(Option.getOrThrow) }))
+      )
+      : Embedded.layer({ file: journal, settings })
     const context = yield* Layer.build(
-      Embedded.layer({ file: journal, settings }).pipe(
+      engine.pipe(
         Layer.provide(Layer.succeed(MotiveClient.MotiveClient, motive.client)),
         Layer.provide(Layer.succeed(MediaDownloads.MediaDownloads, motive.downloads)),
         Layer.provide(Layer.succeedContext(platform))
       )
-    ).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
+    ).pipe(Effect.mapError((e) =>
+      new InvalidInput({ message: e.message })
+    ))
     const jobs = Context.get(context, FootageJobs.FootageJobs)
 
     // The completion webhooks: on the given port, or (in-process sandbox) on a free one the sandbox posts to.
@@ -213,7 +246,11 @@ export const executeBatch = (
       submitted.isNew
         ? `Batch ${short(batch.id)}: ${batch.rows.length} row${
           batch.rows.length === 1 ? "" : "s"
-        } from ${options.file}, files into ${options.directory}`
+        } from ${options.file}, ${
+          Option.isSome(options.database)
+            ? "sent to the workers (files under each worker's --dir)"
+            : `files into ${options.directory}`
+        }`
         : `Batch ${
           short(batch.id)
         } resumed (the same rows ran before): ${before.counts.done} done, ${submitted.sent.length} to go`
@@ -225,6 +262,7 @@ export const executeBatch = (
         }`
       )
     }
+    if (options.detach) return before
     const started = Date.now()
     const settledAtStart = before.rows.filter((r) => r.state === "done" || r.state === "failed").length
     yield* Stream.runForEach(
@@ -251,11 +289,25 @@ export const executeBatch = (
  *
  * @since 0.1.0
  */
-export const runBatch = (globals: Globals, batch: BatchFile.Batch, options: BatchRunOptions) =>
+export const runBatch = (
+  globals: Globals,
+  batch: BatchFile.Batch,
+  options: BatchRunOptions,
+  gate?: Layer.Layer<RequestGate.RequestGate>
+) =>
   withClient(globals, (motive, sandbox) =>
     Effect.gen(function*() {
       const output = yield* Output
       const last = yield* executeBatch(motive, sandbox, batch, options, resumeCommand(globals, options))
+      if (options.detach) {
+        const follow = `motive batch status ${short(last.batch.id)} --database <URL>`
+        return yield* output.result(
+          `Batch ${short(last.batch.id)} submitted: ${last.rows.length} row${
+            last.rows.length === 1 ? "" : "s"
+          } for the workers; follow it with: ${follow}`,
+          { ...statusJson(last), detached: true, next: follow }
+        )
+      }
       const table = statusTable(last)
       const failed = last.rows.filter((r) => r.state === "failed")
       const quota = last.rows.filter((r) => r.state === "waiting_for_quota")
@@ -286,7 +338,7 @@ export const runBatch = (globals: Globals, batch: BatchFile.Batch, options: Batc
         code: failed.length > 0 ? 6 : quota.length > 0 ? 4 : 5,
         summary: statusJson(last)
       })
-    }))
+    }), gate)
 
 /**
  * Opens a journal read-only (no lock: another process may be running it) and applies `f` to a batch's status:
@@ -295,18 +347,24 @@ export const runBatch = (globals: Globals, batch: BatchFile.Batch, options: Batc
  * @since 0.1.0
  */
 export const batchReport = <A, E, R>(
-  journal: string,
+  journal: string | Redacted.Redacted<string>,
   batch: Option.Option<string>,
   f: (status: FootageJobs.BatchStatus) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function*() {
     const { Embedded, FootageJobs } = yield* jobsPackage
     const platform = yield* Effect.context<FileSystem.FileSystem>()
+    const { Distributed } = yield* distributedPackage
+    const store: Layer.Layer<JobStore.JobStore, { readonly _tag: string; readonly message: string }> =
+      typeof journal === "string"
+        ? Embedded.layerStore(journal).pipe(Layer.provide(Layer.succeedContext(platform)))
+        : Distributed.layerStore(journal)
+    const where = typeof journal === "string" ? `journal: ${journal}` : Distributed.describeDatabase(journal)
     const status = yield* FootageJobs.readStatus(Option.getOrElse(batch, () => "")).pipe(
-      Effect.provide(Embedded.layerStore(journal).pipe(Layer.provide(Layer.succeedContext(platform)))),
+      Effect.provide(store),
       Effect.mapError((e) =>
         new InvalidInput({
-          message: e._tag === "BatchNotFound" ? `${e.message} (journal: ${journal})` : e.message
+          message: e._tag === "BatchNotFound" ? `${e.message} (${where})` : e.message
         })
       )
     )

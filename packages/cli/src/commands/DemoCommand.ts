@@ -127,7 +127,9 @@ const demoBatch = (motive: Motive, sandbox: Sandbox.SandboxService, dir: string)
       concurrency: 4,
       webhook: Option.none(),
       partial: false,
-      pollAfter: Option.none()
+      pollAfter: Option.none(),
+      database: Option.none(),
+      detach: false
     }, "motive demo")
     return {
       lines: [

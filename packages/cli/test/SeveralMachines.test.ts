@@ -1,0 +1,167 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Redacted } from "effect"
+import { createHash } from "node:crypto"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { newDatabase } from "./postgres.js"
+import { ago, motive, motiveBackground, sandboxEnv, tempDir, until } from "./support.js"
+
+const limit = 20
+const secret = "several-machines-secret"
+
+const freePort = Effect.promise(() =>
+  new Promise<number>((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+)
+
+const csv = (n: number, from: number) =>
+  [
+    "vehicle_number,start_time,duration,camera_positions,ref",
+    ...Array.from({ length: n }, (_, i) => `TRK-101,${ago(from + i * 2)},1,front_facing,INC-${from + i}`)
+  ].join("\n")
+
+/** Waits until a background `motive` says `text` on stderr; its stderr in the failure otherwise. */
+const started = (process: { readonly stderr: () => string }, text: string) =>
+  until(() => process.stderr().includes(text) || undefined, 30_000).pipe(
+    Effect.catchAllDefect(() => Effect.dieMessage(`not started: ${process.stderr()}`))
+  )
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+
+/** The most requests that arrived within any 1 s window. */
+const busiestSecond = (times: ReadonlyArray<number>) => {
+  const sorted = [...times].sort((a, b) => a - b)
+  let most = 0
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= 1000) j++
+    most = Math.max(most, i - j + 1)
+  }
+  return most
+}
+
+interface BatchJson {
+  readonly batch: { readonly id: string }
+  readonly counts: Record<string, number>
+  readonly rows: ReadonlyArray<{
+    readonly row: number
+    readonly state: string
+    readonly recallId?: number
+    readonly files: ReadonlyArray<{ readonly camera: string; readonly path: string; readonly sha256: string }>
+  }>
+}
+
+describe("footage jobs on several machines", () => {
+  it.scopedLive(
+    "three workers and a client on Postgres: a worker killed mid-run loses nothing, one rate limit for all",
+    () =>
+      Effect.gen(function*() {
+        const database = yield* newDatabase("machines")
+        const { env: motiveEnv, sandbox } = yield* sandboxEnv({
+          rateLimit: { requestsPerSecond: limit, burst: 5, retryAfter: "seconds" },
+          lifecycle: { recallPendingMillis: 300, recallProcessingMillis: 700 },
+          media: { videoBytes: 256 * 1024 }
+        })
+        const env = {
+          ...motiveEnv,
+          MOTIVE_DATABASE_URL: database,
+          MOTIVE_RATE_LIMIT: String(limit),
+          MOTIVE_WEBHOOK_SECRET: secret
+        }
+        const dir = yield* tempDir
+        const workers = yield* Effect.forEach([1, 2, 3], (i) =>
+          Effect.flatMap(freePort, (port) =>
+            motiveBackground([
+              "worker",
+              "--listen",
+              `127.0.0.1:${port}`,
+              "--dir",
+              join(dir, `worker-${i}`),
+              "--shard-lock-expiration",
+              "6s",
+              "--poll-after",
+              "5s"
+            ], env)))
+        for (const w of workers) yield* started(w, "Worker ")
+        const hookPort = yield* freePort
+        const receiver = yield* motiveBackground(["jobs", "serve", "--webhook-port", String(hookPort)], env)
+        yield* started(receiver, "Receiving completion webhooks")
+        yield* sandbox.registerWebhook(`http://127.0.0.1:${hookPort}/`, Redacted.make(secret), [
+          "vehicle_video_recall_completed"
+        ])
+
+        const rows = 60
+        const file = join(dir, "rows.csv")
+        writeFileSync(file, csv(rows, 30))
+        const run = yield* Effect.fork(motive(["--json", "batch", "run", file], { env }))
+        // Kill one worker once a third of the recalls exist.
+        for (;;) {
+          if ((yield* sandbox.recalls).length >= rows / 3) break
+          yield* Effect.sleep("50 millis")
+        }
+        workers[0]!.child.kill("SIGKILL")
+        const result = yield* Fiber.join(run)
+        expect(result.stderr).not.toContain(database)
+        if (result.code !== 0) console.log(result.stderr, result.stdout.slice(0, 3000))
+        expect(result.code, result.stderr).toBe(0)
+        const json = JSON.parse(result.stdout) as BatchJson
+        expect(json.counts.done).toBe(rows)
+        // Exactly one recall per row at Motive, and every file complete and byte-identical.
+        const recalls = yield* sandbox.recalls
+        expect(recalls).toHaveLength(rows)
+        expect(new Set(json.rows.map((r) => r.recallId)).size).toBe(rows)
+        for (const r of json.rows) {
+          expect(r.files).toHaveLength(1)
+          const f = r.files[0]!
+          expect(existsSync(f.path)).toBe(true)
+          const expected = sha256(yield* sandbox.videoBytes(r.recallId!, "front_facing"))
+          expect(sha256(readFileSync(f.path))).toBe(expected)
+          expect(f.sha256).toBe(expected)
+        }
+        // The surviving workers took the dead one's rows over.
+        const byWorker = new Set(json.rows.map((r) => r.files[0]!.path.split("/worker-")[1]!.split("/")[0]))
+        expect(byWorker.has("2") && byWorker.has("3")).toBe(true)
+        // One company-wide rate limit: the API requests of every process together (media downloads come from
+        // the storage Motive's URLs point at, which Motive does not count).
+        const requests = (yield* sandbox.requests).filter((r) => r.route !== undefined && r.route !== "media")
+        {
+          const sorted = [...requests].sort((a, b) => a.at - b.at)
+          for (let i = 0, j = 0; i < sorted.length; i++) {
+            while (sorted[i]!.at - sorted[j]!.at >= 1000) j++
+            if (i - j + 1 > limit) {
+              console.log(
+                sorted.slice(j, i + 1).map((r) => `${r.at - sorted[j]!.at} ${r.route} ${r.status}`).join("\n")
+              )
+            }
+          }
+        }
+        expect(busiestSecond(requests.map((r) => r.at))).toBeLessThanOrEqual(limit)
+        const limited = requests.filter((r) => r.status === 429).length
+        console.log(
+          `busiest second ${busiestSecond(requests.map((r) => r.at))}, ${requests.length} requests, ${limited} 429s`
+        )
+        expect(limited / requests.length).toBeLessThanOrEqual(0.01)
+
+        // The same file from two processes at once: one batch, no duplicate rows, no second recall.
+        const again = join(dir, "again.csv")
+        writeFileSync(again, csv(6, 200))
+        const [a, b] = yield* Effect.all([
+          motive(["--json", "batch", "run", again], { env }),
+          motive(["--json", "batch", "run", again], { env })
+        ], { concurrency: 2 })
+        expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0])
+        const [ja, jb] = [JSON.parse(a.stdout) as BatchJson, JSON.parse(b.stdout) as BatchJson]
+        expect(ja.batch.id).toBe(jb.batch.id)
+        expect(ja.rows.map((r) => r.row)).toEqual([2, 3, 4, 5, 6, 7])
+        expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(rows + 6)
+        const status = yield* motive(["--json", "batch", "status", ja.batch.id], { env })
+        expect((JSON.parse(status.stdout) as BatchJson).rows).toHaveLength(6)
+      }),
+    240_000
+  )
+})

@@ -1,0 +1,129 @@
+import { RequestGate, RequestJournal } from "@effect-motive/http"
+import { NodeMotive } from "@effect-motive/http/node"
+import type { Sandbox } from "@effect-motive/sandbox"
+import { NodeContext } from "@effect/platform-node"
+import { PgClient } from "@effect/sql-pg"
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Context, Effect, Layer, type Redacted } from "effect"
+import { createHash } from "node:crypto"
+import { readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import * as Distributed from "../src/Distributed.js"
+import { BatchFile, FootageJobs } from "../src/index.js"
+import * as SharedRequestGate from "../src/SharedRequestGate.js"
+import { freshDatabase } from "./postgres/database.js"
+import { csvRows, quick, sandboxFor, tempDir, testSettings } from "./support.js"
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex")
+
+const freePort = Effect.promise(() =>
+  new Promise<number>((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+)
+
+const motiveOf = (sandbox: Sandbox.SandboxService) =>
+  NodeMotive.layer({
+    credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+    baseUrl: sandbox.baseUrl,
+    ...quick
+  }).pipe(Layer.provideMerge(RequestJournal.layerMemory), Layer.provideMerge(NodeContext.layer))
+
+const runnerOn = (database: Redacted.Redacted<string>, sandbox: Sandbox.SandboxService, root: string, port: number) =>
+  Distributed.layerRunner({
+    database,
+    listen: { host: "127.0.0.1", port },
+    settings: { ...testSettings(200), root, worker: `runner-${port}` },
+    pollInterval: "100 millis" as never,
+    shardLockExpiration: undefined
+  }).pipe(Layer.provideMerge(motiveOf(sandbox)))
+
+describe("footage jobs on Postgres", () => {
+  it.scopedLive(
+    "a runner and a client-only process finish a batch, files under the runner's directory",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const database = yield* freshDatabase("one_runner")
+        const dir = yield* tempDir("pg")
+        const port = yield* freePort
+        yield* Layer.build(runnerOn(database, sandbox, join(dir, "worker"), port))
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(4))
+        const final = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          const submitted = yield* jobs.submit(batch, { directory: "" })
+          expect(submitted.sent).toEqual([2, 3, 4, 5])
+          return yield* jobs.awaitSettled(batch.id)
+        }).pipe(Effect.provide(Distributed.layerClient({ database }).pipe(Layer.provide(motiveOf(sandbox)))))
+        expect(final.counts.done).toBe(4)
+        expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(4)
+        expect(final.files).toHaveLength(8)
+        for (const f of final.files) {
+          expect(f.path.startsWith(join(dir, "worker", "INC-"))).toBe(true)
+          expect(f.worker).toBe(`runner-${port}`)
+          expect(f.sha256).toBe(sha256(f.path))
+        }
+      }),
+    60_000
+  )
+})
+
+describe("processes that start at once on a new database", () => {
+  it.scopedLive("all start: the tables are created once, under a lock", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor()
+      const dir = yield* tempDir("start")
+      for (let round = 0; round < 2; round++) {
+        const database = yield* freshDatabase("start")
+        const ports = yield* Effect.all([freePort, freePort, freePort])
+        const exits = yield* Effect.forEach(
+          [
+            ...ports.map((port) => runnerOn(database, sandbox, dir, port)),
+            Distributed.layerClient({ database }).pipe(Layer.provide(motiveOf(sandbox))),
+            SharedRequestGate.layer({ requestsPerSecond: 5 }).pipe(Layer.provide(Distributed.layerPg(database)))
+          ],
+          (layer) => Effect.exit(Effect.scoped(Layer.build(layer as Layer.Layer<unknown, unknown>))),
+          { concurrency: "unbounded" }
+        )
+        for (const e of exits) {
+          if (e._tag === "Failure") console.log(String((Cause.squash(e.cause) as { cause?: unknown }).cause))
+        }
+        expect(exits.map((e) => e._tag)).toEqual(["Success", "Success", "Success", "Success", "Success"])
+      }
+    }), 60_000)
+})
+
+describe("the shared request gate", () => {
+  it.scopedLive("spaces the requests of several gates on one database by one limit", () =>
+    Effect.gen(function*() {
+      const database = yield* freshDatabase("gate")
+      // Three processes' gates: each its own connection pool.
+      const gates = yield* Effect.forEach([1, 2, 3], () =>
+        Effect.map(
+          Layer.build(
+            SharedRequestGate.layer({ requestsPerSecond: 50 }).pipe(
+              Layer.provide(PgClient.layer({ url: database, maxConnections: 2 }))
+            )
+          ),
+          Context.get(RequestGate.RequestGate)
+        ))
+      const times: Array<number> = []
+      yield* Effect.forEach(
+        gates.flatMap((g) => Array.from({ length: 30 }, () => g)),
+        (g) => g.admit(Effect.sync(() => times.push(performance.now()))),
+        { concurrency: "unbounded" }
+      )
+      times.sort((a, b) => a - b)
+      // 90 requests at 50 per 1.1 s: about 2 s, and no 1 s window holds more than 50.
+      expect(times[times.length - 1]! - times[0]!).toBeGreaterThan(1800)
+      for (let i = 0; i < times.length; i++) {
+        const inWindow = times.filter((t) => t >= times[i]! && t < times[i]! + 1000).length
+        expect(inWindow).toBeLessThanOrEqual(50)
+      }
+    }), 30_000)
+})

@@ -114,6 +114,7 @@ export const statusJson = (s: FootageJobs.BatchStatus) => ({
       path: f.path,
       bytes: f.bytes,
       sha256: f.sha256,
+      worker: f.worker,
       downloadedAt: f.downloadedAt
     }))
   }))

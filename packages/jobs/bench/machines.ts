@@ -20,9 +20,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { printTable, record, spread } from "../../http/bench/report.js"
 import { startPostgres } from "../test/postgres/server.js"
+import { ask, startSandbox as startLocalSandbox } from "./sandbox.js"
 
 const here = new URL(".", import.meta.url).pathname
-const tsx = join(here, "..", "..", "..", "node_modules", ".bin", "tsx")
 const bin = join(here, "..", "..", "cli", "bin", "motive.cjs")
 const rows = Number(process.env.BENCH_ROWS ?? 60)
 const videoMiB = Number(process.env.BENCH_VIDEO_MIB ?? 16)
@@ -41,24 +41,11 @@ const freePort = () =>
   })
 
 const startSandbox = () =>
-  new Promise<{ baseUrl: string; child: ChildProcess }>((resolve, reject) => {
-    const options = {
-      rateLimit: { requestsPerSecond: rate, burst: 10 },
-      lifecycle: { recallPendingMillis: 200, recallProcessingMillis: 800 },
-      media: { videoBytes: videoMiB * 1024 * 1024 },
-      quota: { regularMinutes: 1_000_000, timelapseMinutes: 1_000_000 }
-    }
-    const child = spawn(tsx, [join(here, "..", "..", "http", "bench", "sandbox-process.ts"), JSON.stringify(options)], {
-      stdio: ["ignore", "pipe", "inherit", "ipc"]
-    })
-    child.stdout!.once("data", (d: Buffer) => resolve({ baseUrl: d.toString().trim(), child }))
-    child.once("error", reject)
-  })
-
-const ask = <A>(child: ChildProcess, what: string) =>
-  new Promise<A>((resolve) => {
-    child.once("message", (m) => resolve(m as A))
-    child.send(what)
+  startLocalSandbox({
+    rateLimit: { requestsPerSecond: rate, burst: 10 },
+    lifecycle: { recallPendingMillis: 200, recallProcessingMillis: 800 },
+    media: { videoBytes: videoMiB * 1024 * 1024 },
+    quota: { regularMinutes: 1_000_000, timelapseMinutes: 1_000_000 }
   })
 
 const stopped = (child: ChildProcess, signal: NodeJS.Signals = "SIGTERM") =>

@@ -23,9 +23,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { printTable, record, spread } from "../../http/bench/report.js"
 import { BatchFile, Embedded, JobStore } from "../src/index.js"
+import { ask, type SandboxProcess, startSandbox as startLocalSandbox } from "./sandbox.js"
 
 const here = new URL(".", import.meta.url).pathname
-const tsx = join(here, "..", "..", "..", "node_modules", ".bin", "tsx")
 const bin = join(here, "..", "..", "cli", "bin", "motive.cjs")
 const rows = Number(process.env.BENCH_ROWS ?? 500)
 const runs = Number(process.env.BENCH_RUNS ?? 3)
@@ -35,30 +35,12 @@ const lifecycle = { recallPendingMillis: 200, recallProcessingMillis: 800 }
 const secret = "bench-webhook-secret"
 const apiKey = "sandbox-demo-key"
 
-interface SandboxProcess {
-  readonly baseUrl: string
-  readonly child: ChildProcess
-}
-
 const startSandbox = () =>
-  new Promise<SandboxProcess>((resolve, reject) => {
-    const options = {
-      rateLimit: { requestsPerSecond: rate, burst },
-      lifecycle,
-      media: { videoBytes: 16 * 1024 },
-      quota: { regularMinutes: 1_000_000, timelapseMinutes: 1_000_000 }
-    }
-    const child = spawn(tsx, [join(here, "..", "..", "http", "bench", "sandbox-process.ts"), JSON.stringify(options)], {
-      stdio: ["ignore", "pipe", "inherit", "ipc"]
-    })
-    child.stdout!.once("data", (d: Buffer) => resolve({ baseUrl: d.toString().trim(), child }))
-    child.once("error", reject)
-  })
-
-const ask = <A>(child: ChildProcess, what: string) =>
-  new Promise<A>((resolve) => {
-    child.once("message", (m) => resolve(m as A))
-    child.send(what)
+  startLocalSandbox({
+    rateLimit: { requestsPerSecond: rate, burst },
+    lifecycle,
+    media: { videoBytes: 16 * 1024 },
+    quota: { regularMinutes: 1_000_000, timelapseMinutes: 1_000_000 }
   })
 
 const stop = (child: ChildProcess) =>

@@ -151,6 +151,29 @@ const resumeCommand = (globals: Globals, options: BatchRunOptions) =>
   ].join(" ")
 
 /**
+ * Serves footage jobs' completion-webhook route (the hardened receiver) on `host:port` for the jobs in
+ * `context`, for the scope; its URL.
+ *
+ * @since 0.1.0
+ */
+export const serveCompletions = (
+  context: Context.Context<FootageJobs.FootageJobs>,
+  options: { readonly host: string; readonly port: number; readonly secret: Redacted.Redacted }
+) =>
+  Effect.gen(function*() {
+    const { host, port, secret } = options
+    const { CompletionWebhooks } = yield* jobsPackage
+    const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
+    const app = yield* CompletionWebhooks.makeApp({ secret }).pipe(Effect.provide(context))
+    const server = yield* NodeHttpServer.make(createReceiverServer, { host, port }).pipe(
+      Effect.mapError((e) => new InvalidInput({ message: `could not listen on ${host}:${port}: ${String(e.cause)}` }))
+    )
+    yield* server.serve(app)
+    const bound = server.address._tag === "TcpAddress" ? server.address.port : port
+    return `http://${host}:${bound}/`
+  })
+
+/**
  * Runs (or resumes) a batch and follows it until every row has settled.
  *
  * @since 0.1.0
@@ -170,7 +193,7 @@ export const executeBatch = (
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const output = yield* Output
-    const { CompletionWebhooks, Embedded, FootageJobs, FootageWorkflow } = yield* jobsPackage
+    const { Embedded, FootageJobs, FootageWorkflow } = yield* jobsPackage
     const { MediaDownloads, MotiveClient } = yield* httpPackage
     const platform = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
     const fs = yield* FileSystem.FileSystem
@@ -220,17 +243,9 @@ export const executeBatch = (
         secret: Redacted.make(randomBytes(16).toString("hex"))
       }))
     if (Option.isSome(webhook)) {
-      const { host, port, secret } = webhook.value
-      const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
-      const app = yield* CompletionWebhooks.makeApp({ secret }).pipe(Effect.provide(context))
-      const server = yield* NodeHttpServer.make(createReceiverServer, { host, port }).pipe(
-        Effect.mapError((e) => new InvalidInput({ message: `could not listen on ${host}:${port}: ${String(e.cause)}` }))
-      )
-      yield* server.serve(app)
-      const bound = server.address._tag === "TcpAddress" ? server.address.port : port
-      const url = `http://${host}:${bound}/`
+      const url = yield* serveCompletions(context, webhook.value)
       if (Option.isSome(sandbox)) {
-        yield* sandbox.value.registerWebhook(url, secret, [recallCompletedAction])
+        yield* sandbox.value.registerWebhook(url, webhook.value.secret, [recallCompletedAction])
       }
       yield* output.note(`Receiving completion webhooks on ${url}`)
     }

@@ -16,7 +16,7 @@ import { webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
 import { databaseOption, distributedPackage, requireDatabase, sharedGate } from "../SharedJobs.js"
-import { jobsPackage } from "./BatchRun.js"
+import { serveCompletions } from "./BatchRun.js"
 
 const serve = Command.make(
   "serve",
@@ -54,7 +54,6 @@ const serve = Command.make(
         })
       }
       const { Distributed } = yield* distributedPackage
-      const { CompletionWebhooks } = yield* jobsPackage
       const { MotiveClient } = yield* httpPackage
       const platform = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
       yield* Effect.scoped(Effect.gen(function*() {
@@ -67,18 +66,13 @@ const serve = Command.make(
                 Layer.provide(Layer.succeedContext(platform))
               )
             ).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
-            const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
-            const app = yield* CompletionWebhooks.makeApp({ secret: secret.value }).pipe(Effect.provide(context))
-            const host = opts.webhookHost
-            const server = yield* NodeHttpServer.make(createReceiverServer, { host, port: opts.webhookPort }).pipe(
-              Effect.mapError((e) =>
-                new InvalidInput({ message: `could not listen on ${host}:${opts.webhookPort}: ${String(e.cause)}` })
-              )
-            )
-            yield* server.serve(app)
-            const bound = server.address._tag === "TcpAddress" ? server.address.port : opts.webhookPort
+            const url = yield* serveCompletions(context, {
+              host: opts.webhookHost,
+              port: opts.webhookPort,
+              secret: secret.value
+            })
             yield* output.note(
-              `Receiving completion webhooks on http://${host}:${bound}/ for ${
+              `Receiving completion webhooks on ${url} for ${
                 Distributed.describeDatabase(database)
               }; stop it with Ctrl-C`
             )

@@ -51,7 +51,7 @@ export interface DatabaseOptions {
   /** `postgres://user:password@host:port/database`. */
   readonly database: Redacted.Redacted<string>
   /** How often stored messages (polls due, webhook resolutions) are picked up; default 500 ms. */
-  readonly pollInterval?: Duration.Duration | undefined
+  readonly pollInterval?: Duration.DurationInput | undefined
   /** See {@link defaultShardLockExpiration}. Every process on one database should use the same value. */
   readonly shardLockExpiration?: Duration.Duration | undefined
 }
@@ -91,8 +91,19 @@ const shardingConfig = (options: DatabaseOptions) => ({
   entityMessagePollInterval: Duration.toMillis(options.pollInterval ?? Duration.millis(500)),
   shardLockExpiration: Duration.toMillis(options.shardLockExpiration ?? defaultShardLockExpiration),
   // Refreshed well within the expiration (the cluster's default ratio).
-  shardLockRefreshInterval: Duration.toMillis(options.shardLockExpiration ?? defaultShardLockExpiration) / 3.5
+  shardLockRefreshInterval: Duration.toMillis(options.shardLockExpiration ?? defaultShardLockExpiration) / 3.5,
+  entityTerminationTimeout: Duration.toMillis(handOverTimeout)
 })
+
+/**
+ * How long a runner that must hand shards to a runner that just joined waits for their workflows before letting
+ * them go. The cluster's default is 15 s, and it was always spent: a workflow's next step (an activity) is
+ * addressed to the shard's new owner, which cannot take the shard until the old one lets go, so the old one's
+ * workflows cannot finish in time. Measured: 3 workers, 12 rows, 18.5–18.8 s a batch in 2 of 3 runs at 15 s,
+ * 4.1–4.8 s in 4 of 4 at 1 s. Nothing is lost by letting go early: the new owner replays the workflow from
+ * its journal, and a create that was in flight is answered 409 with the recall it made.
+ */
+const handOverTimeout = Duration.seconds(1)
 
 /** The advisory lock that start-ups hold ("mots"). */
 const startLock = 0x6d6f7473

@@ -10,7 +10,7 @@ import { MotiveClient, type MotiveError } from "@effect-motive/http"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Context, Duration, Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import type { Batch } from "./BatchFile.js"
-import { complete, FootageWorkflow } from "./FootageWorkflow.js"
+import { complete, FootagePayload, FootageWorkflow } from "./FootageWorkflow.js"
 import {
   type JobFile,
   type JobRow,
@@ -31,10 +31,16 @@ import {
 export class QuotaShort extends Schema.TaggedError<QuotaShort>()("QuotaShort", {
   recallType: Schema.Literal("regular", "timelapse"),
   neededMinutes: Schema.Number,
-  remainingMinutes: Schema.Number
+  /** Motive's remaining minutes this month. */
+  remainingMinutes: Schema.Number,
+  /** Minutes admitted to other batches and not spent yet (their recalls do not exist yet). */
+  reservedMinutes: Schema.optionalWith(Schema.Number, { default: () => 0 })
 }) {
   override get message(): string {
-    return `this batch needs ${this.neededMinutes} minutes of ${this.recallType} recall quota, and Motive has ${this.remainingMinutes} left this month: nothing was sent (rerun with --partial to send the rows that fit)`
+    const reserved = this.reservedMinutes > 0
+      ? `, ${Math.min(this.reservedMinutes, this.remainingMinutes)} of them promised to other batches in flight`
+      : ""
+    return `this batch needs ${this.neededMinutes} minutes of ${this.recallType} recall quota, and Motive has ${this.remainingMinutes} left this month${reserved}: nothing was sent (rerun with --partial to send the rows that fit)`
   }
 }
 
@@ -81,7 +87,7 @@ export interface Submitted {
   readonly sent: ReadonlyArray<number>
   /** Rows not sent because the quota does not cover them (`partial` only). */
   readonly heldForQuota: ReadonlyArray<number>
-  /** Quota minutes needed and left, per recall type, at the pre-flight. */
+  /** Quota minutes needed and left (Motive's remaining less what other batches in flight will spend), per type. */
   readonly quota: {
     readonly regular: { readonly needed: number; readonly remaining: number }
     readonly timelapse: { readonly needed: number; readonly remaining: number }
@@ -216,66 +222,80 @@ export const make: Effect.Effect<
           given: options.directory
         })
       }
-      const rows = (yield* store.rows(stored.id)).filter((r) => r.state !== "done" && r.state !== "failed")
-      const needsCreate = rows.filter((r) => r.recallId === undefined)
-      const quota = yield* client.getRecallQuota
-      const remaining = {
-        regular: quota.quotaInfo.regular.remainingMinutes,
-        timelapse: quota.quotaInfo.timelapse.remainingMinutes
-      }
-      const needed = { regular: 0, timelapse: 0 }
-      for (const r of needsCreate) needed[r.recallType] += r.minutes
-      if (options.partial !== true) {
-        for (const type of ["regular", "timelapse"] as const) {
-          if (needed[type] > remaining[type]) {
-            return yield* new QuotaShort({
-              recallType: type,
-              neededMinutes: needed[type],
-              remainingMinutes: remaining[type]
-            })
+      // The admission runs alone across every process on the store: the ledger (minutes admitted to other
+      // batches and not spent yet) is read first, then Motive's quota, and the admitted rows are recorded before
+      // the next admission may start. Two batches at once cannot both be admitted against the same minutes.
+      const admitted = yield* store.admitting(Effect.gen(function*() {
+        const rows = (yield* store.rows(stored.id)).filter((r) => r.state !== "done" && r.state !== "failed")
+        const needsCreate = rows.filter((r) => r.recallId === undefined)
+        const reserved = yield* store.reservedMinutes(stored.id)
+        const quota = yield* client.getRecallQuota
+        const remaining = {
+          regular: Math.max(0, quota.quotaInfo.regular.remainingMinutes - reserved.regular),
+          timelapse: Math.max(0, quota.quotaInfo.timelapse.remainingMinutes - reserved.timelapse)
+        }
+        const needed = { regular: 0, timelapse: 0 }
+        for (const r of needsCreate) needed[r.recallType] += r.minutes
+        if (options.partial !== true) {
+          for (const type of ["regular", "timelapse"] as const) {
+            if (needed[type] > remaining[type]) {
+              return yield* new QuotaShort({
+                recallType: type,
+                neededMinutes: needed[type],
+                remainingMinutes: quota.quotaInfo[type].remainingMinutes,
+                reservedMinutes: reserved[type]
+              })
+            }
           }
         }
-      }
-      const left = { ...remaining }
-      const held: Array<number> = []
-      const send: Array<JobRow> = []
-      for (const r of rows) {
-        if (r.recallId === undefined) {
-          if (left[r.recallType] < r.minutes) {
-            held.push(r.row)
-            continue
+        const left = { ...remaining }
+        const held: Array<number> = []
+        const send: Array<{ readonly payload: typeof FootagePayload.Type; readonly again: boolean }> = []
+        for (const r of rows) {
+          if (r.recallId === undefined) {
+            if (left[r.recallType] < r.minutes) {
+              held.push(r.row)
+              continue
+            }
+            left[r.recallType] -= r.minutes
           }
-          left[r.recallType] -= r.minutes
+          const again = r.state === "waiting_for_quota" || r.state === "stopped"
+          send.push({
+            again,
+            payload: {
+              batchId: stored.id,
+              row: r.row,
+              generation: again ? r.generation + 1 : r.generation,
+              body: r.body,
+              smartDashcam: r.smartDashcam,
+              // No directory: each worker puts the row's folder under its own root.
+              directory: stored.directory === "" ? r.folder : `${stored.directory.replace(/\/+$/, "")}/${r.folder}`,
+              ...(r.recallId === undefined ? {} : { knownRecallId: r.recallId })
+            }
+          })
         }
-        send.push(r)
-      }
-      for (const row of held) {
-        yield* store.setState(stored.id, row, "waiting_for_quota", {
-          reason: "not sent: the monthly quota does not cover it"
-        })
-      }
-      for (const r of send) {
-        const again = r.state === "waiting_for_quota" || r.state === "stopped"
-        const payload = {
-          batchId: stored.id,
-          row: r.row,
-          generation: again ? r.generation + 1 : r.generation,
-          body: r.body,
-          smartDashcam: r.smartDashcam,
-          // No directory: each worker puts the row's folder under its own root.
-          directory: stored.directory === "" ? r.folder : `${stored.directory.replace(/\/+$/, "")}/${r.folder}`,
-          ...(r.recallId === undefined ? {} : { knownRecallId: r.recallId })
+        for (const row of held) {
+          yield* store.setState(stored.id, row, "waiting_for_quota", {
+            reason: "not sent: the monthly quota does not cover it"
+          })
         }
-        const executionId = yield* FootageWorkflow.executionId(payload)
-        // Recorded before the workflow starts: a crash in between re-sends the same execution, never a new one.
-        yield* store.submitted(stored.id, r.row, payload.generation, executionId)
-        if (again) yield* store.setState(stored.id, r.row, "validated")
+        for (const { again, payload } of send) {
+          const executionId = yield* FootageWorkflow.executionId(payload)
+          // Recorded before the workflow starts: a crash in between re-sends the same execution, never a new one.
+          // A submitted row without a recall is in the ledger until its recall exists or it settles.
+          yield* store.submitted(stored.id, payload.row, payload.generation, executionId)
+          if (again) yield* store.setState(stored.id, payload.row, "validated")
+        }
+        return { held, needed, remaining, send: send.map((s) => s.payload) }
+      }))
+      const { held, needed, remaining, send } = admitted
+      for (const payload of send) {
         yield* FootageWorkflow.execute(payload, { discard: true }).pipe(Effect.provide(context))
       }
       return {
         batch: stored,
         isNew,
-        sent: send.map((r) => r.row),
+        sent: send.map((p) => p.row),
         heldForQuota: held,
         quota: {
           regular: { needed: needed.regular, remaining: remaining.regular },

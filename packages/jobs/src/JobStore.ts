@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { VideoRecallRequestBody } from "@effect-motive/domain"
-import { SqlClient, type SqlError } from "@effect/sql"
+import { SqlClient, SqlError } from "@effect/sql"
 import { Clock, Context, DateTime, Effect, Layer, Schema } from "effect"
 import type { BatchRow } from "./BatchFile.js"
 
@@ -164,6 +164,26 @@ export interface JobStoreService {
   readonly addEvent: (recallId: number, action: string) => Effect.Effect<void, JobStoreError>
   /** Whether a verified completion event for `recallId` was received. */
   readonly hasEvent: (recallId: number) => Effect.Effect<boolean, JobStoreError>
+  /**
+   * The quota ledger: minutes that rows of other batches were admitted for but have not spent yet (submitted,
+   * not settled, no recall made). Motive's remaining quota does not count them until their recalls exist.
+   */
+  readonly reservedMinutes: (exceptBatch: string) => Effect.Effect<QuotaMinutes, JobStoreError>
+  /**
+   * Runs a quota admission (read the ledger and Motive's quota, record the rows it admits) alone: one at a time
+   * in this process and, on Postgres, across every process on the database (a transaction-scoped advisory lock).
+   */
+  readonly admitting: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | JobStoreError, R>
+}
+
+/**
+ * Quota minutes per recall type.
+ *
+ * @since 0.1.0
+ */
+export interface QuotaMinutes {
+  readonly regular: number
+  readonly timelapse: number
 }
 
 /**
@@ -272,6 +292,9 @@ export const serialized = <A, E, R>(sql: SqlClient.SqlClient, effect: Effect.Eff
 /** The advisory lock key of the store's migrations ("moti"). */
 const migrationLock = 0x6d6f7469
 
+/** The advisory lock key of quota admissions ("motq"). */
+const quotaLock = 0x6d6f7471
+
 const createTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* sql`CREATE TABLE IF NOT EXISTS motive_batches (
@@ -334,6 +357,20 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
   const failed = (what: string) => (e: SqlError.SqlError) =>
     new JobStoreError({ message: `could not ${what} the job store: ${e.message}` })
   const read = <A>(what: string, effect: Effect.Effect<A, SqlError.SqlError>) => Effect.mapError(effect, failed(what))
+  const oneAdmission = yield* Effect.makeSemaphore(1)
+  const admitting = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | JobStoreError, R> => {
+    const locked: Effect.Effect<A, E | JobStoreError, R> = sql.onDialectOrElse({
+      pg: () =>
+        sql.withTransaction(Effect.zipRight(sql`SELECT pg_advisory_xact_lock(${quotaLock})`, effect)).pipe(
+          Effect.catchIf(
+            (e): e is SqlError.SqlError => e instanceof SqlError.SqlError,
+            (e) => Effect.fail(failed("lock")(e))
+          )
+        ),
+      orElse: () => effect
+    })
+    return oneAdmission.withPermits(1)(locked)
+  }
 
   const batch = (id: string) =>
     read(
@@ -491,7 +528,22 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
       read(
         "read",
         Effect.map(sql`SELECT 1 AS found FROM motive_events WHERE recall_id = ${recallId}`, (rs) => rs.length > 0)
-      )
+      ),
+    reservedMinutes: (exceptBatch) =>
+      read(
+        "read",
+        Effect.map(
+          sql<Record<string, unknown>>`SELECT * FROM motive_jobs
+            WHERE batch_id <> ${exceptBatch} AND recall_id IS NULL AND execution_id IS NOT NULL
+              AND state NOT IN ('done', 'failed', 'waiting_for_quota', 'stopped')`,
+          (rs) => {
+            const reserved = { regular: 0, timelapse: 0 }
+            for (const r of rs.map(toRow)) reserved[r.recallType] += r.minutes
+            return reserved
+          }
+        )
+      ),
+    admitting
   })
 })
 

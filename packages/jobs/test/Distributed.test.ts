@@ -39,7 +39,7 @@ const runnerOn = (database: Redacted.Redacted<string>, sandbox: Sandbox.SandboxS
     database,
     listen: { host: "127.0.0.1", port },
     settings: { ...testSettings(200), root, worker: `runner-${port}` },
-    pollInterval: "100 millis" as never,
+    pollInterval: "100 millis",
     shardLockExpiration: undefined
   }).pipe(Layer.provideMerge(motiveOf(sandbox)))
 
@@ -124,5 +124,33 @@ describe("the shared request gate", () => {
         const inWindow = times.filter((t) => t >= times[i]! && t < times[i]! + 1000).length
         expect(inWindow).toBeLessThanOrEqual(50)
       }
+    }), 30_000)
+})
+
+describe("the quota ledger on Postgres", () => {
+  it.scopedLive("two processes submit at once: only what the quota covers is admitted", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor({ quota: { regularMinutes: 5 } })
+      const database = yield* freshDatabase("ledger")
+      // Two client-only processes (each its own connection pool) and no runner yet: admitted rows stay promised.
+      const clients = yield* Effect.forEach([1, 2], () =>
+        Effect.map(
+          Layer.build(Distributed.layerClient({ database }).pipe(Layer.provide(motiveOf(sandbox)))),
+          Context.get(FootageJobs.FootageJobs)
+        ))
+      const batches = yield* Effect.forEach(
+        ["first.csv", "second.csv"],
+        (name, i) => BatchFile.parseBatch(name, csvRows(3, "\n".repeat(i)))
+      )
+      const results = yield* Effect.forEach(
+        [0, 1],
+        (i) => Effect.either(clients[i]!.submit(batches[i]!, { directory: "" })),
+        { concurrency: 2 }
+      )
+      const admitted = results.filter((r) => r._tag === "Right")
+      const refused = results.filter((r) => r._tag === "Left").map((r) => r.left)
+      expect(admitted).toHaveLength(1)
+      expect(refused.map((e) => e._tag)).toEqual(["QuotaShort"])
+      expect(refused[0]!.message).toContain("3 of them promised to other batches in flight")
     }), 30_000)
 })

@@ -55,6 +55,38 @@ describe("the monthly quota", () => {
       expect(yield* requestsTo(sandbox, "createVideoRecall")).toEqual([])
     }), 30_000)
 
+  it.scopedLive(
+    "counts what batches in flight will spend: a second batch is not admitted against it",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ quota: { regularMinutes: 5 } })
+        // The first batch's creates are slow: its 3 minutes are promised but not yet spent at Motive.
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 1500 }, 3)
+        const dir = yield* tempDir("ledger")
+        const first = yield* BatchFile.parseBatch("first.csv", csvRows(3))
+        const second = yield* BatchFile.parseBatch("second.csv", csvRows(3, "\n"))
+        expect(second.id).not.toBe(first.id)
+        yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          expect((yield* jobs.submit(first, { directory: join(dir, "first") })).sent).toEqual([2, 3, 4])
+          const error = yield* Effect.flip(jobs.submit(second, { directory: join(dir, "second") }))
+          expect(error._tag).toBe("QuotaShort")
+          expect(error.message).toContain(
+            "needs 3 minutes of regular recall quota, and Motive has 5 left this month, 3 of them promised to other " +
+              "batches in flight"
+          )
+          // Once the first batch's recalls exist, Motive's own count has them: the second gets the 2 minutes left.
+          yield* jobs.awaitSettled(first.id)
+          const partial = yield* jobs.submit(second, { directory: join(dir, "second"), partial: true })
+          expect(partial.sent).toEqual([2, 3])
+          expect(partial.heldForQuota).toEqual([4])
+          yield* jobs.awaitSettled(second.id)
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+        expect((yield* sandbox.recalls).length).toBe(5)
+      }),
+    30_000
+  )
+
   it.scopedLive("with partial, sends the rows that fit and holds the rest for quota", () =>
     Effect.gen(function*() {
       const sandbox = yield* sandboxFor({ quota: { regularMinutes: 2 } })

@@ -82,6 +82,7 @@ export const layerHttpClient = (
       // Pre-signed URLs get no trace headers: the storage behind them is not part of the caller's trace.
       const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
       const idle = Duration.decode(options.idleTimeout ?? Duration.seconds(30))
+      const idleMillis = Duration.toMillis(idle)
       const silent = (what: string) => `the media server went silent for ${Duration.format(idle)} ${what}`
       return {
         get: (url, headers) =>
@@ -116,21 +117,25 @@ export const layerHttpClient = (
                 status: res.status,
                 headers: res.headers,
                 saveTo: (path, { append, onBytes }) =>
-                  Effect.suspend(() => {
+                  Effect.clockWith((clock) => {
                     taken = true
                     let received = 0
-                    return saveStream(
-                      res.stream.pipe(
-                        Stream.timeoutFail(() => ({ _tag: "Silent" as const }), idle),
-                        Stream.tap((chunk) =>
-                          Effect.sync(() => {
-                            received += chunk.length
-                            onBytes?.(received)
-                          })
-                        )
-                      ),
-                      path,
-                      append
+                    let lastProgress = clock.unsafeCurrentTimeMillis()
+                    // One watchdog for the whole body instead of a timer per chunk: it wakes when the body could
+                    // first have gone silent for `idle`, and again from the last progress while it has not.
+                    const watchdog: Effect.Effect<never, { readonly _tag: "Silent" }> = Effect.suspend(() => {
+                      const quiet = clock.unsafeCurrentTimeMillis() - lastProgress
+                      return quiet >= idleMillis
+                        ? Effect.fail({ _tag: "Silent" as const })
+                        : Effect.zipRight(Effect.sleep(idleMillis - quiet), watchdog)
+                    })
+                    return Effect.raceFirst(
+                      saveStream(res.stream, path, append, (n) => {
+                        received = n
+                        lastProgress = clock.unsafeCurrentTimeMillis()
+                        onBytes?.(n)
+                      }),
+                      watchdog
                     ).pipe(
                       Effect.provideService(FileSystem.FileSystem, fileSystem),
                       Effect.mapError((e) =>

@@ -37,6 +37,36 @@ describe("saveStream (media through any HttpClient, written with the platform's 
       expect(written.subarray(5).every((b, i) => b === i % 251)).toBe(true)
     }))
 
+  it.scopedLive("writes pieces bigger than a batch and pieces that fill one exactly, telling the bytes received", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const MiB = 1024 * 1024
+      const sizes = [3, MiB, 5, 2.5 * MiB, MiB - 8, 3, 7 * MiB, 1]
+      let at = 0
+      const pieces = sizes.map((n) => {
+        const piece = new Uint8Array(n)
+        for (let i = 0; i < n; i++) piece[i] = (at + i) % 251
+        at += n
+        return piece
+      })
+      // All in one chunk, and one piece per chunk.
+      for (
+        const stream of [
+          Stream.fromChunk(Chunk.fromIterable(pieces)),
+          Stream.fromIterable(pieces).pipe(Stream.rechunk(1))
+        ]
+      ) {
+        const path = join(dir, "v")
+        const told: Array<number> = []
+        yield* saveStream(stream, path, false, (n) => told.push(n)).pipe(Effect.provide(NodeFileSystem.layer))
+        const written = readFileSync(path)
+        expect(written.length).toBe(at)
+        expect(written.every((b, i) => b === i % 251)).toBe(true)
+        expect(told.at(-1)).toBe(at)
+        expect(told.every((n, i) => i === 0 || n >= told[i - 1]!)).toBe(true)
+      }
+    }))
+
   it.scopedLive("keeps what arrived before the stream failed, so a download can resume from it", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

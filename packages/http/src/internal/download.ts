@@ -237,8 +237,12 @@ export const downloadFile = <E>(
         case "Complete": {
           const bytes = yield* sizeOnDisk
           yield* destinationReplaceable
-          yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
+          // Ordered so that a crash at any step leaves as little as possible: the ETag first (a complete partial
+          // file without it is fetched again, never trusted), the lock right after the rename (not when the
+          // scope closes), so a `kill -9` between the steps leaves at most the lock of a finished file.
           yield* fs.remove(metaFile, { force: true }).pipe(Effect.ignore)
+          yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
+          yield* releaseLock
           return { path: options.path, bytes, alreadyThere: false }
         }
         case "Expired": {
@@ -265,13 +269,22 @@ export const downloadFile = <E>(
       }
     })
 
+    /** Whether this process holds `lockFile`; released once, by the rename or by the scope's end. */
+    let lockHeld = false
+    const releaseLock = Effect.suspend(() => {
+      if (!lockHeld) return Effect.void
+      lockHeld = false
+      return fs.remove(lockFile, { force: true }).pipe(Effect.ignore)
+    })
+
     /** This process downloads the file: no other may write its partial file meanwhile. */
     const takeLock: Effect.Effect<void, DownloadFailed, Scope.Scope> = Effect.gen(function*() {
       const me = ownPid()
       for (let tries = 0; tries < 2; tries++) {
         const created = yield* Effect.either(fs.writeFileString(lockFile, String(me), { flag: "wx" }))
         if (created._tag === "Right") {
-          yield* Effect.addFinalizer(() => fs.remove(lockFile, { force: true }).pipe(Effect.ignore))
+          lockHeld = true
+          yield* Effect.addFinalizer(() => releaseLock)
           return
         }
         const holder = Number((yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim())
@@ -352,7 +365,14 @@ export const downloadFile = <E>(
       Effect.zipRight(alreadyThere),
       Effect.flatMap((there) =>
         there
-          ? Effect.map(sizeOf(options.path), (bytes): Downloaded => ({ path: options.path, bytes, alreadyThere: true }))
+          ? Effect.map(
+            // Leftovers of an earlier download of this same file that finished (a crash after its rename).
+            Effect.zipRight(
+              Effect.ignore(Effect.all([fs.remove(tmp, { force: true }), fs.remove(metaFile, { force: true })])),
+              sizeOf(options.path)
+            ),
+            (bytes): Downloaded => ({ path: options.path, bytes, alreadyThere: true })
+          )
           : transfer
       )
     )

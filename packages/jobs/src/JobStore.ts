@@ -277,15 +277,15 @@ export const migrate: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient
 })
 
 /**
- * Runs `effect` in a transaction that holds the store's advisory lock on Postgres: processes that start at once
- * on a new database would otherwise race on `CREATE TABLE IF NOT EXISTS` (and fail on Postgres's catalog).
- * SQLite's one writer needs no lock.
+ * Runs `effect` in a transaction that holds an advisory lock on Postgres (by default the store's migration
+ * lock): processes that start at once on a new database would otherwise race on `CREATE TABLE IF NOT EXISTS`
+ * (and fail on Postgres's catalog). SQLite's one writer needs no lock.
  *
  * @since 0.1.0
  */
-export const serialized = <A, E, R>(sql: SqlClient.SqlClient, effect: Effect.Effect<A, E, R>) =>
+export const serialized = <A, E, R>(sql: SqlClient.SqlClient, effect: Effect.Effect<A, E, R>, lock = migrationLock) =>
   sql.onDialectOrElse({
-    pg: () => sql.withTransaction(Effect.zipRight(sql`SELECT pg_advisory_xact_lock(${migrationLock})`, effect)),
+    pg: () => sql.withTransaction(Effect.zipRight(sql`SELECT pg_advisory_xact_lock(${lock})`, effect)),
     orElse: () => effect
   })
 
@@ -359,16 +359,13 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
   const read = <A>(what: string, effect: Effect.Effect<A, SqlError.SqlError>) => Effect.mapError(effect, failed(what))
   const oneAdmission = yield* Effect.makeSemaphore(1)
   const admitting = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | JobStoreError, R> => {
-    const locked: Effect.Effect<A, E | JobStoreError, R> = sql.onDialectOrElse({
-      pg: () =>
-        sql.withTransaction(Effect.zipRight(sql`SELECT pg_advisory_xact_lock(${quotaLock})`, effect)).pipe(
-          Effect.catchIf(
-            (e): e is SqlError.SqlError => e instanceof SqlError.SqlError,
-            (e) => Effect.fail(failed("lock")(e))
-          )
-        ),
-      orElse: () => effect
-    })
+    const inLock: Effect.Effect<A, E | SqlError.SqlError, R> = serialized(sql, effect, quotaLock)
+    const locked: Effect.Effect<A, E | JobStoreError, R> = inLock.pipe(
+      Effect.catchIf(
+        (e): e is SqlError.SqlError => e instanceof SqlError.SqlError,
+        (e) => Effect.fail(failed("lock")(e))
+      )
+    )
     return oneAdmission.withPermits(1)(locked)
   }
 
@@ -535,7 +532,7 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         Effect.map(
           sql<Record<string, unknown>>`SELECT * FROM motive_jobs
             WHERE batch_id <> ${exceptBatch} AND recall_id IS NULL AND execution_id IS NOT NULL
-              AND state NOT IN ('done', 'failed', 'waiting_for_quota', 'stopped')`,
+              AND state NOT IN ${sql.in([...settledStates])}`,
           (rs) => {
             const reserved = { regular: 0, timelapse: 0 }
             for (const r of rs.map(toRow)) reserved[r.recallType] += r.minutes

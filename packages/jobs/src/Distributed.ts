@@ -16,6 +16,7 @@ import type { WorkflowEngine } from "@effect/workflow"
 import { Duration, Effect, Exit, Layer, Option, Redacted, Schema, Scope } from "effect"
 import * as FootageJobs from "./FootageJobs.js"
 import * as FootageWorkflow from "./FootageWorkflow.js"
+import * as MessageClaims from "./internal/messageClaims.js"
 import * as JobStore from "./JobStore.js"
 import * as Poller from "./Poller.js"
 
@@ -88,6 +89,7 @@ export const layerPg = (database: Redacted.Redacted<string>) =>
   }).pipe(Layer.mapError(unavailable))
 
 const shardingConfig = (options: DatabaseOptions) => ({
+  shardsPerGroup: MessageClaims.shardsPerGroup,
   entityMessagePollInterval: Duration.toMillis(options.pollInterval ?? Duration.millis(500)),
   shardLockExpiration: Duration.toMillis(options.shardLockExpiration ?? defaultShardLockExpiration),
   // Refreshed well within the expiration (the cluster's default ratio).
@@ -143,7 +145,7 @@ export const layerRunner = (options: RunnerOptions): Layer.Layer<
   DatabaseUnavailable,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
-  Layer.merge(FootageJobs.layer, Poller.layer).pipe(
+  Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
     Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
     Layer.provideMerge(JobStore.layer),

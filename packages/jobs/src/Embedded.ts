@@ -13,6 +13,7 @@ import type { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Schema } from "effect"
 import * as FootageJobs from "./FootageJobs.js"
 import * as FootageWorkflow from "./FootageWorkflow.js"
+import * as MessageClaims from "./internal/messageClaims.js"
 import { takeProcessLock } from "./internal/processLock.js"
 import { sameConnectionClient } from "./internal/sqliteClient.js"
 import * as JobStore from "./JobStore.js"
@@ -136,14 +137,17 @@ export const layer = (options: EmbeddedOptions): Layer.Layer<
   JournalBusy,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
-  Layer.merge(FootageJobs.layer, Poller.layer).pipe(
+  Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
     Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
     Layer.provideMerge(JobStore.layer),
     Layer.provide(
       SingleRunner.layer({
         runnerStorage: "memory",
-        shardingConfig: { entityMessagePollInterval: options.pollInterval ?? "500 millis" }
+        shardingConfig: {
+          shardsPerGroup: MessageClaims.shardsPerGroup,
+          entityMessagePollInterval: options.pollInterval ?? "500 millis"
+        }
       })
     ),
     Layer.provide(layerDatabase(options.file)),

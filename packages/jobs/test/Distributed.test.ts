@@ -1,16 +1,16 @@
-import { RequestGate, RequestJournal } from "@effect-motive/http"
+import { MotiveClient, RequestGate, RequestJournal } from "@effect-motive/http"
 import { NodeMotive } from "@effect-motive/http/node"
 import type { Sandbox } from "@effect-motive/sandbox"
 import { NodeContext } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Effect, Layer, type Redacted } from "effect"
+import { Cause, Context, Effect, Layer, type Redacted, Schedule } from "effect"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import * as Distributed from "../src/Distributed.js"
-import { BatchFile, FootageJobs } from "../src/index.js"
+import { BatchFile, FootageJobs, FootageWorkflow, JobStore } from "../src/index.js"
 import * as SharedRequestGate from "../src/SharedRequestGate.js"
 import { freshDatabase } from "./postgres/database.js"
 import { csvRows, quick, sandboxFor, tempDir, testSettings } from "./support.js"
@@ -153,4 +153,80 @@ describe("the quota ledger on Postgres", () => {
       expect(refused.map((e) => e._tag)).toEqual(["QuotaShort"])
       expect(refused[0]!.message).toContain("3 of them promised to other batches in flight")
     }), 30_000)
+})
+
+describe("a workflow resumption the cluster claims and then drops (Effect-TS/effect#8312)", () => {
+  it.scopedLive(
+    "still goes on: the runner releases the claims on its shards' unprocessed messages",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const database = yield* freshDatabase("stranded")
+        const dir = yield* tempDir("stranded")
+        const port = yield* freePort
+        const motive = motiveOf(sandbox)
+        // No poll of its own for 10 minutes: the row's completion comes from this test only.
+        yield* Layer.build(
+          Distributed.layerRunner({
+            database,
+            listen: { host: "127.0.0.1", port },
+            settings: { ...testSettings(600_000), root: join(dir, "worker"), worker: "runner" },
+            pollInterval: "100 millis",
+            shardLockExpiration: undefined
+          }).pipe(Layer.provideMerge(motive))
+        )
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+        const sql = Context.get(
+          yield* Layer.build(PgClient.layer({ url: database, maxConnections: 1 })),
+          PgClient.PgClient
+        )
+        const runOf = (executionId: string) =>
+          sql<{ id: string; processed: boolean }>`SELECT id, processed FROM cluster_messages
+          WHERE entity_id = ${executionId} AND tag = 'run'`
+        const settled = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          const store = yield* JobStore.JobStore
+          const client = yield* MotiveClient.MotiveClient
+          yield* jobs.submit(batch, { directory: "" })
+          // The row waits, its workflow suspended (its `run` answered), and its recall is finished at Motive.
+          const row = yield* Effect.flatMap(store.rows(batch.id), ([r]) =>
+            r?.state === "waiting" && r.executionId !== undefined && r.recallId !== undefined
+              ? Effect.succeed({ executionId: r.executionId, recallId: r.recallId })
+              : Effect.fail("not yet")).pipe(Effect.retry(Schedule.spaced("50 millis")))
+          yield* Effect.flatMap(
+            runOf(row.executionId),
+            ([run]) =>
+              run?.processed === true ? Effect.void : Effect.fail("not yet")
+          ).pipe(
+            Effect.retry(Schedule.spaced("50 millis"))
+          )
+          const status = yield* Effect.flatMap(client.getVideoRecall(row.recallId), (recall) => {
+            const s = FootageWorkflow.statusOf(recall)
+            return s.status === "success" ? Effect.succeed(s) : Effect.fail("not yet")
+          }).pipe(Effect.retry(Schedule.spaced("50 millis")))
+          // What the race leaves: the `run` resumed (its answer gone, unprocessed) and claimed by a read that then
+          // skipped it. No read returns it for 10 minutes, and resuming finds nothing suspended to resume.
+          const [run] = yield* runOf(row.executionId)
+          yield* sql.withTransaction(Effect.zipRight(
+            sql`DELETE FROM cluster_replies WHERE request_id = ${run!.id}`,
+            sql`UPDATE cluster_messages SET processed = false, last_reply_id = NULL, last_read = NOW()
+            WHERE id = ${run!.id}`
+          ))
+          yield* FootageWorkflow.complete(row.executionId, { recallId: row.recallId, via: "poll", ...status })
+          return yield* jobs.awaitSettled(batch.id).pipe(
+            Effect.timeoutFail({
+              duration: "30 seconds",
+              onTimeout: () =>
+                "the row did not move on within 30 s"
+            })
+          )
+        }).pipe(Effect.provide(Distributed.layerClient({ database }).pipe(Layer.provideMerge(motive))))
+        expect(settled.counts.done).toBe(1)
+        expect(settled.files).toHaveLength(2)
+        expect(
+          yield* Effect.map(sandbox.recalls, (rs) => rs.length)
+        ).toBe(1)
+      }),
+    60_000
+  )
 })

@@ -34,11 +34,17 @@ const motiveOf = (sandbox: Sandbox.SandboxService) =>
     ...quick
   }).pipe(Layer.provideMerge(RequestJournal.layerMemory), Layer.provideMerge(NodeContext.layer))
 
-const runnerOn = (database: Redacted.Redacted<string>, sandbox: Sandbox.SandboxService, root: string, port: number) =>
+const runnerOn = (
+  database: Redacted.Redacted<string>,
+  sandbox: Sandbox.SandboxService,
+  root: string,
+  port: number,
+  firstPollMillis = 200
+) =>
   Distributed.layerRunner({
     database,
     listen: { host: "127.0.0.1", port },
-    settings: { ...testSettings(200), root, worker: `runner-${port}` },
+    settings: { ...testSettings(firstPollMillis), root, worker: `runner-${port}` },
     pollInterval: "100 millis",
     shardLockExpiration: undefined
   }).pipe(Layer.provideMerge(motiveOf(sandbox)))
@@ -164,17 +170,8 @@ describe("a workflow resumption the cluster claims and then drops (Effect-TS/eff
         const database = yield* freshDatabase("stranded")
         const dir = yield* tempDir("stranded")
         const port = yield* freePort
-        const motive = motiveOf(sandbox)
         // No poll of its own for 10 minutes: the row's completion comes from this test only.
-        yield* Layer.build(
-          Distributed.layerRunner({
-            database,
-            listen: { host: "127.0.0.1", port },
-            settings: { ...testSettings(600_000), root: join(dir, "worker"), worker: "runner" },
-            pollInterval: "100 millis",
-            shardLockExpiration: undefined
-          }).pipe(Layer.provideMerge(motive))
-        )
+        yield* Layer.build(runnerOn(database, sandbox, join(dir, "worker"), port, 600_000))
         const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
         const sql = Context.get(
           yield* Layer.build(PgClient.layer({ url: database, maxConnections: 1 })),
@@ -220,7 +217,7 @@ describe("a workflow resumption the cluster claims and then drops (Effect-TS/eff
                 "the row did not move on within 30 s"
             })
           )
-        }).pipe(Effect.provide(Distributed.layerClient({ database }).pipe(Layer.provideMerge(motive))))
+        }).pipe(Effect.provide(Distributed.layerClient({ database }).pipe(Layer.provideMerge(motiveOf(sandbox)))))
         expect(settled.counts.done).toBe(1)
         expect(settled.files).toHaveLength(2)
         expect(

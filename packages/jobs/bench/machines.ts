@@ -6,7 +6,8 @@
  *
  * BENCH_ROWS (60) rows of one camera each, BENCH_VIDEO_MIB (16) MiB per video, BENCH_RUNS (3) runs per runner
  * count, BENCH_RUNNERS (1,2,3) the runner counts, BENCH_FAILOVER_RUNS (1) failover runs, BENCH_DIR (/dev/shm when
- * there is one) where the workers' files go. Figures (min / median / max): rows/s and MiB/s of the whole batch (submit to every row settled), and
+ * there is one) where the workers' files go, BENCH_DISCARD=1 to remove each file once the journal records it
+ * (complete and hashed), so that a batch larger than the machine's memory fits on tmpfs. Figures (min / median / max): rows/s and MiB/s of the whole batch (submit to every row settled), and
  * Postgres's share of the CPU time of the batch (Postgres's processes against the workers', the client's and
  * Postgres's). Then one failover run: 3 workers at the default 35 s shard-lock expiration, one killed with
  * SIGKILL when a third of the recalls exist; the figure is the longest time a row in flight at the kill went
@@ -197,11 +198,36 @@ const runBatch = (s: Setup, onStart?: (child: ChildProcess) => void) =>
     })
   })
 
+/** With BENCH_DISCARD=1, removes the files the journal has recorded, until the returned function is called. */
+const discarding = (s: Setup) => {
+  if (process.env.BENCH_DISCARD !== "1") return () => Promise.resolve()
+  let stopping = false
+  const removed = new Set<string>()
+  const sweeping = (async () => {
+    while (!stopping) {
+      for (const r of await sql(s.database, "SELECT path FROM motive_files")) {
+        const path = String(r.path)
+        if (!removed.has(path)) {
+          rmSync(path, { force: true })
+          removed.add(path)
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  })()
+  return () => {
+    stopping = true
+    return sweeping
+  }
+}
+
 const throughput = async (server: string, runners: number) => {
   const s = await setUp(server, runners, "35s")
   const pgBefore = postgresCpu()
   const workersBefore = s.workers.map((w) => cpuOf(w.pid!))
+  const stopDiscarding = discarding(s)
   const batch = await runBatch(s)
+  await stopDiscarding()
   const pg = postgresCpu() - pgBefore
   const workers = s.workers.reduce((sum, w, i) => sum + cpuOf(w.pid!) - workersBefore[i]!, 0)
   const { recalls } = await ask<{ recalls: ReadonlyArray<unknown> }>(s.sandbox.child, "recalls")

@@ -40,9 +40,9 @@ export const sweep = (settings: FootageSettings) =>
     const resolve = (d: DuePoll, value: Omit<typeof Completion.successSchema.Type, "recallId" | "via">) =>
       Effect.flatMap(Clock.currentTimeMillis, (at) =>
         Effect.zipRight(
-          // The workflow takes it from here, and its row leaves `waiting`. Should the completion be lost on its
-          // way (its workflow's shard moving between runners, a runner dying), the row is still `waiting` when
-          // this comes due again, and the completion is sent again.
+          // The workflow takes it from here, and its row leaves `waiting`. Should the row still be `waiting` when
+          // this comes due again, the completion is sent again (and the workflow resumed): a safeguard from before
+          // the stalls after a runner died were traced to the cluster (see internal/messageClaims.ts).
           store.schedulePoll(d.batchId, d.row, at + resendMillis, d.polls + 1),
           complete(d.executionId, { recallId: d.recallId, via: "poll", ...value })
         ))

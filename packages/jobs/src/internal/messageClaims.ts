@@ -22,9 +22,6 @@ export const shardsPerGroup = 300
 /** The longest a stranded message waits. */
 const releaseEvery = Duration.seconds(5)
 
-/** Every shard of the (only) shard group our entities use. */
-const allShards = Array.from({ length: shardsPerGroup }, (_, i) => ShardId.make("default", i + 1))
-
 /**
  * The release, for the life of the layer, on a runner (a process that owns shards).
  *
@@ -35,6 +32,8 @@ export const layer: Layer.Layer<never, never, Sharding.Sharding | MessageStorage
     Effect.gen(function*() {
       const sharding = yield* Sharding.Sharding
       const storage = yield* MessageStorage.MessageStorage
+      // Every shard of the (only) shard group our entities use; the release covers the ones this runner holds.
+      const allShards = Array.from({ length: shardsPerGroup }, (_, i) => ShardId.make("default", i + 1))
       yield* Effect.suspend(() => storage.resetShards(allShards.filter((shard) => sharding.hasShardId(shard)))).pipe(
         Effect.catchAllCause((cause) => Effect.logDebug("could not release the claims on stored messages", cause)),
         Effect.repeat(Schedule.spaced(releaseEvery)),

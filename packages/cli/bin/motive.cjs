@@ -27,8 +27,9 @@ const dist = join(__dirname, "..", "dist")
 
 // Help, the version, completion scripts and usage errors are answered from the command tree as data
 // (dist/spec.json, written at build time from the command's own definitions) without loading the command.
+const spec = JSON.parse(readFileSync(join(dist, "spec.json"), "utf8"))
 const decision = require(join(dist, "commandline.cjs")).decide(
-  JSON.parse(readFileSync(join(dist, "spec.json"), "utf8")),
+  spec,
   process.argv.slice(2),
   { columns: process.stdout.isTTY === true ? process.stdout.columns : undefined }
 )
@@ -36,7 +37,11 @@ if (decision._tag === "Answer") {
   if (decision.stdout !== "") process.stdout.write(decision.stdout)
   if (decision.stderr !== "") process.stderr.write(decision.stderr)
   process.exitCode = decision.code
-} else run()
+} else {
+  // The command checks the line again with the same tree: handed over, it need not rebuild it from the definitions.
+  globalThis[Symbol.for("effect-motive/spec")] = spec
+  run()
+}
 
 function run() {
   const Module = require("node:module")

@@ -37,10 +37,14 @@ await build({
   logLevel: "warning"
 })
 const { program } = await import(join(root, "dist", "Cli.js"))
-writeFileSync(join(root, "dist", "spec.json"), JSON.stringify(program))
+writeFileSync(join(root, "dist", "spec.json"), JSON.stringify(program()))
 
+// Recorded the way bin/motive.cjs runs it: with the command tree the launcher has read handed over.
 const record = `
 const { readFileSync, writeFileSync } = require("node:fs")
+globalThis[Symbol.for("effect-motive/spec")] = JSON.parse(readFileSync(${
+  JSON.stringify(join(root, "dist", "spec.json"))
+}, "utf8"))
 const Module = require("node:module")
 const { Script } = require("node:vm")
 const file = ${JSON.stringify(outfile)}

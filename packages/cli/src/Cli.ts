@@ -157,13 +157,17 @@ const describeFailure = (error: unknown): FailureReport => {
 
 const cli = Command.run(command, { name: "motive", version })
 
+let spec: ProgramSpec | undefined
+
 /**
  * The command tree as data, for help, completion scripts and usage checks (and `dist/spec.json`, which the
- * launcher reads to answer those without loading the command).
+ * launcher reads to answer those without loading the command). Built on first use: rendering every command's
+ * help text costs ~25 ms, which a command the launcher has already checked never needs to pay.
  *
  * @since 0.1.0
  */
-export const program: ProgramSpec = specOf(command, { version, exitCodes, globals: builtInFlags, extras: guide })
+export const program = (): ProgramSpec =>
+  spec ??= specOf(command, { version, exitCodes, globals: builtInFlags, extras: guide })
 
 const logLevels: Record<string, LogLevel.LogLevel> = Object.fromEntries(
   LogLevel.allLevels.map((level) => [level._tag.toLowerCase(), level])
@@ -172,10 +176,11 @@ const logLevels: Record<string, LogLevel.LogLevel> = Object.fromEntries(
 const runCommandLine = (
   argv: ReadonlyArray<string>,
   sinks: Output.Sinks,
-  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+  tree: ProgramSpec
 ) =>
   Effect.gen(function*() {
-    const decision = decide(program, argv.slice(2), { columns: sinks.columns })
+    const decision = decide(tree, argv.slice(2), { columns: sinks.columns })
     if (decision._tag === "Answer") {
       if (decision.stdout !== "") sinks.stdout(decision.stdout)
       if (decision.stderr !== "") sinks.stderr(decision.stderr)
@@ -236,17 +241,23 @@ const runCommandLine = (
  * Runs the command line `argv` (as `process.argv`: node, script, words…) and answers the exit code. Never
  * fails: every outcome is printed and mapped to a documented code. An interruption (Ctrl-C) stops the command,
  * not this: what the run learned exists at Motive is still reported, and the code is 130 (or 0 when the result
- * had been printed), also told to `onExitCode` before any pending interruption ends the fiber.
+ * had been printed), also told to `onExitCode` before any pending interruption ends the fiber. `tree` is the
+ * command tree as data when the caller already holds it (the launcher's `dist/spec.json`); by default
+ * {@link program}.
  *
  * @since 0.1.0
  */
 export const main = (
   argv: ReadonlyArray<string>,
   sinks: Output.Sinks = Output.processSinks,
-  onExitCode: (code: number) => void = () => {}
+  onExitCode: (code: number) => void = () => {},
+  tree?: ProgramSpec
 ) =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.tap(runCommandLine(argv, sinks, restore), (code) => Effect.sync(() => onExitCode(code)))
+    Effect.tap(
+      Effect.suspend(() => runCommandLine(argv, sinks, restore, tree ?? program())),
+      (code) => Effect.sync(() => onExitCode(code))
+    )
   )
 
 /** An interrupted run: what exists at Motive because of it, and how to pick each up (one JSON document with --json). */

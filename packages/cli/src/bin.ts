@@ -9,6 +9,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Effect, Exit, Layer } from "effect"
 import { main } from "./Cli.js"
+import type { ProgramSpec } from "./Spec.js"
 
 // Only what @effect/cli needs (files, paths, the terminal): no child processes, workers or HTTP at start-up.
 const environment = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
@@ -21,12 +22,16 @@ const isListener = (u: unknown): u is (...args: Array<unknown>) => void => typeo
 const earlyInterrupt: unknown = Reflect.get(globalThis, Symbol.for("effect-motive/earlyInterrupt"))
 if (isListener(earlyInterrupt)) process.removeListener("SIGINT", earlyInterrupt)
 
+// The command tree as data that the launcher has read from dist/spec.json (absent when this file is run directly).
+const launcherSpec: unknown = Reflect.get(globalThis, Symbol.for("effect-motive/spec"))
+const isSpec = (u: unknown): u is ProgramSpec => typeof u === "object" && u !== null && "root" in u && "globals" in u
+
 // The code main decided; an interruption that arrived meanwhile ends the fiber as interrupted, not the code.
 let decided: number | undefined
 NodeRuntime.runMain(
   main(process.argv, undefined, (code) => {
     decided = code
-  }).pipe(Effect.provide(environment)),
+  }, isSpec(launcherSpec) ? launcherSpec : undefined).pipe(Effect.provide(environment)),
   {
     disableErrorReporting: true,
     // Exits at once rather than when the event loop drains: a Ctrl-C in the last moments of a process winding

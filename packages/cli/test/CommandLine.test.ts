@@ -3,9 +3,11 @@ import { Effect, FastCheck as fc } from "effect"
 import { execFileSync } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { CommandLine, program } from "../src/index.js"
+import { CommandLine, program as programSpec } from "../src/index.js"
 import type { CommandSpec } from "../src/Spec.js"
 import { motive, tempDir } from "./support.js"
+
+const program = programSpec()
 
 const usage = (message: string, at: string) => `error: ${message}\nRun '${at} --help' for usage.\n`
 

@@ -87,7 +87,13 @@ const runBatch = async (
   killWhen?: () => Promise<boolean>
 ): Promise<BatchRun> => {
   const started = performance.now()
+  // BENCH_PROFILE=DIR: each batch process writes a CPU profile there (open it in Chrome's DevTools). Given as
+  // node's own arguments: Node 20 refuses --cpu-prof in NODE_OPTIONS.
+  const profile = process.env.BENCH_PROFILE === undefined
+    ? []
+    : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
   const child = spawn(process.execPath, [
+    ...profile,
     bin,
     "--quiet",
     "batch",
@@ -109,11 +115,7 @@ const runBatch = async (
       MOTIVE_BASE_URL: sandbox.baseUrl,
       MOTIVE_API_KEY: apiKey,
       MOTIVE_RATE_LIMIT: `${rate}/${burst}`,
-      MOTIVE_STATE_DIR: join(dir, "state"),
-      // BENCH_PROFILE=DIR: each batch process writes a CPU profile there (open it in Chrome's DevTools).
-      ...(process.env.BENCH_PROFILE === undefined
-        ? {}
-        : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` })
+      MOTIVE_STATE_DIR: join(dir, "state")
     },
     stdio: ["ignore", "ignore", "pipe"]
   })
@@ -159,29 +161,37 @@ const apiRequests = (r: Requests) => r.routes.filter((route) => route !== undefi
 const createsMade = (r: Requests) =>
   r.routes.filter((route, i) => route === "createVideoRecall" && (r.statuses[i] ?? 500) < 300).length
 
+/** A fresh sandbox (its webhooks to `port`) and a temporary directory holding `rows.csv`, both gone afterwards. */
+const onFreshSandbox = async <A>(
+  text: string,
+  port: number,
+  f: (sandbox: SandboxProcess, dir: string) => Promise<A>
+): Promise<A> => {
+  const sandbox = await startSandbox()
+  const dir = mkdtempSync(join(tmpdir(), "motive-jobs-bench-"))
+  try {
+    writeFileSync(join(dir, "rows.csv"), text)
+    await registerWebhook(sandbox, port)
+    return await f(sandbox, dir)
+  } finally {
+    await stop(sandbox.child)
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** One round: the straight run, then the killed-and-resumed one, each on a fresh sandbox and journal. */
 const round = async (i: number) => {
   // Below the ephemeral range (32768–60999), so that no outgoing connection holds it.
   const port = 24_000 + i * 2
   const text = csv()
-  const straight = await (async () => {
-    const sandbox = await startSandbox()
-    const dir = mkdtempSync(join(tmpdir(), "motive-jobs-bench-"))
-    writeFileSync(join(dir, "rows.csv"), text)
-    await registerWebhook(sandbox, port)
+  const straight = await onFreshSandbox(text, port, async (sandbox, dir) => {
     const result = await runBatch(sandbox, dir, port)
     const requests = await ask<Requests>(sandbox.child, "requests")
     const recalls = await ask<{ recalls: ReadonlyArray<unknown> }>(sandbox.child, "recalls")
-    await stop(sandbox.child)
-    rmSync(dir, { recursive: true, force: true })
     if (recalls.recalls.length !== rows) throw new Error(`${recalls.recalls.length} recalls for ${rows} rows`)
     return { ...result, requests: apiRequests(requests) }
-  })()
-  const resumed = await (async () => {
-    const sandbox = await startSandbox()
-    const dir = mkdtempSync(join(tmpdir(), "motive-jobs-bench-"))
-    writeFileSync(join(dir, "rows.csv"), text)
-    await registerWebhook(sandbox, port + 1)
+  })
+  const resumed = await onFreshSandbox(text, port + 1, async (sandbox, dir) => {
     const first = await runBatch(sandbox, dir, port + 1, async () => {
       const { recalls } = await ask<{ recalls: ReadonlyArray<unknown> }>(sandbox.child, "recalls")
       return recalls.length >= rows / 2
@@ -189,8 +199,6 @@ const round = async (i: number) => {
     const second = await runBatch(sandbox, dir, port + 1)
     const requests = await ask<Requests>(sandbox.child, "requests")
     const recalls = await ask<{ recalls: ReadonlyArray<unknown> }>(sandbox.child, "recalls")
-    await stop(sandbox.child)
-    rmSync(dir, { recursive: true, force: true })
     return {
       killed: first.killed,
       wallMillis: first.wallMillis + second.wallMillis,
@@ -198,7 +206,7 @@ const round = async (i: number) => {
       extraCreates: createsMade(requests) - rows,
       recalls: recalls.recalls.length
     }
-  })()
+  })
   return { straight, resumed }
 }
 

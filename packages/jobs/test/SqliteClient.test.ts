@@ -1,0 +1,87 @@
+import { describe, expect, it } from "@effect/vitest"
+import { createClient, type ResultSet } from "@libsql/client"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { sameConnectionClient } from "../src/internal/sqliteClient.js"
+
+const withFile = async (f: (file: string) => Promise<void>) => {
+  const dir = mkdtempSync(join(tmpdir(), "motive-sqlite-client-"))
+  try {
+    await f(join(dir, "test.db"))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** What a caller can see of a result: rows by name and by index, counts, the inserted row id. */
+const seen = (r: ResultSet) => ({
+  columns: r.columns,
+  rows: r.rows.map((row) => ({ named: { ...row }, indexed: Array.from(row), keys: Object.keys(row) })),
+  rowsAffected: r.rowsAffected,
+  lastInsertRowid: r.lastInsertRowid
+})
+
+describe("the journal's SQLite client (kept statements, one connection)", () => {
+  it("answers every statement as @libsql/client does, reusing its prepared statements", () =>
+    withFile(async (file) => {
+      const ours = sameConnectionClient(file)
+      const reference = createClient({ url: `file:${file}.reference`, intMode: "bigint" })
+      const statements = [
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, big BIGINT, flag INTEGER, data BLOB, at INTEGER)",
+        {
+          sql: "INSERT INTO t (name, big, flag, data, at) VALUES (?, ?, ?, ?, ?)",
+          args: ["a", 254521712442343424n, true, new Uint8Array([1, 2, 3]).buffer, new Date(1_000)]
+        },
+        { sql: "INSERT INTO t (name, big, flag, data, at) VALUES (?, ?, ?, ?, ?)", args: ["b", 2n, false, null, 5] },
+        { sql: "INSERT INTO t (name, big, flag, data, at) VALUES (?, ?, ?, ?, ?)", args: ["c", 3, 1, null, 6] },
+        { sql: "UPDATE t SET name = :name WHERE big >= $min", args: { name: "z", $min: 2n } },
+        "SELECT * FROM t ORDER BY id",
+        "SELECT id, name AS id FROM t ORDER BY id",
+        { sql: "SELECT * FROM t WHERE id = ?", args: [2] },
+        { sql: "SELECT * FROM t WHERE id = ?", args: [3] },
+        "ALTER TABLE t ADD COLUMN extra TEXT DEFAULT 'x'",
+        "SELECT * FROM t ORDER BY id"
+      ]
+      for (const statement of statements) {
+        expect(seen(await ours.execute(statement))).toEqual(seen(await reference.execute(statement)))
+      }
+      ours.close()
+      reference.close()
+    }))
+
+  it("reports SQLite's errors as LibsqlError, and the failed statement works again afterwards", () =>
+    withFile(async (file) => {
+      const client = sameConnectionClient(file)
+      await client.execute("CREATE TABLE u (k TEXT PRIMARY KEY)")
+      const insert = { sql: "INSERT INTO u (k) VALUES (?)", args: ["one"] }
+      await client.execute(insert)
+      await expect(client.execute(insert)).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_PRIMARYKEY" })
+      await client.execute({ sql: "INSERT INTO u (k) VALUES (?)", args: ["two"] })
+      expect((await client.execute("SELECT COUNT(*) AS n FROM u")).rows[0]?.n).toBe(2n)
+      client.close()
+    }))
+
+  it("runs transactions on its one connection: a rollback undoes, a failed batch leaves nothing", () =>
+    withFile(async (file) => {
+      const client = sameConnectionClient(file)
+      await client.execute("CREATE TABLE v (k INTEGER PRIMARY KEY)")
+      const tx = await client.transaction("write")
+      await tx.execute({ sql: "INSERT INTO v (k) VALUES (?)", args: [1] })
+      await tx.rollback()
+      expect(tx.closed).toBe(true)
+      await expect(
+        client.batch([{ sql: "INSERT INTO v (k) VALUES (?)", args: [2] }, {
+          sql: "INSERT INTO v (k) VALUES (?)",
+          args: [2]
+        }])
+      ).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_PRIMARYKEY" })
+      const committed = await client.transaction("write")
+      await committed.execute({ sql: "INSERT INTO v (k) VALUES (?)", args: [3] })
+      await committed.commit()
+      expect((await client.execute("SELECT k FROM v")).rows.map((r) => r.k)).toEqual([3n])
+      client.close()
+      expect(client.closed).toBe(true)
+      await expect(client.execute("SELECT 1")).rejects.toMatchObject({ code: "CLIENT_CLOSED" })
+    }))
+})

@@ -36,10 +36,13 @@ describe("the journal's SQLite client (kept statements, one connection)", () => 
         { sql: "INSERT INTO t (name, big, flag, data, at) VALUES (?, ?, ?, ?, ?)", args: ["b", 2n, false, null, 5] },
         { sql: "INSERT INTO t (name, big, flag, data, at) VALUES (?, ?, ?, ?, ?)", args: ["c", 3, 1, null, 6] },
         { sql: "UPDATE t SET name = :name WHERE big >= $min", args: { name: "z", $min: 2n } },
+        // Twice, so that it is kept (a statement is kept from its second use) before the schema changes.
+        "SELECT * FROM t ORDER BY id",
         "SELECT * FROM t ORDER BY id",
         "SELECT id, name AS id FROM t ORDER BY id",
         { sql: "SELECT * FROM t WHERE id = ?", args: [2] },
         { sql: "SELECT * FROM t WHERE id = ?", args: [3] },
+        { sql: "SELECT * FROM t WHERE id = ?", args: [1] },
         "ALTER TABLE t ADD COLUMN extra TEXT DEFAULT 'x'",
         "SELECT * FROM t ORDER BY id"
       ]

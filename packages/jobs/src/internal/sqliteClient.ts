@@ -11,9 +11,10 @@
  * It also prepares every statement anew and, for each statement that returns no rows, finds that out by catching
  * an exception: in a CPU profile of a 500-row batch, preparing (and asking each statement for its columns and
  * its kind) was about half of the time spent in SQLite. The engine runs the same few dozen statements over and
- * over, so this client keeps each prepared statement, with its kind and columns, keyed by its text. SQLite
- * recompiles a kept statement itself when the schema changes; a statement that changes the schema is not kept
- * and empties the cache, so that a kept statement's columns are always current.
+ * over, so this client keeps each prepared statement used twice, with its kind and columns, keyed by its text
+ * (the least recently used goes first). SQLite recompiles a kept statement itself when the schema changes; a
+ * statement that changes the schema is not kept and empties the cache, so that a kept statement's columns are
+ * always current.
  */
 import {
   type Client,
@@ -38,6 +39,12 @@ interface Prepared {
 
 /** How many prepared statements are kept (the engine and the store use a few dozen). */
 const keep = 256
+
+/**
+ * How many statement texts seen once are remembered. A statement is kept from its second use: the engine's
+ * storage poll writes the time into its text, so each poll is new and would only push the others out.
+ */
+const remember = 1024
 
 /** Statements that change the schema: never kept, and they empty the cache. */
 const schemaChange = /^\s*(create|alter|drop)\b/i
@@ -136,11 +143,17 @@ const begin: Record<TransactionMode, string> = {
 export const sameConnectionClient = (file: string): Client => {
   const db = new Database(file)
   const kept = new Map<string, Prepared>()
+  const seenOnce = new Set<string>()
   let closed = false
 
   const prepare = (sql: string): Prepared => {
     const found = kept.get(sql)
-    if (found !== undefined) return found
+    if (found !== undefined) {
+      // Most recently used last: the least recently used goes first when the cache is full.
+      kept.delete(sql)
+      kept.set(sql, found)
+      return found
+    }
     const statement = db.prepare(sql)
     statement.safeIntegers(true)
     const reader = statement.reader
@@ -154,6 +167,11 @@ export const sameConnectionClient = (file: string): Client => {
     }
     if (schemaChange.test(sql)) {
       kept.clear()
+      return prepared
+    }
+    if (!seenOnce.delete(sql)) {
+      if (seenOnce.size >= remember) seenOnce.clear()
+      seenOnce.add(sql)
       return prepared
     }
     if (kept.size >= keep) {
@@ -263,6 +281,7 @@ export const sameConnectionClient = (file: string): Client => {
     close: () => {
       closed = true
       kept.clear()
+      seenOnce.clear()
       db.close()
     },
     get closed() {

@@ -65,6 +65,53 @@ describe("the journal's SQLite client (kept statements, one connection)", () => 
       client.close()
     }))
 
+  it("a kept statement's columns follow schema changes made by another connection", () =>
+    withFile(async (file) => {
+      const client = sameConnectionClient(file)
+      const other = createClient({ url: `file:${file}`, intMode: "bigint" })
+      await client.execute("CREATE TABLE w (a INTEGER, b TEXT)")
+      await client.execute({ sql: "INSERT INTO w (a, b) VALUES (?, ?)", args: [1, "one"] })
+      for (let i = 0; i < 3; i++) await client.execute("SELECT * FROM w")
+      await other.execute("ALTER TABLE w RENAME COLUMN b TO name")
+      await other.execute("ALTER TABLE w ADD COLUMN extra TEXT DEFAULT 'x'")
+      const after = await client.execute("SELECT * FROM w")
+      expect(after.columns).toEqual(["a", "name", "extra"])
+      expect({ ...after.rows[0] }).toEqual({ a: 1n, name: "one", extra: "x" })
+      other.close()
+      client.close()
+    }))
+
+  it("a COMMIT that fails ends its transaction; one SQLite rolled back itself takes no more statements", () =>
+    withFile(async (file) => {
+      const client = sameConnectionClient(file)
+      await client.execute("PRAGMA foreign_keys=ON")
+      await client.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+      await client.execute(
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"
+      )
+      const failing = await client.transaction("write")
+      await failing.execute({ sql: "INSERT INTO child (id, parent) VALUES (?, ?)", args: [1, 99] })
+      await expect(failing.commit()).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_FOREIGNKEY" })
+      const next = await client.transaction("write")
+      await next.execute({ sql: "INSERT INTO parent (id) VALUES (?)", args: [1] })
+      await next.commit()
+      expect((await client.execute("SELECT COUNT(*) AS n FROM child")).rows[0]?.n).toBe(0n)
+      expect((await client.execute("SELECT COUNT(*) AS n FROM parent")).rows[0]?.n).toBe(1n)
+
+      await client.execute("CREATE TABLE r (k INTEGER PRIMARY KEY ON CONFLICT ROLLBACK)")
+      const rolled = await client.transaction("write")
+      await rolled.execute({ sql: "INSERT INTO r (k) VALUES (?)", args: [1] })
+      await expect(rolled.execute({ sql: "INSERT INTO r (k) VALUES (?)", args: [1] })).rejects.toMatchObject({
+        code: "SQLITE_CONSTRAINT_PRIMARYKEY"
+      })
+      expect(rolled.closed).toBe(true)
+      await expect(rolled.execute({ sql: "INSERT INTO r (k) VALUES (?)", args: [2] })).rejects.toMatchObject({
+        code: "TRANSACTION_CLOSED"
+      })
+      expect((await client.execute("SELECT COUNT(*) AS n FROM r")).rows[0]?.n).toBe(0n)
+      client.close()
+    }))
+
   it("runs transactions on its one connection: a rollback undoes, a failed batch leaves nothing", () =>
     withFile(async (file) => {
       const client = sameConnectionClient(file)

@@ -11,10 +11,9 @@
  * It also prepares every statement anew and, for each statement that returns no rows, finds that out by catching
  * an exception: in a CPU profile of a 500-row batch, preparing (and asking each statement for its columns and
  * its kind) was about half of the time spent in SQLite. The engine runs the same few dozen statements over and
- * over, so this client keeps each prepared statement used twice, with its kind and columns, keyed by its text
- * (the least recently used goes first). SQLite recompiles a kept statement itself when the schema changes; a
- * statement that changes the schema is not kept and empties the cache, so that a kept statement's columns are
- * always current.
+ * over, so this client keeps each prepared statement used twice, with its kind, keyed by its text (the least
+ * recently used goes first). SQLite prepares a kept statement again itself when the schema changes, and the
+ * columns of a result are read after each run, so they are always current.
  */
 import {
   type Client,
@@ -29,12 +28,10 @@ import {
 } from "@libsql/client"
 import Database from "libsql"
 
-/** A prepared statement with what running it needs to know. */
+/** A prepared statement and whether it returns rows (which no schema change alters). */
 interface Prepared {
   readonly statement: Database.Statement
   readonly reader: boolean
-  readonly columns: ReadonlyArray<string>
-  readonly columnTypes: ReadonlyArray<string>
 }
 
 /** How many prepared statements are kept (the engine and the store use a few dozen). */
@@ -45,9 +42,6 @@ const keep = 256
  * storage poll writes the time into its text, so each poll is new and would only push the others out.
  */
 const remember = 1024
-
-/** Statements that change the schema: never kept, and they empty the cache. */
-const schemaChange = /^\s*(create|alter|drop)\b/i
 
 const minInteger = -9223372036854775808n
 const maxInteger = 9223372036854775807n
@@ -78,7 +72,7 @@ const fromSql = (value: unknown): Value => {
   if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "bigint") {
     return value
   }
-  if (Buffer.isBuffer(value)) return new Uint8Array(value).slice().buffer
+  if (Buffer.isBuffer(value)) return new Uint8Array(value).buffer
   throw new TypeError(`SQLite returned a value of an unknown kind (${typeof value})`)
 }
 
@@ -158,17 +152,7 @@ export const sameConnectionClient = (file: string): Client => {
     statement.safeIntegers(true)
     const reader = statement.reader
     if (reader) statement.raw(true)
-    const described = reader ? statement.columns() : []
-    const prepared: Prepared = {
-      statement,
-      reader,
-      columns: described.map((c) => c.name),
-      columnTypes: described.map((c) => c.type ?? "")
-    }
-    if (schemaChange.test(sql)) {
-      kept.clear()
-      return prepared
-    }
+    const prepared: Prepared = { statement, reader }
     if (!seenOnce.delete(sql)) {
       if (seenOnce.size >= remember) seenOnce.clear()
       seenOnce.add(sql)
@@ -187,17 +171,21 @@ export const sameConnectionClient = (file: string): Client => {
     const sql = typeof stmt === "string" ? stmt : stmt.sql
     const args = typeof stmt === "string" ? [] : argsOf(stmt.args)
     try {
-      const { columnTypes, columns, reader, statement } = prepare(sql)
+      const { reader, statement } = prepare(sql)
       if (reader) {
-        // Raw mode: each row is an array of values.
-        const rows = statement.all(args).map((values) => rowOf(Array.isArray(values) ? values : [], columns))
-        return resultSet(columns, columnTypes, rows, 0, undefined)
+        // Raw mode: each row is an array of values. The columns are read after running: SQLite prepares a kept
+        // statement again when the schema changed (in this connection or another), and its names with it.
+        const values = statement.all(args)
+        const described = statement.columns()
+        const columns = described.map((c) => c.name)
+        const rows = values.map((row) => rowOf(Array.isArray(row) ? row : [], columns))
+        return resultSet(columns, described.map((c) => c.type ?? ""), rows, 0, undefined)
       }
       const info = statement.run(args)
       return resultSet([], [], [], info.changes, BigInt(info.lastInsertRowid))
     } catch (e) {
-      // A statement that failed is prepared afresh next time, whatever state the failure left it in.
-      kept.delete(sql)
+      // A failed statement stays kept: libsql resets a statement before running it, which also ends the read a
+      // failure (SQLITE_BUSY, say) may have left open.
       throw libsqlError(e)
     }
   }
@@ -239,14 +227,29 @@ export const sameConnectionClient = (file: string): Client => {
   const transaction = async (): Promise<Transaction> => {
     run("BEGIN IMMEDIATE")
     let ended = false
+    /** Statements run only while the transaction is open: SQLite itself may have rolled it back. */
+    const within = (stmt: InStatement): ResultSet => {
+      if (ended || !db.inTransaction) {
+        throw new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED")
+      }
+      return run(stmt)
+    }
     const end = (sql: string) => async () => {
       if (ended) return
       ended = true
-      run(sql)
+      if (!db.inTransaction) return
+      try {
+        run(sql)
+      } catch (e) {
+        // A COMMIT that failed (a deferred constraint, a full disk) leaves the transaction open: end it, or every
+        // later write on this connection would join it and never be committed.
+        if (db.inTransaction) run("ROLLBACK")
+        throw e
+      }
     }
     return {
-      execute: async (stmt) => run(stmt),
-      batch: async (stmts) => stmts.map(run),
+      execute: async (stmt) => within(stmt),
+      batch: async (stmts) => stmts.map(within),
       executeMultiple: async (sql) => exec(sql),
       commit: end("COMMIT"),
       rollback: end("ROLLBACK"),
@@ -254,7 +257,7 @@ export const sameConnectionClient = (file: string): Client => {
         void end("ROLLBACK")().catch(() => undefined)
       },
       get closed() {
-        return ended
+        return ended || !db.inTransaction
       }
     }
   }

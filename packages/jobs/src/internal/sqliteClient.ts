@@ -166,8 +166,12 @@ export const sameConnectionClient = (file: string): Client => {
     return prepared
   }
 
-  const run = (stmt: InStatement): ResultSet => {
+  const checkOpen = () => {
     if (closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED")
+  }
+
+  const run = (stmt: InStatement): ResultSet => {
+    checkOpen()
     const sql = typeof stmt === "string" ? stmt : stmt.sql
     const args = typeof stmt === "string" ? [] : argsOf(stmt.args)
     try {
@@ -207,7 +211,7 @@ export const sameConnectionClient = (file: string): Client => {
   }
 
   const exec = (sql: string): void => {
-    if (closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED")
+    checkOpen()
     try {
       db.exec(sql)
     } catch (e) {
@@ -225,7 +229,8 @@ export const sameConnectionClient = (file: string): Client => {
   }
 
   const transaction = async (): Promise<Transaction> => {
-    run("BEGIN IMMEDIATE")
+    // A write transaction: the only kind @effect/sql-libsql asks for.
+    run(begin.write)
     let ended = false
     /** Statements run only while the transaction is open: SQLite itself may have rolled it back. */
     const within = (stmt: InStatement): ResultSet => {

@@ -104,7 +104,7 @@ export const sharedGate = (
     if (typeof limit !== "object") {
       return yield* new InvalidInput({
         message: "with a jobs database the rate limit is shared by every process: set MOTIVE_RATE_LIMIT to requests " +
-          "per second (e.g. 10), not adaptive or off"
+          "per second (e.g. 10); the adaptive default and off cannot be shared"
       })
     }
     const { Distributed, SharedRequestGate } = yield* distributedPackage

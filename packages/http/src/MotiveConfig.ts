@@ -107,7 +107,7 @@ export const defaults: Omit<MotiveSettings, "credentials"> = {
     maxRetryAfter: Duration.seconds(60),
     defaultRetryAfter: Duration.seconds(1)
   },
-  rateLimit: { requestsPerSecond: 10, burst: 10 },
+  rateLimit: "adaptive",
   maxConcurrency: 8,
   polling: { initialInterval: Duration.seconds(1), maxInterval: Duration.seconds(10), timeout: Duration.minutes(15) },
   downloadAttempts: 6

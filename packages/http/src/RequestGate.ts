@@ -1,7 +1,9 @@
 /**
  * The client-side rate limit and concurrency cap, shared by every call of one client. After a 429 the whole
- * client pauses, not just the fiber that got it, and the rate adapts: it falls multiplicatively on a 429 and
- * climbs back additively while requests succeed, never above a configured limit.
+ * client pauses, not just the fiber that got it, and the rate adapts: it falls on a 429 to what the server's
+ * 429s show of its rate and climbs back additively while requests succeed, never above a configured limit.
+ * With no configured limit it searches for the server's: exponentially, few requests in flight, until the
+ * first 429.
  *
  * @since 0.1.0
  */
@@ -18,9 +20,10 @@ export class RequestGate extends Context.Tag("@effect-motive/http/RequestGate")<
   readonly admit: <A, E, R>(request: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /**
    * Holds every request back for `duration`. Called after every 429, it is also the gate's signal that the
-   * server's limit was reached: the rate falls, once per burst of 429s.
+   * server's limit was reached: the rate falls, once per burst of 429s. `retryAfter` is the server's own
+   * `Retry-After`, when it sent one: an adaptive gate reads a sub-second one as a bound on the server's rate.
    */
-  readonly pause: (duration: Duration.Duration) => Effect.Effect<void>
+  readonly pause: (duration: Duration.Duration, retryAfter?: Duration.Duration) => Effect.Effect<void>
 }>() {}
 
 /**
@@ -37,6 +40,12 @@ export interface AdaptiveOptions {
   readonly max: number
   /** Requests that may go at once after a quiet spell (the client's own bucket). */
   readonly burst: number
+  /**
+   * Until the server's rate is measured (the search and the climb after its first 429): requests in flight at
+   * most, unless the rate and the fastest answer so far need more (twice rate × latency). When the server's
+   * bucket runs dry, only these meet a 429.
+   */
+  readonly searchInFlight: number
   /** Before the first 429: how fast the rate grows. */
   readonly startDoubling: Duration.Duration
   /** After a 429 the rate becomes this share of the server's measured rate (or of its own, lacking one). */
@@ -54,19 +63,20 @@ export interface AdaptiveOptions {
 export type RateLimit = RateLimitOptions | "adaptive" | false
 
 /**
- * The adaptive defaults: start at 50 requests/s, doubling every 250 ms until the first 429; then 95 % of the
- * server's measured rate, growing by 0.4 % of it per second. No ceiling.
+ * The adaptive defaults: start at 200 requests/s with 3 in flight, doubling every 200 ms until the first 429;
+ * then 95 % of the server's measured rate, growing by 0.2 % of it per second. No ceiling.
  *
  * @since 0.1.0
  */
 export const adaptiveDefaults: AdaptiveOptions = {
-  initial: 50,
+  initial: 200,
   min: 1,
   max: Number.POSITIVE_INFINITY,
   burst: 1,
-  startDoubling: Duration.millis(250),
+  searchInFlight: 3,
+  startDoubling: Duration.millis(200),
   decrease: 0.95,
-  increase: 0.004
+  increase: 0.002
 }
 
 /** The adaptive settings for a `RateLimit` other than `false`: a configured limit starts at it, with its burst. */
@@ -87,7 +97,8 @@ const adaptiveFor = (rateLimit: Exclude<RateLimit, false>, tuning: Partial<Adapt
     max,
     min,
     initial: Math.min(max, Math.max(min, merged.initial)),
-    burst: Math.max(1, Math.floor(merged.burst))
+    burst: Math.max(1, Math.floor(merged.burst)),
+    searchInFlight: Math.max(1, Math.floor(merged.searchInFlight))
   }
 }
 
@@ -97,6 +108,8 @@ interface State {
   readonly rate: number
   /** Until the first 429: the rate grows exponentially. */
   readonly searching: boolean
+  /** Whether a window has measured the server's rate: until then the rate climbs back doubling each second. */
+  readonly measured: boolean
   /** The theoretical arrival time of the next request (GCRA): a token bucket as one number. */
   readonly tat: number
   readonly pausedUntil: number
@@ -108,11 +121,22 @@ interface State {
   readonly sinceDecrease: number
   /** The rate set by the last decrease: the additive step is a share of it. */
   readonly level: number
+  /** The lowest rate the 429s of the burst being answered may still set: an eighth of the rate before it. */
+  readonly floor: number
   /** When the first request was admitted, and the successes since: their rate bounds the server's from above. */
   readonly started: number | undefined
   readonly successes: number
+  /** The fastest answer so far, in milliseconds: with the rate, how many requests the search needs in flight. */
+  readonly fastest: number
   /** The window over which the server's rate is measured: from the end of a 429's pause. */
-  readonly window: { readonly from: number; readonly successes: number } | undefined
+  readonly window: {
+    readonly from: number
+    readonly successes: number
+    /** The lowest rate bound the `Retry-After`s in the window set. */
+    readonly bound: number
+    /** The burst of 429s that opened it: until its pause ends, a later end of that burst moves its start. */
+    readonly epoch: number
+  } | undefined
 }
 
 /** A reserved start time, the epoch it belongs to, and whether the rate limit is in use. */
@@ -122,8 +146,17 @@ interface Ticket {
   readonly pacing: boolean
 }
 
+/** Until a window measures the server's rate, the rate doubles each second: each success adds this. */
+const probeStep = Math.LN2
+
+/**
+ * The share of a `Retry-After`'s bound the rate falls to before any measure: that bound is the server's rate
+ * only when the 429 came just as its last token went, and is typically twice it.
+ */
+const hintShare = 0.7
+
 /** The successes a window needs before its rate is trusted as the server's. */
-const minSamples = 2
+const minSamples = 1
 
 /** A measuring window longer than this starts again at the next 429, so that the estimate follows the server. */
 const windowMillis = 10_000
@@ -145,55 +178,110 @@ const reserve = (options: AdaptiveOptions, s: State, now: number): readonly [Tic
 }
 
 /** A success: the rate grows, exponentially while searching and additively after; the window counts it. */
-const succeeded = (options: AdaptiveOptions, startStep: number, ticket: Ticket) => (s: State): State => {
+const succeeded = (options: AdaptiveOptions, startStep: number, ticket: Ticket, now: number) => (s: State): State => {
+  // Any success heard after the window opened: its request took a token made in it, or one made before the
+  // 429 that opened it (counting that one too errs towards a higher rate, which the next 429 corrects).
   const window = s.window === undefined ? undefined : { ...s.window, successes: s.window.successes + 1 }
   // Growing a rate that does not hold anything back would only allow a burst later.
-  const counted = { ...s, window, successes: s.successes + 1, sinceDecrease: s.sinceDecrease + 1 }
+  const counted = {
+    ...s,
+    window,
+    successes: s.successes + 1,
+    sinceDecrease: s.sinceDecrease + 1,
+    fastest: Math.min(s.fastest, now - ticket.at)
+  }
   if (!ticket.pacing) return counted
-  const rate = s.searching ? s.rate + startStep : s.rate + (options.increase * s.level) / s.rate
+  const rate = s.searching
+    ? s.rate + startStep
+    : s.measured
+    ? s.rate + (options.increase * s.level) / s.rate
+    : s.rate + probeStep
   return { ...counted, rate: clamp(options, rate) }
 }
 
 /**
+ * The rate a 429's `Retry-After` allows at most. A token bucket that refuses a request has less than one token
+ * left, and says when it will have one: within one refill interval. So a sub-second `Retry-After` of `t` bounds
+ * the server's rate by `1 / t`. A second or more is more likely a window's end, and says nothing.
+ */
+const rateBound = (retryAfterMillis: number | undefined): number | undefined =>
+  retryAfterMillis !== undefined && retryAfterMillis > 0 && retryAfterMillis < 1000
+    ? 1000 / retryAfterMillis
+    : undefined
+
+/**
  * A 429: pause; and, once per burst of 429s, fall to a share of the server's rate. At the end of a 429's pause
  * the server's bucket holds one token (that is what `Retry-After` says), so the successes between two such
- * instants are the tokens it made in between: its rate. Before the first two, the rate halves.
+ * instants are the tokens it made in between: its rate. Lacking that measure (at the first burst), the rate
+ * halves, at most to half the rate of all successes so far, or falls to 0.7 of the bound a sub-second
+ * `Retry-After` sets (never below an eighth of that), each further 429 of the burst lowering it to its own
+ * bound; it then climbs doubling each second until the next burst measures the server's rate.
  */
-const limited =
-  (options: AdaptiveOptions, now: number, pauseMillis: number, admittedIn: number) => (s: State): State => {
-    const pausedUntil = Math.max(s.pausedUntil, now + pauseMillis)
-    if (admittedIn < s.epoch || (s.epoch > 0 && s.sinceDecrease === 0)) {
-      return { ...s, pausedUntil, tat: Math.max(s.tat, pausedUntil) }
-    }
-    const end = now + pauseMillis
-    const measured = s.window !== undefined && s.window.successes >= minSamples && end > s.window.from
-      ? (1000 * s.window.successes) / (end - s.window.from)
-      : undefined
-    // Lacking a measure, the rate halves, and falls at least to the rate of all successes so far: the server's
-    // burst made part of them, so its own rate is lower.
-    const bound = s.started !== undefined && end > s.started ? (1000 * s.successes) / (end - s.started) : s.rate
-    const rate = clamp(
-      options,
-      measured === undefined
-        ? Math.min(s.rate * (s.searching ? 0.5 : options.decrease), bound)
-        : Math.min(s.rate, measured) * options.decrease
-    )
-    const epoch = s.epoch + 1
+const limited = (
+  options: AdaptiveOptions,
+  now: number,
+  pauseMillis: number,
+  admittedIn: number,
+  retryAfterMillis: number | undefined
+) =>
+(s: State): State => {
+  const pausedUntil = Math.max(s.pausedUntil, now + pauseMillis)
+  const hint = rateBound(retryAfterMillis) ?? Number.POSITIVE_INFINITY
+  const end = now + pauseMillis
+  const window = s.window === undefined ? undefined : { ...s.window, bound: Math.min(s.window.bound, hint) }
+  if (admittedIn < s.epoch || (s.epoch > 0 && s.sinceDecrease === 0)) {
+    // A request in flight when the burst began may have taken the token its first 429 announced: this later
+    // 429 announces the next, a cleaner start for the window the burst opened.
+    const moved = window !== undefined && window.epoch === s.epoch && end > window.from
+      ? { ...window, from: end, successes: 0 }
+      : window
+    // A 429 of the burst already answered: its bound may still lower a rate that no window has measured yet.
+    const rate = window !== undefined && window.successes < minSamples
+      ? clamp(options, Math.max(s.floor, Math.min(s.rate, hint * hintShare)))
+      : s.rate
     return {
       ...s,
-      rate,
-      searching: false,
       pausedUntil,
-      // No burst after a pause: the server's bucket is empty.
-      tat: pausedUntil + (options.burst - 1) * (1000 / rate),
-      epoch,
-      sinceDecrease: 0,
-      level: rate,
-      window: s.window === undefined || (measured !== undefined && end - s.window.from > windowMillis)
-        ? { from: end, successes: 0 }
-        : s.window
+      window: moved,
+      tat: Math.max(s.tat, pausedUntil + (options.burst - 1) * (1000 / rate)),
+      rate,
+      level: rate
     }
   }
+  // The tokens the server made in the window are the successes heard in it; never more than its
+  // `Retry-After`s allow.
+  const measured = window !== undefined && window.successes >= minSamples && end > window.from
+    ? Math.min((1000 * window.successes) / (end - window.from), window.bound)
+    : undefined
+  // Lacking a measure: the rate of all successes so far bounds the server's, whose burst made part of them.
+  const bound = s.started !== undefined && end > s.started ? (1000 * s.successes) / (end - s.started) : s.rate
+  const lacking = s.searching
+    ? Math.min(s.rate, bound) / 2
+    : Math.min(s.rate * options.decrease, bound)
+  const floor = lacking / 8
+  const rate = clamp(
+    options,
+    measured !== undefined
+      ? Math.min(s.rate, measured) * options.decrease
+      : Math.max(floor, Math.min(lacking, hint * hintShare))
+  )
+  return {
+    ...s,
+    rate,
+    searching: false,
+    measured: s.measured || measured !== undefined,
+    pausedUntil,
+    // No burst after a pause: the server's bucket is empty.
+    tat: pausedUntil + (options.burst - 1) * (1000 / rate),
+    epoch: s.epoch + 1,
+    sinceDecrease: 0,
+    level: rate,
+    floor,
+    window: window === undefined || (measured !== undefined && end - window.from > windowMillis)
+      ? { from: end, successes: 0, bound: hint, epoch: s.epoch + 1 }
+      : window
+  }
+}
 
 /**
  * What a gate is built from: `MotiveConfig`'s `rateLimit` and `maxConcurrency`, and optionally the tuning of
@@ -217,7 +305,11 @@ export const make = (options: GateOptions): Effect.Effect<RequestGate["Type"], n
     const semaphore = yield* Effect.makeSemaphore(Math.max(1, options.maxConcurrency))
     return options.rateLimit === false
       ? yield* unlimited(semaphore)
-      : yield* adaptive(semaphore, adaptiveFor(options.rateLimit, options.adaptive ?? {}))
+      : yield* adaptive(
+        semaphore,
+        Math.max(1, options.maxConcurrency),
+        adaptiveFor(options.rateLimit, options.adaptive ?? {})
+      )
   })
 
 /** No rate limit: only the pause and the semaphore. */
@@ -246,6 +338,7 @@ const unlimited = (semaphore: Effect.Semaphore): Effect.Effect<RequestGate["Type
 /** The adaptive rate limit. */
 const adaptive = (
   semaphore: Effect.Semaphore,
+  maxConcurrency: number,
   options: AdaptiveOptions
 ): Effect.Effect<RequestGate["Type"], never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -253,14 +346,18 @@ const adaptive = (
     const state = yield* Ref.make<State>({
       rate: options.initial,
       searching: options.initial < options.max,
+      // A configured limit needs no probing: it climbs back to its ceiling by the additive step.
+      measured: !(options.initial < options.max),
       tat: 0,
       pausedUntil: 0,
       epoch: 0,
       sinceDecrease: 0,
       level: options.initial,
+      floor: options.min,
       window: undefined,
       started: undefined,
-      successes: 0
+      successes: 0,
+      fastest: Number.POSITIVE_INFINITY
     })
     // The epoch each fiber's last request was admitted in, read back by `pause` when that request got a 429.
     const admittedIn = yield* FiberRef.make(Number.POSITIVE_INFINITY)
@@ -279,19 +376,52 @@ const adaptive = (
           )
       ))
 
+    // Until the first 429, a second cap on requests in flight, widened as the rate and the fastest answer need.
+    const searching = yield* Effect.makeSemaphore(options.searchInFlight)
+    const searchWindow = yield* Ref.make(options.searchInFlight)
+    const widen = (s: State) => {
+      const wanted = !s.measured
+        ? Math.min(maxConcurrency, Math.max(options.searchInFlight, Math.ceil((2 * s.rate * s.fastest) / 1000)))
+        : maxConcurrency
+      return Effect.flatMap(
+        Ref.getAndSet(searchWindow, wanted),
+        (had) => had === wanted ? Effect.void : searching.resize(wanted)
+      )
+    }
+
+    const admitPaced = <A, E, R>(request: Effect.Effect<A, E, R>) =>
+      semaphore.withPermits(1)(
+        Effect.flatMap(acquire, (ticket) =>
+          Effect.zipRight(
+            FiberRef.set(admittedIn, ticket.epoch),
+            Effect.tap(request, () =>
+              Effect.flatMap(
+                Clock.currentTimeMillis,
+                (now) => Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
+              ).pipe(Effect.flatMap((s) => !s.measured ? widen(s) : Effect.void)))
+          ))
+      )
+
     return {
       admit: (request) =>
-        semaphore.withPermits(1)(
-          Effect.flatMap(acquire, (ticket) =>
-            Effect.zipRight(
-              FiberRef.set(admittedIn, ticket.epoch),
-              Effect.tap(request, () => Ref.update(state, succeeded(options, startStep, ticket)))
-            ))
+        Effect.flatMap(
+          Ref.get(state),
+          (s) => !s.measured ? searching.withPermits(1)(admitPaced(request)) : admitPaced(request)
         ),
-      pause: (duration) =>
+      pause: (duration, retryAfter) =>
         Effect.flatMap(
           Effect.zip(Clock.currentTimeMillis, FiberRef.get(admittedIn)),
-          ([now, epoch]) => Ref.update(state, limited(options, now, Duration.toMillis(duration), epoch))
+          ([now, epoch]) =>
+            Ref.updateAndGet(
+              state,
+              limited(
+                options,
+                now,
+                Duration.toMillis(duration),
+                epoch,
+                retryAfter === undefined ? undefined : Duration.toMillis(retryAfter)
+              )
+            ).pipe(Effect.flatMap(widen))
         )
     }
   })

@@ -151,6 +151,15 @@ describe("MOTIVE_RATE_LIMIT", () => {
       expect(yield* read("off")).toEqual(Either.right(false))
     }))
 
+  it.effect("searches for Motive's limit when it is not set", () =>
+    Effect.gen(function*() {
+      const unset = yield* Effect.withConfigProvider(
+        Effect.map(MotiveConfig.settingsConfig(), (s) => s.rateLimit),
+        ConfigProvider.fromMap(new Map([["MOTIVE_API_KEY", "k"]]))
+      )
+      expect(unset).toBe("adaptive")
+    }))
+
   it.effect("refuses anything else, naming the variable and the forms it takes", () =>
     Effect.gen(function*() {
       for (const bad of ["0", "-5", "fast", "10/0"]) {

@@ -11,7 +11,9 @@ import { ago, clientFor, setup, withClient } from "./support.js"
 const driveAgainstBucket = (
   gate: RequestGate.RequestGate["Type"],
   bucket: { readonly requestsPerSecond: number; readonly burst: number },
-  fibers: number
+  fibers: number,
+  /** Whether the 429 carries its wait as `Retry-After` (the sandbox's does), or the caller paused by itself. */
+  retryAfter = false
 ) =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
@@ -29,7 +31,7 @@ const driveAgainstBucket = (
       )))
     const request = Effect.flatMap(take, (wait) => wait === 0 ? Effect.void : Effect.fail(wait))
     const caller = gate.admit(request).pipe(
-      Effect.catchAll((wait) => gate.pause(Duration.millis(wait))),
+      Effect.catchAll((wait) => gate.pause(Duration.millis(wait), retryAfter ? Duration.millis(wait) : undefined)),
       Effect.forever
     )
     yield* Effect.forkScoped(Effect.all(Array.from({ length: fibers }, () => caller), { concurrency: "unbounded" }))
@@ -153,5 +155,59 @@ describe("RequestGate, adaptive", () => {
       expect(results.filter((r) => r._tag === "Left")).toEqual([])
       expect(statuses.filter((s) => s === 200 || s === 201).length).toBe(151)
       expect(statuses.filter((s) => s === 429).length).toBeLessThanOrEqual(0.1 * statuses.length)
+    }))
+
+  it.scoped("falls to 0.7 of the rate a sub-second Retry-After allows after its first 429, where lacking one it halves", () =>
+    Effect.gen(function*() {
+      const free = { requestsPerSecond: 1e6, burst: 1e6 }
+      const told = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+      const guessed = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+      const fromTold = yield* driveAgainstBucket(told, free, 8)
+      const fromGuessed = yield* driveAgainstBucket(guessed, free, 8)
+      yield* TestClock.adjust("600 millis")
+      // One 429 each: "come back in 20 ms" bounds the server's rate by 50 a second.
+      yield* told.pause(Duration.millis(20), Duration.millis(20))
+      yield* guessed.pause(Duration.millis(20))
+      yield* TestClock.adjust("400 millis")
+      const after = (answers: ReadonlyArray<{ readonly at: number }>) =>
+        answers.filter((a) => a.at >= 620 && a.at < 1000).length
+      // 35 a second, doubling each second: about 15 in those 380 ms.
+      const withBound = after(yield* fromTold)
+      expect(withBound).toBeGreaterThanOrEqual(12)
+      expect(withBound).toBeLessThanOrEqual(19)
+      // Half of what it had reached, hundreds a second.
+      expect(after(yield* fromGuessed)).toBeGreaterThan(5 * withBound)
+    }))
+
+  it.scoped("keeps a few requests in flight until the first 429 while answers are fast, more when they are slow", () =>
+    Effect.gen(function*() {
+      /** The most requests in flight at once, when the first answer takes `first` and the others `latency`. */
+      const peakInFlight = (first: Duration.DurationInput, latency: Duration.DurationInput) =>
+        Effect.gen(function*() {
+          const gate = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+          const inFlight = yield* Ref.make({ now: 0, peak: 0, sent: 0 })
+          const request = Effect.acquireUseRelease(
+            Ref.modify(
+              inFlight,
+              (s) => [s.sent, { now: s.now + 1, peak: Math.max(s.peak, s.now + 1), sent: s.sent + 1 }]
+            ),
+            (sent) => Effect.sleep(sent === 0 ? first : latency),
+            () => Ref.update(inFlight, (s) => ({ ...s, now: s.now - 1 }))
+          )
+          yield* Effect.forkScoped(
+            Effect.all(Array.from({ length: 16 }, () => Effect.forever(gate.admit(request))), {
+              concurrency: "unbounded"
+            })
+          )
+          return Effect.map(Ref.get(inFlight), (s) => s.peak)
+        })
+      const fast = yield* peakInFlight("1 millis", "20 millis")
+      const slow = yield* peakInFlight("50 millis", "50 millis")
+      yield* TestClock.adjust("300 millis")
+      // A 1 ms answer at 200-400 requests/s needs less than one request in flight: the search's floor of 3 holds,
+      // although answers that take 20 ms would fill 4 to 8.
+      expect(yield* fast).toBe(3)
+      // When every answer takes 50 ms, twice rate × latency is 20: the client's own cap of 8 is the limit.
+      expect(yield* slow).toBe(8)
     }))
 })

@@ -108,7 +108,10 @@ interface State {
   readonly rate: number
   /** Until the first 429: the rate grows exponentially. */
   readonly searching: boolean
-  /** Whether a window has measured the server's rate: until then the rate climbs back doubling each second. */
+  /**
+   * Whether a window has measured the server's rate (a configured limit counts as one): until then the rate
+   * climbs back doubling each second, and a `Retry-After` may lower it.
+   */
   readonly measured: boolean
   /** The theoretical arrival time of the next request (GCRA): a token bucket as one number. */
   readonly tat: number
@@ -236,7 +239,7 @@ const limited = (
       ? { ...window, from: end, successes: 0 }
       : window
     // A 429 of the burst already answered: its bound may still lower a rate that no window has measured yet.
-    const rate = window !== undefined && window.successes < minSamples
+    const rate = !s.measured && window !== undefined && window.successes < minSamples
       ? clamp(options, Math.max(s.floor, Math.min(s.rate, hint * hintShare)))
       : s.rate
     return {
@@ -263,6 +266,9 @@ const limited = (
     options,
     measured !== undefined
       ? Math.min(s.rate, measured) * options.decrease
+      // A configured limit is already near the server's: a `Retry-After` alone never pulls it far below.
+      : s.measured
+      ? lacking
       : Math.max(floor, Math.min(lacking, hint * hintShare))
   )
   return {

@@ -108,6 +108,23 @@ describe("RequestGate, adaptive", () => {
       expect(Math.max(...perSecond)).toBe(10)
     }))
 
+  it.scoped("a configured limit falls by its own decrease after a 429, however long the Retry-After", () =>
+    Effect.gen(function*() {
+      const gate = yield* RequestGate.make({
+        rateLimit: { requestsPerSecond: 10, burst: 1 },
+        maxConcurrency: 4,
+        adaptive: { decrease: 0.5, increase: 0 }
+      })
+      const answers = yield* driveAgainstBucket(gate, { requestsPerSecond: 1e6, burst: 1e6 }, 4)
+      yield* TestClock.adjust("2 seconds")
+      // "Come back in 400 ms" would bound a searching gate's rate by 2.5 a second.
+      yield* gate.pause(Duration.zero, Duration.millis(400))
+      yield* TestClock.adjust("3 seconds")
+      const all = yield* answers
+      expect(count(all, 1, 2)).toBe(10)
+      expect(count(all, 3, 4)).toBe(5)
+    }))
+
   it.scoped("never goes above a configured limit, however long requests succeed", () =>
     Effect.gen(function*() {
       const configured = yield* RequestGate.make({ rateLimit: { requestsPerSecond: 20, burst: 1 }, maxConcurrency: 8 })

@@ -229,7 +229,8 @@ const limited = (
 ) =>
 (s: State): State => {
   const pausedUntil = Math.max(s.pausedUntil, now + pauseMillis)
-  const hint = rateBound(retryAfterMillis) ?? Number.POSITIVE_INFINITY
+  // Once the rate is measured (or configured), a `Retry-After` only says how long to pause.
+  const hint = s.measured ? Number.POSITIVE_INFINITY : rateBound(retryAfterMillis) ?? Number.POSITIVE_INFINITY
   const end = now + pauseMillis
   const window = s.window === undefined ? undefined : { ...s.window, bound: Math.min(s.window.bound, hint) }
   if (admittedIn < s.epoch || (s.epoch > 0 && s.sinceDecrease === 0)) {
@@ -257,10 +258,10 @@ const limited = (
     ? Math.min((1000 * window.successes) / (end - window.from), window.bound)
     : undefined
   // Lacking a measure: the rate of all successes so far bounds the server's, whose burst made part of them.
-  const bound = s.started !== undefined && end > s.started ? (1000 * s.successes) / (end - s.started) : s.rate
-  const lacking = s.searching
-    ? Math.min(s.rate, bound) / 2
-    : Math.min(s.rate * options.decrease, bound)
+  const bound = s.started !== undefined && end > s.started && s.successes > 0
+    ? (1000 * s.successes) / (end - s.started)
+    : s.rate
+  const lacking = s.searching ? Math.min(s.rate, bound) / 2 : s.rate * options.decrease
   const floor = lacking / 8
   const rate = clamp(
     options,
@@ -382,12 +383,16 @@ const adaptive = (
           )
       ))
 
-    // Until the first 429, a second cap on requests in flight, widened as the rate and the fastest answer need.
+    // Until the server's rate is measured, a second cap on requests in flight, widened as the rate and the
+    // fastest answer need.
     const searching = yield* Effect.makeSemaphore(options.searchInFlight)
     const searchWindow = yield* Ref.make(options.searchInFlight)
     const widen = (s: State) => {
       const wanted = !s.measured
-        ? Math.min(maxConcurrency, Math.max(options.searchInFlight, Math.ceil((2 * s.rate * s.fastest) / 1000)))
+        ? Math.min(
+          maxConcurrency,
+          Math.max(options.searchInFlight, Math.ceil((2 * s.rate * s.fastest) / 1000))
+        )
         : maxConcurrency
       return Effect.flatMap(
         Ref.getAndSet(searchWindow, wanted),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Layer, Ref, TestClock } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import { RequestGate } from "../src/index.js"
 import { ago, clientFor, setup, withClient } from "./support.js"
 
@@ -196,9 +196,9 @@ describe("RequestGate, adaptive", () => {
       expect(after(yield* fromGuessed)).toBeGreaterThan(5 * withBound)
     }))
 
-  it.scoped("keeps a few requests in flight until the first 429 while answers are fast, more when they are slow", () =>
+  it.scoped("starts with 3 requests in flight, then as many as the rate and the fastest answer need", () =>
     Effect.gen(function*() {
-      /** The most requests in flight at once, when the first answer takes `first` and the others `latency`. */
+      /** Requests in flight at most, when the first answer takes `first` and the others `latency`. */
       const peakInFlight = (first: Duration.DurationInput, latency: Duration.DurationInput) =>
         Effect.gen(function*() {
           const gate = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
@@ -218,13 +218,73 @@ describe("RequestGate, adaptive", () => {
           )
           return Effect.map(Ref.get(inFlight), (s) => s.peak)
         })
-      const fast = yield* peakInFlight("1 millis", "20 millis")
       const slow = yield* peakInFlight("50 millis", "50 millis")
-      yield* TestClock.adjust("300 millis")
-      // A 1 ms answer at 200-400 requests/s needs less than one request in flight: the search's floor of 3 holds,
-      // although answers that take 20 ms would fill 4 to 8.
-      expect(yield* fast).toBe(3)
-      // When every answer takes 50 ms, twice rate × latency is 20: the client's own cap of 8 is the limit.
+      // One 1 ms answer, then 20 ms ones: twice rate × the fastest answer stays under 3, and holds them there.
+      const fast = yield* peakInFlight("1 millis", "20 millis")
+      yield* TestClock.adjust("40 millis")
+      // Before any answer, at 200 requests/s that would fill 8 in 40 ms: 3.
+      expect(yield* slow).toBe(3)
+      yield* TestClock.adjust("260 millis")
+      // Answered in 50 ms, twice rate × latency is more than the client's cap of 8.
       expect(yield* slow).toBe(8)
+      expect(yield* fast).toBe(3)
+    }))
+
+  it.scoped("a trickle of requests between busy spells, or a first answer that is a 429, does not pass for the server's rate", () =>
+    Effect.gen(function*() {
+      /** A token bucket on the test clock, starting with `tokens`, and when (since it started) it said yes. */
+      const server = (requestsPerSecond: number, burst: number, tokens: number) =>
+        Effect.gen(function*() {
+          const start = yield* Clock.currentTimeMillis
+          const bucket = yield* Ref.make({ tokens, at: start })
+          const oks = yield* Ref.make<ReadonlyArray<number>>([])
+          const request = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.flatMap(
+              Ref.modify(bucket, (b): readonly [number, { tokens: number; at: number }] => {
+                const refilled = Math.min(burst, b.tokens + ((now - b.at) / 1000) * requestsPerSecond)
+                return refilled >= 1
+                  ? [0, { tokens: refilled - 1, at: now }]
+                  : [Math.ceil(((1 - refilled) / requestsPerSecond) * 1000), { tokens: refilled, at: now }]
+              }),
+              (wait) => wait === 0 ? Ref.update(oks, (xs) => [...xs, now - start]) : Effect.fail(wait)
+            ))
+          return { request, oks: Ref.get(oks) }
+        })
+      /** `fibers` callers, each waiting `gap` after each answer; a 429 pauses the gate for its Retry-After. */
+      const callers = (
+        gate: RequestGate.RequestGate["Type"],
+        request: Effect.Effect<void, number>,
+        fibers: number,
+        gap: Duration.DurationInput
+      ) =>
+        Effect.forkScoped(Effect.all(
+          Array.from({ length: fibers }, () =>
+            gate.admit(request).pipe(
+              Effect.catchAll((wait) => gate.pause(Duration.millis(wait), Duration.millis(wait))),
+              Effect.zipRight(Effect.sleep(gap)),
+              Effect.forever
+            )),
+          { concurrency: "unbounded" }
+        ))
+      const perSecond = (oks: ReadonlyArray<number>, from: number, to: number) =>
+        oks.filter((t) => t >= from * 1000 && t < to * 1000).length / (to - from)
+
+      // Busy, then one request a second for a minute, then busy again: the server still allows 100 a second.
+      const spells = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+      const first = yield* server(100, 10, 10)
+      const busy = yield* callers(spells, first.request, 8, 0)
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.interrupt(busy)
+      const trickle = yield* callers(spells, first.request, 1, "1 second")
+      yield* TestClock.adjust("60 seconds")
+      yield* Fiber.interrupt(trickle)
+      yield* callers(spells, first.request, 8, 0)
+      // A server whose bucket is empty when the client starts: its first answer is a 429.
+      const empty = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+      const second = yield* server(50, 10, 0)
+      yield* callers(empty, second.request, 8, 0)
+      yield* TestClock.adjust("30 seconds")
+      expect(perSecond(yield* first.oks, 75, 95)).toBeGreaterThan(0.9 * 100)
+      expect(perSecond(yield* second.oks, 10, 30)).toBeGreaterThan(0.9 * 50)
     }))
 })

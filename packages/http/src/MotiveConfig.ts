@@ -71,8 +71,8 @@ export interface MotiveSettings {
   readonly requestTimeout: Duration.Duration
   readonly retry: RetryOptions
   /**
-   * A ceiling the rate adapts below after 429s (`{ requestsPerSecond, burst }`), `"adaptive"` to search for
-   * Motive's unpublished limit with no ceiling, or `false` for none (only the pause after a 429).
+   * A ceiling the rate adapts below after 429s (`{ requestsPerSecond, burst }`), `"adaptive"` (the default) to
+   * search for Motive's unpublished limit with no ceiling, or `false` for none (only the pause after a 429).
    */
   readonly rateLimit: RateLimitOptions | "adaptive" | false
   /** Requests in flight at once, per client. */

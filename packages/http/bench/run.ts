@@ -285,6 +285,14 @@ async function creates() {
 }
 
 // (4) the adaptive gate: 500 creates against sandboxes limited to 10, 50 and 200 requests/s -------------------------
+/** `n` one-minute creates for `vehicle`, 32 at once, each window 3 minutes before the last: each one's outcome. */
+const createMany = (n: number, vehicle: string) => (c: MotiveClient.MotiveClientService) =>
+  Effect.forEach(
+    Array.from({ length: n }, (_, i) => i),
+    (i) => Effect.either(c.createVideoRecall({ vehicleNumber: vehicle, startTime: ago(10 + i * 3), duration: 1 })),
+    { concurrency: 32 }
+  )
+
 /**
  * One run: creates through a client on its defaults (or configured with the server's exact limit), against a
  * fresh sandbox limited to `limit`. Both processes are warmed first (400 creates with no limit on either side,
@@ -296,21 +304,11 @@ async function adaptiveRun(limit: number, n: number, configured = false) {
     rateLimit: { requestsPerSecond: 1e9, burst: 1e9 },
     quota: { regularMinutes: 1_000_000 }
   })
-  await run(clientLayer(baseUrl, { rateLimit: false }), (c) =>
-    Effect.forEach(
-      Array.from({ length: 400 }, (_, i) => i),
-      (i) => Effect.either(c.createVideoRecall({ vehicleNumber: "TRK-102", startTime: ago(10 + i * 3), duration: 1 })),
-      { concurrency: 32, discard: true }
-    ))
+  await run(clientLayer(baseUrl, { rateLimit: false }), createMany(400, "TRK-102"))
   await ask(child, { configure: { rateLimit: { requestsPerSecond: limit, burst: limit } } })
   const layer = clientLayer(baseUrl, configured ? { rateLimit: { requestsPerSecond: limit, burst: limit } } : {})
   const started = performance.now()
-  const results = await run(layer, (c) =>
-    Effect.forEach(
-      Array.from({ length: n }, (_, i) => i),
-      (i) => Effect.either(c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(10 + i * 3), duration: 1 })),
-      { concurrency: 32 }
-    ))
+  const results = await run(layer, createMany(n, "TRK-101"))
   const seconds = (performance.now() - started) / 1000
   const { statuses } = await ask<{ statuses: Array<number | undefined> }>(child, "requests")
   await stop(child)

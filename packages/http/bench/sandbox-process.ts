@@ -18,11 +18,7 @@ process.on("message", async (message) => {
   }
   if (message === "requests") {
     const requests = await import("effect").then(({ Effect }) => Effect.runPromise(started.sandbox.requests))
-    process.send?.({
-      statuses: requests.map((r) => r.status),
-      routes: requests.map((r) => r.route),
-      ats: requests.map((r) => r.at)
-    })
+    process.send?.({ statuses: requests.map((r) => r.status), routes: requests.map((r) => r.route) })
   }
   if (message === "recalls") {
     const recalls = await import("effect").then(({ Effect }) => Effect.runPromise(started.sandbox.recalls))

@@ -64,7 +64,8 @@ export type RateLimit = RateLimitOptions | "adaptive" | false
 
 /**
  * The adaptive defaults: start at 200 requests/s with 3 in flight, doubling every 200 ms until the first 429;
- * then 95 % of the server's measured rate, growing by 0.2 % of it per second. No ceiling.
+ * then half (or 0.7 of a sub-second `Retry-After`'s bound), doubling each second until a window measures the
+ * server's rate; then 95 % of that, growing by 0.2 % of it per second. No ceiling.
  *
  * @since 0.1.0
  */
@@ -124,7 +125,7 @@ interface State {
   readonly sinceDecrease: number
   /** The rate set by the last decrease: the additive step is a share of it. */
   readonly level: number
-  /** The lowest rate the 429s of the burst being answered may still set: an eighth of the rate before it. */
+  /** The lowest rate the 429s of the burst being answered may still set: an eighth of its first decrease. */
   readonly floor: number
   /** When the first request was admitted, and the successes since: their rate bounds the server's from above. */
   readonly started: number | undefined
@@ -181,26 +182,27 @@ const reserve = (options: AdaptiveOptions, s: State, now: number): readonly [Tic
 }
 
 /** A success: the rate grows, exponentially while searching and additively after; the window counts it. */
-const succeeded = (options: AdaptiveOptions, startStep: number, ticket: Ticket, now: number) => (s: State): State => {
-  // Any success heard after the window opened: its request took a token made in it, or one made before the
-  // 429 that opened it (counting that one too errs towards a higher rate, which the next 429 corrects).
-  const window = s.window === undefined ? undefined : { ...s.window, successes: s.window.successes + 1 }
-  // Growing a rate that does not hold anything back would only allow a burst later.
-  const counted = {
-    ...s,
-    window,
-    successes: s.successes + 1,
-    sinceDecrease: s.sinceDecrease + 1,
-    fastest: Math.min(s.fastest, now - ticket.at)
+const succeeded =
+  (options: AdaptiveOptions, startStep: number, ticket: Ticket, now: number | undefined) => (s: State): State => {
+    // Any success heard after the window opened: its request took a token made in it, or one made before the
+    // 429 that opened it (counting that one too errs towards a higher rate, which the next 429 corrects).
+    const window = s.window === undefined ? undefined : { ...s.window, successes: s.window.successes + 1 }
+    // Growing a rate that does not hold anything back would only allow a burst later.
+    const counted = {
+      ...s,
+      window,
+      successes: s.successes + 1,
+      sinceDecrease: s.sinceDecrease + 1,
+      fastest: now === undefined ? s.fastest : Math.min(s.fastest, now - ticket.at)
+    }
+    if (!ticket.pacing) return counted
+    const rate = s.searching
+      ? s.rate + startStep
+      : s.measured
+      ? s.rate + (options.increase * s.level) / s.rate
+      : s.rate + probeStep
+    return { ...counted, rate: clamp(options, rate) }
   }
-  if (!ticket.pacing) return counted
-  const rate = s.searching
-    ? s.rate + startStep
-    : s.measured
-    ? s.rate + (options.increase * s.level) / s.rate
-    : s.rate + probeStep
-  return { ...counted, rate: clamp(options, rate) }
-}
 
 /**
  * The rate a 429's `Retry-After` allows at most. A token bucket that refuses a request has less than one token
@@ -309,14 +311,11 @@ export interface GateOptions {
  */
 export const make = (options: GateOptions): Effect.Effect<RequestGate["Type"], never, Scope.Scope> =>
   Effect.gen(function*() {
-    const semaphore = yield* Effect.makeSemaphore(Math.max(1, options.maxConcurrency))
+    const maxConcurrency = Math.max(1, options.maxConcurrency)
+    const semaphore = yield* Effect.makeSemaphore(maxConcurrency)
     return options.rateLimit === false
       ? yield* unlimited(semaphore)
-      : yield* adaptive(
-        semaphore,
-        Math.max(1, options.maxConcurrency),
-        adaptiveFor(options.rateLimit, options.adaptive ?? {})
-      )
+      : yield* adaptive(semaphore, maxConcurrency, adaptiveFor(options.rateLimit, options.adaptive ?? {}))
   })
 
 /** No rate limit: only the pause and the semaphore. */
@@ -350,11 +349,12 @@ const adaptive = (
 ): Effect.Effect<RequestGate["Type"], never, Scope.Scope> =>
   Effect.gen(function*() {
     const startStep = (Math.LN2 * 1000) / Math.max(1, Duration.toMillis(options.startDoubling))
+    const searching = options.initial < options.max
     const state = yield* Ref.make<State>({
       rate: options.initial,
-      searching: options.initial < options.max,
+      searching,
       // A configured limit needs no probing: it climbs back to its ceiling by the additive step.
-      measured: !(options.initial < options.max),
+      measured: !searching,
       tat: 0,
       pausedUntil: 0,
       epoch: 0,
@@ -385,7 +385,7 @@ const adaptive = (
 
     // Until the server's rate is measured, a second cap on requests in flight, widened as the rate and the
     // fastest answer need.
-    const searching = yield* Effect.makeSemaphore(options.searchInFlight)
+    const searchPermits = yield* Effect.makeSemaphore(options.searchInFlight)
     const searchWindow = yield* Ref.make(options.searchInFlight)
     const widen = (s: State) => {
       const wanted = !s.measured
@@ -396,20 +396,26 @@ const adaptive = (
         : maxConcurrency
       return Effect.flatMap(
         Ref.getAndSet(searchWindow, wanted),
-        (had) => had === wanted ? Effect.void : searching.resize(wanted)
+        (had) => had === wanted ? Effect.void : searchPermits.resize(wanted)
       )
     }
 
-    const admitPaced = <A, E, R>(request: Effect.Effect<A, E, R>) =>
+    /**
+     * Runs a request at its start time. Admitted before the rate was measured, its answer's time feeds the search's
+     * cap on requests in flight; after, nothing reads that time (the rate stays measured), so the clock is not.
+     */
+    const admitPaced = <A, E, R>(request: Effect.Effect<A, E, R>, measuring: boolean) =>
       semaphore.withPermits(1)(
         Effect.flatMap(acquire, (ticket) =>
           Effect.zipRight(
             FiberRef.set(admittedIn, ticket.epoch),
             Effect.tap(request, () =>
-              Effect.flatMap(
-                Clock.currentTimeMillis,
-                (now) => Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
-              ).pipe(Effect.flatMap((s) => !s.measured ? widen(s) : Effect.void)))
+              measuring
+                ? Effect.flatMap(
+                  Clock.currentTimeMillis,
+                  (now) => Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
+                ).pipe(Effect.flatMap((s) => !s.measured ? widen(s) : Effect.void))
+                : Ref.update(state, succeeded(options, startStep, ticket, undefined)))
           ))
       )
 
@@ -417,7 +423,7 @@ const adaptive = (
       admit: (request) =>
         Effect.flatMap(
           Ref.get(state),
-          (s) => !s.measured ? searching.withPermits(1)(admitPaced(request)) : admitPaced(request)
+          (s) => !s.measured ? searchPermits.withPermits(1)(admitPaced(request, true)) : admitPaced(request, false)
         ),
       pause: (duration, retryAfter) =>
         Effect.flatMap(

@@ -3,11 +3,57 @@ import { Clock, Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import { RequestGate } from "../src/index.js"
 import { ago, clientFor, setup, withClient } from "./support.js"
 
+/** What a stand-in server answered, in milliseconds since it started. */
+type Answers = ReadonlyArray<{ readonly at: number; readonly ok: boolean }>
+
 /**
- * A stand-in for Motive on Effect's clock: a token bucket of `burst` refilled at `requestsPerSecond`. `fibers`
- * callers send requests through the gate without end; a request that finds the bucket empty is a 429, after
- * which the caller pauses the gate for the time to the next token, as `MotiveClient` does, and sends again.
+ * A stand-in for Motive on Effect's clock: a token bucket of `burst` refilled at `requestsPerSecond`, holding
+ * `tokens` at first (full by default). A request that finds it empty fails with the milliseconds to the next
+ * token, in whole milliseconds as the sandbox says it.
  */
+const tokenBucket = (
+  bucket: { readonly requestsPerSecond: number; readonly burst: number },
+  tokens = bucket.burst
+) =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const state = yield* Ref.make({ tokens, at: start })
+    const answers = yield* Ref.make<Answers>([])
+    const take = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.modify(state, (b): readonly [number, { tokens: number; at: number }] => {
+        const refilled = Math.min(bucket.burst, b.tokens + ((now - b.at) / 1000) * bucket.requestsPerSecond)
+        return refilled >= 1
+          ? [0, { tokens: refilled - 1, at: now }]
+          : [Math.ceil(((1 - refilled) / bucket.requestsPerSecond) * 1000), { tokens: refilled, at: now }]
+      }).pipe(Effect.tap((wait) =>
+        Ref.update(answers, (as) => [...as, { at: now - start, ok: wait === 0 }])
+      )))
+    const request: Effect.Effect<void, number> = Effect.flatMap(
+      take,
+      (wait) => wait === 0 ? Effect.void : Effect.fail(wait)
+    )
+    return { request, answers: Ref.get(answers) }
+  })
+
+/**
+ * `fibers` callers sending `request` through the gate without end, each waiting `gap` (if any) after an answer;
+ * after a 429 the caller pauses the gate for the time to the next token, as `MotiveClient` does, passing it as
+ * `Retry-After` when `retryAfter` (the sandbox's 429 carries it), and sends again.
+ */
+const callers = (
+  gate: RequestGate.RequestGate["Type"],
+  request: Effect.Effect<void, number>,
+  fibers: number,
+  options: { readonly retryAfter: boolean; readonly gap?: Duration.DurationInput }
+) => {
+  const once = gate.admit(request).pipe(
+    Effect.catchAll((wait) => gate.pause(Duration.millis(wait), options.retryAfter ? Duration.millis(wait) : undefined))
+  )
+  const caller = Effect.forever(options.gap === undefined ? once : Effect.zipRight(once, Effect.sleep(options.gap)))
+  return Effect.forkScoped(Effect.all(Array.from({ length: fibers }, () => caller), { concurrency: "unbounded" }))
+}
+
+/** A token bucket (full at first) and `fibers` callers sending through `gate` to it: what it answered. */
 const driveAgainstBucket = (
   gate: RequestGate.RequestGate["Type"],
   bucket: { readonly requestsPerSecond: number; readonly burst: number },
@@ -16,26 +62,9 @@ const driveAgainstBucket = (
   retryAfter = false
 ) =>
   Effect.gen(function*() {
-    const start = yield* Clock.currentTimeMillis
-    const tokens = yield* Ref.make({ tokens: bucket.burst, at: start })
-    const answers = yield* Ref.make<ReadonlyArray<{ readonly at: number; readonly ok: boolean }>>([])
-    const take = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Ref.modify(tokens, (b): readonly [number, { tokens: number; at: number }] => {
-        const refilled = Math.min(bucket.burst, b.tokens + ((now - b.at) / 1000) * bucket.requestsPerSecond)
-        return refilled >= 1
-          ? [0, { tokens: refilled - 1, at: now }]
-          // In whole milliseconds, as the sandbox says it.
-          : [Math.ceil(((1 - refilled) / bucket.requestsPerSecond) * 1000), { tokens: refilled, at: now }]
-      }).pipe(Effect.tap((wait) =>
-        Ref.update(answers, (as) => [...as, { at: now - start, ok: wait === 0 }])
-      )))
-    const request = Effect.flatMap(take, (wait) => wait === 0 ? Effect.void : Effect.fail(wait))
-    const caller = gate.admit(request).pipe(
-      Effect.catchAll((wait) => gate.pause(Duration.millis(wait), retryAfter ? Duration.millis(wait) : undefined)),
-      Effect.forever
-    )
-    yield* Effect.forkScoped(Effect.all(Array.from({ length: fibers }, () => caller), { concurrency: "unbounded" }))
-    return Ref.get(answers)
+    const server = yield* tokenBucket(bucket)
+    yield* callers(gate, server.request, fibers, { retryAfter })
+    return server.answers
   })
 
 /** How many answers of a kind fell in `[from, to)` seconds. */
@@ -232,59 +261,24 @@ describe("RequestGate, adaptive", () => {
 
   it.scoped("a trickle of requests between busy spells, or a first answer that is a 429, does not pass for the server's rate", () =>
     Effect.gen(function*() {
-      /** A token bucket on the test clock, starting with `tokens`, and when (since it started) it said yes. */
-      const server = (requestsPerSecond: number, burst: number, tokens: number) =>
-        Effect.gen(function*() {
-          const start = yield* Clock.currentTimeMillis
-          const bucket = yield* Ref.make({ tokens, at: start })
-          const oks = yield* Ref.make<ReadonlyArray<number>>([])
-          const request = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            Effect.flatMap(
-              Ref.modify(bucket, (b): readonly [number, { tokens: number; at: number }] => {
-                const refilled = Math.min(burst, b.tokens + ((now - b.at) / 1000) * requestsPerSecond)
-                return refilled >= 1
-                  ? [0, { tokens: refilled - 1, at: now }]
-                  : [Math.ceil(((1 - refilled) / requestsPerSecond) * 1000), { tokens: refilled, at: now }]
-              }),
-              (wait) => wait === 0 ? Ref.update(oks, (xs) => [...xs, now - start]) : Effect.fail(wait)
-            ))
-          return { request, oks: Ref.get(oks) }
-        })
-      /** `fibers` callers, each waiting `gap` after each answer; a 429 pauses the gate for its Retry-After. */
-      const callers = (
-        gate: RequestGate.RequestGate["Type"],
-        request: Effect.Effect<void, number>,
-        fibers: number,
-        gap: Duration.DurationInput
-      ) =>
-        Effect.forkScoped(Effect.all(
-          Array.from({ length: fibers }, () =>
-            gate.admit(request).pipe(
-              Effect.catchAll((wait) => gate.pause(Duration.millis(wait), Duration.millis(wait))),
-              Effect.zipRight(Effect.sleep(gap)),
-              Effect.forever
-            )),
-          { concurrency: "unbounded" }
-        ))
-      const perSecond = (oks: ReadonlyArray<number>, from: number, to: number) =>
-        oks.filter((t) => t >= from * 1000 && t < to * 1000).length / (to - from)
+      const perSecond = (answers: Answers, from: number, to: number) => count(answers, from, to, true) / (to - from)
 
       // Busy, then one request a second for a minute, then busy again: the server still allows 100 a second.
       const spells = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
-      const first = yield* server(100, 10, 10)
-      const busy = yield* callers(spells, first.request, 8, 0)
+      const first = yield* tokenBucket({ requestsPerSecond: 100, burst: 10 })
+      const busy = yield* callers(spells, first.request, 8, { retryAfter: true })
       yield* TestClock.adjust("5 seconds")
       yield* Fiber.interrupt(busy)
-      const trickle = yield* callers(spells, first.request, 1, "1 second")
+      const trickle = yield* callers(spells, first.request, 1, { retryAfter: true, gap: "1 second" })
       yield* TestClock.adjust("60 seconds")
       yield* Fiber.interrupt(trickle)
-      yield* callers(spells, first.request, 8, 0)
+      yield* callers(spells, first.request, 8, { retryAfter: true })
       // A server whose bucket is empty when the client starts: its first answer is a 429.
       const empty = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
-      const second = yield* server(50, 10, 0)
-      yield* callers(empty, second.request, 8, 0)
+      const second = yield* tokenBucket({ requestsPerSecond: 50, burst: 10 }, 0)
+      yield* callers(empty, second.request, 8, { retryAfter: true })
       yield* TestClock.adjust("30 seconds")
-      expect(perSecond(yield* first.oks, 75, 95)).toBeGreaterThan(0.9 * 100)
-      expect(perSecond(yield* second.oks, 10, 30)).toBeGreaterThan(0.9 * 50)
+      expect(perSecond(yield* first.answers, 75, 95)).toBeGreaterThan(0.9 * 100)
+      expect(perSecond(yield* second.answers, 10, 30)).toBeGreaterThan(0.9 * 50)
     }))
 })

@@ -265,7 +265,7 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
       return gate.admit(answered === undefined ? send : onWire(send, answered)).pipe(
         Effect.tapError((error) =>
           error._tag === "RateLimited"
-            ? gate.pause(RetryPolicy.retryAfter(error, config.retry), error.retryAfter)
+            ? gate.pause(RetryPolicy.retryAfter(error, config.retry), error)
             : Effect.void
         )
       )

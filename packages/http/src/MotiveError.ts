@@ -69,14 +69,17 @@ export class DuplicateRequest extends Schema.TaggedError<DuplicateRequest>()("Du
 }) {}
 
 /**
- * 429 for the rate limit: retried after `retryAfter` (from the header, capped) or a backoff.
+ * 429 for the rate limit: retried after `retryAfter` (from the header, capped) or a backoff. `retryAfterForm`
+ * says how the header gave it: a number of seconds (`"delay"`) or an HTTP date (`"date"`, whole seconds, and
+ * read against this machine's clock).
  *
  * @since 0.1.0
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   ...common,
   status: Schema.Number,
-  retryAfter: Schema.optional(Schema.DurationFromSelf)
+  retryAfter: Schema.optional(Schema.DurationFromSelf),
+  retryAfterForm: Schema.optional(Schema.Literal("delay", "date"))
 }) {}
 
 /**

@@ -1,14 +1,25 @@
 /**
  * The client-side rate limit and concurrency cap, shared by every call of one client. After a 429 the whole
- * client pauses, not just the fiber that got it, and the rate adapts: it falls on a 429 to what the server's
- * 429s show of its rate and climbs back additively while requests succeed, never above a configured limit.
- * With no configured limit it searches for the server's: exponentially, few requests in flight, until the
- * first 429.
+ * client pauses, not just the fiber that got it, and the rate adapts: it steps back on a 429 and climbs back
+ * additively while requests succeed, never above a configured limit. With no configured limit it searches for
+ * the server's: exponentially, few requests in flight, until the first 429; then it probes until the successes
+ * of two climbs agree on the server's rate (`internal/adaptiveRate.ts` has the arithmetic).
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, FiberRef, Layer, Ref, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, FiberRef, Layer, Ref, type Scope, SynchronizedRef } from "effect"
+import {
+  ended,
+  initialState,
+  limited,
+  reserve,
+  searchCap,
+  type State,
+  succeeded,
+  type Ticket
+} from "./internal/adaptiveRate.js"
 import { MotiveConfig, type RateLimitOptions } from "./MotiveConfig.js"
+import type { RateLimited } from "./MotiveError.js"
 
 /**
  * Admits requests to Motive.
@@ -19,11 +30,12 @@ export class RequestGate extends Context.Tag("@effect-motive/http/RequestGate")<
   /** Runs one request once the rate limit, any 429 pause and the concurrency cap allow. */
   readonly admit: <A, E, R>(request: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /**
-   * Holds every request back for `duration`. Called after every 429, it is also the gate's signal that the
-   * server's limit was reached: the rate falls, once per burst of 429s. `retryAfter` is the server's own
-   * `Retry-After`, when it sent one: an adaptive gate reads a sub-second one as a bound on the server's rate.
+   * Holds every request back for `duration`. Called after every 429 with that 429 as `cause`, it is also the
+   * gate's signal that the server's limit was reached: the rate falls, once per burst of 429s. An adaptive
+   * gate reads the 429's `Retry-After`: a sub-second one given in seconds bounds the server's rate; when the
+   * 429 named no wait at all, it pauses only until the lowered rate's next request, whatever `duration` says.
    */
-  readonly pause: (duration: Duration.Duration, retryAfter?: Duration.Duration) => Effect.Effect<void>
+  readonly pause: (duration: Duration.Duration, cause?: RateLimited) => Effect.Effect<void>
 }>() {}
 
 /**
@@ -41,16 +53,19 @@ export interface AdaptiveOptions {
   /** Requests that may go at once after a quiet spell (the client's own bucket). */
   readonly burst: number
   /**
-   * Until the server's rate is measured (the search and the climb after its first 429): requests in flight at
-   * most, unless the rate and the fastest answer so far need more (twice rate × latency). When the server's
+   * Until the server's rate is measured (the search and the probing after its first 429): requests in flight at
+   * most, unless the rate and the fastest recent answer need more (twice rate × latency). When the server's
    * bucket runs dry, only these meet a 429.
    */
   readonly searchInFlight: number
   /** Before the first 429: how fast the rate grows. */
   readonly startDoubling: Duration.Duration
-  /** After a 429 the rate becomes this share of the server's measured rate (or of its own, lacking one). */
+  /** After a 429 the rate becomes this share of its own (or, while probing, of the server's sampled rate). */
   readonly decrease: number
-  /** While requests succeed, the rate gains this share of its level after the last 429, per second. */
+  /**
+   * While requests succeed, the rate gains this share of its level after the last 429, per second; the step
+   * doubles after every 30 s of it, at most 32-fold.
+   */
   readonly increase: number
 }
 
@@ -64,8 +79,10 @@ export type RateLimit = RateLimitOptions | "adaptive" | false
 
 /**
  * The adaptive defaults: start at 200 requests/s with 3 in flight, doubling every 200 ms until the first 429;
- * then half (or 0.7 of a sub-second `Retry-After`'s bound), doubling each second until a window measures the
- * server's rate; then 95 % of that, growing by 0.2 % of it per second. No ceiling.
+ * then half (or 0.7 of an exact sub-second `Retry-After`'s bound), probing: climbs doubling each second, each
+ * starting from the last climb's sample of the server's rate, until two samples agree; then 95 % of that, growing
+ * by 0.2 % of it per second (the step doubling every 30 s without a 429) and stepping back 5 % at each 429. No
+ * ceiling.
  *
  * @since 0.1.0
  */
@@ -100,195 +117,6 @@ const adaptiveFor = (rateLimit: Exclude<RateLimit, false>, tuning: Partial<Adapt
     initial: Math.min(max, Math.max(min, merged.initial)),
     burst: Math.max(1, Math.floor(merged.burst)),
     searchInFlight: Math.max(1, Math.floor(merged.searchInFlight))
-  }
-}
-
-/** What the gate knows, updated atomically. Times are in milliseconds of Effect's `Clock`. */
-interface State {
-  /** Requests per second allowed now. */
-  readonly rate: number
-  /** Until the first 429: the rate grows exponentially. */
-  readonly searching: boolean
-  /**
-   * Whether a window has measured the server's rate (a configured limit counts as one): until then the rate
-   * climbs back doubling each second, and a `Retry-After` may lower it.
-   */
-  readonly measured: boolean
-  /** The theoretical arrival time of the next request (GCRA): a token bucket as one number. */
-  readonly tat: number
-  readonly pausedUntil: number
-  /**
-   * Bumped by every decrease. A 429 belongs to the burst that caused the last decrease when its request was
-   * admitted before it, or when no request has succeeded since.
-   */
-  readonly epoch: number
-  readonly sinceDecrease: number
-  /** The rate set by the last decrease: the additive step is a share of it. */
-  readonly level: number
-  /** The lowest rate the 429s of the burst being answered may still set: an eighth of its first decrease. */
-  readonly floor: number
-  /** When the first request was admitted, and the successes since: their rate bounds the server's from above. */
-  readonly started: number | undefined
-  readonly successes: number
-  /** The fastest answer so far, in milliseconds: with the rate, how many requests the search needs in flight. */
-  readonly fastest: number
-  /** The window over which the server's rate is measured: from the end of a 429's pause. */
-  readonly window: {
-    readonly from: number
-    readonly successes: number
-    /** The lowest rate bound the `Retry-After`s in the window set. */
-    readonly bound: number
-    /** The burst of 429s that opened it: until its pause ends, a later end of that burst moves its start. */
-    readonly epoch: number
-  } | undefined
-}
-
-/** A reserved start time, the epoch it belongs to, and whether the rate limit is in use. */
-interface Ticket {
-  readonly at: number
-  readonly epoch: number
-  readonly pacing: boolean
-}
-
-/** Until a window measures the server's rate, the rate doubles each second: each success adds this. */
-const probeStep = Math.LN2
-
-/**
- * The share of a `Retry-After`'s bound the rate falls to before any measure: that bound is the server's rate
- * only when the 429 came just as its last token went, and is typically twice it.
- */
-const hintShare = 0.7
-
-/** The successes a window needs before its rate is trusted as the server's. */
-const minSamples = 1
-
-/** A measuring window longer than this starts again at the next 429, so that the estimate follows the server. */
-const windowMillis = 10_000
-
-const clamp = (options: AdaptiveOptions, rate: number) => Math.min(options.max, Math.max(options.min, rate))
-
-/** Reserves the next start time: GCRA with `burst` requests of tolerance, after any pause. */
-const reserve = (options: AdaptiveOptions, s: State, now: number): readonly [Ticket, State] => {
-  const interval = 1000 / s.rate
-  const tolerance = (options.burst - 1) * interval
-  const tat = Math.max(s.tat, now, s.pausedUntil)
-  const at = Math.max(now, s.pausedUntil, tat - tolerance)
-  // The limit counts as in use while requests come at least half as fast as it allows.
-  return [{ at, epoch: s.epoch, pacing: s.tat - tolerance >= now - interval }, {
-    ...s,
-    tat: tat + interval,
-    started: s.started ?? at
-  }]
-}
-
-/** A success: the rate grows, exponentially while searching and additively after; the window counts it. */
-const succeeded =
-  (options: AdaptiveOptions, startStep: number, ticket: Ticket, now: number | undefined) => (s: State): State => {
-    // Any success heard after the window opened: its request took a token made in it, or one made before the
-    // 429 that opened it (counting that one too errs towards a higher rate, which the next 429 corrects).
-    const window = s.window === undefined ? undefined : { ...s.window, successes: s.window.successes + 1 }
-    // Growing a rate that does not hold anything back would only allow a burst later.
-    const counted = {
-      ...s,
-      window,
-      successes: s.successes + 1,
-      sinceDecrease: s.sinceDecrease + 1,
-      fastest: now === undefined ? s.fastest : Math.min(s.fastest, now - ticket.at)
-    }
-    if (!ticket.pacing) return counted
-    const rate = s.searching
-      ? s.rate + startStep
-      : s.measured
-      ? s.rate + (options.increase * s.level) / s.rate
-      : s.rate + probeStep
-    return { ...counted, rate: clamp(options, rate) }
-  }
-
-/**
- * The rate a 429's `Retry-After` allows at most. A token bucket that refuses a request has less than one token
- * left, and says when it will have one: within one refill interval. So a sub-second `Retry-After` of `t` bounds
- * the server's rate by `1 / t`. A second or more is more likely a window's end, and says nothing.
- */
-const rateBound = (retryAfterMillis: number | undefined): number | undefined =>
-  retryAfterMillis !== undefined && retryAfterMillis > 0 && retryAfterMillis < 1000
-    ? 1000 / retryAfterMillis
-    : undefined
-
-/**
- * A 429: pause; and, once per burst of 429s, fall to a share of the server's rate. At the end of a 429's pause
- * the server's bucket holds one token (that is what `Retry-After` says), so the successes between two such
- * instants are the tokens it made in between: its rate. Lacking that measure (at the first burst), the rate
- * halves, at most to half the rate of all successes so far, or falls to 0.7 of the bound a sub-second
- * `Retry-After` sets (never below an eighth of that), each further 429 of the burst lowering it to its own
- * bound; it then climbs doubling each second until the next burst measures the server's rate.
- */
-const limited = (
-  options: AdaptiveOptions,
-  now: number,
-  pauseMillis: number,
-  admittedIn: number,
-  retryAfterMillis: number | undefined
-) =>
-(s: State): State => {
-  const pausedUntil = Math.max(s.pausedUntil, now + pauseMillis)
-  // Once the rate is measured (or configured), a `Retry-After` only says how long to pause.
-  const hint = s.measured ? Number.POSITIVE_INFINITY : rateBound(retryAfterMillis) ?? Number.POSITIVE_INFINITY
-  const end = now + pauseMillis
-  const window = s.window === undefined ? undefined : { ...s.window, bound: Math.min(s.window.bound, hint) }
-  if (admittedIn < s.epoch || (s.epoch > 0 && s.sinceDecrease === 0)) {
-    // A request in flight when the burst began may have taken the token its first 429 announced: this later
-    // 429 announces the next, a cleaner start for the window the burst opened.
-    const moved = window !== undefined && window.epoch === s.epoch && end > window.from
-      ? { ...window, from: end, successes: 0 }
-      : window
-    // A 429 of the burst already answered: its bound may still lower a rate that no window has measured yet.
-    const rate = !s.measured && window !== undefined && window.successes < minSamples
-      ? clamp(options, Math.max(s.floor, Math.min(s.rate, hint * hintShare)))
-      : s.rate
-    return {
-      ...s,
-      pausedUntil,
-      window: moved,
-      tat: Math.max(s.tat, pausedUntil + (options.burst - 1) * (1000 / rate)),
-      rate,
-      level: rate
-    }
-  }
-  // The tokens the server made in the window are the successes heard in it; never more than its
-  // `Retry-After`s allow.
-  const measured = window !== undefined && window.successes >= minSamples && end > window.from
-    ? Math.min((1000 * window.successes) / (end - window.from), window.bound)
-    : undefined
-  // Lacking a measure: the rate of all successes so far bounds the server's, whose burst made part of them.
-  const bound = s.started !== undefined && end > s.started && s.successes > 0
-    ? (1000 * s.successes) / (end - s.started)
-    : s.rate
-  const lacking = s.searching ? Math.min(s.rate, bound) / 2 : s.rate * options.decrease
-  const floor = lacking / 8
-  const rate = clamp(
-    options,
-    measured !== undefined
-      ? Math.min(s.rate, measured) * options.decrease
-      // A configured limit is already near the server's: a `Retry-After` alone never pulls it far below.
-      : s.measured
-      ? lacking
-      : Math.max(floor, Math.min(lacking, hint * hintShare))
-  )
-  return {
-    ...s,
-    rate,
-    searching: false,
-    measured: s.measured || measured !== undefined,
-    pausedUntil,
-    // No burst after a pause: the server's bucket is empty.
-    tat: pausedUntil + (options.burst - 1) * (1000 / rate),
-    epoch: s.epoch + 1,
-    sinceDecrease: 0,
-    level: rate,
-    floor,
-    window: window === undefined || (measured !== undefined && end - window.from > windowMillis)
-      ? { from: end, successes: 0, bound: hint, epoch: s.epoch + 1 }
-      : window
   }
 }
 
@@ -350,73 +178,66 @@ const adaptive = (
   Effect.gen(function*() {
     const startStep = (Math.LN2 * 1000) / Math.max(1, Duration.toMillis(options.startDoubling))
     const searching = options.initial < options.max
-    const state = yield* Ref.make<State>({
-      rate: options.initial,
-      searching,
-      // A configured limit needs no probing: it climbs back to its ceiling by the additive step.
-      measured: !searching,
-      tat: 0,
-      pausedUntil: 0,
-      epoch: 0,
-      sinceDecrease: 0,
-      level: options.initial,
-      floor: options.min,
-      window: undefined,
-      started: undefined,
-      successes: 0,
-      fastest: Number.POSITIVE_INFINITY
-    })
+    const state = yield* Ref.make<State>(initialState(options, searching))
     // The epoch each fiber's last request was admitted in, read back by `pause` when that request got a 429.
     const admittedIn = yield* FiberRef.make(Number.POSITIVE_INFINITY)
 
+    /** Reserves a start time, as a request that is `entering` (reserving for the first time) or not. */
+    const reserveNow = (entering: boolean) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.map(
+          Ref.modify(state, (s) => reserve(options, s, now, entering)),
+          (ticket) => [ticket, now] as const
+        ))
+
     /** Waits for a start time; a pause or a decrease while waiting voids it, and the request queues again. */
-    const acquire: Effect.Effect<Ticket> = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.flatMap(
-        Ref.modify(state, (s) => reserve(options, s, now)),
-        (ticket) =>
-          ticket.at <= now ? Effect.succeed(ticket) : Effect.zipRight(
-            Effect.sleep(Duration.millis(ticket.at - now)),
-            Effect.flatMap(
-              Ref.get(state),
-              (s) => s.epoch === ticket.epoch && s.pausedUntil <= ticket.at ? Effect.succeed(ticket) : acquire
-            )
-          )
-      ))
+    const waitFor = ([ticket, now]: readonly [Ticket, number]): Effect.Effect<Ticket> =>
+      ticket.at <= now ? Effect.succeed(ticket) : Effect.zipRight(
+        Effect.sleep(Duration.millis(ticket.at - now)),
+        Effect.flatMap(
+          Ref.get(state),
+          (s) =>
+            s.epoch === ticket.epoch && s.pausedUntil <= ticket.at
+              ? Effect.succeed(ticket)
+              : Effect.flatMap(reserveNow(false), waitFor)
+        )
+      )
+
+    const end = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, ended(now)))
 
     // Until the server's rate is measured, a second cap on requests in flight, widened as the rate and the
-    // fastest answer need.
+    // fastest answer need (before any answer, only the cap itself). Resized under one lock, from the latest state.
     const searchPermits = yield* Effect.makeSemaphore(options.searchInFlight)
-    const searchWindow = yield* Ref.make(options.searchInFlight)
-    const widen = (s: State) => {
-      const wanted = !s.measured
-        ? Math.min(
-          maxConcurrency,
-          Math.max(options.searchInFlight, Math.ceil((2 * s.rate * s.fastest) / 1000))
-        )
-        : maxConcurrency
-      return Effect.flatMap(
-        Ref.getAndSet(searchWindow, wanted),
-        (had) => had === wanted ? Effect.void : searchPermits.resize(wanted)
-      )
-    }
+    const searchWindow = yield* SynchronizedRef.make(options.searchInFlight)
+    const widen = SynchronizedRef.updateEffect(searchWindow, (had) =>
+      Effect.flatMap(Effect.zip(Ref.get(state), Clock.currentTimeMillis), ([s, now]) => {
+        const wanted = searchCap(options, maxConcurrency, s, now)
+        return wanted === had ? Effect.succeed(had) : Effect.as(searchPermits.resize(wanted), wanted)
+      }))
 
     /**
-     * Runs a request at its start time. Admitted before the rate was measured, its answer's time feeds the search's
-     * cap on requests in flight; after, nothing reads that time (the rate stays measured), so the clock is not.
+     * Runs a request at its start time, pending from its reservation to its end. Admitted before the rate was
+     * measured, its answer's time feeds the search's cap on requests in flight; after, nothing reads that time
+     * (the rate stays measured), so the clock is not.
      */
     const admitPaced = <A, E, R>(request: Effect.Effect<A, E, R>, measuring: boolean) =>
       semaphore.withPermits(1)(
-        Effect.flatMap(acquire, (ticket) =>
-          Effect.zipRight(
-            FiberRef.set(admittedIn, ticket.epoch),
-            Effect.tap(request, () =>
-              measuring
-                ? Effect.flatMap(
-                  Clock.currentTimeMillis,
-                  (now) => Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
-                ).pipe(Effect.flatMap((s) => !s.measured ? widen(s) : Effect.void))
-                : Ref.update(state, succeeded(options, startStep, ticket, undefined)))
-          ))
+        Effect.acquireUseRelease(reserveNow(true), (reserved) =>
+          Effect.flatMap(waitFor(reserved), (ticket) =>
+            Effect.zipRight(
+              FiberRef.set(admittedIn, ticket.epoch),
+              Effect.tap(request, () =>
+                measuring
+                  ? Effect.flatMap(
+                    Clock.currentTimeMillis,
+                    (now) =>
+                      Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
+                  ).pipe(Effect.flatMap((s) =>
+                    !s.measured ? widen : Effect.void
+                  ))
+                  : Ref.update(state, succeeded(options, startStep, ticket, undefined)))
+            )), () =>
+          end)
       )
 
     return {
@@ -425,20 +246,14 @@ const adaptive = (
           Ref.get(state),
           (s) => !s.measured ? searchPermits.withPermits(1)(admitPaced(request, true)) : admitPaced(request, false)
         ),
-      pause: (duration, retryAfter) =>
+      pause: (duration, cause) =>
         Effect.flatMap(
           Effect.zip(Clock.currentTimeMillis, FiberRef.get(admittedIn)),
           ([now, epoch]) =>
-            Ref.updateAndGet(
-              state,
-              limited(
-                options,
-                now,
-                Duration.toMillis(duration),
-                epoch,
-                retryAfter === undefined ? undefined : Duration.toMillis(retryAfter)
-              )
-            ).pipe(Effect.flatMap(widen))
+            Effect.zipRight(
+              Ref.update(state, limited(options, now, Duration.toMillis(duration), epoch, cause)),
+              widen
+            )
         )
     }
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
-import { RequestGate } from "../src/index.js"
+import { RateLimited, RequestGate } from "../src/index.js"
 import { ago, clientFor, setup, withClient } from "./support.js"
 
 /** What a stand-in server answered, in milliseconds since it started. */
@@ -36,34 +36,58 @@ const tokenBucket = (
   })
 
 /**
+ * How the stand-in server's 429 says when to come back: its exact wait in (fractional) seconds, that wait rounded
+ * up to whole seconds, or nothing (the caller then waits a second, `MotiveClient`'s default); `false`: the caller
+ * pauses the gate by itself for the exact wait, telling it nothing.
+ */
+type Tells = "fraction" | "whole seconds" | "nothing" | false
+
+/**
  * `fibers` callers sending `request` through the gate without end, each waiting `gap` (if any) after an answer;
- * after a 429 the caller pauses the gate for the time to the next token, as `MotiveClient` does, passing it as
- * `Retry-After` when `retryAfter` (the sandbox's 429 carries it), and sends again.
+ * after a 429 the caller pauses the gate and retries as `MotiveClient` does: for the wait the 429 named (or a
+ * second when it named none), passing the 429 on as the gate's `cause`.
  */
 const callers = (
   gate: RequestGate.RequestGate["Type"],
   request: Effect.Effect<void, number>,
   fibers: number,
-  options: { readonly retryAfter: boolean; readonly gap?: Duration.DurationInput }
+  options: { readonly tells: Tells; readonly gap?: Duration.DurationInput }
 ) => {
   const once = gate.admit(request).pipe(
-    Effect.catchAll((wait) => gate.pause(Duration.millis(wait), options.retryAfter ? Duration.millis(wait) : undefined))
+    Effect.catchAll((wait) => {
+      const whole = Duration.seconds(Math.ceil(wait / 1000))
+      const [pause, cause] = options.tells === "fraction"
+        ? [Duration.millis(wait), rateLimited(Duration.millis(wait))]
+        : options.tells === "whole seconds"
+        ? [whole, rateLimited(whole)]
+        : options.tells === "nothing"
+        ? [Duration.seconds(1), rateLimited()]
+        : [Duration.millis(wait), undefined]
+      return Effect.zipRight(gate.pause(pause, cause), Effect.sleep(pause))
+    })
   )
   const caller = Effect.forever(options.gap === undefined ? once : Effect.zipRight(once, Effect.sleep(options.gap)))
   return Effect.forkScoped(Effect.all(Array.from({ length: fibers }, () => caller), { concurrency: "unbounded" }))
 }
+
+/** A 429 as the client reads it: its `Retry-After` in seconds (or as an HTTP date), or none. */
+const rateLimited = (retryAfter?: Duration.Duration, form: "delay" | "date" = "delay") =>
+  new RateLimited(
+    retryAfter === undefined
+      ? { message: "Too many requests", status: 429 }
+      : { message: "Too many requests", status: 429, retryAfter, retryAfterForm: form }
+  )
 
 /** A token bucket (full at first) and `fibers` callers sending through `gate` to it: what it answered. */
 const driveAgainstBucket = (
   gate: RequestGate.RequestGate["Type"],
   bucket: { readonly requestsPerSecond: number; readonly burst: number },
   fibers: number,
-  /** Whether the 429 carries its wait as `Retry-After` (the sandbox's does), or the caller paused by itself. */
-  retryAfter = false
+  tells: Tells = false
 ) =>
   Effect.gen(function*() {
     const server = yield* tokenBucket(bucket)
-    yield* callers(gate, server.request, fibers, { retryAfter })
+    yield* callers(gate, server.request, fibers, { tells })
     return server.answers
   })
 
@@ -147,7 +171,7 @@ describe("RequestGate, adaptive", () => {
       const answers = yield* driveAgainstBucket(gate, { requestsPerSecond: 1e6, burst: 1e6 }, 4)
       yield* TestClock.adjust("2 seconds")
       // "Come back in 400 ms" would bound a searching gate's rate by 2.5 a second.
-      yield* gate.pause(Duration.zero, Duration.millis(400))
+      yield* gate.pause(Duration.zero, rateLimited(Duration.millis(400)))
       yield* TestClock.adjust("3 seconds")
       const all = yield* answers
       expect(count(all, 1, 2)).toBe(10)
@@ -210,10 +234,13 @@ describe("RequestGate, adaptive", () => {
       const guessed = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
       const fromTold = yield* driveAgainstBucket(told, free, 8)
       const fromGuessed = yield* driveAgainstBucket(guessed, free, 8)
+      const dated = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+      const fromDated = yield* driveAgainstBucket(dated, free, 8)
       yield* TestClock.adjust("600 millis")
       // One 429 each: "come back in 20 ms" bounds the server's rate by 50 a second.
-      yield* told.pause(Duration.millis(20), Duration.millis(20))
+      yield* told.pause(Duration.millis(20), rateLimited(Duration.millis(20)))
       yield* guessed.pause(Duration.millis(20))
+      yield* dated.pause(Duration.millis(20), rateLimited(Duration.millis(20), "date"))
       yield* TestClock.adjust("400 millis")
       const after = (answers: ReadonlyArray<{ readonly at: number }>) =>
         answers.filter((a) => a.at >= 620 && a.at < 1000).length
@@ -223,62 +250,135 @@ describe("RequestGate, adaptive", () => {
       expect(withBound).toBeLessThanOrEqual(19)
       // Half of what it had reached, hundreds a second.
       expect(after(yield* fromGuessed)).toBeGreaterThan(5 * withBound)
+      // An HTTP date is whole seconds read against this machine's clock: under a second of it bounds nothing.
+      expect(after(yield* fromDated)).toBeGreaterThan(5 * withBound)
     }))
 
-  it.scoped("starts with 3 requests in flight, then as many as the rate and the fastest answer need", () =>
+  it.scoped("after a 429 that named no wait, pauses only until the lowered rate's next request; a named wait is honoured whole", () =>
     Effect.gen(function*() {
-      /** Requests in flight at most, when the first answer takes `first` and the others `latency`. */
-      const peakInFlight = (first: Duration.DurationInput, latency: Duration.DurationInput) =>
-        Effect.gen(function*() {
-          const gate = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
-          const inFlight = yield* Ref.make({ now: 0, peak: 0, sent: 0 })
-          const request = Effect.acquireUseRelease(
-            Ref.modify(
-              inFlight,
-              (s) => [s.sent, { now: s.now + 1, peak: Math.max(s.peak, s.now + 1), sent: s.sent + 1 }]
-            ),
-            (sent) => Effect.sleep(sent === 0 ? first : latency),
-            () => Ref.update(inFlight, (s) => ({ ...s, now: s.now - 1 }))
-          )
-          yield* Effect.forkScoped(
-            Effect.all(Array.from({ length: 16 }, () => Effect.forever(gate.admit(request))), {
-              concurrency: "unbounded"
-            })
-          )
-          return Effect.map(Ref.get(inFlight), (s) => s.peak)
-        })
-      const slow = yield* peakInFlight("50 millis", "50 millis")
-      // One 1 ms answer, then 20 ms ones: twice rate × the fastest answer stays under 3, and holds them there.
-      const fast = yield* peakInFlight("1 millis", "20 millis")
-      yield* TestClock.adjust("40 millis")
-      // Before any answer, at 200 requests/s that would fill 8 in 40 ms: 3.
-      expect(yield* slow).toBe(3)
-      yield* TestClock.adjust("260 millis")
-      // Answered in 50 ms, twice rate × latency is more than the client's cap of 8.
-      expect(yield* slow).toBe(8)
-      expect(yield* fast).toBe(3)
+      const limits = {
+        rateLimit: { requestsPerSecond: 10, burst: 1 },
+        maxConcurrency: 4,
+        adaptive: { decrease: 0.5, increase: 0 }
+      } as const
+      const free = { requestsPerSecond: 1e6, burst: 1e6 }
+      const silent = yield* RequestGate.make(limits)
+      const told = yield* RequestGate.make(limits)
+      const fromSilent = yield* driveAgainstBucket(silent, free, 4)
+      const fromTold = yield* driveAgainstBucket(told, free, 4)
+      yield* TestClock.adjust("2 seconds")
+      // `MotiveClient` passes its default wait (a second) when the 429 named none.
+      yield* silent.pause(Duration.seconds(1), rateLimited())
+      yield* told.pause(Duration.seconds(1), rateLimited(Duration.seconds(1)))
+      yield* TestClock.adjust("3 seconds")
+      // 5 a second from 200 ms after the 429 (and perhaps one admitted at its instant).
+      expect(count(yield* fromSilent, 2, 3)).toBeGreaterThanOrEqual(4)
+      expect(count(yield* fromSilent, 2, 3)).toBeLessThanOrEqual(5)
+      expect(count(yield* fromTold, 2.05, 3)).toBe(0)
+      expect(count(yield* fromTold, 3, 4)).toBe(5)
     }))
 
-  it.scoped("a trickle of requests between busy spells, or a first answer that is a 429, does not pass for the server's rate", () =>
-    Effect.gen(function*() {
-      const perSecond = (answers: Answers, from: number, to: number) => count(answers, from, to, true) / (to - from)
+  it.scoped(
+    "settles near the server's rate when its 429s name whole seconds or no wait at all",
+    () =>
+      Effect.gen(function*() {
+        // A server whose bucket holds a tenth of a second: a one-second pause loses most of what it makes.
+        const bucket = { requestsPerSecond: 50, burst: 5 }
+        const wholeSeconds = yield* driveAgainstBucket(
+          yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 }),
+          bucket,
+          8,
+          "whole seconds"
+        )
+        const nothing = yield* driveAgainstBucket(
+          yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 }),
+          bucket,
+          8,
+          "nothing"
+        )
+        yield* TestClock.adjust("60 seconds")
+        for (const answers of [yield* wholeSeconds, yield* nothing]) {
+          expect(count(answers, 20, 60, true)).toBeGreaterThanOrEqual(0.85 * 50 * 40)
+          expect(count(answers, 0, 60, false)).toBeLessThanOrEqual(0.01 * answers.length)
+        }
+      }),
+    120_000
+  )
 
-      // Busy, then one request a second for a minute, then busy again: the server still allows 100 a second.
-      const spells = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
-      const first = yield* tokenBucket({ requestsPerSecond: 100, burst: 10 })
-      const busy = yield* callers(spells, first.request, 8, { retryAfter: true })
-      yield* TestClock.adjust("5 seconds")
-      yield* Fiber.interrupt(busy)
-      const trickle = yield* callers(spells, first.request, 1, { retryAfter: true, gap: "1 second" })
-      yield* TestClock.adjust("60 seconds")
-      yield* Fiber.interrupt(trickle)
-      yield* callers(spells, first.request, 8, { retryAfter: true })
-      // A server whose bucket is empty when the client starts: its first answer is a 429.
-      const empty = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
-      const second = yield* tokenBucket({ requestsPerSecond: 50, burst: 10 }, 0)
-      yield* callers(empty, second.request, 8, { retryAfter: true })
-      yield* TestClock.adjust("30 seconds")
-      expect(perSecond(yield* first.answers, 75, 95)).toBeGreaterThan(0.9 * 100)
-      expect(perSecond(yield* second.answers, 10, 30)).toBeGreaterThan(0.9 * 50)
-    }))
+  it.scoped(
+    "starts with 3 requests in flight, then as many as the rate and the fastest answer need, and one more each second",
+    () =>
+      Effect.gen(function*() {
+        /**
+         * Requests in flight at most, when the first answer takes `first` and the others `latency`; with `refused`,
+         * the gate met a 429 before its first answer.
+         */
+        const peakInFlight = (first: Duration.DurationInput, latency: Duration.DurationInput, refused = false) =>
+          Effect.gen(function*() {
+            const gate = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+            if (refused) yield* gate.pause(Duration.millis(5), rateLimited(Duration.millis(5)))
+            const inFlight = yield* Ref.make({ now: 0, peak: 0, sent: 0 })
+            const request = Effect.acquireUseRelease(
+              Ref.modify(
+                inFlight,
+                (s) => [s.sent, { now: s.now + 1, peak: Math.max(s.peak, s.now + 1), sent: s.sent + 1 }]
+              ),
+              (sent) => Effect.sleep(sent === 0 ? first : latency),
+              () => Ref.update(inFlight, (s) => ({ ...s, now: s.now - 1 }))
+            )
+            yield* Effect.forkScoped(
+              Effect.all(Array.from({ length: 16 }, () => Effect.forever(gate.admit(request))), {
+                concurrency: "unbounded"
+              })
+            )
+            return Effect.map(Ref.get(inFlight), (s) => s.peak)
+          })
+        const slow = yield* peakInFlight("50 millis", "50 millis")
+        const refused = yield* peakInFlight("50 millis", "50 millis", true)
+        // One 1 ms answer, then 20 ms ones: twice rate × the fastest answer stays under 3.
+        const fast = yield* peakInFlight("1 millis", "20 millis")
+        yield* TestClock.adjust("40 millis")
+        // Before any answer, at 200 requests/s that would fill 8 in 40 ms: 3, also after a 429 (no answer yet).
+        expect(yield* slow).toBe(3)
+        expect(yield* refused).toBe(3)
+        yield* TestClock.adjust("260 millis")
+        // Answered in 50 ms, twice rate × latency is more than the client's cap of 8.
+        expect(yield* slow).toBe(8)
+        // The 1 ms answer holds it at 3 for its first second.
+        expect(yield* fast).toBe(3)
+        // Then one more each second, whatever that answer said.
+        yield* TestClock.adjust("5 seconds")
+        expect(yield* fast).toBe(8)
+      }),
+    120_000
+  )
+
+  it.scoped(
+    "a trickle of requests between busy spells, or a first answer that is a 429, does not pass for the server's rate",
+    () =>
+      Effect.gen(function*() {
+        const perSecond = (answers: Answers, from: number, to: number) => count(answers, from, to, true) / (to - from)
+
+        // Busy, then one request a second for a minute, then busy again: the server still allows 50 a second.
+        const spells = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+        const first = yield* tokenBucket({ requestsPerSecond: 50, burst: 5 })
+        const busy = yield* callers(spells, first.request, 8, { tells: "fraction" })
+        yield* TestClock.adjust("5 seconds")
+        yield* Fiber.interrupt(busy)
+        const trickle = yield* callers(spells, first.request, 1, { tells: "fraction", gap: "1 second" })
+        yield* TestClock.adjust("60 seconds")
+        yield* Fiber.interrupt(trickle)
+        yield* callers(spells, first.request, 8, { tells: "fraction" })
+        // A server whose bucket is empty when the client starts: its first answer is a 429.
+        const empty = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+        const second = yield* tokenBucket({ requestsPerSecond: 50, burst: 10 }, 0)
+        yield* callers(empty, second.request, 8, { tells: "fraction" })
+        yield* TestClock.adjust("40 seconds")
+        // Busy again from 65 s: the quiet minute does not count as time the server made nothing, for the next
+        // bursts of 429s either.
+        expect(perSecond(yield* first.answers, 75, 105)).toBeGreaterThan(0.9 * 50)
+        expect(perSecond(yield* second.answers, 10, 30)).toBeGreaterThan(0.9 * 50)
+      }),
+    120_000
+  )
 })

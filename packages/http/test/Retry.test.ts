@@ -1,13 +1,13 @@
 import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Layer, Schedule, TestClock } from "effect"
-import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
+import { Duration, Effect, Exit, Fiber, Layer, Ref, Schedule, TestClock } from "effect"
+import { Motive, MotiveConfig, type RateLimited, RequestGate, RetryPolicy } from "../src/index.js"
 import { NodeMediaTransport } from "../src/node.js"
 import { clientFor, liveSleep, seen, waitFor, withClient } from "./support.js"
 
 /** A sandbox whose bucket refills only when the test moves its clock, and a TestClock at the same instant. */
-const rateLimitedSandbox = (retryAfter: "seconds" | "http-date", requestsPerSecond: number) =>
+const rateLimitedSandbox = (retryAfter: "seconds" | "http-date" | "none", requestsPerSecond: number) =>
   Effect.gen(function*() {
     const start = Math.ceil(Date.now() / 1000) * 1000
     const clock = manualClock(start)
@@ -50,6 +50,35 @@ describe("MotiveClient retries", () => {
       yield* TestClock.adjust(Duration.millis(1))
       yield* Fiber.join(fiber)
       expect(yield* seen(sandbox, "recallQuota")).toBe(3)
+    }))
+
+  it.scoped("tells its gate each 429 and how it gave its wait: in seconds, as a date, or not at all", () =>
+    Effect.gen(function*() {
+      const seenBy = (style: "seconds" | "http-date" | "none") =>
+        Effect.gen(function*() {
+          const { sandbox } = yield* rateLimitedSandbox(style, 4)
+          const causes = yield* Ref.make<ReadonlyArray<RateLimited | undefined>>([])
+          // A gate of the user's own: it admits everything and records what each pause was told.
+          const gate = Layer.succeed(RequestGate.RequestGate, {
+            admit: (request) => request,
+            pause: (_, cause) => Ref.update(causes, (cs) => [...cs, cause])
+          })
+          const layer = clientFor(sandbox, { retry: { maxAttempts: 1 } }).pipe(Layer.provide(gate))
+          yield* withClient(layer, (c) => c.getRecallQuota)
+          const refused = yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))
+          const [cause] = yield* Ref.get(causes)
+          expect(refused._tag).toBe("RateLimited")
+          return cause
+        })
+      const seconds = yield* seenBy("seconds")
+      expect(seconds?.retryAfterForm).toBe("delay")
+      expect(Duration.toMillis(seconds!.retryAfter!)).toBe(250)
+      const dated = yield* seenBy("http-date")
+      expect(dated?.retryAfterForm).toBe("date")
+      const silent = yield* seenBy("none")
+      expect(silent?._tag).toBe("RateLimited")
+      expect(silent?.retryAfter).toBeUndefined()
+      expect(silent?.retryAfterForm).toBeUndefined()
     }))
 
   it.scoped("caps a long Retry-After at the configured maximum", () =>

@@ -113,11 +113,14 @@ const failureOf = (error: HttpClientError.HttpClientError, codes: ReadonlyArray<
 export const connectionFailure = (error: HttpClientError.HttpClientError): ConnectionFailure =>
   failureOf(error, codesOf(error.cause))
 
+/** Whether a `Retry-After` value is a number of seconds (rather than an HTTP date). */
+const isDelay = (value: string | undefined): boolean => value !== undefined && /^\d+(\.\d+)?$/.test(value.trim())
+
 /** Reads `Retry-After`: seconds (fractional allowed) or an HTTP date. */
 export const parseRetryAfter = (value: string | undefined, now: number): Option.Option<Duration.Duration> => {
   if (value === undefined || value.trim() === "") return Option.none()
   const trimmed = value.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Option.some(Duration.millis(Math.ceil(Number(trimmed) * 1000)))
+  if (isDelay(trimmed)) return Option.some(Duration.millis(Math.ceil(Number(trimmed) * 1000)))
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - now)))
 }
@@ -172,12 +175,14 @@ export const errorFromResponse = (
       }
       case 429: {
         const now = yield* Clock.currentTimeMillis
-        const retryAfter = Option.getOrUndefined(parseRetryAfter(response.headers[motiveHeaders.retryAfter], now))
+        const header = response.headers[motiveHeaders.retryAfter]
+        const retryAfter = Option.getOrUndefined(parseRetryAfter(header, now))
         return yield* new RateLimited(
           retryAfter === undefined ? { ...common, status } : {
             ...common,
             status,
-            retryAfter
+            retryAfter,
+            retryAfterForm: isDelay(header) ? "delay" : "date"
           }
         )
       }

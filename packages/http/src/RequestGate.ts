@@ -54,8 +54,8 @@ export interface AdaptiveOptions {
   readonly burst: number
   /**
    * Until the server's rate is measured (the search and the probing after its first 429): requests in flight at
-   * most, unless the rate and the fastest recent answer need more (twice rate × latency). When the server's
-   * bucket runs dry, only these meet a 429.
+   * most, unless the rate and the fastest answer so far need more (twice rate × latency); one more for each
+   * second since the first request. When the server's bucket runs dry, only these meet a 429.
    */
   readonly searchInFlight: number
   /** Before the first 429: how fast the rate grows. */
@@ -80,8 +80,8 @@ export type RateLimit = RateLimitOptions | "adaptive" | false
 /**
  * The adaptive defaults: start at 200 requests/s with 3 in flight, doubling every 200 ms until the first 429;
  * then half (or 0.7 of an exact sub-second `Retry-After`'s bound), probing: climbs doubling each second, each
- * starting from the last climb's sample of the server's rate, until two samples agree; then 95 % of that, growing
- * by 0.2 % of it per second (the step doubling every 30 s without a 429) and stepping back 5 % at each 429. No
+ * starting from the last climb's sample of the server's rate, until two samples agree; then 93 % of that, growing
+ * by 0.2 % of it per second (the step doubling every 30 s without a 429) and stepping back 7 % at each 429. No
  * ceiling.
  *
  * @since 0.1.0
@@ -93,7 +93,7 @@ export const adaptiveDefaults: AdaptiveOptions = {
   burst: 1,
   searchInFlight: 3,
   startDoubling: Duration.millis(200),
-  decrease: 0.95,
+  decrease: 0.93,
   increase: 0.002
 }
 

@@ -61,7 +61,7 @@ export interface State {
     readonly paused: number
     /**
      * Such pauses that may have stocked the bucket for it, the one that opened it included, and their length:
-     * each may have let it keep up to its burst, which the window's first 429 bounds.
+     * each may have let it keep up to its burst, which `firstRun` bounds.
      */
     readonly stocked: number
     readonly stockTime: number
@@ -192,8 +192,9 @@ export const toldBy = (cause: Pick<RateLimited, "retryAfter" | "retryAfterForm">
  *   unless the bucket was full for a while (a bucket with little room, a climb from well below the server's
  *   rate), then they are fewer. So a sample counts as the server's rate when its climb began no lower than 0.7
  *   of it, or when it agrees with the one before; otherwise the next climb starts from it (never below half the
- *   rate). After pauses that told nothing of the bucket, the sample is taken conservatively (see below) and
- *   needs four successes.
+ *   rate). After pauses that told nothing of the bucket (whole seconds, a date) or a 429 that named no wait, the
+ *   sample needs four successes, and after the former it is taken conservatively (see `sample`). A window of
+ *   four intervals or more that ends without a sample found the rate well above the server's: it halves.
  * - Once the rate is measured (or configured), each burst steps it back by `decrease` and a `Retry-After` only
  *   says how long to pause.
  */

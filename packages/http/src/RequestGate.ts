@@ -60,8 +60,10 @@ export interface AdaptiveOptions {
   readonly searchInFlight: number
   /** Before the first 429: how fast the rate grows. */
   readonly startDoubling: Duration.Duration
-  /** After a 429 the rate becomes this share of its own (or, while probing, of the server's sampled rate). */
+  /** After a 429 the rate becomes this share of its own (while probing, of the server's sampled rate). */
   readonly decrease: number
+  /** Once probing has measured the server's rate, the rate starts from this share of it. */
+  readonly settle: number
   /**
    * While requests succeed, the rate gains this share of its level after the last 429, per second; the step
    * doubles after every 30 s of it, at most 32-fold.
@@ -80,7 +82,7 @@ export type RateLimit = RateLimitOptions | "adaptive" | false
 /**
  * The adaptive defaults: start at 200 requests/s with 3 in flight, doubling every 200 ms until the first 429;
  * then half (or 0.7 of an exact sub-second `Retry-After`'s bound), probing: climbs doubling each second, each
- * starting from the last climb's sample of the server's rate, until two samples agree; then 93 % of that, growing
+ * starting from the last climb's sample of the server's rate, until two samples agree; then 95 % of that, growing
  * by 0.2 % of it per second (the step doubling every 30 s without a 429) and stepping back 7 % at each 429. No
  * ceiling.
  *
@@ -94,6 +96,7 @@ export const adaptiveDefaults: AdaptiveOptions = {
   searchInFlight: 3,
   startDoubling: Duration.millis(200),
   decrease: 0.93,
+  settle: 0.95,
   increase: 0.002
 }
 

@@ -297,13 +297,13 @@ export const limited = (
       : s.measured
       ? lacking
       : measured !== undefined
-      ? measured * options.decrease
+      ? measured * options.settle
       // Probing on from a lower bound, at most halving. Lacking one: a window of a few intervals that met a 429
       // without enough successes found the rate well above the server's, and halves it; a shorter one steps back.
       : Math.max(
         floor,
         usable !== undefined
-          ? Math.max(usable * options.decrease, s.rate / 2)
+          ? Math.max(usable * options.settle, s.rate / 2)
           : busy * s.rate >= minSamples * 1000
           ? s.rate / 2
           : lacking

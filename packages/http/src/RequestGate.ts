@@ -219,29 +219,31 @@ const adaptive = (
       }))
 
     /**
-     * Runs a request at its start time, pending from its reservation to its end. Admitted before the rate was
-     * measured, its answer's time feeds the search's cap on requests in flight; after, nothing reads that time
-     * (the rate stays measured), so the clock is not.
+     * Runs a request at its start time. Admitted before the rate was measured, it is pending from its reservation
+     * to its end (idle time is left out of the windows that measure the rate) and its answer's time feeds the
+     * search's cap on requests in flight; after, nothing reads either (the rate stays measured), so neither the
+     * pending count nor the clock is kept.
      */
-    const admitPaced = <A, E, R>(request: Effect.Effect<A, E, R>, measuring: boolean) =>
-      semaphore.withPermits(1)(
-        Effect.acquireUseRelease(reserveNow(true), (reserved) =>
-          Effect.flatMap(waitFor(reserved), (ticket) =>
-            Effect.zipRight(
-              FiberRef.set(admittedIn, ticket.epoch),
-              Effect.tap(request, () =>
-                measuring
-                  ? Effect.flatMap(
-                    Clock.currentTimeMillis,
-                    (now) =>
-                      Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
-                  ).pipe(Effect.flatMap((s) =>
-                    !s.measured ? widen : Effect.void
-                  ))
-                  : Ref.update(state, succeeded(options, startStep, ticket, undefined)))
-            )), () =>
-          end)
+    const admitPaced = <A, E, R>(request: Effect.Effect<A, E, R>, measuring: boolean) => {
+      const run = (reserved: readonly [Ticket, number]) =>
+        Effect.flatMap(waitFor(reserved), (ticket) =>
+          Effect.zipRight(
+            FiberRef.set(admittedIn, ticket.epoch),
+            Effect.tap(request, () =>
+              measuring
+                ? Effect.flatMap(
+                  Clock.currentTimeMillis,
+                  (now) =>
+                    Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
+                ).pipe(Effect.flatMap((s) =>
+                  !s.measured ? widen : Effect.void
+                ))
+                : Ref.update(state, succeeded(options, startStep, ticket, undefined)))
+          ))
+      return semaphore.withPermits(1)(
+        measuring ? Effect.acquireUseRelease(reserveNow(true), run, () => end) : Effect.flatMap(reserveNow(false), run)
       )
+    }
 
     return {
       admit: (request) =>

@@ -113,16 +113,23 @@ const failureOf = (error: HttpClientError.HttpClientError, codes: ReadonlyArray<
 export const connectionFailure = (error: HttpClientError.HttpClientError): ConnectionFailure =>
   failureOf(error, codesOf(error.cause))
 
-/** Whether a `Retry-After` value is a number of seconds (rather than an HTTP date). */
-const isDelay = (value: string | undefined): boolean => value !== undefined && /^\d+(\.\d+)?$/.test(value.trim())
-
-/** Reads `Retry-After`: seconds (fractional allowed) or an HTTP date. */
-export const parseRetryAfter = (value: string | undefined, now: number): Option.Option<Duration.Duration> => {
+/**
+ * Reads `Retry-After`: seconds (fractional allowed, `"delay"`) or an HTTP date (`"date"`), as `RateLimited`'s
+ * fields.
+ */
+export const parseRetryAfter = (
+  value: string | undefined,
+  now: number
+): Option.Option<{ readonly retryAfter: Duration.Duration; readonly retryAfterForm: "delay" | "date" }> => {
   if (value === undefined || value.trim() === "") return Option.none()
   const trimmed = value.trim()
-  if (isDelay(trimmed)) return Option.some(Duration.millis(Math.ceil(Number(trimmed) * 1000)))
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    return Option.some({ retryAfter: Duration.millis(Math.ceil(Number(trimmed) * 1000)), retryAfterForm: "delay" })
+  }
   const date = Date.parse(trimmed)
-  return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - now)))
+  return Number.isNaN(date)
+    ? Option.none()
+    : Option.some({ retryAfter: Duration.millis(Math.max(0, date - now)), retryAfterForm: "date" })
 }
 
 const excerptOf = (text: string) => text.length > 200 ? `${text.slice(0, 200)}…` : text
@@ -175,15 +182,9 @@ export const errorFromResponse = (
       }
       case 429: {
         const now = yield* Clock.currentTimeMillis
-        const header = response.headers[motiveHeaders.retryAfter]
-        const retryAfter = Option.getOrUndefined(parseRetryAfter(header, now))
+        const retryAfter = Option.getOrUndefined(parseRetryAfter(response.headers[motiveHeaders.retryAfter], now))
         return yield* new RateLimited(
-          retryAfter === undefined ? { ...common, status } : {
-            ...common,
-            status,
-            retryAfter,
-            retryAfterForm: isDelay(header) ? "delay" : "date"
-          }
+          retryAfter === undefined ? { ...common, status } : { ...common, status, ...retryAfter }
         )
       }
     }

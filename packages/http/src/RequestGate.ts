@@ -54,8 +54,8 @@ export interface AdaptiveOptions {
   readonly burst: number
   /**
    * Until the server's rate is measured (the search and the probing after its first 429): requests in flight at
-   * most, unless the rate and the fastest answer so far need more (twice rate × latency); one more for each
-   * second since the first request. When the server's bucket runs dry, only these meet a 429.
+   * most, unless the rate and the typical answer time need more (twice rate × a moving average of answer times);
+   * one more for each second since the first request. When the server's bucket runs dry, only these meet a 429.
    */
   readonly searchInFlight: number
   /** Before the first 429: how fast the rate grows. */
@@ -80,7 +80,7 @@ export interface AdaptiveOptions {
 export type RateLimit = RateLimitOptions | "adaptive" | false
 
 /**
- * The adaptive defaults: start at 200 requests/s with 3 in flight, doubling every 200 ms until the first 429;
+ * The adaptive defaults: start at 200 requests/s with 3 in flight, doubling each second until the first 429;
  * then half (or 0.7 of an exact sub-second `Retry-After`'s bound), probing: climbs doubling each second, each
  * starting from the last climb's sample of the server's rate, until two samples agree; then 95 % of that, growing
  * by 0.2 % of it per second (the step doubling every 30 s without a 429) and stepping back 7 % at each 429. No
@@ -94,7 +94,7 @@ export const adaptiveDefaults: AdaptiveOptions = {
   max: Number.POSITIVE_INFINITY,
   burst: 1,
   searchInFlight: 3,
-  startDoubling: Duration.millis(200),
+  startDoubling: Duration.seconds(1),
   decrease: 0.93,
   settle: 0.95,
   increase: 0.002
@@ -209,7 +209,7 @@ const adaptive = (
     const end = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, ended(now)))
 
     // Until the server's rate is measured, a second cap on requests in flight, widened as the rate and the
-    // fastest answer need (before any answer, only the cap itself). Resized under one lock, from the latest state.
+    // typical answer time need (before any answer, only the cap itself). Resized under one lock, from the latest state.
     const searchPermits = yield* Effect.makeSemaphore(options.searchInFlight)
     const searchWindow = yield* SynchronizedRef.make(options.searchInFlight)
     const widen = SynchronizedRef.updateEffect(searchWindow, (had) =>

@@ -45,8 +45,11 @@ export interface State {
   readonly firstRun: number
   /** The last usable sample of the server's rate, while probing. */
   readonly lastSample: number | undefined
-  /** The fastest answer so far, in milliseconds: with the rate, how many requests the search needs in flight. */
-  readonly fastest: number
+  /**
+   * How long answers typically take, in milliseconds (a moving average; `undefined` before the first): with the
+   * rate, how many requests the search needs in flight.
+   */
+  readonly latency: number | undefined
   /** The window over which the server's rate is measured: from the end of a 429's pause. */
   readonly window: {
     readonly from: number
@@ -105,6 +108,9 @@ const nearBelow = 0.7
 const climbDoublingSeconds = 30
 const maxClimbDoublings = 5
 
+/** The weight of each answer's time in the moving average of answer times. */
+const latencyWeight = 0.25
+
 const clamp = (options: AdaptiveOptions, rate: number) => Math.min(options.max, Math.max(options.min, rate))
 
 /**
@@ -152,7 +158,11 @@ export const succeeded =
       window,
       successes: s.successes + 1,
       sinceDecrease: s.sinceDecrease + 1,
-      fastest: now === undefined ? s.fastest : Math.min(now - ticket.at, s.fastest)
+      latency: now === undefined
+        ? s.latency
+        : s.latency === undefined
+        ? now - ticket.at
+        : s.latency + latencyWeight * (now - ticket.at - s.latency)
     }
     // Growing a rate that does not hold anything back would only allow a burst later.
     if (!ticket.pacing) return counted
@@ -361,13 +371,13 @@ export const initialState = (options: AdaptiveOptions, searching: boolean): Stat
   pending: 0,
   idleFrom: 0,
   idle: 0,
-  fastest: Number.POSITIVE_INFINITY
+  latency: undefined
 })
 
 /**
- * Requests in flight the search allows: `searchInFlight`, or twice rate × the fastest answer when that is more
- * (before any answer, only `searchInFlight`), and one more for each second since the first request (so that one
- * unusually fast answer cannot hold it back for good); once the rate is measured, `maxConcurrency`.
+ * Requests in flight the search allows: `searchInFlight`, or twice rate × the typical answer time when that is more
+ * (before any answer, only `searchInFlight`), and one more for each second since the first request (so that the
+ * search cannot stall below a limit out of reach); once the rate is measured, `maxConcurrency`.
  */
 export const searchCap = (options: AdaptiveOptions, maxConcurrency: number, s: State, now: number): number =>
   !s.measured
@@ -375,7 +385,7 @@ export const searchCap = (options: AdaptiveOptions, maxConcurrency: number, s: S
       maxConcurrency,
       Math.max(
         options.searchInFlight,
-        Number.isFinite(s.fastest) ? Math.ceil((2 * s.rate * s.fastest) / 1000) : 0,
+        s.latency === undefined ? 0 : Math.ceil((2 * s.rate * s.latency) / 1000),
         // A server whose limit is out of reach never ends the search: one more each second of it.
         options.searchInFlight + Math.floor((now - (s.started ?? now)) / 1000)
       )

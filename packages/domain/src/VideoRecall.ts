@@ -5,14 +5,17 @@
  * structs: the body exactly as Motive sends it (snake_case, every field checked once), and the
  * {@link VideoRecall} class the client hands out (camelCase). {@link VideoRecallFromBody} maps one onto the
  * other by hand. Renaming with `Schema.fromKey` instead would check every field again on the type side,
- * once per nesting level: about 34 µs per 6-camera recall against about 10 µs this way.
+ * once per nesting level: about 34 µs per 6-camera recall against about 10 µs this way. A plain function that
+ * accepts exactly what the schema accepts (property-tested against it) decodes a one-camera body in about 2 µs
+ * where the schema takes about 8 µs; the schema decodes whatever it refuses, and says what is wrong.
  *
  * @since 0.1.0
  */
 import { Schema, type Types } from "effect"
 import { AssetRef, VehicleRef } from "./Entities.js"
+import { withFastDecode } from "./FastDecode.js"
 import { RecallId, RecallIdFromAny } from "./Ids.js"
-import { RecallStatus } from "./Status.js"
+import { KnownRecallStatus, RecallStatus, UnknownStatus } from "./Status.js"
 
 const nullish = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
@@ -152,14 +155,159 @@ const recallToBody = (r: VideoRecall): VideoRecallBody => {
   return body
 }
 
+// The fast path: each check below is the schema's own rule for that field (see `FastDecode`).
+type Nullish<A> = A | null | undefined
+
+/** Marks input the fast path does not accept. */
+const refused: unique symbol = Symbol("refused")
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key)
+
 /**
- * A video recall response body decoded into a {@link VideoRecall}, and encoded back to the body's shape.
- * Every field is checked once, on the body side; the renaming is typed, so the result needs no second check.
+ * An own property the schema reads: absent (inherited ones are absent to the schema too), `undefined`, `null`, or
+ * what `check` accepts.
+ */
+const nullishField = <A>(
+  o: Readonly<Record<string, unknown>>,
+  key: string,
+  check: (u: unknown) => A | typeof refused
+): Nullish<A> | typeof refused => {
+  if (!has(o, key)) return undefined
+  const u = o[key]
+  return u === undefined || u === null ? u : check(u)
+}
+
+/** A required own property, checked. */
+const requiredField = <A>(
+  o: Readonly<Record<string, unknown>>,
+  key: string,
+  check: (u: unknown) => A | typeof refused
+) => has(o, key) ? check(o[key]) : refused
+
+const string = (u: unknown): string | typeof refused => typeof u === "string" ? u : refused
+const number = (u: unknown): number | typeof refused => typeof u === "number" ? u : refused
+const int = (u: unknown): number | typeof refused => typeof u === "number" && Number.isSafeInteger(u) ? u : refused
+const knownStatuses: ReadonlySet<unknown> = new Set(KnownRecallStatus.literals)
+
+/** `RecallStatus`: a known status, or any other string kept as `UnknownStatus`. */
+const status = (u: unknown): RecallStatus | typeof refused =>
+  typeof u !== "string"
+    ? refused
+    : knownStatuses.has(u)
+    ? u as typeof KnownRecallStatus.Type
+    : UnknownStatus.make({ value: u })
+
+/** `RecallIdFromAny`: a positive safe integer, or a string `NumberFromString` reads as one. */
+const recallId = (u: unknown): RecallId | typeof refused => {
+  const n = typeof u === "number" ? u : typeof u === "string" && u.trim() !== "" ? Number(u) : Number.NaN
+  return Number.isSafeInteger(n) && n > 0 ? RecallId.make(n, { disableValidation: true }) : refused
+}
+
+const vehicleRef = (u: unknown): VehicleRef | typeof refused => {
+  if (!isRecord(u)) return refused
+  const id = requiredField(u, "id", int)
+  const number = nullishField(u, "number", string)
+  if (id === refused || number === refused) return refused
+  return has(u, "number") ? { id, number } : { id }
+}
+
+const assetRef = (u: unknown): AssetRef | typeof refused => {
+  if (!isRecord(u)) return refused
+  const id = requiredField(u, "id", int)
+  const name = nullishField(u, "name", string)
+  if (id === refused || name === refused) return refused
+  return has(u, "name") ? { id, name } : { id }
+}
+
+const fastCamera = (u: unknown): RecallCamera | typeof refused => {
+  if (!isRecord(u)) return refused
+  const position = requiredField(u, "position", string)
+  const cameraType = nullishField(u, "camera_type", string)
+  const cameraStatus = nullishField(u, "status", status)
+  const downloadUrl = nullishField(u, "download_url", string)
+  const expiresAt = nullishField(u, "expires_at", string)
+  const sizeBytes = nullishField(u, "size_bytes", number)
+  if (
+    position === refused || cameraType === refused || cameraStatus === refused || downloadUrl === refused ||
+    expiresAt === refused || sizeBytes === refused
+  ) return refused
+  // Built as `cameraFromBody` builds it, in the same order.
+  const camera: Types.Mutable<RecallCamera> = { position }
+  if (cameraType !== undefined) camera.cameraType = cameraType
+  if (cameraStatus !== undefined) camera.status = cameraStatus
+  if (downloadUrl !== undefined) camera.downloadUrl = downloadUrl
+  if (expiresAt !== undefined) camera.expiresAt = expiresAt
+  if (sizeBytes !== undefined) camera.sizeBytes = sizeBytes
+  return camera
+}
+
+const fastCameras = (u: unknown): Array<RecallCamera> | typeof refused => {
+  if (!Array.isArray(u)) return refused
+  const cameras: Array<RecallCamera> = []
+  for (const c of u) {
+    const camera = fastCamera(c)
+    if (camera === refused) return refused
+    cameras.push(camera)
+  }
+  return cameras
+}
+
+/**
+ * Decodes a video recall body exactly as {@link VideoRecallFromBody} does, without Schema's interpreter;
+ * `undefined` for anything the schema would refuse.
  *
  * @since 0.1.0
  */
-export const VideoRecallFromBody: Schema.Schema<VideoRecall, typeof VideoRecallBody.Encoded> = Schema.transform(
-  VideoRecallBody,
-  Schema.instanceOf(VideoRecall),
-  { strict: true, decode: recallFromBody, encode: recallToBody }
-).annotations({ identifier: "VideoRecallFromBody" })
+export const videoRecallFromBodyFast = (u: unknown): VideoRecall | undefined => {
+  if (!isRecord(u)) return undefined
+  const id = requiredField(u, "id", recallId)
+  const recallStatus = requiredField(u, "status", status)
+  const primaryEntity = nullishField(u, "primary_entity", string)
+  const vehicle = nullishField(u, "vehicle", vehicleRef)
+  const asset = nullishField(u, "asset", assetRef)
+  const startTime = nullishField(u, "start_time", string)
+  const endTime = nullishField(u, "end_time", string)
+  const recallType = nullishField(u, "recall_type", string)
+  const createdAt = nullishField(u, "created_at", string)
+  const updatedAt = nullishField(u, "updated_at", string)
+  const cameras = nullishField(u, "cameras", fastCameras)
+  if (
+    id === refused || recallStatus === refused || primaryEntity === refused || vehicle === refused ||
+    asset === refused || startTime === refused || endTime === refused || recallType === refused ||
+    createdAt === refused || updatedAt === refused || cameras === refused
+  ) return undefined
+  // Built as `recallFromBody` builds it, in the same order.
+  const fields: Types.Mutable<typeof VideoRecall.Type> = {
+    id,
+    status: recallStatus,
+    cameras: cameras === undefined || cameras === null ? [] : cameras
+  }
+  if (primaryEntity !== undefined) fields.primaryEntity = primaryEntity
+  if (vehicle !== undefined) fields.vehicle = vehicle
+  if (asset !== undefined) fields.asset = asset
+  if (startTime !== undefined) fields.startTime = startTime
+  if (endTime !== undefined) fields.endTime = endTime
+  if (recallType !== undefined) fields.recallType = recallType
+  if (createdAt !== undefined) fields.createdAt = createdAt
+  if (updatedAt !== undefined) fields.updatedAt = updatedAt
+  return new VideoRecall(fields, true)
+}
+
+/**
+ * A video recall response body decoded into a {@link VideoRecall}, and encoded back to the body's shape.
+ * Every field is checked once, on the body side; the renaming is typed, so the result needs no second check.
+ * Carries {@link videoRecallFromBodyFast} as its fast path.
+ *
+ * @since 0.1.0
+ */
+export const VideoRecallFromBody: Schema.Schema<VideoRecall, typeof VideoRecallBody.Encoded> = withFastDecode(
+  Schema.transform(
+    VideoRecallBody,
+    Schema.instanceOf(VideoRecall),
+    { strict: true, decode: recallFromBody, encode: recallToBody }
+  ).annotations({ identifier: "VideoRecallFromBody" }),
+  videoRecallFromBodyFast
+)

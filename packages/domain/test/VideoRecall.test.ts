@@ -1,6 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
-import { AssetRef, RecallIdFromAny, RecallStatus, VehicleRef, VideoRecall, VideoRecallFromBody } from "../src/index.js"
+import {
+  AssetRef,
+  fastDecodeOf,
+  RecallIdFromAny,
+  RecallStatus,
+  VehicleRef,
+  VideoRecall,
+  VideoRecallFromBody,
+  videoRecallFromBodyFast
+} from "../src/index.js"
 
 // The straightforward definition, renaming with `Schema.fromKey`: the hand-written mapping must agree with it.
 const nullish = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
@@ -53,7 +62,64 @@ const body = fc.record({
   unknown_field: fc.anything()
 }, { requiredKeys: ["id", "status"] })
 
+// The same bodies with one field (of the body, of a camera or of the vehicle) replaced by anything at all,
+// `undefined` included, and values that are not bodies.
+const junk = fc.oneof(fc.anything(), fc.constant(undefined), fc.constant(null), fc.string(), fc.double())
+const bodyKeys = [
+  "id",
+  "status",
+  "primary_entity",
+  "vehicle",
+  "asset",
+  "start_time",
+  "end_time",
+  "recall_type",
+  "created_at",
+  "updated_at",
+  "cameras"
+] as const
+const cameraKeys = ["position", "camera_type", "status", "download_url", "expires_at", "size_bytes"] as const
+const anyBody = fc.oneof(
+  body,
+  fc.tuple(body, fc.constantFrom(...bodyKeys), junk).map(([b, key, value]) => ({ ...b, [key]: value })),
+  fc.tuple(body, fc.constantFrom(...cameraKeys), junk).map(([b, key, value]) => ({
+    ...b,
+    cameras: [{ position: "front_facing", [key]: value }, ...(Array.isArray(b.cameras) ? b.cameras : [])]
+  })),
+  fc.tuple(body, fc.constantFrom("id", "number"), junk).map(([b, key, value]) => ({
+    ...b,
+    vehicle: { id: 5, [key]: value }
+  })),
+  fc.tuple(body, fc.constantFrom(...bodyKeys)).map(([b, key]) => {
+    const { [key]: _, ...rest } = b
+    return rest
+  }),
+  junk
+)
+
 describe("VideoRecallFromBody", () => {
+  it.prop(
+    "its fast path decodes every body to the schema's value, keys in the same order, and refuses the same ones",
+    [anyBody],
+    ([b]) => {
+      const fast = videoRecallFromBodyFast(b)
+      const schema = Schema.decodeUnknownEither(VideoRecallFromBody)(b)
+      if (Either.isLeft(schema)) {
+        expect(fast).toBeUndefined()
+      } else {
+        expect(fast).toBeInstanceOf(VideoRecall)
+        expect(fast).toStrictEqual(schema.right)
+        expect(JSON.stringify(fast)).toBe(JSON.stringify(schema.right))
+      }
+    },
+    { fastCheck: { numRuns: 2000 } }
+  )
+
+  it("carries its fast path as an annotation, which the client's decoding looks for", () => {
+    expect(fastDecodeOf(VideoRecallFromBody)).toBe(videoRecallFromBodyFast)
+    expect(fastDecodeOf(VideoRecall)).toBeUndefined()
+  })
+
   it.prop(
     "decodes every body exactly as renaming with Schema.fromKey would, and refuses the same ones",
     [body],

@@ -7,7 +7,7 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Redacted, Stream } from "effect"
 import { createServer } from "node:http"
-import { Webhooks } from "../src/index.js"
+import { Webhooks } from "../dist/index.js"
 
 let events = 0
 const main = Effect.gen(function*() {

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { request } from "undici"
-import { MotiveClient } from "../src/index.js"
-import { NodeMotive } from "../src/node.js"
+import { MotiveClient } from "../dist/index.js"
+import { NodeMotive } from "../dist/node.js"
 import { printTable, record, spread } from "./report.js"
 
 const here = new URL(".", import.meta.url).pathname

@@ -2,6 +2,7 @@
 import {
   errorMessageFromBody,
   existingIdFromBody,
+  fastDecodeOf,
   headers as motiveHeaders,
   isQuotaExceededBody
 } from "@effect-motive/domain"
@@ -194,11 +195,19 @@ export const errorFromResponse = (
 
 const decoders = new WeakMap<object, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
 
-/** One decoder per schema, built once: responses are decoded on every call. */
+/**
+ * One decoder per schema, built once: responses are decoded on every call. A schema's fast path (`FastDecode`,
+ * property-tested to agree with it) goes first; the schema decodes what it refuses, and reports the problem.
+ */
 const decoderOf = <A, I>(schema: Schema.Schema<A, I>): (u: unknown) => Effect.Effect<A, ParseResult.ParseError> => {
   let decoder = decoders.get(schema)
   if (decoder === undefined) {
-    decoder = Schema.decodeUnknown(schema)
+    const full = Schema.decodeUnknown(schema)
+    const fast = fastDecodeOf(schema)
+    decoder = fast === undefined ? full : (u: unknown) => {
+      const decoded = fast(u)
+      return decoded === undefined ? full(u) : Effect.succeed(decoded)
+    }
     decoders.set(schema, decoder)
   }
   return decoder as (u: unknown) => Effect.Effect<A, ParseResult.ParseError>

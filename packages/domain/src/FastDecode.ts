@@ -36,5 +36,8 @@ export const withFastDecode = <A, I, R>(
  *
  * @since 0.1.0
  */
-export const fastDecodeOf = <A, I, R>(schema: Schema.Schema<A, I, R>): FastDecode<A> | undefined =>
-  schema.ast.annotations[FastDecodeId] as FastDecode<A> | undefined
+export const fastDecodeOf = <A, I, R>(schema: Schema.Schema<A, I, R>): FastDecode<A> | undefined => {
+  const decode = schema.ast.annotations[FastDecodeId]
+  // Annotations are untyped; only `withFastDecode` sets this one, with a function for the schema's own type.
+  return typeof decode === "function" ? decode as FastDecode<A> : undefined
+}

@@ -167,8 +167,8 @@ const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
 const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key)
 
 /**
- * An own property the schema reads: absent (inherited ones are absent to the schema too), `undefined`, `null`, or
- * what `check` accepts.
+ * An optional property as the schema reads it: absent (an inherited one counts as absent for an optional key),
+ * `undefined`, `null`, or what `check` accepts.
  */
 const nullishField = <A>(
   o: Readonly<Record<string, unknown>>,
@@ -180,12 +180,12 @@ const nullishField = <A>(
   return u === undefined || u === null ? u : check(u)
 }
 
-/** A required own property, checked. */
+/** A required property, checked: the schema reads it even when it is inherited, and so does this. */
 const requiredField = <A>(
   o: Readonly<Record<string, unknown>>,
   key: string,
   check: (u: unknown) => A | typeof refused
-) => has(o, key) ? check(o[key]) : refused
+) => check(o[key])
 
 const string = (u: unknown): string | typeof refused => typeof u === "string" ? u : refused
 const number = (u: unknown): number | typeof refused => typeof u === "number" ? u : refused

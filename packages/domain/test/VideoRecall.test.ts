@@ -48,7 +48,12 @@ const camera = fc.record({
   size_bytes: maybe(fc.oneof(fc.nat(), fc.string()))
 }, { requiredKeys: ["position"] })
 const body = fc.record({
-  id: fc.oneof(fc.integer({ min: -2, max: 2 ** 40 }), fc.nat().map(String), fc.string()),
+  id: fc.oneof(
+    fc.integer({ min: -2, max: 2 ** 40 }),
+    fc.nat().map(String),
+    fc.string(),
+    fc.constantFrom("1e3", " 12 ", "0x10", "0b11", "+5", "5.", "-0", "", "Infinity", "NaN", "9007199254740992", 1.5)
+  ),
   status,
   primary_entity: maybe(fc.constantFrom("vehicle", "asset")),
   vehicle: maybe(Arbitrary.make(VehicleRef)),
@@ -90,6 +95,14 @@ const anyBody = fc.oneof(
     ...b,
     vehicle: { id: 5, [key]: value }
   })),
+  fc.tuple(body, fc.constantFrom("id", "name"), junk).map(([b, key, value]) => ({
+    ...b,
+    asset: { id: 6, [key]: value }
+  })),
+  // Every field inherited rather than own, at the top or in the vehicle or a camera.
+  body.map((b) => Object.create(b)),
+  body.map((b) => ({ ...b, vehicle: Object.create({ id: 3, number: "T" }) })),
+  body.map((b) => ({ ...b, cameras: [Object.create({ position: "rear", status: "success" })] })),
   fc.tuple(body, fc.constantFrom(...bodyKeys)).map(([b, key]) => {
     const { [key]: _, ...rest } = b
     return rest

@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Schema, type Types } from "effect"
+import { Predicate, Schema, type Types } from "effect"
 import { AssetRef, VehicleRef } from "./Entities.js"
 import { withFastDecode } from "./FastDecode.js"
 import { RecallId, RecallIdFromAny } from "./Ids.js"
@@ -155,14 +155,12 @@ const recallToBody = (r: VideoRecall): VideoRecallBody => {
   return body
 }
 
-// The fast path: each check below is the schema's own rule for that field (see `FastDecode`).
+// The fast path: each check below is the schema's own rule for that field (see `FastDecode`); an object is what
+// the schema's struct decoder takes for one, `Predicate.isRecord`.
 type Nullish<A> = A | null | undefined
 
 /** Marks input the fast path does not accept. */
 const refused: unique symbol = Symbol("refused")
-
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 const has = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key)
 
@@ -207,7 +205,7 @@ const recallId = (u: unknown): RecallId | typeof refused => {
 }
 
 const vehicleRef = (u: unknown): VehicleRef | typeof refused => {
-  if (!isRecord(u)) return refused
+  if (!Predicate.isRecord(u)) return refused
   const id = requiredField(u, "id", int)
   const number = nullishField(u, "number", string)
   if (id === refused || number === refused) return refused
@@ -215,7 +213,7 @@ const vehicleRef = (u: unknown): VehicleRef | typeof refused => {
 }
 
 const assetRef = (u: unknown): AssetRef | typeof refused => {
-  if (!isRecord(u)) return refused
+  if (!Predicate.isRecord(u)) return refused
   const id = requiredField(u, "id", int)
   const name = nullishField(u, "name", string)
   if (id === refused || name === refused) return refused
@@ -223,7 +221,7 @@ const assetRef = (u: unknown): AssetRef | typeof refused => {
 }
 
 const fastCamera = (u: unknown): RecallCamera | typeof refused => {
-  if (!isRecord(u)) return refused
+  if (!Predicate.isRecord(u)) return refused
   const position = requiredField(u, "position", string)
   const cameraType = nullishField(u, "camera_type", string)
   const cameraStatus = nullishField(u, "status", status)
@@ -262,7 +260,7 @@ const fastCameras = (u: unknown): Array<RecallCamera> | typeof refused => {
  * @since 0.1.0
  */
 export const videoRecallFromBodyFast = (u: unknown): VideoRecall | undefined => {
-  if (!isRecord(u)) return undefined
+  if (!Predicate.isRecord(u)) return undefined
   const id = requiredField(u, "id", recallId)
   const recallStatus = requiredField(u, "status", status)
   const primaryEntity = nullishField(u, "primary_entity", string)

@@ -120,8 +120,8 @@ export const statusOf = (recall: VideoRecall): typeof StatusCheck.Type => ({
 
 /**
  * How the workflows wait and work: the durable poll (first after `firstPoll`, then 1.5 times longer each time up
- * to `maxPollInterval`, at most `maxPolls` polls before the row is `stopped`), how many rows create or download
- * at once, and the name recorded as the writer of each file.
+ * to `maxPollInterval`, at most `maxPolls` polls before the row is `stopped`), how many rows create at once (and,
+ * separately, how many download at once), and the name recorded as the writer of each file.
  *
  * @since 0.1.0
  */
@@ -243,11 +243,15 @@ const persist = (settings: FootageSettings) =>
   })
 
 /**
- * The in-process limit on rows creating or downloading at once.
+ * The in-process limits: rows creating at once, and downloads at once, each `concurrency`. Two pools, so that a
+ * recall whose footage is ready downloads at once instead of queueing behind every row still waiting to create.
  *
  * @since 0.1.0
  */
-export class JobSlots extends Context.Tag("@effect-motive/jobs/JobSlots")<JobSlots, Effect.Semaphore>() {}
+export class JobSlots extends Context.Tag("@effect-motive/jobs/JobSlots")<JobSlots, {
+  readonly creates: Effect.Semaphore
+  readonly downloads: Effect.Semaphore
+}>() {}
 
 /**
  * The settings the workflows run with.
@@ -339,7 +343,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         yield* setState(outcome.state, { reason: outcome.reason })
       }
       return outcome
-    }).pipe(slots.withPermits(1))
+    }).pipe(slots.creates.withPermits(1))
   })
 
   /** One GET: the recall's status and the cameras whose footage is ready (a failed GET reads as in progress). */
@@ -416,7 +420,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         return { _tag: "Downloaded" as const, bytes: file.bytes, sha256 }
       }).pipe(
         Effect.catchAll((e) => Effect.succeed({ _tag: "NotDownloaded" as const, reason: e.message })),
-        slots.withPermits(1)
+        slots.downloads.withPermits(1)
       )
     })
 
@@ -459,6 +463,12 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
  */
 export const layerWith = (settings: FootageSettings) =>
   layer.pipe(
-    Layer.provide(Layer.effect(JobSlots, Effect.makeSemaphore(settings.concurrency))),
+    Layer.provide(Layer.effect(
+      JobSlots,
+      Effect.all({
+        creates: Effect.makeSemaphore(settings.concurrency),
+        downloads: Effect.makeSemaphore(settings.concurrency)
+      })
+    )),
     Layer.provideMerge(Layer.succeed(JobSettings, settings))
   )

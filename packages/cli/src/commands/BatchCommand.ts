@@ -55,7 +55,7 @@ const run = Command.make(
     ),
     journal: journalOption,
     concurrency: Options.integer("concurrency").pipe(
-      Options.withDescription("Rows creating or downloading at once"),
+      Options.withDescription("Rows creating at once, and downloads at once"),
       Options.withDefault(8)
     ),
     webhookPort: Options.integer("webhook-port").pipe(

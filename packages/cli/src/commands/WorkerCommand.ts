@@ -39,7 +39,7 @@ export const workerCommand = Command.make(
       Options.withDefault("footage")
     ),
     concurrency: Options.integer("concurrency").pipe(
-      Options.withDescription("Rows creating or downloading at once on this worker"),
+      Options.withDescription("Rows creating at once, and downloads at once, on this worker"),
       Options.withDefault(8)
     ),
     shardLockExpiration: Options.text("shard-lock-expiration").pipe(

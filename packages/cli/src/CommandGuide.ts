@@ -122,6 +122,7 @@ export const guide: Extras = {
     "--journal": "FILE",
     "--file": "FILE",
     "--concurrency": "N",
+    "--download-concurrency": "N",
     "--port": "PORT",
     "--webhook-port": "PORT",
     "--webhook-host": "HOST",

@@ -48,6 +48,10 @@ describe("motive command line: usage errors name the level and the nearest choic
       ["batch", "run", "f.csv", "--concurrency", "many"],
       usage("--concurrency takes a whole number, not 'many'", "motive batch run")
     ],
+    [
+      ["batch", "run", "f.csv", "--download-concurrency", "0"],
+      "error: --download-concurrency must be a whole number from 1 to 256\n"
+    ],
     [["sandbox", "--port"], usage("--port needs a value: --port PORT", "motive sandbox")],
     [["demo", "--", "--sandbox"], usage("'motive demo' takes no arguments, but was given '--sandbox'", "motive demo")],
     [["recall", "download", "17"], usage("'motive recall download' needs --dir DIR", "motive recall download")],

@@ -120,8 +120,8 @@ export const statusOf = (recall: VideoRecall): typeof StatusCheck.Type => ({
 
 /**
  * How the workflows wait and work: the durable poll (first after `firstPoll`, then 1.5 times longer each time up
- * to `maxPollInterval`, at most `maxPolls` polls before the row is `stopped`), how many rows create at once (and,
- * separately, how many download at once), and the name recorded as the writer of each file.
+ * to `maxPollInterval`, at most `maxPolls` polls before the row is `stopped`), how many rows create at once and how
+ * many download at once, and the name recorded as the writer of each file.
  *
  * @since 0.1.0
  */
@@ -129,7 +129,14 @@ export interface FootageSettings {
   readonly firstPoll: Duration.Duration
   readonly maxPollInterval: Duration.Duration
   readonly maxPolls: number
+  /** Rows creating at once. */
   readonly concurrency: number
+  /**
+   * Downloads at once; default four times `concurrency`. A download of a small file is a chain of short waits
+   * (file checks, the lock, the request, the rename, the checksum), so it takes longer than its bytes suggest,
+   * and rows whose footage is ready must not pile up behind it: each waiting row holds its workflow in memory.
+   */
+  readonly downloadConcurrency?: number | undefined
   readonly worker: string
   /**
    * Where a row's relative directory is resolved: the worker's `--dir` when rows are submitted without one
@@ -146,8 +153,8 @@ export interface FootageSettings {
 }
 
 /**
- * The default settings: first poll after 30 s, at most every 10 minutes, 30 polls (about 4 hours), 8 rows at
- * once.
+ * The default settings: first poll after 30 s, at most every 10 minutes, 30 polls (about 4 hours), 8 rows creating
+ * at once (and 32 downloads).
  *
  * @since 0.1.0
  */
@@ -243,8 +250,9 @@ const persist = (settings: FootageSettings) =>
   })
 
 /**
- * The in-process limits: rows creating at once, and downloads at once, each `concurrency`. Two pools, so that a
- * recall whose footage is ready downloads at once instead of queueing behind every row still waiting to create.
+ * The in-process limits: rows creating at once (`concurrency`), and downloads at once (`downloadConcurrency`).
+ * Two pools, so that a recall whose footage is ready downloads at once instead of queueing behind every row still
+ * waiting to create.
  *
  * @since 0.1.0
  */
@@ -457,6 +465,14 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
 }))
 
 /**
+ * How many downloads run at once with these settings.
+ *
+ * @since 0.1.0
+ */
+export const downloadsAtOnce = (settings: FootageSettings): number =>
+  settings.downloadConcurrency ?? 4 * settings.concurrency
+
+/**
  * The workflow with its settings (provided on) and slots.
  *
  * @since 0.1.0
@@ -467,7 +483,7 @@ export const layerWith = (settings: FootageSettings) =>
       JobSlots,
       Effect.all({
         creates: Effect.makeSemaphore(settings.concurrency),
-        downloads: Effect.makeSemaphore(settings.concurrency)
+        downloads: Effect.makeSemaphore(downloadsAtOnce(settings))
       })
     )),
     Layer.provideMerge(Layer.succeed(JobSettings, settings))

@@ -55,8 +55,12 @@ const run = Command.make(
     ),
     journal: journalOption,
     concurrency: Options.integer("concurrency").pipe(
-      Options.withDescription("Rows creating at once, and downloads at once"),
+      Options.withDescription("Rows creating at once"),
       Options.withDefault(8)
+    ),
+    downloadConcurrency: Options.integer("download-concurrency").pipe(
+      Options.withDescription("Downloads at once; default 4 × --concurrency"),
+      Options.optional
     ),
     webhookPort: Options.integer("webhook-port").pipe(
       Options.withDescription("Receive Motive's completion webhooks on this port (127.0.0.1)"),
@@ -85,6 +89,12 @@ const run = Command.make(
       const path = yield* Path.Path
       if (opts.concurrency < 1 || opts.concurrency > 64) {
         return yield* new InvalidInput({ message: "--concurrency must be a whole number from 1 to 64" })
+      }
+      if (
+        Option.isSome(opts.downloadConcurrency) &&
+        (opts.downloadConcurrency.value < 1 || opts.downloadConcurrency.value > 256)
+      ) {
+        return yield* new InvalidInput({ message: "--download-concurrency must be a whole number from 1 to 256" })
       }
       if (Option.isSome(opts.webhookPort) && (opts.webhookPort.value < 0 || opts.webhookPort.value > 65535)) {
         return yield* new InvalidInput({ message: `--webhook-port ${opts.webhookPort.value} is not a port (0–65535)` })
@@ -142,6 +152,7 @@ const run = Command.make(
           ? Option.none()
           : Option.some(yield* journalFile(opts.journal)),
         concurrency: opts.concurrency,
+        downloadConcurrency: Option.getOrUndefined(opts.downloadConcurrency),
         webhook: Option.map(opts.webhookPort, (port) => ({
           host: opts.webhookHost,
           port,

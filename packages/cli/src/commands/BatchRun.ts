@@ -43,6 +43,8 @@ export interface BatchRunOptions {
   /** The journal; none with `--sandbox` and no `--journal` (a temporary one: the sandbox vanishes too). */
   readonly journal: Option.Option<string>
   readonly concurrency: number
+  /** Downloads at once (default: the workflows' own, 4 × `concurrency`). */
+  readonly downloadConcurrency?: number | undefined
   readonly webhook: Option.Option<{ readonly host: string; readonly port: number; readonly secret: Redacted.Redacted }>
   readonly partial: boolean
   readonly pollAfter: Option.Option<Duration.Duration>
@@ -208,6 +210,7 @@ export const executeBatch = (
     const settings: FootageWorkflow.FootageSettings = {
       ...FootageWorkflow.defaultSettings(`${hostname()}:${process.pid}`),
       concurrency: options.concurrency,
+      downloadConcurrency: options.downloadConcurrency,
       firstPoll: Option.getOrElse(
         options.pollAfter,
         () => Option.isSome(sandbox) ? Duration.seconds(3) : Duration.seconds(30)

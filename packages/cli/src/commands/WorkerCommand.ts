@@ -10,7 +10,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
 import { hostname } from "node:os"
 import { httpPackage, withClient } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
@@ -39,8 +39,12 @@ export const workerCommand = Command.make(
       Options.withDefault("footage")
     ),
     concurrency: Options.integer("concurrency").pipe(
-      Options.withDescription("Rows creating at once, and downloads at once, on this worker"),
+      Options.withDescription("Rows creating at once on this worker"),
       Options.withDefault(8)
+    ),
+    downloadConcurrency: Options.integer("download-concurrency").pipe(
+      Options.withDescription("Downloads at once on this worker; default 4 × --concurrency"),
+      Options.optional
     ),
     shardLockExpiration: Options.text("shard-lock-expiration").pipe(
       Options.withDescription(
@@ -69,6 +73,12 @@ export const workerCommand = Command.make(
       if (opts.concurrency < 1 || opts.concurrency > 64) {
         return yield* new InvalidInput({ message: "--concurrency must be a whole number from 1 to 64" })
       }
+      if (
+        Option.isSome(opts.downloadConcurrency) &&
+        (opts.downloadConcurrency.value < 1 || opts.downloadConcurrency.value > 256)
+      ) {
+        return yield* new InvalidInput({ message: "--download-concurrency must be a whole number from 1 to 256" })
+      }
       const lock = yield* parseDuration("--shard-lock-expiration", opts.shardLockExpiration)
       if (Duration.lessThan(lock, Duration.seconds(3))) {
         return yield* new InvalidInput({ message: "--shard-lock-expiration must be at least 3s" })
@@ -93,6 +103,7 @@ export const workerCommand = Command.make(
                 settings: {
                   ...FootageWorkflow.defaultSettings(worker),
                   concurrency: opts.concurrency,
+                  downloadConcurrency: Option.getOrUndefined(opts.downloadConcurrency),
                   firstPoll,
                   root: dir
                 }

@@ -3,7 +3,7 @@ import { createClient, type ResultSet } from "@libsql/client"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { sameConnectionClient } from "../src/internal/sqliteClient.js"
+import { sameConnectionClient, withPollTimeAsArgument } from "../src/internal/sqliteClient.js"
 
 const withFile = async (f: (file: string) => Promise<void>) => {
   const dir = mkdtempSync(join(tmpdir(), "motive-sqlite-client-"))
@@ -133,5 +133,38 @@ describe("the journal's SQLite client (kept statements, one connection)", () => 
       client.close()
       expect(client.closed).toBe(true)
       await expect(client.execute("SELECT 1")).rejects.toMatchObject({ code: "CLIENT_CLOSED" })
+    }))
+
+  it("passes the storage poll's time as an argument, at its place among the others, with the same answers", () =>
+    withFile(async (file) => {
+      const poll = (now: number) =>
+        `SELECT m.id FROM m WHERE m.shard_id IN ('a?','b') AND m.kind = ? ` +
+        `AND (m.deliver_at IS NULL OR m.deliver_at <= ${now}) AND m.id > ? ORDER BY m.id`
+      expect(withPollTimeAsArgument(poll(1700000000123), [1n, 0n])).toEqual([
+        "SELECT m.id FROM m WHERE m.shard_id IN ('a?','b') AND m.kind = ? " +
+        "AND (m.deliver_at IS NULL OR m.deliver_at <= ?) AND m.id > ? ORDER BY m.id",
+        [1n, 1700000000123n, 0n]
+      ])
+      // Left alone: no time, numbered parameters, the time inside a quoted string, too few arguments.
+      for (const sql of ["SELECT 1", poll(5).replace("m.kind = ?", "m.kind = ?1"), poll(5).replace("= ?", "= 'x")]) {
+        expect(withPollTimeAsArgument(sql, [1n, 0n])).toEqual([sql, [1n, 0n]])
+      }
+      expect(withPollTimeAsArgument(poll(5), [])).toEqual([poll(5), []])
+
+      const ours = sameConnectionClient(file)
+      const reference = createClient({ url: `file:${file}.reference`, intMode: "bigint" })
+      for (const c of [ours, reference]) {
+        await c.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, shard_id TEXT, kind INTEGER, deliver_at INTEGER)")
+        await c.execute(
+          "INSERT INTO m VALUES (1, 'a?', 1, NULL), (2, 'b', 1, 100), (3, 'b', 1, 200), (4, 'b', 2, 50), (5, 'c', 1, 0)"
+        )
+      }
+      for (const now of [0, 99, 100, 150, 200, 1700000000123]) {
+        const args = [1, 1]
+        const [a, b] = await Promise.all([ours, reference].map((c) => c.execute({ sql: poll(now), args })))
+        expect(a!.rows.map((r) => r.id), `now ${now}`).toEqual(b!.rows.map((r) => r.id))
+      }
+      ours.close()
+      reference.close()
     }))
 })

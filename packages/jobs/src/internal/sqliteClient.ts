@@ -38,8 +38,9 @@ interface Prepared {
 const keep = 256
 
 /**
- * How many statement texts seen once are remembered. A statement is kept from its second use: the engine's
- * storage poll writes the time into its text, so each poll is new and would only push the others out.
+ * How many statement texts seen once are remembered. A statement is kept from its second use: the engine writes
+ * some values into its texts (the ids of the requests whose replies it reads), and such a statement, new each
+ * time, would only push the others out.
  */
 const remember = 1024
 
@@ -133,6 +134,45 @@ const begin: Record<TransactionMode, string> = {
   deferred: "BEGIN DEFERRED"
 }
 
+/**
+ * The engine's storage poll (`@effect/cluster`'s query for unprocessed messages) writes the current time into its
+ * text, so every poll (thousands in a batch) would be a new statement for SQLite to parse and plan, with the list
+ * of the runner's 300 shards in it. The time is passed as an argument instead: the statement is prepared once.
+ */
+const pollTime = /\(m\.deliver_at IS NULL OR m\.deliver_at <= (\d{1,16})\)/
+
+/** How many `?` parameters `text` holds outside quoted strings, or undefined when it numbers them (`?1`). */
+const parametersIn = (text: string): number | undefined => {
+  let count = 0
+  let quote: string | undefined
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined
+    } else if (c === "'" || c === "\"") {
+      quote = c
+    } else if (c === "?") {
+      if (/[0-9]/.test(text[i + 1] ?? "")) return undefined
+      count++
+    }
+  }
+  return quote === undefined ? count : undefined
+}
+
+/** `sql` and `args` with the storage poll's time as an argument (anything else as it is). */
+export const withPollTimeAsArgument = (sql: string, args: unknown): [string, unknown] => {
+  const match = pollTime.exec(sql)
+  if (match === null || !Array.isArray(args)) return [sql, args]
+  const position = parametersIn(sql.slice(0, match.index))
+  if (position === undefined || position > args.length) return [sql, args]
+  return [
+    `${sql.slice(0, match.index)}(m.deliver_at IS NULL OR m.deliver_at <= ?)${
+      sql.slice(match.index + match[0].length)
+    }`,
+    [...args.slice(0, position), BigInt(match[1]!), ...args.slice(position)]
+  ]
+}
+
 /** The client for `file` (a path), integers as bigint (the engine's ids exceed 2^53). */
 export const sameConnectionClient = (file: string): Client => {
   const db = new Database(file)
@@ -172,8 +212,10 @@ export const sameConnectionClient = (file: string): Client => {
 
   const run = (stmt: InStatement): ResultSet => {
     checkOpen()
-    const sql = typeof stmt === "string" ? stmt : stmt.sql
-    const args = typeof stmt === "string" ? [] : argsOf(stmt.args)
+    const [sql, args] = withPollTimeAsArgument(
+      typeof stmt === "string" ? stmt : stmt.sql,
+      typeof stmt === "string" ? [] : argsOf(stmt.args)
+    )
     try {
       const { reader, statement } = prepare(sql)
       if (reader) {

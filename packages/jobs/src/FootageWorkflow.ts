@@ -132,9 +132,10 @@ export interface FootageSettings {
   /** Rows creating at once. */
   readonly concurrency: number
   /**
-   * Downloads at once; default four times `concurrency`. A download of a small file is a chain of short waits
-   * (file checks, the lock, the request, the rename, the checksum), so it takes longer than its bytes suggest,
-   * and rows whose footage is ready must not pile up behind it: each waiting row holds its workflow in memory.
+   * Downloads at once; default four times `concurrency`, at most 32 (and never fewer than `concurrency`). A
+   * download of a small file is a chain of short waits (file checks, the lock, the request, the rename, the
+   * checksum), so it takes longer than its bytes suggest, and rows whose footage is ready must not pile up behind
+   * it: each waiting row holds its workflow in memory. Media downloads do not count against the API's rate limit.
    */
   readonly downloadConcurrency?: number | undefined
   readonly worker: string
@@ -470,7 +471,27 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
  * @since 0.1.0
  */
 export const downloadsAtOnce = (settings: FootageSettings): number =>
-  settings.downloadConcurrency ?? 4 * settings.concurrency
+  settings.downloadConcurrency ?? Math.max(settings.concurrency, Math.min(4 * settings.concurrency, 32))
+
+const permits = (setting: string, n: number) =>
+  Number.isSafeInteger(n) && n >= 1
+    ? Effect.makeSemaphore(n)
+    : Effect.dieMessage(`FootageSettings.${setting} must be a whole number of at least 1, not ${n}`)
+
+/**
+ * The two pools of a process, from its settings; a setting below 1 (or not a whole number) is a defect at once,
+ * rather than rows that wait for ever.
+ *
+ * @since 0.1.0
+ */
+export const layerSlots = (settings: FootageSettings): Layer.Layer<JobSlots> =>
+  Layer.effect(
+    JobSlots,
+    Effect.all({
+      creates: permits("concurrency", settings.concurrency),
+      downloads: permits("downloadConcurrency", downloadsAtOnce(settings))
+    })
+  )
 
 /**
  * The workflow with its settings (provided on) and slots.
@@ -479,12 +500,6 @@ export const downloadsAtOnce = (settings: FootageSettings): number =>
  */
 export const layerWith = (settings: FootageSettings) =>
   layer.pipe(
-    Layer.provide(Layer.effect(
-      JobSlots,
-      Effect.all({
-        creates: Effect.makeSemaphore(settings.concurrency),
-        downloads: Effect.makeSemaphore(downloadsAtOnce(settings))
-      })
-    )),
+    Layer.provide(layerSlots(settings)),
     Layer.provideMerge(Layer.succeed(JobSettings, settings))
   )

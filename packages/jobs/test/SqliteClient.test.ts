@@ -1,5 +1,9 @@
-import { describe, expect, it } from "@effect/vitest"
+import { MessageStorage, ShardId, ShardingConfig, SqlMessageStorage } from "@effect/cluster"
+import { LibsqlClient } from "@effect/sql-libsql"
+import { describe, expect, it, vi } from "@effect/vitest"
 import { createClient, type ResultSet } from "@libsql/client"
+import { Effect, Layer } from "effect"
+import Database from "libsql"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -145,8 +149,17 @@ describe("the journal's SQLite client (kept statements, one connection)", () => 
         "AND (m.deliver_at IS NULL OR m.deliver_at <= ?) AND m.id > ? ORDER BY m.id",
         [1n, 1700000000123n, 0n]
       ])
-      // Left alone: no time, numbered parameters, the time inside a quoted string, too few arguments.
-      for (const sql of ["SELECT 1", poll(5).replace("m.kind = ?", "m.kind = ?1"), poll(5).replace("= ?", "= 'x")]) {
+      // Left alone: no time, numbered or named parameters, a comment, the time inside a quoted string, too few
+      // arguments.
+      for (
+        const sql of [
+          "SELECT 1",
+          poll(5).replace("m.kind = ?", "m.kind = ?1"),
+          poll(5).replace("m.kind = ?", "m.kind = :k"),
+          poll(5).replace("m.kind = ?", "m.kind = ? -- ?"),
+          poll(5).replace("= ?", "= 'x")
+        ]
+      ) {
         expect(withPollTimeAsArgument(sql, [1n, 0n])).toEqual([sql, [1n, 0n]])
       }
       expect(withPollTimeAsArgument(poll(5), [])).toEqual([poll(5), []])
@@ -167,4 +180,28 @@ describe("the journal's SQLite client (kept statements, one connection)", () => 
       ours.close()
       reference.close()
     }))
+
+  it.live("the cluster's own storage poll reaches SQLite with the time as an argument, prepared once", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "motive-sqlite-client-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const prepare = vi.spyOn(Database.prototype, "prepare")
+      yield* Effect.addFinalizer(() => Effect.sync(() => prepare.mockRestore()))
+      const storage = yield* MessageStorage.MessageStorage.pipe(
+        Effect.provide(SqlMessageStorage.layer.pipe(
+          Layer.provide(LibsqlClient.layer({ liveClient: sameConnectionClient(join(dir, "journal.db")) }))
+        )),
+        Effect.provide(ShardingConfig.layer())
+      )
+      const shards = Array.from({ length: 300 }, (_, i) => ShardId.make("default", i + 1))
+      prepare.mockClear()
+      for (let i = 0; i < 4; i++) {
+        expect(yield* storage.unprocessedMessages(shards)).toEqual([])
+        yield* Effect.sleep("3 millis") // a new time in each poll's text
+      }
+      const polls = prepare.mock.calls.map(([sql]) => String(sql)).filter((sql) => sql.includes("m.deliver_at <="))
+      // Kept from its second use (the client's rule for every statement): two preparations for four polls.
+      expect(polls.length).toBe(2)
+      for (const sql of polls) expect(sql).toContain("(m.deliver_at IS NULL OR m.deliver_at <= ?)")
+    }).pipe(Effect.scoped))
 })

@@ -59,7 +59,7 @@ const run = Command.make(
       Options.withDefault(8)
     ),
     downloadConcurrency: Options.integer("download-concurrency").pipe(
-      Options.withDescription("Downloads at once; default 4 × --concurrency"),
+      Options.withDescription("Downloads at once; default 4 × --concurrency, at most 32"),
       Options.optional
     ),
     webhookPort: Options.integer("webhook-port").pipe(

@@ -43,7 +43,7 @@ export const workerCommand = Command.make(
       Options.withDefault(8)
     ),
     downloadConcurrency: Options.integer("download-concurrency").pipe(
-      Options.withDescription("Downloads at once on this worker; default 4 × --concurrency"),
+      Options.withDescription("Downloads at once on this worker; default 4 × --concurrency, at most 32"),
       Options.optional
     ),
     shardLockExpiration: Options.text("shard-lock-expiration").pipe(

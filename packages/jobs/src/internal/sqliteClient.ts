@@ -141,7 +141,10 @@ const begin: Record<TransactionMode, string> = {
  */
 const pollTime = /\(m\.deliver_at IS NULL OR m\.deliver_at <= (\d{1,16})\)/
 
-/** How many `?` parameters `text` holds outside quoted strings, or undefined when it numbers them (`?1`). */
+/**
+ * How many `?` parameters `text` holds outside quoted strings; undefined when it cannot tell for sure: numbered or
+ * named parameters (`?1`, `:a`, `@a`, `$a`), comments, quoted identifiers, or an open quote at its end.
+ */
 const parametersIn = (text: string): number | undefined => {
   let count = 0
   let quote: string | undefined
@@ -154,6 +157,8 @@ const parametersIn = (text: string): number | undefined => {
     } else if (c === "?") {
       if (/[0-9]/.test(text[i + 1] ?? "")) return undefined
       count++
+    } else if (":@$`[".includes(c) || (c === "-" && text[i + 1] === "-") || (c === "/" && text[i + 1] === "*")) {
+      return undefined
     }
   }
   return quote === undefined ? count : undefined

@@ -524,7 +524,10 @@ export const request = (
               socket.destroy()
               return resolveBody({ side: "write", message: openError.message })
             }
-            const w = writer = new BatchWriter(fd, () => framing.kind === "length" ? framing.remaining : undefined)
+            const w = writer = new BatchWriter(
+              fd,
+              () => framing.kind === "length" ? framing.remaining : framing.kind === "none" ? 0 : undefined
+            )
             let settled = false
             finishBody = (failure) => {
               if (settled) return

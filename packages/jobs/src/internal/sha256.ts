@@ -1,9 +1,9 @@
 /**
  * The sha-256 of a file, read in place through one buffer (constant memory).
  *
- * One buffer, the file's size (at least 4 KiB, at most 1 MiB), reused for every read: the platform's file stream allocates
- * a fresh buffer of its chunk size for each read (a 16 KiB video cost two 1 MiB buffers, a 500-row batch a GB of
- * garbage).
+ * One buffer, the file's size (at least 4 KiB, at most 1 MiB), reused for every read: the platform's file stream
+ * allocates a fresh buffer of its chunk size for each read (a 16 KiB video cost two 1 MiB buffers, a 500-row batch
+ * a GB of garbage).
  */
 import { FileSystem } from "@effect/platform"
 import { Effect } from "effect"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import { RateLimited, RequestGate } from "../src/index.js"
-import { initialState, searchCap } from "../src/internal/adaptiveRate.js"
+import { initialState, nextLatency, searchCap } from "../src/internal/adaptiveRate.js"
 import { ago, clientFor, setup, withClient } from "./support.js"
 
 /** What a stand-in server answered, in milliseconds since it started. */
@@ -355,6 +355,17 @@ describe("RequestGate, adaptive", () => {
         expect(searchCap(RequestGate.adaptiveDefaults, 8, fast, 999)).toBe(3)
         expect(searchCap(RequestGate.adaptiveDefaults, 8, fast, 2000)).toBe(5)
         expect(searchCap(RequestGate.adaptiveDefaults, 8, fast, 60_000)).toBe(8)
+        // One very slow answer among 30 ms ones widens the cap a little, not to the client's whole maximum (64 here);
+        // a server that stays slow is followed within a few answers.
+        const typical = { ...initialState(RequestGate.adaptiveDefaults, true), latency: 30, started: 0 }
+        expect(searchCap(RequestGate.adaptiveDefaults, 64, typical, 0)).toBe(12)
+        const outlier = { ...typical, latency: nextLatency(30, 10_000) }
+        expect(outlier.latency).toBe(52.5)
+        expect(searchCap(RequestGate.adaptiveDefaults, 64, outlier, 0)).toBe(21)
+        let slowing: number | undefined = 30
+        for (let i = 0; i < 12; i++) slowing = nextLatency(slowing, 1000)
+        expect(slowing).toBeGreaterThan(900)
+        expect(nextLatency(0, 50)).toBe(0.25) // from nothing, it can still grow
       }),
     120_000
   )

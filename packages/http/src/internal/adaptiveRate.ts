@@ -111,6 +111,19 @@ const maxClimbDoublings = 5
 /** The weight of each answer's time in the moving average of answer times. */
 const latencyWeight = 0.25
 
+/**
+ * One answer counts in that average as at most this many times the average (and at least 1 ms): a single very
+ * slow answer moves it by 75 % at most, not by a quarter of its own time, while a server that really slows down is
+ * followed within a few answers (the average can grow 1.75-fold with each).
+ */
+const latencyOutlier = 4
+
+/** The moving average of answer times after one that took `took` ms. */
+export const nextLatency = (average: number | undefined, took: number): number =>
+  average === undefined
+    ? took
+    : average + latencyWeight * (Math.min(took, Math.max(latencyOutlier * average, 1)) - average)
+
 const clamp = (options: AdaptiveOptions, rate: number) => Math.min(options.max, Math.max(options.min, rate))
 
 /**
@@ -158,11 +171,7 @@ export const succeeded =
       window,
       successes: s.successes + 1,
       sinceDecrease: s.sinceDecrease + 1,
-      latency: now === undefined
-        ? s.latency
-        : s.latency === undefined
-        ? now - ticket.at
-        : s.latency + latencyWeight * (now - ticket.at - s.latency)
+      latency: now === undefined ? s.latency : nextLatency(s.latency, now - ticket.at)
     }
     // Growing a rate that does not hold anything back would only allow a burst later.
     if (!ticket.pacing) return counted

@@ -1,6 +1,7 @@
 /**
- * What the commands that run footage jobs on several machines share: the database (`--database` or
- * `MOTIVE_DATABASE_URL`, always `Redacted`), and the company-wide rate limit every process on it obeys.
+ * What the commands that run footage jobs share: the database of several machines (`--database` or
+ * `MOTIVE_DATABASE_URL`, always `Redacted`), the company-wide rate limit every process on it obeys, and the
+ * downloads a process runs at once.
  *
  * @since 0.1.0
  */
@@ -22,6 +23,26 @@ export const distributedPackage = Effect.promise(() =>
     [Distributed, SharedRequestGate]
   ) => ({ Distributed, SharedRequestGate }))
 )
+
+/**
+ * `--download-concurrency N` (`batch run`, `worker`): none means the workflows' own default.
+ *
+ * @since 0.1.0
+ */
+export const downloadConcurrencyOption = Options.integer("download-concurrency").pipe(
+  Options.withDescription("Downloads at once; default 4 × --concurrency, at most 32"),
+  Options.optional
+)
+
+/**
+ * `--download-concurrency` as the workflows' setting, checked to be from 1 to 256.
+ *
+ * @since 0.1.0
+ */
+export const downloadConcurrency = (flag: Option.Option<number>): Effect.Effect<number | undefined, InvalidInput> =>
+  Option.isSome(flag) && (flag.value < 1 || flag.value > 256)
+    ? new InvalidInput({ message: "--download-concurrency must be a whole number from 1 to 256" })
+    : Effect.succeed(Option.getOrUndefined(flag))
 
 /**
  * `--database URL`.

@@ -15,7 +15,13 @@ import { checkDirectory } from "../Destinations.js"
 import { parseDuration, webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
-import { databaseOption, databaseUrl, sharedGate } from "../SharedJobs.js"
+import {
+  databaseOption,
+  databaseUrl,
+  downloadConcurrency,
+  downloadConcurrencyOption,
+  sharedGate
+} from "../SharedJobs.js"
 import { batchReport, type BatchRunOptions, jobsPackage, runBatch, statusJson, statusTable } from "./BatchRun.js"
 
 const journalOption = Options.text("journal").pipe(
@@ -58,10 +64,7 @@ const run = Command.make(
       Options.withDescription("Rows creating at once"),
       Options.withDefault(8)
     ),
-    downloadConcurrency: Options.integer("download-concurrency").pipe(
-      Options.withDescription("Downloads at once; default 4 × --concurrency, at most 32"),
-      Options.optional
-    ),
+    downloadConcurrency: downloadConcurrencyOption,
     webhookPort: Options.integer("webhook-port").pipe(
       Options.withDescription("Receive Motive's completion webhooks on this port (127.0.0.1)"),
       Options.optional
@@ -90,12 +93,7 @@ const run = Command.make(
       if (opts.concurrency < 1 || opts.concurrency > 64) {
         return yield* new InvalidInput({ message: "--concurrency must be a whole number from 1 to 64" })
       }
-      if (
-        Option.isSome(opts.downloadConcurrency) &&
-        (opts.downloadConcurrency.value < 1 || opts.downloadConcurrency.value > 256)
-      ) {
-        return yield* new InvalidInput({ message: "--download-concurrency must be a whole number from 1 to 256" })
-      }
+      const downloads = yield* downloadConcurrency(opts.downloadConcurrency)
       if (Option.isSome(opts.webhookPort) && (opts.webhookPort.value < 0 || opts.webhookPort.value > 65535)) {
         return yield* new InvalidInput({ message: `--webhook-port ${opts.webhookPort.value} is not a port (0–65535)` })
       }
@@ -152,7 +150,7 @@ const run = Command.make(
           ? Option.none()
           : Option.some(yield* journalFile(opts.journal)),
         concurrency: opts.concurrency,
-        downloadConcurrency: Option.getOrUndefined(opts.downloadConcurrency),
+        downloadConcurrency: downloads,
         webhook: Option.map(opts.webhookPort, (port) => ({
           host: opts.webhookHost,
           port,

@@ -43,7 +43,7 @@ export interface BatchRunOptions {
   /** The journal; none with `--sandbox` and no `--journal` (a temporary one: the sandbox vanishes too). */
   readonly journal: Option.Option<string>
   readonly concurrency: number
-  /** Downloads at once (default: the workflows' own, 4 × `concurrency`). */
+  /** Downloads at once (default: the workflows' own, 4 × `concurrency`, at most 32). */
   readonly downloadConcurrency?: number | undefined
   readonly webhook: Option.Option<{ readonly host: string; readonly port: number; readonly secret: Redacted.Redacted }>
   readonly partial: boolean

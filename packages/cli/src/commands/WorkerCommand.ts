@@ -10,7 +10,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import { Duration, Effect, Layer, Option } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { hostname } from "node:os"
 import { httpPackage, withClient } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
@@ -18,7 +18,15 @@ import { checkDirectory } from "../Destinations.js"
 import { parseDuration } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
-import { databaseOption, distributedPackage, parseListen, requireDatabase, sharedGate } from "../SharedJobs.js"
+import {
+  databaseOption,
+  distributedPackage,
+  downloadConcurrency,
+  downloadConcurrencyOption,
+  parseListen,
+  requireDatabase,
+  sharedGate
+} from "../SharedJobs.js"
 import { jobsPackage } from "./BatchRun.js"
 
 /**
@@ -42,10 +50,7 @@ export const workerCommand = Command.make(
       Options.withDescription("Rows creating at once on this worker"),
       Options.withDefault(8)
     ),
-    downloadConcurrency: Options.integer("download-concurrency").pipe(
-      Options.withDescription("Downloads at once on this worker; default 4 × --concurrency, at most 32"),
-      Options.optional
-    ),
+    downloadConcurrency: downloadConcurrencyOption,
     shardLockExpiration: Options.text("shard-lock-expiration").pipe(
       Options.withDescription(
         "How long a dead worker's rows wait before another takes them over (default 35s); the same on every worker"
@@ -73,12 +78,7 @@ export const workerCommand = Command.make(
       if (opts.concurrency < 1 || opts.concurrency > 64) {
         return yield* new InvalidInput({ message: "--concurrency must be a whole number from 1 to 64" })
       }
-      if (
-        Option.isSome(opts.downloadConcurrency) &&
-        (opts.downloadConcurrency.value < 1 || opts.downloadConcurrency.value > 256)
-      ) {
-        return yield* new InvalidInput({ message: "--download-concurrency must be a whole number from 1 to 256" })
-      }
+      const downloads = yield* downloadConcurrency(opts.downloadConcurrency)
       const lock = yield* parseDuration("--shard-lock-expiration", opts.shardLockExpiration)
       if (Duration.lessThan(lock, Duration.seconds(3))) {
         return yield* new InvalidInput({ message: "--shard-lock-expiration must be at least 3s" })
@@ -103,7 +103,7 @@ export const workerCommand = Command.make(
                 settings: {
                   ...FootageWorkflow.defaultSettings(worker),
                   concurrency: opts.concurrency,
-                  downloadConcurrency: Option.getOrUndefined(opts.downloadConcurrency),
+                  downloadConcurrency: downloads,
                   firstPoll,
                   root: dir
                 }

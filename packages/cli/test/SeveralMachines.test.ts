@@ -1,8 +1,8 @@
+import { freeLoopbackPort } from "@effect-motive/sandbox/LoopbackPort"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { join } from "node:path"
 import { newDatabase } from "./postgres.js"
 import { ago, motive, motiveBackground, sandboxEnv, tempDir, until } from "./support.js"
@@ -10,15 +10,7 @@ import { ago, motive, motiveBackground, sandboxEnv, tempDir, until } from "./sup
 const limit = 20
 const secret = "several-machines-secret"
 
-const freePort = Effect.promise(() =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
-)
+const freePort = Effect.promise(freeLoopbackPort)
 
 const csv = (n: number, from: number) =>
   [

@@ -13,11 +13,11 @@
  * SIGKILL when a third of the recalls exist; the figure is the longest time a row in flight at the kill went
  * without progress.
  */
+import { freeLoopbackPort } from "@effect-motive/sandbox/LoopbackPort"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { printTable, record, spread } from "../../http/bench/report.js"
@@ -35,15 +35,6 @@ const rate = 50
 const filesRoot = process.env.BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir())
 const secret = "bench-webhook-secret"
 const apiKey = "sandbox-demo-key"
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 const startSandbox = () =>
   startLocalSandbox({
@@ -142,7 +133,7 @@ const setUp = async (server: string, runners: number, lockExpiration: string): P
   } as Record<string, string>
   const workers: Array<ChildProcess> = []
   for (let i = 0; i < runners; i++) {
-    const port = await freePort()
+    const port = await freeLoopbackPort()
     workers.push(
       await background(
         [
@@ -161,7 +152,7 @@ const setUp = async (server: string, runners: number, lockExpiration: string): P
       )
     )
   }
-  const hook = await freePort()
+  const hook = await freeLoopbackPort()
   const receiver = await background(["jobs", "serve", "--webhook-port", String(hook)], env, "Receiving")
   const registered = await fetch(`${sandbox.baseUrl}/v1/company_webhooks`, {
     method: "POST",

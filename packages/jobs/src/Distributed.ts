@@ -35,6 +35,22 @@ export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>
 }
 
 /**
+ * A runner could not listen at its address (`listen`), e.g. because another process holds the port: the other
+ * runners could not reach it. Says which address and why.
+ *
+ * @since 0.1.0
+ */
+export class ListenFailed extends Schema.TaggedError<ListenFailed>()("ListenFailed", {
+  host: Schema.String,
+  port: Schema.Number,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `could not listen on ${this.host}:${this.port} for the other runners: ${this.reason}`
+  }
+}
+
+/**
  * How long a runner's shard lock lasts without a refresh: after a runner dies, its rows wait this long before
  * another runner takes them over. 35 s is `@effect/cluster`'s default; shorter means faster failover and more
  * lock traffic.
@@ -69,11 +85,17 @@ export interface RunnerOptions extends DatabaseOptions {
   readonly settings: FootageWorkflow.FootageSettings
 }
 
+const reasonOf = (e: unknown) => typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
+
 /** Failures while building a layer, told without the URL. */
-const unavailable = (e: unknown) =>
-  new DatabaseUnavailable({
-    reason: typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
-  })
+const unavailable = (e: unknown) => new DatabaseUnavailable({ reason: reasonOf(e) })
+
+/** The socket server's failure to open (`SocketServerError`, reason "Open") names the address it was given. */
+const listenFailed = (listen: RunnerOptions["listen"]) => (e: unknown): ListenFailed | DatabaseUnavailable =>
+  typeof e === "object" && e !== null && "_tag" in e && e._tag === "SocketServerError" &&
+    "reason" in e && e.reason === "Open"
+    ? new ListenFailed({ host: listen.host, port: listen.port, reason: reasonOf("cause" in e ? e.cause : e) })
+    : unavailable(e)
 
 /**
  * The Postgres client. The URL stays `Redacted`.
@@ -136,13 +158,14 @@ const startedOneAtATime = <ROut, E, RIn>(layer: Layer.Layer<ROut, E, RIn>) =>
 
 /**
  * A runner: the footage workflow and the durable poller on a cluster runner over Postgres. Provides the store
- * and the engine too (a runner can also submit).
+ * and the engine too (a runner can also submit). Fails with {@link ListenFailed} when its address cannot be
+ * listened on, and {@link DatabaseUnavailable} for the rest.
  *
  * @since 0.1.0
  */
 export const layerRunner = (options: RunnerOptions): Layer.Layer<
   FootageJobs.FootageJobs | JobStore.JobStore | WorkflowEngine.WorkflowEngine,
-  DatabaseUnavailable,
+  DatabaseUnavailable | ListenFailed,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
   Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
@@ -159,7 +182,7 @@ export const layerRunner = (options: RunnerOptions): Layer.Layer<
       })
     )),
     Layer.provide(layerPg(options.database)),
-    Layer.mapError((e) => e._tag === "DatabaseUnavailable" ? e : unavailable(e))
+    Layer.mapError((e) => e._tag === "DatabaseUnavailable" ? e : listenFailed(options.listen)(e))
   )
 
 /**

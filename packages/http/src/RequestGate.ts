@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, FiberRef, Layer, Ref, type Scope, SynchronizedRef } from "effect"
+import { Clock, Context, Duration, Effect, FiberRef, Layer, Ref, Schedule, type Scope, SynchronizedRef } from "effect"
 import {
   ended,
   initialState,
@@ -217,6 +217,21 @@ const adaptive = (
         const wanted = searchCap(options, maxConcurrency, s, now)
         return wanted === had ? Effect.succeed(had) : Effect.as(searchPermits.resize(wanted), wanted)
       }))
+    // The cap's one more place each second must come with no answer at all too (requests the server never
+    // answers would otherwise hold every place for good): looked at each second until the rate is measured.
+    if (searching) {
+      yield* Effect.forkScoped(
+        Effect.repeat(
+          Effect.flatMap(Ref.get(state), (s) =>
+            s.measured ? Effect.succeed(false) : Effect.as(widen, true)),
+          {
+            schedule: Schedule.spaced(Duration.seconds(1)),
+            while: (searching) =>
+              searching
+          }
+        )
+      )
+    }
 
     /**
      * Runs a request at its start time. Admitted before the rate was measured, it is pending from its reservation
@@ -233,11 +248,8 @@ const adaptive = (
               measuring
                 ? Effect.flatMap(
                   Clock.currentTimeMillis,
-                  (now) =>
-                    Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
-                ).pipe(Effect.flatMap((s) =>
-                  !s.measured ? widen : Effect.void
-                ))
+                  (now) => Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
+                ).pipe(Effect.flatMap((s) => !s.measured ? widen : Effect.void))
                 : Ref.update(state, succeeded(options, startStep, ticket, undefined)))
           ))
       return semaphore.withPermits(1)(

@@ -371,6 +371,42 @@ describe("RequestGate, adaptive", () => {
   )
 
   it.scoped(
+    "requests that never answer hold the search's first places, and it still goes on: one more place each second",
+    () =>
+      Effect.gen(function*() {
+        // The first 3 requests hang (a server that lost them); every later one is answered at once, never a 429.
+        const gate = yield* RequestGate.make({ rateLimit: "adaptive", maxConcurrency: 8 })
+        const sent = yield* Ref.make(0)
+        const answered = yield* Ref.make({ count: 0, first: Number.POSITIVE_INFINITY })
+        const request = Effect.flatMap(Ref.getAndUpdate(sent, (n) => n + 1), (n) =>
+          n < 3
+            ? Effect.never
+            : Effect.zipRight(
+              Effect.sleep("1 millis"),
+              Effect.flatMap(
+                Clock.currentTimeMillis,
+                (now) => Ref.update(answered, (a) => ({ count: a.count + 1, first: Math.min(a.first, now) }))
+              )
+            ))
+        yield* Effect.forkScoped(
+          Effect.all(Array.from({ length: 16 }, () => Effect.forever(gate.admit(request))), {
+            concurrency: "unbounded"
+          })
+        )
+        yield* TestClock.adjust("999 millis")
+        // The 3 places the search starts with are all held: nothing else was sent.
+        expect(yield* Ref.get(sent)).toBe(3)
+        expect((yield* Ref.get(answered)).count).toBe(0)
+        yield* TestClock.adjust("1001 millis")
+        // From the first second, a fourth place: requests are answered again.
+        const after2s = yield* Ref.get(answered)
+        expect(after2s.count).toBeGreaterThan(10)
+        expect(after2s.first).toBeGreaterThanOrEqual(1000)
+      }),
+    120_000
+  )
+
+  it.scoped(
     "a trickle of requests between busy spells, or a first answer that is a 429, does not pass for the server's rate",
     () =>
       Effect.gen(function*() {

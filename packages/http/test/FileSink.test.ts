@@ -1,6 +1,7 @@
+import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Deferred, Effect, Layer, Stream } from "effect"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -77,6 +78,43 @@ describe("saveStream (media through any HttpClient, written with the platform's 
       const error = yield* Effect.flip(saveStream(cut, path, false).pipe(Effect.provide(NodeFileSystem.layer)))
       expect(error).toBe("connection reset")
       expect(readFileSync(path).length).toBe(300_200)
+      // Cut after several batches, one of them being written: every byte, in order.
+      const later = Stream.fromIterable(numbered(2_600_000)).pipe(Stream.concat(Stream.fail("connection reset")))
+      expect(yield* Effect.flip(saveStream(later, path, false).pipe(Effect.provide(NodeFileSystem.layer))))
+        .toBe("connection reset")
+      const written = readFileSync(path)
+      expect(written.length).toBe(2_600_000)
+      expect(written.every((b, i) => b === i % 251)).toBe(true)
+    }))
+
+  it.scopedLive("reads on while a batch is being written", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = join(dir, "v")
+      // A disk whose writes finish only once the stream has delivered the piece after a full batch: a sink that
+      // stopped reading during a write would wait for ever.
+      const nextPieceRead = yield* Deferred.make<void>()
+      const slowDisk = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          open: (p: string, o?: FileSystem.OpenFileOptions) =>
+            Effect.map(fs.open(p, o), (file): FileSystem.File =>
+              Object.assign(Object.create(file) as FileSystem.File, {
+                writeAll: (bytes: Uint8Array) => Effect.zipRight(Deferred.await(nextPieceRead), file.writeAll(bytes))
+              }))
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const stream = Stream.make(new Uint8Array(1024 * 1024).fill(1)).pipe(
+        Stream.concat(Stream.fromEffect(Effect.as(Deferred.succeed(nextPieceRead, undefined), new Uint8Array([2, 3]))))
+      )
+      yield* saveStream(stream, path, false).pipe(
+        Effect.provide(slowDisk),
+        Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => "the sink waited for the write before reading" })
+      )
+      const written = readFileSync(path)
+      expect(written.length).toBe(1024 * 1024 + 2)
+      expect([...written.subarray(-3)]).toEqual([1, 2, 3])
     }))
 
   it.scopedLive("fails with the disk's reason once nothing more fits", () =>

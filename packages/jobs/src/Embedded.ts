@@ -7,7 +7,7 @@
 import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import { FileSystem, Path } from "@effect/platform"
-import { SqlClient } from "@effect/sql"
+import { SqlClient, type SqlError } from "@effect/sql"
 import { LibsqlClient } from "@effect/sql-libsql"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Schema } from "effect"
@@ -127,6 +127,22 @@ export const layerStore = (file: string): Layer.Layer<
   )
 
 /**
+ * How many shards the journal's engine uses: {@link MessageClaims.embeddedShardsPerGroup}, unless the journal holds
+ * messages stored under a shard beyond them (a journal written with the cluster's 300 by an earlier version): it
+ * keeps 300 then, so that none of its stored messages sits in a shard nobody reads.
+ *
+ * @since 0.1.0
+ */
+export const journalShards: Effect.Effect<number, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const tables = yield* sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cluster_messages'`
+  if (tables.length === 0) return MessageClaims.embeddedShardsPerGroup
+  const ours = Array.from({ length: MessageClaims.embeddedShardsPerGroup }, (_, i) => `default:${i + 1}`)
+  const beyond = yield* sql`SELECT 1 FROM cluster_messages WHERE shard_id NOT IN ${sql.in(ours)} LIMIT 1`
+  return beyond.length === 0 ? MessageClaims.embeddedShardsPerGroup : MessageClaims.shardsPerGroup
+})
+
+/**
  * Everything footage jobs need, embedded: `FootageJobs`, the store, the workflow engine on a single runner, over
  * one SQLite file. Needs the Motive client and downloads, and the file system.
  *
@@ -137,19 +153,25 @@ export const layer = (options: EmbeddedOptions): Layer.Layer<
   JournalBusy,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
-  Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
-    Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
-    Layer.provideMerge(ClusterWorkflowEngine.layer),
-    Layer.provideMerge(JobStore.layer),
-    Layer.provide(
-      SingleRunner.layer({
-        runnerStorage: "memory",
-        shardingConfig: {
-          shardsPerGroup: MessageClaims.shardsPerGroup,
-          entityMessagePollInterval: options.pollInterval ?? "500 millis"
-        }
-      })
-    ),
+  Layer.unwrapEffect(
+    Effect.map(journalShards, (shards) =>
+      Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer(shards)).pipe(
+        Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
+        Layer.provideMerge(ClusterWorkflowEngine.layer),
+        Layer.provideMerge(JobStore.layer),
+        Layer.provide(
+          SingleRunner.layer({
+            runnerStorage: "memory",
+            shardingConfig: {
+              shardsPerGroup: shards,
+              entityMessagePollInterval: options.pollInterval ?? "500 millis"
+            }
+          })
+        )
+      ))
+  ).pipe(
     Layer.provide(layerDatabase(options.file)),
-    Layer.mapError((e) => e._tag === "JournalBusy" ? e : new JournalBusy({ file: options.file, reason: String(e) }))
+    Layer.mapError((e) =>
+      e._tag === "JournalBusy" ? e : new JournalBusy({ file: options.file, reason: String(e) })
+    )
   )

@@ -1,4 +1,4 @@
-import { FileSystem } from "@effect/platform"
+import { Error as PlatformError, FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Layer, Stream } from "effect"
@@ -115,6 +115,42 @@ describe("saveStream (media through any HttpClient, written with the platform's 
       const written = readFileSync(path)
       expect(written.length).toBe(1024 * 1024 + 2)
       expect([...written.subarray(-3)]).toEqual([1, 2, 3])
+    }))
+
+  it.scopedLive("writes nothing after a failed write, so the file holds only bytes in order", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = join(dir, "v")
+      // A disk whose second write stores half its bytes and fails (full for a moment), then takes writes again.
+      let writes = 0
+      const flakyDisk = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          open: (p: string, o?: FileSystem.OpenFileOptions) =>
+            Effect.map(fs.open(p, o), (file): FileSystem.File =>
+              Object.assign(Object.create(file) as FileSystem.File, {
+                writeAll: (bytes: Uint8Array) =>
+                  ++writes === 2
+                    ? Effect.zipRight(
+                      file.writeAll(bytes.subarray(0, bytes.length / 2)),
+                      Effect.fail(
+                        new PlatformError.SystemError({ reason: "Unknown", module: "FileSystem", method: "write" })
+                      )
+                    )
+                    : file.writeAll(bytes)
+              }))
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const error = yield* Effect.flip(
+        saveStream(Stream.fromIterable(numbered(4_000_000)), path, false).pipe(Effect.provide(flakyDisk))
+      )
+      expect(error).toMatchObject({ _tag: "FileWriteError" })
+      const written = readFileSync(path)
+      // The first batch and half the second (batches close a little short of 1 MiB when a piece does not fit).
+      expect(written.length).toBeGreaterThan(1024 * 1024)
+      expect(written.length).toBeLessThan(1.5 * 1024 * 1024)
+      expect(written.every((b, i) => b === i % 251)).toBe(true)
     }))
 
   it.scopedLive("fails with the disk's reason once nothing more fits", () =>

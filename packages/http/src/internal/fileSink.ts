@@ -40,19 +40,29 @@ export const saveStream = <E, R>(
     let received = 0
     // The write in flight. It cannot be interrupted half-way, and the scope waits for it before closing the file.
     let writing: Fiber.Fiber<void, FileWriteError> | undefined
+    // Once a write has failed nothing more is written: bytes after a gap would make the file look longer than what
+    // arrived in order, and a download resumed from its size would come out shifted.
+    let failed = false
     const written = Effect.suspend(() => {
       const w = writing
       writing = undefined
-      return w === undefined ? Effect.void : Fiber.join(w)
+      return w === undefined ? Effect.void : Effect.tapError(Fiber.join(w), () =>
+        Effect.sync(() => {
+          failed = true
+        }))
     })
     const write = (bytes: Uint8Array) =>
       Effect.zipRight(
         written,
-        Effect.map(
-          Effect.forkScoped(Effect.uninterruptible(Effect.mapError(file.writeAll(bytes), writeError))),
-          (fiber) => {
-            writing = fiber
-          }
+        Effect.suspend(() =>
+          failed ? Effect.void : Effect.map(
+            Effect.uninterruptible(
+              Effect.forkScoped(Effect.uninterruptible(Effect.mapError(file.writeAll(bytes), writeError)))
+            ),
+            (fiber) => {
+              writing = fiber
+            }
+          )
         )
       )
     /** Starts writing the batch being filled (once the previous write is done) and goes on in the other one. */

@@ -7,7 +7,19 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, FiberRef, Layer, Ref, Schedule, type Scope, SynchronizedRef } from "effect"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Fiber,
+  FiberRef,
+  Layer,
+  Option,
+  Ref,
+  type Scope,
+  SynchronizedRef
+} from "effect"
 import {
   ended,
   initialState,
@@ -217,21 +229,23 @@ const adaptive = (
         const wanted = searchCap(options, maxConcurrency, s, now)
         return wanted === had ? Effect.succeed(had) : Effect.as(searchPermits.resize(wanted), wanted)
       }))
-    // The cap's one more place each second must come with no answer at all too (requests the server never
-    // answers would otherwise hold every place for good): looked at each second until the rate is measured.
-    if (searching) {
-      yield* Effect.forkScoped(
-        Effect.repeat(
-          Effect.flatMap(Ref.get(state), (s) =>
-            s.measured ? Effect.succeed(false) : Effect.as(widen, true)),
-          {
-            schedule: Schedule.spaced(Duration.seconds(1)),
-            while: (searching) =>
-              searching
-          }
-        )
-      )
-    }
+    /**
+     * Runs `run` in a search place: at once when one is free; otherwise waits for one, widening the cap each second
+     * meanwhile. The cap's one more place a second must come with no answer at all too (requests the server never
+     * answers would otherwise hold every place for good); only requests that wait look at the clock for it, so an
+     * idle gate runs no timer.
+     */
+    const inSearchPlace = <A, E, R>(run: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      Effect.flatMap(searchPermits.withPermitsIfAvailable(1)(run), (ran) =>
+        Option.isSome(ran) ? Effect.succeed(ran.value) : Effect.flatMap(
+          // The request itself runs in the caller's fiber (its fiber refs, `admittedIn` among them, stay its own);
+          // the ticking is a child fiber that ends once the place is taken, or the wait is given up.
+          Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep(Duration.seconds(1)), widen))),
+          (ticking) =>
+            searchPermits.withPermits(1)(Effect.zipRight(Fiber.interrupt(ticking), run)).pipe(
+              Effect.ensuring(Fiber.interrupt(ticking))
+            )
+        ))
 
     /**
      * Runs a request at its start time. Admitted before the rate was measured, it is pending from its reservation
@@ -248,12 +262,18 @@ const adaptive = (
               measuring
                 ? Effect.flatMap(
                   Clock.currentTimeMillis,
-                  (now) => Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
-                ).pipe(Effect.flatMap((s) => !s.measured ? widen : Effect.void))
+                  (now) =>
+                    Ref.updateAndGet(state, succeeded(options, startStep, ticket, now))
+                ).pipe(Effect.flatMap((s) =>
+                  !s.measured ? widen : Effect.void
+                ))
                 : Ref.update(state, succeeded(options, startStep, ticket, undefined)))
           ))
       return semaphore.withPermits(1)(
-        measuring ? Effect.acquireUseRelease(reserveNow(true), run, () => end) : Effect.flatMap(reserveNow(false), run)
+        measuring
+          ? Effect.acquireUseRelease(reserveNow(true), run, () =>
+            end)
+          : Effect.flatMap(reserveNow(false), run)
       )
     }
 
@@ -261,7 +281,8 @@ const adaptive = (
       admit: (request) =>
         Effect.flatMap(
           Ref.get(state),
-          (s) => !s.measured ? searchPermits.withPermits(1)(admitPaced(request, true)) : admitPaced(request, false)
+          (s) =>
+            !s.measured ? inSearchPlace(admitPaced(request, true)) : admitPaced(request, false)
         ),
       pause: (duration, cause) =>
         Effect.flatMap(

@@ -127,19 +127,22 @@ export const layerStore = (file: string): Layer.Layer<
   )
 
 /**
- * How many shards the journal's engine uses: {@link MessageClaims.embeddedShardsPerGroup}, unless the journal holds
- * messages stored under a shard beyond them (a journal written with the cluster's 300 by an earlier version): it
- * keeps 300 then, so that none of its stored messages sits in a shard nobody reads.
+ * How many shards the journal's engine uses, recorded in the journal (`motive_engine`) when it is first opened:
+ * {@link MessageClaims.embeddedShardsPerGroup} for a new journal, the cluster's 300 for one an earlier version
+ * wrote (it has the cluster's tables but no record). A journal keeps its count for good: a workflow's messages are
+ * stored under the shard its id hashes to, and a different count would address them elsewhere.
  *
  * @since 0.1.0
  */
 export const journalShards: Effect.Effect<number, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const tables = yield* sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cluster_messages'`
-  if (tables.length === 0) return MessageClaims.embeddedShardsPerGroup
-  const ours = Array.from({ length: MessageClaims.embeddedShardsPerGroup }, (_, i) => `default:${i + 1}`)
-  const beyond = yield* sql`SELECT 1 FROM cluster_messages WHERE shard_id NOT IN ${sql.in(ours)} LIMIT 1`
-  return beyond.length === 0 ? MessageClaims.embeddedShardsPerGroup : MessageClaims.shardsPerGroup
+  yield* sql`CREATE TABLE IF NOT EXISTS motive_engine (id INTEGER PRIMARY KEY CHECK (id = 1), shards INTEGER NOT NULL)`
+  const recorded = yield* sql<{ shards: number }>`SELECT shards FROM motive_engine WHERE id = 1`
+  if (recorded[0] !== undefined) return Number(recorded[0].shards)
+  const older = yield* sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cluster_messages'`
+  const shards = older.length > 0 ? MessageClaims.shardsPerGroup : MessageClaims.embeddedShardsPerGroup
+  yield* sql`INSERT INTO motive_engine (id, shards) VALUES (1, ${shards})`
+  return shards
 })
 
 /**

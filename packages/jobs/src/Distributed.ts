@@ -177,7 +177,10 @@ export const layerRunner = (options: RunnerOptions): Layer.Layer<
         storage: "sql",
         shardingConfig: {
           ...shardingConfig(options),
-          runnerAddress: Option.some(RunnerAddress.make(options.listen.host, options.listen.port))
+          runnerAddress: Option.some(RunnerAddress.make(options.listen.host, options.listen.port)),
+          // Listens where it says it is (the cluster would otherwise take LISTEN_HOST / LISTEN_PORT from the
+          // environment, and ListenFailed would name the wrong address).
+          runnerListenAddress: Option.some(RunnerAddress.make(options.listen.host, options.listen.port))
         }
       })
     )),

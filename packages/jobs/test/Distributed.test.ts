@@ -82,6 +82,7 @@ describe("a runner whose address is taken", () => {
       const holder = createServer()
       yield* Effect.acquireRelease(
         Effect.async<void>((resume) => {
+          holder.once("error", (e) => resume(Effect.die(e)))
           holder.listen(port, "127.0.0.1", () => resume(Effect.void))
         }),
         () =>

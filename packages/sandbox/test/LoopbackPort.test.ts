@@ -24,12 +24,14 @@ describe("freeLoopbackPort", () => {
   })
 
   it("draws again while the port drawn is taken", async () => {
-    const taken = await listenOn(portRange.from)
+    const takenPort = await freeLoopbackPort()
+    const taken = await listenOn(takenPort)
     try {
-      // The first draw lands on the taken port, the second one port above it.
-      const draws = [0, 1 / (portRange.to - portRange.from)]
+      const freePort = await freeLoopbackPort()
+      // The first draw lands on the taken port, the second on a free one.
+      const draws = [takenPort, freePort].map((p) => (p - portRange.from + 0.5) / (portRange.to - portRange.from))
       vi.spyOn(Math, "random").mockImplementation(() => draws.shift() ?? 0.5)
-      expect(await freeLoopbackPort()).toBe(portRange.from + 1)
+      expect(await freeLoopbackPort()).toBe(freePort)
     } finally {
       await close(taken)
     }

@@ -168,7 +168,7 @@ export const layerRunner = (options: RunnerOptions): Layer.Layer<
   DatabaseUnavailable | ListenFailed,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
-  Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer(MessageClaims.shardsPerGroup)).pipe(
+  Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
     Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
     Layer.provideMerge(JobStore.layer),

@@ -7,7 +7,7 @@
 import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import { FileSystem, Path } from "@effect/platform"
-import { SqlClient, type SqlError } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { LibsqlClient } from "@effect/sql-libsql"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Schema } from "effect"
@@ -127,25 +127,6 @@ export const layerStore = (file: string): Layer.Layer<
   )
 
 /**
- * How many shards the journal's engine uses, recorded in the journal (`motive_engine`) when it is first opened:
- * {@link MessageClaims.embeddedShardsPerGroup} for a new journal, the cluster's 300 for one an earlier version
- * wrote (it has the cluster's tables but no record). A journal keeps its count for good: a workflow's messages are
- * stored under the shard its id hashes to, and a different count would address them elsewhere.
- *
- * @since 0.1.0
- */
-export const journalShards: Effect.Effect<number, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`CREATE TABLE IF NOT EXISTS motive_engine (id INTEGER PRIMARY KEY CHECK (id = 1), shards INTEGER NOT NULL)`
-  const recorded = yield* sql<{ shards: number }>`SELECT shards FROM motive_engine WHERE id = 1`
-  if (recorded[0] !== undefined) return Number(recorded[0].shards)
-  const older = yield* sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cluster_messages'`
-  const shards = older.length > 0 ? MessageClaims.shardsPerGroup : MessageClaims.embeddedShardsPerGroup
-  yield* sql`INSERT INTO motive_engine (id, shards) VALUES (1, ${shards})`
-  return shards
-})
-
-/**
  * Everything footage jobs need, embedded: `FootageJobs`, the store, the workflow engine on a single runner, over
  * one SQLite file. Needs the Motive client and downloads, and the file system.
  *
@@ -156,25 +137,19 @@ export const layer = (options: EmbeddedOptions): Layer.Layer<
   JournalBusy,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
-  Layer.unwrapEffect(
-    Effect.map(journalShards, (shards) =>
-      Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer(shards)).pipe(
-        Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
-        Layer.provideMerge(ClusterWorkflowEngine.layer),
-        Layer.provideMerge(JobStore.layer),
-        Layer.provide(
-          SingleRunner.layer({
-            runnerStorage: "memory",
-            shardingConfig: {
-              shardsPerGroup: shards,
-              entityMessagePollInterval: options.pollInterval ?? "500 millis"
-            }
-          })
-        )
-      ))
-  ).pipe(
+  Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
+    Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
+    Layer.provideMerge(ClusterWorkflowEngine.layer),
+    Layer.provideMerge(JobStore.layer),
+    Layer.provide(
+      SingleRunner.layer({
+        runnerStorage: "memory",
+        shardingConfig: {
+          shardsPerGroup: MessageClaims.shardsPerGroup,
+          entityMessagePollInterval: options.pollInterval ?? "500 millis"
+        }
+      })
+    ),
     Layer.provide(layerDatabase(options.file)),
-    Layer.mapError((e) =>
-      e._tag === "JournalBusy" ? e : new JournalBusy({ file: options.file, reason: String(e) })
-    )
+    Layer.mapError((e) => e._tag === "JournalBusy" ? e : new JournalBusy({ file: options.file, reason: String(e) }))
   )

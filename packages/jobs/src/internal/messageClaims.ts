@@ -16,32 +16,24 @@
 import { MessageStorage, ShardId, Sharding } from "@effect/cluster"
 import { Duration, Effect, Layer, Schedule } from "effect"
 
-/** Shards per group on several machines: the cluster's default, set explicitly. */
+/** Shards per group: the cluster's default, set explicitly in both modes' sharding configuration. */
 export const shardsPerGroup = 300
-
-/**
- * Shards per group of an embedded journal (one runner owns them all). The storage's poll for unprocessed messages
- * (several a second) seeks each shard in the messages' index: with 300, that query was ~1.7 s of SQLite time in a
- * 500-row batch. Journals written with 300 keep them (see `Embedded.journalShards`).
- */
-export const embeddedShardsPerGroup = 8
 
 /** The longest a stranded message waits. */
 const releaseEvery = Duration.seconds(5)
 
 /**
- * The release, for the life of the layer, on a runner (a process that owns shards) of a cluster with `shards`
- * shards per group.
+ * The release, for the life of the layer, on a runner (a process that owns shards).
  *
  * @since 0.1.0
  */
-export const layer = (shards: number): Layer.Layer<never, never, Sharding.Sharding | MessageStorage.MessageStorage> =>
-  Layer.scopedDiscard(
+export const layer: Layer.Layer<never, never, Sharding.Sharding | MessageStorage.MessageStorage> = Layer
+  .scopedDiscard(
     Effect.gen(function*() {
       const sharding = yield* Sharding.Sharding
       const storage = yield* MessageStorage.MessageStorage
       // Every shard of the (only) shard group our entities use; the release covers the ones this runner holds.
-      const allShards = Array.from({ length: shards }, (_, i) => ShardId.make("default", i + 1))
+      const allShards = Array.from({ length: shardsPerGroup }, (_, i) => ShardId.make("default", i + 1))
       yield* Effect.suspend(() => storage.resetShards(allShards.filter((shard) => sharding.hasShardId(shard)))).pipe(
         Effect.catchAllCause((cause) => Effect.logDebug("could not release the claims on stored messages", cause)),
         Effect.repeat(Schedule.spaced(releaseEvery)),

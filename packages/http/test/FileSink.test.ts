@@ -24,6 +24,22 @@ const numbered = (total: number) => {
   return pieces
 }
 
+/** The real file system, with every opened file's `writeAll` replaced by `writeAll(file, bytes)`. */
+const diskWith = (
+  writeAll: (file: FileSystem.File, bytes: Uint8Array) => Effect.Effect<void, PlatformError.PlatformError>
+) =>
+  Layer.effect(
+    FileSystem.FileSystem,
+    Effect.map(FileSystem.FileSystem, (fs) => ({
+      ...fs,
+      open: (p: string, o?: FileSystem.OpenFileOptions) =>
+        Effect.map(fs.open(p, o), (file): FileSystem.File =>
+          Object.assign(Object.create(file) as FileSystem.File, {
+            writeAll: (bytes: Uint8Array) => writeAll(file, bytes)
+          }))
+    }))
+  ).pipe(Layer.provide(NodeFileSystem.layer))
+
 describe("saveStream (media through any HttpClient, written with the platform's FileSystem)", () => {
   it.scopedLive("writes every byte of pieces of any size, across several batches, appending when asked", () =>
     Effect.gen(function*() {
@@ -94,17 +110,7 @@ describe("saveStream (media through any HttpClient, written with the platform's 
       // A disk whose writes finish only once the stream has delivered the piece after a full batch: a sink that
       // stopped reading during a write would wait for ever.
       const nextPieceRead = yield* Deferred.make<void>()
-      const slowDisk = Layer.effect(
-        FileSystem.FileSystem,
-        Effect.map(FileSystem.FileSystem, (fs) => ({
-          ...fs,
-          open: (p: string, o?: FileSystem.OpenFileOptions) =>
-            Effect.map(fs.open(p, o), (file): FileSystem.File =>
-              Object.assign(Object.create(file) as FileSystem.File, {
-                writeAll: (bytes: Uint8Array) => Effect.zipRight(Deferred.await(nextPieceRead), file.writeAll(bytes))
-              }))
-        }))
-      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const slowDisk = diskWith((file, bytes) => Effect.zipRight(Deferred.await(nextPieceRead), file.writeAll(bytes)))
       const stream = Stream.make(new Uint8Array(1024 * 1024).fill(1)).pipe(
         Stream.concat(Stream.fromEffect(Effect.as(Deferred.succeed(nextPieceRead, undefined), new Uint8Array([2, 3]))))
       )
@@ -123,25 +129,14 @@ describe("saveStream (media through any HttpClient, written with the platform's 
       const path = join(dir, "v")
       // A disk whose second write stores half its bytes and fails (full for a moment), then takes writes again.
       let writes = 0
-      const flakyDisk = Layer.effect(
-        FileSystem.FileSystem,
-        Effect.map(FileSystem.FileSystem, (fs) => ({
-          ...fs,
-          open: (p: string, o?: FileSystem.OpenFileOptions) =>
-            Effect.map(fs.open(p, o), (file): FileSystem.File =>
-              Object.assign(Object.create(file) as FileSystem.File, {
-                writeAll: (bytes: Uint8Array) =>
-                  ++writes === 2
-                    ? Effect.zipRight(
-                      file.writeAll(bytes.subarray(0, bytes.length / 2)),
-                      Effect.fail(
-                        new PlatformError.SystemError({ reason: "Unknown", module: "FileSystem", method: "write" })
-                      )
-                    )
-                    : file.writeAll(bytes)
-              }))
-        }))
-      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const flakyDisk = diskWith((file, bytes) =>
+        ++writes === 2
+          ? Effect.zipRight(
+            file.writeAll(bytes.subarray(0, bytes.length / 2)),
+            Effect.fail(new PlatformError.SystemError({ reason: "Unknown", module: "FileSystem", method: "write" }))
+          )
+          : file.writeAll(bytes)
+      )
       const error = yield* Effect.flip(
         saveStream(Stream.fromIterable(numbered(4_000_000)), path, false).pipe(Effect.provide(flakyDisk))
       )

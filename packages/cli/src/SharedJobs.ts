@@ -1,7 +1,7 @@
 /**
  * What the commands that run footage jobs share: the database of several machines (`--database` or
- * `MOTIVE_DATABASE_URL`, always `Redacted`), the company-wide rate limit every process on it obeys, and the
- * downloads a process runs at once.
+ * `MOTIVE_DATABASE_URL`, always `Redacted`), the company-wide rate limit every process on it obeys, and
+ * how many rows a process creates and downloads at once.
  *
  * @since 0.1.0
  */
@@ -23,6 +23,16 @@ export const distributedPackage = Effect.promise(() =>
     [Distributed, SharedRequestGate]
   ) => ({ Distributed, SharedRequestGate }))
 )
+
+/**
+ * `--concurrency` (`batch run`, `worker`: rows creating at once), checked to be from 1 to 64.
+ *
+ * @since 0.1.0
+ */
+export const creatingConcurrency = (n: number): Effect.Effect<number, InvalidInput> =>
+  n < 1 || n > 64
+    ? new InvalidInput({ message: "--concurrency must be a whole number from 1 to 64" })
+    : Effect.succeed(n)
 
 /**
  * `--download-concurrency N` (`batch run`, `worker`): none means the workflows' own default.

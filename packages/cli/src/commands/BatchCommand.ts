@@ -16,6 +16,7 @@ import { parseDuration, webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
 import {
+  creatingConcurrency,
   databaseOption,
   databaseUrl,
   downloadConcurrency,
@@ -90,9 +91,7 @@ const run = Command.make(
       const globals = yield* root
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
-      if (opts.concurrency < 1 || opts.concurrency > 64) {
-        return yield* new InvalidInput({ message: "--concurrency must be a whole number from 1 to 64" })
-      }
+      yield* creatingConcurrency(opts.concurrency)
       const downloads = yield* downloadConcurrency(opts.downloadConcurrency)
       if (Option.isSome(opts.webhookPort) && (opts.webhookPort.value < 0 || opts.webhookPort.value > 65535)) {
         return yield* new InvalidInput({ message: `--webhook-port ${opts.webhookPort.value} is not a port (0–65535)` })

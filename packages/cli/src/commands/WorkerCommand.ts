@@ -19,6 +19,7 @@ import { parseDuration } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
 import {
+  creatingConcurrency,
   databaseOption,
   distributedPackage,
   downloadConcurrency,
@@ -75,9 +76,7 @@ export const workerCommand = Command.make(
       }
       const database = yield* requireDatabase("motive worker", opts.database)
       const listen = yield* parseListen("--listen", opts.listen)
-      if (opts.concurrency < 1 || opts.concurrency > 64) {
-        return yield* new InvalidInput({ message: "--concurrency must be a whole number from 1 to 64" })
-      }
+      yield* creatingConcurrency(opts.concurrency)
       const downloads = yield* downloadConcurrency(opts.downloadConcurrency)
       const lock = yield* parseDuration("--shard-lock-expiration", opts.shardLockExpiration)
       if (Duration.lessThan(lock, Duration.seconds(3))) {

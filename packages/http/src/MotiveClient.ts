@@ -150,8 +150,8 @@ export class MotiveClient
 {}
 
 /**
- * Whether the `HttpClient` enforces the request timeout itself (`UndiciHttpClient` does, with undici's own
- * timers). When it does not — any client you provide — every exchange, body included, is bounded by an
+ * Whether the `HttpClient` enforces the request timeout itself (`AgentHttpClient` and `UndiciHttpClient` do, with
+ * their own timers). When it does not — any client you provide — every exchange, body included, is bounded by an
  * Effect timeout instead.
  *
  * @since 0.1.0

@@ -177,7 +177,7 @@ describe("MotiveClient error mapping", () => {
       })
     }))
 
-  it.scopedLive("maps no answer within the request timeout to RequestTimeout (undici's own timers)", () =>
+  it.scopedLive("maps no answer within the request timeout to RequestTimeout (the Node client's own timers)", () =>
     Effect.gen(function*() {
       const { client, sandbox } = yield* setup({}, { requestTimeout: Duration.seconds(1), retry: { maxAttempts: 1 } })
       yield* sandbox.injectFault("recallQuota", { kind: "slow", delayMillis: 4_000 })

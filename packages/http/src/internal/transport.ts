@@ -29,18 +29,25 @@ const notSentCodes = new Set([
   "EAI_AGAIN",
   "ENETUNREACH",
   "EHOSTUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT"
+  "UND_ERR_CONNECT_TIMEOUT",
+  "MOTIVE_CONNECT_TIMEOUT"
 ])
 /** The request could not even be built (a bad URL, a header value with a control character): a local mistake. */
 const localCodes = new Set([
   "UND_ERR_INVALID_ARG",
   "ERR_INVALID_URL",
   "ERR_INVALID_CHAR",
-  "ERR_HTTP_INVALID_HEADER_VALUE"
+  "ERR_HTTP_INVALID_HEADER_VALUE",
+  "ERR_INVALID_HTTP_TOKEN"
 ])
-const timeoutCodes = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"])
+const timeoutCodes = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "MOTIVE_HEADERS_TIMEOUT",
+  "MOTIVE_BODY_TIMEOUT"
+])
 
-/** The error codes along a cause chain (undici nests them). */
+/** The error codes along a cause chain (undici nests them; `AgentHttpClient`'s timeouts carry `MOTIVE_*`). */
 const codesOf = (u: unknown, depth = 0): Array<string> => {
   if (depth > 5 || typeof u !== "object" || u === null) return []
   const record: Record<string, unknown> = { ...u }

@@ -1,6 +1,6 @@
 /**
- * Everything on Node in one layer: the client, waits and downloads over `UndiciHttpClient` (Motive's API, with
- * undici's own timeouts), the Node media reader (`NodeMediaTransport`) and Node's file system.
+ * Everything on Node in one layer: the client, waits and downloads over `AgentHttpClient` (Motive's API through
+ * Node's own `http`, with its own timeouts), the Node media reader (`NodeMediaTransport`) and Node's file system.
  *
  * @since 0.1.0
  */
@@ -9,8 +9,8 @@ import { type ConfigError, Effect, Layer } from "effect"
 import * as Motive from "../Motive.js"
 import * as MotiveClient from "../MotiveClient.js"
 import * as MotiveConfig from "../MotiveConfig.js"
+import * as AgentHttpClient from "./AgentHttpClient.js"
 import * as NodeMediaTransport from "./NodeMediaTransport.js"
-import * as UndiciHttpClient from "./UndiciHttpClient.js"
 
 /**
  * The services {@link layer} provides.
@@ -28,7 +28,7 @@ export const layerWithoutConfig: Layer.Layer<Services, never, MotiveConfig.Motiv
   Effect.map(MotiveConfig.MotiveConfig, (config) =>
     Motive.layerWithoutDefaults.pipe(
       Layer.provide(Layer.mergeAll(
-        UndiciHttpClient.layerWith({ headersTimeout: config.requestTimeout, bodyTimeout: config.requestTimeout }),
+        AgentHttpClient.layerWith({ headersTimeout: config.requestTimeout, bodyTimeout: config.requestTimeout }),
         NodeMediaTransport.layer({ idleTimeout: config.requestTimeout }),
         NodeContext.layer
       )),

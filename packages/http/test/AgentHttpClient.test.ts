@@ -1,0 +1,199 @@
+import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Duration, Effect, Fiber, Option, Stream } from "effect"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { Socket } from "node:net"
+import { AgentHttpClient } from "../src/node.js"
+
+interface Received {
+  readonly method: string
+  readonly headers: IncomingMessage["headers"]
+  readonly body: Buffer
+}
+
+/**
+ * A loopback server answering with `handler`, recording each request (with its whole body) and how many
+ * connections were opened; `closed` resolves when a connection closes.
+ */
+const serverWith = (handler: (req: IncomingMessage, res: ServerResponse, socket: Socket) => void) =>
+  Effect.acquireRelease(
+    Effect.async<{
+      readonly url: string
+      readonly received: Array<Received>
+      readonly connections: () => number
+      readonly closed: Promise<void>
+      readonly close: () => void
+    }>((resume) => {
+      const received: Array<Received> = []
+      let connections = 0
+      let onClosed: () => void = () => {}
+      const closed = new Promise<void>((resolve) => (onClosed = resolve))
+      const server = createServer((req, res) => {
+        const pieces: Array<Buffer> = []
+        req.on("data", (p: Buffer) => pieces.push(p))
+        req.on("end", () => {
+          received.push({ method: req.method ?? "", headers: req.headers, body: Buffer.concat(pieces) })
+          handler(req, res, req.socket)
+        })
+      })
+      server.on("connection", (socket) => {
+        connections++
+        socket.once("close", onClosed)
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        const port = typeof address === "object" && address !== null ? address.port : 0
+        resume(Effect.succeed({
+          url: `http://127.0.0.1:${port}/path?q=1`,
+          received,
+          connections: () => connections,
+          closed,
+          close: () => {
+            server.closeAllConnections()
+            server.close()
+          }
+        }))
+      })
+    }),
+    (s) => Effect.sync(() => s.close())
+  )
+
+const json = (res: ServerResponse) => {
+  res.setHeader("content-type", "application/json")
+  res.end(JSON.stringify({ ok: true }))
+}
+
+describe("AgentHttpClient", () => {
+  it.scopedLive("sends the method, headers and a JSON body with its length, and reads the JSON answer", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => json(res))
+      const http = yield* HttpClient.HttpClient
+      const response = yield* http.execute(
+        HttpClientRequest.post(server.url).pipe(
+          HttpClientRequest.setHeader("x-api-key", "k"),
+          HttpClientRequest.bodyUnsafeJson({ vehicle: "TRK-101", minutes: 2 })
+        )
+      )
+      expect(response.status).toBe(200)
+      expect(yield* response.json).toEqual({ ok: true })
+      expect(yield* response.text).toBe("{\"ok\":true}") // a second read gets the same body
+      const [sent] = server.received
+      expect(sent!.method).toBe("POST")
+      expect(sent!.headers["x-api-key"]).toBe("k")
+      expect(sent!.headers["content-type"]).toBe("application/json")
+      expect(sent!.headers["content-length"]).toBe(String(sent!.body.length))
+      expect(JSON.parse(sent!.body.toString())).toEqual({ vehicle: "TRK-101", minutes: 2 })
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("keeps the connection for the next request", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => json(res))
+      const http = yield* HttpClient.HttpClient
+      for (let i = 0; i < 5; i++) yield* Effect.flatMap(http.get(server.url), (r) => r.json)
+      expect(server.received).toHaveLength(5)
+      expect(server.connections()).toBe(1)
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("sends a streamed body and a form whole", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => json(res))
+      const http = yield* HttpClient.HttpClient
+      const pieces = Stream.fromIterable(["a", "bc", "def"]).pipe(Stream.map((s) => new TextEncoder().encode(s)))
+      yield* Effect.flatMap(
+        http.execute(HttpClientRequest.post(server.url).pipe(HttpClientRequest.setBody(HttpBody.stream(pieces)))),
+        (r) => r.text
+      )
+      const form = new FormData()
+      form.append("ref", "INC-7")
+      yield* Effect.flatMap(
+        http.execute(HttpClientRequest.post(server.url).pipe(HttpClientRequest.bodyFormData(form))),
+        (r) => r.text
+      )
+      expect(server.received[0]!.body.toString()).toBe("abcdef")
+      expect(server.received[1]!.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/)
+      expect(server.received[1]!.body.toString()).toContain("INC-7")
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("streams a body piece by piece", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => {
+        res.write("x".repeat(100_000))
+        setTimeout(() => res.end("y".repeat(100_000)), 20)
+      })
+      const http = yield* HttpClient.HttpClient
+      const response = yield* http.get(server.url)
+      const chunks = yield* Stream.runCollect(response.stream)
+      const total = Chunk.reduce(chunks, 0, (n, c) => n + c.length)
+      expect(total).toBe(200_000)
+      expect(Chunk.size(chunks)).toBeGreaterThan(1)
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("interrupting a request destroys it: the server sees its connection close", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith(() => {}) // never answers
+      const http = yield* HttpClient.HttpClient
+      const fiber = yield* Effect.fork(http.get(server.url))
+      yield* Effect.sleep("100 millis")
+      yield* Fiber.interrupt(fiber)
+      const closedInTime = yield* Effect.promise(() => server.closed).pipe(Effect.timeout("2 seconds"), Effect.option)
+      expect(Option.isSome(closedInTime)).toBe(true)
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("no answer within the headers timeout fails with MOTIVE_HEADERS_TIMEOUT", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith(() => {})
+      const http = yield* HttpClient.HttpClient
+      const error = yield* Effect.flip(http.get(server.url))
+      expect(error._tag).toBe("RequestError")
+      expect(error.cause).toMatchObject({ code: "MOTIVE_HEADERS_TIMEOUT" })
+    }).pipe(Effect.provide(AgentHttpClient.layerWith({ headersTimeout: Duration.millis(200) }))))
+
+  it.scopedLive("a body that goes silent fails with MOTIVE_BODY_TIMEOUT, and a slow but steady one does not", () =>
+    Effect.gen(function*() {
+      const stalls = yield* serverWith((_req, res) => {
+        res.setHeader("content-length", "10")
+        res.write("12345") // and never the rest
+      })
+      const http = yield* HttpClient.HttpClient
+      const error = yield* Effect.flip(Effect.flatMap(http.get(stalls.url), (r) => r.text))
+      expect(error._tag).toBe("ResponseError")
+      expect(error.cause).toMatchObject({ code: "MOTIVE_BODY_TIMEOUT" })
+
+      const steady = yield* serverWith((_req, res) => {
+        let sent = 0
+        const tick = setInterval(() => {
+          if (++sent === 6) {
+            clearInterval(tick)
+            res.end("end")
+          } else res.write("piece ")
+        }, 100)
+      })
+      expect(yield* Effect.flatMap(http.get(steady.url), (r) => r.text)).toBe("piece ".repeat(5) + "end")
+    }).pipe(Effect.provide(AgentHttpClient.layerWith({ bodyTimeout: Duration.millis(300) }))))
+
+  it.scopedLive("a body cut by the server fails the read, and an unread cut body harms nothing", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res, socket) => {
+        res.setHeader("content-length", "100")
+        res.write("partial")
+        setTimeout(() => socket.destroy(), 20)
+      })
+      const http = yield* HttpClient.HttpClient
+      const unread = yield* http.get(server.url)
+      expect(unread.status).toBe(200)
+      const error = yield* Effect.flip(Effect.flatMap(http.get(server.url), (r) => r.text))
+      expect(error._tag).toBe("ResponseError")
+      yield* Effect.sleep("100 millis") // the unread body's failure has happened by now, and thrown nowhere
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("a refused connection fails with the system's code", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith(() => {})
+      const url = server.url
+      server.close()
+      yield* Effect.sleep("20 millis")
+      const http = yield* HttpClient.HttpClient
+      const error = yield* Effect.flip(http.get(url))
+      expect(error.cause).toMatchObject({ code: "ECONNREFUSED" })
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+})

@@ -502,6 +502,35 @@ describe("the HTTP/1.1 exchange", () => {
     }))
 })
 
+describe("writing on a slow disk", () => {
+  /** GETs `url` with the reader itself and saves the body, treating every synchronous write as slow. */
+  const saveSlowly = (url: string, path: string) =>
+    Effect.promise(async () => {
+      const exchange = await request(new URL(url), {}, { idleTimeoutMillis: 5_000, slowWriteMillis: -1 })
+      return exchange.saveTo(path, false, () => {})
+    })
+
+  it.scopedLive("after one slow write the rest goes through the thread pool, byte for byte, chunked too", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const body = bytes(5_000_003, 3)
+      const port = yield* httpServer((req, res) => {
+        if (req.url === "/chunked") {
+          for (let at = 0; at < body.length; at += 300_001) res.write(body.subarray(at, at + 300_001))
+          res.end()
+        } else {
+          res.setHeader("content-length", body.length)
+          res.end(body)
+        }
+      })
+      for (const name of ["length", "chunked"]) {
+        const failure = yield* saveSlowly(`http://127.0.0.1:${port}/${name}`, join(dir, name))
+        expect(failure).toBeUndefined()
+        expect(readFileSync(join(dir, name)).equals(body)).toBe(true)
+      }
+    }))
+})
+
 describe("ChunkedDecoder", () => {
   /** `data` encoded in chunks of the given sizes, with extensions and a trailer. */
   const encode = (data: Buffer, sizes: Array<number>) => {

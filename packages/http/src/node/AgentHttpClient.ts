@@ -14,21 +14,13 @@
  *
  * @since 0.1.0
  */
-import {
-  Cookies,
-  Headers,
-  HttpClient,
-  HttpClientError,
-  type HttpClientRequest,
-  HttpClientResponse,
-  HttpIncomingMessage,
-  UrlParams
-} from "@effect/platform"
+import { HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { NodeStream } from "@effect/platform-node"
-import { Duration, Effect, Either, Inspectable, Layer, Option, type Stream } from "effect"
+import { Duration, Effect, Layer, Option, type Stream } from "effect"
 import * as Http from "node:http"
 import * as Https from "node:https"
 import type { Readable } from "node:stream"
+import { makeClient, millisOf, NodeResponse } from "./internal/nodeClient.js"
 
 /**
  * Timeouts enforced by the client itself. They fail the request with an error whose `code` is one of
@@ -51,33 +43,17 @@ class CodedError extends Error {
   }
 }
 
-class AgentResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
-  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
-  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+class AgentResponse extends NodeResponse {
   private bytesBody: Promise<Buffer> | undefined
-  private headerMap: Headers.Headers | undefined
 
-  constructor(readonly request: HttpClientRequest.HttpClientRequest, readonly source: Http.IncomingMessage) {
-    super()
+  constructor(request: HttpClientRequest.HttpClientRequest, readonly source: Http.IncomingMessage) {
+    super(request, source.headers, "@effect-motive/http/AgentHttpClient/Response")
     // A body nobody reads can still fail (a reset, the idle timeout): reported to readers, never thrown.
     source.on("error", () => {})
   }
 
-  private decodeError(cause: unknown): HttpClientError.ResponseError {
-    return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
-  }
-
   get status(): number {
     return this.source.statusCode ?? 0
-  }
-
-  get headers(): Headers.Headers {
-    return this.headerMap ??= Headers.fromInput(this.source.headers)
-  }
-
-  get cookies(): Cookies.Cookies {
-    const header = this.source.headers["set-cookie"]
-    return header === undefined ? Cookies.empty : Cookies.fromSetCookie(header)
   }
 
   get remoteAddress(): Option.Option<string> {
@@ -107,14 +83,6 @@ class AgentResponse extends Inspectable.Class implements HttpClientResponse.Http
     })
   }
 
-  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(
-      this.text,
-      (text) =>
-        Effect.try({ try: (): unknown => text === "" ? null : JSON.parse(text), catch: (e) => this.decodeError(e) })
-    )
-  }
-
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
     return Effect.tryPromise({
       try: () =>
@@ -125,10 +93,6 @@ class AgentResponse extends Inspectable.Class implements HttpClientResponse.Http
         }),
       catch: (e) => this.decodeError(e)
     })
-  }
-
-  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
   }
 
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
@@ -146,10 +110,6 @@ class AgentResponse extends Inspectable.Class implements HttpClientResponse.Http
       () => this.source,
       (e) => this.decodeError(e)
     )
-  }
-
-  override toJSON(): unknown {
-    return { _id: "@effect-motive/http/AgentHttpClient/Response", status: this.status }
   }
 }
 
@@ -194,8 +154,6 @@ const outgoingOf = (
   }
 }
 
-const millisOf = (d: Duration.DurationInput | undefined) => d === undefined ? undefined : Duration.toMillis(d)
-
 /** The two keep-alive agents a client sends through, one per protocol. */
 export interface Agents {
   readonly http: Http.Agent
@@ -210,124 +168,116 @@ export interface Agents {
 export const make = (agents: Agents, timeouts: AgentTimeouts = {}): HttpClient.HttpClient => {
   const headersTimeout = millisOf(timeouts.headersTimeout)
   const bodyTimeout = millisOf(timeouts.bodyTimeout)
-  return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-    (prepared) =>
-      Effect.flatMap(prepared, (request) => {
-        const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-        if (Either.isLeft(url)) {
-          return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
-        }
-        const target = url.right
-        const secure = target.protocol === "https:"
-        if (!secure && target.protocol !== "http:") {
-          return Effect.fail(
-            new HttpClientError.RequestError({
-              request,
-              reason: "InvalidUrl",
-              cause: new Error(`cannot send over ${target.protocol}`)
+  return makeClient((request, url) => {
+    const target = url
+    const secure = target.protocol === "https:"
+    if (!secure && target.protocol !== "http:") {
+      return Effect.fail(
+        new HttpClientError.RequestError({
+          request,
+          reason: "InvalidUrl",
+          cause: new Error(`cannot send over ${target.protocol}`)
+        })
+      )
+    }
+    return Effect.flatMap(
+      outgoingOf(request),
+      (outgoing) =>
+        Effect.async<Http.IncomingMessage, HttpClientError.RequestError>((resume) => {
+          // Headers as a flat list and the target as plain options: Node then neither re-reads a URL object nor
+          // copies the headers into its own map one by one (both showed in the profile of 2000 calls).
+          // The body's own length and type replace any the request carries. Node adds no `host` to a list.
+          const headers: Array<string> = request.headers["host"] === undefined ? ["host", target.host] : []
+          const bytes = outgoing._tag === "Bytes"
+          const contentType = bytes ? outgoing.contentType : undefined
+          for (const name in request.headers) {
+            if (bytes && name === "content-length") {
+              continue
+            }
+            if (contentType !== undefined && name === "content-type") {
+              continue
+            }
+            headers.push(name, request.headers[name]!)
+          }
+          if (bytes) {
+            headers.push("content-length", String(Buffer.byteLength(outgoing.bytes)))
+          }
+          if (contentType !== undefined) {
+            headers.push("content-type", contentType)
+          }
+          const transportError = (cause: unknown) =>
+            new HttpClientError.RequestError({ request, reason: "Transport", cause })
+          let req: Http.ClientRequest
+          try {
+            req = (secure ? Https.request : Http.request)({
+              protocol: target.protocol,
+              hostname: target.hostname.startsWith("[") ? target.hostname.slice(1, -1) : target.hostname,
+              port: target.port,
+              path: target.pathname + target.search,
+              method: request.method,
+              headers,
+              agent: secure ? agents.https : agents.http
             })
-          )
-        }
-        return Effect.flatMap(outgoingOf(request), (outgoing) =>
-          Effect.async<Http.IncomingMessage, HttpClientError.RequestError>((resume) => {
-            // Headers as a flat list and the target as plain options: Node then neither re-reads a URL object nor
-            // copies the headers into its own map one by one (both showed in the profile of 2000 calls).
-            // The body's own length and type replace any the request carries. Node adds no `host` to a list.
-            const headers: Array<string> = request.headers["host"] === undefined ? ["host", target.host] : []
-            const bytes = outgoing._tag === "Bytes"
-            const contentType = bytes ? outgoing.contentType : undefined
-            for (const name in request.headers) {
-              if (bytes && name === "content-length") {
-                continue
-              }
-              if (contentType !== undefined && name === "content-type") {
-                continue
-              }
-              headers.push(name, request.headers[name]!)
+          } catch (cause) {
+            // Node refused the request before sending it (a header value with a control character, say).
+            resume(Effect.fail(transportError(cause)))
+            return
+          }
+          let settled = false
+          let timer: ReturnType<typeof setTimeout> | undefined
+          if (headersTimeout !== undefined) {
+            timer = setTimeout(() => {
+              // Not connected yet: nothing can have reached the server.
+              const connected = req.socket !== null && req.socket !== undefined && !req.socket.connecting
+              req.destroy(
+                connected
+                  ? new CodedError(`no answer within ${headersTimeout} ms`, "MOTIVE_HEADERS_TIMEOUT")
+                  : new CodedError(`no connection within ${headersTimeout} ms`, "MOTIVE_CONNECT_TIMEOUT")
+              )
+            }, headersTimeout)
+          }
+          // `on`, not `once`: a second error (the socket failing after the first) must not go unhandled.
+          req.on("error", (cause) => {
+            if (timer !== undefined) {
+              clearTimeout(timer)
             }
-            if (bytes) {
-              headers.push("content-length", String(Buffer.byteLength(outgoing.bytes)))
-            }
-            if (contentType !== undefined) {
-              headers.push("content-type", contentType)
-            }
-            const transportError = (cause: unknown) =>
-              new HttpClientError.RequestError({ request, reason: "Transport", cause })
-            let req: Http.ClientRequest
-            try {
-              req = (secure ? Https.request : Http.request)({
-                protocol: target.protocol,
-                hostname: target.hostname.startsWith("[") ? target.hostname.slice(1, -1) : target.hostname,
-                port: target.port,
-                path: target.pathname + target.search,
-                method: request.method,
-                headers,
-                agent: secure ? agents.https : agents.http
-              })
-            } catch (cause) {
-              // Node refused the request before sending it (a header value with a control character, say).
-              resume(Effect.fail(transportError(cause)))
+            if (settled) {
               return
             }
-            let settled = false
-            let timer: ReturnType<typeof setTimeout> | undefined
-            if (headersTimeout !== undefined) {
-              timer = setTimeout(() => {
-                // Not connected yet: nothing can have reached the server.
-                const connected = req.socket !== null && req.socket !== undefined && !req.socket.connecting
-                req.destroy(
-                  connected
-                    ? new CodedError(`no answer within ${headersTimeout} ms`, "MOTIVE_HEADERS_TIMEOUT")
-                    : new CodedError(`no connection within ${headersTimeout} ms`, "MOTIVE_CONNECT_TIMEOUT")
-                )
-              }, headersTimeout)
+            settled = true
+            resume(Effect.fail(transportError(cause)))
+          })
+          req.once("response", (res) => {
+            if (timer !== undefined) {
+              clearTimeout(timer)
             }
-            // `on`, not `once`: a second error (the socket failing after the first) must not go unhandled.
-            req.on("error", (cause) => {
-              if (timer !== undefined) {
-                clearTimeout(timer)
-              }
-              if (settled) {
-                return
-              }
-              settled = true
-              resume(Effect.fail(transportError(cause)))
-            })
-            req.once("response", (res) => {
-              if (timer !== undefined) {
-                clearTimeout(timer)
-              }
-              settled = true
-              if (bodyTimeout !== undefined) {
-                idleLimit(res, bodyTimeout)
-              }
-              resume(Effect.succeed(res))
-            })
-            switch (outgoing._tag) {
-              case "None":
-                req.end()
-                break
-              case "Bytes":
-                req.end(outgoing.bytes)
-                break
-              case "Stream":
-                outgoing.readable.once("error", (cause) =>
-                  req.destroy(cause))
-                outgoing.readable.pipe(req)
-                break
+            settled = true
+            if (bodyTimeout !== undefined) {
+              idleLimit(res, bodyTimeout)
             }
-            return Effect.sync(() => {
-              if (timer !== undefined) clearTimeout(timer)
-              req.destroy()
-            })
-          })).pipe(
-            Effect.map((response): HttpClientResponse.HttpClientResponse =>
-              new AgentResponse(request, response)
-            )
-          )
-      }),
-    Effect.succeed
-  )
+            resume(Effect.succeed(res))
+          })
+          switch (outgoing._tag) {
+            case "None":
+              req.end()
+              break
+            case "Bytes":
+              req.end(outgoing.bytes)
+              break
+            case "Stream":
+              outgoing.readable.once("error", (cause) => req.destroy(cause))
+              outgoing.readable.pipe(req)
+              break
+          }
+          return Effect.sync(() => {
+            if (timer !== undefined) clearTimeout(timer)
+            req.destroy()
+          })
+        })
+    ).pipe(
+      Effect.map((response): HttpClientResponse.HttpClientResponse => new AgentResponse(request, response))
+    )
+  })
 }
 
 /**

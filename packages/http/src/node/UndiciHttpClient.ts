@@ -9,47 +9,23 @@
  *
  * @since 0.1.0
  */
-import {
-  Cookies,
-  Headers,
-  HttpClient,
-  HttpClientError,
-  type HttpClientRequest,
-  HttpClientResponse,
-  HttpIncomingMessage,
-  UrlParams
-} from "@effect/platform"
+import { HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { NodeStream } from "@effect/platform-node"
-import { Duration, Effect, Either, Inspectable, Layer, Option, type Stream } from "effect"
+import { Duration, Effect, Layer, Option, type Stream } from "effect"
 import { EventEmitter } from "node:events"
 import { Agent, type Dispatcher } from "undici"
+import { makeClient, millisOf, NodeResponse } from "./internal/nodeClient.js"
 
-class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
-  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
-  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+class UndiciResponse extends NodeResponse {
   private textBody: Promise<string> | undefined
-  private headerMap: Headers.Headers | undefined
 
-  constructor(readonly request: HttpClientRequest.HttpClientRequest, readonly source: Dispatcher.ResponseData) {
-    super()
+  constructor(request: HttpClientRequest.HttpClientRequest, readonly source: Dispatcher.ResponseData) {
+    super(request, source.headers, "@effect-motive/http/UndiciHttpClient/Response")
     source.body.on("error", () => {})
-  }
-
-  private decodeError(cause: unknown): HttpClientError.ResponseError {
-    return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
   }
 
   get status(): number {
     return this.source.statusCode
-  }
-
-  get headers(): Headers.Headers {
-    return this.headerMap ??= Headers.fromInput(this.source.headers)
-  }
-
-  get cookies(): Cookies.Cookies {
-    const header = this.source.headers["set-cookie"]
-    return header === undefined ? Cookies.empty : Cookies.fromSetCookie(Array.isArray(header) ? header : [header])
   }
 
   get remoteAddress(): Option.Option<string> {
@@ -64,20 +40,8 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     })
   }
 
-  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(
-      this.text,
-      (text) =>
-        Effect.try({ try: (): unknown => text === "" ? null : JSON.parse(text), catch: (e) => this.decodeError(e) })
-    )
-  }
-
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
     return Effect.tryPromise({ try: () => this.source.body.arrayBuffer(), catch: (e) => this.decodeError(e) })
-  }
-
-  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
   }
 
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
@@ -86,10 +50,6 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     return NodeStream.fromReadable(() => this.source.body, (e) => this.decodeError(e))
-  }
-
-  override toJSON(): unknown {
-    return { _id: "@effect-motive/http/UndiciHttpClient/Response", status: this.status }
   }
 }
 
@@ -121,8 +81,6 @@ export interface UndiciTimeouts {
   readonly bodyTimeout?: Duration.DurationInput
 }
 
-const millisOf = (d: Duration.DurationInput | undefined) => d === undefined ? undefined : Duration.toMillis(d)
-
 /**
  * An `HttpClient` sending through `dispatcher`.
  *
@@ -131,41 +89,33 @@ const millisOf = (d: Duration.DurationInput | undefined) => d === undefined ? un
 export const make = (dispatcher: Dispatcher, timeouts: UndiciTimeouts = {}): HttpClient.HttpClient => {
   const headersTimeout = millisOf(timeouts.headersTimeout)
   const bodyTimeout = millisOf(timeouts.bodyTimeout)
-  return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-    (prepared) =>
-      Effect.flatMap(prepared, (request) => {
-        const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-        if (Either.isLeft(url)) {
-          return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
-        }
-        return Effect.flatMap(bodyOf(request), (body) =>
-          Effect.async<Dispatcher.ResponseData, HttpClientError.RequestError>((resume) => {
-            // Interruption aborts the request through an EventEmitter, which undici accepts as a signal: an
-            // AbortController per request cost ~5 µs of CPU, an EventEmitter ~0.1 µs.
-            const abort = new EventEmitter()
-            dispatcher.request({
-              origin: url.right.origin,
-              path: url.right.pathname + url.right.search,
-              method: request.method,
-              headers: request.headers,
-              body: body ?? null,
-              signal: abort,
-              ...(headersTimeout === undefined ? {} : { headersTimeout }),
-              ...(bodyTimeout === undefined ? {} : { bodyTimeout })
-            }).then(
-              (response) =>
-                resume(Effect.succeed(response)),
-              (cause) => resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
-            )
-            return Effect.sync(() => abort.emit("abort"))
-          })).pipe(
-            Effect.map((response): HttpClientResponse.HttpClientResponse =>
-              new UndiciResponse(request, response)
-            )
+  return makeClient((request, url) => {
+    return Effect.flatMap(
+      bodyOf(request),
+      (body) =>
+        Effect.async<Dispatcher.ResponseData, HttpClientError.RequestError>((resume) => {
+          // Interruption aborts the request through an EventEmitter, which undici accepts as a signal: an
+          // AbortController per request cost ~5 µs of CPU, an EventEmitter ~0.1 µs.
+          const abort = new EventEmitter()
+          dispatcher.request({
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: request.method,
+            headers: request.headers,
+            body: body ?? null,
+            signal: abort,
+            ...(headersTimeout === undefined ? {} : { headersTimeout }),
+            ...(bodyTimeout === undefined ? {} : { bodyTimeout })
+          }).then(
+            (response) => resume(Effect.succeed(response)),
+            (cause) => resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
           )
-      }),
-    Effect.succeed
-  )
+          return Effect.sync(() => abort.emit("abort"))
+        })
+    ).pipe(
+      Effect.map((response): HttpClientResponse.HttpClientResponse => new UndiciResponse(request, response))
+    )
+  })
 }
 
 /**

@@ -195,7 +195,7 @@ const framingOf = (status: number, headers: HeadMap): Framing | string => {
  * most of the process's garbage).
  */
 class BatchWriter {
-  private readonly batches: [Buffer | undefined, Buffer | undefined]
+  private readonly batches: [Buffer | undefined, Buffer | undefined] = [undefined, undefined]
   private current = 0
   private fill = 0
   private writing = false
@@ -210,9 +210,7 @@ class BatchWriter {
     private readonly fd: number,
     private readonly slowWriteMillis: number,
     private readonly expected?: () => number | undefined
-  ) {
-    this.batches = [undefined, undefined]
-  }
+  ) {}
 
   private allocate(): Buffer {
     const left = this.expected?.()

@@ -3,17 +3,15 @@
 import { createWriteStream } from "node:fs"
 import { get } from "node:http"
 import { pipeline } from "node:stream/promises"
+import { peakRss, resetPeak, stopPeak } from "./peak-rss.mjs"
 
 const [url, file] = process.argv.slice(2)
 const rssBefore = process.memoryUsage.rss()
-let peak = rssBefore
-const sampler = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage.rss())
-}, 5)
+resetPeak()
 const started = performance.now()
 const body = await new Promise((resolve) => get(url, resolve))
 await pipeline(body, createWriteStream(file, { highWaterMark: 1024 * 1024 }))
 const seconds = (performance.now() - started) / 1000
-clearInterval(sampler)
-peak = Math.max(peak, process.memoryUsage.rss())
+const peak = peakRss()
+stopPeak()
 process.stdout.write(JSON.stringify({ seconds, rssGrowth: peak - rssBefore }) + "\n")

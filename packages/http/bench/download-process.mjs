@@ -7,9 +7,10 @@
 // The first download is the one a fresh process makes: its memory growth includes the process reaching its
 // working size (V8 compiling the download path, the allocator's pools filling). The second, in the same
 // process, is what each further download costs an application that has downloaded before.
-// Memory is sampled from three points: before the client exists (`rssGrowthCold`, which includes building
-// the client and its first call), after the client has made one call (`rssGrowth`: what the first download
-// adds), and before the second download (`rssGrowthLater`).
+// Memory is the peak RSS (bench/peak-rss.mjs: the kernel's high-water mark, nothing sampled while the download
+// runs) above three points: before the client exists (`rssGrowthCold`, which includes building the client and
+// its first call), after the client has made one call (`rssGrowth`: what the first download adds), and before
+// the second download (`later.rssGrowth`).
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Effect, ManagedRuntime, Redacted } from "effect"
 import { Layer } from "effect"
@@ -17,17 +18,12 @@ import { mkdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { MediaDownloads, Motive, MotiveClient, MotiveConfig } from "../dist/index.js"
 import { NodeMotive } from "../dist/node.js"
+import { peakRss, resetPeak, stopPeak } from "./peak-rss.mjs"
 
 const [baseUrl, recallId, directory, transport = "node"] = process.argv.slice(2)
 const rssCold = process.memoryUsage.rss()
-let peak = rssCold // since the last reset
+resetPeak()
 let peakEver = rssCold
-const sample = () => {
-  const rss = process.memoryUsage.rss()
-  peak = Math.max(peak, rss)
-  peakEver = Math.max(peakEver, rss)
-}
-const sampler = setInterval(sample, 5)
 const settings = {
   credentials: { _tag: "ApiKey", apiKey: Redacted.make("sandbox-demo-key") },
   baseUrl,
@@ -43,8 +39,9 @@ await runtime.runPromise(Effect.flatMap(MotiveClient.MotiveClient, (c) => c.getV
 /** One download into `dir`, with its time and the peak RSS growth over the RSS before it. */
 const download = async (dir) => {
   mkdirSync(dir, { recursive: true })
+  peakEver = Math.max(peakEver, peakRss())
   const before = process.memoryUsage.rss()
-  peak = before
+  resetPeak()
   const started = performance.now()
   const files = await runtime.runPromise(
     Effect.flatMap(
@@ -53,7 +50,8 @@ const download = async (dir) => {
     )
   )
   const seconds = (performance.now() - started) / 1000
-  sample()
+  const peak = peakRss()
+  peakEver = Math.max(peakEver, peak)
   return { seconds, bytes: files[0].bytes, rssGrowth: peak - before }
 }
 const first = await download(join(directory, "first"))
@@ -61,7 +59,7 @@ const first = await download(join(directory, "first"))
 // writing into pages the kernel has never handed out before ran 3 × slower for curl too.
 rmSync(join(directory, "first"), { recursive: true })
 const later = await download(join(directory, "later"))
-clearInterval(sampler)
+stopPeak()
 await runtime.dispose()
 process.stdout.write(
   JSON.stringify({

@@ -196,4 +196,97 @@ describe("AgentHttpClient", () => {
       const error = yield* Effect.flip(http.get(url))
       expect(error.cause).toMatchObject({ code: "ECONNREFUSED" })
     }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("zero, infinite and longer-than-a-timer timeouts mean no timeout, not an instant one", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => setTimeout(() => json(res), 50))
+      for (const timeout of [Duration.zero, Duration.infinity, Duration.days(30)]) {
+        const answer = yield* Effect.flatMap(
+          HttpClient.HttpClient,
+          (http) => Effect.flatMap(http.get(server.url), (r) => r.json)
+        ).pipe(
+          Effect.provide(AgentHttpClient.layerWith({ headersTimeout: timeout, bodyTimeout: timeout }))
+        )
+        expect(answer).toEqual({ ok: true })
+      }
+    }))
+
+  it.scopedLive("a body cut before anyone read it fails its later reads (text and stream) instead of hanging", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res, socket) => {
+        res.setHeader("content-length", "100")
+        res.write("partial")
+        setTimeout(() => socket.destroy(), 20)
+      })
+      const http = yield* HttpClient.HttpClient
+      const first = yield* http.get(server.url)
+      const second = yield* http.get(server.url)
+      yield* Effect.sleep("150 millis") // both cut by now, unread
+      const text = yield* Effect.flip(first.text).pipe(Effect.timeout("2 seconds"))
+      expect(text._tag).toBe("ResponseError")
+      const streamed = yield* Effect.flip(Stream.runCollect(second.stream)).pipe(Effect.timeout("2 seconds"))
+      expect(streamed._tag).toBe("ResponseError")
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("the body timeout times the server, not the reader: a complete or backed-up body is kept", () =>
+    Effect.gen(function*() {
+      const small = yield* serverWith((_req, res) => res.end("hello"))
+      const big = yield* serverWith((_req, res) => res.end(Buffer.alloc(4 * 1024 * 1024, 7)))
+      const http = yield* HttpClient.HttpClient
+      // Read long after it all came.
+      const late = yield* http.get(small.url)
+      yield* Effect.sleep("400 millis")
+      expect(yield* late.text).toBe("hello")
+      // A reader slower than the timeout for its first pieces (its backpressure pauses the socket).
+      const slow = yield* http.get(big.url)
+      let pieces = 0
+      const bytes = yield* Stream.runFold(
+        Stream.mapEffect(
+          slow.stream,
+          (c) => pieces++ < 3 ? Effect.as(Effect.sleep("250 millis"), c) : Effect.succeed(c)
+        ),
+        0,
+        (n, c) => n + c.length
+      )
+      expect(bytes).toBe(4 * 1024 * 1024)
+    }).pipe(Effect.provide(AgentHttpClient.layerWith({ bodyTimeout: Duration.millis(150) }))))
+
+  it.scopedLive("a failing streamed body is an Encode error, and a failed request releases its body stream", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => json(res))
+      const http = yield* HttpClient.HttpClient
+      const failing = Stream.concat(
+        Stream.make(new TextEncoder().encode("a")),
+        Stream.fail(new Error("boom"))
+      )
+      const error = yield* Effect.flip(
+        http.execute(HttpClientRequest.post(server.url).pipe(HttpClientRequest.setBody(HttpBody.stream(failing))))
+      )
+      expect(error).toMatchObject({ _tag: "RequestError", reason: "Encode" })
+
+      // A body that never ends, to a server that refuses the connection: its stream is finalized.
+      const url = server.url
+      server.close()
+      yield* Effect.sleep("20 millis")
+      let finalized = false
+      const endless = Stream.repeatEffect(Effect.as(Effect.sleep("10 millis"), new Uint8Array(8))).pipe(
+        Stream.ensuring(Effect.sync(() => {
+          finalized = true
+        }))
+      )
+      yield* Effect.flip(
+        http.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.setBody(HttpBody.stream(endless))))
+      )
+      yield* Effect.sleep("100 millis")
+      expect(finalized).toBe(true)
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
+  it.scopedLive("an empty POST is sent with content-length 0, not chunked", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => json(res))
+      const http = yield* HttpClient.HttpClient
+      yield* Effect.flatMap(http.execute(HttpClientRequest.post(server.url)), (r) => r.text)
+      expect(server.received[0]!.headers["content-length"]).toBe("0")
+      expect(server.received[0]!.headers["transfer-encoding"]).toBeUndefined()
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
 })

@@ -16,10 +16,10 @@
  */
 import { HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { NodeStream } from "@effect/platform-node"
-import { Duration, Effect, Layer, Option, type Stream } from "effect"
+import { Duration, Effect, Layer, Option, Stream } from "effect"
 import * as Http from "node:http"
 import * as Https from "node:https"
-import type { Readable } from "node:stream"
+import { pipeline, type Readable } from "node:stream"
 import { makeClient, millisOf, NodeResponse } from "./internal/nodeClient.js"
 
 /**
@@ -43,6 +43,11 @@ class CodedError extends Error {
   }
 }
 
+/** Why a body was cut before its end, if it was: its error, or the connection closing mid-body. */
+const brokenBody = (source: Http.IncomingMessage): unknown =>
+  source.errored ??
+    (source.destroyed && !source.complete ? new CodedError("the connection closed mid-body", "ECONNRESET") : undefined)
+
 class AgentResponse extends NodeResponse {
   private bytesBody: Promise<Buffer> | undefined
 
@@ -64,6 +69,9 @@ class AgentResponse extends NodeResponse {
   private bytes(): Promise<Buffer> {
     return this.bytesBody ??= new Promise((resolve, reject) => {
       const source = this.source
+      // Cut before anyone read it (a reset, the idle timeout): its 'error' and 'close' are past, so say so now.
+      const broken = brokenBody(source)
+      if (broken !== undefined) return reject(broken)
       if (source.readableEnded) return resolve(Buffer.alloc(0))
       const pieces: Array<Buffer> = []
       source.on("data", (piece: Buffer) => pieces.push(piece))
@@ -106,10 +114,16 @@ class AgentResponse extends NodeResponse {
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(
-      () => this.source,
-      (e) => this.decodeError(e)
-    )
+    return Stream.suspend(() => {
+      // A destroyed source reads as an empty, successful body: a cut one must fail instead.
+      const broken = brokenBody(this.source)
+      return broken !== undefined
+        ? Stream.fail(this.decodeError(broken))
+        : NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(
+          () => this.source,
+          (e) => this.decodeError(e)
+        )
+    })
   }
 }
 
@@ -120,6 +134,9 @@ type Outgoing =
   | { readonly _tag: "Stream"; readonly readable: Readable }
 
 const none: Outgoing = { _tag: "None" }
+
+/** Methods whose requests normally carry a body: an empty one is sent as `content-length: 0`. */
+const carriesBody: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
 
 const outgoingOf = (
   request: HttpClientRequest.HttpClientRequest
@@ -201,6 +218,12 @@ export const make = (agents: Agents, timeouts: AgentTimeouts = {}): HttpClient.H
           }
           if (bytes) {
             headers.push("content-length", String(Buffer.byteLength(outgoing.bytes)))
+          } else if (
+            outgoing._tag === "None" && carriesBody.has(request.method) &&
+            request.headers["content-length"] === undefined && request.headers["transfer-encoding"] === undefined
+          ) {
+            // As other clients send it: with a list of headers Node would otherwise send an empty body chunked.
+            headers.push("content-length", "0")
           }
           if (contentType !== undefined) {
             headers.push("content-type", contentType)
@@ -224,6 +247,7 @@ export const make = (agents: Agents, timeouts: AgentTimeouts = {}): HttpClient.H
             return
           }
           let settled = false
+          let bodyFailure: unknown
           let timer: ReturnType<typeof setTimeout> | undefined
           if (headersTimeout !== undefined) {
             timer = setTimeout(() => {
@@ -245,7 +269,13 @@ export const make = (agents: Agents, timeouts: AgentTimeouts = {}): HttpClient.H
               return
             }
             settled = true
-            resume(Effect.fail(transportError(cause)))
+            resume(
+              Effect.fail(
+                bodyFailure === undefined
+                  ? transportError(cause)
+                  : new HttpClientError.RequestError({ request, reason: "Encode", cause: bodyFailure })
+              )
+            )
           })
           req.once("response", (res) => {
             if (timer !== undefined) {
@@ -265,8 +295,12 @@ export const make = (agents: Agents, timeouts: AgentTimeouts = {}): HttpClient.H
               req.end(outgoing.bytes)
               break
             case "Stream":
-              outgoing.readable.once("error", (cause) => req.destroy(cause))
-              outgoing.readable.pipe(req)
+              // `pipeline`, not `pipe`: a request that fails or is destroyed also destroys the body stream, so
+              // its producer (a file, a fiber) is released; the body's own failure is an encoding one.
+              outgoing.readable.once("error", (cause) => {
+                bodyFailure ??= cause
+              })
+              pipeline(outgoing.readable, req, () => {})
               break
           }
           return Effect.sync(() => {
@@ -286,16 +320,26 @@ export const make = (agents: Agents, timeouts: AgentTimeouts = {}): HttpClient.H
  */
 const idleLimit = (res: Http.IncomingMessage, millis: number) => {
   const socket = res.socket
-  const onIdle = () => res.destroy(new CodedError(`the body went silent for ${millis} ms`, "MOTIVE_BODY_TIMEOUT"))
+  const onIdle = () => {
+    // All of it came: nothing is silent.
+    if (res.complete) return
+    // Bytes wait for the reader (its backpressure paused the socket): the reader is slow, not the server.
+    if (res.readableLength > 0) return socket.setTimeout(millis)
+    res.destroy(new CodedError(`the body went silent for ${millis} ms`, "MOTIVE_BODY_TIMEOUT"))
+  }
   socket.setTimeout(millis)
   socket.on("timeout", onIdle)
   const done = () => {
     socket.removeListener("timeout", onIdle)
-    socket.setTimeout(0)
+    // Unless the agent has already set the kept socket's own idle limit (the server's keep-alive hint).
+    if (socket.timeout === millis) socket.setTimeout(0)
   }
   res.once("end", done)
   res.once("close", done)
 }
+
+/** How long an idle kept socket stays open when the server gives no keep-alive hint. */
+const keptSocketMillis = 4_000
 
 /**
  * The client over its own keep-alive agents, destroyed with the layer.
@@ -308,8 +352,11 @@ export const layerWith = (timeouts: AgentTimeouts = {}): Layer.Layer<HttpClient.
     Effect.map(
       Effect.acquireRelease(
         Effect.sync((): Agents => ({
-          http: new Http.Agent({ keepAlive: true }),
-          https: new Https.Agent({ keepAlive: true })
+          // With a `timeout`, Node closes an idle kept socket before the server's `Keep-Alive: timeout=N` hint
+          // runs out (without one it ignores the hint, and reuses sockets the server is closing: "socket hang up"
+          // on a request that may have been sent). 4 s, undici's default, when the server gives no hint.
+          http: new Http.Agent({ keepAlive: true, timeout: keptSocketMillis }),
+          https: new Https.Agent({ keepAlive: true, timeout: keptSocketMillis })
         })),
         (agents) =>
           Effect.sync(() => {

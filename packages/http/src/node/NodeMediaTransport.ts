@@ -9,6 +9,7 @@ import { Duration, Effect, Layer } from "effect"
 import type { ConnectionOptions } from "node:tls"
 import { MediaBodyFailed, MediaRequestFailed, type MediaResponse, MediaTransport } from "../MediaTransport.js"
 import { request as http1Request, RequestFailure } from "./internal/http1.js"
+import { millisOf } from "./internal/nodeClient.js"
 
 /**
  * Options of {@link layer}.
@@ -50,7 +51,8 @@ const resolveUrl = (location: string, base: URL): URL | null => {
  */
 export const make = (options: NodeOptions = {}): Context.Tag.Service<MediaTransport> => {
   const idle = Duration.decode(options.idleTimeout ?? Duration.seconds(30))
-  const idleTimeoutMillis = Duration.toMillis(idle)
+  // 0 (no idle limit) for zero, infinity or longer than a Node timer can wait.
+  const idleTimeoutMillis = millisOf(idle) ?? 0
   const idleText = Duration.format(idle)
   const maxRedirects = options.maxRedirects ?? 5
   // Interruptible while connecting and waiting (the socket is destroyed), closed with the scope once open.

@@ -70,9 +70,18 @@ export abstract class NodeResponse extends Inspectable.Class implements HttpClie
   }
 }
 
-/** Milliseconds of an optional duration. */
-export const millisOf = (d: Duration.DurationInput | undefined): number | undefined =>
-  d === undefined ? undefined : Duration.toMillis(d)
+/** The longest delay a Node timer takes (2^31 − 1 ms, ~24.8 days): a longer one fires after 1 ms. */
+const longestTimer = 2 ** 31 - 1
+
+/**
+ * Milliseconds of an optional timeout for a Node timer, or `undefined` for none: no duration, zero (undici's
+ * "no timeout"), infinity, or longer than a Node timer can wait (which would otherwise fire at once).
+ */
+export const millisOf = (d: Duration.DurationInput | undefined): number | undefined => {
+  if (d === undefined) return undefined
+  const millis = Duration.toMillis(d)
+  return millis > 0 && millis <= longestTimer ? Math.max(1, Math.round(millis)) : undefined
+}
 
 /** An `HttpClient` that sends each request to its URL (with its query and hash) through `send`. */
 export const makeClient = (

@@ -29,6 +29,11 @@ export interface NodeOptions {
    * sent only the `range` and `if-range` headers.
    */
   readonly maxRedirects?: number
+  /**
+   * A file write slower than this (default 20 ms) sends the rest of that download through the thread pool
+   * instead of writing on the event loop: a slow disk or network file system (0: after the first write).
+   */
+  readonly slowWriteMillis?: number
 }
 
 const redirects = new Set([301, 302, 303, 307, 308])
@@ -60,7 +65,13 @@ export const make = (options: NodeOptions = {}): Context.Tag.Service<MediaTransp
     Effect.uninterruptibleMask((restore) =>
       Effect.tap(
         restore(Effect.tryPromise({
-          try: (signal) => http1Request(url, headers, { idleTimeoutMillis, tls: options.tls, signal }),
+          try: (signal) =>
+            http1Request(url, headers, {
+              idleTimeoutMillis,
+              tls: options.tls,
+              signal,
+              slowWriteMillis: options.slowWriteMillis
+            }),
           catch: (e) =>
             e instanceof RequestFailure
               ? new MediaRequestFailed({

@@ -260,7 +260,12 @@ class BatchWriter {
     if (this.failure !== undefined) return
     const started = performance.now()
     try {
-      for (let at = start; at < end;) at += writeSync(this.fd, buf, at, end - at)
+      for (let at = start; at < end;) {
+        const written = writeSync(this.fd, buf, at, end - at)
+        // A file that takes nothing (no error, no progress) would otherwise loop here for ever.
+        if (written <= 0) throw new Error("the file took no bytes")
+        at += written
+      }
     } catch (error) {
       this.failure = error instanceof Error ? error.message : String(error)
     }
@@ -283,6 +288,7 @@ class BatchWriter {
     const writeFrom = (offset: number) =>
       writeFd(this.fd, batch, offset, length - offset, null, (error, written) => {
         if (error !== null || offset + written >= length) return done(error)
+        if (written <= 0) return done(Object.assign(new Error("the file took no bytes"), { code: "EIO" }))
         writeFrom(offset + written) // a short write: the rest
       })
     if (this.failure !== undefined) done(null)

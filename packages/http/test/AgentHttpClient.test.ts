@@ -63,6 +63,13 @@ const json = (res: ServerResponse) => {
   res.end(JSON.stringify({ ok: true }))
 }
 
+/** Answers 100 bytes' length, sends 7, and drops the connection. */
+const cutMidBody = (_req: IncomingMessage, res: ServerResponse, socket: Socket) => {
+  res.setHeader("content-length", "100")
+  res.write("partial")
+  setTimeout(() => socket.destroy(), 20)
+}
+
 describe("AgentHttpClient", () => {
   it.scopedLive("sends the method, headers and a JSON body with its length, and reads the JSON answer", () =>
     Effect.gen(function*() {
@@ -173,11 +180,7 @@ describe("AgentHttpClient", () => {
 
   it.scopedLive("a body cut by the server fails the read, and an unread cut body harms nothing", () =>
     Effect.gen(function*() {
-      const server = yield* serverWith((_req, res, socket) => {
-        res.setHeader("content-length", "100")
-        res.write("partial")
-        setTimeout(() => socket.destroy(), 20)
-      })
+      const server = yield* serverWith(cutMidBody)
       const http = yield* HttpClient.HttpClient
       const unread = yield* http.get(server.url)
       expect(unread.status).toBe(200)
@@ -213,11 +216,7 @@ describe("AgentHttpClient", () => {
 
   it.scopedLive("a body cut before anyone read it fails its later reads (text and stream) instead of hanging", () =>
     Effect.gen(function*() {
-      const server = yield* serverWith((_req, res, socket) => {
-        res.setHeader("content-length", "100")
-        res.write("partial")
-        setTimeout(() => socket.destroy(), 20)
-      })
+      const server = yield* serverWith(cutMidBody)
       const http = yield* HttpClient.HttpClient
       const first = yield* http.get(server.url)
       const second = yield* http.get(server.url)

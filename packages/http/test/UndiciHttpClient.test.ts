@@ -1,7 +1,7 @@
 import { Sandbox } from "@effect-motive/sandbox"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Tracer } from "effect"
+import { Duration, Effect, Fiber, Layer, Option, Tracer } from "effect"
 import { createServer } from "node:http"
 import { MotiveClient } from "../src/index.js"
 import { UndiciHttpClient } from "../src/node.js"
@@ -33,6 +33,30 @@ describe("UndiciHttpClient", () => {
       const closedInTime = yield* Effect.promise(() => server.closed).pipe(Effect.timeout("2 seconds"), Effect.option)
       expect(Option.isSome(closedInTime)).toBe(true)
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.scopedLive("zero, infinite and longer-than-a-timer timeouts mean no timeout, not an instant one", () =>
+    Effect.gen(function*() {
+      const url = yield* Effect.acquireRelease(
+        Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
+          const server = createServer((_req, res) => setTimeout(() => res.end("late"), 50))
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address()
+            const port = typeof address === "object" && address !== null ? address.port : 0
+            resume(Effect.succeed({ url: `http://127.0.0.1:${port}/`, close: () => server.close() }))
+          })
+        }),
+        (s) => Effect.sync(() => s.close())
+      ).pipe(Effect.map((s) => s.url))
+      for (const timeout of [Duration.zero, Duration.infinity, Duration.days(30)]) {
+        const text = yield* Effect.flatMap(
+          HttpClient.HttpClient,
+          (http) => Effect.flatMap(http.get(url), (r) => r.text)
+        ).pipe(
+          Effect.provide(UndiciHttpClient.layerWith({ headersTimeout: timeout, bodyTimeout: timeout }))
+        )
+        expect(text).toBe("late")
+      }
+    }))
 })
 
 describe("MotiveClient spans", () => {

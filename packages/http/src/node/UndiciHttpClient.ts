@@ -87,8 +87,9 @@ export interface UndiciTimeouts {
  * @since 0.1.0
  */
 export const make = (dispatcher: Dispatcher, timeouts: UndiciTimeouts = {}): HttpClient.HttpClient => {
-  const headersTimeout = millisOf(timeouts.headersTimeout)
-  const bodyTimeout = millisOf(timeouts.bodyTimeout)
+  // A timeout given as none (zero, infinity, longer than a timer) is undici's 0, not its 300 s default.
+  const headersTimeout = timeouts.headersTimeout === undefined ? undefined : millisOf(timeouts.headersTimeout) ?? 0
+  const bodyTimeout = timeouts.bodyTimeout === undefined ? undefined : millisOf(timeouts.bodyTimeout) ?? 0
   return makeClient((request, url) => {
     return Effect.flatMap(
       bodyOf(request),

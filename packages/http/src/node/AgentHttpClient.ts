@@ -77,9 +77,10 @@ class AgentResponse extends NodeResponse {
       source.on("data", (piece: Buffer) => pieces.push(piece))
       source.once("end", () => resolve(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)))
       source.once("error", reject)
-      // Closed before its end without an error (the connection was destroyed): the body is incomplete.
+      // Closed before its end (the connection was destroyed): the body is incomplete.
       source.once("close", () => {
-        if (!source.complete) reject(source.errored ?? new CodedError("the connection closed mid-body", "ECONNRESET"))
+        const broken = brokenBody(source)
+        if (broken !== undefined) reject(broken)
       })
     })
   }

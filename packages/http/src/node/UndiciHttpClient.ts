@@ -90,8 +90,8 @@ export const make = (dispatcher: Dispatcher, timeouts: UndiciTimeouts = {}): Htt
   // A timeout given as none (zero, infinity, longer than a timer) is undici's 0, not its 300 s default.
   const headersTimeout = timeouts.headersTimeout === undefined ? undefined : millisOf(timeouts.headersTimeout) ?? 0
   const bodyTimeout = timeouts.bodyTimeout === undefined ? undefined : millisOf(timeouts.bodyTimeout) ?? 0
-  return makeClient((request, url) => {
-    return Effect.flatMap(
+  return makeClient((request, url) =>
+    Effect.flatMap(
       bodyOf(request),
       (body) =>
         Effect.async<Dispatcher.ResponseData, HttpClientError.RequestError>((resume) => {
@@ -116,7 +116,7 @@ export const make = (dispatcher: Dispatcher, timeouts: UndiciTimeouts = {}): Htt
     ).pipe(
       Effect.map((response): HttpClientResponse.HttpClientResponse => new UndiciResponse(request, response))
     )
-  })
+  )
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * What the two Node `HttpClient`s (`AgentHttpClient`, `UndiciHttpClient`) share: building the URL, and a response
- * base with the type ids, headers, cookies, and the bodies read as text.
+ * What the two Node `HttpClient`s (`AgentHttpClient`, `UndiciHttpClient`) share: building the URL, a response base
+ * with the type ids, headers, cookies, and the bodies read as text, and (with the media reader) timeouts as timers.
  */
 import {
   Cookies,

@@ -31,14 +31,13 @@ import {
   VideoRecallRequest,
   Violation
 } from "@effect-motive/domain"
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import type { HttpClient } from "@effect/platform"
 import {
   Chunk,
   Clock,
   type ConfigError,
   Context,
   DateTime,
-  Duration,
   Effect,
   Fiber,
   Layer,
@@ -49,16 +48,10 @@ import {
   type Scope,
   Stream
 } from "effect"
-import { decodeBody, errorFromResponse, transportError } from "./internal/transport.js"
+import { type ApiRequest, ApiTransport, layerHttpClient as transportOverHttpClient } from "./ApiTransport.js"
+import { decodeAnswer, errorFromAnswer } from "./internal/transport.js"
 import { type ConfigOptions, layerConfig as configFromEnvironment, MotiveConfig } from "./MotiveConfig.js"
-import {
-  CreateUncertain,
-  InvalidRequest,
-  isAmbiguous,
-  isRetryable,
-  type MotiveError,
-  RequestTimeout
-} from "./MotiveError.js"
+import { CreateUncertain, InvalidRequest, isAmbiguous, isRetryable, type MotiveError } from "./MotiveError.js"
 import * as RequestGate from "./RequestGate.js"
 import * as RequestJournal from "./RequestJournal.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -150,16 +143,11 @@ export class MotiveClient
 {}
 
 /**
- * Whether the `HttpClient` enforces the request timeout itself (`AgentHttpClient` and `UndiciHttpClient` do, with
- * their own timers). When it does not — any client you provide — every exchange, body included, is bounded by an
- * Effect timeout instead.
+ * Whether the `HttpClient` enforces the request timeout itself (see `ApiTransport.TransportTimeouts`).
  *
  * @since 0.1.0
  */
-export class TransportTimeouts extends Context.Reference<TransportTimeouts>()(
-  "@effect-motive/http/TransportTimeouts",
-  { defaultValue: () => false }
-) {}
+export { TransportTimeouts } from "./ApiTransport.js"
 
 const validationToInvalid = (error: RecallValidationError | CaptureValidationError) =>
   new InvalidRequest({ message: error.message, source: "client", violations: error.violations })
@@ -178,16 +166,16 @@ const span = (name: string, attributes: Record<string, unknown> = {}) => <A, E, 
   )
 
 /**
- * Builds the client from an `HttpClient` and `MotiveConfig`. The retry policy and the request gate are taken
+ * Builds the client from an `ApiTransport` and `MotiveConfig`. The retry policy and the request gate are taken
  * from the context when provided (`RetryPolicy`, `RequestGate`), and otherwise built from the settings; the
  * gate's rate limiter lives as long as the scope.
  *
  * @since 0.1.0
  */
-export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClient | MotiveConfig | Scope.Scope> =
-  Effect.gen(function*() {
+export const make: Effect.Effect<MotiveClientService, never, ApiTransport | MotiveConfig | Scope.Scope> = Effect
+  .gen(function*() {
     const config = yield* MotiveConfig
-    const http = yield* HttpClient.HttpClient
+    const transport = yield* ApiTransport
     const policy = Option.getOrElse(
       yield* Effect.serviceOption(RetryPolicy.RetryPolicy),
       () => RetryPolicy.make(config)
@@ -196,7 +184,6 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
       onNone: () => RequestGate.make(config),
       onSome: Effect.succeed
     })
-    const transportTimesOut = yield* TransportTimeouts
     const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
 
     const remember = RequestJournal.recordIn(journal)
@@ -225,42 +212,33 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
         : { authorization: `Bearer ${Redacted.value(config.credentials.token)}` }),
       ...Option.match(config.timeZone, { onNone: () => ({}), onSome: (zone) => ({ [motiveHeaders.timeZone]: zone }) })
     }
-    const api = http.pipe(
-      HttpClient.mapRequest((request) =>
-        request.pipe(HttpClientRequest.prependUrl(config.baseUrl), HttpClientRequest.setHeaders(fixedHeaders))
-      )
-    )
-
-    /** The whole exchange, body included, within the request timeout — unless the transport enforces it. */
-    const timed = <A>(exchange: Effect.Effect<A, MotiveError>): Effect.Effect<A, MotiveError> =>
-      transportTimesOut ? exchange : Effect.timeoutFail(exchange, {
-        duration: config.requestTimeout,
-        onTimeout: () =>
-          new RequestTimeout({
-            message: `Motive did not answer within ${Duration.format(config.requestTimeout)}`,
-            timeoutMillis: Duration.toMillis(config.requestTimeout)
-          })
-      })
+    const jsonHeaders = { ...fixedHeaders, "content-type": "application/json" }
+    const get = (path: string, query?: Record<string, string>): ApiRequest => ({
+      method: "GET",
+      url: query === undefined ? config.baseUrl + path : `${config.baseUrl}${path}?${new URLSearchParams(query)}`,
+      headers: fixedHeaders
+    })
+    const post = (path: string, body: unknown): ApiRequest => ({
+      method: "POST",
+      url: config.baseUrl + path,
+      headers: jsonHeaders,
+      body: JSON.stringify(body)
+    })
 
     /**
      * One exchange: through the gate, timed out, answer decoded or mapped to its error. A 429 pauses the gate.
      * With `answered` (creates), once the request is on the wire it is seen through {@link onWire}.
      */
     const exchange = <A, I>(
-      request: HttpClientRequest.HttpClientRequest,
+      request: ApiRequest,
       schema: Schema.Schema<A, I>,
       answered?: (a: A) => Effect.Effect<void>
     ): Effect.Effect<A, MotiveError> => {
-      const send = timed(
-        api.execute(request).pipe(
-          Effect.mapError((e) => transportError(e, config.requestTimeout)),
-          Effect.flatMap(
-            HttpClientResponse.matchStatus({
-              "2xx": (response) => decodeBody(schema, config.requestTimeout)(response),
-              orElse: errorFromResponse
-            })
-          )
-        )
+      const decode = decodeAnswer(schema)
+      const send = Effect.flatMap(
+        transport.exchange(request),
+        (answer): Effect.Effect<A, MotiveError> =>
+          answer.status >= 200 && answer.status < 300 ? decode(answer) : errorFromAnswer(answer)
       )
       return gate.admit(answered === undefined ? send : onWire(send, answered)).pipe(
         Effect.tapError((error) =>
@@ -273,7 +251,7 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
 
     /** An exchange retried by the policy while the error is retryable for this kind of call. */
     const call = <A, I>(
-      request: HttpClientRequest.HttpClientRequest,
+      request: ApiRequest,
       schema: Schema.Schema<A, I>,
       repeatable: boolean,
       answered?: (a: A) => Effect.Effect<void>
@@ -301,9 +279,7 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
     ): Stream.Stream<A, MotiveError> =>
       Stream.paginateChunkEffect(1, (pageNo) =>
         call(
-          HttpClientRequest.get(url).pipe(
-            HttpClientRequest.setUrlParams({ per_page: String(pageSize.max), page_no: String(pageNo) })
-          ),
+          get(url, { per_page: String(pageSize.max), page_no: String(pageNo) }),
           schema,
           true
         ).pipe(
@@ -325,9 +301,7 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
         const entity = `${request.target._tag} ${request.target.id}`
         // Captures have no duplicate detection: re-send only when Motive surely did not take the request.
         return yield* call(
-          HttpClientRequest.post(paths.imageCaptures).pipe(
-            HttpClientRequest.bodyUnsafeJson(encodeImageCaptureBody(request))
-          ),
+          post(paths.imageCaptures, encodeImageCaptureBody(request)),
           ImageCapture,
           false,
           (capture) =>
@@ -339,12 +313,12 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
       }).pipe(span("createImageCapture", { "motive.position": String(input.position) }))
 
     const getImageCapture = (ref: ImageCaptureRef) =>
-      call(HttpClientRequest.get(paths.imageCapture(ref.cameraType, ref.requestId)), ImageCapture, true).pipe(
+      call(get(paths.imageCapture(ref.cameraType, ref.requestId)), ImageCapture, true).pipe(
         span("getImageCapture", { "motive.request_id": ref.requestId, "motive.camera_type": ref.cameraType })
       )
 
     const getVideoRecall = (id: number) =>
-      call(HttpClientRequest.get(paths.videoRecall(id)), VideoRecallFromBody, true).pipe(
+      call(get(paths.videoRecall(id)), VideoRecallFromBody, true).pipe(
         span("getVideoRecall", { "motive.recall_id": id })
       )
 
@@ -364,14 +338,12 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
             remember(RequestJournal.recallEntry(recall, entity)),
             options?.onCreated?.(recall) ?? Effect.void
           )
-        const post = HttpClientRequest.post(paths.videoRecalls).pipe(
-          HttpClientRequest.bodyUnsafeJson(encodeVideoRecallBody(request))
-        )
+        const create = post(paths.videoRecalls, encodeVideoRecallBody(request))
         const attempts = yield* Ref.make(0)
         const ambiguous = yield* Ref.make(false)
         const named = yield* Ref.make<number | undefined>(undefined)
         return yield* Ref.update(attempts, (n) => n + 1).pipe(
-          Effect.zipRight(exchange(post, VideoRecallFromBody, created)),
+          Effect.zipRight(exchange(create, VideoRecallFromBody, created)),
           Effect.tapError((e) => isAmbiguous(e) ? Ref.set(ambiguous, true) : Effect.void),
           // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original.
           Effect.retry({ schedule: policy.api, while: (e) => isRetryable(e, { repeatable: true }) }),
@@ -444,13 +416,11 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
         )
       }
       return call(
-        HttpClientRequest.get(paths.availableTimelines(entity)).pipe(
-          HttpClientRequest.setUrlParams({
-            ...("vehicleNumber" in query ? { vehicle_number: query.vehicleNumber } : { asset_name: query.assetName }),
-            start_time: formatTimestamp(DateTime.toUtc(query.from)),
-            end_time: formatTimestamp(DateTime.toUtc(query.to))
-          })
-        ),
+        get(paths.availableTimelines(entity), {
+          ...("vehicleNumber" in query ? { vehicle_number: query.vehicleNumber } : { asset_name: query.assetName }),
+          start_time: formatTimestamp(DateTime.toUtc(query.from)),
+          end_time: formatTimestamp(DateTime.toUtc(query.to))
+        }),
         AvailableTimelines,
         true
       ).pipe(span("availableTimelines", { "motive.entity": entity }))
@@ -461,7 +431,7 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
       getImageCapture,
       createVideoRecall,
       getVideoRecall,
-      getRecallQuota: call(HttpClientRequest.get(paths.recallQuota), RecallQuota, true).pipe(span("getRecallQuota")),
+      getRecallQuota: call(get(paths.recallQuota), RecallQuota, true).pipe(span("getRecallQuota")),
       availableTimelines,
       vehicles: pages(paths.vehicles, VehiclesPage, (p) => p.vehicles.map((v) => v.vehicle), (p) => p.pagination.total),
       assets: pages(paths.assets, AssetsPage, (p) => p.assets.map((a) => a.asset), (p) => p.pagination.total)
@@ -469,16 +439,23 @@ export const make: Effect.Effect<MotiveClientService, never, HttpClient.HttpClie
   })
 
 /**
- * The client over the `HttpClient` and settings you provide. Provide a `RetryPolicy` or a `RequestGate` layer
- * as well to replace the defaults built from the settings.
+ * The client over the `ApiTransport` and settings you provide (`NodeMotive` provides Node's).
  *
  * @since 0.1.0
  */
-export const layer: Layer.Layer<MotiveClient, never, HttpClient.HttpClient | MotiveConfig> = Layer.scoped(
+export const layerWithoutTransport: Layer.Layer<MotiveClient, never, ApiTransport | MotiveConfig> = Layer.scoped(
   MotiveClient,
   make
 )
 
+/**
+ * The client over the `HttpClient` and settings you provide (`ApiTransport.layerHttpClient`). Provide a
+ * `RetryPolicy` or a `RequestGate` layer as well to replace the defaults built from the settings.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<MotiveClient, never, HttpClient.HttpClient | MotiveConfig> = layerWithoutTransport
+  .pipe(Layer.provide(transportOverHttpClient))
 /**
  * The client over the `HttpClient` you provide, its settings read through `Config` (the environment:
  * `MOTIVE_API_KEY` or `MOTIVE_OAUTH_TOKEN`, `MOTIVE_BASE_URL`, …), each overridable in `options`.

@@ -6,8 +6,9 @@ import {
   headers as motiveHeaders,
   isQuotaExceededBody
 } from "@effect-motive/domain"
-import type { HttpClientError, HttpClientResponse } from "@effect/platform"
+import type { HttpClientError } from "@effect/platform"
 import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
+import type { ApiAnswer } from "../ApiTransport.js"
 import {
   DuplicateRequest,
   Forbidden,
@@ -60,30 +61,52 @@ const codesOf = (u: unknown, depth = 0): Array<string> => {
 }
 
 /**
- * A client-side HTTP failure as a transport error (`requestSent` is false only when no connection opened),
- * or as a timeout when the HTTP client gave up waiting.
+ * A failure on the way to or from Motive, as the HTTP layer saw it: before any answer (`request`) or while
+ * reading one (`response`), whether the URL could not be used, its cause, and the request's URL.
  */
-export const transportError = (
-  error: HttpClientError.HttpClientError,
+export interface WireFailure {
+  readonly stage: "request" | "response"
+  readonly invalidUrl: boolean
+  readonly cause: unknown
+  /** Said when the cause has no message of its own. */
+  readonly reason: string
+  readonly url: string
+}
+
+/** The {@link WireFailure} an `HttpClient` error describes. */
+const wireFailureOf = (error: HttpClientError.HttpClientError): WireFailure => ({
+  stage: error._tag === "RequestError" ? "request" : "response",
+  invalidUrl: error._tag === "RequestError" && error.reason === "InvalidUrl",
+  cause: error.cause,
+  reason: error.reason,
+  url: error.request.url
+})
+
+/**
+ * A failure on the wire as a transport error (`requestSent` is false only when no connection opened), as a
+ * timeout when the HTTP client gave up waiting, or as an invalid request when it could not even be built.
+ */
+export const wireError = (
+  failure: WireFailure,
   timeout: Duration.Duration
 ): TransportError | RequestTimeout | InvalidRequest => {
-  const codes = codesOf(error.cause)
-  if ((error._tag === "RequestError" && error.reason === "InvalidUrl") || codes.some((c) => localCodes.has(c))) {
-    const detail = error.cause instanceof Error ? error.cause.message : error.reason
+  const codes = codesOf(failure.cause)
+  if (failure.invalidUrl || codes.some((c) => localCodes.has(c))) {
+    const detail = failure.cause instanceof Error ? failure.cause.message : failure.reason
     return new InvalidRequest({
       message: `the request could not be built, so nothing was sent (check the base URL and the credential): ${detail}`,
       source: "client",
       violations: []
     })
   }
-  const { detail, requestSent, timedOut } = failureOf(error, codes)
+  const { detail, requestSent, timedOut } = describe(failure, codes)
   if (timedOut) {
     return new RequestTimeout({
       message: `Motive did not answer within ${Duration.format(timeout)}`,
       timeoutMillis: Duration.toMillis(timeout)
     })
   }
-  const at = originOf(error.request.url)
+  const at = originOf(failure.url)
   return new TransportError({
     message: requestSent
       ? `the connection to Motive${at} broke (${detail}); the request may have been received`
@@ -91,6 +114,12 @@ export const transportError = (
     requestSent
   })
 }
+
+/** A client-side HTTP failure as {@link wireError} reads it. */
+export const transportError = (
+  error: HttpClientError.HttpClientError,
+  timeout: Duration.Duration
+): TransportError | RequestTimeout | InvalidRequest => wireError(wireFailureOf(error), timeout)
 
 /** ` at <origin>` of a request URL (never its path or query), or nothing when it cannot be read. */
 const originOf = (url: string): string => {
@@ -111,15 +140,15 @@ export interface ConnectionFailure {
   readonly timedOut: boolean
 }
 
-const failureOf = (error: HttpClientError.HttpClientError, codes: ReadonlyArray<string>): ConnectionFailure => ({
-  detail: codes[0] ?? (error.cause instanceof Error ? error.cause.message : error.reason),
-  requestSent: !(error._tag === "RequestError" && codes.some((c) => notSentCodes.has(c))),
+const describe = (failure: WireFailure, codes: ReadonlyArray<string>): ConnectionFailure => ({
+  detail: codes[0] ?? (failure.cause instanceof Error ? failure.cause.message : failure.reason),
+  requestSent: !(failure.stage === "request" && codes.some((c) => notSentCodes.has(c))),
   timedOut: codes.some((c) => timeoutCodes.has(c))
 })
 
 /** What broke on the way, whether the request had gone out, and whether the HTTP client timed out. */
 export const connectionFailure = (error: HttpClientError.HttpClientError): ConnectionFailure =>
-  failureOf(error, codesOf(error.cause))
+  describe(wireFailureOf(error), codesOf(error.cause))
 
 /**
  * Reads `Retry-After`: seconds (fractional allowed, `"delay"`) or an HTTP date (`"date"`), as `RateLimited`'s
@@ -151,14 +180,12 @@ const parseJson = (text: string): unknown => {
 }
 
 /** Maps a non-2xx answer to its typed error, keeping Motive's message verbatim. */
-export const errorFromResponse = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<never, MotiveError> =>
+export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, MotiveError> =>
   Effect.gen(function*() {
-    const text = yield* Effect.orElseSucceed(response.text, () => "")
+    const text = answer.text
     const body = parseJson(text)
-    const status = response.status
-    const requestId = response.headers[motiveHeaders.requestId]
+    const status = answer.status
+    const requestId = answer.header(motiveHeaders.requestId)
     const message = Option.getOrElse(
       errorMessageFromBody(body),
       () => text.trim() === "" ? `Motive answered ${status}` : `Motive answered ${status}: ${excerptOf(text.trim())}`
@@ -190,7 +217,7 @@ export const errorFromResponse = (
       }
       case 429: {
         const now = yield* Clock.currentTimeMillis
-        const retryAfter = Option.getOrUndefined(parseRetryAfter(response.headers[motiveHeaders.retryAfter], now))
+        const retryAfter = Option.getOrUndefined(parseRetryAfter(answer.header(motiveHeaders.retryAfter), now))
         return yield* new RateLimited(
           retryAfter === undefined ? { ...common, status } : { ...common, status, ...retryAfter }
         )
@@ -236,17 +263,15 @@ const shapeProblem = (error: ParseResult.ParseError): string => {
 }
 
 /** Decodes a 2xx JSON body with `schema`, or fails with a decode error that shows the body's start. */
-export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.Duration) =>
-(
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<A, ResponseDecodeError | TransportError | RequestTimeout | InvalidRequest> =>
-  // Written without a generator: this runs on every successful call.
-  Effect.flatMap(Effect.mapError(response.text, (e) => transportError(e, timeout)), (text) => {
+export const decodeAnswer =
+  <A, I>(schema: Schema.Schema<A, I>) => (answer: ApiAnswer): Effect.Effect<A, ResponseDecodeError> => {
+    // Written without a generator: this runs on every successful call.
+    const text = answer.text
     const fail = (message: string) => {
-      const requestId = response.headers[motiveHeaders.requestId]
+      const requestId = answer.header(motiveHeaders.requestId)
       return new ResponseDecodeError({
         message,
-        status: response.status,
+        status: answer.status,
         excerpt: excerptOf(text),
         ...(requestId === undefined ? {} : { requestId })
       })
@@ -255,7 +280,7 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, timeout: Duration.
     try {
       json = JSON.parse(text)
     } catch {
-      return Effect.fail(fail(`Motive answered ${response.status} with a body that is not JSON`))
+      return Effect.fail(fail(`Motive answered ${answer.status} with a body that is not JSON`))
     }
     return Effect.mapError(decoderOf(schema)(json), (e) => fail(`Motive's answer ${shapeProblem(e)}`))
-  })
+  }

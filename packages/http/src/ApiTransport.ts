@@ -1,0 +1,109 @@
+/**
+ * How a call to Motive's API travels: one exchange, the request out and the whole answer (status, headers,
+ * body text) back, within the request timeout. `MotiveClient` builds the requests and reads the answers; a
+ * transport only moves them.
+ *
+ * {@link layerHttpClient} exchanges through the `HttpClient` you provide (its proxy, its tracing), on any runtime.
+ * On Node, `NodeMotive` exchanges through Node's own `http` in one step per call (`NodeApiTransport`).
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Context, Duration, Effect, Layer } from "effect"
+import { transportError } from "./internal/transport.js"
+import { MotiveConfig } from "./MotiveConfig.js"
+import { type InvalidRequest, RequestTimeout, type TransportError } from "./MotiveError.js"
+
+/**
+ * One request to Motive's API.
+ *
+ * @since 0.1.0
+ */
+export interface ApiRequest {
+  readonly method: "GET" | "POST"
+  /** Absolute, with its query. */
+  readonly url: string
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** A JSON text, sent as `application/json`. */
+  readonly body?: string | undefined
+}
+
+/**
+ * Motive's whole answer to an {@link ApiRequest}.
+ *
+ * @since 0.1.0
+ */
+export interface ApiAnswer {
+  readonly status: number
+  /** A header's value by its lower-case name. */
+  readonly header: (name: string) => string | undefined
+  readonly text: string
+}
+
+/**
+ * Exchanges requests with Motive. An exchange fails with `TransportError` when the connection broke
+ * (`requestSent` false only when none opened), `RequestTimeout` when no whole answer came within the request
+ * timeout, or `InvalidRequest` when the request could not be built; interrupting it gives up the connection.
+ *
+ * @since 0.1.0
+ */
+export class ApiTransport extends Context.Tag("@effect-motive/http/ApiTransport")<ApiTransport, {
+  readonly exchange: (request: ApiRequest) => Effect.Effect<ApiAnswer, TransportError | RequestTimeout | InvalidRequest>
+}>() {}
+
+/**
+ * Whether the `HttpClient` enforces the request timeout itself (`AgentHttpClient` and `UndiciHttpClient` do, with
+ * their own timers). When it does not — any client you provide — every exchange, body included, is bounded by an
+ * Effect timeout instead.
+ *
+ * @since 0.1.0
+ */
+export class TransportTimeouts extends Context.Reference<TransportTimeouts>()(
+  "@effect-motive/http/TransportTimeouts",
+  { defaultValue: () => false }
+) {}
+
+/**
+ * Exchanges through the `HttpClient` in context, each bounded by `MotiveConfig`'s request timeout (unless
+ * {@link TransportTimeouts} says the client bounds them itself).
+ *
+ * @since 0.1.0
+ */
+export const layerHttpClient: Layer.Layer<ApiTransport, never, HttpClient.HttpClient | MotiveConfig> = Layer.effect(
+  ApiTransport,
+  Effect.gen(function*() {
+    const config = yield* MotiveConfig
+    const http = yield* HttpClient.HttpClient
+    const transportTimesOut = yield* TransportTimeouts
+    const timeout = config.requestTimeout
+    const timed = <A, E>(exchange: Effect.Effect<A, E>): Effect.Effect<A, E | RequestTimeout> =>
+      transportTimesOut ? exchange : Effect.timeoutFail(exchange, {
+        duration: timeout,
+        onTimeout: () =>
+          new RequestTimeout({
+            message: `Motive did not answer within ${Duration.format(timeout)}`,
+            timeoutMillis: Duration.toMillis(timeout)
+          })
+      })
+    return ApiTransport.of({
+      exchange: (request) => {
+        const base = HttpClientRequest.make(request.method)(request.url, { headers: request.headers })
+        const outgoing = request.body === undefined
+          ? base
+          : HttpClientRequest.bodyText(base, request.body, "application/json")
+        return timed(
+          Effect.mapError(
+            Effect.flatMap(http.execute(outgoing), (response) =>
+              Effect.map(response.text, (text): ApiAnswer => ({
+                status: response.status,
+                header: (name) => response.headers[name],
+                text
+              }))),
+            (e) => transportError(e, timeout)
+          )
+        )
+      }
+    })
+  })
+)

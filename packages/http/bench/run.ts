@@ -75,7 +75,22 @@ async function calls() {
   // One client for every round, as the baseline has one dispatcher (undici's global one) for every round: both
   // sides then reuse their connections, and neither builds anything inside the timed window.
   const runtime = ManagedRuntime.make(layer)
+  // The same work as the baseline: C workers (fibers here, async functions there) taking calls from one counter.
   const client = () =>
+    runtime.runPromise(
+      Effect.flatMap(MotiveClient.MotiveClient, (c) => {
+        let next = 0
+        const worker = Effect.whileLoop({
+          while: () => next++ < N,
+          body: () => c.getVideoRecall(recall.id),
+          step: () => {}
+        })
+        return Effect.all(Array.from({ length: C }, () => worker), { concurrency: "unbounded", discard: true })
+      })
+    )
+  // How an app might write it instead: `Effect.forEach` forks a fiber per call. Printed without a goal, so that the
+  // cost of that style is seen apart from the client's.
+  const clientForEach = () =>
     runtime.runPromise(
       Effect.flatMap(MotiveClient.MotiveClient, (c) =>
         Effect.forEach(Array.from({ length: N }), () =>
@@ -94,18 +109,27 @@ async function calls() {
     return { wall: performance.now() - started, cpu: (used.user + used.system) / 1000 }
   }
   await baseline()
-  await client() // warm both paths
-  // Rounds alternate which side goes first, so that a drift in the machine's load favours neither; each round
-  // is one paired run, and its ratios are what the figures summarise.
+  await client() // warm every path
+  await clientForEach()
+  // Rounds rotate which side goes first, so that a drift in the machine's load favours none; each round is one
+  // paired run, and its ratios are what the figures summarise.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 9)
-  const wall: Array<number> = [], cpu: Array<number> = [], cpuPerCall: Array<number> = []
+  const wall: Array<number> = [],
+    cpu: Array<number> = [],
+    cpuPerCall: Array<number> = [],
+    forEachCpu: Array<number> = []
+  const sides = [baseline, client, clientForEach]
   for (let i = 0; i < rounds; i++) {
-    const first = i % 2 === 0 ? await timed(baseline) : await timed(client)
-    const second = i % 2 === 0 ? await timed(client) : await timed(baseline)
-    const [base, ours] = i % 2 === 0 ? [first, second] : [second, first]
+    const figures = new Map<() => Promise<unknown>, { wall: number; cpu: number }>()
+    for (let k = 0; k < sides.length; k++) {
+      const side = sides[(i + k) % sides.length]!
+      figures.set(side, await timed(side))
+    }
+    const base = figures.get(baseline)!, ours = figures.get(client)!
     wall.push(ours.wall / base.wall)
     cpu.push(ours.cpu / base.cpu)
     cpuPerCall.push(((ours.cpu - base.cpu) / N) * 1000)
+    forEachCpu.push(figures.get(clientForEach)!.cpu / base.cpu)
   }
   await runtime.dispose()
   await stop(child)
@@ -125,6 +149,11 @@ async function calls() {
     goal: { kind: "<=", bound: 1.4 }
   })
   record({ name: "getVideoRecall extra CPU per call over undici", spread: spread(cpuPerCall), unit: "us" })
+  record({
+    name: "getVideoRecall CPU driven by Effect.forEach (a fiber per call), x undici",
+    spread: spread(forEachCpu),
+    unit: "x"
+  })
 }
 
 // (2) 256 MiB download: RSS growth and throughput vs curl -o --------------------------------------------------------

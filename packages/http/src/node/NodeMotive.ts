@@ -1,15 +1,17 @@
 /**
- * Everything on Node in one layer: the client, waits and downloads over `AgentHttpClient` (Motive's API through
+ * Everything on Node in one layer: the client, waits and downloads over `NodeApiTransport` (Motive's API through
  * Node's own `http`, with its own timeouts), the Node media reader (`NodeMediaTransport`) and Node's file system.
  *
  * @since 0.1.0
  */
 import { NodeContext } from "@effect/platform-node"
 import { type ConfigError, Effect, Layer } from "effect"
-import * as Motive from "../Motive.js"
+import * as MediaDownloads from "../MediaDownloads.js"
+import type * as Motive from "../Motive.js"
 import * as MotiveClient from "../MotiveClient.js"
 import * as MotiveConfig from "../MotiveConfig.js"
-import * as AgentHttpClient from "./AgentHttpClient.js"
+import * as Waiting from "../Waiting.js"
+import * as NodeApiTransport from "./NodeApiTransport.js"
 import * as NodeMediaTransport from "./NodeMediaTransport.js"
 
 /**
@@ -26,13 +28,13 @@ export type Services = Motive.Services
  */
 export const layerWithoutConfig: Layer.Layer<Services, never, MotiveConfig.MotiveConfig> = Layer.unwrapEffect(
   Effect.map(MotiveConfig.MotiveConfig, (config) =>
-    Motive.layerWithoutDefaults.pipe(
+    Layer.mergeAll(Waiting.layer, MediaDownloads.layer).pipe(
+      Layer.provideMerge(MotiveClient.layerWithoutTransport),
       Layer.provide(Layer.mergeAll(
-        AgentHttpClient.layerWith({ headersTimeout: config.requestTimeout, bodyTimeout: config.requestTimeout }),
+        NodeApiTransport.layer,
         NodeMediaTransport.layer({ idleTimeout: config.requestTimeout }),
         NodeContext.layer
-      )),
-      Layer.provide(Layer.succeed(MotiveClient.TransportTimeouts, true))
+      ))
     ))
 )
 

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Fiber } from "effect"
+import type { ApiRequest } from "../src/ApiTransport.js"
+import { NodeApiTransport } from "../src/node.js"
+import { destroyAgents, makeAgents } from "../src/node/internal/agentRequest.js"
+import { cutMidBody, serverWith } from "./loopbackServer.js"
+
+/** The transport over fresh agents (destroyed with the scope), timed out after `millis`. */
+const transport = (millis = 2_000) =>
+  Effect.map(
+    Effect.acquireRelease(Effect.sync(makeAgents), (agents) => Effect.sync(() => destroyAgents(agents))),
+    (agents) => NodeApiTransport.make(agents, Duration.millis(millis))
+  )
+
+const get = (url: string): ApiRequest => ({ method: "GET", url, headers: { accept: "application/json" } })
+
+describe("NodeApiTransport", () => {
+  it.scopedLive("sends the method, headers and a JSON body with its length, and returns the whole answer", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => {
+        res.setHeader("x-request-id", "req-1")
+        res.setHeader("set-cookie", ["a=1", "b=2"])
+        res.statusCode = 201
+        res.end(JSON.stringify({ created: "é" }))
+      })
+      const api = yield* transport()
+      const answer = yield* api.exchange({
+        method: "POST",
+        url: server.url,
+        headers: { accept: "application/json", "x-api-key": "k" },
+        body: JSON.stringify({ a: 1 })
+      })
+      expect(answer.status).toBe(201)
+      expect(answer.text).toBe(JSON.stringify({ created: "é" }))
+      expect(answer.header("x-request-id")).toBe("req-1")
+      expect(answer.header("set-cookie")).toBe("a=1, b=2")
+      expect(answer.header("retry-after")).toBeUndefined()
+      const [received] = server.received
+      expect(received?.method).toBe("POST")
+      expect(received?.headers).toMatchObject({
+        accept: "application/json",
+        "x-api-key": "k",
+        "content-type": "application/json",
+        "content-length": "7"
+      })
+      expect(received?.body.toString()).toBe(JSON.stringify({ a: 1 }))
+    }))
+
+  it.scopedLive("bounds the wait for the head, and each silence in the body, by the request timeout", () =>
+    Effect.gen(function*() {
+      const api = yield* transport(300)
+      const silent = yield* serverWith(() => {})
+      expect(yield* Effect.flip(api.exchange(get(silent.url)))).toMatchObject({
+        _tag: "RequestTimeout",
+        timeoutMillis: 300
+      })
+      const stalls = yield* serverWith((_req, res) => {
+        res.setHeader("content-length", "10")
+        res.write("12345") // and never the rest
+      })
+      expect(yield* Effect.flip(api.exchange(get(stalls.url)))).toMatchObject({ _tag: "RequestTimeout" })
+      // Slow but steady: 600 ms in all, never silent for 300.
+      const steady = yield* serverWith((_req, res) => {
+        let sent = 0
+        const tick = setInterval(() => {
+          if (++sent === 6) {
+            clearInterval(tick)
+            res.end("end")
+          } else res.write("piece ")
+        }, 100)
+      })
+      expect((yield* api.exchange(get(steady.url))).text).toBe("piece ".repeat(5) + "end")
+    }))
+
+  it.scopedLive("a body cut by the server may have been received; a refused connection was not", () =>
+    Effect.gen(function*() {
+      const api = yield* transport()
+      const cut = yield* serverWith(cutMidBody)
+      expect(yield* Effect.flip(api.exchange(get(cut.url)))).toMatchObject({
+        _tag: "TransportError",
+        requestSent: true
+      })
+      const gone = yield* serverWith(() => {})
+      gone.close()
+      yield* Effect.sleep("20 millis")
+      const refused = yield* Effect.flip(api.exchange(get(gone.url)))
+      expect(refused).toMatchObject({ _tag: "TransportError", requestSent: false })
+      expect(refused.message).toMatch(/ECONNREFUSED.*nothing was sent/)
+      expect(refused.message).not.toContain("/path")
+    }))
+
+  it.scopedLive("interrupting an exchange closes its connection", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith(() => {})
+      const api = yield* transport()
+      const fiber = yield* Effect.fork(api.exchange(get(server.url)))
+      yield* Effect.sleep("50 millis")
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.promise(() => server.closed)
+      expect(server.connections()).toBe(1)
+    }))
+
+  it.scopedLive("a URL it cannot send to is refused as an invalid request, with nothing sent", () =>
+    Effect.gen(function*() {
+      const api = yield* transport()
+      for (const url of ["not a url", "ftp://127.0.0.1/file"]) {
+        expect(yield* Effect.flip(api.exchange(get(url)))).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+      }
+    }))
+})

@@ -2,7 +2,7 @@ import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Option, Stream } from "effect"
 import { AgentHttpClient } from "../src/node.js"
-import { cutMidBody, json, serverWith } from "./loopbackServer.js"
+import { cutMidBody, json, serverWith, steadyBody } from "./loopbackServer.js"
 
 describe("AgentHttpClient", () => {
   it.scopedLive("sends the method, headers and a JSON body with its length, and reads the JSON answer", () =>
@@ -100,15 +100,7 @@ describe("AgentHttpClient", () => {
       expect(error._tag).toBe("ResponseError")
       expect(error.cause).toMatchObject({ code: "MOTIVE_BODY_TIMEOUT" })
 
-      const steady = yield* serverWith((_req, res) => {
-        let sent = 0
-        const tick = setInterval(() => {
-          if (++sent === 6) {
-            clearInterval(tick)
-            res.end("end")
-          } else res.write("piece ")
-        }, 100)
-      })
+      const steady = yield* serverWith(steadyBody)
       expect(yield* Effect.flatMap(http.get(steady.url), (r) => r.text)).toBe("piece ".repeat(5) + "end")
     }).pipe(Effect.provide(AgentHttpClient.layerWith({ bodyTimeout: Duration.millis(300) }))))
 

@@ -3,7 +3,7 @@ import { Duration, Effect, Fiber } from "effect"
 import type { ApiRequest } from "../src/ApiTransport.js"
 import { NodeApiTransport } from "../src/node.js"
 import { destroyAgents, makeAgents } from "../src/node/internal/agentRequest.js"
-import { cutMidBody, serverWith } from "./loopbackServer.js"
+import { cutMidBody, serverWith, steadyBody } from "./loopbackServer.js"
 
 /** The transport over fresh agents (destroyed with the scope), timed out after `millis`. */
 const transport = (millis = 2_000) =>
@@ -60,15 +60,7 @@ describe("NodeApiTransport", () => {
       })
       expect(yield* Effect.flip(api.exchange(get(stalls.url)))).toMatchObject({ _tag: "RequestTimeout" })
       // Slow but steady: 600 ms in all, never silent for 300.
-      const steady = yield* serverWith((_req, res) => {
-        let sent = 0
-        const tick = setInterval(() => {
-          if (++sent === 6) {
-            clearInterval(tick)
-            res.end("end")
-          } else res.write("piece ")
-        }, 100)
-      })
+      const steady = yield* serverWith(steadyBody)
       expect((yield* api.exchange(get(steady.url))).text).toBe("piece ".repeat(5) + "end")
     }))
 

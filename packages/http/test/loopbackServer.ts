@@ -69,3 +69,14 @@ export const cutMidBody = (_req: IncomingMessage, res: ServerResponse, socket: S
   res.write("partial")
   setTimeout(() => socket.destroy(), 20)
 }
+
+/** A slow but steady body: `piece ` five times, then `end`, 100 ms apart (600 ms in all, never silent for long). */
+export const steadyBody = (_req: IncomingMessage, res: ServerResponse) => {
+  let sent = 0
+  const tick = setInterval(() => {
+    if (++sent === 6) {
+      clearInterval(tick)
+      res.end("end")
+    } else res.write("piece ")
+  }, 100)
+}

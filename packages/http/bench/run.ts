@@ -111,25 +111,26 @@ async function calls() {
   await baseline()
   await client() // warm every path
   await clientForEach()
-  // Rounds rotate which side goes first, so that a drift in the machine's load favours none; each round is one
-  // paired run, and its ratios are what the figures summarise.
+  // Each round is two paired runs, the client against the baseline and then the forEach style against it, and
+  // rounds alternate which side of a pair goes first, so that a drift in the machine's load (or the garbage one
+  // side leaves to the next) favours neither; each pair's ratios are what the figures summarise.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 9)
   const wall: Array<number> = [],
     cpu: Array<number> = [],
     cpuPerCall: Array<number> = [],
     forEachCpu: Array<number> = []
-  const sides = [baseline, client, clientForEach]
+  const pair = async (i: number, side: () => Promise<unknown>) => {
+    const first = i % 2 === 0 ? await timed(baseline) : await timed(side)
+    const second = i % 2 === 0 ? await timed(side) : await timed(baseline)
+    return i % 2 === 0 ? { base: first, ours: second } : { base: second, ours: first }
+  }
   for (let i = 0; i < rounds; i++) {
-    const figures = new Map<() => Promise<unknown>, { wall: number; cpu: number }>()
-    for (let k = 0; k < sides.length; k++) {
-      const side = sides[(i + k) % sides.length]!
-      figures.set(side, await timed(side))
-    }
-    const base = figures.get(baseline)!, ours = figures.get(client)!
+    const { base, ours } = await pair(i, client)
     wall.push(ours.wall / base.wall)
     cpu.push(ours.cpu / base.cpu)
     cpuPerCall.push(((ours.cpu - base.cpu) / N) * 1000)
-    forEachCpu.push(figures.get(clientForEach)!.cpu / base.cpu)
+    const forEach = await pair(i, clientForEach)
+    forEachCpu.push(forEach.ours.cpu / forEach.base.cpu)
   }
   await runtime.dispose()
   await stop(child)

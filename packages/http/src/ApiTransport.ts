@@ -44,7 +44,8 @@ export interface ApiAnswer {
 /**
  * Exchanges requests with Motive. An exchange fails with `TransportError` when the connection broke
  * (`requestSent` false only when none opened), `RequestTimeout` when no whole answer came within the request
- * timeout, or `InvalidRequest` when the request could not be built; interrupting it gives up the connection.
+ * timeout, or `InvalidRequest` when the request could not be built; interrupting it gives up the connection. A
+ * non-2xx answer whose body breaks is still an answer, with an empty text.
  *
  * @since 0.1.0
  */
@@ -95,11 +96,13 @@ export const layerHttpClient: Layer.Layer<ApiTransport, never, HttpClient.HttpCl
         return timed(
           Effect.mapError(
             Effect.flatMap(http.execute(outgoing), (response) =>
-              Effect.map(response.text, (text): ApiAnswer => ({
-                status: response.status,
-                header: (name) => response.headers[name],
-                text
-              }))),
+              Effect.map(
+                // A refusal stays a refusal (a 429 still pauses) when its body breaks: it is read as empty.
+                response.status >= 200 && response.status < 300
+                  ? response.text
+                  : Effect.orElseSucceed(response.text, () => ""),
+                (text): ApiAnswer => ({ status: response.status, header: (name) => response.headers[name], text })
+              )),
             (e) => transportError(e, timeout)
           )
         )

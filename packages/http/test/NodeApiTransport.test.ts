@@ -81,6 +81,21 @@ describe("NodeApiTransport", () => {
       expect(refused.message).not.toContain("/path")
     }))
 
+  it.scopedLive("a refusal whose body breaks is still that refusal, read with an empty body", () =>
+    Effect.gen(function*() {
+      const api = yield* transport()
+      const server = yield* serverWith((_req, res, socket) => {
+        res.statusCode = 429
+        res.setHeader("retry-after", "0")
+        res.setHeader("content-length", "50")
+        res.write("0123456789")
+        setTimeout(() => socket.destroy(), 20)
+      })
+      const answer = yield* api.exchange(get(server.url))
+      expect(answer).toMatchObject({ status: 429, text: "" })
+      expect(answer.header("retry-after")).toBe("0")
+    }))
+
   it.scopedLive("interrupting an exchange closes its connection", () =>
     Effect.gen(function*() {
       const server = yield* serverWith(() => {})

@@ -31,7 +31,14 @@ const notSentCodes = new Set([
   "ENETUNREACH",
   "EHOSTUNREACH",
   "UND_ERR_CONNECT_TIMEOUT",
-  "MOTIVE_CONNECT_TIMEOUT"
+  "MOTIVE_CONNECT_TIMEOUT",
+  // TLS refused the server's certificate: the handshake failed before any byte of the request was sent.
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
 ])
 /** The request could not even be built (a bad URL, a header value with a control character): a local mistake. */
 const localCodes = new Set([

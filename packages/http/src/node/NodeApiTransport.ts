@@ -50,17 +50,16 @@ export const make = (agents: Agents, requestTimeout: Duration.DurationInput): Ap
           ? none
           : { _tag: "Bytes" as const, bytes: request.body, contentType: "application/json" }
         const cancel = send(agents, timers, request.method, target, request.headers, outgoing, {
-          response: (response) =>
+          response: (response) => {
+            const status = response.statusCode ?? 0
+            const answer = (text: string): ApiAnswer => ({ status, header: headerOf(response.headers), text })
             readBody(
               response,
-              (bytes) =>
-                resume(Effect.succeed({
-                  status: response.statusCode ?? 0,
-                  header: headerOf(response.headers),
-                  text: bytes.toString("utf8")
-                })),
-              (cause) => failed("response", cause)
-            ),
+              (bytes) => resume(Effect.succeed(answer(bytes.toString("utf8")))),
+              // A refusal stays a refusal (a 429 still pauses, a 409 still names nothing) when its body breaks.
+              (cause) => status >= 200 && status < 300 ? failed("response", cause) : resume(Effect.succeed(answer("")))
+            )
+          },
           failed: (_, cause) => failed("request", cause)
         })
         return Effect.sync(cancel)

@@ -212,7 +212,6 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
         : { authorization: `Bearer ${Redacted.value(config.credentials.token)}` }),
       ...Option.match(config.timeZone, { onNone: () => ({}), onSome: (zone) => ({ [motiveHeaders.timeZone]: zone }) })
     }
-    const jsonHeaders = { ...fixedHeaders, "content-type": "application/json" }
     const get = (path: string, query?: Record<string, string>): ApiRequest => ({
       method: "GET",
       url: query === undefined ? config.baseUrl + path : `${config.baseUrl}${path}?${new URLSearchParams(query)}`,
@@ -221,12 +220,13 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
     const post = (path: string, body: unknown): ApiRequest => ({
       method: "POST",
       url: config.baseUrl + path,
-      headers: jsonHeaders,
+      headers: fixedHeaders,
       body: JSON.stringify(body)
     })
 
     /**
-     * One exchange: through the gate, timed out, answer decoded or mapped to its error. A 429 pauses the gate.
+     * One exchange: through the gate and the transport (which bounds it by the request timeout), answer decoded or
+     * mapped to its error. A 429 pauses the gate.
      * With `answered` (creates), once the request is on the wire it is seen through {@link onWire}.
      */
     const exchange = <A, I>(

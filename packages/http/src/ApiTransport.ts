@@ -42,6 +42,13 @@ export interface ApiAnswer {
 }
 
 /**
+ * Whether an answer's status is a success (2xx): the answers `MotiveClient` decodes rather than maps to an error.
+ *
+ * @since 0.1.0
+ */
+export const isSuccess = (status: number): boolean => status >= 200 && status < 300
+
+/**
  * Exchanges requests with Motive. An exchange fails with `TransportError` when the connection broke
  * (`requestSent` false only when none opened), `RequestTimeout` when no whole answer came within the request
  * timeout, or `InvalidRequest` when the request could not be built; interrupting it gives up the connection. A
@@ -98,7 +105,7 @@ export const layerHttpClient: Layer.Layer<ApiTransport, never, HttpClient.HttpCl
             Effect.flatMap(http.execute(outgoing), (response) =>
               Effect.map(
                 // A refusal stays a refusal (a 429 still pauses) when its body breaks: it is read as empty.
-                response.status >= 200 && response.status < 300
+                isSuccess(response.status)
                   ? response.text
                   : Effect.orElseSucceed(response.text, () => ""),
                 (text): ApiAnswer => ({ status: response.status, header: (name) => response.headers[name], text })

@@ -48,7 +48,7 @@ import {
   type Scope,
   Stream
 } from "effect"
-import { type ApiRequest, ApiTransport, layerHttpClient as transportOverHttpClient } from "./ApiTransport.js"
+import { type ApiRequest, ApiTransport, isSuccess, layerHttpClient as transportOverHttpClient } from "./ApiTransport.js"
 import { decodeAnswer, errorFromAnswer } from "./internal/transport.js"
 import { type ConfigOptions, layerConfig as configFromEnvironment, MotiveConfig } from "./MotiveConfig.js"
 import { CreateUncertain, InvalidRequest, isAmbiguous, isRetryable, type MotiveError } from "./MotiveError.js"
@@ -237,8 +237,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       const decode = decodeAnswer(schema)
       const send = Effect.flatMap(
         transport.exchange(request),
-        (answer): Effect.Effect<A, MotiveError> =>
-          answer.status >= 200 && answer.status < 300 ? decode(answer) : errorFromAnswer(answer)
+        (answer): Effect.Effect<A, MotiveError> => isSuccess(answer.status) ? decode(answer) : errorFromAnswer(answer)
       )
       return gate.admit(answered === undefined ? send : onWire(send, answered)).pipe(
         Effect.tapError((error) =>

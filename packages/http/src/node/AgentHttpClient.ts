@@ -22,11 +22,10 @@ import type * as Http from "node:http"
 import {
   type Agents as AgentsOf,
   brokenBody,
-  destroyAgents,
-  makeAgents,
   none,
   type Outgoing,
   readBody,
+  scopedAgents,
   send
 } from "./internal/agentRequest.js"
 import { makeClient, millisOf, NodeResponse } from "./internal/nodeClient.js"
@@ -157,18 +156,7 @@ export type Agents = AgentsOf
  */
 export const make = (agents: Agents, timeouts: AgentTimeouts = {}): HttpClient.HttpClient => {
   const timers = { headers: millisOf(timeouts.headersTimeout), body: millisOf(timeouts.bodyTimeout) }
-  return makeClient((request, url) => {
-    const target = url
-    const secure = target.protocol === "https:"
-    if (!secure && target.protocol !== "http:") {
-      return Effect.fail(
-        new HttpClientError.RequestError({
-          request,
-          reason: "InvalidUrl",
-          cause: new Error(`cannot send over ${target.protocol}`)
-        })
-      )
-    }
+  return makeClient((request, target) => {
     return Effect.flatMap(
       outgoingOf(request),
       (outgoing) =>
@@ -194,7 +182,7 @@ export const layerWith = (timeouts: AgentTimeouts = {}): Layer.Layer<HttpClient.
   Layer.scoped(
     HttpClient.HttpClient,
     Effect.map(
-      Effect.acquireRelease(Effect.sync(makeAgents), (agents) => Effect.sync(() => destroyAgents(agents))),
+      scopedAgents,
       (agents) => make(agents, timeouts)
     )
   )

@@ -11,10 +11,10 @@
  */
 import { Duration, Effect, Layer } from "effect"
 import type * as Http from "node:http"
-import { type ApiAnswer, ApiTransport } from "../ApiTransport.js"
+import { type ApiAnswer, ApiTransport, isSuccess } from "../ApiTransport.js"
 import { wireError } from "../internal/transport.js"
 import { MotiveConfig } from "../MotiveConfig.js"
-import { type Agents, destroyAgents, makeAgents, none, readBody, send } from "./internal/agentRequest.js"
+import { type Agents, none, readBody, scopedAgents, send } from "./internal/agentRequest.js"
 import { millisOf } from "./internal/nodeClient.js"
 
 const headerOf = (headers: Http.IncomingHttpHeaders) => (name: string): string | undefined => {
@@ -43,9 +43,6 @@ export const make = (agents: Agents, requestTimeout: Duration.DurationInput): Ap
         } catch (cause) {
           return failed("request", cause, true)
         }
-        if (target.protocol !== "http:" && target.protocol !== "https:") {
-          return failed("request", new Error(`cannot send over ${target.protocol}`), true)
-        }
         const outgoing = request.body === undefined
           ? none
           : { _tag: "Bytes" as const, bytes: request.body, contentType: "application/json" }
@@ -57,10 +54,10 @@ export const make = (agents: Agents, requestTimeout: Duration.DurationInput): Ap
               response,
               (bytes) => resume(Effect.succeed(answer(bytes.toString("utf8")))),
               // A refusal stays a refusal (a 429 still pauses, a 409 still names nothing) when its body breaks.
-              (cause) => status >= 200 && status < 300 ? failed("response", cause) : resume(Effect.succeed(answer("")))
+              (cause) => isSuccess(status) ? failed("response", cause) : resume(Effect.succeed(answer("")))
             )
           },
-          failed: (_, cause) => failed("request", cause)
+          failed: (reason, cause) => failed("request", cause, reason === "InvalidUrl")
         })
         return Effect.sync(cancel)
       })
@@ -76,7 +73,7 @@ export const make = (agents: Agents, requestTimeout: Duration.DurationInput): Ap
 export const layer: Layer.Layer<ApiTransport, never, MotiveConfig> = Layer.scoped(
   ApiTransport,
   Effect.flatMap(
-    Effect.acquireRelease(Effect.sync(makeAgents), (agents) => Effect.sync(() => destroyAgents(agents))),
+    scopedAgents,
     (agents) => Effect.map(MotiveConfig, (config) => make(agents, config.requestTimeout))
   )
 )

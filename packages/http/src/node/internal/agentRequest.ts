@@ -2,6 +2,7 @@
  * Sending one request through Node's `http` / `https` keep-alive agents with cheap timers (no fiber): what
  * `AgentHttpClient` and `NodeApiTransport` share.
  */
+import { Effect, type Scope } from "effect"
 import * as Http from "node:http"
 import * as Https from "node:https"
 import { pipeline, type Readable } from "node:stream"
@@ -31,6 +32,12 @@ export const destroyAgents = (agents: Agents): void => {
   agents.http.destroy()
   agents.https.destroy()
 }
+
+/** New keep-alive agents, destroyed when the scope closes. */
+export const scopedAgents: Effect.Effect<Agents, never, Scope.Scope> = Effect.acquireRelease(
+  Effect.sync(makeAgents),
+  (agents) => Effect.sync(() => destroyAgents(agents))
+)
 
 /** A failure with a `code`, like Node's own system errors. */
 export class CodedError extends Error {
@@ -100,10 +107,13 @@ export interface Timers {
   readonly body: number | undefined
 }
 
-/** What becomes of a request: its answer's head, or a failure before it (`Encode` when its body failed). */
+/**
+ * What becomes of a request: its answer's head, or a failure before it (`InvalidUrl` when its URL is not http or
+ * https, `Encode` when its body failed).
+ */
 export interface Outcome {
   readonly response: (response: Http.IncomingMessage) => void
-  readonly failed: (reason: "Transport" | "Encode", cause: unknown) => void
+  readonly failed: (reason: "InvalidUrl" | "Transport" | "Encode", cause: unknown) => void
 }
 
 /**
@@ -120,6 +130,15 @@ export const send = (
   outcome: Outcome
 ): () => void => {
   const secure = target.protocol === "https:"
+  /** Fails before anything is sent, releasing a streamed body's producer. */
+  const refused = (reason: "InvalidUrl" | "Transport", cause: unknown) => {
+    if (outgoing._tag === "Stream") outgoing.readable.destroy()
+    outcome.failed(reason, cause)
+    return () => {}
+  }
+  if (!secure && target.protocol !== "http:") {
+    return refused("InvalidUrl", new Error(`cannot send over ${target.protocol}`))
+  }
   // Headers as a flat list and the target as plain options: Node then neither re-reads a URL object nor
   // copies the headers into its own map one by one (both showed in the profile of 2000 calls).
   // The body's own length and type replace any the request carries. Node adds no `host` to a list.
@@ -160,8 +179,7 @@ export const send = (
     })
   } catch (cause) {
     // Node refused the request before sending it (a header value with a control character, say).
-    outcome.failed("Transport", cause)
-    return () => {}
+    return refused("Transport", cause)
   }
   let settled = false
   let bodyFailure: unknown

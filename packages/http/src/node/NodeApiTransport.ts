@@ -11,7 +11,8 @@
  */
 import { Duration, Effect, Layer } from "effect"
 import type * as Http from "node:http"
-import { type ApiAnswer, ApiTransport, isSuccess } from "../ApiTransport.js"
+import { type ApiAnswer, type ApiRequest, ApiTransport, isSuccess } from "../ApiTransport.js"
+import { callbackEffect } from "../internal/callbackEffect.js"
 import { wireError } from "../internal/transport.js"
 import { MotiveConfig } from "../MotiveConfig.js"
 import { type Agents, none, readBody, scopedAgents, send } from "./internal/agentRequest.js"
@@ -30,38 +31,36 @@ const headerOf = (headers: Http.IncomingHttpHeaders) => (name: string): string |
 export const make = (agents: Agents, requestTimeout: Duration.DurationInput): ApiTransport["Type"] => {
   const timeout = Duration.decode(requestTimeout)
   const timers = { headers: millisOf(timeout), body: millisOf(timeout) }
-  return ApiTransport.of({
-    exchange: (request) =>
-      Effect.async<ApiAnswer, ReturnType<typeof wireError>>((resume) => {
-        const failed = (stage: "request" | "response", cause: unknown, invalidUrl = false) =>
-          resume(
-            Effect.fail(wireError({ stage, invalidUrl, cause, reason: "Transport", url: request.url }, timeout))
-          )
-        let target: URL
-        try {
-          target = new URL(request.url)
-        } catch (cause) {
-          return failed("request", cause, true)
-        }
-        const outgoing = request.body === undefined
-          ? none
-          : { _tag: "Bytes" as const, bytes: request.body, contentType: "application/json" }
-        const cancel = send(agents, timers, request.method, target, request.headers, outgoing, {
-          response: (response) => {
-            const status = response.statusCode ?? 0
-            const answer = (text: string): ApiAnswer => ({ status, header: headerOf(response.headers), text })
-            readBody(
-              response,
-              (bytes) => resume(Effect.succeed(answer(bytes.toString("utf8")))),
-              // A refusal stays a refusal (a 429 still pauses, a 409 still names nothing) when its body breaks.
-              (cause) => isSuccess(status) ? failed("response", cause) : resume(Effect.succeed(answer("")))
-            )
-          },
-          failed: (reason, cause) => failed("request", cause, reason === "InvalidUrl")
-        })
-        return Effect.sync(cancel)
-      })
+  // One interruption guard for every call (see callbackEffect): built per call, it cost 15–25 µs of CPU each.
+  const exchange = callbackEffect<ApiRequest, ApiAnswer, ReturnType<typeof wireError>>((request, resume) => {
+    const failed = (stage: "request" | "response", cause: unknown, invalidUrl = false) =>
+      resume(
+        Effect.fail(wireError({ stage, invalidUrl, cause, reason: "Transport", url: request.url }, timeout))
+      )
+    let target: URL
+    try {
+      target = new URL(request.url)
+    } catch (cause) {
+      return failed("request", cause, true)
+    }
+    const outgoing = request.body === undefined
+      ? none
+      : { _tag: "Bytes" as const, bytes: request.body, contentType: "application/json" }
+    return send(agents, timers, request.method, target, request.headers, outgoing, {
+      response: (response) => {
+        const status = response.statusCode ?? 0
+        const answer = (text: string): ApiAnswer => ({ status, header: headerOf(response.headers), text })
+        readBody(
+          response,
+          (bytes) => resume(Effect.succeed(answer(bytes.toString("utf8")))),
+          // A refusal stays a refusal (a 429 still pauses, a 409 still names nothing) when its body breaks.
+          (cause) => isSuccess(status) ? failed("response", cause) : resume(Effect.succeed(answer("")))
+        )
+      },
+      failed: (reason, cause) => failed("request", cause, reason === "InvalidUrl")
+    })
   })
+  return ApiTransport.of({ exchange })
 }
 
 /**

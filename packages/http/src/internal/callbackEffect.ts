@@ -1,0 +1,74 @@
+/**
+ * Callback-based work as an interruptible Effect, like `Effect.async` with a canceler, but with its interruption
+ * guard built once instead of on every run.
+ *
+ * `Effect.async` wraps each run whose register returns a canceler in a fresh `onInterrupt` (an uninterruptible
+ * mask, a cause match and their closures). On a hot path, V8 pretenures those per-run objects: they land in
+ * the old generation, die there, and until the next full collection they keep every young object they point to
+ * alive through each scavenge. So all of a call's objects get promoted. Measured on 16 fibers looping on one
+ * call: 7–13 µs of CPU per run with a canceler against 1.5 without, the gap gone under
+ * `--no-allocation-site-pretenuring`. On an HTTP exchange over loopback it cost 15–25 µs per call.
+ *
+ * Here the guard is one effect, shared by every run. A run hands its input to the guard, and the guard hands back
+ * its canceler, through a slot kept per fiber. A fiber runs one thing at a time, so the slot is never shared.
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+
+interface Slot<I> {
+  input: I | undefined
+  cancel: (() => void) | undefined
+}
+
+/**
+ * An effect constructor for `start`: each run calls `start` with its input and a `resume` callback. `start` may
+ * return a canceler, which interrupting the run calls (once, and only while the run is still waiting).
+ * `resume` is safe to call more than once and after an interruption; only the first call counts.
+ *
+ * @internal
+ */
+export const callbackEffect = <I, A, E>(
+  start: (input: I, resume: (result: Effect.Effect<A, E>) => void) => (() => void) | void
+): (input: I) => Effect.Effect<A, E> => {
+  const slots = new WeakMap<object, Slot<I>>()
+  const guarded = Effect.onInterrupt(
+    Effect.withFiberRuntime<A, E>((fiber) => {
+      const slot = slots.get(fiber)!
+      const input = slot.input as I
+      slot.input = undefined
+      return Effect.async<A, E>((resume) => {
+        let settled = false
+        let cancel: (() => void) | void = undefined
+        cancel = start(input, (result) => {
+          if (settled) return
+          settled = true
+          if (slot.cancel === cancel) slot.cancel = undefined
+          resume(result)
+        })
+        if (!settled && cancel) slot.cancel = cancel
+      })
+    }),
+    () =>
+      Effect.withFiberRuntime((fiber) =>
+        Effect.sync(() => {
+          const slot = slots.get(fiber)
+          if (slot === undefined) return
+          const cancel = slot.cancel
+          slot.cancel = undefined
+          slot.input = undefined
+          cancel?.()
+        })
+      )
+  )
+  return (input) =>
+    Effect.withFiberRuntime((fiber) => {
+      let slot = slots.get(fiber)
+      if (slot === undefined) {
+        slot = { input: undefined, cancel: undefined }
+        slots.set(fiber, slot)
+      }
+      slot.input = input
+      return guarded
+    })
+}

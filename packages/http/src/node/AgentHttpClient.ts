@@ -19,6 +19,7 @@ import { HttpClient, HttpClientError, type HttpClientRequest, type HttpClientRes
 import { NodeStream } from "@effect/platform-node"
 import { type Duration, Effect, Layer, Option, Stream } from "effect"
 import type * as Http from "node:http"
+import { callbackEffect } from "../internal/callbackEffect.js"
 import {
   type Agents as AgentsOf,
   brokenBody,
@@ -156,21 +157,22 @@ export type Agents = AgentsOf
  */
 export const make = (agents: Agents, timeouts: AgentTimeouts = {}): HttpClient.HttpClient => {
   const timers = { headers: millisOf(timeouts.headersTimeout), body: millisOf(timeouts.bodyTimeout) }
-  return makeClient((request, target) => {
-    return Effect.flatMap(
-      outgoingOf(request),
-      (outgoing) =>
-        Effect.async<Http.IncomingMessage, HttpClientError.RequestError>((resume) => {
-          const cancel = send(agents, timers, request.method, target, request.headers, outgoing, {
-            response: (response) => resume(Effect.succeed(response)),
-            failed: (reason, cause) => resume(Effect.fail(new HttpClientError.RequestError({ request, reason, cause })))
-          })
-          return Effect.sync(cancel)
-        })
-    ).pipe(
+  // One interruption guard for every call (see callbackEffect), not one built per call.
+  const head = callbackEffect<
+    { request: HttpClientRequest.HttpClientRequest; target: URL; outgoing: Outgoing },
+    Http.IncomingMessage,
+    HttpClientError.RequestError
+  >(({ outgoing, request, target }, resume) =>
+    send(agents, timers, request.method, target, request.headers, outgoing, {
+      response: (response) => resume(Effect.succeed(response)),
+      failed: (reason, cause) => resume(Effect.fail(new HttpClientError.RequestError({ request, reason, cause })))
+    })
+  )
+  return makeClient((request, target) =>
+    Effect.flatMap(outgoingOf(request), (outgoing) => head({ request, target, outgoing })).pipe(
       Effect.map((response): HttpClientResponse.HttpClientResponse => new AgentResponse(request, response))
     )
-  })
+  )
 }
 
 /**

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
+import { readFileSync } from "node:fs"
+import * as Http from "node:http"
+import * as Https from "node:https"
+import * as Net from "node:net"
 import type { ApiRequest } from "../src/ApiTransport.js"
 import { NodeApiTransport } from "../src/node.js"
 import { destroyAgents, makeAgents } from "../src/node/internal/agentRequest.js"
@@ -79,6 +83,46 @@ describe("NodeApiTransport", () => {
       expect(refused).toMatchObject({ _tag: "TransportError", requestSent: false })
       expect(refused.message).toMatch(/ECONNREFUSED.*nothing was sent/)
       expect(refused.message).not.toContain("/path")
+    }))
+
+  it.scopedLive("over https, a handshake that never finishes is no connection; a silent server after one is a timeout", () =>
+    Effect.gen(function*() {
+      const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url))
+      const agents = yield* Effect.acquireRelease(
+        Effect.sync(() => ({
+          http: new Http.Agent({ keepAlive: true }),
+          https: new Https.Agent({ keepAlive: true, ca: fixture("localhost-cert.pem") })
+        })),
+        (agents) => Effect.sync(() => destroyAgents(agents))
+      )
+      const api = NodeApiTransport.make(agents, Duration.millis(300))
+      const listening = <S extends Net.Server>(server: S) =>
+        Effect.acquireRelease(
+          Effect.async<number>((resume) => {
+            server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as Net.AddressInfo).port)))
+          }),
+          () =>
+            Effect.async<void>((resume) => {
+              server.close(() => resume(Effect.void))
+            })
+        )
+      // Accepts the connection and never answers the TLS hello.
+      const held: Array<Net.Socket> = []
+      const stalled = Net.createServer((socket) => held.push(socket))
+      const stalledPort = yield* listening(stalled)
+      yield* Effect.addFinalizer(() => Effect.sync(() => held.forEach((socket) => socket.destroy())))
+      expect(yield* Effect.flip(api.exchange(get(`https://localhost:${stalledPort}/v1/x`)))).toMatchObject({
+        _tag: "TransportError",
+        requestSent: false
+      })
+      // Completes the handshake, reads the request, never answers it.
+      const silent = Https.createServer({ cert: fixture("localhost-cert.pem"), key: fixture("localhost-key.pem") })
+      const silentPort = yield* listening(silent)
+      yield* Effect.addFinalizer(() => Effect.sync(() => silent.closeAllConnections()))
+      expect(yield* Effect.flip(api.exchange(get(`https://localhost:${silentPort}/v1/x`)))).toMatchObject({
+        _tag: "RequestTimeout",
+        timeoutMillis: 300
+      })
     }))
 
   it.scopedLive("a refusal whose body breaks is still that refusal, read with an empty body", () =>

@@ -80,6 +80,22 @@ describe("AgentHttpClient", () => {
       expect(Option.isSome(closedInTime)).toBe(true)
     }).pipe(Effect.provide(AgentHttpClient.layer)))
 
+  it.scopedLive("interrupting a read of the body destroys it: the server sees its connection close", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => {
+        res.setHeader("content-length", "10")
+        res.write("12345") // and never the rest
+      })
+      const http = yield* HttpClient.HttpClient
+      const response = yield* http.get(server.url)
+      const fiber = yield* Effect.fork(response.text)
+      yield* Effect.sleep("100 millis")
+      yield* Fiber.interrupt(fiber)
+      const closedInTime = yield* Effect.promise(() => server.closed).pipe(Effect.timeout("2 seconds"), Effect.option)
+      expect(Option.isSome(closedInTime)).toBe(true)
+      expect(yield* Effect.flip(response.text)).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
   it.scopedLive("no answer within the headers timeout fails with MOTIVE_HEADERS_TIMEOUT", () =>
     Effect.gen(function*() {
       const server = yield* serverWith(() => {})

@@ -67,33 +67,39 @@ class AgentResponse extends NodeResponse {
     return this.bytesBody ??= new Promise((resolve, reject) => readBody(this.source, resolve, reject))
   }
 
+  /**
+   * Waits for the whole body. Interrupting the wait destroys the body (and its connection): nobody is left to
+   * read it, and the rest is not downloaded. Other readers of the same body then fail.
+   */
+  private static readonly whole = callbackEffect<AgentResponse, Buffer, HttpClientError.ResponseError>(
+    (response, resume) => {
+      response.bytes().then(
+        (bytes) => resume(Effect.succeed(bytes)),
+        (cause) => resume(Effect.fail(response.decodeError(cause)))
+      )
+      return () => response.source.destroy()
+    }
+  )
+
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.tryPromise({
-      try: () => this.bytes().then((bytes) => bytes.toString("utf8")),
-      catch: (e) => this.decodeError(e)
-    })
+    return Effect.map(AgentResponse.whole(this), (bytes) => bytes.toString("utf8"))
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.tryPromise({
-      try: () =>
-        this.bytes().then((bytes) => {
-          const copy = new ArrayBuffer(bytes.length)
-          new Uint8Array(copy).set(bytes)
-          return copy
-        }),
-      catch: (e) => this.decodeError(e)
+    return Effect.map(AgentResponse.whole(this), (bytes) => {
+      const copy = new ArrayBuffer(bytes.length)
+      new Uint8Array(copy).set(bytes)
+      return copy
     })
   }
 
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
-    return Effect.tryPromise({
-      try: () =>
-        this.bytes().then((bytes) =>
-          new Response(bytes, { headers: { "content-type": this.source.headers["content-type"] ?? "" } }).formData()
-        ),
-      catch: (e) => this.decodeError(e)
-    })
+    return Effect.flatMap(AgentResponse.whole(this), (bytes) =>
+      Effect.tryPromise({
+        try: () =>
+          new Response(bytes, { headers: { "content-type": this.source.headers["content-type"] ?? "" } }).formData(),
+        catch: (e) => this.decodeError(e)
+      }))
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {

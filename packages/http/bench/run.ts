@@ -270,14 +270,22 @@ async function download() {
       unit: "x",
       goal: { kind: ">=", bound: 0.5 }
     })
+    // The goals for this path name no first download: both are held to them.
     record({
       name: "downloadRecall, any HttpClient, second in a process, x curl",
       spread: spread(rows.map((r) => r.curl / r.http.later.seconds)),
-      unit: "x"
+      unit: "x",
+      goal: { kind: ">=", bound: 0.5 }
     })
     record({
       name: "downloadRecall, any HttpClient, first: RSS growth",
       spread: spread(rows.map((r) => MiB(r.http.rssGrowth))),
+      unit: "MiB",
+      goal: { kind: "<", bound: 64 }
+    })
+    record({
+      name: "downloadRecall, any HttpClient, second: RSS growth",
+      spread: spread(rows.map((r) => MiB(r.http.later.rssGrowth))),
       unit: "MiB",
       goal: { kind: "<", bound: 64 }
     })

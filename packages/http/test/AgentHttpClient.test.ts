@@ -2,7 +2,7 @@ import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Option, Stream } from "effect"
 import { AgentHttpClient } from "../src/node.js"
-import { cutMidBody, json, serverWith, steadyBody } from "./loopbackServer.js"
+import { cutMidBody, json, serverWith, stallsMidBody, steadyBody } from "./loopbackServer.js"
 
 describe("AgentHttpClient", () => {
   it.scopedLive("sends the method, headers and a JSON body with its length, and reads the JSON answer", () =>
@@ -82,10 +82,7 @@ describe("AgentHttpClient", () => {
 
   it.scopedLive("interrupting a read of the body destroys it: the server sees its connection close", () =>
     Effect.gen(function*() {
-      const server = yield* serverWith((_req, res) => {
-        res.setHeader("content-length", "10")
-        res.write("12345") // and never the rest
-      })
+      const server = yield* serverWith(stallsMidBody)
       const http = yield* HttpClient.HttpClient
       const response = yield* http.get(server.url)
       const fiber = yield* Effect.fork(response.text)
@@ -107,10 +104,7 @@ describe("AgentHttpClient", () => {
 
   it.scopedLive("a body that goes silent fails with MOTIVE_BODY_TIMEOUT, and a slow but steady one does not", () =>
     Effect.gen(function*() {
-      const stalls = yield* serverWith((_req, res) => {
-        res.setHeader("content-length", "10")
-        res.write("12345") // and never the rest
-      })
+      const stalls = yield* serverWith(stallsMidBody)
       const http = yield* HttpClient.HttpClient
       const error = yield* Effect.flip(Effect.flatMap(http.get(stalls.url), (r) => r.text))
       expect(error._tag).toBe("ResponseError")

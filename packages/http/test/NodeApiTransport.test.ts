@@ -7,7 +7,7 @@ import * as Net from "node:net"
 import type { ApiRequest } from "../src/ApiTransport.js"
 import { NodeApiTransport } from "../src/node.js"
 import { destroyAgents, makeAgents } from "../src/node/internal/agentRequest.js"
-import { cutMidBody, serverWith, steadyBody } from "./loopbackServer.js"
+import { cutMidBody, serverWith, stallsMidBody, steadyBody } from "./loopbackServer.js"
 
 /** The transport over fresh agents (destroyed with the scope), timed out after `millis`. */
 const transport = (millis = 2_000) =>
@@ -58,10 +58,7 @@ describe("NodeApiTransport", () => {
         _tag: "RequestTimeout",
         timeoutMillis: 300
       })
-      const stalls = yield* serverWith((_req, res) => {
-        res.setHeader("content-length", "10")
-        res.write("12345") // and never the rest
-      })
+      const stalls = yield* serverWith(stallsMidBody)
       expect(yield* Effect.flip(api.exchange(get(stalls.url)))).toMatchObject({ _tag: "RequestTimeout" })
       // Slow but steady: 600 ms in all, never silent for 300.
       const steady = yield* serverWith(steadyBody)

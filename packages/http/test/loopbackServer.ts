@@ -70,6 +70,12 @@ export const cutMidBody = (_req: IncomingMessage, res: ServerResponse, socket: S
   setTimeout(() => socket.destroy(), 20)
 }
 
+/** Answers 10 bytes' length, sends 5, and then nothing, keeping the connection open. */
+export const stallsMidBody = (_req: IncomingMessage, res: ServerResponse) => {
+  res.setHeader("content-length", "10")
+  res.write("12345")
+}
+
 /** A slow but steady body: `piece ` five times, then `end`, 100 ms apart (600 ms in all, never silent for long). */
 export const steadyBody = (_req: IncomingMessage, res: ServerResponse) => {
   let sent = 0

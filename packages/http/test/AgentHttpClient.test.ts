@@ -26,6 +26,22 @@ describe("AgentHttpClient", () => {
       expect(JSON.parse(sent!.body.toString())).toEqual({ vehicle: "TRK-101", minutes: 2 })
     }).pipe(Effect.provide(AgentHttpClient.layer)))
 
+  it.scopedLive("sends a URL's user name and password as Basic authentication, unless the request has its own", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => json(res))
+      const http = yield* HttpClient.HttpClient
+      const withCredentials = server.url.replace("http://", "http://fleet%20bot:p%40ss@")
+      yield* Effect.flatMap(http.get(withCredentials), (r) => r.text)
+      yield* Effect.flatMap(
+        http.get(withCredentials, { headers: { authorization: "Bearer own" } }),
+        (r) => r.text
+      )
+      expect(server.received.map((r) => r.headers.authorization)).toStrictEqual([
+        `Basic ${Buffer.from("fleet bot:p@ss").toString("base64")}`,
+        "Bearer own"
+      ])
+    }).pipe(Effect.provide(AgentHttpClient.layer)))
+
   it.scopedLive("keeps the connection for the next request", () =>
     Effect.gen(function*() {
       const server = yield* serverWith((_req, res) => json(res))

@@ -117,6 +117,15 @@ export interface Outcome {
   readonly failed: (reason: "InvalidUrl" | "Transport" | "Encode", cause: unknown) => void
 }
 
+/** A URL's percent-encoded user name or password as written, or as it stands when it does not decode. */
+const decoded = (component: string): string => {
+  try {
+    return decodeURIComponent(component)
+  } catch {
+    return component
+  }
+}
+
 /**
  * Sends a request to `target` (http or https) and reports its answer's head or its failure to `outcome`, once.
  * Returns what gives the request up (destroys it; the body too once its head has come).
@@ -166,6 +175,11 @@ export const send = (
   }
   if (contentType !== undefined) {
     headers.push("content-type", contentType)
+  }
+  // Credentials in the URL are sent as Basic authentication, as Node does for a URL (it would not with a list).
+  if ((target.username !== "" || target.password !== "") && requestHeaders["authorization"] === undefined) {
+    const credentials = `${decoded(target.username)}:${decoded(target.password)}`
+    headers.push("authorization", `Basic ${Buffer.from(credentials).toString("base64")}`)
   }
   let req: Http.ClientRequest
   try {

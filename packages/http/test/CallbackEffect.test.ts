@@ -50,6 +50,18 @@ describe("callbackEffect", () => {
       expect(runs.map((r) => r.cancelled)).toStrictEqual([0, 1])
     }))
 
+  it.effect("a run interrupted after its callback, before its fiber took the result, is still cancelled", () =>
+    Effect.gen(function*() {
+      const { run, runs } = controlled()
+      const fiber = yield* Effect.fork(run("holds a connection"))
+      yield* Effect.yieldNow()
+      // Both reach the fiber before it runs again: the answer first, then the interruption (a race lost at once).
+      runs[0]!.resume(Effect.succeed("answer"))
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(runs[0]!.cancelled).toBe(1)
+    }))
+
   it.effect("a cancelled run's late callback reaches neither the fiber nor the next run on it", () =>
     Effect.gen(function*() {
       const { run, runs } = controlled()

@@ -82,13 +82,14 @@ describe("NodeApiTransport", () => {
       expect(refused.message).not.toContain("/path")
     }))
 
-  it.scopedLive("over https, a handshake that never finishes is no connection; a silent server after one is a timeout", () =>
+  it.scopedLive("over https, a handshake that never finishes is no connection; a silent server after one is a timeout, also on a socket handed over by the agent", () =>
     Effect.gen(function*() {
       const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url))
       const agents = yield* Effect.acquireRelease(
         Effect.sync(() => ({
           http: new Http.Agent({ keepAlive: true }),
-          https: new Https.Agent({ keepAlive: true, ca: fixture("localhost-cert.pem") })
+          // One socket: a second request waits for it, and is handed it once the first is answered.
+          https: new Https.Agent({ keepAlive: true, maxSockets: 1, ca: fixture("localhost-cert.pem") })
         })),
         (agents) => Effect.sync(() => destroyAgents(agents))
       )
@@ -112,14 +113,26 @@ describe("NodeApiTransport", () => {
         _tag: "TransportError",
         requestSent: false
       })
-      // Completes the handshake, reads the request, never answers it.
-      const silent = Https.createServer({ cert: fixture("localhost-cert.pem"), key: fixture("localhost-key.pem") })
+      // Completes the handshake and reads every request; answers only /v1/answered.
+      const silent = Https.createServer(
+        { cert: fixture("localhost-cert.pem"), key: fixture("localhost-key.pem") },
+        (req, res) => {
+          if (req.url === "/v1/answered") res.end("{}")
+        }
+      )
       const silentPort = yield* listening(silent)
       yield* Effect.addFinalizer(() => Effect.sync(() => silent.closeAllConnections()))
-      expect(yield* Effect.flip(api.exchange(get(`https://localhost:${silentPort}/v1/x`)))).toMatchObject({
+      const url = (path: string) => `https://localhost:${silentPort}${path}`
+      expect(yield* Effect.flip(api.exchange(get(url("/v1/silent"))))).toMatchObject({
         _tag: "RequestTimeout",
         timeoutMillis: 300
       })
+      const [answered, queued] = yield* Effect.all([
+        api.exchange(get(url("/v1/answered"))),
+        Effect.flip(api.exchange(get(url("/v1/silent"))))
+      ], { concurrency: 2 })
+      expect(answered.status).toBe(200)
+      expect(queued).toMatchObject({ _tag: "RequestTimeout", timeoutMillis: 300 })
     }))
 
   it.scopedLive("a refusal whose body breaks is still that refusal, read with an empty body", () =>

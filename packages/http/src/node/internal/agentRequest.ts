@@ -5,8 +5,8 @@
 import { Effect, type Scope } from "effect"
 import * as Http from "node:http"
 import * as Https from "node:https"
-import type { Socket } from "node:net"
 import { pipeline, type Readable } from "node:stream"
+import { TLSSocket } from "node:tls"
 
 /** The two keep-alive agents a client sends through, one per protocol. */
 export interface Agents {
@@ -202,22 +202,13 @@ export const send = (
   let timer: ReturnType<typeof setTimeout> | undefined
   const headersTimeout = timers.headers
   if (headersTimeout !== undefined) {
-    // Over https a new connection counts once its TLS handshake is done: until then the request waits in the TLS
-    // socket, unsent. A kept socket finished its handshake long ago.
-    let handshaken = !secure
-    if (secure) {
-      req.once("socket", (socket: Socket) => {
-        if (req.reusedSocket) handshaken = true
-        else {
-          socket.once("secureConnect", () => {
-            handshaken = true
-          })
-        }
-      })
-    }
     timer = setTimeout(() => {
-      // Not connected yet: nothing can have reached the server.
-      const connected = req.socket !== null && req.socket !== undefined && !req.socket.connecting && handshaken
+      // Not connected yet: nothing can have reached the server. Over TLS, connected means the handshake is done
+      // (our side has sent its Finished): until then the request waits in the TLS socket, unsent. Asked of the
+      // socket itself, so a socket handed over by the agent or a custom one is judged as it stands.
+      const socket = req.socket
+      const connected = socket !== null && socket !== undefined && !socket.connecting &&
+        (!(socket instanceof TLSSocket) || socket.getFinished() !== undefined)
       req.destroy(
         connected
           ? new CodedError(`no answer within ${headersTimeout} ms`, "MOTIVE_HEADERS_TIMEOUT")

@@ -39,13 +39,9 @@ export const callbackEffect = <I, A, E>(
       const slot = slots.get(fiber)!
       const input = slot.input as I
       slot.input = undefined
+      // `Effect.async`'s own resume already takes only the first result, however late or repeated.
       return Effect.async<A, E>((resume) => {
-        let settled = false
-        const cancel = start(input, (result) => {
-          if (settled) return
-          settled = true
-          resume(result)
-        })
+        const cancel = start(input, resume)
         // Kept until the run exits, as `Effect.async` keeps its canceler: interrupted after the callback but before
         // the fiber took the result (a race lost in the same tick), the run is still cancelled, so a result that
         // holds a connection is not dropped with it open.

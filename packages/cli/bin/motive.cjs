@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 "use strict"
-// The installed `motive` command. It runs the one bundled file (dist/motive.cjs), and when the V8 code cache
-// made at build time (dist/motive.cache) matches this Node, V8 skips compiling it: the command starts in
-// about half the time. A cache that does not match is ignored; nothing is written at run time.
+// The installed `motive` command. It runs the bundled command (dist/motive/motive.cjs and the chunks it loads),
+// and when the V8 code cache made at build time for a file (<file>.cache) matches this Node, V8 skips compiling
+// it: the command starts in about half the time. A cache that does not match is ignored; nothing is written at
+// run time.
 // Ctrl-C before the command has started: nothing can have been sent yet. Say so (as one JSON document with
 // --json) and stop, as the command itself would; the command takes over the signal once it runs.
 const earlyInterrupt = () => {
@@ -46,15 +47,34 @@ if (decision._tag === "Answer") {
 function run() {
   const Module = require("node:module")
   const { Script } = require("node:vm")
-  const file = join(dist, "motive.cjs")
-  let cachedData
-  try {
-    cachedData = readFileSync(join(dist, "motive.cache"))
-  } catch {
-    cachedData = undefined
+  const dir = join(dist, "motive")
+  const external = Module.createRequire(join(dir, "motive.cjs"))
+  // Set only by the build while it records the code caches (scripts/bundle.mjs).
+  const recorder = globalThis[Symbol.for("effect-motive/recorder")]
+  const modules = new Map()
+  const load = (name) => {
+    const known = modules.get(name)
+    if (known !== undefined) return known.exports
+    const file = join(dir, name)
+    let cachedData
+    try {
+      cachedData = readFileSync(`${file}.cache`)
+    } catch {
+      cachedData = undefined
+    }
+    // The bundle is ASCII (esbuild escapes the rest): read as latin1, it needs no UTF-8 decoding.
+    const script = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData })
+    if (recorder !== undefined) recorder.compiled(name, script)
+    const module_ = { exports: {} }
+    modules.set(name, module_)
+    script.runInThisContext()(module_.exports, require_, module_, file, dir)
+    return module_.exports
   }
-  // The bundle is ASCII (esbuild escapes the rest): read as latin1, it needs no UTF-8 decoding.
-  const script = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData })
-  const module_ = { exports: {} }
-  script.runInThisContext()(module_.exports, Module.createRequire(file), module_, file, dist)
+  // The bundle's files ask for each other as "./<file>"; anything else (Node's modules, the native engines) is
+  // Node's to load.
+  const require_ = (id) => id.startsWith("./") ? load(id.slice(2)) : external(id)
+  require_.resolve = external.resolve
+  require_.cache = external.cache
+  if (recorder !== undefined) recorder.load = load
+  load("motive.cjs")
 }

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
+import { wrap } from "node:module"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Script } from "node:vm"
+import { bin } from "./support.js"
+
+const bundle = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "motive")
+const files = readdirSync(bundle).filter((name) => name.endsWith(".cjs")).sort()
+
+describe("the bundled command", () => {
+  it("has a code cache for every file that this Node accepts", () => {
+    expect(files).toContain("motive.cjs")
+    const rejected = files.filter((name) => {
+      const file = join(bundle, name)
+      const script = new Script(wrap(readFileSync(file, "latin1")), {
+        filename: file,
+        cachedData: readFileSync(`${file}.cache`)
+      })
+      return script.cachedDataRejected === true
+    })
+    expect(rejected).toEqual([])
+  })
+
+  it("loads only the command's part for a dry run: the sandbox, jobs and webhook receiver stay on disk", () => {
+    // The launcher tells the build's recorder of each file it compiles; here it lists them.
+    const listing = `
+      const loaded = []
+      globalThis[Symbol.for("effect-motive/recorder")] = { compiled: (name) => loaded.push(name) }
+      process.once("exit", () => process.stderr.write(JSON.stringify(loaded)))
+      require(${JSON.stringify(bin)})
+    `
+    const dryRun = [
+      "recall",
+      "create",
+      "--vehicle-number",
+      "TRK-101",
+      "--start",
+      "-30m",
+      "--duration",
+      "1m",
+      "--dry-run"
+    ]
+    const run = spawnSync(process.execPath, ["-e", listing, "--", "motive", ...dryRun], {
+      encoding: "utf8",
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    expect(run.status).toBe(0)
+    const loaded: Array<string> = JSON.parse(run.stderr)
+    expect(loaded[0]).toBe("motive.cjs")
+    expect(loaded.every((name) => files.includes(name))).toBe(true)
+    const size = (names: ReadonlyArray<string>) =>
+      names.reduce((sum, name) => sum + readFileSync(join(bundle, name)).length, 0)
+    // Measured: about 0.9 of the 2.2 MB.
+    expect(size(loaded)).toBeLessThan(size(files) / 2)
+  })
+})

@@ -1,6 +1,7 @@
 import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Option, Stream } from "effect"
+import { createServer as createNetServer, type Server, type Socket } from "node:net"
 import { AgentHttpClient } from "../src/node.js"
 import { cutMidBody, json, serverWith, stallsMidBody, steadyBody } from "./loopbackServer.js"
 
@@ -116,6 +117,65 @@ describe("AgentHttpClient", () => {
       const error = yield* Effect.flip(http.get(server.url))
       expect(error._tag).toBe("RequestError")
       expect(error.cause).toMatchObject({ code: "MOTIVE_HEADERS_TIMEOUT" })
+    }).pipe(Effect.provide(AgentHttpClient.layerWith({ headersTimeout: Duration.millis(200) }))))
+
+  it.scopedLive("a streamed upload is not counted as the wait for the headers: those are timed from its end", () =>
+    Effect.gen(function*() {
+      // 8 pieces 60 ms apart: the upload takes about twice the headers timeout.
+      const slowBody = () =>
+        HttpBody.stream(
+          Stream.repeatEffect(Effect.as(Effect.sleep("60 millis"), new TextEncoder().encode("piece "))).pipe(
+            Stream.take(8)
+          ),
+          "text/plain"
+        )
+      const answers = yield* serverWith((_req, res) => json(res))
+      const http = yield* HttpClient.HttpClient
+      const response = yield* http.execute(
+        HttpClientRequest.post(answers.url).pipe(HttpClientRequest.setBody(slowBody()))
+      )
+      expect(yield* response.json).toEqual({ ok: true })
+      expect(answers.received[0]!.body.toString()).toBe("piece ".repeat(8))
+
+      // Once the body is sent, a server that never answers still runs into the timeout.
+      const silent = yield* serverWith(() => {})
+      const error = yield* Effect.flip(
+        http.execute(HttpClientRequest.post(silent.url).pipe(HttpClientRequest.setBody(slowBody())))
+      )
+      expect(error.cause).toMatchObject({ code: "MOTIVE_HEADERS_TIMEOUT", message: "no answer within 200 ms" })
+      expect(silent.received[0]!.body.toString()).toBe("piece ".repeat(8))
+    }).pipe(Effect.provide(AgentHttpClient.layerWith({ headersTimeout: Duration.millis(200) }))))
+
+  it.scopedLive("a streamed upload the server stops reading fails with MOTIVE_HEADERS_TIMEOUT once it stalls", () =>
+    Effect.gen(function*() {
+      // A server that accepts the connection and reads nothing: the socket buffers fill and the upload stalls.
+      const sockets: Array<Socket> = []
+      const server = yield* Effect.acquireRelease(
+        Effect.async<Server>((resume) => {
+          const s = createNetServer((socket) => {
+            sockets.push(socket)
+            socket.pause()
+          })
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) =>
+          Effect.sync(() => {
+            for (const socket of sockets) socket.destroy()
+            s.close()
+          })
+      )
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const piece = new Uint8Array(64 * 1024)
+      const endless = HttpBody.stream(Stream.repeatValue(piece).pipe(Stream.take(4096)), "application/octet-stream")
+      const http = yield* HttpClient.HttpClient
+      const error = yield* Effect.flip(
+        http.execute(HttpClientRequest.post(`http://127.0.0.1:${port}/`).pipe(HttpClientRequest.setBody(endless)))
+      ).pipe(Effect.timeout("10 seconds"))
+      expect(error.cause).toMatchObject({
+        code: "MOTIVE_HEADERS_TIMEOUT",
+        message: "the request body stalled: nothing sent for 200 ms"
+      })
     }).pipe(Effect.provide(AgentHttpClient.layerWith({ headersTimeout: Duration.millis(200) }))))
 
   it.scopedLive("a body that goes silent fails with MOTIVE_BODY_TIMEOUT, and a slow but steady one does not", () =>

@@ -39,7 +39,11 @@ import { makeClient, millisOf, NodeResponse } from "./internal/nodeClient.js"
  * @since 0.1.0
  */
 export interface AgentTimeouts {
-  /** Longest wait from sending the request to the response headers (connecting included). */
+  /**
+   * Longest wait from sending the request to the response headers (connecting included). A streamed body's
+   * upload is not counted: the wait starts when its last byte is sent, and while it is being sent the request
+   * fails only if none of it could be sent for this long.
+   */
   readonly headersTimeout?: Duration.DurationInput
   /** Longest silence between two pieces of the body (an idle timeout: large bodies are not cut). */
   readonly bodyTimeout?: Duration.DurationInput

@@ -102,7 +102,10 @@ const carriesBody: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
 
 /** The timers of a request, in milliseconds (`undefined`: none). */
 export interface Timers {
-  /** Longest wait from sending the request to the response headers (connecting included). */
+  /**
+   * Longest wait from sending the request to the response headers (connecting included); for a streamed body,
+   * from its last byte sent, and while it is sent, the longest time without sending any of it.
+   */
   readonly headers: number | undefined
   /** Longest silence between two pieces of the body. */
   readonly body: number | undefined
@@ -201,20 +204,44 @@ export const send = (
   let response: Http.IncomingMessage | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   const headersTimeout = timers.headers
+  // A streamed body is not the server's delay: while it is being sent the timer counts only silence (nothing
+  // more written for the whole timeout: the upload has stalled), and the wait for the headers starts when the
+  // last of it has been sent.
+  const streamed = outgoing._tag === "Stream"
   if (headersTimeout !== undefined) {
-    timer = setTimeout(() => {
+    let writtenAtLastCheck = -1
+    const expire = () => {
       // Not connected yet: nothing can have reached the server. Over TLS, connected means the handshake is done
       // (our side has sent its Finished): until then the request waits in the TLS socket, unsent. Asked of the
       // socket itself, so a socket handed over by the agent or a custom one is judged as it stands.
       const socket = req.socket
       const connected = socket !== null && socket !== undefined && !socket.connecting &&
         (!(socket instanceof TLSSocket) || socket.getFinished() !== undefined)
+      if (connected && streamed && !req.writableFinished) {
+        if (socket.bytesWritten === writtenAtLastCheck) {
+          req.destroy(
+            new CodedError(`the request body stalled: nothing sent for ${headersTimeout} ms`, "MOTIVE_HEADERS_TIMEOUT")
+          )
+        } else {
+          writtenAtLastCheck = socket.bytesWritten
+          timer = setTimeout(expire, headersTimeout)
+        }
+        return
+      }
       req.destroy(
         connected
           ? new CodedError(`no answer within ${headersTimeout} ms`, "MOTIVE_HEADERS_TIMEOUT")
           : new CodedError(`no connection within ${headersTimeout} ms`, "MOTIVE_CONNECT_TIMEOUT")
       )
-    }, headersTimeout)
+    }
+    timer = setTimeout(expire, headersTimeout)
+    if (streamed) {
+      req.once("finish", () => {
+        if (settled) return
+        clearTimeout(timer)
+        timer = setTimeout(expire, headersTimeout)
+      })
+    }
   }
   // `on`, not `once`: a second error (the socket failing after the first) must not go unhandled.
   req.on("error", (cause) => {

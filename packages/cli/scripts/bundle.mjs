@@ -78,15 +78,21 @@ writeFileSync(join(root, "dist", "spec.json"), JSON.stringify(program()))
 // Recorded the way users run it, through bin/motive.cjs: a dry run compiles what a start-up needs. Every file the
 // dry run did not load is then loaded too (its top level run), so that the parts loaded later start compiled too.
 const record = `
-const { readdirSync, writeFileSync } = require("node:fs")
+const { existsSync, readdirSync, writeFileSync } = require("node:fs")
 const { join } = require("node:path")
 const dir = ${JSON.stringify(outdir)}
 const compiled = new Map()
 const recorder = { compiled: (name, script) => compiled.set(name, script), load: undefined }
 globalThis[Symbol.for("effect-motive/recorder")] = recorder
+const save = () => {
+  for (const [name, script] of compiled) writeFileSync(join(dir, name + ".cache"), script.createCachedData())
+  compiled.clear()
+}
 process.once("exit", () => {
+  // First what the dry run compiled, before loading the rest compiles more of the files they share.
+  save()
   for (const name of readdirSync(dir)) {
-    if (!name.endsWith(".cjs") || compiled.has(name)) continue
+    if (!name.endsWith(".cjs") || existsSync(join(dir, name + ".cache"))) continue
     try {
       recorder.load(name)
     } catch (error) {
@@ -94,7 +100,7 @@ process.once("exit", () => {
       process.exitCode = 1
     }
   }
-  for (const [name, script] of compiled) writeFileSync(join(dir, name + ".cache"), script.createCachedData())
+  save()
 })
 require(${JSON.stringify(join(root, "bin", "motive.cjs"))})
 `

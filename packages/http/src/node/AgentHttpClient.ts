@@ -41,8 +41,9 @@ import { makeClient, millisOf, NodeResponse } from "./internal/nodeClient.js"
 export interface AgentTimeouts {
   /**
    * Longest wait from sending the request to the response headers (connecting included). A streamed body's
-   * upload is not counted: the wait starts when its last byte is sent, and while it is being sent the request
-   * fails only if none of it could be sent for this long.
+   * upload is not counted: the wait starts when its last byte has been handed to the system (what the system
+   * still holds then counts against it). While a streamed body is being sent this timeout does not apply: bound
+   * the whole request (`Effect.timeout`) where an upload may stall.
    */
   readonly headersTimeout?: Duration.DurationInput
   /** Longest silence between two pieces of the body (an idle timeout: large bodies are not cut). */

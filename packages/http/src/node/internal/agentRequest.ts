@@ -104,7 +104,7 @@ const carriesBody: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
 export interface Timers {
   /**
    * Longest wait from sending the request to the response headers (connecting included); for a streamed body,
-   * from its last byte sent, and while it is sent, the longest time without sending any of it.
+   * from its last byte handed to the system, and not while it is being sent.
    */
   readonly headers: number | undefined
   /** Longest silence between two pieces of the body. */
@@ -204,12 +204,12 @@ export const send = (
   let response: Http.IncomingMessage | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   const headersTimeout = timers.headers
-  // A streamed body is not the server's delay: while it is being sent the timer counts only silence (nothing
-  // more written for the whole timeout: the upload has stalled), and the wait for the headers starts when the
-  // last of it has been sent.
+  // A streamed body is not the server's delay: once connected, the timer stops while it is being sent and starts
+  // again when its last byte has been handed to the system. (How far an upload has really got cannot be seen from
+  // here: the system takes megabytes at once and wakes the writer in bursts seconds apart when the server reads
+  // slowly, so a "no progress" limit would cut healthy uploads.)
   const streamed = outgoing._tag === "Stream"
   if (headersTimeout !== undefined) {
-    let writtenAtLastCheck = -1
     const expire = () => {
       // Not connected yet: nothing can have reached the server. Over TLS, connected means the handshake is done
       // (our side has sent its Finished): until then the request waits in the TLS socket, unsent. Asked of the
@@ -218,14 +218,7 @@ export const send = (
       const connected = socket !== null && socket !== undefined && !socket.connecting &&
         (!(socket instanceof TLSSocket) || socket.getFinished() !== undefined)
       if (connected && streamed && !req.writableFinished) {
-        if (socket.bytesWritten === writtenAtLastCheck) {
-          req.destroy(
-            new CodedError(`the request body stalled: nothing sent for ${headersTimeout} ms`, "MOTIVE_HEADERS_TIMEOUT")
-          )
-        } else {
-          writtenAtLastCheck = socket.bytesWritten
-          timer = setTimeout(expire, headersTimeout)
-        }
+        timer = undefined
         return
       }
       req.destroy(

@@ -186,8 +186,13 @@ const parse = (program: ProgramSpec, words: ReadonlyArray<string>): Parsed | Usa
           break
         default: {
           if (flags.get(name) === undefined) {
-            globalWords.push(flag.name)
-            if (value !== undefined) globalWords.push(value)
+            // A global's value is joined to its flag (`--api-key=demo`): the parser splits the line at the first
+            // word that names a command, and would take a value such as `demo` or `recall` for one. A value that is
+            // empty, has spaces at either end or a line break is not joined (the parser would trim it or not read
+            // it back); such a value names no command.
+            if (value === undefined) globalWords.push(flag.name)
+            else if (value === "" || value !== value.trim() || /[\r\n]/.test(value)) globalWords.push(flag.name, value)
+            else globalWords.push(`${flag.name}=${value}`)
           } // A command's switch is passed as `--force=true`: a bare one would take a following `1` as its value.
           else own.push(...(value === undefined ? [`${flag.name}=true`] : [flag.name, value]))
         }

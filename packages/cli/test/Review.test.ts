@@ -18,6 +18,23 @@ describe("motive: output modes and failures after a request exists", () => {
       expect(JSON.parse(run.stdout).quota_info.regular.total_minutes).toBe(1000)
     }))
 
+  it.scopedLive("takes a global flag's value that names a command as the value, wherever the flag stands", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({ apiKeys: ["demo", "recall"] })
+      for (
+        const line of [
+          ["vehicles", "--api-key", "demo", "--json"],
+          ["--api-key", "recall", "vehicles", "--json"],
+          ["--api-key=demo", "vehicles", "--json"]
+        ]
+      ) {
+        const run = yield* motive(line, { env: { MOTIVE_BASE_URL: env.MOTIVE_BASE_URL } })
+        expect(run.code, line.join(" ")).toBe(0)
+        expect(run.stderr, line.join(" ")).toBe("")
+        expect(JSON.parse(run.stdout).vehicles.length, line.join(" ")).toBeGreaterThan(0)
+      }
+    }))
+
   it.scopedLive("reports the id of a recall that exists when the wait after it fails", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 60_000 } })

@@ -5,7 +5,7 @@ import { wrap } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Script } from "node:vm"
-import { bin } from "./support.js"
+import { bin, dryRun } from "./support.js"
 
 const bundle = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "motive")
 const files = readdirSync(bundle).filter((name) => name.endsWith(".cjs")).sort()
@@ -32,17 +32,6 @@ describe("the bundled command", () => {
       process.once("exit", () => process.stderr.write(JSON.stringify(loaded)))
       require(${JSON.stringify(bin)})
     `
-    const dryRun = [
-      "recall",
-      "create",
-      "--vehicle-number",
-      "TRK-101",
-      "--start",
-      "-30m",
-      "--duration",
-      "1m",
-      "--dry-run"
-    ]
     const run = spawnSync(process.execPath, ["-e", listing, "--", "motive", ...dryRun], {
       encoding: "utf8",
       stdio: ["ignore", "ignore", "pipe"]

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { createHmac } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { motive, sandboxEnv as sandboxEnvWith, stackTrace, tempDir } from "./support.js"
+import { dryRun, motive, sandboxEnv as sandboxEnvWith, stackTrace, tempDir } from "./support.js"
 
 const instant = {
   recallPendingMillis: 50,
@@ -101,17 +101,7 @@ describe("motive recall create", () => {
         },
         cameraSelection: { mode: "mixed", roadFacingOnly: true }
       })
-      const human = yield* motive([
-        "recall",
-        "create",
-        "--vehicle-number",
-        "TRK-101",
-        "--start",
-        "-30m",
-        "--duration",
-        "1m",
-        "--dry-run"
-      ], { env })
+      const human = yield* motive(dryRun, { env })
       expect(human.stdout).toContain("nothing was sent")
       expect(human.stdout).toContain("camera selection: all")
       expect(yield* sandbox.requests).toEqual([])

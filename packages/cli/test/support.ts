@@ -9,6 +9,19 @@ import { fileURLToPath } from "node:url"
 /** The built, bundled bin, as a user runs it. */
 export const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "motive.cjs")
 
+/** A dry run of `recall create`: checked and printed, nothing sent (the command line the start-up benchmark times). */
+export const dryRun: ReadonlyArray<string> = [
+  "recall",
+  "create",
+  "--vehicle-number",
+  "TRK-101",
+  "--start",
+  "-30m",
+  "--duration",
+  "1m",
+  "--dry-run"
+]
+
 /** What a run of the bin gave. */
 export interface Run {
   readonly code: number | null

@@ -2,9 +2,9 @@ import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Option, Stream } from "effect"
 import { createServer } from "node:http"
-import { createServer as createNetServer, type Server, type Socket } from "node:net"
+import { createServer as createNetServer, type Socket } from "node:net"
 import { AgentHttpClient } from "../src/node.js"
-import { cutMidBody, json, serverWith, stallsMidBody, steadyBody } from "./loopbackServer.js"
+import { cutMidBody, json, listening, serverWith, stallsMidBody, steadyBody } from "./loopbackServer.js"
 
 describe("AgentHttpClient", () => {
   it.scopedLive("sends the method, headers and a JSON body with its length, and reads the JSON answer", () =>
@@ -152,48 +152,32 @@ describe("AgentHttpClient", () => {
       // For 1.5 s the server reads at most 32 KiB every 100 ms, then the rest at once. The system's buffers take
       // megabytes of the upload and then wake the writer only in bursts, so the upload seems to stand still for
       // longer than the 300 ms timeout although the server keeps reading.
-      const server = yield* Effect.acquireRelease(
-        Effect.async<{ readonly port: number; readonly close: () => void; readonly read: () => number }>((resume) => {
-          let read = 0
-          const s = createServer((req, res) => {
-            req.pause()
-            const slowly = setInterval(() => {
-              let budget = 32 * 1024
-              let piece: Buffer | null
-              while (budget > 0 && (piece = req.read()) !== null) {
-                read += piece.length
-                budget -= piece.length
-              }
-            }, 100)
-            setTimeout(() => {
-              clearInterval(slowly)
-              req.on("data", (piece: Buffer) => (read += piece.length))
-              req.resume()
-            }, 1500)
-            req.on("end", () => json(res))
-          })
-          s.listen(0, "127.0.0.1", () => {
-            const address = s.address()
-            resume(Effect.succeed({
-              port: typeof address === "object" && address !== null ? address.port : 0,
-              close: () => {
-                s.closeAllConnections()
-                s.close()
-              },
-              read: () => read
-            }))
-          })
-        }),
-        (s) => Effect.sync(s.close)
-      )
+      let read = 0
+      const port = yield* listening(createServer((req, res) => {
+        req.pause()
+        const slowly = setInterval(() => {
+          let budget = 32 * 1024
+          let piece: Buffer | null
+          while (budget > 0 && (piece = req.read()) !== null) {
+            read += piece.length
+            budget -= piece.length
+          }
+        }, 100)
+        setTimeout(() => {
+          clearInterval(slowly)
+          req.on("data", (piece: Buffer) => (read += piece.length))
+          req.resume()
+        }, 1500)
+        req.on("end", () => json(res))
+      }))
       const piece = new Uint8Array(16 * 1024)
       const body = HttpBody.stream(Stream.repeatValue(piece).pipe(Stream.take(512)), "application/octet-stream")
       const http = yield* HttpClient.HttpClient
       const response = yield* http.execute(
-        HttpClientRequest.post(`http://127.0.0.1:${server.port}/`).pipe(HttpClientRequest.setBody(body))
+        HttpClientRequest.post(`http://127.0.0.1:${port}/`).pipe(HttpClientRequest.setBody(body))
       )
       expect(yield* response.json).toEqual({ ok: true })
-      expect(server.read()).toBe(512 * 16 * 1024)
+      expect(read).toBe(512 * 16 * 1024)
     }).pipe(Effect.provide(AgentHttpClient.layerWith({ headersTimeout: Duration.millis(300) }))))
 
   it.scopedLive("an upload the server stops reading is the caller's to bound: its timeout closes the connection", () =>
@@ -201,23 +185,12 @@ describe("AgentHttpClient", () => {
       // A server that accepts the connection and reads nothing: the system's buffers fill and the upload stalls.
       const sockets: Array<Socket> = []
       let closed = 0
-      const server = yield* Effect.acquireRelease(
-        Effect.async<Server>((resume) => {
-          const s = createNetServer((socket) => {
-            sockets.push(socket)
-            socket.on("close", () => closed++)
-            socket.pause()
-          })
-          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
-        }),
-        (s) =>
-          Effect.sync(() => {
-            for (const socket of sockets) socket.destroy()
-            s.close()
-          })
-      )
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
+      const port = yield* listening(createNetServer((socket) => {
+        sockets.push(socket)
+        socket.on("close", () => closed++)
+        socket.pause()
+      }))
+      yield* Effect.addFinalizer(() => Effect.sync(() => sockets.forEach((socket) => socket.destroy())))
       const piece = new Uint8Array(64 * 1024)
       const body = HttpBody.stream(Stream.repeatValue(piece).pipe(Stream.take(4096)), "application/octet-stream")
       const http = yield* HttpClient.HttpClient

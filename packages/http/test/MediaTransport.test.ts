@@ -4,7 +4,7 @@ import { Cause, Context, Deferred, Duration, Effect, Exit, FastCheck as fc, Fibe
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { createServer as createHttpServer, type RequestListener } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
-import { createServer as createNetServer, type Server, type Socket } from "node:net"
+import { createServer as createNetServer, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Duplex } from "node:stream"
@@ -12,6 +12,7 @@ import { TLSSocket } from "node:tls"
 import { MediaTransport } from "../src/index.js"
 import { NodeMediaTransport } from "../src/node.js"
 import { ChunkedDecoder, request } from "../src/node/internal/http1.js"
+import { listening } from "./loopbackServer.js"
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url))
 const cert = fixture("localhost-cert.pem")
@@ -21,24 +22,6 @@ const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "motive-media-"))),
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
-
-/** Listens on 127.0.0.1, port 0, for the scope; returns the port. */
-const listen = (server: Server) =>
-  Effect.acquireRelease(
-    Effect.async<number>((resume) => {
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address()
-        resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
-      })
-    }),
-    () =>
-      Effect.async<void>((resume) => {
-        if ("closeAllConnections" in server && typeof server.closeAllConnections === "function") {
-          server.closeAllConnections()
-        }
-        server.close(() => resume(Effect.void))
-      })
-  )
 
 /** A raw TCP server that answers each connection with `answer` (after reading the request head). */
 const rawServer = (answer: (socket: Socket, request: string) => void) => {
@@ -55,12 +38,12 @@ const rawServer = (answer: (socket: Socket, request: string) => void) => {
     })
   })
   return Effect.zipLeft(
-    listen(server),
+    listening(server),
     Effect.addFinalizer(() => Effect.sync(() => sockets.forEach((s) => s.destroy())))
   )
 }
 
-const httpServer = (handler: RequestListener) => listen(createHttpServer(handler))
+const httpServer = (handler: RequestListener) => listening(createHttpServer(handler))
 
 const transport = NodeMediaTransport.make({ idleTimeout: Duration.seconds(5) })
 
@@ -201,7 +184,7 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
       expect(result.status).toBe(200)
       expect(readFileSync(join(dir, "v"), "utf8")).toBe("at /new?sig=1")
 
-      const securePort = yield* listen(createHttpsServer({ key, cert }, (_, res) => {
+      const securePort = yield* listening(createHttpsServer({ key, cert }, (_, res) => {
         res.writeHead(301, { location: `http://127.0.0.1:${port}/new` }).end()
       }))
       const secure = NodeMediaTransport.make({ tls: { ca: cert } })
@@ -213,7 +196,7 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const body = bytes(2_500_000)
-      const port = yield* listen(createHttpsServer({ key, cert }, (_, res) => res.end(body)))
+      const port = yield* listening(createHttpsServer({ key, cert }, (_, res) => res.end(body)))
       const trusted = NodeMediaTransport.make({ tls: { ca: cert } })
       const result = yield* fetchTo(trusted, `https://localhost:${port}/v.mp4`, join(dir, "v"))
       expect(result.saved._tag).toBe("Right")
@@ -373,7 +356,7 @@ describe("MediaTransport.layerNode (the Node media reader)", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       // A TLS server that sends the head and part of the body, then a corrupt record, in one TCP write.
-      const port = yield* listen(createNetServer((raw) => {
+      const port = yield* listening(createNetServer((raw) => {
         raw.on("error", () => {})
         let hold = false
         const pending: Array<Buffer> = []

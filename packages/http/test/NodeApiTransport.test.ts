@@ -7,7 +7,7 @@ import * as Net from "node:net"
 import type { ApiRequest } from "../src/ApiTransport.js"
 import { NodeApiTransport } from "../src/node.js"
 import { destroyAgents, makeAgents } from "../src/node/internal/agentRequest.js"
-import { cutMidBody, serverWith, stallsMidBody, steadyBody } from "./loopbackServer.js"
+import { cutMidBody, listening, serverWith, stallsMidBody, steadyBody } from "./loopbackServer.js"
 
 /** The transport over fresh agents (destroyed with the scope), timed out after `millis`. */
 const transport = (millis = 2_000) =>
@@ -94,16 +94,6 @@ describe("NodeApiTransport", () => {
         (agents) => Effect.sync(() => destroyAgents(agents))
       )
       const api = NodeApiTransport.make(agents, Duration.millis(300))
-      const listening = <S extends Net.Server>(server: S) =>
-        Effect.acquireRelease(
-          Effect.async<number>((resume) => {
-            server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as Net.AddressInfo).port)))
-          }),
-          () =>
-            Effect.async<void>((resume) => {
-              server.close(() => resume(Effect.void))
-            })
-        )
       // Accepts the connection and never answers the TLS hello.
       const held: Array<Net.Socket> = []
       const stalled = Net.createServer((socket) => held.push(socket))
@@ -121,7 +111,6 @@ describe("NodeApiTransport", () => {
         }
       )
       const silentPort = yield* listening(silent)
-      yield* Effect.addFinalizer(() => Effect.sync(() => silent.closeAllConnections()))
       const url = (path: string) => `https://localhost:${silentPort}${path}`
       expect(yield* Effect.flip(api.exchange(get(url("/v1/silent"))))).toMatchObject({
         _tag: "RequestTimeout",

@@ -1,7 +1,25 @@
 /** A loopback HTTP server for the Node transports' tests. */
 import { Effect } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { Socket } from "node:net"
+import type { Server, Socket } from "node:net"
+
+/** Listens on 127.0.0.1, port 0, for the scope; returns the port. Closing drops an HTTP server's connections. */
+export const listening = (server: Server) =>
+  Effect.acquireRelease(
+    Effect.async<number>((resume) => {
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+      })
+    }),
+    () =>
+      Effect.async<void>((resume) => {
+        if ("closeAllConnections" in server && typeof server.closeAllConnections === "function") {
+          server.closeAllConnections()
+        }
+        server.close(() => resume(Effect.void))
+      })
+  )
 
 /** A request the server received. */
 export interface Received {

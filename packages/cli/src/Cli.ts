@@ -20,6 +20,7 @@ import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { webhookCommand } from "./commands/WebhookCommand.js"
 import { workerCommand } from "./commands/WorkerCommand.js"
 import { ExitCode, exitCodeOf, exitCodes, isKnownFailure } from "./ExitCode.js"
+import * as Invocation from "./Invocation.js"
 import * as Output from "./Output.js"
 import { root } from "./Root.js"
 import { type ProgramSpec, specOf } from "./Spec.js"
@@ -54,37 +55,41 @@ const stripAnsi = (text: string) => text.replace(ansiEscape, "")
 /**
  * A Console over the given streams, for @effect/cli's help and usage errors: in `--json` mode everything goes
  * to stderr so that stdout keeps exactly one JSON document; colours are dropped when the stream is no terminal.
+ * The streams are asked for on first use: a run that prints nothing through the Console never builds them.
  */
-const consoleOn = (out: NodeJS.WriteStream, err: NodeJS.WriteStream): Console.Console => {
-  const c = new NodeConsole(out, err)
-  const clean = (stream: NodeJS.WriteStream) => (args: ReadonlyArray<unknown>) =>
-    stream.isTTY === true ? args : args.map((a) => typeof a === "string" ? stripAnsi(a) : a)
+const consoleOn = (out: () => NodeJS.WriteStream, err: () => NodeJS.WriteStream): Console.Console => {
+  let made: globalThis.Console | undefined
+  const c = () => made ??= new NodeConsole(out(), err())
+  const clean = (stream: () => NodeJS.WriteStream) => (args: ReadonlyArray<unknown>) =>
+    stream().isTTY === true ? args : args.map((a) => typeof a === "string" ? stripAnsi(a) : a)
   const forOut = clean(out), forErr = clean(err)
   const sync = <A extends ReadonlyArray<unknown>>(f: (...args: A) => void) => (...args: A) =>
     Effect.sync(() => f(...args))
   return {
     [Console.TypeId]: Console.TypeId,
     assert: sync((condition: boolean, ...args: ReadonlyArray<unknown>) => {
-      if (!condition) c.error("Assertion failed:", ...forErr(args))
+      if (!condition) c().error("Assertion failed:", ...forErr(args))
     }),
-    clear: Effect.sync(() => c.clear()),
-    count: sync((label?: string) => c.count(label)),
-    countReset: sync((label?: string) => c.countReset(label)),
-    debug: sync((...args: ReadonlyArray<unknown>) => c.debug(...forOut(args))),
-    dir: sync((item: unknown, options?: unknown) => c.dir(item, options as object)),
-    dirxml: sync((...args: ReadonlyArray<unknown>) => c.dirxml(...forOut(args))),
-    error: sync((...args: ReadonlyArray<unknown>) => c.error(...forErr(args))),
-    group: (options?: { readonly label?: string | undefined }) => Effect.sync(() => c.group(options?.label)),
-    groupEnd: Effect.sync(() => c.groupEnd()),
-    info: sync((...args: ReadonlyArray<unknown>) => c.info(...forOut(args))),
-    log: sync((...args: ReadonlyArray<unknown>) => c.log(...forOut(args))),
-    table: sync((data: unknown, props?: ReadonlyArray<string>) => c.table(data, props as Array<string>)),
-    time: sync((label?: string) => c.time(label)),
-    timeEnd: sync((label?: string) => c.timeEnd(label)),
-    timeLog: sync((label?: string, ...args: ReadonlyArray<unknown>) => c.timeLog(label, ...args)),
-    trace: sync((...args: ReadonlyArray<unknown>) => c.trace(...forErr(args))),
-    warn: sync((...args: ReadonlyArray<unknown>) => c.warn(...forErr(args))),
-    unsafe: c
+    clear: Effect.sync(() => c().clear()),
+    count: sync((label?: string) => c().count(label)),
+    countReset: sync((label?: string) => c().countReset(label)),
+    debug: sync((...args: ReadonlyArray<unknown>) => c().debug(...forOut(args))),
+    dir: sync((item: unknown, options?: unknown) => c().dir(item, options as object)),
+    dirxml: sync((...args: ReadonlyArray<unknown>) => c().dirxml(...forOut(args))),
+    error: sync((...args: ReadonlyArray<unknown>) => c().error(...forErr(args))),
+    group: (options?: { readonly label?: string | undefined }) => Effect.sync(() => c().group(options?.label)),
+    groupEnd: Effect.sync(() => c().groupEnd()),
+    info: sync((...args: ReadonlyArray<unknown>) => c().info(...forOut(args))),
+    log: sync((...args: ReadonlyArray<unknown>) => c().log(...forOut(args))),
+    table: sync((data: unknown, props?: ReadonlyArray<string>) => c().table(data, props as Array<string>)),
+    time: sync((label?: string) => c().time(label)),
+    timeEnd: sync((label?: string) => c().timeEnd(label)),
+    timeLog: sync((label?: string, ...args: ReadonlyArray<unknown>) => c().timeLog(label, ...args)),
+    trace: sync((...args: ReadonlyArray<unknown>) => c().trace(...forErr(args))),
+    warn: sync((...args: ReadonlyArray<unknown>) => c().warn(...forErr(args))),
+    get unsafe() {
+      return c()
+    }
   }
 }
 
@@ -155,8 +160,6 @@ const describeFailure = (error: unknown): FailureReport => {
   }
 }
 
-const cli = Command.run(command, { name: "motive", version })
-
 let spec: ProgramSpec | undefined
 
 /**
@@ -180,7 +183,11 @@ const runCommandLine = (
   tree: ProgramSpec
 ) =>
   Effect.gen(function*() {
-    const decision = decide(tree, argv.slice(2), { columns: sinks.columns })
+    const decision = decide(tree, argv.slice(2), {
+      get columns() {
+        return sinks.columns
+      }
+    })
     if (decision._tag === "Answer") {
       if (decision.stdout !== "") sinks.stdout(decision.stdout)
       if (decision.stderr !== "") sinks.stderr(decision.stderr)
@@ -195,14 +202,20 @@ const runCommandLine = (
       }, sinks)
       return ExitCode.InvalidInput
     }
-    const command = cli([argv[0] ?? "node", argv[1] ?? "motive", ...decision.words]).pipe(
+    const run = decision.line === undefined
+      ? Effect.flatMap(
+        Effect.promise(() => import("./Wizard.js")),
+        (wizard) => wizard.run([argv[0] ?? "node", argv[1] ?? "motive", ...decision.words])
+      )
+      : Invocation.run(command, decision.line)
+    const running = run.pipe(
       Effect.provide(Layer.succeed(Output.Output, output)),
       Logger.withMinimumLogLevel(logLevels[decision.logLevel ?? "none"] ?? LogLevel.None),
       Effect.withConsole(
-        mode.json ? consoleOn(process.stderr, process.stderr) : consoleOn(process.stdout, process.stderr)
+        consoleOn(mode.json ? () => process.stderr : () => process.stdout, () => process.stderr)
       )
     )
-    const exit = yield* Effect.exit(restore(command))
+    const exit = yield* Effect.exit(restore(running))
     // A printed result is the outcome, whatever came after it (an interrupt as the command was finishing).
     if (Exit.isSuccess(exit) || output.printed()) return ExitCode.Success
     const failure = Cause.failureOption(exit.cause)

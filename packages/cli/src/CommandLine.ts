@@ -24,6 +24,19 @@ export interface Mode {
 }
 
 /**
+ * A checked command line, by level: the command's path below the program (`["recall", "create"]`), the program's
+ * global flags, the command's own flags and its positional arguments, each as words `@effect/cli` reads.
+ *
+ * @since 0.1.0
+ */
+export interface Line {
+  readonly path: ReadonlyArray<string>
+  readonly globals: ReadonlyArray<string>
+  readonly own: ReadonlyArray<string>
+  readonly args: ReadonlyArray<string>
+}
+
+/**
  * What to do with a command line.
  *
  * @since 0.1.0
@@ -40,6 +53,8 @@ export type Decision =
     /** Run the command: `words` are the command line in the parser's order (global flags first). */
     readonly _tag: "Run"
     readonly words: ReadonlyArray<string>
+    /** The same line by level; absent with `--wizard`, which asks for the rest. */
+    readonly line?: Line
     readonly mode: Mode
     readonly logLevel?: string
     readonly wizard: boolean
@@ -305,20 +320,20 @@ export const decide = (
     const shell = Completions.shells.find((s) => s === parsed.completions)
     if (shell !== undefined) return answer(mode, Completions.script(program, shell), "completions")
   }
-  const width = terminal.columns ?? 80
-  if (parsed.help) return answer(mode, Help.render(program, parsed.command, width), "help")
+  if (parsed.help) return answer(mode, Help.render(program, parsed.command, terminal.columns ?? 80), "help")
   if (parsed.wizard) {
     return { _tag: "Run", words: [...parsed.globals, ...parsed.command.path.slice(1), "--wizard"], mode, wizard: true }
   }
   // A bare group (`motive`, `motive recall`) shows its help; with --json it is a usage error (one JSON document).
   if (parsed.command.subcommands.length > 0 && !mode.json) {
-    return answer(mode, Help.render(program, parsed.command, width), "help")
+    return answer(mode, Help.render(program, parsed.command, terminal.columns ?? 80), "help")
   }
   const problem = missing(parsed)
   if (problem !== undefined) return usageError(mode, problem)
   return {
     _tag: "Run",
     words: [...parsed.globals, ...parsed.command.path.slice(1), ...parsed.own, ...parsed.args],
+    line: { path: parsed.command.path.slice(1), globals: parsed.globals, own: parsed.own, args: parsed.args },
     mode,
     wizard: false,
     ...(parsed.logLevel === undefined ? {} : { logLevel: parsed.logLevel })

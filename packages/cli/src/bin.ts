@@ -3,16 +3,15 @@
  *
  * @since 0.1.0
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Effect, Exit, Layer } from "effect"
+import { Effect, Exit } from "effect"
 import { main } from "./Cli.js"
+import * as NodeServices from "./NodeServices.js"
 import type { ProgramSpec } from "./Spec.js"
 
-// Only what @effect/cli needs (files, paths, the terminal): no child processes, workers or HTTP at start-up.
-const environment = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
+// Only what @effect/cli needs (files, paths, the terminal; the first and last made when first used): no child
+// processes, workers or HTTP at start-up.
+const environment = NodeServices.layer
 
 // The runtime stops listening for Ctrl-C once the command has finished. One arriving between then and the exit
 // must not kill the process by the signal: the command's own exit code stands.

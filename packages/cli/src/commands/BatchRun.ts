@@ -16,7 +16,6 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Context, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
-import { randomBytes } from "node:crypto"
 import { hostname, tmpdir } from "node:os"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { BatchIncomplete, InvalidInput } from "../CliError.js"
@@ -238,6 +237,8 @@ export const executeBatch = (
     const jobs = Context.get(context, FootageJobs.FootageJobs)
 
     // The completion webhooks: on the given port, or (in-process sandbox) on a free one the sandbox posts to.
+    // node:crypto is loaded here, not at start-up, where it costs every command a few milliseconds.
+    const { randomBytes } = yield* Effect.promise(() => import("node:crypto"))
     const webhook = Option.isSome(options.webhook)
       ? Option.some(options.webhook.value)
       : Option.map(sandbox, () => ({

@@ -1,0 +1,97 @@
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Either, Option, Redacted } from "effect"
+import { command, program as programSpec } from "../src/Cli.js"
+import * as CommandLine from "../src/CommandLine.js"
+import * as Invocation from "../src/Invocation.js"
+import * as NodeServices from "../src/NodeServices.js"
+import type { CommandSpec, FlagSpec } from "../src/Spec.js"
+import { version } from "../src/Version.js"
+
+const program = programSpec()
+const leaves = (c: CommandSpec): Array<CommandSpec> => c.subcommands.length === 0 ? [c] : c.subcommands.flatMap(leaves)
+
+/** A value each kind of flag takes. */
+const sample = (flag: FlagSpec): Array<string> => {
+  if (flag.kind === "switch") return [flag.name]
+  const value = flag.choices?.at(-1) ?? (flag.kind === "integer" ? "3" : flag.kind === "float" ? "1.5" : "x-1")
+  return [flag.name, value]
+}
+
+/** Every leaf command twice: with only what it needs, and with every flag it takes (and some global ones). */
+const lines: ReadonlyArray<ReadonlyArray<string>> = leaves(program.root).flatMap((leaf) => {
+  const path = leaf.path.slice(1)
+  const args = leaf.args.map((a) => a.kind === "integer" ? "7" : "file-1.csv")
+  const needed = leaf.flags.filter((f) => f.required).flatMap(sample)
+  return [
+    [...path, ...needed, ...args],
+    ["--api-key", "k-1", ...path, "--json", ...leaf.flags.flatMap(sample), "--time-zone", "Pacific Time", ...args]
+  ]
+})
+
+/** The parsed value in a form that compares by content: secrets by their value, options and tags by what they hold. */
+const normalize = (u: unknown): unknown => {
+  if (Redacted.isRedacted(u)) return { redacted: Redacted.value(u) }
+  if (Option.isOption(u)) return Option.isSome(u) ? { some: normalize(u.value) } : "none"
+  if (Context.isTag(u)) return { tag: u.key }
+  if (Array.isArray(u)) return u.map(normalize)
+  if (typeof u === "object" && u !== null) {
+    return Object.fromEntries(Object.entries(u).map(([k, v]) => [k, normalize(v)]))
+  }
+  return u
+}
+
+const problem = (e: unknown) =>
+  ValidationError.isValidationError(e) && "error" in e ? HelpDoc.toAnsiText(e.error).trim() : String(e)
+
+/** What @effect/cli's own application hands the root handler for `words`, or the usage error it fails with. */
+const byEffectCli = (words: ReadonlyArray<string>) =>
+  Effect.suspend(() => {
+    let parsed: unknown
+    const capture = Command.withHandler(command, (value) => Effect.sync(() => void (parsed = value)))
+    return Command.run(capture, { name: "motive", version })(["node", "motive", ...words]).pipe(
+      Effect.map(() => parsed),
+      Effect.either,
+      Effect.map(Either.map(normalize)),
+      Effect.map(Either.mapLeft(problem))
+    )
+  })
+
+const byInvocation = (line: CommandLine.Line) =>
+  Invocation.parse(command, line).pipe(
+    Effect.either,
+    Effect.map(Either.map(normalize)),
+    Effect.map(Either.mapLeft(problem))
+  )
+
+const checked = (words: ReadonlyArray<string>) => {
+  const decision = CommandLine.decide(program, words)
+  if (decision._tag !== "Run" || decision.line === undefined) throw new Error(`not a command to run: ${words}`)
+  return decision
+}
+
+describe("running a checked command line without @effect/cli's application", () => {
+  it.effect("gives every command's handler the value @effect/cli's parser gives it", () =>
+    Effect.gen(function*() {
+      expect(lines.length).toBeGreaterThan(40)
+      for (const words of lines) {
+        const decision = checked(words)
+        const theirs = yield* byEffectCli(decision.words)
+        const ours = yield* byInvocation(decision.line!)
+        expect({ words, value: ours }).toEqual({ words, value: theirs })
+      }
+    }).pipe(Effect.provide(NodeServices.layer)))
+
+  it.effect("refuses what @effect/cli refuses after the usage checks, with its message, before the handler runs", () =>
+    Effect.gen(function*() {
+      for (const words of [["recall", "get", "0"], ["image", "get", "0", "--json"], ["recall", "wait", "0"]]) {
+        const decision = checked(words)
+        const theirs = yield* byEffectCli(decision.words)
+        const ours = yield* byInvocation(decision.line!)
+        expect(Either.isLeft(ours)).toBe(true)
+        expect(ours).toEqual(theirs)
+      }
+    }).pipe(Effect.provide(NodeServices.layer)))
+})

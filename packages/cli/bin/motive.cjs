@@ -23,16 +23,41 @@ const earlyInterrupt = () => {
 process.on("SIGINT", earlyInterrupt)
 globalThis[Symbol.for("effect-motive/earlyInterrupt")] = earlyInterrupt
 const { readFileSync } = require("node:fs")
+const Module = require("node:module")
 const { join } = require("node:path")
+const { Script } = require("node:vm")
 const dist = join(__dirname, "..", "dist")
+// Set only by the build while it records the code caches (scripts/bundle.mjs).
+const recorder = globalThis[Symbol.for("effect-motive/recorder")]
+
+// Compiles a CommonJS file of the build with its code cache (<file>.cache) when there is one that V8 accepts.
+const compile = (file) => {
+  let cachedData
+  try {
+    cachedData = readFileSync(`${file}.cache`)
+  } catch {
+    cachedData = undefined
+  }
+  // The build is ASCII (esbuild escapes the rest): read as latin1, it needs no UTF-8 decoding.
+  const script = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData })
+  if (recorder !== undefined) recorder.compiled(file, script)
+  return script.runInThisContext()
+}
 
 // Help, the version, completion scripts and usage errors are answered from the command tree as data
 // (dist/spec.json, written at build time from the command's own definitions) without loading the command.
 const spec = JSON.parse(readFileSync(join(dist, "spec.json"), "utf8"))
-const decision = require(join(dist, "commandline.cjs")).decide(
+const commandLine = { exports: {} }
+compile(join(dist, "commandline.cjs"))(commandLine.exports, require, commandLine, join(dist, "commandline.cjs"), dist)
+const decision = commandLine.exports.decide(
   spec,
   process.argv.slice(2),
-  { columns: process.stdout.isTTY === true ? process.stdout.columns : undefined }
+  // Looked up only to wrap help: stdout's stream is not built for a command that prints through its descriptor.
+  {
+    get columns() {
+      return process.stdout.isTTY === true ? process.stdout.columns : undefined
+    }
+  }
 )
 if (decision._tag === "Answer") {
   if (decision.stdout !== "") process.stdout.write(decision.stdout)
@@ -45,29 +70,16 @@ if (decision._tag === "Answer") {
 }
 
 function run() {
-  const Module = require("node:module")
-  const { Script } = require("node:vm")
   const dir = join(dist, "motive")
   const external = Module.createRequire(join(dir, "motive.cjs"))
-  // Set only by the build while it records the code caches (scripts/bundle.mjs).
-  const recorder = globalThis[Symbol.for("effect-motive/recorder")]
   const modules = new Map()
   const load = (name) => {
     const known = modules.get(name)
     if (known !== undefined) return known.exports
     const file = join(dir, name)
-    let cachedData
-    try {
-      cachedData = readFileSync(`${file}.cache`)
-    } catch {
-      cachedData = undefined
-    }
-    // The bundle is ASCII (esbuild escapes the rest): read as latin1, it needs no UTF-8 decoding.
-    const script = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData })
-    if (recorder !== undefined) recorder.compiled(name, script)
     const module_ = { exports: {} }
     modules.set(name, module_)
-    script.runInThisContext()(module_.exports, require_, module_, file, dir)
+    compile(file)(module_.exports, require_, module_, file, dir)
     return module_.exports
   }
   // The bundle's files ask for each other as "./<file>"; anything else (Node's modules, the native engines) is

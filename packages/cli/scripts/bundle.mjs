@@ -18,6 +18,7 @@ const outdir = join(root, "dist", "motive")
 // The single-file bundle of earlier builds.
 rmSync(join(root, "dist", "motive.cjs"), { force: true })
 rmSync(join(root, "dist", "motive.cache"), { force: true })
+rmSync(join(root, "dist", "commandline.cjs.cache"), { force: true })
 rmSync(outdir, { recursive: true, force: true })
 mkdirSync(outdir, { recursive: true })
 
@@ -82,10 +83,10 @@ const { existsSync, readdirSync, writeFileSync } = require("node:fs")
 const { join } = require("node:path")
 const dir = ${JSON.stringify(outdir)}
 const compiled = new Map()
-const recorder = { compiled: (name, script) => compiled.set(name, script), load: undefined }
+const recorder = { compiled: (file, script) => compiled.set(file, script), load: undefined }
 globalThis[Symbol.for("effect-motive/recorder")] = recorder
 const save = () => {
-  for (const [name, script] of compiled) writeFileSync(join(dir, name + ".cache"), script.createCachedData())
+  for (const [file, script] of compiled) writeFileSync(file + ".cache", script.createCachedData())
   compiled.clear()
 }
 process.once("exit", () => {

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer } from "effect"
+import { writeSync } from "node:fs"
 
 /**
  * How output is shaped.
@@ -62,16 +63,46 @@ export interface Sinks {
 }
 
 /**
- * Node's own streams.
+ * Writes straight to a standard stream's file descriptor, so that a run never builds Node's stream object for
+ * it (which loads Node's `net` or `stream` modules: milliseconds at every start). A write the descriptor refuses
+ * (a full non-blocking pipe, a reader that went away) is handed to Node's stream instead, from the first byte
+ * not written, and so is every later one: Node's stream then deals with it as it always has, in order.
+ */
+const directWriter = (fd: number, stream: () => NodeJS.WriteStream) => {
+  // Windows' console takes text through Node's stream (as UTF-16), not as bytes.
+  let streaming = process.platform === "win32"
+  return (text: string): void => {
+    if (streaming) {
+      stream().write(text)
+      return
+    }
+    const bytes = Buffer.from(text)
+    let offset = 0
+    try {
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset)
+    } catch {
+      streaming = true
+      stream().write(bytes.subarray(offset))
+    }
+  }
+}
+
+/**
+ * Node's own standard output and error. Nothing is asked of them before it is needed: whether they are
+ * terminals is looked up when first asked, and text is written to their file descriptors directly.
  *
  * @since 0.1.0
  */
 export const processSinks: Sinks = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
-  stderrIsTerminal: process.stderr.isTTY === true,
-  columns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
-  // A getter: touching process.stdin opens it, which costs every run a few milliseconds.
+  stdout: directWriter(1, () => process.stdout),
+  stderr: directWriter(2, () => process.stderr),
+  get stderrIsTerminal() {
+    return process.stderr.isTTY === true
+  },
+  get columns() {
+    return process.stdout.isTTY === true ? process.stdout.columns : undefined
+  },
+  // Touching process.stdin opens it.
   get stdinIsTerminal() {
     return process.stdin.isTTY === true
   }
@@ -94,7 +125,9 @@ export interface LearnedRequest {
  * @since 0.1.0
  */
 export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Type"] => {
-  const showProgress = sinks.stderrIsTerminal && !mode.quiet && !mode.json
+  let progressWanted: boolean | undefined
+  // Asked when the first progress line comes: a run that shows none never looks at stderr.
+  const showProgress = () => progressWanted ??= sinks.stderrIsTerminal && !mode.quiet && !mode.json
   let progressShown = false
   let printed = false
   let attempts = 0
@@ -128,14 +161,14 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
       }),
     progress: (line) =>
       Effect.sync(() => {
-        if (!showProgress) return
+        if (!showProgress()) return
         sinks.stderr(`\r\x1b[2K${line}`)
         progressShown = true
       }),
     endProgress: Effect.sync(clearProgress),
     notice: (line) =>
       Effect.sync(() => {
-        if (!showProgress) return
+        if (!showProgress()) return
         clearProgress()
         sinks.stderr(`${line}\n`)
       }),

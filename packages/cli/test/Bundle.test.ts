@@ -2,19 +2,19 @@ import { describe, expect, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { wrap } from "node:module"
-import { dirname, join } from "node:path"
+import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Script } from "node:vm"
 import { bin, dryRun } from "./support.js"
 
-const bundle = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "motive")
+const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist")
+const bundle = join(dist, "motive")
 const files = readdirSync(bundle).filter((name) => name.endsWith(".cjs")).sort()
 
 describe("the bundled command", () => {
-  it("has a code cache for every file that this Node accepts", () => {
+  it("has a code cache for every file that this Node accepts, the launcher's usage checks included", () => {
     expect(files).toContain("motive.cjs")
-    const rejected = files.filter((name) => {
-      const file = join(bundle, name)
+    const rejected = [join(dist, "commandline.cjs"), ...files.map((name) => join(bundle, name))].filter((file) => {
       const script = new Script(wrap(readFileSync(file, "latin1")), {
         filename: file,
         cachedData: readFileSync(`${file}.cache`)
@@ -37,12 +37,34 @@ describe("the bundled command", () => {
       stdio: ["ignore", "ignore", "pipe"]
     })
     expect(run.status).toBe(0)
-    const loaded: Array<string> = JSON.parse(run.stderr)
+    const compiled: Array<string> = JSON.parse(run.stderr)
+    // First the usage checks, which decide that the command runs; then the command's own files.
+    expect(compiled[0]).toBe(join(dist, "commandline.cjs"))
+    const loaded = compiled.slice(1).map((file) => relative(bundle, file))
     expect(loaded[0]).toBe("motive.cjs")
     expect(loaded.every((name) => files.includes(name))).toBe(true)
     const size = (names: ReadonlyArray<string>) =>
       names.reduce((sum, name) => sum + readFileSync(join(bundle, name)).length, 0)
     // Measured: about 0.9 of the 2.2 MB.
     expect(size(loaded)).toBeLessThan(size(files) / 2)
+  })
+
+  it("starts a dry run without Node's crypto, readline, file streams or a stream for stderr", () => {
+    // What Node loads from here on is what the command loads. stderr is a pipe, as under a shell's capture: a
+    // command that writes nothing there never builds its stream (which loads node:net).
+    const listing = `
+      const before = process.moduleLoadList.length
+      process.once("exit", () => require("node:fs").writeSync(2, JSON.stringify(process.moduleLoadList.slice(before))))
+      require(${JSON.stringify(bin)})
+    `
+    const run = spawnSync(process.execPath, ["-e", listing, "--", "motive", ...dryRun], {
+      encoding: "utf8",
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    expect(run.status).toBe(0)
+    const loaded: Array<string> = JSON.parse(run.stderr)
+    expect(loaded).toContain("NativeModule vm")
+    const avoidable = ["crypto", "readline", "net", "tty", "internal/fs/streams", "internal/fs/promises"]
+    expect(loaded.filter((m) => avoidable.some((name) => m === `NativeModule ${name}`))).toEqual([])
   })
 })

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { dirname, join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+const output = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "Output.js")).href
+
+/** Runs `script` (an ES module) in a child whose stdout is a pipe read only after `delay` ms; its stdout and code. */
+const withSlowReader = (script: string, delay: number) =>
+  new Promise<{ readonly stdout: string; readonly code: number | null; readonly stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] })
+    const out: Array<Buffer> = [], err: Array<Buffer> = []
+    child.stdout.pause()
+    setTimeout(() => child.stdout.resume(), delay)
+    child.stdout.on("data", (b: Buffer) => out.push(b))
+    child.stderr.on("data", (b: Buffer) => err.push(b))
+    child.on(
+      "close",
+      (code) => resolve({ stdout: Buffer.concat(out).toString(), code, stderr: Buffer.concat(err).toString() })
+    )
+  })
+
+describe("the command's standard output", () => {
+  it("keeps every byte in order when the pipe is full and will not wait (Node's stream takes over)", async () => {
+    // Node's own stream for a pipe makes its descriptor non-blocking: once the reader falls 64 KiB behind, writing
+    // straight to it is refused (EAGAIN) and the rest must go through the stream.
+    const script = `
+      import { processSinks } from ${JSON.stringify(output)}
+      process.stdout
+      for (let i = 0; i < 4000; i++) processSinks.stdout(i + " " + "x".repeat(100) + "\\n")
+    `
+    const run = await withSlowReader(script, 300)
+    expect(run.stderr).toBe("")
+    expect(run.code).toBe(0)
+    const lines = run.stdout.split("\n")
+    expect(lines.length).toBe(4001)
+    expect(lines.slice(0, 4000).every((line, i) => line === `${i} ${"x".repeat(100)}`)).toBe(true)
+  })
+
+  it("writes a blocking pipe's text straight through, in order, with multi-byte characters intact", async () => {
+    const script = `
+      import { processSinks } from ${JSON.stringify(output)}
+      for (let i = 0; i < 2000; i++) processSinks.stdout(i + " → ✓ " + "é".repeat(50) + "\\n")
+    `
+    const run = await withSlowReader(script, 200)
+    expect(run.code).toBe(0)
+    const lines = run.stdout.split("\n")
+    expect(lines.slice(0, 2000).every((line, i) => line === `${i} → ✓ ${"é".repeat(50)}`)).toBe(true)
+  })
+})

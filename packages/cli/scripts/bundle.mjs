@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process"
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { effectModules } from "./effect-modules.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const outdir = join(root, "dist", "motive")
@@ -36,6 +37,7 @@ const split = await build({
   legalComments: "none",
   // Native engines, loaded from node_modules at run time: SQLite (libsql) and msgpackr's optional addon.
   external: ["libsql", "msgpackr-extract"],
+  plugins: [effectModules],
   write: false,
   logLevel: "warning"
 })

@@ -11,6 +11,23 @@ const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist")
 const bundle = join(dist, "motive")
 const files = readdirSync(bundle).filter((name) => name.endsWith(".cjs")).sort()
 
+/**
+ * Runs a dry run through the launcher in a process that first runs `setup`; as it exits, the list `listing` (a
+ * JavaScript expression) is written to stderr (through its descriptor: its stream is not built).
+ */
+const dryRunListing = (setup: string, listing: string): Array<string> => {
+  const script = `${setup}
+    process.once("exit", () => require("node:fs").writeSync(2, JSON.stringify(${listing})))
+    require(${JSON.stringify(bin)})`
+  const run = spawnSync(process.execPath, ["-e", script, "--", "motive", ...dryRun], {
+    encoding: "utf8",
+    stdio: ["ignore", "ignore", "pipe"]
+  })
+  expect(run.status).toBe(0)
+  const list: unknown = JSON.parse(run.stderr)
+  return Array.isArray(list) ? list.map(String) : []
+}
+
 describe("the bundled command", () => {
   it("has a code cache for every file that this Node accepts, the launcher's usage checks included", () => {
     expect(files).toContain("motive.cjs")
@@ -26,18 +43,10 @@ describe("the bundled command", () => {
 
   it("loads only the command's part for a dry run: the sandbox, jobs and webhook receiver stay on disk", () => {
     // The launcher tells the build's recorder of each file it compiles; here it lists them.
-    const listing = `
-      const loaded = []
-      globalThis[Symbol.for("effect-motive/recorder")] = { compiled: (name) => loaded.push(name) }
-      process.once("exit", () => process.stderr.write(JSON.stringify(loaded)))
-      require(${JSON.stringify(bin)})
-    `
-    const run = spawnSync(process.execPath, ["-e", listing, "--", "motive", ...dryRun], {
-      encoding: "utf8",
-      stdio: ["ignore", "ignore", "pipe"]
-    })
-    expect(run.status).toBe(0)
-    const compiled: Array<string> = JSON.parse(run.stderr)
+    const compiled = dryRunListing(
+      `const loaded = []; globalThis[Symbol.for("effect-motive/recorder")] = { compiled: (file) => loaded.push(file) }`,
+      "loaded"
+    )
     // First the usage checks, which decide that the command runs; then the command's own files.
     expect(compiled[0]).toBe(join(dist, "commandline.cjs"))
     const loaded = compiled.slice(1).map((file) => relative(bundle, file))
@@ -52,17 +61,7 @@ describe("the bundled command", () => {
   it("starts a dry run without Node's crypto, readline, file streams or a stream for stderr", () => {
     // What Node loads from here on is what the command loads. stderr is a pipe, as under a shell's capture: a
     // command that writes nothing there never builds its stream (which loads node:net).
-    const listing = `
-      const before = process.moduleLoadList.length
-      process.once("exit", () => require("node:fs").writeSync(2, JSON.stringify(process.moduleLoadList.slice(before))))
-      require(${JSON.stringify(bin)})
-    `
-    const run = spawnSync(process.execPath, ["-e", listing, "--", "motive", ...dryRun], {
-      encoding: "utf8",
-      stdio: ["ignore", "ignore", "pipe"]
-    })
-    expect(run.status).toBe(0)
-    const loaded: Array<string> = JSON.parse(run.stderr)
+    const loaded = dryRunListing("const before = process.moduleLoadList.length", "process.moduleLoadList.slice(before)")
     expect(loaded).toContain("NativeModule vm")
     const avoidable = ["crypto", "readline", "net", "tty", "internal/fs/streams", "internal/fs/promises"]
     expect(loaded.filter((m) => avoidable.some((name) => m === `NativeModule ${name}`))).toEqual([])

@@ -2,7 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Either, Option, Redacted } from "effect"
+import { Console, Context, Effect, Either, Option, Redacted } from "effect"
 import { command, program as programSpec } from "../src/Cli.js"
 import * as CommandLine from "../src/CommandLine.js"
 import * as Invocation from "../src/Invocation.js"
@@ -66,6 +66,42 @@ const byInvocation = (line: CommandLine.Line) =>
     Effect.map(Either.mapLeft(problem))
   )
 
+/** A Console that keeps what is printed, one string per call. */
+const recording = () => {
+  const lines: Array<string> = []
+  const record = (...args: ReadonlyArray<unknown>) => Effect.sync(() => void lines.push(args.map(String).join(" ")))
+  const console: Console.Console = {
+    [Console.TypeId]: Console.TypeId,
+    assert: (_condition, ...args) => record(...args),
+    clear: Effect.void,
+    count: () => Effect.void,
+    countReset: () => Effect.void,
+    debug: record,
+    dir: (item) => record(item),
+    dirxml: record,
+    error: record,
+    group: () => Effect.void,
+    groupEnd: Effect.void,
+    info: record,
+    log: record,
+    table: (data) => record(data),
+    time: () => Effect.void,
+    timeEnd: () => Effect.void,
+    timeLog: () => Effect.void,
+    trace: record,
+    warn: record,
+    unsafe: globalThis.console
+  }
+  return { console, lines }
+}
+
+/** What `effect` gives and what it printed on the Console. */
+const printing = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.suspend(() => {
+    const { console, lines } = recording()
+    return Effect.map(Effect.withConsole(effect, console), (result) => ({ result, printed: lines }))
+  })
+
 const checked = (words: ReadonlyArray<string>) => {
   const decision = CommandLine.decide(program, words)
   if (decision._tag !== "Run" || decision.line === undefined) throw new Error(`not a command to run: ${words}`)
@@ -84,13 +120,21 @@ describe("running a checked command line without @effect/cli's application", () 
       }
     }).pipe(Effect.provide(NodeServices.layer)))
 
-  it.effect("refuses what @effect/cli refuses after the usage checks, with its message, before the handler runs", () =>
+  it.effect("refuses what @effect/cli refuses after the usage checks, printing the same message", () =>
     Effect.gen(function*() {
       for (const words of [["recall", "get", "0"], ["image", "get", "0", "--json"], ["recall", "wait", "0"]]) {
         const decision = checked(words)
-        const theirs = yield* byEffectCli(decision.words)
-        const ours = yield* byInvocation(decision.line!)
-        expect(Either.isLeft(ours)).toBe(true)
+        const theirs = yield* printing(byEffectCli(decision.words))
+        // Run, not only parsed: what run prints, and a handler that must not be reached.
+        const ours = yield* printing(
+          Invocation.run(Command.withHandler(command, () => Effect.die("the handler ran")), decision.line!).pipe(
+            Effect.as(undefined),
+            Effect.either,
+            Effect.map(Either.mapLeft(problem))
+          )
+        )
+        expect(Either.isLeft(ours.result)).toBe(true)
+        expect(ours.printed).toEqual([expect.stringContaining("must be a positive whole number, not 0")])
         expect(ours).toEqual(theirs)
       }
     }).pipe(Effect.provide(NodeServices.layer)))

@@ -60,8 +60,16 @@ const decision = commandLine.exports.decide(
   }
 )
 if (decision._tag === "Answer") {
-  if (decision.stdout !== "") process.stdout.write(decision.stdout)
-  if (decision.stderr !== "") process.stderr.write(decision.stderr)
+  // A reader that went away (`motive --help | head -c0`) ends the answer quietly, as it ends `cat`.
+  const write = (stream, text) => {
+    if (text === "") return
+    stream.on("error", (error) => {
+      if (error.code !== "EPIPE") throw error
+    })
+    stream.write(text)
+  }
+  write(process.stdout, decision.stdout)
+  write(process.stderr, decision.stderr)
   process.exitCode = decision.code
 } else {
   // The command checks the line again with the same tree: handed over, it need not rebuild it from the definitions.

@@ -8,6 +8,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
 import { Console as NodeConsole } from "node:console"
+import { Writable } from "node:stream"
 import { guide } from "./CommandGuide.js"
 import { builtInFlags, decide } from "./CommandLine.js"
 import { batchCommand } from "./commands/BatchCommand.js"
@@ -53,16 +54,28 @@ const ansiEscape = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
 const stripAnsi = (text: string) => text.replace(ansiEscape, "")
 
 /**
- * A Console over the given streams, for @effect/cli's help and usage errors: in `--json` mode everything goes
- * to stderr so that stdout keeps exactly one JSON document; colours are dropped when the stream is no terminal.
- * The streams are asked for on first use: a run that prints nothing through the Console never builds them.
+ * The Console for @effect/cli's help and usage errors and for log lines, writing through the command's sinks:
+ * in `--json` mode everything goes to stderr so that stdout keeps exactly one JSON document; log lines always go to
+ * stderr; colours are dropped when the stream is no terminal. Node's console over the sinks is made on first use.
  */
-const consoleOn = (out: () => NodeJS.WriteStream, err: () => NodeJS.WriteStream): Console.Console => {
+const consoleOn = (sinks: Output.Sinks, json: boolean): Console.Console => {
+  const toOut = json ? sinks.stderr : sinks.stdout
+  const forwarding = (sink: (text: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        sink(String(chunk))
+        done()
+      }
+    })
   let made: globalThis.Console | undefined
-  const c = () => made ??= new NodeConsole(out(), err())
-  const clean = (stream: () => NodeJS.WriteStream) => (args: ReadonlyArray<unknown>) =>
-    stream().isTTY === true ? args : args.map((a) => typeof a === "string" ? stripAnsi(a) : a)
-  const forOut = clean(out), forErr = clean(err)
+  const c = () => made ??= new NodeConsole(forwarding(toOut), forwarding(sinks.stderr))
+  // What loggers write (Effect's default logger writes with `unsafe.log`) is never the command's output.
+  let logs: globalThis.Console | undefined
+  const unsafe = () => logs ??= new NodeConsole(forwarding(sinks.stderr), forwarding(sinks.stderr))
+  const outIsTerminal = () => json ? sinks.stderrIsTerminal : sinks.stdoutIsTerminal === true
+  const clean = (isTerminal: () => boolean) => (args: ReadonlyArray<unknown>) =>
+    isTerminal() ? args : args.map((a) => typeof a === "string" ? stripAnsi(a) : a)
+  const forOut = clean(outIsTerminal), forErr = clean(() => sinks.stderrIsTerminal)
   const sync = <A extends ReadonlyArray<unknown>>(f: (...args: A) => void) => (...args: A) =>
     Effect.sync(() => f(...args))
   return {
@@ -88,7 +101,7 @@ const consoleOn = (out: () => NodeJS.WriteStream, err: () => NodeJS.WriteStream)
     trace: sync((...args: ReadonlyArray<unknown>) => c().trace(...forErr(args))),
     warn: sync((...args: ReadonlyArray<unknown>) => c().warn(...forErr(args))),
     get unsafe() {
-      return c()
+      return unsafe()
     }
   }
 }
@@ -211,9 +224,7 @@ const runCommandLine = (
     const running = run.pipe(
       Effect.provide(Layer.succeed(Output.Output, output)),
       Logger.withMinimumLogLevel(logLevels[decision.logLevel ?? "none"] ?? LogLevel.None),
-      Effect.withConsole(
-        consoleOn(mode.json ? () => process.stderr : () => process.stdout, () => process.stderr)
-      )
+      Effect.withConsole(consoleOn(sinks, mode.json))
     )
     const exit = yield* Effect.exit(restore(running))
     // A printed result is the outcome, whatever came after it (an interrupt as the command was finishing).

@@ -56,46 +56,69 @@ export interface Sinks {
   readonly stdout: (text: string) => void
   readonly stderr: (text: string) => void
   readonly stderrIsTerminal: boolean
+  /** Whether stdout is a terminal (colours are kept only then); taken as not when absent. */
+  readonly stdoutIsTerminal?: boolean
   /** The terminal's width, when stdout is one: help is wrapped to it (80 columns at most). */
   readonly columns?: number | undefined
   /** Whether a person can answer questions (stdin is a terminal): `--wizard` needs one. */
   readonly stdinIsTerminal?: boolean
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4))
+const codeOf = (e: unknown): unknown => typeof e === "object" && e !== null ? Reflect.get(e, "code") : undefined
+
 /**
- * Writes straight to a standard stream's file descriptor, so that a run never builds Node's stream object for
- * it (which loads Node's `net` or `stream` modules: milliseconds at every start). A write the descriptor refuses
- * (a full non-blocking pipe, a reader that went away) is handed to Node's stream instead, from the first byte
- * not written, and so is every later one: Node's stream then deals with it as it always has, in order.
+ * Writes to a standard stream's file descriptor, all of it before returning, as Node does for files and
+ * terminals: nothing is left queued when the command exits (`process.exit` drops what Node's stream still holds,
+ * which cut large outputs into a pipe at 64 KiB), and a run never builds Node's stream object for it (for a pipe
+ * or a terminal that loads `node:net`: milliseconds at every start). A pipe that is full and will not wait
+ * (`EAGAIN`: Node's own stream, once built, makes the descriptor non-blocking) is waited for, 2 ms at a time.
+ * A reader that went away (`EPIPE`: `motive … | head -c0`) ends the writing quietly, as it ends `cat`; any other
+ * failure is `onFailure`'s.
  */
-const directWriter = (fd: number, stream: () => NodeJS.WriteStream) => {
+const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure: (error: unknown) => void) => {
   // Windows' console takes text through Node's stream (as UTF-16), not as bytes.
-  let streaming = process.platform === "win32"
+  const viaStream = process.platform === "win32"
+  let closed = false
   return (text: string): void => {
-    if (streaming) {
+    if (closed) return
+    if (viaStream) {
       stream().write(text)
       return
     }
     const bytes = Buffer.from(text)
     let offset = 0
-    try {
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset)
-    } catch {
-      streaming = true
-      stream().write(bytes.subarray(offset))
+    while (offset < bytes.length) {
+      try {
+        offset += writeSync(fd, bytes, offset)
+      } catch (error) {
+        if (codeOf(error) === "EAGAIN") {
+          Atomics.wait(pause, 0, 0, 2)
+          continue
+        }
+        closed = true
+        if (codeOf(error) !== "EPIPE") onFailure(error)
+        return
+      }
     }
   }
 }
 
 /**
  * Node's own standard output and error. Nothing is asked of them before it is needed: whether they are
- * terminals is looked up when first asked, and text is written to their file descriptors directly.
+ * terminals is looked up when first asked, and text is written to their file descriptors, whole. A failure to
+ * write the output (a full disk) is the command's failure; one to write on stderr cannot be told anywhere.
  *
  * @since 0.1.0
  */
 export const processSinks: Sinks = {
-  stdout: directWriter(1, () => process.stdout),
-  stderr: directWriter(2, () => process.stderr),
+  stdout: standardWriter(1, () => process.stdout, (error) => {
+    throw error
+  }),
+  stderr: standardWriter(2, () => process.stderr, () => {}),
+  get stdoutIsTerminal() {
+    return process.stdout.isTTY === true
+  },
   get stderrIsTerminal() {
     return process.stderr.isTTY === true
   },

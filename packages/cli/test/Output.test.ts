@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
+import { openSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { bin, dryRun, stateDir } from "./support.js"
 
 const output = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "Output.js")).href
 
@@ -21,13 +23,15 @@ const withSlowReader = (script: string, delay: number) =>
   })
 
 describe("the command's standard output", () => {
-  it("keeps every byte in order when the pipe is full and will not wait (Node's stream takes over)", async () => {
-    // Node's own stream for a pipe makes its descriptor non-blocking: once the reader falls 64 KiB behind, writing
-    // straight to it is refused (EAGAIN) and the rest must go through the stream.
+  it("keeps every byte in order when the pipe is full and will not wait, even when the process exits at once", async () => {
+    // Node's own stream for a pipe makes its descriptor non-blocking: once the reader falls 64 KiB behind, a write
+    // is refused (EAGAIN) until it reads. The command exits as soon as it has printed (process.exit), which drops
+    // whatever Node's stream still holds: the output must be written by then.
     const script = `
       import { processSinks } from ${JSON.stringify(output)}
       process.stdout
       for (let i = 0; i < 4000; i++) processSinks.stdout(i + " " + "x".repeat(100) + "\\n")
+      process.exit(0)
     `
     const run = await withSlowReader(script, 300)
     expect(run.stderr).toBe("")
@@ -46,5 +50,32 @@ describe("the command's standard output", () => {
     expect(run.code).toBe(0)
     const lines = run.stdout.split("\n")
     expect(lines.slice(0, 2000).every((line, i) => line === `${i} → ✓ ${"é".repeat(50)}`)).toBe(true)
+  })
+
+  it("stops quietly when the reader has gone (EPIPE), as cat does: no stack trace, the command's own exit code", () => {
+    // The reader closes its end at once; node starts long after, so every write meets a closed pipe.
+    const cases = [
+      [bin, "--help"],
+      [bin, ...dryRun],
+      [bin, "recall", "list", "--json"]
+    ]
+    for (const args of cases) {
+      const line = args.map((a) => `'${a}'`).join(" ")
+      const run = spawnSync(
+        "bash",
+        ["-c", `'${process.execPath}' ${line} 2>&1 | (exec 0<&-; sleep 1); echo "exit \${PIPESTATUS[0]}"`],
+        { encoding: "utf8", env: { ...process.env, MOTIVE_STATE_DIR: stateDir } }
+      )
+      expect({ args, out: run.stdout }).toEqual({ args, out: "exit 0\n" })
+    }
+  })
+
+  it("makes a full disk the command's failure, not a silent success", () => {
+    const run = spawnSync(process.execPath, [bin, ...dryRun], {
+      encoding: "utf8",
+      stdio: ["ignore", openSync("/dev/full", "w"), "pipe"]
+    })
+    expect(run.status).toBe(1)
+    expect(run.stderr).toBe("error: ENOSPC: no space left on device, write\n")
   })
 })

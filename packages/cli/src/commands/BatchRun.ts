@@ -19,7 +19,7 @@ import { Context, Duration, Effect, Layer, Option, Redacted, Stream } from "effe
 import { hostname, tmpdir } from "node:os"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { BatchIncomplete, InvalidInput } from "../CliError.js"
-import { bytes, Output } from "../Output.js"
+import { bytes, Output, processSinks } from "../Output.js"
 import type { Globals } from "../Root.js"
 import { distributedPackage } from "../SharedJobs.js"
 
@@ -294,9 +294,7 @@ export const executeBatch = (
         Effect.orDie,
         Effect.onInterrupt(() =>
           Effect.sync(() =>
-            process.stderr.write(
-              `interrupted: every recall made is in the journal; resume with: ${resume}\n`
-            )
+            processSinks.stderr(`interrupted: every recall made is in the journal; resume with: ${resume}\n`)
           )
         )
       )

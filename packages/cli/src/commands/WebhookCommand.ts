@@ -10,7 +10,7 @@ import { Effect, Option, Redacted, Stream } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
-import { Output } from "../Output.js"
+import { Output, processSinks } from "../Output.js"
 
 const secretOption = Options.redacted("secret").pipe(
   Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
@@ -148,7 +148,7 @@ const listen = Command.make(
       // The whole verified event, re-serialised onto one line (the receiver already proved it is JSON).
       const events = Stream.runForEach(
         receiver.events,
-        ({ event, rawBody }) => Effect.sync(() => process.stdout.write(`${eventLine(rawBody, event)}\n`))
+        ({ event, rawBody }) => Effect.sync(() => processSinks.stdout(`${eventLine(rawBody, event)}\n`))
       )
       // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
       const others = Stream.runForEach(

@@ -52,7 +52,7 @@ compile(join(dist, "commandline.cjs"))(commandLine.exports, require, commandLine
 const decision = commandLine.exports.decide(
   spec,
   process.argv.slice(2),
-  // Looked up only to wrap help: stdout's stream is not built for a command that prints through its descriptor.
+  // Looked up only when help is wrapped to the terminal.
   {
     get columns() {
       return process.stdout.isTTY === true ? process.stdout.columns : undefined

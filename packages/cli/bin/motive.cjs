@@ -60,17 +60,20 @@ const decision = commandLine.exports.decide(
   }
 )
 if (decision._tag === "Answer") {
-  // A reader that went away (`motive --help | head -c0`) ends the answer quietly, as it ends `cat`.
+  // A reader that went away (`motive --help | head -c0`) ends the answer quietly, as it ends `cat`; any other
+  // failure to write it (a full disk) is said in one line on stderr, and the exit code is 1.
   const write = (stream, text) => {
     if (text === "") return
     stream.on("error", (error) => {
-      if (error.code !== "EPIPE") throw error
+      if (error.code === "EPIPE") return
+      process.exitCode = 1
+      if (stream !== process.stderr) process.stderr.write(`error: ${error.message}\n`)
     })
     stream.write(text)
   }
+  process.exitCode = decision.code
   write(process.stdout, decision.stdout)
   write(process.stderr, decision.stderr)
-  process.exitCode = decision.code
 } else {
   // The command checks the line again with the same tree: handed over, it need not rebuild it from the definitions.
   globalThis[Symbol.for("effect-motive/spec")] = spec

@@ -279,7 +279,15 @@ export const main = (
 ) =>
   Effect.uninterruptibleMask((restore) =>
     Effect.tap(
-      Effect.suspend(() => runCommandLine(argv, sinks, restore, tree ?? program())),
+      Effect.suspend(() => runCommandLine(argv, sinks, restore, tree ?? program())).pipe(
+        // The report itself could not be written (stdout on a full disk): said on stderr, as a failure.
+        Effect.catchAllDefect((defect) =>
+          Effect.sync(() => {
+            sinks.stderr(`error: ${defect instanceof Error ? defect.message : String(defect)}\n`)
+            return ExitCode.Unexpected
+          })
+        )
+      ),
       (code) => Effect.sync(() => onExitCode(code))
     )
   )

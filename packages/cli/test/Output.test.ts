@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { openSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { bin, dryRun, stateDir } from "./support.js"
+import { bin, dryRun, stackTrace, stateDir } from "./support.js"
 
 const output = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "Output.js")).href
 
@@ -70,12 +70,16 @@ describe("the command's standard output", () => {
     }
   })
 
-  it("makes a full disk the command's failure, not a silent success", () => {
-    const run = spawnSync(process.execPath, [bin, ...dryRun], {
-      encoding: "utf8",
-      stdio: ["ignore", openSync("/dev/full", "w"), "pipe"]
-    })
-    expect(run.status).toBe(1)
-    expect(run.stderr).toBe("error: ENOSPC: no space left on device, write\n")
+  it("makes a full disk the command's failure, said in one line, not a silent success or a stack trace", () => {
+    // The result, a usage error's JSON report, and the launcher's own answers (help) each meet the full disk.
+    for (const args of [dryRun, ["recall", "get", "0", "--json"], ["--help"]]) {
+      const run = spawnSync(process.execPath, [bin, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", openSync("/dev/full", "w"), "pipe"]
+      })
+      expect({ args, code: run.status }).toEqual({ args, code: 1 })
+      expect(run.stderr.endsWith("error: ENOSPC: no space left on device, write\n")).toBe(true)
+      expect(run.stderr).not.toMatch(stackTrace)
+    }
   })
 })

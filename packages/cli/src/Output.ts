@@ -73,14 +73,14 @@ const codeOf = (e: unknown): unknown => typeof e === "object" && e !== null ? Re
  * which cut large outputs into a pipe at 64 KiB), and a run never builds Node's stream object for it (for a pipe
  * or a terminal that loads `node:net`: milliseconds at every start). A pipe that is full and will not wait
  * (`EAGAIN`: Node's own stream, once built, makes the descriptor non-blocking) is waited for, 2 ms at a time.
- * A reader that went away (`EPIPE`: `motive … | head -c0`) ends the writing quietly, as it ends `cat`; any other
- * failure is `onFailure`'s.
+ * A reader that went away (`EPIPE`: `motive … | head -c0`) ends the writing quietly, as it ends `cat` (`gone`
+ * then says so); any other failure is `onFailure`'s, at every write.
  */
 const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure: (error: unknown) => void) => {
   // Windows' console takes text through Node's stream (as UTF-16), not as bytes.
   const viaStream = process.platform === "win32"
   let closed = false
-  return (text: string): void => {
+  const write = (text: string): void => {
     if (closed) return
     if (viaStream) {
       stream().write(text)
@@ -96,13 +96,26 @@ const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure:
           Atomics.wait(pause, 0, 0, 2)
           continue
         }
-        closed = true
-        if (codeOf(error) !== "EPIPE") onFailure(error)
+        // A reader gone is gone for good; a full disk may be told again (the report of it goes elsewhere).
+        if (codeOf(error) === "EPIPE") closed = true
+        else onFailure(error)
         return
       }
     }
   }
+  return Object.assign(write, { gone: () => closed })
 }
+
+const stdoutWriter = standardWriter(1, () => process.stdout, (error) => {
+  throw error
+})
+
+/**
+ * Whether stdout's reader has gone (`EPIPE`): a command that streams its output (`webhook listen`) stops then.
+ *
+ * @since 0.1.0
+ */
+export const stdoutGone = (): boolean => stdoutWriter.gone()
 
 /**
  * Node's own standard output and error. Nothing is asked of them before it is needed: whether they are
@@ -112,9 +125,7 @@ const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure:
  * @since 0.1.0
  */
 export const processSinks: Sinks = {
-  stdout: standardWriter(1, () => process.stdout, (error) => {
-    throw error
-  }),
+  stdout: stdoutWriter,
   stderr: standardWriter(2, () => process.stderr, () => {}),
   get stdoutIsTerminal() {
     return process.stdout.isTTY === true

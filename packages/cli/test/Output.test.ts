@@ -72,7 +72,7 @@ describe("the command's standard output", () => {
 
   it("makes a full disk the command's failure, said in one line, not a silent success or a stack trace", () => {
     // The result, a usage error's JSON report, and the launcher's own answers (help) each meet the full disk.
-    for (const args of [dryRun, ["recall", "get", "0", "--json"], ["--help"]]) {
+    for (const args of [dryRun, [...dryRun, "--json"], ["recall", "get", "0", "--json"], ["--help"]]) {
       const run = spawnSync(process.execPath, [bin, ...args], {
         encoding: "utf8",
         stdio: ["ignore", openSync("/dev/full", "w"), "pipe"]

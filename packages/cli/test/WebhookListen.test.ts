@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import { createHmac } from "node:crypto"
 import { connect, type Socket } from "node:net"
-import { motiveBackground, until } from "./support.js"
+import { motiveBackground, stackTrace, until } from "./support.js"
 
 const secret = "listen-secret"
 const hmac = (body: string) => createHmac("sha1", secret).update(body).digest("hex")
@@ -140,4 +140,20 @@ describe("motive webhook listen, under abuse", () => {
       }),
     { timeout: 60_000 }
   )
+
+  it.scopedLive("ends when its reader goes away (motive webhook listen | head -n 1), exit 0, no stack trace", () =>
+    Effect.gen(function*() {
+      const { post, proc } = yield* listen()
+      expect(yield* post(event(1), hmac(event(1)))).toBe(200)
+      yield* until(() => proc.lines.length > 0 ? true : undefined)
+      // The reader closes its end; the next event printed meets a closed pipe.
+      proc.child.stdout.destroy()
+      yield* post(event(2), hmac(event(2)))
+      const code = yield* until(() => proc.child.exitCode ?? undefined)
+      expect(code).toBe(0)
+      expect(proc.stderr()).not.toMatch(stackTrace)
+      // It no longer acknowledges deliveries it could not print: Motive delivers them again.
+      const after = yield* Effect.exit(post(event(3), hmac(event(3))))
+      expect(Exit.isFailure(after) || after.value !== 200).toBe(true)
+    }))
 })

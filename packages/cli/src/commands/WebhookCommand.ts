@@ -10,7 +10,7 @@ import { Effect, Option, Redacted, Stream } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
-import { Output, processSinks } from "../Output.js"
+import { Output, processSinks, stdoutGone } from "../Output.js"
 
 const secretOption = Options.redacted("secret").pipe(
   Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
@@ -146,16 +146,22 @@ const listen = Command.make(
       const port = address._tag === "TcpAddress" ? address.port : opts.port
       yield* output.note(`Listening for Motive webhooks on http://127.0.0.1:${port}/ (Ctrl-C to stop)`)
       // The whole verified event, re-serialised onto one line (the receiver already proved it is JSON).
-      const events = Stream.runForEach(
+      // Until stdout's reader goes away (`… | head -n 1`): then the command ends, as `cat` would, and stops
+      // acknowledging deliveries it can no longer print (Motive delivers them again).
+      const events = Stream.runForEachWhile(
         receiver.events,
-        ({ event, rawBody }) => Effect.sync(() => processSinks.stdout(`${eventLine(rawBody, event)}\n`))
+        ({ event, rawBody }) =>
+          Effect.sync(() => {
+            processSinks.stdout(`${eventLine(rawBody, event)}\n`)
+            return !stdoutGone()
+          })
       )
       // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
       const others = Stream.runForEach(
         receiver.unrecognized,
         (raw) => output.note(`a signed delivery that is not an event (acknowledged): ${printable(raw)}`)
       )
-      yield* Effect.all([events, others], { concurrency: 2, discard: true })
+      yield* Effect.raceFirst(events, others)
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Receive webhooks locally: verify each and print it as one JSON line"))
 

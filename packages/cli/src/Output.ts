@@ -70,8 +70,9 @@ const codeOf = (e: unknown): unknown => typeof e === "object" && e !== null ? Re
 /**
  * Writes to a standard stream's file descriptor, all of it before returning, as Node does for files and
  * terminals: nothing is left queued when the command exits (`process.exit` drops what Node's stream still holds,
- * which cut large outputs into a pipe at 64 KiB), and a run never builds Node's stream object for it (for a pipe
- * or a terminal that loads `node:net`: milliseconds at every start). A pipe that is full and will not wait
+ * which cut large outputs into a pipe at 64 KiB), and the writer never builds Node's stream object for it (for a
+ * pipe or a terminal that loads `node:net`: milliseconds at every start; stderr's is then never built, while
+ * effect's logger builds stdout's when it loads). A pipe that is full and will not wait
  * (`EAGAIN`: Node's own stream, once built, makes the descriptor non-blocking) is waited for, 2 ms at a time.
  * A reader that went away (`EPIPE`: `motive … | head -c0`) ends the writing quietly, as it ends `cat` (`gone`
  * then says so); any other failure is `onFailure`'s, at every write.

@@ -20,6 +20,7 @@ import type * as Path from "@effect/platform/Path"
 import type * as Terminal from "@effect/platform/Terminal"
 import { Console, Effect, Option } from "effect"
 import type { Line } from "./CommandLine.js"
+import { field, tagOf } from "./Spec.js"
 
 type Parsing<A> = Effect.Effect<
   A,
@@ -28,17 +29,15 @@ type Parsing<A> = Effect.Effect<
 >
 
 // The descriptors are @effect/cli's own data (its version is pinned); they are read structurally, as in Spec.ts.
-const get = (o: unknown, key: string): unknown => typeof o === "object" && o !== null ? Reflect.get(o, key) : undefined
-const tagOf = (o: unknown): string => String(get(o, "_tag"))
 
 const nameOf = (descriptor: unknown): string => {
   switch (tagOf(descriptor)) {
     case "Map":
-      return nameOf(get(descriptor, "command"))
+      return nameOf(field(descriptor, "command"))
     case "Subcommands":
-      return nameOf(get(descriptor, "parent"))
+      return nameOf(field(descriptor, "parent"))
     default:
-      return String(get(descriptor, "name"))
+      return String(field(descriptor, "name"))
   }
 }
 
@@ -53,8 +52,8 @@ const readStandard = (
   words: ReadonlyArray<string>,
   args: ReadonlyArray<string>
 ): Parsing<unknown> => {
-  const options = get(descriptor, "options")
-  const positional = get(descriptor, "args")
+  const options = field(descriptor, "options")
+  const positional = field(descriptor, "args")
   if (!Options.isOptions(options) || !Args.isArgs(positional)) {
     return Effect.fail(unexpected(`'${nameOf(descriptor)}' is not a command this version can run`))
   }
@@ -77,8 +76,8 @@ const readStandard = (
 const read = (descriptor: unknown, line: Line, depth: number): Parsing<unknown> => {
   switch (tagOf(descriptor)) {
     case "Map": {
-      const f = get(descriptor, "f")
-      return Effect.flatMap(read(get(descriptor, "command"), line, depth), (value) => {
+      const f = field(descriptor, "f")
+      return Effect.flatMap(read(field(descriptor, "command"), line, depth), (value) => {
         const mapped: unknown = typeof f === "function" ? f(value) : undefined
         return isParsing(mapped)
           ? mapped
@@ -87,11 +86,11 @@ const read = (descriptor: unknown, line: Line, depth: number): Parsing<unknown> 
     }
     case "Subcommands": {
       const next = line.path[depth]
-      const children = get(descriptor, "children")
+      const children = field(descriptor, "children")
       const child = Array.isArray(children) ? children.find((c: unknown) => nameOf(c) === next) : undefined
       if (child === undefined) return Effect.fail(unexpected(`'${nameOf(descriptor)}' has no command '${next}'`))
       return Effect.zipWith(
-        read(get(descriptor, "parent"), line, depth),
+        read(field(descriptor, "parent"), line, depth),
         read(child, line, depth + 1),
         (parent, value) => ({ ...Object(parent), subcommand: Option.some(value) })
       )

@@ -80,8 +80,20 @@ export interface Extras {
 }
 
 // The descriptors are @effect/cli's own data (its version is pinned); they are read structurally, field by field.
-const get = (o: unknown, key: string): unknown => typeof o === "object" && o !== null ? Reflect.get(o, key) : undefined
-const tagOf = (o: unknown): string => String(get(o, "_tag"))
+/**
+ * A field of `@effect/cli`'s own data (a descriptor, options, a primitive), read structurally.
+ *
+ * @since 0.1.0
+ */
+export const field = (o: unknown, key: string): unknown =>
+  typeof o === "object" && o !== null ? Reflect.get(o, key) : undefined
+
+/**
+ * The `_tag` of `@effect/cli`'s own data.
+ *
+ * @since 0.1.0
+ */
+export const tagOf = (o: unknown): string => String(field(o, "_tag"))
 const helpDocTags: ReadonlySet<string> = new Set(["Header", "Paragraph", "DescriptionList", "Enumeration", "Sequence"])
 const isHelpDoc = (doc: unknown): doc is HelpDoc.HelpDoc => helpDocTags.has(tagOf(doc))
 const textOf = (doc: unknown): string => {
@@ -103,7 +115,7 @@ const kindOf = (primitive: unknown): FlagSpec["kind"] => {
 }
 const choicesOf = (primitive: unknown): ReadonlyArray<string> | undefined => {
   if (tagOf(primitive) !== "Choice") return undefined
-  const alternatives = get(primitive, "alternatives")
+  const alternatives = field(primitive, "alternatives")
   return Array.isArray(alternatives) ? alternatives.map((a: unknown) => String(Array.isArray(a) ? a[0] : a)) : undefined
 }
 const defaultValue: Record<FlagSpec["kind"], string> = {
@@ -116,9 +128,9 @@ const defaultValue: Record<FlagSpec["kind"], string> = {
 const flagsOf = (options: unknown, extras: Extras, path: string, optional = false): Array<FlagSpec> => {
   switch (tagOf(options)) {
     case "Single": {
-      const name = String(get(options, "fullName"))
-      const primitive = get(options, "primitiveType")
-      const aliasList = get(options, "aliases")
+      const name = String(field(options, "fullName"))
+      const primitive = field(options, "primitiveType")
+      const aliasList = field(options, "aliases")
       const kind = kindOf(primitive)
       const choices = choicesOf(primitive)
       const suggestions = extras.suggestions?.[`${path} ${name}`] ?? extras.suggestions?.[name]
@@ -136,24 +148,24 @@ const flagsOf = (options: unknown, extras: Extras, path: string, optional = fals
         kind,
         ...(choices === undefined ? {} : { choices }),
         ...(suggestions === undefined ? {} : { suggestions }),
-        description: textOf(get(options, "description")),
+        description: textOf(field(options, "description")),
         required: !optional && kind !== "switch"
       }]
     }
     case "Map":
     case "WithFallback":
-      return flagsOf(get(options, "options"), extras, path, optional)
+      return flagsOf(field(options, "options"), extras, path, optional)
     case "WithDefault":
-      return flagsOf(get(options, "options"), extras, path, true)
+      return flagsOf(field(options, "options"), extras, path, true)
     case "Both":
     case "OrElse":
       return [
-        ...flagsOf(get(options, "left"), extras, path, tagOf(options) === "OrElse" || optional),
-        ...flagsOf(get(options, "right"), extras, path, tagOf(options) === "OrElse" || optional)
+        ...flagsOf(field(options, "left"), extras, path, tagOf(options) === "OrElse" || optional),
+        ...flagsOf(field(options, "right"), extras, path, tagOf(options) === "OrElse" || optional)
       ]
     case "Variadic":
     case "KeyValueMap":
-      return flagsOf(get(options, "argumentOption"), extras, path, true)
+      return flagsOf(field(options, "argumentOption"), extras, path, true)
     default:
       return []
   }
@@ -162,23 +174,23 @@ const flagsOf = (options: unknown, extras: Extras, path: string, optional = fals
 const argsOf = (args: unknown, optional = false): Array<ArgSpec> => {
   switch (tagOf(args)) {
     case "Single": {
-      const kind = kindOf(get(args, "primitiveType"))
+      const kind = kindOf(field(args, "primitiveType"))
       return [{
-        name: String(get(args, "name")).replace(/^<|>$/g, "").toUpperCase(),
+        name: String(field(args, "name")).replace(/^<|>$/g, "").toUpperCase(),
         kind: kind === "switch" ? "text" : kind,
-        description: textOf(get(args, "description")),
+        description: textOf(field(args, "description")),
         optional
       }]
     }
     case "Map":
-      return argsOf(get(args, "args"), optional)
+      return argsOf(field(args, "args"), optional)
     case "WithDefault":
     case "WithFallbackConfig":
-      return argsOf(get(args, "args"), true)
+      return argsOf(field(args, "args"), true)
     case "Variadic":
-      return argsOf(get(args, "args"), optional || Number(get(args, "min") ?? 0) === 0)
+      return argsOf(field(args, "args"), optional || Number(field(args, "min") ?? 0) === 0)
     case "Both":
-      return [...argsOf(get(args, "left"), optional), ...argsOf(get(args, "right"), optional)]
+      return [...argsOf(field(args, "left"), optional), ...argsOf(field(args, "right"), optional)]
     default:
       return []
   }
@@ -187,10 +199,10 @@ const argsOf = (args: unknown, optional = false): Array<ArgSpec> => {
 const specOfDescriptor = (descriptor: unknown, parent: ReadonlyArray<string>, extras: Extras): CommandSpec => {
   switch (tagOf(descriptor)) {
     case "Map":
-      return specOfDescriptor(get(descriptor, "command"), parent, extras)
+      return specOfDescriptor(field(descriptor, "command"), parent, extras)
     case "Subcommands": {
-      const self = specOfDescriptor(get(descriptor, "parent"), parent, extras)
-      const children = get(descriptor, "children")
+      const self = specOfDescriptor(field(descriptor, "parent"), parent, extras)
+      const children = field(descriptor, "children")
       return {
         ...self,
         subcommands: Array.isArray(children)
@@ -199,14 +211,14 @@ const specOfDescriptor = (descriptor: unknown, parent: ReadonlyArray<string>, ex
       }
     }
     default: {
-      const name = String(get(descriptor, "name"))
+      const name = String(field(descriptor, "name"))
       const path = [...parent, name]
       return {
         name,
         path,
-        summary: textOf(get(descriptor, "description")),
-        flags: flagsOf(get(descriptor, "options"), extras, path.join(" ")),
-        args: argsOf(get(descriptor, "args")),
+        summary: textOf(field(descriptor, "description")),
+        flags: flagsOf(field(descriptor, "options"), extras, path.join(" ")),
+        args: argsOf(field(descriptor, "args")),
         examples: extras.examples?.[path.join(" ")] ?? [],
         subcommands: []
       }

@@ -232,7 +232,7 @@ const runCommandLine = (
     const failure = Cause.failureOption(exit.cause)
     if (Option.isNone(failure)) {
       if (Cause.isInterruptedOnly(exit.cause)) {
-        yield* reportInterrupted(mode, output.requests(), sinks)
+        yield* reportInterrupted(mode, output.requests(), sinks, output.streaming())
         return 130
       }
       const defect = Cause.squash(exit.cause)
@@ -247,7 +247,7 @@ const runCommandLine = (
       // @effect/cli has already printed the usage error (to stderr in --json mode).
       if (mode.json) {
         const message = "error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)).trim() : "invalid usage"
-        sinks.stdout(`${JSON.stringify({ error: { tag: "UsageError", message } }, null, 2)}\n`)
+        sinks.stdout(`${document({ error: { tag: "UsageError", message } }, output.streaming())}\n`)
       }
       return ExitCode.InvalidInput
     }
@@ -292,29 +292,38 @@ export const main = (
     )
   )
 
-/** An interrupted run: what exists at Motive because of it, and how to pick each up (one JSON document with --json). */
+/** A JSON document as printed: indented, or on one line after a stream of JSON Lines. */
+const document = (value: unknown, streaming: boolean): string =>
+  streaming ? JSON.stringify(value) : JSON.stringify(value, null, 2)
+
+/**
+ * An interrupted run: what exists at Motive because of it, and how to pick each up (one JSON document with
+ * --json). A stream's interruption is its end: nothing is added to it unless requests exist.
+ */
 const reportInterrupted = (
   mode: Output.OutputMode,
   requests: ReadonlyArray<Output.LearnedRequest>,
-  sinks: Output.Sinks
+  sinks: Output.Sinks,
+  streaming: boolean
 ) =>
   Effect.sync(() => {
     if (mode.json) {
-      sinks.stdout(`${JSON.stringify({ error: { tag: "Interrupted", message: "interrupted", requests } }, null, 2)}\n`)
+      if (streaming && requests.length === 0) return
+      sinks.stdout(`${document({ error: { tag: "Interrupted", message: "interrupted", requests } }, streaming)}\n`)
       return
     }
     for (const r of requests) sinks.stderr(`${r.kind.replace("_", " ")} ${r.id} exists: ${r.resume}\n`)
   })
 
 const report = (
-  _output: Output.Output["Type"],
+  output: Output.Output["Type"],
   mode: Output.OutputMode,
   failure: FailureReport,
   sinks: Output.Sinks
 ) =>
   Effect.sync(() => {
     if (mode.json) {
-      sinks.stdout(`${JSON.stringify({ error: failure }, null, 2)}\n`)
+      sinks.stdout(`${document({ error: failure }, output.streaming())}\n`)
       return
     }
     const lines = [`error: ${failure.message}${failure.status === undefined ? "" : ` (HTTP ${failure.status})`}`]

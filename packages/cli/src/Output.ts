@@ -45,6 +45,14 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   readonly requests: () => ReadonlyArray<LearnedRequest>
   /** Whether the result has been printed (the run then succeeded, whatever happens after). */
   readonly printed: () => boolean
+  /**
+   * One line of a stream on stdout (`webhook listen`'s events), in every mode. From the first, stdout is JSON
+   * Lines with `--json`: a later report is one line too, and an interruption, the stream's normal end, adds none
+   * unless it has requests to name.
+   */
+  readonly line: (text: string) => Effect.Effect<void>
+  /** Whether a stream of lines has begun on stdout. */
+  readonly streaming: () => boolean
 }>() {}
 
 /**
@@ -165,6 +173,7 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
   const showProgress = () => progressWanted ??= sinks.stderrIsTerminal && !mode.quiet && !mode.json
   let progressShown = false
   let printed = false
+  let streaming = false
   let attempts = 0
   const learned: Array<LearnedRequest> = []
   const clearProgress = () => {
@@ -188,6 +197,13 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
       }),
     requests: () => [...learned],
     printed: () => printed,
+    line: (text) =>
+      Effect.sync(() => {
+        clearProgress()
+        streaming = true
+        sinks.stdout(`${text}\n`)
+      }),
+    streaming: () => streaming,
     note: (line) =>
       Effect.sync(() => {
         if (mode.quiet || mode.json) return

@@ -141,6 +141,31 @@ describe("motive webhook listen, under abuse", () => {
     { timeout: 60_000 }
   )
 
+  it.scopedLive("with --json, says where it listens on its first line; stdout stays JSON Lines through Ctrl-C", () =>
+    Effect.gen(function*() {
+      const proc = yield* motiveBackground(["webhook", "listen", "--port", "0", "--secret", secret, "--json"])
+      const first = JSON.parse(yield* until(() => proc.lines[0]))
+      expect(first).toEqual({
+        listening: { url: `http://127.0.0.1:${first.listening.port}/`, port: expect.any(Number) }
+      })
+      expect(first.listening.port).toBeGreaterThan(0)
+      const status = yield* Effect.promise(() =>
+        fetch(first.listening.url, {
+          method: "POST",
+          body: event(9),
+          headers: { "x-kt-webhook-signature": hmac(event(9)) }
+        }).then((r) => r.status)
+      )
+      expect(status).toBe(200)
+      expect(JSON.parse(yield* until(() => proc.lines[1]))).toEqual({ action: "video_recall_request_completed", id: 9 })
+      proc.child.kill("SIGINT")
+      expect(yield* until(() => proc.child.exitCode ?? undefined)).toBe(130)
+      yield* Effect.sleep("100 millis")
+      // Every line is a JSON document of its own, and the interruption (the stream's end) adds none.
+      expect(proc.lines.length).toBe(2)
+      expect(proc.stderr()).toBe("")
+    }))
+
   it.scopedLive("ends when its reader goes away (motive webhook listen | head -n 1), exit 0, no stack trace", () =>
     Effect.gen(function*() {
       const { post, proc } = yield* listen()

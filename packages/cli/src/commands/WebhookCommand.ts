@@ -10,7 +10,7 @@ import { Effect, Option, Redacted, Stream } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
-import { Output, processSinks, stdoutGone } from "../Output.js"
+import { Output, stdoutGone } from "../Output.js"
 
 const secretOption = Options.redacted("secret").pipe(
   Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
@@ -144,17 +144,16 @@ const listen = Command.make(
       )
       const address = server.address
       const port = address._tag === "TcpAddress" ? address.port : opts.port
-      yield* output.note(`Listening for Motive webhooks on http://127.0.0.1:${port}/ (Ctrl-C to stop)`)
+      const url = `http://127.0.0.1:${port}/`
+      // With --json, stdout is JSON Lines from here on, and its first line says where (--port 0 picks a port).
+      if (output.mode.json) yield* output.line(JSON.stringify({ listening: { url, port } }))
+      yield* output.note(`Listening for Motive webhooks on ${url} (Ctrl-C to stop)`)
       // The whole verified event, re-serialised onto one line (the receiver already proved it is JSON).
       // Until stdout's reader goes away (`… | head -n 1`): then the command ends, as `cat` would, and stops
       // acknowledging deliveries it can no longer print (Motive delivers them again).
       const events = Stream.runForEachWhile(
         receiver.events,
-        ({ event, rawBody }) =>
-          Effect.sync(() => {
-            processSinks.stdout(`${eventLine(rawBody, event)}\n`)
-            return !stdoutGone()
-          })
+        ({ event, rawBody }) => Effect.map(output.line(eventLine(rawBody, event)), () => !stdoutGone())
       )
       // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
       const others = Stream.runForEach(
@@ -163,7 +162,11 @@ const listen = Command.make(
       )
       yield* Effect.raceFirst(events, others)
     }).pipe(Effect.scoped)
-).pipe(Command.withDescription("Receive webhooks locally: verify each and print it as one JSON line"))
+).pipe(
+  Command.withDescription(
+    "Receive webhooks locally: verify each and print it as one JSON line (with --json, a first line gives the address)"
+  )
+)
 
 /**
  * `motive webhook …`

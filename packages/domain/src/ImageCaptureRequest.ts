@@ -209,15 +209,23 @@ export const imageCaptureRules: ReadonlyArray<Rule<CaptureFacts>> = [
 
 /**
  * Checks an image capture request against every rule of {@link imageCaptureRules}; fails with all
- * violations at once.
+ * violations at once. An `ImageCaptureRequest` built with `new` is checked too: its constructor checks only
+ * the types.
  *
  * @since 0.1.0
  */
 export const validateImageCapture = (
-  input: ImageCaptureInput | LooseImageCaptureInput
+  input: ImageCaptureRequest | ImageCaptureInput | LooseImageCaptureInput
 ): Effect.Effect<ImageCaptureRequest, CaptureValidationError> =>
   Effect.suspend(() => {
-    const facts = captureFacts(input)
+    const facts = captureFacts(
+      input instanceof ImageCaptureRequest
+        ? {
+          ...(input.target._tag === "vehicle" ? { vehicleId: input.target.id } : { assetId: input.target.id }),
+          position: input.position
+        }
+        : input
+    )
     const violations = violationsOf(imageCaptureRules, facts)
     if (Arr.isNonEmptyArray(violations)) return Effect.fail(new CaptureValidationError({ violations }))
     const position = facts.input.position

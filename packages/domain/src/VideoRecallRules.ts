@@ -352,19 +352,30 @@ export const videoRecallRules: ReadonlyArray<Rule<RecallFacts>> = [
   windowNotInFuture
 ]
 
+/** A built request as the input it stands for, so that it meets the same rules (its constructor checks types only). */
+const inputOf = (request: VideoRecallRequest): VideoRecallInput => ({
+  ...(request.target._tag === "vehicle"
+    ? { vehicleNumber: request.target.number }
+    : { assetName: request.target.name }),
+  startTime: DateTime.formatIso(request.startTime),
+  duration: request.durationMinutes,
+  recallType: request.recallType,
+  ...(request.cameraPositions !== undefined ? { cameraPositions: request.cameraPositions } : {})
+})
+
 /**
  * Checks a recall request against every rule of {@link videoRecallRules}, reading "now" from the `Clock`.
  * Fails with all violations at once; succeeds with a request that can be sent as is. Repeated positions are
- * kept once.
+ * kept once. A `VideoRecallRequest` built with `new` is checked too: its constructor checks only the types.
  *
  * @since 0.1.0
  */
 export const validateVideoRecall = (
-  input: VideoRecallInput | LooseVideoRecallInput,
+  input: VideoRecallRequest | VideoRecallInput | LooseVideoRecallInput,
   options: VideoRecallOptions = {}
 ): Effect.Effect<VideoRecallRequest, RecallValidationError> =>
   Effect.flatMap(DateTime.now, (now) => {
-    const facts = recallFacts(input, options, now)
+    const facts = recallFacts(input instanceof VideoRecallRequest ? inputOf(input) : input, options, now)
     const violations = violationsOf(videoRecallRules, facts)
     if (Arr.isNonEmptyArray(violations)) return Effect.fail(new RecallValidationError({ violations }))
     // Every rule holds, so each field below is present and understood.

@@ -330,6 +330,10 @@ describe("VideoRecallRequest properties", () => {
         // The server side applies the same rules to the received body and gets the same request.
         const again = yield* validateVideoRecall(videoRecallInputFromBody(wire))
         expect(encodeVideoRecallBody(again)).toEqual(body)
+        // A validated request checked again (as a client checks one built with `new`) is the same request.
+        const rechecked = yield* validateVideoRecall(request)
+        expect(encodeVideoRecallBody(rechecked)).toEqual(body)
+        expect(rechecked.startTime).toEqual(request.startTime)
       }))
   )
 

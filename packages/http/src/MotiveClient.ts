@@ -108,24 +108,28 @@ export interface CreateOptions<A> {
  */
 export interface MotiveClientService {
   /**
-   * Asks for a still image from one camera. A validated {@link ImageCaptureRequest} is sent as it is; loose
-   * input is validated first (`InvalidRequest` with every violation, nothing sent).
+   * Asks for a still image from one camera. The request, loose input or an {@link ImageCaptureRequest}, is
+   * checked against every rule first (`InvalidRequest` with every violation, nothing sent).
    */
   readonly createImageCapture: (
     request: ImageCaptureRequest | ImageCaptureInput,
     options?: CreateOptions<ImageCapture>
   ) => Effect.Effect<ImageCapture, MotiveError>
+  /** An image capture as Motive has it now: its status, and the image's URL once it is done. */
   readonly getImageCapture: (ref: ImageCaptureRef) => Effect.Effect<ImageCapture, MotiveError>
   /**
-   * Asks for a video recall; survives a lost answer without creating two. A validated
-   * {@link VideoRecallRequest} is sent as it is; loose input is validated first (with `options`).
+   * Asks for a video recall; survives a lost answer without creating two. The request, loose input or a
+   * {@link VideoRecallRequest}, is checked against every rule first (with `options`; nothing sent on a violation).
    */
   readonly createVideoRecall: (
     request: VideoRecallRequest | VideoRecallInput,
     options?: VideoRecallOptions & CreateOptions<VideoRecall>
   ) => Effect.Effect<RecallCreated, MotiveError>
+  /** A video recall as Motive has it now: its status, and each camera's download URL once it is done. */
   readonly getVideoRecall: (id: number) => Effect.Effect<VideoRecall, MotiveError>
+  /** This month's video recall quota, in minutes per recall type: used, remaining and total. */
   readonly getRecallQuota: Effect.Effect<RecallQuota, MotiveError>
+  /** The windows of one vehicle's or asset's video that can be recalled between `from` and `to`. */
   readonly availableTimelines: (query: TimelineQuery) => Effect.Effect<AvailableTimelines, MotiveError>
   /** Every vehicle, page by page. */
   readonly vehicles: Stream.Stream<FleetVehicle, MotiveError>
@@ -294,9 +298,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       options?: CreateOptions<ImageCapture>
     ) =>
       Effect.gen(function*() {
-        const request = input instanceof ImageCaptureRequest
-          ? input
-          : yield* Effect.mapError(validateImageCapture(input), validationToInvalid)
+        // A request built with `new` is checked too: its constructor checks only the types.
+        const request = yield* Effect.mapError(validateImageCapture(input), validationToInvalid)
         const entity = `${request.target._tag} ${request.target.id}`
         // Captures have no duplicate detection: re-send only when Motive surely did not take the request.
         return yield* call(
@@ -326,9 +329,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       options?: VideoRecallOptions & CreateOptions<VideoRecall>
     ) =>
       Effect.gen(function*() {
-        const request = input instanceof VideoRecallRequest
-          ? input
-          : yield* Effect.mapError(validateVideoRecall(input, options), validationToInvalid)
+        const request = yield* Effect.mapError(validateVideoRecall(input, options), validationToInvalid)
         const entity = request.target._tag === "vehicle"
           ? `vehicle ${request.target.number}`
           : `asset ${request.target.name}`

@@ -1,5 +1,6 @@
+import { AssetById, AssetId, ImageCaptureRequest, VehicleByNumber, VideoRecallRequest } from "@effect-motive/domain"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { DateTime, Effect } from "effect"
 import { ago, seen, setup, withClient } from "./support.js"
 
 const recall = () => ({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 2, cameraPositions: ["front_facing"] })
@@ -20,6 +21,44 @@ describe("MotiveClient creates", () => {
         recall_type: "regular",
         camera_positions: ["front_facing"]
       })
+    }))
+
+  it.scopedLive("checks a request built with new against every rule too: InvalidRequest, nothing sent", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      const now = yield* DateTime.now
+      // The constructors check only types: a start an hour ahead, a duration no recall type allows.
+      const recallRequest = new VideoRecallRequest({
+        target: VehicleByNumber.make({ number: "TRK-101" }),
+        startTime: DateTime.add(now, { hours: 1 }),
+        durationMinutes: 4,
+        recallType: "regular"
+      })
+      const refused = yield* withClient(client, (c) => Effect.flip(c.createVideoRecall(recallRequest)))
+      expect(refused).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+      expect(refused._tag === "InvalidRequest" && refused.violations.map((v) => v.rule).sort()).toEqual([
+        "duration.not_allowed",
+        "start_time.future"
+      ])
+      // An asset has no dashcam positions: only Omnicam ones.
+      const captureRequest = new ImageCaptureRequest({
+        target: AssetById.make({ id: AssetId.make(7) }),
+        position: "front_facing"
+      })
+      const refusedCapture = yield* withClient(client, (c) => Effect.flip(c.createImageCapture(captureRequest)))
+      expect(refusedCapture).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+      expect(yield* sandbox.requests).toEqual([])
+      // A valid one built the same way is sent, exactly as built.
+      const valid = new VideoRecallRequest({
+        target: VehicleByNumber.make({ number: "TRK-101" }),
+        startTime: DateTime.subtract(now, { minutes: 30 }),
+        durationMinutes: 2,
+        recallType: "regular"
+      })
+      const created = yield* withClient(client, (c) => c.createVideoRecall(valid))
+      expect(created.recall.id).toBe(1)
+      const [sent] = yield* sandbox.requests
+      expect(sent!.body).toMatchObject({ start_time: DateTime.formatIso(valid.startTime), duration: 2 })
     }))
 
   it.scopedLive("commit then drop: the lost answer resolves to exactly one stored request, flagged deduplicated", () =>

@@ -1,92 +1,57 @@
 /**
- * The README's library snippets, verbatim (each between `// README:begin` and `// README:end`): the type check
- * compiles them, the tests below build their layers and run them against a sandbox, and the first test fails
- * when the README and this file drift apart.
+ * The README's library snippets: each is a whole module in `test/readme/` (its imports included), verbatim between
+ * `// README:begin` and `// README:end`. The type check compiles them as they are, the tests below run them
+ * against a sandbox, and the first test fails when the README and those files drift apart.
  */
-import { Sandbox } from "@effect-motive/sandbox"
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Redacted } from "effect"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-
-// README:begin
 import { MediaDownloads, MotiveClient, Waiting } from "@effect-motive/http"
 import { NodeMotive } from "@effect-motive/http/node"
-
-const program = Effect.gen(function*() {
-  const motive = yield* MotiveClient.MotiveClient
-  const waiting = yield* Waiting.Waiting
-  const downloads = yield* MediaDownloads.MediaDownloads
-  const { recall } = yield* motive.createVideoRecall({
-    vehicleNumber: "TRK-101",
-    startTime: "2026-11-24T10:00:00-05:00",
-    duration: 2,
-    cameraPositions: ["front_facing", "driver_facing"]
-  })
-  yield* waiting.awaitVideoRecall(recall.id).pipe(Waiting.requireSuccess("video recall", recall.id))
-  return yield* downloads.downloadRecall(recall.id, { directory: "./incident" })
-})
-
-// MOTIVE_API_KEY or MOTIVE_OAUTH_TOKEN, MOTIVE_BASE_URL, MOTIVE_TIME_ZONE, MOTIVE_MAX_ATTEMPTS from the
-// environment; then Effect.runPromise(main), or NodeRuntime.runMain(main).
-const main = program.pipe(Effect.provide(NodeMotive.layerConfig()))
-// README:end
-
-// README:begin
-import { Motive, MotiveConfig } from "@effect-motive/http"
-import { Config } from "effect"
-
-// Any HttpClient and FileSystem (here Node's); each setting from the environment unless given here.
-const overYourHttpClient = Motive.layer.pipe(
-  Layer.provide(MotiveConfig.layerConfig({ apiKey: Config.redacted("FLEET_API_KEY"), retry: { maxAttempts: 3 } })),
-  Layer.provide(Layer.merge(NodeHttpClient.layerUndici, NodeContext.layer))
-)
-
-// Only the API calls: no file system needed.
-const callsOnly = MotiveClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
-// README:end
-
-// README:begin
-import { RequestGate, RetryPolicy } from "@effect-motive/http"
-import { NodeMediaTransport } from "@effect-motive/http/node"
-import { Schedule } from "effect"
-
-const pieceByPiece = (settings: MotiveConfig.MotiveConfigInput) =>
-  Motive.layerWithoutDefaults.pipe(
-    Layer.provide(Layer.mergeAll(
-      NodeMediaTransport.layer({ idleTimeout: "1 minute" }), // or MediaTransport.layerHttpClient()
-      RetryPolicy.fromSchedule(Schedule.exponential("500 millis").pipe(Schedule.intersect(Schedule.recurs(4)))),
-      RequestGate.layerWith({ rateLimit: { requestsPerSecond: 5, burst: 5 }, maxConcurrency: 4 }),
-      NodeHttpClient.layerUndici, // any HttpClient; each exchange is bounded by the request timeout
-      NodeContext.layer
-    )),
-    Layer.provideMerge(MotiveConfig.layer({ ...settings, requestTimeout: "20 seconds" }))
-  )
-// README:end
+import { Sandbox } from "@effect-motive/sandbox"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, type Layer, Redacted } from "effect"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fetchIncident } from "./readme/fetchIncident.js"
+import { callsOnly, overYourHttpClient } from "./readme/ownHttpClient.js"
+import { pieceByPiece } from "./readme/pieceByPiece.js"
 
 const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
-const blocks = readFileSync(new URL(import.meta.url), "utf8").split("// README:begin\n").slice(1)
-  .map((rest) => rest.split("// README:end")[0]!.trim())
+const snippets = ["fetchIncident.ts", "ownHttpClient.ts", "pieceByPiece.ts"]
+const blockOf = (file: string) =>
+  readFileSync(new URL(`readme/${file}`, import.meta.url), "utf8").split("// README:begin\n")[1]!
+    .split("// README:end")[0]!.trim()
 
 /** A sandbox's settings as the environment would give them. */
 const environmentOf = (sandbox: Sandbox.SandboxService, name = "MOTIVE_API_KEY") =>
   ConfigProvider.fromMap(new Map([[name, Redacted.value(sandbox.apiKey)], ["MOTIVE_BASE_URL", sandbox.baseUrl]]))
 
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "motive-readme-"))),
+  (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
+)
+
 describe("README library snippets", () => {
-  it("stand in the README exactly as they are compiled here", () => {
-    expect(blocks).toHaveLength(3)
-    for (const block of blocks) expect(readme).toContain(block)
+  it("stand in the README exactly as they are compiled here, each a whole module", () => {
+    expect(readdirSync(new URL("readme/", import.meta.url)).sort()).toEqual(snippets)
+    for (const file of snippets) {
+      const block = blockOf(file)
+      expect(block).toMatch(/^import /)
+      expect(readme).toContain(`\`\`\`ts\n${block}\n\`\`\``)
+    }
   })
 
-  it.scopedLive("the main program runs through NodeMotive.layerConfig to Motive's answer", () =>
+  it.scopedLive("the main program creates, waits for and downloads a recall through NodeMotive.layerConfig", () =>
     Effect.gen(function*() {
-      const sandbox = yield* Sandbox.make()
-      // The README's fixed window has no footage in the sandbox: its typed refusal proves the whole chain ran.
-      const error = yield* Effect.flip(main.pipe(Effect.withConfigProvider(environmentOf(sandbox))))
-      expect(error).toMatchObject({ _tag: "InvalidRequest", source: "motive", status: 400 })
-      expect(yield* sandbox.requests).toHaveLength(1)
+      const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
+      const dir = yield* tempDir
+      // As the README's `main`, with a directory of the test's own.
+      const files = yield* fetchIncident(dir).pipe(
+        Effect.provide(NodeMotive.layerConfig()),
+        Effect.withConfigProvider(environmentOf(sandbox))
+      )
+      expect(files.map((f) => f.position).sort()).toEqual(["driver_facing", "front_facing"])
+      expect(files.every((f) => f.bytes > 0)).toBe(true)
+      expect(readdirSync(dir).sort()).toEqual(files.map((f) => f.path.split("/").at(-1)).sort())
     }))
 
   it.scopedLive("the layer over your own HttpClient, and the calls-only layer, reach the sandbox", () =>
@@ -105,10 +70,7 @@ describe("README library snippets", () => {
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
       const layer = pieceByPiece({ credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl })
-      const dir = yield* Effect.acquireRelease(
-        Effect.sync(() => mkdtempSync(join(tmpdir(), "motive-readme-"))),
-        (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
-      )
+      const dir = yield* tempDir
       const files = yield* Effect.gen(function*() {
         const motive = yield* MotiveClient.MotiveClient
         const { recall } = yield* motive.createVideoRecall({

@@ -9,8 +9,8 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Context, Duration, Effect, Layer } from "effect"
-import { transportError } from "./internal/transport.js"
+import { Context, Duration, Effect, Layer, Option } from "effect"
+import { isBuildDefect, transportError, wireError } from "./internal/transport.js"
 import { MotiveConfig } from "./MotiveConfig.js"
 import { type InvalidRequest, RequestTimeout, type TransportError } from "./MotiveError.js"
 
@@ -111,6 +111,15 @@ export const layerHttpClient: Layer.Layer<ApiTransport, never, HttpClient.HttpCl
                 (text): ApiAnswer => ({ status: response.status, header: (name) => response.headers[name], text })
               )),
             (e) => transportError(e, timeout)
+          ).pipe(
+            Effect.catchSomeDefect((defect) =>
+              isBuildDefect(defect)
+                ? Option.some(Effect.fail(wireError(
+                  { stage: "request", invalidUrl: false, cause: defect, reason: "Encode", url: request.url },
+                  timeout
+                )))
+                : Option.none()
+            )
           )
         )
       }

@@ -209,6 +209,30 @@ describe("MotiveClient error mapping", () => {
       })
     }))
 
+  it.scopedLive("a key no HTTP header can carry is InvalidRequest, nothing sent, over node:http's HttpClient too", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      // node:http throws on such a header (a defect through NodeHttpClient.layer); undici fails with an error.
+      for (const httpClient of [NodeHttpClient.layer, NodeHttpClient.layerUndici]) {
+        const layer = Motive.layer.pipe(
+          Layer.provide(Layer.mergeAll(
+            MotiveConfig.layer({
+              credentials: { _tag: "ApiKey", apiKey: Redacted.make("sandbox\nkey-LEAK") },
+              baseUrl: sandbox.baseUrl,
+              retry: { maxAttempts: 1 }
+            }),
+            httpClient,
+            NodeContext.layer
+          ))
+        )
+        const error = yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))
+        expect(error).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+        expect(error.message).toMatch(/^the request could not be built, so nothing was sent/)
+        expect(error.message).not.toContain("LEAK")
+      }
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+
   it.scopedLive("maps a 2xx body it cannot read to ResponseDecodeError with an excerpt", () =>
     Effect.gen(function*() {
       const server = yield* Effect.acquireRelease(

@@ -122,6 +122,12 @@ export const wireError = (
   })
 }
 
+/**
+ * Whether a defect an `HttpClient` died with is Node refusing to build the request (a header value with a control
+ * character: `node:http` throws it where `undici` fails): a local mistake, nothing sent.
+ */
+export const isBuildDefect = (defect: unknown): boolean => codesOf(defect).some((c) => localCodes.has(c))
+
 /** A client-side HTTP failure as {@link wireError} reads it. */
 export const transportError = (
   error: HttpClientError.HttpClientError,

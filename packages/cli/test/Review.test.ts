@@ -203,6 +203,17 @@ describe("motive: destinations and values checked before anything is sent", () =
       )
     }))
 
+  it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      const run = yield* motive(["recall", "quota", "--api-key", Redacted.value(sandbox.apiKey)], {
+        env: { MOTIVE_BASE_URL: env.MOTIVE_BASE_URL, MOTIVE_OAUTH_TOKEN: "stale-token" }
+      })
+      expect(run.stderr).toBe("")
+      expect(run.code).toBe(0)
+      expect((yield* sandbox.requests).map((r) => r.status)).toEqual([200])
+    }))
+
   it.scoped("motive sandbox refuses a rate, quota or port that cannot work", () =>
     Effect.gen(function*() {
       for (const args of [["--rate", "0"], ["--quota-minutes", "-5"], ["--port", "70000"]]) {

@@ -97,6 +97,24 @@ describe("MotiveConfig", () => {
       expect(Duration.toMillis(settings.requestTimeout)).toBe(5_000)
     }))
 
+  it.effect("a credential the caller gives is the one used: the environment's other credential is not read", () =>
+    Effect.gen(function*() {
+      const env = ConfigProvider.fromMap(new Map([["FLEET_API_KEY", "k1"], ["MOTIVE_OAUTH_TOKEN", "stale-token"]]))
+      const settings = yield* MotiveConfig.settingsConfig({ apiKey: Config.redacted("FLEET_API_KEY") }).pipe(
+        Effect.withConfigProvider(env)
+      )
+      expect(settings.credentials._tag === "ApiKey" && Redacted.value(settings.credentials.apiKey)).toBe("k1")
+      const token = yield* MotiveConfig.settingsConfig({ oauthToken: Redacted.make("t1") }).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["MOTIVE_API_KEY", "stale-key"]])))
+      )
+      expect(token.credentials._tag === "OAuthToken" && Redacted.value(token.credentials.token)).toBe("t1")
+      // Both given by the caller: the error names the options, not variables the caller never set.
+      const both = yield* Effect.either(
+        MotiveConfig.settingsConfig({ apiKey: Redacted.make("a"), oauthToken: Redacted.make("b") })
+      )
+      expect(Either.isLeft(both) && String(both.left)).toContain("give only one of apiKey or oauthToken")
+    }))
+
   it.scoped("NodeMotive.layerConfig: the client, waits and downloads from the environment, against a real server", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()

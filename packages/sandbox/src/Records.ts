@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import type { CameraPosition, RecallType } from "@effect-motive/domain"
+import type { Redacted } from "effect"
 import type { RouteKey } from "./Faults.js"
 
 /**
@@ -82,14 +83,14 @@ export interface StoredCapture {
 }
 
 /**
- * A registered company webhook (the secret stays in the sandbox).
+ * A registered company webhook. Its secret is `Redacted`: it signs deliveries, and prints as `<redacted>`.
  *
  * @since 0.1.0
  */
 export interface StoredWebhook {
   readonly id: number
   readonly url: string
-  readonly secret: string
+  readonly secret: Redacted.Redacted<string>
   readonly actions: ReadonlyArray<string>
   readonly format: string
   readonly enabled: boolean

@@ -140,8 +140,7 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
       captures: Effect.zipRight(advance(state), state.captures.all),
       webhooks: state.webhooks.all,
       deliveries: state.deliveries.all,
-      registerWebhook: (url, secret, actions = []) =>
-        state.webhooks.register({ url, secret: Redacted.value(secret), actions, enabled: true }),
+      registerWebhook: (url, secret, actions = []) => state.webhooks.register({ url, secret, actions, enabled: true }),
       settle: tick,
       videoBytes: (recallId, position) =>
         Effect.map(state.config.current, ({ video }) => video.all(videoKey(recallId, position))),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Redacted } from "effect"
 import { Sandbox } from "../src/index.js"
 import { makeRequestLog } from "../src/internal/requestLog.js"
 import { ago, call } from "./support.js"
@@ -35,7 +35,11 @@ describe("Sandbox inspection", () => {
       const [request] = yield* sandbox.requests
       expect(request!.body).toMatchObject({ url: "http://127.0.0.1:9/h", secret: "***" })
       expect(JSON.stringify(yield* sandbox.requests)).not.toContain("TOP-SECRET")
-      expect((yield* sandbox.webhooks)[0]!.secret).toBe("TOP-SECRET-WEBHOOK")
+      const [stored] = yield* sandbox.webhooks
+      expect(Redacted.value(stored!.secret)).toBe("TOP-SECRET-WEBHOOK")
+      // Handed back, it prints as <redacted>: inspecting the sandbox does not spill the secret.
+      expect(JSON.stringify(stored)).not.toContain("TOP-SECRET-WEBHOOK")
+      expect(String(stored!.secret)).not.toContain("TOP-SECRET-WEBHOOK")
     }))
 
   it.scopedLive("forgets everything on reset", () =>

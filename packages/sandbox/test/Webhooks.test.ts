@@ -104,7 +104,14 @@ describe("Sandbox webhook deliveries (the queue)", () => {
       const clock = manualClock(1_000_000)
       const settings = resolveSettings({ clock, webhooks: { retryBaseMillis: 100, maxAttempts: 2 } })
       const deliveries = yield* makeDeliveries(yield* makeConfig(settings))
-      const webhook = { id: 1, url: "http://127.0.0.1:9/h", secret: "s", actions: [], format: "json", enabled: true }
+      const webhook = {
+        id: 1,
+        url: "http://127.0.0.1:9/h",
+        secret: Redacted.make("s"),
+        actions: [],
+        format: "json",
+        enabled: true
+      }
       yield* deliveries.queue(storedRecall({ status: "success" }), [webhook, { ...webhook, id: 2, enabled: false }])
       const [due] = yield* deliveries.due
       expect(due!.delivery.signature).toBe(hmac(due!.delivery.body, "s"))
@@ -120,7 +127,14 @@ describe("Sandbox webhook deliveries (the queue)", () => {
   it.effect("drops an attempt that ends after a reset instead of recording it on another delivery", () =>
     Effect.gen(function*() {
       const deliveries = yield* makeDeliveries(yield* makeConfig(resolveSettings()))
-      const webhook = { id: 1, url: "http://127.0.0.1:9/h", secret: "s", actions: [], format: "json", enabled: true }
+      const webhook = {
+        id: 1,
+        url: "http://127.0.0.1:9/h",
+        secret: Redacted.make("s"),
+        actions: [],
+        format: "json",
+        enabled: true
+      }
       yield* deliveries.queue(storedRecall({ status: "success" }), [webhook])
       const [late] = yield* deliveries.due
       yield* deliveries.reset

@@ -1,7 +1,7 @@
 /** Webhook deliveries: one per registered webhook and completed recall, retried with doubling backoff. */
 import { recallCompletedAction } from "@effect-motive/domain"
 import { RetryPolicy, Webhooks } from "@effect-motive/http"
-import { Duration, Effect, Redacted, Ref } from "effect"
+import { Duration, Effect, Ref } from "effect"
 import type { DeliveryAttempt, StoredRecall, StoredWebhook, WebhookDelivery } from "../Records.js"
 import type { SandboxSettings } from "../SandboxOptions.js"
 import { recallCompletedEvent } from "./bodies.js"
@@ -67,7 +67,7 @@ export const makeDeliveries = (config: Config): Effect.Effect<Deliveries> =>
         const body = recallCompletedEvent(recall)
         const listening = webhooks.filter(listens)
         // Signed by the client's own implementation (Web Crypto): one HMAC everywhere.
-        const signatures = yield* Effect.forEach(listening, (w) => Webhooks.sign(body, Redacted.make(w.secret)))
+        const signatures = yield* Effect.forEach(listening, (w) => Webhooks.sign(body, w.secret))
         yield* Ref.update(ref, (queue) => {
           const added = listening.map((webhook, i): KeyedDelivery => ({
             key: queue.nextKey + i,

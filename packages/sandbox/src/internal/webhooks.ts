@@ -1,6 +1,6 @@
 /** Company webhook registrations: which loopback URLs hear of completed recalls, with which secret. */
 import { recallCompletedAction } from "@effect-motive/domain"
-import { Effect, Either, Ref } from "effect"
+import { Effect, Either, Redacted, Ref } from "effect"
 import type { StoredWebhook } from "../Records.js"
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
@@ -23,7 +23,7 @@ export const isLoopbackUrl = (url: string): boolean => {
  */
 export interface WebhookRegistration {
   readonly url: string
-  readonly secret: string
+  readonly secret: Redacted.Redacted<string>
   readonly actions: ReadonlyArray<string>
   readonly enabled: boolean
 }
@@ -45,7 +45,7 @@ export const registrationOf = (body: unknown): Either.Either<WebhookRegistration
   if (actions === undefined) problems.push("actions must be a list of strings")
   return url === undefined || secret === undefined || actions === undefined
     ? Either.left(problems.join("; "))
-    : Either.right({ url, secret, actions, enabled: b.enabled !== false })
+    : Either.right({ url, secret: Redacted.make(secret), actions, enabled: b.enabled !== false })
 }
 
 interface Registry {

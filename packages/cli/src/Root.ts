@@ -33,7 +33,9 @@ export const globalOptions = {
     Options.withDescription("Run against a built-in sandbox with a demo fleet (no credentials needed)")
   ),
   json: Options.boolean("json").pipe(
-    Options.withDescription("Print exactly one JSON document on stdout (the result or the error; webhook listen: one per line)")
+    Options.withDescription(
+      "Print exactly one JSON document on stdout (the result or the error; webhook listen: one per line)"
+    )
   ),
   quiet: Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("No notes or progress")),
   verbose: Options.boolean("verbose").pipe(Options.withDescription("Show details of unexpected failures"))

@@ -293,44 +293,40 @@ const pollingGroup = (given: ConfigOptions["polling"] = {}) =>
 
 /**
  * Exactly one credential from the two fields: a blank one counts as not set. A credential given in `options`
- * is the one used: the environment's variable for the other is then not read.
+ * (not blank) is the one used, whatever the environment holds; otherwise `MOTIVE_API_KEY` or
+ * `MOTIVE_OAUTH_TOKEN`.
  *
  * @since 0.1.0
  */
 export const credentialsConfig = (
   options: Pick<ConfigOptions, "apiKey" | "oauthToken"> = {}
-): Config.Config<MotiveCredentials> => {
-  const chosen = options.apiKey !== undefined || options.oauthToken !== undefined
-  return Config.all({
-    apiKey: field(options.apiKey, chosen ? undefined : Config.redacted("MOTIVE_API_KEY")),
-    token: field(options.oauthToken, chosen ? undefined : Config.redacted("MOTIVE_OAUTH_TOKEN"))
+): Config.Config<MotiveCredentials> =>
+  Config.all({
+    givenKey: field(options.apiKey),
+    givenToken: field(options.oauthToken),
+    envKey: field(undefined, Config.redacted("MOTIVE_API_KEY")),
+    envToken: field(undefined, Config.redacted("MOTIVE_OAUTH_TOKEN"))
   }).pipe(
-    Config.mapOrFail(({ apiKey, token }): Either.Either<MotiveCredentials, ConfigError.ConfigError> => {
-      const key = blankToNone(apiKey)
-      const oauth = blankToNone(token)
-      if (Option.isSome(key) && Option.isSome(oauth)) {
-        return Either.left(
-          ConfigError.InvalidData(
-            [],
-            chosen
-              ? "give only one of apiKey or oauthToken, not both"
-              : "set only one of MOTIVE_API_KEY or MOTIVE_OAUTH_TOKEN, not both"
-          )
-        )
+    Config.mapOrFail((read): Either.Either<MotiveCredentials, ConfigError.ConfigError> => {
+      const pick = (
+        apiKey: Option.Option<Redacted.Redacted<string>>,
+        token: Option.Option<Redacted.Redacted<string>>,
+        both: string
+      ): Either.Either<MotiveCredentials, ConfigError.ConfigError> | undefined => {
+        const key = blankToNone(apiKey)
+        const oauth = blankToNone(token)
+        if (Option.isSome(key) && Option.isSome(oauth)) return Either.left(ConfigError.InvalidData([], both))
+        if (Option.isSome(key)) return Either.right({ _tag: "ApiKey", apiKey: key.value })
+        if (Option.isSome(oauth)) return Either.right({ _tag: "OAuthToken", token: oauth.value })
+        return undefined
       }
-      if (Option.isSome(key)) return Either.right({ _tag: "ApiKey", apiKey: key.value })
-      if (Option.isSome(oauth)) return Either.right({ _tag: "OAuthToken", token: oauth.value })
-      return Either.left(
-        ConfigError.MissingData(
-          [],
-          chosen
-            ? "the credential given (apiKey or oauthToken) is blank"
-            : "set MOTIVE_API_KEY (or MOTIVE_OAUTH_TOKEN) to your Motive credential"
+      return pick(read.givenKey, read.givenToken, "give only one of apiKey or oauthToken, not both") ??
+        pick(read.envKey, read.envToken, "set only one of MOTIVE_API_KEY or MOTIVE_OAUTH_TOKEN, not both") ??
+        Either.left(
+          ConfigError.MissingData([], "set MOTIVE_API_KEY (or MOTIVE_OAUTH_TOKEN) to your Motive credential")
         )
-      )
     })
   )
-}
 
 /**
  * The whole configuration: each field from `options`, else from its environment variable, else its default.

@@ -113,6 +113,11 @@ describe("MotiveConfig", () => {
         MotiveConfig.settingsConfig({ apiKey: Redacted.make("a"), oauthToken: Redacted.make("b") })
       )
       expect(Either.isLeft(both) && String(both.left)).toContain("give only one of apiKey or oauthToken")
+      // A given credential that comes back blank counts as not set: the environment's is used.
+      const fallback = yield* MotiveConfig.settingsConfig({
+        oauthToken: Config.redacted("MY_TOKEN").pipe(Config.withDefault(Redacted.make("")))
+      }).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["MOTIVE_API_KEY", "k"]]))))
+      expect(fallback.credentials._tag === "ApiKey" && Redacted.value(fallback.credentials.apiKey)).toBe("k")
     }))
 
   it.scoped("NodeMotive.layerConfig: the client, waits and downloads from the environment, against a real server", () =>

@@ -17,6 +17,7 @@ const capturePositions = CameraPositions.filter((p) => cameraPositionInfo[p].ima
  * @since 0.1.0
  */
 export const guide: Extras = {
+  jsonLines: ["motive webhook listen"],
   examples: {
     "motive": [
       "motive demo",

@@ -21,6 +21,8 @@ export interface Mode {
   readonly json: boolean
   readonly quiet: boolean
   readonly verbose: boolean
+  /** The command's stdout is JSON Lines with `--json` (`webhook listen`). */
+  readonly jsonLines?: boolean
 }
 
 /**
@@ -292,10 +294,12 @@ const answer = (mode: Mode, text: string, key: string): Decision => ({
 
 const usageError = (mode: Mode, usage: Usage): Decision => {
   const hint = `Run '${usage.command.path.join(" ")} --help' for usage.`
+  const report = { error: { tag: "UsageError", message: usage.message, help: hint } }
   return mode.json
     ? {
       _tag: "Answer",
-      stdout: `${JSON.stringify({ error: { tag: "UsageError", message: usage.message, help: hint } }, null, 2)}\n`,
+      // A command whose stdout is JSON Lines gets its report on one line too.
+      stdout: `${JSON.stringify(report, null, usage.command.jsonLines === true ? undefined : 2)}\n`,
       stderr: "",
       code: 2
     }
@@ -334,7 +338,7 @@ export const decide = (
     _tag: "Run",
     words: [...parsed.globals, ...parsed.command.path.slice(1), ...parsed.own, ...parsed.args],
     line: { path: parsed.command.path.slice(1), globals: parsed.globals, own: parsed.own, args: parsed.args },
-    mode,
+    mode: parsed.command.jsonLines === true ? { ...mode, jsonLines: true } : mode,
     wizard: false,
     ...(parsed.logLevel === undefined ? {} : { logLevel: parsed.logLevel })
   }

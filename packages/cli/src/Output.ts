@@ -16,6 +16,8 @@ export interface OutputMode {
   readonly json: boolean
   readonly quiet: boolean
   readonly verbose: boolean
+  /** The command's stdout is JSON Lines with `--json` from its start (`webhook listen`): every report on one line. */
+  readonly jsonLines?: boolean
 }
 
 /**
@@ -29,6 +31,8 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   readonly result: (human: string, json: unknown) => Effect.Effect<void>
   /** A note on stderr (not with `--quiet` or `--json`). */
   readonly note: (line: string) => Effect.Effect<void>
+  /** A warning on stderr, with `--json` too (not with `--quiet`): something to notice, such as a refused delivery. */
+  readonly warning: (line: string) => Effect.Effect<void>
   /** A progress line on stderr, redrawn in place; only on a terminal, not with `--quiet` or `--json`. */
   readonly progress: (line: string) => Effect.Effect<void>
   /** Ends the progress line. */
@@ -51,7 +55,7 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
    * unless it has requests to name.
    */
   readonly line: (text: string) => Effect.Effect<void>
-  /** Whether a stream of lines has begun on stdout. */
+  /** Whether stdout is a stream of lines: one has been printed, or the command's mode says so from the start. */
   readonly streaming: () => boolean
 }>() {}
 
@@ -173,7 +177,7 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
   const showProgress = () => progressWanted ??= sinks.stderrIsTerminal && !mode.quiet && !mode.json
   let progressShown = false
   let printed = false
-  let streaming = false
+  let streaming = mode.jsonLines === true
   let attempts = 0
   const learned: Array<LearnedRequest> = []
   const clearProgress = () => {
@@ -207,6 +211,12 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
     note: (line) =>
       Effect.sync(() => {
         if (mode.quiet || mode.json) return
+        clearProgress()
+        sinks.stderr(`${line}\n`)
+      }),
+    warning: (line) =>
+      Effect.sync(() => {
+        if (mode.quiet) return
         clearProgress()
         sinks.stderr(`${line}\n`)
       }),

@@ -53,6 +53,8 @@ export interface CommandSpec {
   readonly args: ReadonlyArray<ArgSpec>
   readonly examples: ReadonlyArray<string>
   readonly subcommands: ReadonlyArray<CommandSpec>
+  /** With `--json`, its stdout is JSON Lines (one document per line, from the first), not one document. */
+  readonly jsonLines?: true
 }
 
 /**
@@ -77,6 +79,8 @@ export interface Extras {
   readonly examples?: Readonly<Record<string, ReadonlyArray<string>>>
   readonly values?: Readonly<Record<string, string>>
   readonly suggestions?: Readonly<Record<string, ReadonlyArray<string>>>
+  /** The commands (`motive webhook listen`) whose stdout is JSON Lines with `--json`. */
+  readonly jsonLines?: ReadonlyArray<string>
 }
 
 // The descriptors are @effect/cli's own data (its version is pinned); they are read structurally, field by field.
@@ -220,7 +224,8 @@ const specOfDescriptor = (descriptor: unknown, parent: ReadonlyArray<string>, ex
         flags: flagsOf(field(descriptor, "options"), extras, path.join(" ")),
         args: argsOf(field(descriptor, "args")),
         examples: extras.examples?.[path.join(" ")] ?? [],
-        subcommands: []
+        subcommands: [],
+        ...(extras.jsonLines?.includes(path.join(" ")) === true ? { jsonLines: true as const } : {})
       }
     }
   }

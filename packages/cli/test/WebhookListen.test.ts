@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { createHmac } from "node:crypto"
 import { connect, type Socket } from "node:net"
-import { motiveBackground, stackTrace, until } from "./support.js"
+import { motive, motiveBackground, stackTrace, until } from "./support.js"
 
 const secret = "listen-secret"
 const hmac = (body: string) => createHmac("sha1", secret).update(body).digest("hex")
@@ -158,12 +158,21 @@ describe("motive webhook listen, under abuse", () => {
       )
       expect(status).toBe(200)
       expect(JSON.parse(yield* until(() => proc.lines[1]))).toEqual({ action: "video_recall_request_completed", id: 9 })
+      // A wrong signature is told on stderr with --json too: stdout stays events only.
+      const forged = yield* Effect.promise(() =>
+        fetch(first.listening.url, {
+          method: "POST",
+          body: event(10),
+          headers: { "x-kt-webhook-signature": hmac(event(11)) }
+        }).then((r) => r.status)
+      )
+      expect(forged).toBe(403)
+      yield* until(() => proc.stderr().includes("signature does not match") ? true : undefined)
       proc.child.kill("SIGINT")
       expect(yield* until(() => proc.child.exitCode ?? undefined)).toBe(130)
       yield* Effect.sleep("100 millis")
       // Every line is a JSON document of its own, and the interruption (the stream's end) adds none.
       expect(proc.lines.length).toBe(2)
-      expect(proc.stderr()).toBe("")
     }))
 
   it.scopedLive("ends when its reader goes away (motive webhook listen | head -n 1), exit 0, no stack trace", () =>
@@ -171,14 +180,46 @@ describe("motive webhook listen, under abuse", () => {
       const { post, proc } = yield* listen()
       expect(yield* post(event(1), hmac(event(1)))).toBe(200)
       yield* until(() => proc.lines.length > 0 ? true : undefined)
-      // The reader closes its end; the next event printed meets a closed pipe.
+      // The reader closes its end; the next event printed meets a closed pipe. It is not acknowledged (Motive
+      // delivers it again), and neither is any after it.
       proc.child.stdout.destroy()
-      yield* post(event(2), hmac(event(2)))
+      expect(yield* post(event(2), hmac(event(2)))).toBe(503)
       const code = yield* until(() => proc.child.exitCode ?? undefined)
       expect(code).toBe(0)
       expect(proc.stderr()).not.toMatch(stackTrace)
-      // It no longer acknowledges deliveries it could not print: Motive delivers them again.
       const after = yield* Effect.exit(post(event(3), hmac(event(3))))
       expect(Exit.isFailure(after) || after.value !== 200).toBe(true)
+    }))
+
+  it.scopedLive("with --json, a reader that took only the first line (| head -n 1): the first event is not acknowledged", () =>
+    Effect.gen(function*() {
+      const proc = yield* motiveBackground(["webhook", "listen", "--port", "0", "--secret", secret, "--json"])
+      const first = JSON.parse(yield* until(() => proc.lines[0]))
+      proc.child.stdout.destroy()
+      const status = yield* Effect.promise(() =>
+        fetch(first.listening.url, {
+          method: "POST",
+          body: event(4),
+          headers: { "x-kt-webhook-signature": hmac(event(4)) }
+        }).then((r) => r.status)
+      )
+      expect(status).toBe(503)
+      expect(yield* until(() => proc.child.exitCode ?? undefined)).toBe(0)
+    }))
+
+  it.scopedLive("with --json, a refusal before it listens is one JSON line too (a port in use, a usage error)", () =>
+    Effect.gen(function*() {
+      const holder = yield* listen()
+      const taken = yield* motive(["webhook", "listen", "--port", String(holder.port), "--secret", secret, "--json"])
+      expect(taken.code).toBe(2)
+      expect(taken.stdout.trimEnd().split("\n")).toHaveLength(1)
+      expect(JSON.parse(taken.stdout)).toMatchObject({ error: { tag: "InvalidInput" } })
+      const usage = yield* motive(["webhook", "listen", "--port", "x", "--json"])
+      expect(usage.code).toBe(2)
+      expect(usage.stdout.trimEnd().split("\n")).toHaveLength(1)
+      expect(JSON.parse(usage.stdout)).toMatchObject({ error: { tag: "UsageError" } })
+      // Other commands keep their one indented document.
+      const other = yield* motive(["recall", "get", "x", "--json"])
+      expect(other.stdout.trimEnd().split("\n").length).toBeGreaterThan(1)
     }))
 })

@@ -92,7 +92,7 @@ export interface WebhookReceiver {
    * and router provides, so that a refusal is written before the rest of the body is dropped.
    */
   readonly app: HttpApp.Default<never, Scope.Scope>
-  /** Verified events, in arrival order. */
+  /** Verified events, in arrival order (none when the receiver was made with `handle`). */
   readonly events: Stream.Stream<VerifiedEvent>
   /**
    * Signed deliveries whose body is not an event (`{ action, id }`), as received, including JSON nested deeper
@@ -208,6 +208,10 @@ const depthWithin = (bytes: Uint8Array, maxDepth: number): boolean => {
  * never parsed, and when signed is acknowledged as not an event. Headers arriving slowly are the server's to
  * bound (on Node, `headersTimeout` and `requestTimeout`).
  *
+ * With `handle`, each verified event goes to it before the answer instead of to `events`, and `false` answers
+ * 503 (Motive delivers it again): for a consumer that must not acknowledge what it could not keep, such as a
+ * printer whose reader has gone. It runs while Motive waits for the answer (3 s): keep it short.
+ *
  * @since 0.1.0
  */
 export const makeReceiver = (options: {
@@ -216,6 +220,7 @@ export const makeReceiver = (options: {
   readonly maxBodyBytes?: number
   readonly bodyTimeout?: Duration.DurationInput
   readonly maxDepth?: number
+  readonly handle?: (event: VerifiedEvent) => Effect.Effect<boolean>
 }): Effect.Effect<WebhookReceiver> =>
   Effect.gen(function*() {
     const maxBodyBytes = options.maxBodyBytes ?? receiverDefaults.maxBodyBytes
@@ -244,7 +249,10 @@ export const makeReceiver = (options: {
         yield* Queue.offer(others, raw)
         return HttpServerResponse.text("ok (not an event)", { status: 200 })
       }
-      const accepted = yield* Queue.offer(queue, { event: event.value, rawBody: raw })
+      const verified = { event: event.value, rawBody: raw }
+      const accepted = options.handle === undefined
+        ? yield* Queue.offer(queue, verified)
+        : yield* options.handle(verified)
       return accepted
         ? HttpServerResponse.text("ok", { status: 200 })
         : HttpServerResponse.text("busy", { status: 503 })

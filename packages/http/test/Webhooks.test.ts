@@ -97,4 +97,45 @@ describe("Webhooks.makeReceiver", () => {
       const received = yield* Stream.runCollect(Stream.take(receiver.events, 1))
       expect(Chunk.unsafeHead(received).event).toEqual({ action: "video_recall_request_completed", id: 5 })
     }))
+
+  it.scopedLive("with handle, answers each event only after handling it: 200 when kept, 503 when not", () =>
+    Effect.gen(function*() {
+      const secret = Redacted.make("s")
+      const kept: Array<unknown> = []
+      const receiver = yield* Webhooks.makeReceiver({
+        secret,
+        handle: ({ event }) =>
+          Effect.sync(() => {
+            if (event.id === 2) return false
+            kept.push(event)
+            return true
+          })
+      })
+      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
+      yield* server.serve(receiver.app)
+      const url = `http://127.0.0.1:${(server.address as HttpServer.TcpAddress).port}/`
+      const post = (id: number) =>
+        Effect.flatMap(
+          Webhooks.sign(JSON.stringify({ action: "video_recall_request_completed", id }), secret),
+          (signature) =>
+            Effect.promise(() =>
+              fetch(url, {
+                method: "POST",
+                body: JSON.stringify({ action: "video_recall_request_completed", id }),
+                headers: { "x-kt-webhook-signature": signature }
+              }).then((r) => r.status)
+            )
+        )
+      expect(yield* post(1)).toBe(200)
+      // Handled before the answer: already kept when the 200 arrives.
+      expect(kept).toEqual([{ action: "video_recall_request_completed", id: 1 }])
+      expect(yield* post(2)).toBe(503)
+      expect(kept).toHaveLength(1)
+      // Nothing goes to `events` when a handler takes them.
+      const queued = yield* Stream.runCollect(Stream.take(receiver.events, 1)).pipe(
+        Effect.timeout("100 millis"),
+        Effect.option
+      )
+      expect(queued).toEqual(Option.none())
+    }))
 })

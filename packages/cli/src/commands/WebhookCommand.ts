@@ -3,10 +3,11 @@
  *
  * @since 0.1.0
  */
+import type { Webhooks } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Effect, Option, Redacted, Stream } from "effect"
+import { Deferred, Effect, Option, Redacted, Stream } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
@@ -127,40 +128,47 @@ const listen = Command.make(
       }
       const { Webhooks } = yield* httpPackage
       const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
-      const receiver = yield* Webhooks.makeReceiver(
-        Option.match(opts.maxBody, { onNone: () => ({ secret }), onSome: (maxBodyBytes) => ({ secret, maxBodyBytes }) })
-      )
+      // Each verified event is printed, whole on one line, before it is answered: one that cannot be printed
+      // (stdout's reader has gone: `… | head -n 1`) is answered 503, so Motive delivers it again, and the command
+      // ends, as `cat` would.
+      const readerGone = yield* Deferred.make<void>()
+      const handle = ({ event, rawBody }: Webhooks.VerifiedEvent) =>
+        Effect.zipRight(
+          output.line(eventLine(rawBody, event)),
+          Effect.suspend(() =>
+            stdoutGone() ? Effect.as(Deferred.succeed(readerGone, undefined), false) : Effect.succeed(true)
+          )
+        )
+      const receiver = yield* Webhooks.makeReceiver({
+        secret,
+        handle,
+        ...(Option.isSome(opts.maxBody) ? { maxBodyBytes: opts.maxBody.value } : {})
+      })
       const server = yield* NodeHttpServer.make(createReceiverServer, { host: "127.0.0.1", port: opts.port }).pipe(
         Effect.mapError((e) =>
           new InvalidInput({ message: `could not listen on port ${opts.port}: ${String(e.cause)}` })
         )
       )
-      // Refused deliveries are told on stderr, so that a wrong --secret is noticed.
+      // Refused deliveries are told on stderr (with --json too), so that a wrong --secret is noticed.
       yield* server.serve(
         Effect.tap(receiver.app, (response) => {
           const note = refusalNotes[response.status]
-          return note === undefined ? Effect.void : output.note(note)
+          return note === undefined ? Effect.void : output.warning(note)
         })
       )
       const address = server.address
       const port = address._tag === "TcpAddress" ? address.port : opts.port
       const url = `http://127.0.0.1:${port}/`
-      // With --json, stdout is JSON Lines from here on, and its first line says where (--port 0 picks a port).
+      // With --json, stdout's first line says where it listens (--port 0 picks a port).
       if (output.mode.json) yield* output.line(JSON.stringify({ listening: { url, port } }))
       yield* output.note(`Listening for Motive webhooks on ${url} (Ctrl-C to stop)`)
-      // The whole verified event, re-serialised onto one line (the receiver already proved it is JSON).
-      // Until stdout's reader goes away (`… | head -n 1`): then the command ends, as `cat` would, and stops
-      // acknowledging deliveries it can no longer print (Motive delivers them again).
-      const events = Stream.runForEachWhile(
-        receiver.events,
-        ({ event, rawBody }) => Effect.map(output.line(eventLine(rawBody, event)), () => !stdoutGone())
-      )
+      if (stdoutGone()) return
       // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
       const others = Stream.runForEach(
         receiver.unrecognized,
-        (raw) => output.note(`a signed delivery that is not an event (acknowledged): ${printable(raw)}`)
+        (raw) => output.warning(`a signed delivery that is not an event (acknowledged): ${printable(raw)}`)
       )
-      yield* Effect.raceFirst(events, others)
+      yield* Effect.raceFirst(Deferred.await(readerGone), others)
     }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(

@@ -8,19 +8,22 @@ const secret = "listen-secret"
 const hmac = (body: string) => createHmac("sha1", secret).update(body).digest("hex")
 const event = (id: number) => JSON.stringify({ action: "video_recall_request_completed", id })
 
+/** POSTs `body` to `url`, signed with `signature` when given; the answer's status. */
+const postTo = (url: string, body: string, signature?: string) =>
+  Effect.promise(() =>
+    fetch(url, {
+      method: "POST",
+      body,
+      headers: signature === undefined ? {} : { "x-kt-webhook-signature": signature }
+    }).then((r) => r.status)
+  )
+
 /** `motive webhook listen` on a free port (port 0), once it says where it listens. */
 const listen = (...extra: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const proc = yield* motiveBackground(["webhook", "listen", "--port", "0", "--secret", secret, ...extra])
     const port = yield* until(() => /http:\/\/127\.0\.0\.1:(\d+)\//.exec(proc.stderr())?.[1])
-    const post = (body: string, signature?: string) =>
-      Effect.promise(() =>
-        fetch(`http://127.0.0.1:${port}/`, {
-          method: "POST",
-          body,
-          headers: signature === undefined ? {} : { "x-kt-webhook-signature": signature }
-        }).then((r) => r.status)
-      )
+    const post = (body: string, signature?: string) => postTo(`http://127.0.0.1:${port}/`, body, signature)
     return { proc, port: Number(port), post }
   })
 
@@ -149,23 +152,11 @@ describe("motive webhook listen, under abuse", () => {
         listening: { url: `http://127.0.0.1:${first.listening.port}/`, port: expect.any(Number) }
       })
       expect(first.listening.port).toBeGreaterThan(0)
-      const status = yield* Effect.promise(() =>
-        fetch(first.listening.url, {
-          method: "POST",
-          body: event(9),
-          headers: { "x-kt-webhook-signature": hmac(event(9)) }
-        }).then((r) => r.status)
-      )
+      const status = yield* postTo(first.listening.url, event(9), hmac(event(9)))
       expect(status).toBe(200)
       expect(JSON.parse(yield* until(() => proc.lines[1]))).toEqual({ action: "video_recall_request_completed", id: 9 })
       // A wrong signature is told on stderr with --json too: stdout stays events only.
-      const forged = yield* Effect.promise(() =>
-        fetch(first.listening.url, {
-          method: "POST",
-          body: event(10),
-          headers: { "x-kt-webhook-signature": hmac(event(11)) }
-        }).then((r) => r.status)
-      )
+      const forged = yield* postTo(first.listening.url, event(10), hmac(event(11)))
       expect(forged).toBe(403)
       yield* until(() => proc.stderr().includes("signature does not match") ? true : undefined)
       proc.child.kill("SIGINT")
@@ -196,13 +187,7 @@ describe("motive webhook listen, under abuse", () => {
       const proc = yield* motiveBackground(["webhook", "listen", "--port", "0", "--secret", secret, "--json"])
       const first = JSON.parse(yield* until(() => proc.lines[0]))
       proc.child.stdout.destroy()
-      const status = yield* Effect.promise(() =>
-        fetch(first.listening.url, {
-          method: "POST",
-          body: event(4),
-          headers: { "x-kt-webhook-signature": hmac(event(4)) }
-        }).then((r) => r.status)
-      )
+      const status = yield* postTo(first.listening.url, event(4), hmac(event(4)))
       expect(status).toBe(503)
       expect(yield* until(() => proc.child.exitCode ?? undefined)).toBe(0)
     }))

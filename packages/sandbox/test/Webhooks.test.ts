@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { createHmac } from "node:crypto"
-import { manualClock, resolveSettings, Sandbox } from "../src/index.js"
+import { manualClock, resolveSettings, Sandbox, type StoredWebhook } from "../src/index.js"
 import { makeConfig } from "../src/internal/config.js"
 import { makeDeliveries, redeliveryDelayMillis } from "../src/internal/webhookDeliveries.js"
 import { ago, call, eventually, receiver, storedRecall } from "./support.js"
@@ -99,19 +99,20 @@ describe("Sandbox webhook deliveries (the queue)", () => {
     expect([1, 2, 3].map((attempts) => redeliveryDelayMillis(limited, attempts))).toEqual([100, 200, undefined])
   })
 
+  const webhook: StoredWebhook = {
+    id: 1,
+    url: "http://127.0.0.1:9/h",
+    secret: Redacted.make("s"),
+    actions: [],
+    format: "json",
+    enabled: true
+  }
+
   it.effect("schedules the next attempt of a failed delivery by the redelivery delay, and gives up at maxAttempts", () =>
     Effect.gen(function*() {
       const clock = manualClock(1_000_000)
       const settings = resolveSettings({ clock, webhooks: { retryBaseMillis: 100, maxAttempts: 2 } })
       const deliveries = yield* makeDeliveries(yield* makeConfig(settings))
-      const webhook = {
-        id: 1,
-        url: "http://127.0.0.1:9/h",
-        secret: Redacted.make("s"),
-        actions: [],
-        format: "json",
-        enabled: true
-      }
       yield* deliveries.queue(storedRecall({ status: "success" }), [webhook, { ...webhook, id: 2, enabled: false }])
       const [due] = yield* deliveries.due
       expect(due!.delivery.signature).toBe(hmac(due!.delivery.body, "s"))
@@ -127,14 +128,6 @@ describe("Sandbox webhook deliveries (the queue)", () => {
   it.effect("drops an attempt that ends after a reset instead of recording it on another delivery", () =>
     Effect.gen(function*() {
       const deliveries = yield* makeDeliveries(yield* makeConfig(resolveSettings()))
-      const webhook = {
-        id: 1,
-        url: "http://127.0.0.1:9/h",
-        secret: Redacted.make("s"),
-        actions: [],
-        format: "json",
-        enabled: true
-      }
       yield* deliveries.queue(storedRecall({ status: "success" }), [webhook])
       const [late] = yield* deliveries.due
       yield* deliveries.reset

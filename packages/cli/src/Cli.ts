@@ -232,7 +232,7 @@ const runCommandLine = (
     const failure = Cause.failureOption(exit.cause)
     if (Option.isNone(failure)) {
       if (Cause.isInterruptedOnly(exit.cause)) {
-        yield* reportInterrupted(mode, output.requests(), sinks, output.streaming())
+        yield* reportInterrupted(mode, output.requests(), sinks)
         return 130
       }
       const defect = Cause.squash(exit.cause)
@@ -247,7 +247,7 @@ const runCommandLine = (
       // @effect/cli has already printed the usage error (to stderr in --json mode).
       if (mode.json) {
         const message = "error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)).trim() : "invalid usage"
-        sinks.stdout(`${document({ error: { tag: "UsageError", message } }, output.streaming())}\n`)
+        sinks.stdout(`${document({ error: { tag: "UsageError", message } }, mode)}\n`)
       }
       return ExitCode.InvalidInput
     }
@@ -292,9 +292,9 @@ export const main = (
     )
   )
 
-/** A JSON document as printed: indented, or on one line after a stream of JSON Lines. */
-const document = (value: unknown, streaming: boolean): string =>
-  streaming ? JSON.stringify(value) : JSON.stringify(value, null, 2)
+/** A JSON document as printed: indented, or on one line for a command whose stdout is JSON Lines. */
+const document = (value: unknown, mode: Output.OutputMode): string =>
+  mode.jsonLines === true ? JSON.stringify(value) : JSON.stringify(value, null, 2)
 
 /**
  * An interrupted run: what exists at Motive because of it, and how to pick each up (one JSON document with
@@ -303,27 +303,26 @@ const document = (value: unknown, streaming: boolean): string =>
 const reportInterrupted = (
   mode: Output.OutputMode,
   requests: ReadonlyArray<Output.LearnedRequest>,
-  sinks: Output.Sinks,
-  streaming: boolean
+  sinks: Output.Sinks
 ) =>
   Effect.sync(() => {
     if (mode.json) {
-      if (streaming && requests.length === 0) return
-      sinks.stdout(`${document({ error: { tag: "Interrupted", message: "interrupted", requests } }, streaming)}\n`)
+      if (mode.jsonLines === true && requests.length === 0) return
+      sinks.stdout(`${document({ error: { tag: "Interrupted", message: "interrupted", requests } }, mode)}\n`)
       return
     }
     for (const r of requests) sinks.stderr(`${r.kind.replace("_", " ")} ${r.id} exists: ${r.resume}\n`)
   })
 
 const report = (
-  output: Output.Output["Type"],
+  _output: Output.Output["Type"],
   mode: Output.OutputMode,
   failure: FailureReport,
   sinks: Output.Sinks
 ) =>
   Effect.sync(() => {
     if (mode.json) {
-      sinks.stdout(`${document({ error: failure }, output.streaming())}\n`)
+      sinks.stdout(`${document({ error: failure }, mode)}\n`)
       return
     }
     const lines = [`error: ${failure.message}${failure.status === undefined ? "" : ` (HTTP ${failure.status})`}`]

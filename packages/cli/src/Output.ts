@@ -50,13 +50,10 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   /** Whether the result has been printed (the run then succeeded, whatever happens after). */
   readonly printed: () => boolean
   /**
-   * One line of a stream on stdout (`webhook listen`'s events), in every mode. From the first, stdout is JSON
-   * Lines with `--json`: a later report is one line too, and an interruption, the stream's normal end, adds none
-   * unless it has requests to name.
+   * One line of a stream on stdout (`webhook listen`'s events), in every mode; answers whether stdout's reader is
+   * still there (false once it has gone: `… | head -n 1`).
    */
-  readonly line: (text: string) => Effect.Effect<void>
-  /** Whether stdout is a stream of lines: one has been printed, or the command's mode says so from the start. */
-  readonly streaming: () => boolean
+  readonly line: (text: string) => Effect.Effect<boolean>
 }>() {}
 
 /**
@@ -74,6 +71,8 @@ export interface Sinks {
   readonly columns?: number | undefined
   /** Whether a person can answer questions (stdin is a terminal): `--wizard` needs one. */
   readonly stdinIsTerminal?: boolean
+  /** Whether stdout's reader has gone (`EPIPE`); taken as not when absent. */
+  readonly stdoutGone?: () => boolean
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4))
@@ -124,13 +123,6 @@ const stdoutWriter = standardWriter(1, () => process.stdout, (error) => {
 })
 
 /**
- * Whether stdout's reader has gone (`EPIPE`): a command that streams its output (`webhook listen`) stops then.
- *
- * @since 0.1.0
- */
-export const stdoutGone = (): boolean => stdoutWriter.gone()
-
-/**
  * Node's own standard output and error. Nothing is asked of them before it is needed: whether they are
  * terminals is looked up when first asked, and text is written to their file descriptors, whole. A failure to
  * write the output (a full disk) is the command's failure; one to write on stderr cannot be told anywhere.
@@ -140,6 +132,7 @@ export const stdoutGone = (): boolean => stdoutWriter.gone()
 export const processSinks: Sinks = {
   stdout: stdoutWriter,
   stderr: standardWriter(2, () => process.stderr, () => {}),
+  stdoutGone: stdoutWriter.gone,
   get stdoutIsTerminal() {
     return process.stdout.isTTY === true
   },
@@ -177,7 +170,6 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
   const showProgress = () => progressWanted ??= sinks.stderrIsTerminal && !mode.quiet && !mode.json
   let progressShown = false
   let printed = false
-  let streaming = mode.jsonLines === true
   let attempts = 0
   const learned: Array<LearnedRequest> = []
   const clearProgress = () => {
@@ -204,10 +196,9 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
     line: (text) =>
       Effect.sync(() => {
         clearProgress()
-        streaming = true
         sinks.stdout(`${text}\n`)
+        return sinks.stdoutGone?.() !== true
       }),
-    streaming: () => streaming,
     note: (line) =>
       Effect.sync(() => {
         if (mode.quiet || mode.json) return

@@ -11,7 +11,7 @@ import { Deferred, Effect, Option, Redacted, Stream } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
-import { Output, stdoutGone } from "../Output.js"
+import { Output } from "../Output.js"
 
 const secretOption = Options.redacted("secret").pipe(
   Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
@@ -133,12 +133,8 @@ const listen = Command.make(
       // ends, as `cat` would.
       const readerGone = yield* Deferred.make<void>()
       const handle = ({ event, rawBody }: Webhooks.VerifiedEvent) =>
-        Effect.zipRight(
-          output.line(eventLine(rawBody, event)),
-          Effect.suspend(() =>
-            stdoutGone() ? Effect.as(Deferred.succeed(readerGone, undefined), false) : Effect.succeed(true)
-          )
-        )
+        Effect.tap(output.line(eventLine(rawBody, event)), (kept) =>
+          kept ? Effect.void : Deferred.succeed(readerGone, undefined))
       const receiver = yield* Webhooks.makeReceiver({
         secret,
         handle,
@@ -160,9 +156,8 @@ const listen = Command.make(
       const port = address._tag === "TcpAddress" ? address.port : opts.port
       const url = `http://127.0.0.1:${port}/`
       // With --json, stdout's first line says where it listens (--port 0 picks a port).
-      if (output.mode.json) yield* output.line(JSON.stringify({ listening: { url, port } }))
+      if (output.mode.json && !(yield* output.line(JSON.stringify({ listening: { url, port } })))) return
       yield* output.note(`Listening for Motive webhooks on ${url} (Ctrl-C to stop)`)
-      if (stdoutGone()) return
       // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
       const others = Stream.runForEach(
         receiver.unrecognized,

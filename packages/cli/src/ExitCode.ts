@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 
-import type { DownloadError, WaitTimedOut } from "@effect-motive/http"
+import type { DownloadError, MotiveError, WaitTimedOut } from "@effect-motive/http"
 import { Match, Predicate } from "effect"
 import type { CliError } from "./CliError.js"
 
@@ -59,11 +59,12 @@ export const exitCodes: ReadonlyArray<readonly [string, string]> = [
 export const exitCodeTable = ["Exit codes:", ...exitCodes.map(([code, text]) => `  ${code}  ${text}`)].join("\n")
 
 /**
- * Every failure a command reports: the client's, the waits' and downloads', and the CLI's own.
+ * Every failure a command reports: the client's (a recall's create included), the waits' and downloads', and
+ * the CLI's own.
  *
  * @since 0.1.0
  */
-export type CommandFailure = DownloadError | WaitTimedOut | CliError
+export type CommandFailure = MotiveError | DownloadError | WaitTimedOut | CliError
 
 // Every tag of the union, checked by the compiler both ways.
 const tags: ReadonlySet<string> = new Set(Object.keys(

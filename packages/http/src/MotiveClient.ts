@@ -51,7 +51,14 @@ import {
 import { type ApiRequest, ApiTransport, isSuccess, layerHttpClient as transportOverHttpClient } from "./ApiTransport.js"
 import { decodeAnswer, errorFromAnswer } from "./internal/transport.js"
 import { type ConfigOptions, layerConfig as configFromEnvironment, MotiveConfig } from "./MotiveConfig.js"
-import { CreateUncertain, InvalidRequest, isAmbiguous, isRetryable, type MotiveError } from "./MotiveError.js"
+import {
+  type CallError,
+  CreateUncertain,
+  InvalidRequest,
+  isAmbiguous,
+  isRetryable,
+  type MotiveError
+} from "./MotiveError.js"
 import * as RequestGate from "./RequestGate.js"
 import * as RequestJournal from "./RequestJournal.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -114,9 +121,9 @@ export interface MotiveClientService {
   readonly createImageCapture: (
     request: ImageCaptureRequest | ImageCaptureInput,
     options?: CreateOptions<ImageCapture>
-  ) => Effect.Effect<ImageCapture, MotiveError>
+  ) => Effect.Effect<ImageCapture, CallError>
   /** An image capture as Motive has it now: its status, and the image's URL once it is done. */
-  readonly getImageCapture: (ref: ImageCaptureRef) => Effect.Effect<ImageCapture, MotiveError>
+  readonly getImageCapture: (ref: ImageCaptureRef) => Effect.Effect<ImageCapture, CallError>
   /**
    * Asks for a video recall; survives a lost answer without creating two. The request, loose input or a
    * {@link VideoRecallRequest}, is checked against every rule first (with `options`; nothing sent on a violation).
@@ -126,15 +133,15 @@ export interface MotiveClientService {
     options?: VideoRecallOptions & CreateOptions<VideoRecall>
   ) => Effect.Effect<RecallCreated, MotiveError>
   /** A video recall as Motive has it now: its status, and each camera's download URL once it is done. */
-  readonly getVideoRecall: (id: number) => Effect.Effect<VideoRecall, MotiveError>
+  readonly getVideoRecall: (id: number) => Effect.Effect<VideoRecall, CallError>
   /** This month's video recall quota, in minutes per recall type: used, remaining and total. */
-  readonly getRecallQuota: Effect.Effect<RecallQuota, MotiveError>
+  readonly getRecallQuota: Effect.Effect<RecallQuota, CallError>
   /** The windows of one vehicle's or asset's video that can be recalled between `from` and `to`. */
-  readonly availableTimelines: (query: TimelineQuery) => Effect.Effect<AvailableTimelines, MotiveError>
+  readonly availableTimelines: (query: TimelineQuery) => Effect.Effect<AvailableTimelines, CallError>
   /** Every vehicle, page by page. */
-  readonly vehicles: Stream.Stream<FleetVehicle, MotiveError>
+  readonly vehicles: Stream.Stream<FleetVehicle, CallError>
   /** Every asset, page by page. */
-  readonly assets: Stream.Stream<FleetAsset, MotiveError>
+  readonly assets: Stream.Stream<FleetAsset, CallError>
 }
 
 /**
@@ -197,9 +204,9 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
      * request timeout), then runs `answered` before that interruption takes effect.
      */
     const onWire = <A>(
-      send: Effect.Effect<A, MotiveError>,
+      send: Effect.Effect<A, CallError>,
       answered: (a: A) => Effect.Effect<void>
-    ): Effect.Effect<A, MotiveError> =>
+    ): Effect.Effect<A, CallError> =>
       Effect.uninterruptible(
         Effect.forkDaemon(Effect.interruptible(send)).pipe(
           Effect.flatMap(Fiber.await),
@@ -237,11 +244,11 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       request: ApiRequest,
       schema: Schema.Schema<A, I>,
       answered?: (a: A) => Effect.Effect<void>
-    ): Effect.Effect<A, MotiveError> => {
+    ): Effect.Effect<A, CallError> => {
       const decode = decodeAnswer(schema)
       const send = Effect.flatMap(
         transport.exchange(request),
-        (answer): Effect.Effect<A, MotiveError> => isSuccess(answer.status) ? decode(answer) : errorFromAnswer(answer)
+        (answer): Effect.Effect<A, CallError> => isSuccess(answer.status) ? decode(answer) : errorFromAnswer(answer)
       )
       return gate.admit(answered === undefined ? send : onWire(send, answered)).pipe(
         Effect.tapError((error) =>
@@ -279,7 +286,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       schema: Schema.Schema<P, I>,
       items: (page: P) => ReadonlyArray<A>,
       total: (page: P) => number
-    ): Stream.Stream<A, MotiveError> =>
+    ): Stream.Stream<A, CallError> =>
       Stream.paginateChunkEffect(1, (pageNo) =>
         call(
           get(url, { per_page: String(pageSize.max), page_no: String(pageNo) }),
@@ -375,7 +382,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
               return { recall, deduplicated: true, attempts: yield* Ref.get(attempts) }
             })),
           // After a lost answer the recall may exist: the failure says so, with its id when Motive named it.
-          Effect.catchIf((e) => e._tag !== "CreateUncertain", (failure) =>
+          Effect.catchAll((failure) =>
             Effect.gen(function*() {
               if (!(yield* Ref.get(ambiguous))) return yield* failure
               const id = yield* Ref.get(named)
@@ -386,7 +393,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
                 failure,
                 ...(id === undefined ? {} : { recallId: id })
               })
-            }))
+            })
+          )
         )
       }).pipe(span("createVideoRecall", {
         "motive.entity": input instanceof VideoRecallRequest

@@ -227,6 +227,14 @@ export type MotiveError =
   | CreateUncertain
 
 /**
+ * Every error of a Motive call other than a video recall's create: what one exchange with Motive can end in,
+ * retries included. Only `createVideoRecall` adds {@link CreateUncertain}.
+ *
+ * @since 0.1.0
+ */
+export type CallError = Exclude<MotiveError, CreateUncertain>
+
+/**
  * Server errors after which it is unknown whether Motive acted on the request: it may have, so only a call
  * that is safe to repeat is sent again. (503 means Motive did not take the request.)
  *
@@ -296,4 +304,4 @@ export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
  *
  * @since 0.1.0
  */
-export type DownloadError = MotiveError | MediaExpired | DownloadFailed | NotReady | RequestFailed
+export type DownloadError = CallError | MediaExpired | DownloadFailed | NotReady | RequestFailed

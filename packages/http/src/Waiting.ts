@@ -14,7 +14,7 @@ import {
 import { Clock, Context, Duration, Effect, Layer, Option, Ref, Schedule, Stream } from "effect"
 import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
 import { MotiveConfig } from "./MotiveConfig.js"
-import { type MotiveError, RequestFailed, WaitTimedOut } from "./MotiveError.js"
+import { type CallError, RequestFailed, WaitTimedOut } from "./MotiveError.js"
 import * as RequestJournal from "./RequestJournal.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
@@ -94,14 +94,14 @@ export interface WaitingService {
   readonly awaitVideoRecall: (
     id: number,
     options?: WaitOptions
-  ) => Effect.Effect<VideoRecall, MotiveError | WaitTimedOut>
+  ) => Effect.Effect<VideoRecall, CallError | WaitTimedOut>
   /** Polls until the capture is `success` or `failed`. */
   readonly awaitImageCapture: (
     ref: ImageCaptureRef,
     options?: WaitOptions
-  ) => Effect.Effect<ImageCapture, MotiveError | WaitTimedOut>
+  ) => Effect.Effect<ImageCapture, CallError | WaitTimedOut>
   /** The recall each time its status or cameras change, ending at a terminal status. */
-  readonly watchVideoRecall: (id: number) => Stream.Stream<VideoRecall, MotiveError>
+  readonly watchVideoRecall: (id: number) => Stream.Stream<VideoRecall, CallError>
 }
 
 /**

@@ -11,7 +11,7 @@ import { Data, Duration, Effect, Option, Queue, Redacted, Schema, Stream } from 
 import type { Scope } from "effect"
 import { concatBytes } from "./internal/bytes.js"
 import { MotiveClient } from "./MotiveClient.js"
-import type { MotiveError } from "./MotiveError.js"
+import type { CallError } from "./MotiveError.js"
 
 // Web Crypto (`crypto.subtle`, in Node 20, Deno, Bun, browsers and workers): the one HMAC implementation of
 // the client, the CLI and the sandbox.
@@ -279,7 +279,7 @@ export interface RecallEvent {
  */
 export const withRecallDetails = (
   events: Stream.Stream<VerifiedEvent>
-): Stream.Stream<RecallEvent, MotiveError, MotiveClient> =>
+): Stream.Stream<RecallEvent, CallError, MotiveClient> =>
   Stream.mapEffect(events, ({ event }) =>
     Effect.gen(function*() {
       const id = typeof event.id === "number" ? event.id : typeof event.id === "string" ? Number(event.id) : NaN

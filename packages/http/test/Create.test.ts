@@ -1,6 +1,7 @@
 import { AssetById, AssetId, ImageCaptureRequest, VehicleByNumber, VideoRecallRequest } from "@effect-motive/domain"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { DateTime, Effect } from "effect"
+import type { CreateUncertain, MotiveClient } from "../src/index.js"
 import { ago, seen, setup, withClient } from "./support.js"
 
 const recall = () => ({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 2, cameraPositions: ["front_facing"] })
@@ -109,7 +110,7 @@ describe("MotiveClient creates", () => {
       expect(yield* seen(sandbox, "createVideoRecall")).toBe(1)
     }))
 
-  it.scopedLive("does not re-send an image capture after an ambiguous failure (captures have no duplicate check)", () =>
+  it.scopedLive("does not re-send an image capture after an ambiguous failure (captures have no duplicate check), nor call it uncertain", () =>
     Effect.gen(function*() {
       const { client, sandbox } = yield* setup()
       yield* sandbox.injectFault("createImageCapture", { kind: "commit_then_drop" })
@@ -120,6 +121,12 @@ describe("MotiveClient creates", () => {
       expect(error).toMatchObject({ _tag: "TransportError", requestSent: true })
       expect(yield* seen(sandbox, "createImageCapture")).toBe(1)
       expect((yield* sandbox.captures).length).toBe(1)
+      // Only a recall's create can end CreateUncertain: the other calls' error types leave it out.
+      type Fails<K extends keyof MotiveClient.MotiveClientService> = MotiveClient.MotiveClientService[K] extends
+        (...args: ReadonlyArray<never>) => Effect.Effect<unknown, infer E> ? E : never
+      expectTypeOf<Extract<Fails<"createImageCapture">, CreateUncertain>>().toBeNever()
+      expectTypeOf<Extract<Fails<"getVideoRecall">, CreateUncertain>>().toBeNever()
+      expectTypeOf<Extract<Fails<"createVideoRecall">, CreateUncertain>>().toEqualTypeOf<CreateUncertain>()
     }))
 
   it.scopedLive("re-sends an image capture after a clear 503 (Motive did not take it)", () =>

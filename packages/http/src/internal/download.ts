@@ -2,7 +2,7 @@
 import { FileSystem } from "@effect/platform"
 import { Clock, Duration, Effect, Fiber, Option, Schedule, Schema, type Scope } from "effect"
 import { MediaTransport } from "../MediaTransport.js"
-import { DownloadFailed, fileSystemMessage, MediaExpired, type MotiveError } from "../MotiveError.js"
+import { type CallError, DownloadFailed, fileSystemMessage, MediaExpired } from "../MotiveError.js"
 import type { MediaRetry } from "../RetryPolicy.js"
 
 /** Where a pre-signed URL points, without its signature. */
@@ -103,7 +103,7 @@ export const downloadFile = <E>(
   options: DownloadFileOptions<E>
 ): Effect.Effect<
   Downloaded,
-  E | MediaExpired | DownloadFailed | MotiveError,
+  E | MediaExpired | DownloadFailed | CallError,
   FileSystem.FileSystem | MediaTransport | Scope.Scope
 > =>
   Effect.gen(function*() {

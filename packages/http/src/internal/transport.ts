@@ -10,10 +10,10 @@ import type { HttpClientError } from "@effect/platform"
 import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
 import type { ApiAnswer } from "../ApiTransport.js"
 import {
+  type CallError,
   DuplicateRequest,
   Forbidden,
   InvalidRequest,
-  type MotiveError,
   NotFound,
   QuotaExhausted,
   RateLimited,
@@ -193,7 +193,7 @@ const parseJson = (text: string): unknown => {
 }
 
 /** Maps a non-2xx answer to its typed error, keeping Motive's message verbatim. */
-export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, MotiveError> =>
+export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallError> =>
   Effect.gen(function*() {
     const text = answer.text
     const body = parseJson(text)

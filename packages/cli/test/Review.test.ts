@@ -145,7 +145,7 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(yield* sandbox.requests).toEqual([])
     }))
 
-  it.effect("refuses an absurd relative time, a bad MOTIVE_MAX_ATTEMPTS, blank or contradictory credentials and a missing --file with exit 2", () =>
+  it.scoped("refuses an absurd relative time, a bad MOTIVE_MAX_ATTEMPTS, blank or contradictory credentials and a missing --file with exit 2", () =>
     Effect.gen(function*() {
       const far = yield* motive([
         "recall",
@@ -187,19 +187,11 @@ describe("motive: destinations and values checked before anything is sent", () =
       const blank = yield* motive(["recall", "quota", "--api-key", " "])
       expect(blank.code).toBe(2)
       expect(blank.stderr).toContain("--api-key is empty")
-      const noFile = yield* motive([
-        "webhook",
-        "verify",
-        "--secret",
-        "s",
-        "--signature",
-        "00",
-        "--file",
-        "/nonexistent"
-      ])
+      const missing = join(yield* tempDir, "nonexistent")
+      const noFile = yield* motive(["webhook", "verify", "--secret", "s", "--signature", "00", "--file", missing])
       expect(noFile.code).toBe(2)
       expect(noFile.stderr).toBe(
-        "error: could not read --file: ENOENT: no such file or directory, open '/nonexistent'\n"
+        `error: could not read --file: ENOENT: no such file or directory, open '${missing}'\n`
       )
     }))
 

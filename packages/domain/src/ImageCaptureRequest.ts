@@ -6,7 +6,7 @@
 import { Array as Arr, Effect, Schema } from "effect"
 import { CameraPosition, cameraPositionInfo, CameraPositions, isCameraPosition } from "./CameraPosition.js"
 import { AssetId, parsePositiveInt, VehicleId } from "./Ids.js"
-import { listWords, quote } from "./internal/words.js"
+import { isMissing, listWords, quote } from "./internal/words.js"
 import { CaptureValidationError, type Rule, violationsOf, when } from "./Violation.js"
 
 /**
@@ -146,6 +146,17 @@ export const captureEntityExactlyOne: Rule<CaptureFacts> = {
 }
 
 /**
+ * A position is given (one camera per capture).
+ *
+ * @since 0.1.0
+ */
+export const positionGiven: Rule<CaptureFacts> = {
+  code: "position.required",
+  field: "position",
+  check: (f) => when(isMissing(f.input.position), () => `position is required: use ${listWords(capturePositions)}`)
+}
+
+/**
  * The position is one of the table's (seed: the image capture "Camera Positions" table).
  *
  * @since 0.1.0
@@ -154,10 +165,10 @@ export const positionKnown: Rule<CaptureFacts> = {
   code: "position.unknown",
   field: "position",
   check: (f) =>
-    when(!isCameraPosition(f.input.position), () =>
-      f.input.position === undefined
-        ? `position is required: use ${listWords(capturePositions)}`
-        : `${quote(f.input.position)} is not a camera position: use ${listWords(capturePositions)}`)
+    when(
+      !isMissing(f.input.position) && !isCameraPosition(f.input.position),
+      () => `${quote(f.input.position)} is not a camera position: use ${listWords(capturePositions)}`
+    )
 }
 
 /**
@@ -202,6 +213,7 @@ export const positionForEntity: Rule<CaptureFacts> = {
 export const imageCaptureRules: ReadonlyArray<Rule<CaptureFacts>> = [
   idsValid,
   captureEntityExactlyOne,
+  positionGiven,
   positionKnown,
   positionOffered,
   positionForEntity

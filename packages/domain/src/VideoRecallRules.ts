@@ -6,7 +6,7 @@
  */
 import { Array as Arr, DateTime, Effect, Either } from "effect"
 import { cameraPositionInfo, CameraPositions, isCameraPosition } from "./CameraPosition.js"
-import { listWords, nonBlank, quote } from "./internal/words.js"
+import { isMissing, listWords, nonBlank, quote } from "./internal/words.js"
 import {
   allowedDurations,
   defaultRecallType,
@@ -139,6 +139,17 @@ export const recallTypeKnown: Rule<RecallFacts> = {
 }
 
 /**
+ * A duration is given (seed: `duration` is required).
+ *
+ * @since 0.1.0
+ */
+export const durationGiven: Rule<RecallFacts> = {
+  code: "duration.required",
+  field: "duration",
+  check: (f) => when(isMissing(f.input.duration), () => `duration is required (${allowedText(f.recallType)})`)
+}
+
+/**
  * The duration in whole minutes, from the list for the recall type (seed: "Supported durations").
  *
  * @since 0.1.0
@@ -147,10 +158,8 @@ export const durationAllowed: Rule<RecallFacts> = {
   code: "duration.not_allowed",
   field: "duration",
   check: (f) =>
-    when(!f.durationOk, () =>
-      f.input.duration === undefined
-        ? `duration is required (${allowedText(f.recallType)})`
-        : f.recallType === undefined
+    when(!isMissing(f.input.duration) && !f.durationOk, () =>
+      f.recallType === undefined
         ? `duration ${quote(f.input.duration)} is not an allowed number of minutes (${allowedText(undefined)})`
         : `duration ${quote(f.input.duration)} is not allowed for a ${f.recallType} recall: use ${
           listWords(allowedDurations[f.recallType])
@@ -197,7 +206,7 @@ export const cameraPositionsKnown: Rule<RecallFacts> = {
   field: "camera_positions",
   check: (f) => {
     const raw = f.input.cameraPositions
-    if (raw === undefined) return []
+    if (isMissing(raw)) return []
     const list = positionsOf(f)
     if (list === undefined) {
       return [{
@@ -250,7 +259,22 @@ export const noDashcamOnAsset: Rule<RecallFacts> = {
 }
 
 /**
- * start_time is required, as an ISO 8601 timestamp.
+ * A start_time is given (seed: `start_time` is required).
+ *
+ * @since 0.1.0
+ */
+export const startTimeGiven: Rule<RecallFacts> = {
+  code: "start_time.required",
+  field: "start_time",
+  check: (f) =>
+    when(
+      isMissing(f.input.startTime),
+      () => "start_time is required: give an ISO 8601 timestamp with an offset, e.g. 2026-11-24T09:30:00Z"
+    )
+}
+
+/**
+ * start_time is an ISO 8601 timestamp.
  *
  * @since 0.1.0
  */
@@ -259,13 +283,8 @@ export const startTimeReadable: Rule<RecallFacts> = {
   field: "start_time",
   check: (f) => {
     const raw = f.input.startTime
-    if (f.start === undefined) {
-      return [{
-        message: raw === undefined
-          ? "start_time is required: give an ISO 8601 timestamp with an offset, e.g. 2026-11-24T09:30:00Z"
-          : `start_time ${quote(raw)} is not an ISO 8601 timestamp`
-      }]
-    }
+    if (isMissing(raw)) return []
+    if (f.start === undefined) return [{ message: `start_time ${quote(raw)} is not an ISO 8601 timestamp` }]
     return when(
       Either.isLeft(f.start) && f.start.left !== "no_offset",
       () => `start_time ${quote(raw)} is not an ISO 8601 timestamp (e.g. 2026-11-24T09:30:00Z)`
@@ -340,12 +359,14 @@ export const windowNotInFuture: Rule<RecallFacts> = {
 export const videoRecallRules: ReadonlyArray<Rule<RecallFacts>> = [
   entityExactlyOne,
   recallTypeKnown,
+  durationGiven,
   durationAllowed,
   smartDashcamNoTimelapse,
   smartDashcamDuration,
   cameraPositionsKnown,
   cameraPositionsNotEmpty,
   noDashcamOnAsset,
+  startTimeGiven,
   startTimeReadable,
   startTimeHasOffset,
   startNotInFuture,

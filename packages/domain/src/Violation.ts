@@ -13,11 +13,13 @@ import { Schema } from "effect"
 export const RuleCodes = [
   "entity.exactly_one",
   "entity.invalid_id",
+  "start_time.required",
   "start_time.invalid",
   "start_time.no_offset",
   "start_time.future",
   "window.ends_in_future",
   "window.end_before_start",
+  "duration.required",
   "duration.not_allowed",
   "recall_type.unknown",
   "camera_positions.empty",
@@ -25,6 +27,7 @@ export const RuleCodes = [
   "camera_positions.dashcam_on_asset",
   "device.smart_dashcam_timelapse",
   "device.smart_dashcam_duration",
+  "position.required",
   "position.unknown",
   "position.vehicle_only",
   "position.not_for_image_capture"

@@ -37,10 +37,12 @@ describe("validateImageCapture", () => {
       }
     }))
 
-  it.effect("position.unknown: refuses an unknown or missing position", () =>
+  it.effect("position.unknown / position.required: refuses an unknown position, and names a missing one as missing", () =>
     Effect.gen(function*() {
       expect(yield* rulesOf(validateImageCapture({ vehicleId: 1, position: "roof" }))).toEqual(["position.unknown"])
-      expect(yield* rulesOf(validateImageCapture({ vehicleId: 1 }))).toEqual(["position.unknown"])
+      expect(yield* rulesOf(validateImageCapture({ vehicleId: 1 }))).toEqual(["position.required"])
+      expect(yield* rulesOf(validateImageCapture(imageCaptureInputFromBody({ vehicle_id: 1, position: null }))))
+        .toEqual(["position.required"])
     }))
 
   it.effect("position.vehicle_only: front_facing and driver_facing are only available for vehicles", () =>
@@ -75,7 +77,7 @@ describe("validateImageCapture", () => {
       expect(error.violations.map((v) => `${v.path}:${v.rule}`)).toEqual([
         "vehicle_id:entity.invalid_id",
         "vehicle_id:entity.exactly_one",
-        "position:position.unknown"
+        "position:position.required"
       ])
     }))
 

@@ -55,11 +55,22 @@ describe("validateVideoRecall", () => {
   it.effect("entity.exactly_one: refuses neither vehicle_number nor asset_name (blank counts as neither)", () =>
     Effect.map(rules({ ...valid, vehicleNumber: "  " }), (r) => expect(r).toEqual(["entity.exactly_one"])))
 
-  it.effect("start_time.invalid: refuses a string that is not ISO 8601, and a missing start_time", () =>
+  it.effect("start_time.invalid: refuses a string that is not ISO 8601", () =>
     Effect.gen(function*() {
       expect(yield* rules({ ...valid, startTime: "yesterday at noon" })).toEqual(["start_time.invalid"])
       expect(yield* rules({ ...valid, startTime: "2026-02-30T10:00:00Z" })).toEqual(["start_time.invalid"])
-      expect(yield* rules({ ...valid, startTime: undefined })).toEqual(["start_time.invalid"])
+    }))
+
+  it.effect("start_time.required: a missing, null or blank start_time is named as missing, not as unreadable", () =>
+    Effect.gen(function*() {
+      expect(yield* rules({ ...valid, startTime: undefined })).toEqual(["start_time.required"])
+      expect(yield* rules({ ...valid, startTime: "  " })).toEqual(["start_time.required"])
+      const nullStart = videoRecallInputFromBody({ vehicle_number: "TRK-101", duration: 2, start_time: null })
+      expect(yield* atNow(rulesOf(validateVideoRecall(nullStart)))).toEqual(["start_time.required"])
+      const missing = yield* Effect.flip(validateVideoRecall({ ...valid, startTime: undefined }))
+      expect(missing.violations.map((v) => `${v.path}: ${v.message}`)).toEqual([
+        "start_time: start_time is required: give an ISO 8601 timestamp with an offset, e.g. 2026-11-24T09:30:00Z"
+      ])
     }))
 
   it.effect("start_time.no_offset: refuses a timestamp without Z or ±hh:mm", () =>
@@ -111,9 +122,10 @@ describe("validateVideoRecall", () => {
       expect(error.violations[0]?.message).toContain("5, 10, 15, 30, 45 or 60 minutes")
     }))
 
-  it.effect("duration.not_allowed: a missing or non-numeric duration is named", () =>
+  it.effect("duration.required / duration.not_allowed: a missing duration and a non-numeric one are told apart", () =>
     Effect.gen(function*() {
-      expect(yield* rules({ ...valid, duration: undefined })).toEqual(["duration.not_allowed"])
+      expect(yield* rules({ ...valid, duration: undefined })).toEqual(["duration.required"])
+      expect(yield* rules({ ...valid, duration: " " })).toEqual(["duration.required"])
       expect(yield* rules({ ...valid, duration: "two" })).toEqual(["duration.not_allowed"])
       expect(yield* rules({ ...valid, duration: "2" })).toEqual([])
       const missing = yield* Effect.flip(validateVideoRecall({ ...valid, duration: undefined }))
@@ -197,8 +209,8 @@ describe("validateVideoRecall", () => {
     Effect.gen(function*() {
       expect(yield* rules(videoRecallInputFromBody(null) as VideoRecallInput)).toEqual([
         "entity.exactly_one",
-        "duration.not_allowed",
-        "start_time.invalid"
+        "duration.required",
+        "start_time.required"
       ])
       const wrongTypes = videoRecallInputFromBody({
         vehicle_number: "TRK-101",

@@ -20,3 +20,7 @@ export const nonBlank = (u: unknown): string | undefined => {
   const s = typeof u === "number" && Number.isFinite(u) ? String(u) : typeof u === "string" ? u.trim() : undefined
   return s === undefined || s === "" ? undefined : s
 }
+
+/** Not given at all: absent, `null`, or a string of nothing but blanks (what an empty form field or CSV cell sends). */
+export const isMissing = (u: unknown): boolean =>
+  u === undefined || u === null || (typeof u === "string" && u.trim() === "")

@@ -85,6 +85,18 @@ export const requireSuccess = (what: string, id: number) =>
       : Effect.succeed(a))
 
 /**
+ * Whether two polls show the same progress: statuses compared by their text (an unknown status is an object), a
+ * download URL by its presence (a pre-signed URL may be signed afresh on every poll).
+ */
+const sameProgress = (a: VideoRecall, b: VideoRecall): boolean =>
+  statusText(a.status) === statusText(b.status) && a.cameras.length === b.cameras.length &&
+  a.cameras.every((c, i) => {
+    const d = b.cameras[i]
+    return d !== undefined && c.position === d.position && (c.downloadUrl == null) === (d.downloadUrl == null) &&
+      (c.status == null ? d.status == null : d.status != null && statusText(c.status) === statusText(d.status))
+  })
+
+/**
  * The waits.
  *
  * @since 0.1.0
@@ -100,8 +112,15 @@ export interface WaitingService {
     ref: ImageCaptureRef,
     options?: WaitOptions
   ) => Effect.Effect<ImageCapture, CallError | WaitTimedOut>
-  /** The recall each time its status or cameras change, ending at a terminal status. */
-  readonly watchVideoRecall: (id: number) => Stream.Stream<VideoRecall, CallError>
+  /**
+   * The recall each time its status or a camera's (status, position, download URL) changes, ending at a terminal
+   * status. Fails with `WaitTimedOut` when the time budget (`timeout`, default the polling timeout) runs out
+   * first, so a status Motive keeps and the client does not know cannot keep it open.
+   */
+  readonly watchVideoRecall: (
+    id: number,
+    options?: { readonly timeout?: Duration.DurationInput }
+  ) => Stream.Stream<VideoRecall, CallError | WaitTimedOut>
 }
 
 /**
@@ -140,14 +159,32 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
           attributes: { "motive.request_id": ref.requestId }
         })
       ),
-    watchVideoRecall: (id) =>
-      Stream.repeatEffectWithSchedule(client.getVideoRecall(id), policy.poll).pipe(
-        Stream.changesWith((a, b) =>
-          statusText(a.status) === statusText(b.status) && a.cameras.length === b.cameras.length &&
-          a.cameras.every((c, i) => c.status === b.cameras[i]?.status)
-        ),
-        Stream.takeUntil((recall) => isTerminalStatus(recall.status))
-      )
+    watchVideoRecall: (id, options) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const budget = Duration.decode(options?.timeout ?? polling.timeout)
+        const started = yield* Clock.currentTimeMillis
+        let last: VideoRecall | undefined
+        const timedOut = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const lastStatus = last === undefined ? "unknown" : statusText(last.status)
+          return new WaitTimedOut({
+            message: last === undefined
+              ? `no status from Motive within ${Duration.format(budget)}`
+              : `still ${lastStatus} after ${Duration.format(budget)}`,
+            lastStatus,
+            elapsedMillis: now - started
+          })
+        })
+        return Stream.repeatEffectWithSchedule(client.getVideoRecall(id), policy.poll).pipe(
+          Stream.tap((recall) =>
+            Effect.sync(() => {
+              last = recall
+            })
+          ),
+          Stream.changesWith(sameProgress),
+          Stream.takeUntil((recall) => isTerminalStatus(recall.status)),
+          Stream.interruptWhen(Effect.zipRight(Effect.sleep(budget), timedOut))
+        )
+      }))
   })
 })
 

@@ -1,9 +1,11 @@
+import { statusText } from "@effect-motive/domain"
 import { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { Chunk, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import { MotiveConfig, RetryPolicy } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
-import { ago, seen, setup, withClient } from "./support.js"
+import { serverWith } from "./loopbackServer.js"
+import { ago, quick, seen, setup, withClient } from "./support.js"
 
 const lifecycle = {
   recallPendingMillis: 100,
@@ -82,6 +84,48 @@ describe("MotiveClient waits", () => {
           ({ recall }) => Stream.runCollect(c.watchVideoRecall(recall.id))
         ))
       expect(Chunk.toArray(seen).map((r) => r.status)).toEqual(["pending", "in_progress", "success"])
+    }))
+
+  it.scopedLive("a watch ends WaitTimedOut when its budget runs out, and a status it does not know is told once", () =>
+    Effect.gen(function*() {
+      // A Motive that keeps a recall in a status the client does not know, re-signing its URL on every poll.
+      let polls = 0
+      const server = yield* serverWith((_req, res) => {
+        polls++
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({
+          id: 7,
+          status: "queued",
+          primary_entity: "vehicle",
+          vehicle: { id: 101, number: "TRK-101" },
+          asset: null,
+          start_time: ago(30),
+          end_time: ago(29),
+          recall_type: "regular",
+          created_at: ago(1),
+          updated_at: ago(1),
+          cameras: [{ position: "front_facing", status: "transcoding", download_url: `https://media.test/${polls}` }]
+        }))
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      })
+      const started = Date.now()
+      const [seen, error] = yield* withClient(layer, (c) =>
+        Effect.gen(function*() {
+          const seen: Array<string> = []
+          const error = yield* c.watchVideoRecall(7, { timeout: "400 millis" }).pipe(
+            Stream.runForEach((recall) => Effect.sync(() => seen.push(statusText(recall.status)))),
+            Effect.flip
+          )
+          return [seen, error] as const
+        }))
+      expect(error).toMatchObject({ _tag: "WaitTimedOut", lastStatus: "queued" })
+      expect(Date.now() - started).toBeLessThan(5_000)
+      expect(polls).toBeGreaterThan(3)
+      expect(seen).toEqual(["queued"])
     }))
 
   it.scopedLive("polls on the RetryPolicy layer's schedule when one is provided", () =>

@@ -157,6 +157,18 @@ describe("Sandbox API", () => {
       })
       const assets = yield* call(sandbox.baseUrl, "GET", "/v1/assets")
       expect(assets.body).toMatchObject({ assets: [{ asset: { id: 7, name: "TRAILER-7" } }] })
+      // Values that are not whole numbers fall back to the defaults (they crashed the answer with an empty 500).
+      const odd = [["per_page=2.5", 25], ["page_no=1.5&per_page=2", 2], ["per_page=abc&page_no=0", 25], [
+        "page_no=1e300",
+        25
+      ]] as const
+      for (const [query, perPage] of odd) {
+        const answer = yield* call(sandbox.baseUrl, "GET", `/v1/vehicles?${query}`)
+        expect(answer.status).toBe(200)
+        expect(answer.body).toMatchObject({ pagination: { per_page: perPage, page_no: 1, total: 3 } })
+      }
+      const capped = yield* call(sandbox.baseUrl, "GET", "/v1/assets?per_page=1000")
+      expect(capped.body).toMatchObject({ pagination: { per_page: 100, page_no: 1, total: 1 } })
     }))
 
   it.scopedLive("refuses what the fleet cannot give: missing cameras, gaps in video, smart dashcam limits", () =>

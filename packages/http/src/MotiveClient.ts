@@ -287,7 +287,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       items: (page: P) => ReadonlyArray<A>,
       total: (page: P) => number
     ): Stream.Stream<A, CallError> =>
-      Stream.paginateChunkEffect(1, (pageNo) =>
+      // Asks for the largest pages, but goes on by what arrived: a server may answer smaller pages than asked for.
+      Stream.paginateChunkEffect({ pageNo: 1, received: 0 }, ({ pageNo, received }) =>
         call(
           get(url, { per_page: String(pageSize.max), page_no: String(pageNo) }),
           schema,
@@ -295,8 +296,9 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
         ).pipe(
           Effect.map((page) => {
             const got = items(page)
-            const more = got.length > 0 && pageNo * pageSize.max < total(page)
-            return [Chunk.fromIterable(got), more ? Option.some(pageNo + 1) : Option.none()] as const
+            const next = { pageNo: pageNo + 1, received: received + got.length }
+            const more = got.length > 0 && next.received < total(page)
+            return [Chunk.fromIterable(got), more ? Option.some(next) : Option.none()] as const
           })
         ))
 

@@ -1,7 +1,9 @@
 import { defaultFleet } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, DateTime, Effect, Stream } from "effect"
-import { setup, withClient } from "./support.js"
+import { Chunk, DateTime, Effect, Redacted, Stream } from "effect"
+import { NodeMotive } from "../src/node.js"
+import { serverWith } from "./loopbackServer.js"
+import { quick, setup, withClient } from "./support.js"
 
 describe("MotiveClient fleet and quota", () => {
   it.scopedLive("lists every vehicle across pages as a stream", () =>
@@ -21,6 +23,31 @@ describe("MotiveClient fleet and quota", () => {
       expect((yield* sandbox.requests).map((r) => r.query.page_no)).toEqual(["1", "2", "3"])
       const assets = yield* withClient(client, (c) => Stream.runCollect(c.assets))
       expect(Chunk.toArray(assets).map((a) => a.name)).toEqual(["TRAILER-7"])
+    }))
+
+  it.scopedLive("goes on by what arrived when Motive answers smaller pages than asked for", () =>
+    Effect.gen(function*() {
+      // A Motive whose pages hold 25 whatever per_page asks: 60 vehicles are 3 pages.
+      const pageNos: Array<string | null> = []
+      const server = yield* serverWith((req, res) => {
+        const pageNo = new URL(req.url ?? "/", "http://x").searchParams.get("page_no")
+        pageNos.push(pageNo)
+        const first = (Number(pageNo) - 1) * 25
+        const ids = Array.from({ length: 60 }, (_, i) => i).slice(first, first + 25)
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({
+          vehicles: ids.map((i) => ({ vehicle: { id: 1000 + i, number: `V-${i}` } })),
+          pagination: { per_page: 25, page_no: Number(pageNo), total: 60 }
+        }))
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      })
+      const all = yield* withClient(layer, (c) => Stream.runCollect(c.vehicles))
+      expect(Chunk.toArray(all).map((v) => v.number)).toEqual(Array.from({ length: 60 }, (_, i) => `V-${i}`))
+      expect(pageNos).toEqual(["1", "2", "3"])
     }))
 
   it.scopedLive("reads the quota and the available timelines", () =>

@@ -163,9 +163,14 @@ const describe = (failure: WireFailure, codes: ReadonlyArray<string>): Connectio
 export const connectionFailure = (error: HttpClientError.HttpClientError): ConnectionFailure =>
   describe(wireFailureOf(error), codesOf(error.cause))
 
+/** An HTTP date's three forms (RFC 9110): `Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 …`, asctime's. */
+const httpDate =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*(, \d{2}[ -][A-Za-z]{3}[ -]\d{2,4} \d{2}:\d{2}:\d{2} GMT| [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/
+
 /**
  * Reads `Retry-After`: seconds (fractional allowed, `"delay"`) or an HTTP date (`"date"`), as `RateLimited`'s
- * fields.
+ * fields. Anything else (`-1`, `1,5`, a date in another format) is no wait given: the default applies, rather than
+ * whatever a lenient date parser would make of it.
  */
 export const parseRetryAfter = (
   value: string | undefined,
@@ -173,10 +178,11 @@ export const parseRetryAfter = (
 ): Option.Option<{ readonly retryAfter: Duration.Duration; readonly retryAfterForm: "delay" | "date" }> => {
   if (value === undefined || value.trim() === "") return Option.none()
   const trimmed = value.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+  if (/^(\d+(\.\d*)?|\.\d+)$/.test(trimmed)) {
     return Option.some({ retryAfter: Duration.millis(Math.ceil(Number(trimmed) * 1000)), retryAfterForm: "delay" })
   }
-  const date = Date.parse(trimmed)
+  // asctime's form names no zone, and HTTP dates are GMT: said so, or the parser would read local time.
+  const date = httpDate.test(trimmed) ? Date.parse(trimmed.endsWith("GMT") ? trimmed : `${trimmed} GMT`) : NaN
   return Number.isNaN(date)
     ? Option.none()
     : Option.some({ retryAfter: Duration.millis(Math.max(0, date - now)), retryAfterForm: "date" })

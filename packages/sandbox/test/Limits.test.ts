@@ -39,6 +39,23 @@ describe("Sandbox rate limit", () => {
       const b = yield* call(dated.baseUrl, "GET", "/v1/vehicles")
       expect(Date.parse(b.headers.get("retry-after")!)).toBeGreaterThan(clock.now() - 1000)
     }))
+
+  it.scopedLive("names a date at which a request is admitted: whole seconds, rounded up", () =>
+    Effect.gen(function*() {
+      // 0.9 s into a second, and a token every 2 s: the date must be 3 s ahead, not 2 (cut to the second).
+      const clock = manualClock(Math.floor(Date.now() / 1000) * 1000 + 900)
+      const sandbox = yield* Sandbox.make({
+        clock,
+        rateLimit: { requestsPerSecond: 0.5, burst: 1, retryAfter: "http-date" }
+      })
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/vehicles")).status).toBe(200)
+      const refused = yield* call(sandbox.baseUrl, "GET", "/v1/vehicles")
+      expect(refused.status).toBe(429)
+      const at = Date.parse(refused.headers.get("retry-after")!)
+      expect(at - clock.now()).toBe(2100)
+      clock.advance(at - clock.now())
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/vehicles")).status).toBe(200)
+    }))
 })
 
 describe("Sandbox monthly quota", () => {

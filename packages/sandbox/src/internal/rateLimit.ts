@@ -30,7 +30,8 @@ const retryAfterHeaders = (style: RetryAfterStyle, waitMillis: number, now: numb
   style === "seconds"
     ? { "retry-after": (waitMillis / 1000).toFixed(3).replace(/\.?0+$/, "") || "0" }
     : style === "http-date"
-    ? { "retry-after": new Date(now + Math.max(1000, waitMillis)).toUTCString() }
+    // A date has whole seconds: rounded up, so that a client coming back at it finds a token.
+    ? { "retry-after": new Date(Math.ceil((now + Math.max(1000, waitMillis)) / 1000) * 1000).toUTCString() }
     : {}
 
 // Buckets belong to the options they were filled under: new options (any `configure`) start them afresh.

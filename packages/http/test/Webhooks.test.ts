@@ -3,6 +3,7 @@ import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Option, Redacted, Stream } from "effect"
+import { createHmac } from "node:crypto"
 import { createServer } from "node:http"
 import { MotiveClient, Webhooks } from "../src/index.js"
 import { ago, clientFor } from "./support.js"
@@ -30,6 +31,15 @@ describe("Webhooks.verifySignature", () => {
     Effect.gen(function*() {
       expect(yield* Webhooks.verifySignature("[\"fault_code_opened\"]", vectorSignature, vectorSecret)).toBe(false)
       expect(yield* Webhooks.verifySignature("[ \"fault_code_closed\" ]", vectorSignature, vectorSecret)).toBe(false)
+    }))
+
+  it.effect("an empty secret is HMAC's empty key, not a crash: it signs as node:crypto does and refuses others", () =>
+    Effect.gen(function*() {
+      const empty = Redacted.make("")
+      const expected = createHmac("sha1", "").update(vectorBody).digest("hex")
+      expect(yield* Webhooks.sign(vectorBody, empty)).toBe(expected)
+      expect(yield* Webhooks.verifySignature(vectorBody, expected, empty)).toBe(true)
+      expect(yield* Webhooks.verifySignature(vectorBody, vectorSignature, empty)).toBe(false)
     }))
 
   it.effect("rejects a wrong secret, a missing header and a malformed one", () =>

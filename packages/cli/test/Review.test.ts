@@ -80,9 +80,9 @@ describe("motive: output modes and failures after a request exists", () => {
       expect(human.stderr).toContain("video recall 2 exists: motive recall wait 2")
     }))
 
-  it.scopedLive("reports a duplicate's existing id", () =>
+  it.scopedLive("answers a duplicate with the recall Motive already holds (a 409 naming it is no failure)", () =>
     Effect.gen(function*() {
-      const { env } = yield* sandboxEnv()
+      const { env, sandbox } = yield* sandboxEnv()
       const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000).toISOString()
       const args = [
         "recall",
@@ -96,11 +96,18 @@ describe("motive: output modes and failures after a request exists", () => {
       ]
       yield* motive([...args], { env })
       const again = yield* motive([...args, "--json"], { env })
-      expect(again.code, again.stdout).toBe(3)
-      expect(JSON.parse(again.stdout).error, again.stdout).toMatchObject({
-        tag: "DuplicateRequest",
-        details: { existingId: 1 }
+      expect(again.code, again.stdout).toBe(0)
+      expect(JSON.parse(again.stdout), again.stdout).toMatchObject({
+        recall: { id: 1 },
+        deduplicated: true,
+        duplicateOf: 1,
+        next: "motive recall wait 1"
       })
+      const human = yield* motive(args, { env })
+      expect(human.code).toBe(0)
+      expect(human.stderr).toContain("Motive already has this recall as video recall 1 (409 duplicate)\n")
+      expect(human.stderr).not.toContain("requested")
+      expect(yield* sandbox.recalls).toHaveLength(1)
     }))
 })
 

@@ -54,6 +54,7 @@ import { type ConfigOptions, layerConfig as configFromEnvironment, MotiveConfig 
 import {
   type CallError,
   CreateUncertain,
+  DuplicateRequest,
   InvalidRequest,
   isAmbiguous,
   isRetryable,
@@ -64,14 +65,20 @@ import * as RequestJournal from "./RequestJournal.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
 /**
- * The result of creating a recall: the request, and whether it was found as the duplicate of an earlier
- * attempt of this same call whose answer was lost (`deduplicated`).
+ * The result of creating a recall: the request, and whether Motive answered 409 naming one it already held.
  *
  * @since 0.1.0
  */
 export interface RecallCreated {
   readonly recall: VideoRecall
+  /**
+   * Motive answered 409 naming a recall it already held, read back as `recall`: a duplicate is not a failure.
+   * Either an earlier attempt of this call made it and its answer was lost (`afterLostAnswer`), or it was
+   * requested before this call (another run, someone else).
+   */
   readonly deduplicated: boolean
+  /** The recall Motive named was made by an earlier attempt of this same call, whose answer was lost. */
+  readonly afterLostAnswer: boolean
   /** How many times the create was sent. */
   readonly attempts: number
 }
@@ -357,12 +364,17 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
           // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original.
           Effect.retry({ schedule: policy.api, while: (e) => isRetryable(e, { repeatable: true }) }),
           Effect.flatMap((recall) =>
-            Effect.map(Ref.get(attempts), (n): RecallCreated => ({ recall, deduplicated: false, attempts: n }))
+            Effect.map(
+              Ref.get(attempts),
+              (n): RecallCreated => ({ recall, deduplicated: false, afterLostAnswer: false, attempts: n })
+            )
           ),
+          // A 409 naming the recall Motive holds is not a failure: that recall is the answer. After a lost answer it
+          // is this call's own; otherwise it was requested before (and is not told to `onCreated`: not made here).
           Effect.catchTag("DuplicateRequest", (duplicate) =>
             Effect.gen(function*() {
               const wasAmbiguous = yield* Ref.get(ambiguous)
-              if (!wasAmbiguous || duplicate.existingId === undefined) return yield* duplicate
+              if (duplicate.existingId === undefined) return yield* duplicate
               const id = duplicate.existingId
               yield* Ref.set(named, id)
               // Known to exist before it is read back: recorded at once, in case reading it fails or is interrupted.
@@ -379,9 +391,20 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
                   seenAt: at
                 })
               }))
+              if (!wasAmbiguous) {
+                // Motive named it, so it exists: a failure to read it back still carries its id.
+                const recall = yield* Effect.mapError(getVideoRecall(id), (failure) =>
+                  new DuplicateRequest({
+                    ...duplicate,
+                    message:
+                      `${duplicate.message}; Motive holds it as recall ${id}, which could not be read back: ${failure.message}`
+                  }))
+                yield* Effect.uninterruptible(remember(RequestJournal.recallEntry(recall, entity)))
+                return { recall, deduplicated: true, afterLostAnswer: false, attempts: yield* Ref.get(attempts) }
+              }
               const recall = yield* getVideoRecall(id)
               yield* Effect.uninterruptible(created(recall))
-              return { recall, deduplicated: true, attempts: yield* Ref.get(attempts) }
+              return { recall, deduplicated: true, afterLostAnswer: true, attempts: yield* Ref.get(attempts) }
             })),
           // After a lost answer the recall may exist: the failure says so, with its id when Motive named it.
           Effect.catchAll((failure) =>

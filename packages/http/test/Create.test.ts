@@ -67,7 +67,7 @@ describe("MotiveClient creates", () => {
       const { client, sandbox } = yield* setup()
       yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
       const created = yield* withClient(client, (c) => c.createVideoRecall(recall()))
-      expect(created).toMatchObject({ deduplicated: true, attempts: 2 })
+      expect(created).toMatchObject({ deduplicated: true, afterLostAnswer: true, attempts: 2 })
       expect(created.recall.id).toBe(1)
       expect((yield* sandbox.recalls).map((r) => r.id)).toEqual([1])
       const quota = yield* withClient(client, (c) => c.getRecallQuota)

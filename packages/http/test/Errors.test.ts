@@ -6,7 +6,8 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Motive, MotiveConfig } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
-import { ago, clientFor, seen, setup, withClient } from "./support.js"
+import { serverWith } from "./loopbackServer.js"
+import { ago, clientFor, quick, seen, setup, withClient } from "./support.js"
 
 const recall = (overrides: Record<string, unknown> = {}) => ({
   vehicleNumber: "TRK-101",
@@ -99,15 +100,55 @@ describe("MotiveClient error mapping", () => {
       })
     }))
 
-  it.scopedLive("maps a first-attempt 409 to DuplicateRequest carrying the existing id (a real duplicate)", () =>
+  it.scopedLive("a first-attempt 409 naming the existing recall is no failure: that recall, deduplicated, not told as created", () =>
     Effect.gen(function*() {
-      const { client } = yield* setup()
+      const { client, sandbox } = yield* setup()
       const input = recall()
-      const error = yield* withClient(
+      const told: Array<number> = []
+      const onCreated = (r: { readonly id: number }) => Effect.sync(() => told.push(r.id))
+      const [first, again] = yield* withClient(
         client,
-        (c) => Effect.zipRight(c.createVideoRecall(input), Effect.flip(c.createVideoRecall(input)))
+        (c) => Effect.all([c.createVideoRecall(input, { onCreated }), c.createVideoRecall(input, { onCreated })])
       )
-      expect(error).toMatchObject({ _tag: "DuplicateRequest", status: 409, existingId: 1 })
+      expect(first).toMatchObject({ deduplicated: false, afterLostAnswer: false, attempts: 1 })
+      expect(again).toMatchObject({ deduplicated: true, afterLostAnswer: false, attempts: 1 })
+      expect(again.recall.id).toBe(first.recall.id)
+      expect(told).toEqual([first.recall.id])
+      expect((yield* sandbox.recalls).map((r) => r.id)).toEqual([first.recall.id])
+    }))
+
+  it.scopedLive("a 409 naming no recall stays DuplicateRequest, and one whose recall cannot be read back still names it", () =>
+    Effect.gen(function*() {
+      let gets = 0
+      const server = yield* serverWith((req, res) => {
+        const named = req.url?.includes("named") === true
+        if (req.method === "POST") {
+          res.writeHead(409, { "content-type": "application/json" })
+          res.end(
+            JSON.stringify(
+              named ? { error_message: "Duplicate request", id: 42 } : { error_message: "Duplicate request" }
+            )
+          )
+          return
+        }
+        gets++
+        res.writeHead(503, { "content-type": "application/json" })
+        res.end(JSON.stringify({ error_message: "down" }))
+      })
+      const layerAt = (path: string) =>
+        NodeMotive.layer({
+          credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+          baseUrl: `${server.url}${path}`,
+          ...quick,
+          retry: { ...quick.retry, maxAttempts: 1 }
+        })
+      const unnamed = yield* withClient(layerAt("/plain"), (c) => Effect.flip(c.createVideoRecall(recall())))
+      expect(unnamed).toMatchObject({ _tag: "DuplicateRequest", status: 409 })
+      expect(unnamed._tag === "DuplicateRequest" && unnamed.existingId).toBeUndefined()
+      const unread = yield* withClient(layerAt("/named"), (c) => Effect.flip(c.createVideoRecall(recall())))
+      expect(unread).toMatchObject({ _tag: "DuplicateRequest", status: 409, existingId: 42 })
+      expect(unread.message).toContain("Motive holds it as recall 42, which could not be read back: down")
+      expect(gets).toBe(1)
     }))
 
   it.scopedLive("maps a 429 to RateLimited with its Retry-After once retries are spent", () =>

@@ -334,7 +334,8 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         outcome = Created.make({ recallId: result.right.recall.id })
       } else {
         const e = result.left
-        // A 409 naming a recall: this create already happened (an earlier run's answer was lost to a crash).
+        // A 409 naming a recall the client could not read back: this create already happened (an earlier run's
+        // answer was lost to a crash). One it could read back is already a success (`deduplicated`).
         outcome = e._tag === "DuplicateRequest" && e.existingId !== undefined
           ? Created.make({ recallId: e.existingId })
           : afterCreateFailure(e)

@@ -146,22 +146,6 @@ const create = Command.make(
               output.learned({ kind: "video_recall", id: created.id, resume: resumeRecall(created.id, opts.download) })
             )
           const created = yield* motive.client.createVideoRecall(request, { onCreated }).pipe(
-            // A recall Motive already holds (409 naming it): with --wait or --download, that is the one to follow.
-            Effect.catchTag("DuplicateRequest", (duplicate) =>
-              Effect.gen(function*() {
-                const existing = duplicate.existingId
-                if (!following || existing === undefined) return yield* duplicate
-                yield* output.note(
-                  `Motive already has this recall as video recall ${existing} (409 duplicate): following it`
-                )
-                yield* output.learned({
-                  kind: "video_recall",
-                  id: existing,
-                  resume: resumeRecall(existing, opts.download)
-                })
-                const recall = yield* Effect.mapError(motive.client.getVideoRecall(existing), afterRequest(existing))
-                return { recall, deduplicated: false, duplicateOf: existing }
-              })),
             // Motive named the recall but it could not be read back: it exists, so say how to pick it up.
             Effect.catchTag("CreateUncertain", (uncertain) =>
               Effect.fail<CreateUncertain | AfterRequest>(
@@ -169,8 +153,21 @@ const create = Command.make(
               ))
           )
           let recall = created.recall
-          const duplicateOf = "duplicateOf" in created ? created.duplicateOf : undefined
-          if (created.deduplicated) yield* output.note("(found after a lost answer: it was not sent twice)")
+          // A recall Motive already held (409 naming it) is the answer: with --wait or --download, the one followed.
+          const duplicateOf = created.deduplicated && !created.afterLostAnswer ? recall.id : undefined
+          if (duplicateOf !== undefined) {
+            yield* output.note(
+              `Motive already has this recall as video recall ${duplicateOf} (409 duplicate)${
+                following ? ": following it" : ""
+              }`
+            )
+            yield* output.learned({
+              kind: "video_recall",
+              id: duplicateOf,
+              resume: resumeRecall(duplicateOf, opts.download)
+            })
+          }
+          if (created.afterLostAnswer) yield* output.note("(found after a lost answer: it was not sent twice)")
           const id = recall.id
           // From here on the recall exists (quota is spent): a failure reports its id and how to resume.
           return yield* Effect.gen(function*() {

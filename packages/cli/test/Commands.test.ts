@@ -269,9 +269,10 @@ describe("motive exit codes for Motive's refusals and outages", () => {
       expect(unauthorized.code).toBe(3)
       expect(unauthorized.stderr).not.toContain("not-the-key")
       const off = yield* sandboxEnv({ videoMonitoring: false })
-      const forbidden = yield* motive(["recall", "quota"], { env: off.env })
+      const forbidden = yield* motive(["recall", "quota", "--json"], { env: off.env })
       expect(forbidden.code).toBe(3)
-      expect(forbidden.stderr).toContain("video_monitoring")
+      expect(JSON.parse(forbidden.stdout).error).toMatchObject({ tag: "FeatureDisabled" })
+      expect(JSON.parse(forbidden.stdout).error.message).toContain("video_monitoring")
     }))
 
   it.scopedLive("exits 5 when Motive cannot be reached", () =>

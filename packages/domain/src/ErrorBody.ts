@@ -1,5 +1,6 @@
 /**
- * Reading Motive's error bodies, which are not documented: the message, the quota code, a duplicate's id.
+ * Reading Motive's error bodies, which are not documented: the message, the quota code, the camera feature being
+ * off, a duplicate's id.
  *
  * @since 0.1.0
  */
@@ -44,6 +45,26 @@ export const isQuotaExceededBody = (body: unknown): boolean => {
   const record = asRecord(body)
   if (record?.code === quotaExceededCode || record?.error_code === quotaExceededCode) return true
   return Option.match(errorMessageFromBody(body), { onNone: () => false, onSome: (m) => /quota/i.test(m) })
+}
+
+/**
+ * Whether a 403 says the company's `video_monitoring` feature is off [assumed wording, `motive-api.md`]: a code
+ * naming it, or a message naming video monitoring (`video_monitoring`, "Video monitoring"), or saying that a
+ * camera or video feature is disabled / not enabled / off. A message about permissions alone ("You do not have
+ * the permission to access this feature") is not: that is the user's role, not the company's setting.
+ *
+ * @since 0.1.0
+ */
+export const isFeatureDisabledBody = (body: unknown): boolean => {
+  const record = asRecord(body)
+  const code = record?.code ?? record?.error_code
+  if (typeof code === "string" && /video_monitoring|feature_disabled/i.test(code)) return true
+  return Option.match(errorMessageFromBody(body), {
+    onNone: () => false,
+    onSome: (m) =>
+      /video[_ ]monitoring/i.test(m) ||
+      (/\b(camera|video|dashcam|feature)s?\b/i.test(m) && /\b(disabled|not enabled|turned off|is off)\b/i.test(m))
+  })
 }
 
 /**

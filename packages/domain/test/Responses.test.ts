@@ -5,6 +5,7 @@ import {
   errorMessageFromBody,
   existingIdFromBody,
   ImageCapture,
+  isFeatureDisabledBody,
   isQuotaExceededBody,
   isTerminalStatus,
   RecallQuota,
@@ -121,6 +122,23 @@ describe("error bodies", () => {
     expect(isQuotaExceededBody({ code: "quota_exceeded", error_message: "Monthly limit reached" })).toBe(true)
     expect(isQuotaExceededBody({ error_message: "Video recall quota exhausted" })).toBe(true)
     expect(isQuotaExceededBody({ error_message: "Too many requests" })).toBe(false)
+  })
+
+  it("tells the camera feature being off from a 403 about the user's rights", () => {
+    const off = [
+      { error_message: "The video_monitoring feature is not enabled for this company" },
+      { error_message: "Video monitoring is disabled for this company" },
+      { message: "Camera features are turned off for your fleet" },
+      { code: "video_monitoring_disabled", error_message: "Forbidden" }
+    ]
+    for (const body of off) expect(isFeatureDisabledBody(body), JSON.stringify(body)).toBe(true)
+    const rights = [
+      { error_message: "You do not have the permission to access this feature" },
+      { error_message: "Forbidden" },
+      { error_message: "This API key is disabled" },
+      "plain text"
+    ]
+    for (const body of rights) expect(isFeatureDisabledBody(body), JSON.stringify(body)).toBe(false)
   })
 
   it("reads a duplicate's existing id", () => {

@@ -36,15 +36,24 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 }) {}
 
 /**
- * 403: not permitted. `featureDisabled` when Motive says the company's `video_monitoring` feature is off
- * (Admin > Safety > Cameras > Capture Trip Images).
+ * 403: not permitted (the key's or user's rights). The camera feature being off is {@link FeatureDisabled}.
  *
  * @since 0.1.0
  */
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
   ...common,
-  status: Schema.Number,
-  featureDisabled: Schema.Boolean
+  status: Schema.Number
+}) {}
+
+/**
+ * 403 because the company's `video_monitoring` feature is off: no camera call passes until an administrator turns
+ * it on (Admin > Safety > Cameras > Capture Trip Images). Never retried.
+ *
+ * @since 0.1.0
+ */
+export class FeatureDisabled extends Schema.TaggedError<FeatureDisabled>()("FeatureDisabled", {
+  ...common,
+  status: Schema.Number
 }) {}
 
 /**
@@ -196,6 +205,7 @@ export class CreateUncertain extends Schema.TaggedError<CreateUncertain>()("Crea
     InvalidRequest,
     Unauthorized,
     Forbidden,
+    FeatureDisabled,
     NotFound,
     DuplicateRequest,
     RateLimited,
@@ -216,6 +226,7 @@ export type MotiveError =
   | InvalidRequest
   | Unauthorized
   | Forbidden
+  | FeatureDisabled
   | NotFound
   | DuplicateRequest
   | RateLimited

@@ -84,11 +84,24 @@ describe("MotiveClient error mapping", () => {
       expect((yield* sandbox.requests)[0]!.headers["authorization"]).toBe("Bearer ***")
     }))
 
-  it.scopedLive("maps 403 with video_monitoring off to Forbidden with featureDisabled", () =>
+  it.scopedLive("maps 403 with video_monitoring off to its own FeatureDisabled, not retried, and other 403s to Forbidden", () =>
     Effect.gen(function*() {
-      const { client } = yield* setup({ videoMonitoring: false })
+      const { client, sandbox } = yield* setup({ videoMonitoring: false })
       const error = yield* withClient(client, (c) => Effect.flip(c.createVideoRecall(recall())))
-      expect(error).toMatchObject({ _tag: "Forbidden", status: 403, featureDisabled: true })
+      expect(error).toMatchObject({ _tag: "FeatureDisabled", status: 403 })
+      expect(error.message).toContain("video_monitoring")
+      expect(yield* seen(sandbox, "createVideoRecall")).toBe(1)
+      const server = yield* serverWith((_req, res) => {
+        res.writeHead(403, { "content-type": "application/json" })
+        res.end(JSON.stringify({ error_message: "You do not have the permission to access this feature" }))
+      })
+      const rights = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      })
+      const refused = yield* withClient(rights, (c) => Effect.flip(c.getRecallQuota))
+      expect(refused).toMatchObject({ _tag: "Forbidden", status: 403 })
     }))
 
   it.scopedLive("maps 404 to NotFound", () =>

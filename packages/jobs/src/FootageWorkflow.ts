@@ -223,6 +223,8 @@ const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
     case "RequestTimeout":
     case "CreateUncertain":
     case "Unauthorized":
+    // Company-wide and fixed by an administrator: the next run, once it is on, goes on.
+    case "FeatureDisabled":
       return { _tag: "NotCreated", state: "stopped", reason }
     default:
       return isAmbiguous(e)

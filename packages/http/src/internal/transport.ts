@@ -4,6 +4,7 @@ import {
   existingIdFromBody,
   fastDecodeOf,
   headers as motiveHeaders,
+  isFeatureDisabledBody,
   isQuotaExceededBody
 } from "@effect-motive/domain"
 import type { HttpClientError } from "@effect/platform"
@@ -12,6 +13,7 @@ import type { ApiAnswer } from "../ApiTransport.js"
 import {
   type CallError,
   DuplicateRequest,
+  FeatureDisabled,
   Forbidden,
   InvalidRequest,
   NotFound,
@@ -217,11 +219,9 @@ export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallErr
       case 401:
         return yield* new Unauthorized({ ...common, status })
       case 403:
-        return yield* new Forbidden({
-          ...common,
-          status,
-          featureDisabled: /video_monitoring|feature|not enabled/i.test(message)
-        })
+        return yield* (isFeatureDisabledBody(body)
+          ? new FeatureDisabled({ ...common, status })
+          : new Forbidden({ ...common, status }))
       case 404:
         return yield* new NotFound({ ...common, status })
       case 409: {

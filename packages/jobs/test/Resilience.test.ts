@@ -132,3 +132,35 @@ describe("the monthly quota", () => {
     30_000
   )
 })
+
+describe("the camera feature turned off", () => {
+  it.scopedLive(
+    "stops the rows it refuses, and a later run, once it is on again, finishes them",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 300 }, 1)
+        const dir = yield* tempDir("feature")
+        const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(3))
+        // Few polls: a recall made before the switch cannot be read while it is off either.
+        const settings = { ...testSettings(100), concurrency: 1, maxPolls: 3 }
+        const first = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* sandbox.configure({ videoMonitoring: false })
+          return yield* jobs.awaitSettled(batch.id)
+        }).pipe(Effect.scoped, Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), settings)))
+        const refused = first.rows.filter((r) => r.state !== "done")
+        expect(refused.length).toBeGreaterThan(0)
+        expect(refused.map((r) => r.state)).toEqual(refused.map(() => "stopped"))
+        expect(refused.some((r) => r.reason?.includes("video_monitoring"))).toBe(true)
+        yield* sandbox.configure({ videoMonitoring: true })
+        const { final } = yield* runToEnd(batch, join(dir, "out")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), settings))
+        )
+        expect(final.counts.done).toBe(3)
+        expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(3)
+      }),
+    30_000
+  )
+})

@@ -49,8 +49,9 @@ export interface RecallFacts {
   readonly now: DateTime.Utc
 }
 
+/** A number, or a string of digits ("2", not "0x2", "2e0" or "2.0"). */
 const parseDuration = (u: unknown): number | undefined => {
-  const n = typeof u === "number" ? u : typeof u === "string" && u.trim() !== "" ? Number(u) : NaN
+  const n = typeof u === "number" ? u : typeof u === "string" && /^\s*\d+\s*$/.test(u) ? Number(u) : NaN
   return Number.isFinite(n) ? n : undefined
 }
 

@@ -128,6 +128,10 @@ describe("validateVideoRecall", () => {
       expect(yield* rules({ ...valid, duration: " " })).toEqual(["duration.required"])
       expect(yield* rules({ ...valid, duration: "two" })).toEqual(["duration.not_allowed"])
       expect(yield* rules({ ...valid, duration: "2" })).toEqual([])
+      // Digits only: JavaScript's number syntax is not a count of minutes.
+      for (const odd of ["0x2", "2e0", "2.0", "+2"]) {
+        expect(yield* rules({ ...valid, duration: odd })).toEqual(["duration.not_allowed"])
+      }
       const missing = yield* Effect.flip(validateVideoRecall({ ...valid, duration: undefined }))
       expect(missing.violations.map((v) => v.message)).toEqual([
         "duration is required (1, 2 or 3 minutes for a regular recall)"

@@ -78,6 +78,23 @@ describe("Sandbox API", () => {
       expect(message).toContain("not both")
       expect(message).toContain("duration 4")
       expect(message).toContain("no UTC offset")
+      // The body's JSON types too, with the rules in the same answer: integers, strings, one entity key.
+      const loose = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ asset_name: "", duration: "1", start_time: "2026-11-24T10:00:00" })
+      })
+      expect(loose.status).toBe(400)
+      expect(String(field(loose, "error_message")).split("; ")).toEqual([
+        "give exactly one of vehicle_number or asset_name: the body has both keys (one of them blank)",
+        "duration must be an integer (got \"1\")",
+        "start_time \"2026-11-24T10:00:00\" has no UTC offset: add Z or ±hh:mm so the instant is unambiguous"
+      ])
+      const stringId = yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", {
+        body: { vehicle_id: "101", position: "rear" }
+      })
+      expect(stringId.status).toBe(400)
+      expect(field(stringId, "error_message")).toBe("vehicle_id must be an integer (got \"101\")")
+      expect(yield* sandbox.recalls).toEqual([])
+      expect(yield* sandbox.captures).toEqual([])
       const empty = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
         body: recall({ camera_positions: [] })
       })

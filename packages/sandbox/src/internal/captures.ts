@@ -6,7 +6,8 @@ import { type ApiAnswer, refuse } from "./answers.js"
 import type { Config } from "./config.js"
 import { findEntity } from "./fleet.js"
 import { advanceAll, type Outcomes } from "./lifecycle.js"
-import { violationsMessage } from "./recalls.js"
+import { problemsMessage } from "./recalls.js"
+import { captureBodyTypeProblems } from "./wireTypes.js"
 
 interface CaptureBook {
   readonly nextId: number
@@ -37,7 +38,10 @@ export const makeCaptures = (deps: { readonly config: Config; readonly outcomes:
     const create = (body: unknown) =>
       Effect.gen(function*() {
         const validated = yield* Effect.either(validateImageCapture(imageCaptureInputFromBody(body)))
-        if (Either.isLeft(validated)) return Either.left(refuse(400, violationsMessage(validated.left.violations)))
+        const typeProblems = captureBodyTypeProblems(body)
+        if (Either.isLeft(validated) || typeProblems.length > 0) {
+          return Either.left(refuse(400, problemsMessage(typeProblems, validated)))
+        }
         const request = validated.right
         const settings = yield* config.settings
         const found = findEntity(settings.fleet, request.target)

@@ -9,12 +9,16 @@ import type { Config } from "./config.js"
 import { availableSpans, findEntity, vehicleByNumber } from "./fleet.js"
 import { advanceTo, isDone, type Outcomes } from "./lifecycle.js"
 import type { Quota } from "./quota.js"
+import { recallBodyTypeProblems } from "./wireTypes.js"
 
 /**
- * A message naming every violated rule.
+ * A message naming every problem of a body: its JSON types first, then every violated rule.
  */
-export const violationsMessage = (violations: ReadonlyArray<Violation>): string =>
-  violations.map((v) => v.message).join("; ")
+export const problemsMessage = (
+  typeProblems: ReadonlyArray<string>,
+  validated: Either.Either<unknown, { readonly violations: ReadonlyArray<Violation> }>
+): string =>
+  [...typeProblems, ...(Either.isLeft(validated) ? validated.left.violations.map((v) => v.message) : [])].join("; ")
 
 interface RecallBook {
   readonly nextId: number
@@ -73,7 +77,10 @@ export const makeRecalls = (deps: {
         const vehicle = vehicleByNumber(settings.fleet, input.vehicleNumber)
         const validated = yield* validateVideoRecall(input, { dashcam: vehicle?.dashcam === "smart" ? "smart" : "ai" })
           .pipe(Effect.withClock(toEffectClock(settings.clock)), Effect.either)
-        if (Either.isLeft(validated)) return Either.left(refuse(400, violationsMessage(validated.left.violations)))
+        const typeProblems = recallBodyTypeProblems(body)
+        if (Either.isLeft(validated) || typeProblems.length > 0) {
+          return Either.left(refuse(400, problemsMessage(typeProblems, validated)))
+        }
         const request = validated.right
         const found = findEntity(settings.fleet, request.target)
         if (found === undefined) {

@@ -54,6 +54,8 @@ export interface StoredRecall {
   readonly requestedPositions: ReadonlyArray<CameraPosition> | undefined
   /** The cameras whose footage the recall returns. */
   readonly cameras: ReadonlyArray<CameraPosition>
+  /** Those of `cameras` whose footage fails although the recall succeeds (`lifecycle.failCameras`). */
+  readonly failedCameras: ReadonlyArray<CameraPosition>
   readonly createdAt: number
   readonly pendingUntil: number
   readonly doneAt: number

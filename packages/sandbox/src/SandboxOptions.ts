@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import type { CameraPosition } from "@effect-motive/domain"
 import { defaultFleet, type SandboxFleet } from "./Fleet.js"
 import { type SandboxClock, systemClock } from "./SandboxClock.js"
 
@@ -51,6 +52,11 @@ export interface LifecycleOptions {
   readonly failureRate: number
   /** Vehicle numbers, asset names or ids (as strings) whose requests always end `failed`. */
   readonly failEntities: ReadonlyArray<string>
+  /**
+   * Camera positions whose footage fails inside a recall that succeeds: the camera ends `failed`, with no link
+   * (a camera that was off, or lost its footage).
+   */
+  readonly failCameras: ReadonlyArray<CameraPosition>
 }
 
 /**
@@ -138,7 +144,8 @@ export const defaultSettings: SandboxSettings = {
     capturePendingMillis: 300,
     captureProcessingMillis: 500,
     failureRate: 0,
-    failEntities: []
+    failEntities: [],
+    failCameras: []
   },
   media: { videoBytes: 512 * 1024, mp4Header: true, urlTtlMillis: 60 * 60_000 },
   webhooks: { timeoutMillis: 3_000, retryBaseMillis: 1_000, maxAttempts: 5 },

@@ -60,6 +60,31 @@ describe("Sandbox lifecycle", () => {
       ])
     }))
 
+  it.scopedLive("fails a configured camera inside a recall that succeeds: no link, and its media is not served", () =>
+    Effect.gen(function*() {
+      const clock = manualClock(Date.now())
+      const sandbox = yield* Sandbox.make({ clock, lifecycle: { ...lifecycle, failCameras: ["driver_facing"] } })
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: {
+          vehicle_number: "TRK-101",
+          start_time: ago(30, clock.now()),
+          duration: 1,
+          camera_positions: ["front_facing", "driver_facing"]
+        }
+      })
+      clock.advance(150_000)
+      const done = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/1")
+      expect(field(done, "status")).toBe("success")
+      const [front, driver] = field(done, "cameras") as Array<Record<string, unknown>>
+      expect(front).toMatchObject({ position: "front_facing", status: "success" })
+      expect(driver).toMatchObject({ position: "driver_facing", status: "failed", download_url: null })
+      const frontMedia = yield* call(String(front!.download_url), "GET", "")
+      expect(frontMedia.status).toBe(200)
+      // A link made up from the other camera's is refused (it was never handed out).
+      const lost = String(front!.download_url).replace("front_facing", "driver_facing")
+      expect((yield* call(lost, "GET", "")).status).not.toBe(200)
+    }))
+
   it.scopedLive("fails a configured share of requests, the same ones for the same seed", () =>
     Effect.gen(function*() {
       const outcomes = (seed: number) =>

@@ -111,6 +111,7 @@ export const storedRecall = (overrides: Partial<StoredRecall> = {}): StoredRecal
   recallType: "regular",
   requestedPositions: undefined,
   cameras: ["rear"],
+  failedCameras: [],
   createdAt: 0,
   pendingUntil: 1_000,
   doneAt: 3_000,

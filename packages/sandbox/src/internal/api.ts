@@ -110,7 +110,8 @@ export const makeApi = (state: SandboxState): SandboxApi => {
   const readyMediaKey = (target: MediaTarget): Effect.Effect<string | undefined> =>
     target.kind === "video"
       ? Effect.map(recalls.find(target.recallId), (recall) =>
-        recall?.status === "success" && recall.cameras.includes(target.position)
+        recall?.status === "success" && recall.cameras.includes(target.position) &&
+          !recall.failedCameras.includes(target.position)
           ? videoKey(recall.id, target.position)
           : undefined)
       : Effect.map(captures.find(target.requestId), (capture) =>

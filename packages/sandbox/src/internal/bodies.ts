@@ -66,15 +66,18 @@ const encodeRecallOnce = (recall: StoredRecall, videoSize: number): RecallBody =
       recallType: recall.recallType,
       createdAt: iso(recall.createdAt),
       updatedAt: iso(recall.updatedAt),
-      cameras: recall.status === "pending" ? [] : recall.cameras.map((position) => ({
-        position,
-        cameraType: cameraPositionInfo[position].cameraType,
-        status: cameraStatus,
-        // Set on every answer (below): a link is signed for the moment it is handed out.
-        downloadUrl: null,
-        expiresAt: null,
-        sizeBytes: ready ? videoSize : null
-      }))
+      cameras: recall.status === "pending" ? [] : recall.cameras.map((position) => {
+        const lost = ready && recall.failedCameras.includes(position)
+        return {
+          position,
+          cameraType: cameraPositionInfo[position].cameraType,
+          status: lost ? "failed" : cameraStatus,
+          // Set on every answer (below): a link is signed for the moment it is handed out.
+          downloadUrl: null,
+          expiresAt: null,
+          sizeBytes: ready && !lost ? videoSize : null
+        }
+      })
     }, true) // checked once, by the encoder
   )
 }
@@ -97,11 +100,13 @@ export const recallBody = (recall: StoredRecall, links: MediaLinks, videoSize: n
   const expiresAt = iso(links.expiresAt)
   return {
     ...body,
-    cameras: body.cameras.map((camera) => ({
-      ...camera,
-      download_url: links.sign(mediaPaths.video(recall.id, camera.position)),
-      expires_at: expiresAt
-    }))
+    cameras: body.cameras.map((camera) =>
+      camera.status === "failed" ? camera : {
+        ...camera,
+        download_url: links.sign(mediaPaths.video(recall.id, camera.position)),
+        expires_at: expiresAt
+      }
+    )
   }
 }
 

@@ -152,6 +152,7 @@ export const makeRecalls = (deps: {
               recallType: request.recallType,
               requestedPositions: requested,
               cameras: requested === undefined ? available : requested,
+              failedCameras: (requested ?? available).filter((p) => lifecycle.failCameras.includes(p)),
               createdAt: now,
               pendingUntil,
               doneAt: pendingUntil + lifecycle.recallProcessingMillis / speed,

@@ -448,13 +448,22 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       )
     }
     if (final.status === "failed") return yield* finish("failed", final.reason ?? `video recall ${recallId} failed`)
+    // A recall can succeed without some cameras' footage (a camera off, its footage lost): the row asked for them,
+    // so it is not done. What did arrive is downloaded all the same.
+    const asked = payload.body.camera_positions
+    const lacking = final.positions.length === 0
+      ? (asked === undefined ? ["any camera"] : [...asked])
+      : (asked ?? []).filter((p) => !final.positions.includes(p))
     for (const [i, position] of final.positions.entries()) {
       // The last camera's download marks the row done in the same step (one step less per row).
-      const got = yield* download(recallId, position, i === final.positions.length - 1)
+      const got = yield* download(recallId, position, lacking.length === 0 && i === final.positions.length - 1)
       if (got._tag === "NotDownloaded") return yield* finish("stopped", got.reason)
     }
     freshRecalls.delete(recallId)
-    return final.positions.length === 0 ? yield* finish("done") : "done"
+    if (lacking.length > 0) {
+      return yield* finish("failed", `video recall ${recallId} finished with no footage from ${lacking.join(", ")}`)
+    }
+    return "done"
   })
 
   // A defect (a bug, the database failing) stops the row with its reason instead of leaving it in flight;

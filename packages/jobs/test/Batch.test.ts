@@ -40,6 +40,27 @@ describe("a batch run in one process", () => {
   )
 
   it.scopedLive(
+    "a row whose recall succeeds without a camera it asked for is failed, naming it, with what did arrive kept",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ lifecycle: { failCameras: ["driver_facing"] } })
+        const dir = yield* tempDir("lacking")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+        const final = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          return yield* jobs.awaitSettled(batch.id)
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+        expect(final.rows.map((r) => [r.state, r.reason])).toEqual([
+          ["failed", `video recall ${final.rows[0]!.recallId} finished with no footage from driver_facing`]
+        ])
+        expect(final.files.map((f) => f.position)).toEqual(["front_facing"])
+        expect(readdirSync(join(dir, "out", "INC-1"))).toEqual([`${final.rows[0]!.recallId}-front_facing.mp4`])
+      }),
+    30_000
+  )
+
+  it.scopedLive(
     "resumes the same rows as the same batch and sends nothing for rows already done",
     () =>
       Effect.gen(function*() {

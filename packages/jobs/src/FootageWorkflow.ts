@@ -317,7 +317,11 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
     success: CreateResult,
     execute: Effect.gen(function*() {
       if (payload.knownRecallId !== undefined) {
+        // Run again to keep waiting: the polls start afresh, on this run's settings (not where the last run's
+        // schedule ran out, nor at a first poll it set).
         yield* setState("waiting", { recallId: payload.knownRecallId })
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.orDie(store.schedulePoll(batchId, row, now + Duration.toMillis(settings.firstPoll), 0))
         return Created.make({ recallId: payload.knownRecallId })
       }
       yield* setState("creating")

@@ -61,6 +61,34 @@ describe("a batch run in one process", () => {
   )
 
   it.scopedLive(
+    "a row stopped after its polls ran out polls afresh when run again, and finishes",
+    () =>
+      Effect.gen(function*() {
+        // Pending for 4 s; three polls (0.5 s, then 0.75 s, then 1.1 s apart) see it pending in the first run.
+        const sandbox = yield* sandboxFor({ lifecycle: { recallPendingMillis: 4_000, recallProcessingMillis: 300 } })
+        const dir = yield* tempDir("again")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+        const settings = { ...testSettings(500), maxPolls: 3 }
+        const run = Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          return yield* jobs.awaitSettled(batch.id)
+        }).pipe(Effect.scoped, Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), settings)))
+        const first = yield* run
+        expect(first.rows.map((r) => r.state)).toEqual(["stopped"])
+        expect(first.rows[0]!.reason).toContain("still not finished after 3 polls")
+        // The next run polls on its own schedule from its start: not where the first one's ran out (a poll only
+        // after the 15 s safeguard, then stopped again).
+        const started = Date.now()
+        const second = yield* run
+        expect(second.rows.map((r) => r.state)).toEqual(["done"])
+        expect(Date.now() - started).toBeLessThan(10_000)
+        expect((yield* sandbox.recalls).length).toBe(1)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
     "resumes the same rows as the same batch and sends nothing for rows already done",
     () =>
       Effect.gen(function*() {

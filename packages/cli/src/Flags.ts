@@ -44,7 +44,7 @@ export const resolveTime = (flag: string, input: string): Effect.Effect<string, 
 
 /**
  * A duration as given to `--timeout`, `--poll-after`, `--duration`: a number with its unit, `30s`, `10m`, `1h`,
- * `1d` (or `500ms`). A bare number is refused: it could mean seconds or minutes.
+ * `1d` (or `500ms`), at most `7d`. A bare number is refused: it could mean seconds or minutes.
  *
  * @since 0.1.0
  */
@@ -63,7 +63,12 @@ export const parseDuration = (flag: string, input: string): Effect.Effect<Durati
   }
   const n = Number(m[1])
   const unit = m[2]!
-  return Effect.succeed(Duration.millis(unit === "ms" ? n : n * unitMillis[unit]!))
+  const millis = unit === "ms" ? n : n * unitMillis[unit]!
+  // No wait here is meant to be longer; far longer ones overflow timers, or park a job for ever.
+  if (millis > 7 * unitMillis.d!) {
+    return Effect.fail(new InvalidInput({ message: `${flag} ${text} is too long: at most 7d` }))
+  }
+  return Effect.succeed(Duration.millis(millis))
 }
 
 /**

@@ -150,7 +150,7 @@ describe("motive: times, durations and what comes next", () => {
       expect(yesterday.stderr).toContain("--start also takes now, -15m, -2h or -1d [start_time.invalid]")
     }))
 
-  it.scopedLive("--timeout takes 1d and refuses a bare 1; a create without --wait ends with the command that follows", () =>
+  it.scopedLive("--timeout takes 1d and refuses a bare 1 or more than 7d; a create without --wait ends with the command that follows", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv()
       const bare = yield* motive(["recall", "wait", "1", "--timeout", "1"], { env })
@@ -159,6 +159,8 @@ describe("motive: times, durations and what comes next", () => {
         stdout: "",
         stderr: "error: --timeout 1 needs a unit: 1m for minutes or 1s for seconds\n"
       })
+      const long = yield* motive(["recall", "wait", "1", "--timeout", "99999999999d"], { env })
+      expect(long).toEqual({ code: 2, stdout: "", stderr: "error: --timeout 99999999999d is too long: at most 7d\n" })
       const created = yield* motive([
         "recall",
         "create",

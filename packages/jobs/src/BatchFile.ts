@@ -146,31 +146,54 @@ const readJsonLines = (text: string): { readonly rows: Array<RawRow>; readonly p
 }
 
 const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problems: Array<RowProblem> } => {
-  let records: Array<Array<string>>
+  let records: Array<{ readonly record: Array<string>; readonly info: { readonly lines: number } }>
+  // The line each record ended on, in record order, so that rows are numbered as an editor shows them (blank
+  // lines counted).
+  const lines: Array<number> = []
   try {
-    records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true })
+    records = parseCsv(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      on_record: (record, context) => {
+        lines.push(context.lines)
+        return record
+      }
+    }).map((record, i) => ({ record, info: { lines: lines[i]! } }))
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e)
     return { rows: [], problems: [new RowProblem({ row: 0, field: "file", rule: "file.invalid_csv", message })] }
   }
   const [header, ...data] = records
   if (header === undefined) return { rows: [], problems: [] }
-  const names = header.map((h) => h.trim().toLowerCase())
+  const headerRow = header.info.lines
+  const names = header.record.map((h) => h.trim().toLowerCase())
   const problems: Array<RowProblem> = []
   names.forEach((name, i) => {
     if (name === "") {
       problems.push(
-        new RowProblem({ row: 1, field: `column ${i + 1}`, rule: "column.unnamed", message: "has no name" })
+        new RowProblem({ row: headerRow, field: `column ${i + 1}`, rule: "column.unnamed", message: "has no name" })
+      )
+    } else if (names.indexOf(name) !== i) {
+      // Which of the two a row meant cannot be told: the last one silently winning made a recall of the wrong truck.
+      problems.push(
+        new RowProblem({
+          row: headerRow,
+          field: name,
+          rule: "column.repeated",
+          message: `is named twice (columns ${names.indexOf(name) + 1} and ${i + 1})`
+        })
       )
     }
   })
-  const rows = data.map((record, i): RawRow => {
+  const rows = data.map(({ info, record }): RawRow => {
     const cells: Cells = {}
     record.forEach((value, c) => {
       const name = names[c] ?? `column ${c + 1}`
       if (value !== "") cells[name] = value
     })
-    return { row: i + 2, cells }
+    return { row: info.lines, cells }
   })
   return { rows, problems }
 }
@@ -193,6 +216,8 @@ const positionsOf = (value: unknown): ReadonlyArray<string> | undefined =>
 const refProblem = (ref: string): string | undefined =>
   ref.length > 100
     ? "is longer than 100 characters"
+    : new TextEncoder().encode(ref).length > 255
+    ? "is longer than 255 bytes in UTF-8, the longest name a folder can have"
     : ref === "." || ref === ".."
     ? "cannot be . or .."
     : /[/\\]/.test(ref)

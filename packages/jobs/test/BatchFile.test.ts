@@ -70,6 +70,31 @@ describe("batch files", () => {
       expect(c.id).not.toBe(a.id)
     }))
 
+  it.live("number CSV rows by their line, blank lines counted, and refuse a column named twice", () =>
+    Effect.gen(function*() {
+      const text = [
+        "vehicle_number,start_time,duration",
+        `TRK-101,${ago(30)},1`,
+        "",
+        "",
+        `TRK-101,${ago(40)},9`
+      ].join("\n")
+      expect(yield* problemsOf("rows.csv", text)).toEqual(["5 duration duration.not_allowed"])
+      const ok = yield* BatchFile.parseBatch("rows.csv", text.replace(",9", ",1"))
+      expect(ok.rows.map((r) => [r.row, r.folder])).toEqual([[2, "2"], [5, "5"]])
+      // The last of two vehicle_number columns silently won: a recall of the wrong truck.
+      const twice = ["vehicle_number,start_time,duration,vehicle_number", `TRK-101,${ago(30)},2,TRK-102`].join("\n")
+      expect(yield* problemsOf("rows.csv", twice)).toEqual(["1 vehicle_number column.repeated"])
+    }))
+
+  it.live("refuse a ref longer than a folder name can be in bytes, before anything is sent", () =>
+    Effect.gen(function*() {
+      const text = ["vehicle_number,start_time,duration,ref", `TRK-101,${ago(30)},1,${"€".repeat(100)}`].join("\n")
+      expect(yield* problemsOf("rows.csv", text)).toEqual(["2 ref ref.not_a_folder_name"])
+      const fits = ["vehicle_number,start_time,duration,ref", `TRK-101,${ago(30)},1,${"€".repeat(85)}`].join("\n")
+      expect((yield* BatchFile.parseBatch("rows.csv", fits)).rows).toHaveLength(1)
+    }))
+
   it.live("refuse an empty file", () =>
     Effect.gen(function*() {
       expect(yield* problemsOf("rows.csv", "vehicle_number,start_time,duration\n")).toEqual(["0 file file.no_rows"])

@@ -3,8 +3,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { basename, join } from "node:path"
 import { ago, bin, motive, motiveBackground, sandboxEnv, stateDir, tempDir, until } from "./support.js"
 
 /** A CSV of `n` rows, each a distinct minute of a demo vehicle, with refs INC-1… */
@@ -190,6 +190,15 @@ describe("motive batch run", () => {
       const second = yield* motive(args, { env })
       expect(second.code).toBe(2)
       expect(second.stderr).toMatch(/in use by another motive process \(pid \d+\)/)
+      // The same file through a symlink, to it or to its directory, is the same journal.
+      symlinkSync(join(dir, "j.db"), join(dir, "alias.db"))
+      symlinkSync(dir, join(dir, "..", `${basename(dir)}-alias`))
+      for (const journal of [join(dir, "alias.db"), join(dir, "..", `${basename(dir)}-alias`, "j.db")]) {
+        const aliased = yield* motive([...args.slice(0, -1), journal], { env })
+        expect(aliased.code, journal).toBe(2)
+        expect(aliased.stderr).toMatch(/in use by another motive process \(pid \d+\)/)
+      }
+      rmSync(join(dir, "..", `${basename(dir)}-alias`))
       first.child.kill("SIGINT")
     }), 30_000)
 

@@ -59,9 +59,18 @@ export const layerDatabase = (file: string) =>
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
-      const absolute = path.resolve(file)
-      yield* fs.makeDirectory(path.dirname(absolute), { recursive: true }).pipe(
-        Effect.mapError((e) => new JournalBusy({ file: absolute, reason: e.message }))
+      const given = path.resolve(file)
+      yield* fs.makeDirectory(path.dirname(given), { recursive: true }).pipe(
+        Effect.mapError((e) => new JournalBusy({ file: given, reason: e.message }))
+      )
+      // The lock belongs to the file itself: a symlink to it (or to its directory) names the same lock.
+      const absolute = yield* fs.realPath(given).pipe(
+        Effect.orElse(() =>
+          Effect.map(
+            Effect.orElseSucceed(fs.realPath(path.dirname(given)), () => path.dirname(given)),
+            (directory) => path.join(directory, path.basename(given))
+          )
+        )
       )
       yield* takeProcessLock(`${absolute}.lock`).pipe(
         Effect.mapError((e) =>

@@ -25,7 +25,16 @@ export const takeProcessLock = (
 > =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    for (let tries = 0; tries < 3; tries++) {
+    const holderOf = Effect.map(
+      fs.readFileString(file).pipe(Effect.orElseSucceed(() => "")),
+      (text) => Number(text.trim())
+    )
+    const live = (holder: number) =>
+      Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)
+    // Taking over a stale lock happens under a second lock: two processes finding it stale at once would otherwise
+    // both remove it, the second removing the lock the first had just made, and both run.
+    const takeover = `${file}.takeover`
+    for (let tries = 0; tries < 50; tries++) {
       const created = yield* Effect.either(fs.writeFileString(file, String(process.pid), { flag: "wx" }))
       if (created._tag === "Right") {
         yield* Effect.addFinalizer(() => fs.remove(file, { force: true }).pipe(Effect.ignore))
@@ -34,12 +43,21 @@ export const takeProcessLock = (
       if (created.left._tag === "SystemError" && created.left.reason !== "AlreadyExists") {
         return yield* Effect.fail({ message: created.left.message })
       }
-      const holder = Number((yield* fs.readFileString(file).pipe(Effect.orElseSucceed(() => ""))).trim())
-      if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
-        return yield* Effect.fail({ holder })
+      const holder = yield* holderOf
+      if (live(holder)) return yield* Effect.fail({ holder })
+      const mine = yield* Effect.either(fs.writeFileString(takeover, String(process.pid), { flag: "wx" }))
+      if (mine._tag === "Right") {
+        // Still the same stale lock (not one another process took over meanwhile): removed, then taken above.
+        const again = yield* holderOf
+        if (!live(again)) yield* fs.remove(file, { force: true }).pipe(Effect.ignore)
+        yield* fs.remove(takeover, { force: true }).pipe(Effect.ignore)
+      } else {
+        // Another process is taking it over. A takeover lock left by one that died in that instant is cleared.
+        const made = yield* fs.stat(takeover).pipe(Effect.map((info) => info.mtime), Effect.option)
+        const age = made._tag === "Some" && made.value._tag === "Some" ? Date.now() - made.value.value.getTime() : 0
+        if (age > 10_000) yield* fs.remove(takeover, { force: true }).pipe(Effect.ignore)
+        yield* Effect.sleep("20 millis")
       }
-      // Left by a process that is gone: taken over.
-      yield* fs.remove(file, { force: true }).pipe(Effect.ignore)
     }
     return yield* Effect.fail({ message: `could not take ${file}` })
   })

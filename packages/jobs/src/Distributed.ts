@@ -85,10 +85,29 @@ export interface RunnerOptions extends DatabaseOptions {
   readonly settings: FootageWorkflow.FootageSettings
 }
 
-const reasonOf = (e: unknown) => typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
+/**
+ * A failure and its causes, outermost first ("PgClient: Failed to connect: password authentication failed …"):
+ * the outermost alone read the same for a wrong password, a missing database and a closed port. A database URL in
+ * any of them is left out (it may hold a password).
+ */
+const reasonOf = (e: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = e
+  for (let depth = 0; current !== undefined && current !== null && depth < 6; depth++) {
+    if (current instanceof DatabaseUnavailable) {
+      parts.push(current.reason)
+      break
+    }
+    const message = typeof current === "object" && "message" in current ? String(current.message) : String(current)
+    if (message.trim() !== "" && !parts.some((p) => p.includes(message))) parts.push(message.trim())
+    current = typeof current === "object" && "cause" in current ? current.cause : undefined
+  }
+  return parts.join(": ").replace(/postgres(?:ql)?:\/\/\S+/gi, "(the database URL)")
+}
 
-/** Failures while building a layer, told without the URL. */
-const unavailable = (e: unknown) => new DatabaseUnavailable({ reason: reasonOf(e) })
+/** Failures while building a layer, told without the URL (and not wrapped twice). */
+const unavailable = (e: unknown) =>
+  e instanceof DatabaseUnavailable ? e : new DatabaseUnavailable({ reason: reasonOf(e) })
 
 /** The socket server's failure to open (`SocketServerError`, reason "Open") names the address it was given. */
 const listenFailed = (listen: RunnerOptions["listen"]) => (e: unknown): ListenFailed | DatabaseUnavailable =>

@@ -5,7 +5,7 @@ import { freeLoopbackPort } from "@effect-motive/sandbox/LoopbackPort"
 import { NodeContext } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Effect, Layer, type Redacted, Schedule } from "effect"
+import { Cause, Context, Effect, Layer, Redacted, Schedule } from "effect"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
@@ -69,6 +69,35 @@ describe("footage jobs on Postgres", () => {
         }
       }),
     60_000
+  )
+})
+
+describe("a jobs database that cannot be used", () => {
+  it.scopedLive(
+    "says why, once, without the URL: a wrong password, a missing database and a closed port differ",
+    () =>
+      Effect.gen(function*() {
+        const base = new URL(Redacted.value(yield* freshDatabase("reasons")))
+        const reasonFor = (url: URL) =>
+          Effect.flip(Layer.build(Distributed.layerStore(Redacted.make(url.href)))).pipe(
+            Effect.map((e) => e.message)
+          )
+        const wrongPassword = new URL(base.href)
+        wrongPassword.password = "not-the-password"
+        const missing = new URL(base.href)
+        missing.pathname = "/no_such_database"
+        const closed = new URL(base.href)
+        closed.port = String(yield* freePort)
+        const reasons = yield* Effect.all([reasonFor(wrongPassword), reasonFor(missing), reasonFor(closed)])
+        for (const reason of reasons) {
+          expect(reason.match(/could not use the jobs database/g)).toHaveLength(1)
+          expect(reason).not.toContain("not-the-password")
+          expect(reason).not.toContain("postgres://")
+        }
+        expect(new Set(reasons).size).toBe(3)
+        expect(reasons[2]).toContain("ECONNREFUSED")
+      }),
+    30_000
   )
 })
 

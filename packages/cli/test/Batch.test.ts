@@ -178,6 +178,64 @@ describe("motive batch run", () => {
     30_000
   )
 
+  it.scopedLive(
+    "an interrupted batch names each recall it made and the command that resumes, in its JSON document",
+    () =>
+      Effect.gen(function*() {
+        const { env, sandbox } = yield* sandboxEnv({
+          lifecycle: { recallPendingMillis: 60_000, recallProcessingMillis: 1_000 }
+        })
+        const dir = yield* tempDir
+        const file = join(dir, "rows.csv")
+        writeFileSync(file, csv(2))
+        const out = join(dir, "out")
+        const run = yield* motiveBackground(
+          ["--json", "batch", "run", file, "--dir", out, "--journal", join(dir, "j.db")],
+          env
+        )
+        const exited = Effect.async<number | null>((resume) => {
+          run.child.on("close", (code) => resume(Effect.succeed(code)))
+        })
+        let ids: Array<number> = []
+        for (let i = 0; i < 500 && ids.length < 2; i++) {
+          ids = (yield* sandbox.recalls).map((r) => r.id)
+          yield* Effect.sleep("20 millis")
+        }
+        expect(ids).toHaveLength(2)
+        // The rows record their recalls a moment after Motive answers.
+        yield* Effect.sleep("500 millis")
+        run.child.kill("SIGINT")
+        expect(yield* exited).toBe(130)
+        const document = JSON.parse(run.lines.join("\n"))
+        expect(document.error.tag).toBe("Interrupted")
+        const resume = `motive batch run ${file} --dir ${out} --journal ${join(dir, "j.db")}`
+        expect(document.error.requests).toEqual(ids.map((id) => ({ kind: "video_recall", id, resume })))
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "an interrupted --sandbox batch says there is nothing to resume (the emulator ends with it)",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const file = join(dir, "rows.csv")
+        writeFileSync(file, csv(2))
+        const run = yield* motiveBackground(["--sandbox", "batch", "run", file, "--dir", join(dir, "out")])
+        const exited = Effect.async<number | null>((resume) => {
+          run.child.on("close", (code) => resume(Effect.succeed(code)))
+        })
+        yield* until(() => run.stderr().includes("Batch ") ? true : undefined)
+        run.child.kill("SIGINT")
+        expect(yield* exited).toBe(130)
+        expect(run.stderr()).toContain(
+          "interrupted (the built-in sandbox ends with this run: there is nothing to resume)"
+        )
+        expect(run.stderr()).not.toContain("resume with")
+      }),
+    30_000
+  )
+
   it.scopedLive("lets one process at a time run a journal: a second gets exit 2", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 5_000, recallProcessingMillis: 5_000 } })

@@ -137,11 +137,12 @@ const summaryLine = (p: FootageJobs.BatchProgress, started: number, settledAtSta
   }, ${p.minutesSpent} quota min${eta}`
 }
 
-/** The command that resumes this run. */
-const resumeCommand = (globals: Globals, options: BatchRunOptions) =>
-  [
+/**
+ * The command that resumes this run; none with `--sandbox`, whose emulator (and its recalls) end with the run.
+ */
+const resumeCommand = (globals: Globals, options: BatchRunOptions): string | undefined =>
+  globals.sandbox ? undefined : [
     "motive",
-    ...(globals.sandbox ? ["--sandbox"] : []),
     "batch run",
     JSON.stringify(options.file).replace(/^"([\w./-]+)"$/, "$1"),
     ...(Option.isSome(options.database)
@@ -190,7 +191,7 @@ export const executeBatch = (
   sandbox: Option.Option<Sandbox.SandboxService>,
   batch: BatchFile.Batch,
   options: BatchRunOptions,
-  resume: string
+  resume: string | undefined
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const output = yield* Output
@@ -293,9 +294,21 @@ export const executeBatch = (
         Effect.ensuring(output.endProgress),
         Effect.orDie,
         Effect.onInterrupt(() =>
-          Effect.sync(() =>
+          Effect.gen(function*() {
+            if (resume === undefined) {
+              processSinks.stderr("interrupted (the built-in sandbox ends with this run: there is nothing to resume)\n")
+              return
+            }
+            // Every recall a row made and the run has not finished with: the interruption's report names each
+            // (with --json, in its one error document) with the command that picks it up again.
+            const now = yield* Effect.option(jobs.status(batch.id))
+            for (const row of Option.isSome(now) ? now.value.rows : []) {
+              if (row.recallId !== undefined && row.state !== "done" && row.state !== "failed") {
+                yield* output.learned({ kind: "video_recall", id: row.recallId, resume })
+              }
+            }
             processSinks.stderr(`interrupted: every recall made is in the journal; resume with: ${resume}\n`)
-          )
+          })
         )
       )
     return yield* jobs.status(batch.id).pipe(Effect.orDie)
@@ -350,7 +363,8 @@ export const runBatch = (
           : "",
         stopped.length > 0 ? `${stopped.length} row${stopped.length === 1 ? "" : "s"} stopped: ${list(stopped)}` : ""
       ].filter((p) => p !== "")
-      const resumable = quota.length + stopped.length > 0 ? `; resume with: ${resumeCommand(globals, options)}` : ""
+      const resume = resumeCommand(globals, options)
+      const resumable = quota.length + stopped.length > 0 && resume !== undefined ? `; resume with: ${resume}` : ""
       return yield* new BatchIncomplete({
         message: `${parts.join("; ")}${resumable}`,
         code: failed.length > 0 ? 6 : quota.length > 0 ? 4 : 5,

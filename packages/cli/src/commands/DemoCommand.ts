@@ -130,7 +130,7 @@ const demoBatch = (motive: Motive, sandbox: Sandbox.SandboxService, dir: string)
       pollAfter: Option.none(),
       database: Option.none(),
       detach: false
-    }, "motive demo")
+    }, undefined)
     return {
       lines: [
         `3. Batch ${

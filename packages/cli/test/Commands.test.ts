@@ -3,6 +3,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createHmac } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { dryRun, motive, sandboxEnv as sandboxEnvWith, stackTrace, tempDir } from "./support.js"
 
@@ -321,6 +323,54 @@ describe("motive image, recall reads, webhooks", () => {
       const bad = yield* motive(["image", "capture", "--asset-id", "7", "--position", "front_facing"], { env })
       expect(bad.code).toBe(2)
       expect(bad.stderr).toContain("[position.vehicle_only]")
+    }))
+
+  it.scopedLive("image get asks under the camera type Motive returned, as recorded, whatever it is called", () =>
+    Effect.gen(function*() {
+      const state = yield* tempDir
+      const at = new Date().toISOString()
+      writeFileSync(
+        join(state, "requests.jsonl"),
+        JSON.stringify({
+          kind: "image_capture",
+          id: 5,
+          cameraType: "dashcam_v2",
+          entity: "vehicle TRK-101",
+          position: "front_facing",
+          createdAt: at,
+          status: "pending",
+          seenAt: at
+        }) + "\n"
+      )
+      const asked: Array<string> = []
+      const server = createServer((req, res) => {
+        asked.push(req.url ?? "")
+        const found = req.url === "/v1/image_captures/dashcam_v2/5"
+        res.writeHead(found ? 200 : 404, { "content-type": "application/json" })
+        res.end(JSON.stringify(
+          found
+            ? {
+              request_id: 5,
+              camera_type: "dashcam_v2",
+              position: "front_facing",
+              status: "pending",
+              vehicle: { id: 101, number: "TRK-101" }
+            }
+            : { error_message: "Not found" }
+        ))
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => {
+          server.listen(0, "127.0.0.1", () => resume(Effect.void))
+        }),
+        () => Effect.sync(() => server.close())
+      )
+      const port = (server.address() as AddressInfo).port
+      const get = yield* motive(["image", "get", "5"], {
+        env: { MOTIVE_STATE_DIR: state, MOTIVE_BASE_URL: `http://127.0.0.1:${port}`, MOTIVE_API_KEY: "k" }
+      })
+      expect(get.code, get.stderr).toBe(0)
+      expect(asked).toEqual(["/v1/image_captures/dashcam_v2/5"])
     }))
 
   it.scopedLive("reads the quota and the available timelines", () =>

@@ -207,7 +207,10 @@ const capture = Command.make(
     })
 ).pipe(Command.withDescription("Ask one camera for a still image now"))
 
-/** The camera type of capture `id`: as given, else as this machine recorded it, else asked of Motive. */
+/**
+ * The camera type of capture `id`: as given, else as this machine recorded it from Motive's answer (verbatim,
+ * whatever Motive called it: the GET path must carry what the POST returned), else asked of Motive.
+ */
 const cameraTypeFor = (motive: Motive, id: number, given: Option.Option<CameraType>) =>
   Effect.gen(function*() {
     if (Option.isSome(given)) return given.value
@@ -217,7 +220,7 @@ const cameraTypeFor = (motive: Motive, id: number, given: Option.Option<CameraTy
       ? yield* Effect.orElseSucceed(journal.value.entries, () => [])
       : []
     const known = entries.find((e) => e.kind === "image_capture" && e.id === id)?.cameraType
-    if (known === "dashcam" || known === "omnicam") return known
+    if (known !== undefined && known.trim() !== "") return known
     // Not captured from here: the capture is under one of the two types.
     return yield* motive.client.getImageCapture({ cameraType: "dashcam", requestId: id }).pipe(
       Effect.as<CameraType>("dashcam"),

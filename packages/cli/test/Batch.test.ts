@@ -133,6 +133,13 @@ describe("motive batch run survives kill -9", () => {
           expect(f.bytes).toBe(size)
           expect(f.sha256).toBe(createHash("sha256").update(readFileSync(f.path)).digest("hex"))
         }
+        // A manifest that cannot be written is told of the file named, not of a temporary one beside it.
+        const nowhere = join(dir, "no-such-dir", "m")
+        const refused = yield* motive(["batch", "report", "--journal", join(dir, "jobs.db"), "--out", nowhere], { env })
+        expect(refused.code).toBe(2)
+        expect(refused.stderr).toContain(`cannot write the manifest: `)
+        expect(refused.stderr).toContain(`${nowhere}.csv`)
+        expect(refused.stderr).not.toContain(".tmp")
       }),
     120_000
   )

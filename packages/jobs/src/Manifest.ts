@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { FileSystem } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import { stringify } from "csv-stringify/sync"
 import { Effect } from "effect"
 import { entityOf } from "./BatchFile.js"
@@ -65,7 +65,22 @@ const writeAtomically = (fs: FileSystem.FileSystem, file: string, content: strin
     const tmp = `${file}.${process.pid}.tmp`
     yield* fs.writeFileString(tmp, content, { mode: 0o644 })
     yield* fs.rename(tmp, file).pipe(Effect.tapError(() => fs.remove(tmp, { force: true }).pipe(Effect.ignore)))
-  })
+  }).pipe(
+    // Told of the file the caller named, not of the temporary one beside it.
+    Effect.mapError((e): PlatformError => {
+      if (e._tag !== "SystemError") return e
+      const { cause, description, method, module, reason, syscall } = e
+      return new SystemError({
+        reason,
+        module,
+        method,
+        pathOrDescriptor: file,
+        ...(description === undefined ? {} : { description: description.replaceAll(`.${process.pid}.tmp`, "") }),
+        ...(syscall === undefined ? {} : { syscall }),
+        ...(cause === undefined ? {} : { cause })
+      })
+    })
+  )
 
 /**
  * Writes `<prefix>.csv` and `<prefix>.json`.

@@ -243,6 +243,22 @@ describe("motive batch run", () => {
     30_000
   )
 
+  it.scopedLive("refuses a journal that is a directory or not SQLite, saying which (exit 2)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const notSqlite = join(dir, "notes.db")
+      writeFileSync(notSqlite, "hello, not a database\n")
+      const directory = yield* motive(["batch", "status", "--journal", dir])
+      expect(directory).toMatchObject({ code: 2, stdout: "" })
+      expect(directory.stderr).toBe(
+        `error: could not open the job journal ${dir}: it is a directory, not a journal file\n`
+      )
+      const garbage = yield* motive(["batch", "status", "--journal", notSqlite])
+      expect(garbage.code).toBe(2)
+      expect(garbage.stderr).toContain("file is not a database")
+      expect(readFileSync(notSqlite, "utf8")).toBe("hello, not a database\n")
+    }))
+
   it.scopedLive("lets one process at a time run a journal: a second gets exit 2", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 5_000, recallProcessingMillis: 5_000 } })

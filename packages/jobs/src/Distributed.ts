@@ -16,6 +16,7 @@ import type { WorkflowEngine } from "@effect/workflow"
 import { Duration, Effect, Exit, Layer, Option, Redacted, Schema, Scope } from "effect"
 import * as FootageJobs from "./FootageJobs.js"
 import * as FootageWorkflow from "./FootageWorkflow.js"
+import { causeChain } from "./internal/causes.js"
 import * as MessageClaims from "./internal/messageClaims.js"
 import * as JobStore from "./JobStore.js"
 import * as Poller from "./Poller.js"
@@ -90,20 +91,9 @@ export interface RunnerOptions extends DatabaseOptions {
  * the outermost alone read the same for a wrong password, a missing database and a closed port. A database URL in
  * any of them is left out (it may hold a password).
  */
-const reasonOf = (e: unknown): string => {
-  const parts: Array<string> = []
-  let current: unknown = e
-  for (let depth = 0; current !== undefined && current !== null && depth < 6; depth++) {
-    if (current instanceof DatabaseUnavailable) {
-      parts.push(current.reason)
-      break
-    }
-    const message = typeof current === "object" && "message" in current ? String(current.message) : String(current)
-    if (message.trim() !== "" && !parts.some((p) => p.includes(message))) parts.push(message.trim())
-    current = typeof current === "object" && "cause" in current ? current.cause : undefined
-  }
-  return parts.join(": ").replace(/postgres(?:ql)?:\/\/\S+/gi, "(the database URL)")
-}
+const reasonOf = (e: unknown): string =>
+  causeChain(e, (u) => u instanceof DatabaseUnavailable ? u.reason : undefined)
+    .replace(/postgres(?:ql)?:\/\/\S+/gi, "(the database URL)")
 
 /** Failures while building a layer, told without the URL (and not wrapped twice). */
 const unavailable = (e: unknown) =>

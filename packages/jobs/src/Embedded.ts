@@ -13,6 +13,7 @@ import type { WorkflowEngine } from "@effect/workflow"
 import { Effect, Layer, Schema } from "effect"
 import * as FootageJobs from "./FootageJobs.js"
 import * as FootageWorkflow from "./FootageWorkflow.js"
+import { causeChain } from "./internal/causes.js"
 import * as MessageClaims from "./internal/messageClaims.js"
 import { takeProcessLock } from "./internal/processLock.js"
 import { sameConnectionClient } from "./internal/sqliteClient.js"
@@ -49,6 +50,13 @@ export interface EmbeddedOptions {
   readonly pollInterval?: `${number} millis` | undefined
 }
 
+/** A journal path that names something other than a file (a directory) is refused before SQLite is asked. */
+const notAFile = (fs: FileSystem.FileSystem, file: string) =>
+  Effect.flatMap(Effect.option(fs.stat(file)), (info) =>
+    info._tag === "Some" && info.value.type !== "File"
+      ? Effect.fail(new JournalBusy({ file, reason: `it is a ${info.value.type.toLowerCase()}, not a journal file` }))
+      : Effect.void)
+
 /**
  * The SQLite database, its directory created and the lock taken first.
  *
@@ -72,6 +80,7 @@ export const layerDatabase = (file: string) =>
           )
         )
       )
+      yield* notAFile(fs, absolute)
       yield* takeProcessLock(`${absolute}.lock`).pipe(
         Effect.mapError((e) =>
           "holder" in e
@@ -79,7 +88,9 @@ export const layerDatabase = (file: string) =>
             : new JournalBusy({ file: absolute, reason: e.message })
         )
       )
-      return layerSqlite(absolute)
+      return layerSqlite(absolute).pipe(
+        Layer.mapError((e) => new JournalBusy({ file: absolute, reason: causeChain(e) }))
+      )
     })
   )
 
@@ -128,9 +139,11 @@ export const layerStore = (file: string): Layer.Layer<
       if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) {
         return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(new FootageJobs.BatchNotFound({ batchId: "" }))
       }
+      const wrong = yield* Effect.flip(notAFile(fs, file)).pipe(Effect.option)
+      if (wrong._tag === "Some") return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(wrong.value)
       return JobStore.layer.pipe(
         Layer.provide(layerSqlite(file)),
-        Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy => new JournalBusy({ file, reason: e.message }))
+        Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy => new JournalBusy({ file, reason: causeChain(e) }))
       )
     })
   )

@@ -272,9 +272,9 @@ export const executeBatch = (
             ? "sent to the workers (files under each worker's --dir)"
             : `files into ${options.directory}`
         }`
-        : `Batch ${
-          short(batch.id)
-        } resumed (the same rows ran before): ${before.counts.done} done, ${submitted.sent.length} to go`
+        : `Batch ${short(batch.id)} resumed (the same rows ran before): ${before.counts.done} done, ${
+          // Sent rows that finished between the submission and this look are counted once, as done.
+          submitted.sent.filter((row) => before.rows.find((r) => r.row === row)?.state !== "done").length} to go`
     )
     if (submitted.heldForQuota.length > 0) {
       yield* output.note(

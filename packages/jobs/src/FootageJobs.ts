@@ -81,7 +81,7 @@ export class BatchNotFound extends Schema.TaggedError<BatchNotFound>()("BatchNot
  */
 export interface Submitted {
   readonly batch: StoredBatch
-  /** Whether these rows are a new batch (else an earlier run of them is resumed). */
+  /** Whether these rows are new: none of them ran before (else an earlier run of them is resumed). */
   readonly isNew: boolean
   /** Rows handed to their workflows by this call. */
   readonly sent: ReadonlyArray<number>
@@ -226,7 +226,8 @@ export const make: Effect.Effect<
       // batches and not spent yet) is read first, then Motive's quota, and the admitted rows are recorded before
       // the next admission may start. Two batches at once cannot both be admitted against the same minutes.
       const admitted = yield* store.admitting(Effect.gen(function*() {
-        const rows = (yield* store.rows(stored.id)).filter((r) => r.state !== "done" && r.state !== "failed")
+        const all = yield* store.rows(stored.id)
+        const rows = all.filter((r) => r.state !== "done" && r.state !== "failed")
         const needsCreate = rows.filter((r) => r.recallId === undefined)
         const reserved = yield* store.reservedMinutes(stored.id)
         const quota = yield* client.getRecallQuota
@@ -286,15 +287,17 @@ export const make: Effect.Effect<
           yield* store.submitted(stored.id, payload.row, payload.generation, executionId)
           if (again) yield* store.setState(stored.id, payload.row, "validated")
         }
-        return { held, needed, remaining, send: send.map((s) => s.payload) }
+        // A batch refused before (the quota) is recorded, but none of its rows ever ran: still new to the caller.
+        const neverSent = all.every((r) => r.executionId === undefined)
+        return { held, needed, remaining, neverSent, send: send.map((s) => s.payload) }
       }))
-      const { held, needed, remaining, send } = admitted
+      const { held, needed, neverSent, remaining, send } = admitted
       for (const payload of send) {
         yield* FootageWorkflow.execute(payload, { discard: true }).pipe(Effect.provide(context))
       }
       return {
         batch: stored,
-        isNew,
+        isNew: isNew || neverSent,
         sent: send.map((p) => p.row),
         heldForQuota: held,
         quota: {

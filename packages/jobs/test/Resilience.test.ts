@@ -53,6 +53,13 @@ describe("the monthly quota", () => {
       expect(error._tag).toBe("QuotaShort")
       expect(error.message).toContain("needs 3 minutes of regular recall quota, and Motive has 2 left")
       expect(yield* requestsTo(sandbox, "createVideoRecall")).toEqual([])
+      // With more quota the same rows run, as new: the refusal ran none of them.
+      yield* sandbox.configure({ quota: { regularMinutes: 100 } })
+      const { final, submitted } = yield* runToEnd(batch, join(dir, "out")).pipe(
+        Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200)))
+      )
+      expect(submitted.isNew).toBe(true)
+      expect(final.counts.done).toBe(3)
     }), 30_000)
 
   it.scopedLive(

@@ -54,7 +54,6 @@ import { type ConfigOptions, layerConfig as configFromEnvironment, MotiveConfig 
 import {
   type CallError,
   CreateUncertain,
-  DuplicateRequest,
   InvalidRequest,
   isAmbiguous,
   isRetryable,
@@ -392,12 +391,13 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
                 })
               }))
               if (!wasAmbiguous) {
-                // Motive named it, so it exists: a failure to read it back still carries its id.
+                // Motive named it, so it exists: a failure to read it back says so, with its id (to pick it up).
                 const recall = yield* Effect.mapError(getVideoRecall(id), (failure) =>
-                  new DuplicateRequest({
-                    ...duplicate,
+                  new CreateUncertain({
                     message:
-                      `${duplicate.message}; Motive holds it as recall ${id}, which could not be read back: ${failure.message}`
+                      `Motive already holds this recall as ${id} (409 duplicate), but it could not be read back: ${failure.message}`,
+                    failure,
+                    recallId: id
                   }))
                 yield* Effect.uninterruptible(remember(RequestJournal.recallEntry(recall, entity)))
                 return { recall, deduplicated: true, afterLostAnswer: false, attempts: yield* Ref.get(attempts) }
@@ -409,7 +409,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
           // After a lost answer the recall may exist: the failure says so, with its id when Motive named it.
           Effect.catchAll((failure) =>
             Effect.gen(function*() {
-              if (!(yield* Ref.get(ambiguous))) return yield* failure
+              if (failure._tag === "CreateUncertain" || !(yield* Ref.get(ambiguous))) return yield* failure
               const id = yield* Ref.get(named)
               return yield* new CreateUncertain({
                 message: id === undefined

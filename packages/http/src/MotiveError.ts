@@ -192,9 +192,9 @@ export class WaitTimedOut extends Schema.TaggedError<WaitTimedOut>()("WaitTimedO
 }) {}
 
 /**
- * A create failed after an attempt whose answer was lost, so Motive may hold the request all the same.
- * `recallId` is set when Motive named it (the 409 answering a re-sent create) but it could not be read back:
- * the recall exists, and `failure` says why it could not be read.
+ * A create failed after an attempt whose answer was lost, so Motive may hold the request all the same; or Motive
+ * answered 409 naming the recall it holds, which could not be read back. `recallId` is set when Motive named it
+ * (a 409): the recall exists, and `failure` says why it could not be read.
  *
  * @since 0.1.0
  */

@@ -130,7 +130,7 @@ describe("MotiveClient error mapping", () => {
       expect((yield* sandbox.recalls).map((r) => r.id)).toEqual([first.recall.id])
     }))
 
-  it.scopedLive("a 409 naming no recall stays DuplicateRequest, and one whose recall cannot be read back still names it", () =>
+  it.scopedLive("a 409 naming no recall stays DuplicateRequest; one whose recall cannot be read back is CreateUncertain with its id", () =>
     Effect.gen(function*() {
       let gets = 0
       const server = yield* serverWith((req, res) => {
@@ -158,9 +158,10 @@ describe("MotiveClient error mapping", () => {
       const unnamed = yield* withClient(layerAt("/plain"), (c) => Effect.flip(c.createVideoRecall(recall())))
       expect(unnamed).toMatchObject({ _tag: "DuplicateRequest", status: 409 })
       expect(unnamed._tag === "DuplicateRequest" && unnamed.existingId).toBeUndefined()
+      // Motive named it, so it exists: CreateUncertain with its id, so that the caller can pick it up.
       const unread = yield* withClient(layerAt("/named"), (c) => Effect.flip(c.createVideoRecall(recall())))
-      expect(unread).toMatchObject({ _tag: "DuplicateRequest", status: 409, existingId: 42 })
-      expect(unread.message).toContain("Motive holds it as recall 42, which could not be read back: down")
+      expect(unread).toMatchObject({ _tag: "CreateUncertain", recallId: 42, failure: { _tag: "ServerError" } })
+      expect(unread.message).toContain("already holds this recall as 42 (409 duplicate), but it could not be read back")
       expect(gets).toBe(1)
     }))
 

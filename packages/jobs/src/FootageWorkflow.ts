@@ -340,8 +340,8 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         outcome = Created.make({ recallId: result.right.recall.id })
       } else {
         const e = result.left
-        // A 409 naming a recall the client could not read back: this create already happened (an earlier run's
-        // answer was lost to a crash). One it could read back is already a success (`deduplicated`).
+        // A 409 naming a recall (from a client that fails so; this package's answers it as a success, or as
+        // CreateUncertain with its id): this create already happened (an earlier run's answer was lost to a crash).
         outcome = e._tag === "DuplicateRequest" && e.existingId !== undefined
           ? Created.make({ recallId: e.existingId })
           : afterCreateFailure(e)

@@ -49,21 +49,27 @@ export const isQuotaExceededBody = (body: unknown): boolean => {
 
 /**
  * Whether a 403 says the company's `video_monitoring` feature is off [assumed wording, `motive-api.md`]: a code
- * naming it, or a message naming video monitoring (`video_monitoring`, "Video monitoring"), or saying that a
- * camera or video feature is disabled / not enabled / off. A message about permissions alone ("You do not have
- * the permission to access this feature") is not: that is the user's role, not the company's setting.
+ * naming it (`code` or `error_code`), or a message naming the setting (`video_monitoring`, "video monitoring",
+ * "Capture Trip Images") or saying that cameras or video are disabled / not enabled / off for the company or fleet.
+ * A message about the caller's rights is not, even when it names the feature ("You do not have permission to use
+ * video monitoring", "…for your API key", "…your role…"): that is the key's or user's, not the company's setting.
  *
  * @since 0.1.0
  */
 export const isFeatureDisabledBody = (body: unknown): boolean => {
   const record = asRecord(body)
-  const code = record?.code ?? record?.error_code
-  if (typeof code === "string" && /video_monitoring|feature_disabled/i.test(code)) return true
+  for (const code of [record?.code, record?.error_code]) {
+    if (typeof code === "string" && /video_monitoring|feature_disabled/i.test(code)) return true
+  }
   return Option.match(errorMessageFromBody(body), {
     onNone: () => false,
     onSome: (m) =>
-      /video[_ ]monitoring/i.test(m) ||
-      (/\b(camera|video|dashcam|feature)s?\b/i.test(m) && /\b(disabled|not enabled|turned off|is off)\b/i.test(m))
+      !/\b(permissions?|role|roles|not allowed|unauthori[sz]ed|api key|your user|user account|access token)\b/i.test(
+        m
+      ) &&
+      (/video[_ ]monitoring|capture trip images/i.test(m) ||
+        (/\b(cameras?|video|dashcams?)\b/i.test(m) && /\b(disabled|not enabled|turned off|is off)\b/i.test(m) &&
+          /\b(company|fleet|organi[sz]ation)\b/i.test(m)))
   })
 }
 

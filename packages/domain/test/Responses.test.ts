@@ -128,12 +128,19 @@ describe("error bodies", () => {
     const off = [
       { error_message: "The video_monitoring feature is not enabled for this company" },
       { error_message: "Video monitoring is disabled for this company" },
+      { error_message: "Capture Trip Images is not enabled for this company" },
       { message: "Camera features are turned off for your fleet" },
-      { code: "video_monitoring_disabled", error_message: "Forbidden" }
+      { code: "video_monitoring_disabled", error_message: "Forbidden" },
+      { code: 403, error_code: "video_monitoring_disabled", error_message: "Forbidden" }
     ]
     for (const body of off) expect(isFeatureDisabledBody(body), JSON.stringify(body)).toBe(true)
     const rights = [
       { error_message: "You do not have the permission to access this feature" },
+      { error_message: "You do not have permission to use video monitoring" },
+      { error_message: "Your role does not allow access to the video_monitoring feature" },
+      { error_message: "This feature is disabled for your API key" },
+      { error_message: "User account disabled. Contact your fleet admin to access this feature" },
+      { error_message: "Camera access is disabled for your user" },
       { error_message: "Forbidden" },
       { error_message: "This API key is disabled" },
       "plain text"

@@ -281,6 +281,14 @@ describe("motive batch run", () => {
       }
       rmSync(join(dir, "..", `${basename(dir)}-alias`))
       first.child.kill("SIGINT")
+      // A link to a journal not made yet: SQLite makes it through the link, and the lock is the file's own.
+      symlinkSync(join(dir, "fresh.db"), join(dir, "fresh-link.db"))
+      const viaLink = yield* motiveBackground([...args.slice(0, -1), join(dir, "fresh-link.db")], env)
+      yield* until(() => existsSync(join(dir, "fresh.db.lock")) ? true : undefined)
+      const direct = yield* motive([...args.slice(0, -1), join(dir, "fresh.db")], { env })
+      expect(direct.code).toBe(2)
+      expect(direct.stderr).toMatch(/in use by another motive process \(pid \d+\)/)
+      viaLink.child.kill("SIGINT")
     }), 30_000)
 
   it.scopedLive(

@@ -71,12 +71,18 @@ export const layerDatabase = (file: string) =>
       yield* fs.makeDirectory(path.dirname(given), { recursive: true }).pipe(
         Effect.mapError((e) => new JournalBusy({ file: given, reason: e.message }))
       )
-      // The lock belongs to the file itself: a symlink to it (or to its directory) names the same lock.
+      // The lock belongs to the file itself: a symlink to it (or to its directory) names the same lock, also a
+      // link to a journal not created yet (SQLite creates it through the link).
+      const inRealDirectory = (file: string) =>
+        Effect.map(
+          Effect.orElseSucceed(fs.realPath(path.dirname(file)), () => path.dirname(file)),
+          (directory) => path.join(directory, path.basename(file))
+        )
       const absolute = yield* fs.realPath(given).pipe(
         Effect.orElse(() =>
-          Effect.map(
-            Effect.orElseSucceed(fs.realPath(path.dirname(given)), () => path.dirname(given)),
-            (directory) => path.join(directory, path.basename(given))
+          fs.readLink(given).pipe(
+            Effect.flatMap((target) => inRealDirectory(path.resolve(path.dirname(given), target))),
+            Effect.orElse(() => inRealDirectory(given))
           )
         )
       )

@@ -1,6 +1,6 @@
 /** One process at a time: a lock file holding the owner's pid, taken over when that process is gone. */
 import { FileSystem } from "@effect/platform"
-import { Effect, type Scope } from "effect"
+import { Effect, Option, type Scope } from "effect"
 
 const isRunning = (pid: number): boolean => {
   try {
@@ -25,17 +25,26 @@ export const takeProcessLock = (
 > =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const holderOf = Effect.map(
-      fs.readFileString(file).pipe(Effect.orElseSucceed(() => "")),
-      (text) => Number(text.trim())
+    // What the lock holds (`undefined` when it is gone).
+    const contentOf = Effect.map(Effect.option(fs.readFileString(file)), (text) => Option.getOrUndefined(text))
+    const live = (content: string | undefined) => {
+      const holder = Number(content?.trim())
+      return Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)
+    }
+    // The lock appears whole, with the pid in it: written beside it, then linked into place (which fails when it
+    // exists). Created empty and then written, another process could read it empty in between and take it as left.
+    const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`
+    const create = Effect.acquireUseRelease(
+      fs.writeFileString(mine, String(process.pid)),
+      () => fs.link(mine, file),
+      () => fs.remove(mine, { force: true }).pipe(Effect.ignore)
     )
-    const live = (holder: number) =>
-      Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)
-    // Taking over a stale lock happens under a second lock: two processes finding it stale at once would otherwise
-    // both remove it, the second removing the lock the first had just made, and both run.
+    // Taking over a stale lock happens under a second lock, and removes only the very lock found stale (the same
+    // content in it): two processes finding it stale at once would otherwise both remove it, the second removing
+    // the lock the first had just made, and both run.
     const takeover = `${file}.takeover`
     for (let tries = 0; tries < 50; tries++) {
-      const created = yield* Effect.either(fs.writeFileString(file, String(process.pid), { flag: "wx" }))
+      const created = yield* Effect.either(create)
       if (created._tag === "Right") {
         yield* Effect.addFinalizer(() => fs.remove(file, { force: true }).pipe(Effect.ignore))
         return
@@ -43,15 +52,20 @@ export const takeProcessLock = (
       if (created.left._tag === "SystemError" && created.left.reason !== "AlreadyExists") {
         return yield* Effect.fail({ message: created.left.message })
       }
-      const holder = yield* holderOf
-      if (live(holder)) return yield* Effect.fail({ holder })
-      const mine = yield* Effect.either(fs.writeFileString(takeover, String(process.pid), { flag: "wx" }))
-      if (mine._tag === "Right") {
-        // Still the same stale lock (not one another process took over meanwhile): removed, then taken above.
-        const again = yield* holderOf
-        if (!live(again)) yield* fs.remove(file, { force: true }).pipe(Effect.ignore)
-        yield* fs.remove(takeover, { force: true }).pipe(Effect.ignore)
-      } else {
+      const content = yield* contentOf
+      if (live(content)) return yield* Effect.fail({ holder: Number(content?.trim()) })
+      const taking = yield* Effect.either(
+        Effect.acquireUseRelease(
+          fs.writeFileString(takeover, String(process.pid), { flag: "wx" }),
+          () =>
+            Effect.flatMap(contentOf, (again) =>
+              content !== undefined && again === content && !live(again)
+                ? fs.remove(file, { force: true }).pipe(Effect.ignore)
+                : Effect.void),
+          () => fs.remove(takeover, { force: true }).pipe(Effect.ignore)
+        )
+      )
+      if (taking._tag === "Left") {
         // Another process is taking it over. A takeover lock left by one that died in that instant is cleared.
         const made = yield* fs.stat(takeover).pipe(Effect.map((info) => info.mtime), Effect.option)
         const age = made._tag === "Some" && made.value._tag === "Some" ? Date.now() - made.value.value.getTime() : 0

@@ -1,0 +1,41 @@
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Scope } from "effect"
+import { spawnSync } from "node:child_process"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { takeProcessLock } from "../src/internal/processLock.js"
+import { tempDir } from "./support.js"
+
+/** The pid of a process that has ended. */
+const deadPid = () => spawnSync(process.execPath, ["-e", "0"]).pid
+
+describe("the process lock", () => {
+  it.scopedLive("takes over a lock left by a process that is gone (or left empty), holding this pid, until released", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir("lock")
+      for (const left of [String(deadPid()), ""]) {
+        const file = join(dir, "j.db.lock")
+        writeFileSync(file, left)
+        const scope = yield* Scope.make()
+        yield* Scope.extend(takeProcessLock(file), scope)
+        expect(readFileSync(file, "utf8")).toBe(String(process.pid))
+        // Nothing left beside it: the file written to be linked into place, the takeover lock.
+        expect(readdirSync(dir)).toEqual(["j.db.lock"])
+        yield* Scope.close(scope, Exit.void)
+        expect(existsSync(file)).toBe(false)
+      }
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scopedLive("refuses a lock held by a live process, naming it, and leaves its lock alone", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir("held")
+      const file = join(dir, "j.db.lock")
+      // The test runner's parent: alive, and not this process.
+      writeFileSync(file, String(process.ppid))
+      const refused = yield* Effect.flip(takeProcessLock(file))
+      expect(refused).toEqual({ holder: process.ppid })
+      expect(readFileSync(file, "utf8")).toBe(String(process.ppid))
+      expect(readdirSync(dir)).toEqual(["j.db.lock"])
+    }).pipe(Effect.provide(NodeContext.layer)))
+})

@@ -209,8 +209,15 @@ describe("motive batch run", () => {
           yield* Effect.sleep("20 millis")
         }
         expect(ids).toHaveLength(2)
-        // The rows record their recalls a moment after Motive answers.
-        yield* Effect.sleep("500 millis")
+        // The rows record their recalls a moment after Motive answers: waited for in the journal.
+        for (let i = 0; i < 100; i++) {
+          const status = yield* motive(["--json", "batch", "status", "--journal", join(dir, "j.db")], { env })
+          const rows: ReadonlyArray<{ readonly recallId?: number }> = status.code === 0
+            ? JSON.parse(status.stdout).rows
+            : []
+          if (rows.filter((r) => r.recallId !== undefined).length === 2) break
+          yield* Effect.sleep("100 millis")
+        }
         run.child.kill("SIGINT")
         expect(yield* exited).toBe(130)
         const document = JSON.parse(run.lines.join("\n"))

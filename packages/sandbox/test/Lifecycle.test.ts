@@ -80,7 +80,7 @@ describe("Sandbox lifecycle", () => {
       expect(driver).toMatchObject({ position: "driver_facing", status: "failed", download_url: null })
       const frontMedia = yield* call(String(front!.download_url), "GET", "")
       expect(frontMedia.status).toBe(200)
-      // A link made up from the other camera's is refused (it was never handed out).
+      // A link made up from the other camera's is refused (here by its signature: none was handed out to sign).
       const lost = String(front!.download_url).replace("front_facing", "driver_facing")
       expect((yield* call(lost, "GET", "")).status).not.toBe(200)
     }))

@@ -207,7 +207,7 @@ export const cameraPositionsKnown: Rule<RecallFacts> = {
   field: "camera_positions",
   check: (f) => {
     const raw = f.input.cameraPositions
-    if (isMissing(raw)) return []
+    if (raw === undefined) return []
     const list = positionsOf(f)
     if (list === undefined) {
       return [{

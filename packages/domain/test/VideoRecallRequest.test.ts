@@ -227,6 +227,14 @@ describe("validateVideoRecall", () => {
         "camera_positions.unknown",
         "start_time.invalid"
       ])
+      // A null list is not an omitted one (which means every camera): refused as not a list.
+      const nullList = videoRecallInputFromBody({
+        vehicle_number: "TRK-101",
+        start_time: minutesAgo(30),
+        duration: 2,
+        camera_positions: null
+      })
+      expect(yield* atNow(rulesOf(validateVideoRecall(nullList)))).toEqual(["camera_positions.unknown"])
     }))
 })
 

@@ -147,7 +147,7 @@ const readJsonLines = (text: string): { readonly rows: Array<RawRow>; readonly p
 
 const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problems: Array<RowProblem> } => {
   let records: Array<{ readonly record: Array<string>; readonly info: { readonly lines: number } }>
-  // The line each record ended on, in record order, so that rows are numbered as an editor shows them (blank
+  // The line each record starts on, in record order, so that rows are numbered as an editor shows them (blank
   // lines counted).
   const lines: Array<number> = []
   try {
@@ -157,7 +157,8 @@ const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problem
       relax_column_count: true,
       trim: true,
       on_record: (record, context) => {
-        lines.push(context.lines)
+        // `lines` is where the record ends; a quoted cell can hold line breaks, so it began that many lines earlier.
+        lines.push(context.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0))
         return record
       }
     }).map((record, i) => ({ record, info: { lines: lines[i]! } }))

@@ -82,6 +82,17 @@ describe("batch files", () => {
       expect(yield* problemsOf("rows.csv", text)).toEqual(["5 duration duration.not_allowed"])
       const ok = yield* BatchFile.parseBatch("rows.csv", text.replace(",9", ",1"))
       expect(ok.rows.map((r) => [r.row, r.folder])).toEqual([[2, "2"], [5, "5"]])
+      // A quoted cell over two lines: the row is numbered by the line it starts on.
+      const quoted = [
+        "vehicle_number,start_time,duration,ref",
+        `TRK-101,${ago(30)},1,"a/`,
+        `b"`,
+        `TRK-101,${ago(40)},9,c`
+      ]
+      expect(yield* problemsOf("rows.csv", quoted.join("\n"))).toEqual([
+        "2 ref ref.not_a_folder_name",
+        "4 duration duration.not_allowed"
+      ])
       // The last of two vehicle_number columns silently won: a recall of the wrong truck.
       const twice = ["vehicle_number,start_time,duration,vehicle_number", `TRK-101,${ago(30)},2,TRK-102`].join("\n")
       expect(yield* problemsOf("rows.csv", twice)).toEqual(["1 vehicle_number column.repeated"])

@@ -36,7 +36,14 @@ export const takeProcessLock = (
     const mine = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`
     const create = Effect.acquireUseRelease(
       fs.writeFileString(mine, String(process.pid)),
-      () => fs.link(mine, file),
+      () =>
+        fs.link(mine, file).pipe(
+          Effect.catchIf(
+            (e) => e._tag === "SystemError" && e.reason !== "AlreadyExists",
+            // A file system without hard links: created in place (empty for an instant), as before.
+            () => fs.writeFileString(file, String(process.pid), { flag: "wx" })
+          )
+        ),
       () => fs.remove(mine, { force: true }).pipe(Effect.ignore)
     )
     // Taking over a stale lock happens under a second lock, and removes only the very lock found stale (the same

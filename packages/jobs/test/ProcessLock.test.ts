@@ -1,11 +1,22 @@
+import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
+import { SystemError } from "@effect/platform/Error"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Layer, Scope } from "effect"
 import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { takeProcessLock } from "../src/internal/processLock.js"
 import { tempDir } from "./support.js"
+
+/** Node's file system with `link` refused, as a file system without hard links refuses it. */
+const withoutLinks = Layer.effect(
+  FileSystem.FileSystem,
+  Effect.map(FileSystem.FileSystem, (fs) => ({
+    ...fs,
+    link: () => Effect.fail(new SystemError({ reason: "Unknown", module: "FileSystem", method: "link" }))
+  }))
+).pipe(Layer.provide(NodeContext.layer))
 
 /** The pid of a process that has ended. */
 const deadPid = () => spawnSync(process.execPath, ["-e", "0"]).pid
@@ -38,4 +49,13 @@ describe("the process lock", () => {
       expect(readFileSync(file, "utf8")).toBe(String(process.ppid))
       expect(readdirSync(dir)).toEqual(["j.db.lock"])
     }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scopedLive("on a file system without hard links, takes the lock in place", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir("nolinks")
+      const file = join(dir, "j.db.lock")
+      yield* takeProcessLock(file)
+      expect(readFileSync(file, "utf8")).toBe(String(process.pid))
+      expect(readdirSync(dir)).toEqual(["j.db.lock"])
+    }).pipe(Effect.provide(withoutLinks)))
 })

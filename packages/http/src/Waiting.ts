@@ -57,11 +57,19 @@ export const awaitTerminal = <A extends { readonly status: RecallStatus }, E, R>
       Effect.timeoutOption(budget)
     )
     if (Option.isSome(finished)) return finished.value
-    const seen = yield* Ref.get(last)
-    const now = yield* Clock.currentTimeMillis
-    const lastStatus = Option.match(seen, { onNone: () => "unknown", onSome: (a) => statusText(a.status) })
-    return yield* new WaitTimedOut({
-      message: Option.isNone(seen)
+    return yield* timedOut(budget, started, Option.getOrUndefined(yield* Ref.get(last)))
+  })
+
+/** The budget ran out: what was last seen (nothing, or its status) and how long it took. */
+const timedOut = (
+  budget: Duration.Duration,
+  started: number,
+  last: { readonly status: RecallStatus } | undefined
+): Effect.Effect<never, WaitTimedOut> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const lastStatus = last === undefined ? "unknown" : statusText(last.status)
+    return new WaitTimedOut({
+      message: last === undefined
         ? `no status from Motive within ${Duration.format(budget)}`
         : `still ${lastStatus} after ${Duration.format(budget)}`,
       lastStatus,
@@ -164,16 +172,6 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
         const budget = Duration.decode(options?.timeout ?? polling.timeout)
         const started = yield* Clock.currentTimeMillis
         let last: VideoRecall | undefined
-        const timedOut = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const lastStatus = last === undefined ? "unknown" : statusText(last.status)
-          return new WaitTimedOut({
-            message: last === undefined
-              ? `no status from Motive within ${Duration.format(budget)}`
-              : `still ${lastStatus} after ${Duration.format(budget)}`,
-            lastStatus,
-            elapsedMillis: now - started
-          })
-        })
         return Stream.repeatEffectWithSchedule(client.getVideoRecall(id), policy.poll).pipe(
           Stream.tap((recall) =>
             Effect.sync(() => {
@@ -182,7 +180,12 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
           ),
           Stream.changesWith(sameProgress),
           Stream.takeUntil((recall) => isTerminalStatus(recall.status)),
-          Stream.interruptWhen(Effect.zipRight(Effect.sleep(budget), timedOut))
+          Stream.interruptWhen(
+            Effect.zipRight(
+              Effect.sleep(budget),
+              Effect.suspend(() => timedOut(budget, started, last))
+            )
+          )
         )
       }))
   })

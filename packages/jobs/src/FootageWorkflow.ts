@@ -312,6 +312,14 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       execute: setState(state, reason === undefined ? {} : { reason })
     }).pipe(Effect.as(state))
 
+  /** The row waits for its recall: polls from the first, `firstPoll` from now. */
+  const waitFor = (recallId: number) =>
+    Effect.gen(function*() {
+      yield* setState("waiting", { recallId })
+      const now = yield* Clock.currentTimeMillis
+      yield* Effect.orDie(store.schedulePoll(batchId, row, now + Duration.toMillis(settings.firstPoll), 0))
+    })
+
   const create = Activity.make({
     name: "create",
     success: CreateResult,
@@ -319,9 +327,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       if (payload.knownRecallId !== undefined) {
         // Run again to keep waiting: the polls start afresh, on this run's settings (not where the last run's
         // schedule ran out, nor at a first poll it set).
-        yield* setState("waiting", { recallId: payload.knownRecallId })
-        const now = yield* Clock.currentTimeMillis
-        yield* Effect.orDie(store.schedulePoll(batchId, row, now + Duration.toMillis(settings.firstPoll), 0))
+        yield* waitFor(payload.knownRecallId)
         return Created.make({ recallId: payload.knownRecallId })
       }
       yield* setState("creating")
@@ -352,9 +358,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         if (existing._tag === "Some") yield* journalRecall(existing.value)
       }
       if (outcome._tag === "Created") {
-        yield* setState("waiting", { recallId: outcome.recallId })
-        const now = yield* Clock.currentTimeMillis
-        yield* Effect.orDie(store.schedulePoll(batchId, row, now + Duration.toMillis(settings.firstPoll), 0))
+        yield* waitFor(outcome.recallId)
       } else {
         yield* setState(outcome.state, { reason: outcome.reason })
       }

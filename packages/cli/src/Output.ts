@@ -31,6 +31,11 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   readonly result: (human: string, json: unknown) => Effect.Effect<void>
   /** A note on stderr (not with `--quiet` or `--json`). */
   readonly note: (line: string) => Effect.Effect<void>
+  /**
+   * A line on stderr with `--quiet` too (not with `--json`, whose document carries it): something that cannot be
+   * learned otherwise, such as the port `--port 0` picked.
+   */
+  readonly told: (line: string) => Effect.Effect<void>
   /** A warning on stderr, with `--json` too (not with `--quiet`): something to notice, such as a refused delivery. */
   readonly warning: (line: string) => Effect.Effect<void>
   /** A progress line on stderr, redrawn in place; only on a terminal, not with `--quiet` or `--json`. */
@@ -202,6 +207,12 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
     note: (line) =>
       Effect.sync(() => {
         if (mode.quiet || mode.json) return
+        clearProgress()
+        sinks.stderr(`${line}\n`)
+      }),
+    told: (line) =>
+      Effect.sync(() => {
+        if (mode.json) return
         clearProgress()
         sinks.stderr(`${line}\n`)
       }),

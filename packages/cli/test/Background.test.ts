@@ -118,4 +118,23 @@ describe("motive long-running commands", () => {
       yield* until(() => proc.stderr().includes(`not an event (acknowledged): ${body}`) ? true : undefined)
       expect(proc.lines.length).toBe(1)
     }))
+
+  it.scopedLive("motive webhook listen --quiet --port 0 still tells the port it picked, and nothing else", () =>
+    Effect.gen(function*() {
+      const proc = yield* motiveBackground(["webhook", "listen", "--quiet", "--port", "0", "--secret", "hook-secret"])
+      const port = yield* until(() => proc.stderr().match(/on http:\/\/127\.0\.0\.1:(\d+)\//)?.[1])
+      expect(Number(port)).toBeGreaterThan(0)
+      const body = "{\"action\":\"video_recall_request_completed\",\"id\":5}"
+      const status = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/`, {
+          method: "POST",
+          headers: { "x-kt-webhook-signature": createHmac("sha1", "hook-secret").update(body).digest("hex") },
+          body
+        }).then((r) => r.status)
+      )
+      expect(status).toBe(200)
+      const line = yield* until(() => proc.lines[0])
+      expect(JSON.parse(line)).toMatchObject({ action: "video_recall_request_completed", id: 5 })
+      expect(proc.stderr().trim().split("\n")).toHaveLength(1)
+    }))
 })

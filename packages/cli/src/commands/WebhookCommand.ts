@@ -157,7 +157,9 @@ const listen = Command.make(
       const url = `http://127.0.0.1:${port}/`
       // With --json, stdout's first line says where it listens (--port 0 picks a port).
       if (output.mode.json && !(yield* output.line(JSON.stringify({ listening: { url, port } })))) return
-      yield* output.note(`Listening for Motive webhooks on ${url} (Ctrl-C to stop)`)
+      // The port --port 0 picked is told with --quiet too: it cannot be learned otherwise.
+      const listening = `Listening for Motive webhooks on ${url} (Ctrl-C to stop)`
+      yield* opts.port === 0 ? output.told(listening) : output.note(listening)
       // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
       const others = Stream.runForEach(
         receiver.unrecognized,

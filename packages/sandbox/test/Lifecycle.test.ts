@@ -83,6 +83,11 @@ describe("Sandbox lifecycle", () => {
       // A link made up from the other camera's is refused (here by its signature: none was handed out to sign).
       const lost = String(front!.download_url).replace("front_facing", "driver_facing")
       expect((yield* call(lost, "GET", "")).status).not.toBe(200)
+      // A link signed by the sandbox itself for the failed camera is refused too: its footage does not exist.
+      const signed = yield* sandbox.signMediaUrl({ recallId: 1, position: "driver_facing" }, clock.now() + 60_000)
+      expect((yield* call(signed, "GET", "")).status).toBe(404)
+      const signedFront = yield* sandbox.signMediaUrl({ recallId: 1, position: "front_facing" }, clock.now() + 60_000)
+      expect((yield* call(signedFront, "GET", "")).status).toBe(200)
     }))
 
   it.scopedLive("fails a configured share of requests, the same ones for the same seed", () =>

@@ -247,18 +247,18 @@ export type CallError = Exclude<MotiveError, CreateUncertain>
 
 /**
  * Server errors after which it is unknown whether Motive acted on the request: it may have, so only a call
- * that is safe to repeat is sent again. (503 means Motive did not take the request.)
+ * that is safe to repeat is sent again. A 503 is one of them: Motive does not promise that it did not act.
  *
  * @since 0.1.0
  */
-export const ambiguousServerStatuses: ReadonlySet<number> = new Set([500, 502, 504])
+export const ambiguousServerStatuses: ReadonlySet<number> = new Set([500, 502, 503, 504])
 
 /**
  * Whether a failed call may be sent again. The ONE place this is decided.
  *
- * - Always: rate limited, 503 (Motive did not take the request), a connection that never opened.
+ * - Always: rate limited, a connection that never opened.
  * - Only for calls that are safe to repeat (reads, and creates whose duplicates Motive detects):
- *   500, 502, 504, a broken connection after sending, a timeout. For such a create a later 409 with the
+ *   500, 502, 503, 504, a broken connection after sending, a timeout. For such a create a later 409 with the
  *   existing id resolves the ambiguity.
  * - Never: quota exhausted, 4xx refusals, decode errors.
  *
@@ -269,7 +269,7 @@ export const isRetryable = (error: MotiveError, options: { readonly repeatable: 
     case "RateLimited":
       return true
     case "ServerError":
-      return error.status === 503 || (options.repeatable && ambiguousServerStatuses.has(error.status))
+      return options.repeatable && ambiguousServerStatuses.has(error.status)
     case "TransportError":
       return !error.requestSent || options.repeatable
     case "RequestTimeout":

@@ -1,7 +1,7 @@
 import { AssetById, AssetId, ImageCaptureRequest, VehicleByNumber, VideoRecallRequest } from "@effect-motive/domain"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { DateTime, Effect } from "effect"
-import type { CreateUncertain, MotiveClient } from "../src/index.js"
+import { type CreateUncertain, isAmbiguous, type MotiveClient } from "../src/index.js"
 import { ago, seen, setup, withClient } from "./support.js"
 
 const recall = () => ({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 2, cameraPositions: ["front_facing"] })
@@ -129,12 +129,20 @@ describe("MotiveClient creates", () => {
       expectTypeOf<Extract<Fails<"createVideoRecall">, CreateUncertain>>().toEqualTypeOf<CreateUncertain>()
     }))
 
-  it.scopedLive("re-sends an image capture after a clear 503 (Motive did not take it)", () =>
+  it.scopedLive("never re-sends an image capture after a 503 (server errors are retried for safe calls only)", () =>
     Effect.gen(function*() {
       const { client, sandbox } = yield* setup()
       yield* sandbox.injectFault("createImageCapture", { kind: "status", status: 503 })
-      const capture = yield* withClient(client, (c) => c.createImageCapture({ assetId: 7, position: "side_right" }))
-      expect(capture).toMatchObject({ requestId: 1, cameraType: "omnicam", position: "side_right", status: "pending" })
-      expect(yield* seen(sandbox, "createImageCapture")).toBe(2)
+      const error = yield* Effect.flip(
+        withClient(client, (c) => c.createImageCapture({ assetId: 7, position: "side_right" }))
+      )
+      expect(error).toMatchObject({ _tag: "ServerError", status: 503 })
+      expect(isAmbiguous(error)).toBe(true)
+      expect(yield* seen(sandbox, "createImageCapture")).toBe(1)
+      // A recall's create, which Motive deduplicates, is sent again after a 503.
+      yield* sandbox.injectFault("createVideoRecall", { kind: "status", status: 503 })
+      const created = yield* withClient(client, (c) => c.createVideoRecall(recall()))
+      expect(created.recall.id).toBe(1)
+      expect(yield* seen(sandbox, "createVideoRecall")).toBe(2)
     }))
 })

@@ -166,6 +166,14 @@ export class MotiveClient
  */
 export { TransportTimeouts } from "./ApiTransport.js"
 
+/** What each header the client sends is, in words (an error names it, never its value). */
+const headerNames: Record<string, string> = {
+  [motiveHeaders.apiKey]: "the API key",
+  authorization: "the OAuth token",
+  "user-agent": "the user agent",
+  [motiveHeaders.timeZone]: "the time zone"
+}
+
 const validationToInvalid = (error: RecallValidationError | CaptureValidationError) =>
   new InvalidRequest({ message: error.message, source: "client", violations: error.violations })
 
@@ -229,6 +237,16 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
         : { authorization: `Bearer ${Redacted.value(config.credentials.token)}` }),
       ...Option.match(config.timeZone, { onNone: () => ({}), onSome: (zone) => ({ [motiveHeaders.timeZone]: zone }) })
     }
+    // A header value no HTTP client may send (a pasted line break, a character beyond Latin-1) is refused here, the
+    // same for every client, before anything is sent: clients report it their own way, some quoting the value.
+    const unusableHeader = Object.entries(fixedHeaders).find(([, value]) => /[^\t\x20-\x7e\x80-\xff]/.test(value))
+    const unsendable = unusableHeader === undefined ? undefined : new InvalidRequest({
+      message: `the request could not be built, so nothing was sent: ${
+        headerNames[unusableHeader[0]] ?? unusableHeader[0]
+      } contains a character no HTTP header may carry (a line break, a control character or one beyond Latin-1)`,
+      source: "client",
+      violations: []
+    })
     const get = (path: string, query?: Record<string, string>): ApiRequest => ({
       method: "GET",
       url: query === undefined ? config.baseUrl + path : `${config.baseUrl}${path}?${new URLSearchParams(query)}`,
@@ -251,6 +269,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       schema: Schema.Schema<A, I>,
       answered?: (a: A) => Effect.Effect<void>
     ): Effect.Effect<A, CallError> => {
+      if (unsendable !== undefined) return Effect.fail(unsendable)
       const decode = decodeAnswer(schema)
       const send = Effect.flatMap(
         transport.exchange(request),

@@ -1,4 +1,5 @@
 import { Sandbox } from "@effect-motive/sandbox"
+import { FetchHttpClient } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option, Redacted } from "effect"
@@ -264,26 +265,32 @@ describe("MotiveClient error mapping", () => {
       })
     }))
 
-  it.scopedLive("a key no HTTP header can carry is InvalidRequest, nothing sent, over node:http's HttpClient too", () =>
+  it.scopedLive("a key no HTTP header can carry is InvalidRequest, nothing sent, never quoted, over every client", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()
-      // node:http throws on such a header (a defect through NodeHttpClient.layer); undici fails with an error.
-      for (const httpClient of [NodeHttpClient.layer, NodeHttpClient.layerUndici]) {
-        const layer = Motive.layer.pipe(
-          Layer.provide(Layer.mergeAll(
-            MotiveConfig.layer({
-              credentials: { _tag: "ApiKey", apiKey: Redacted.make("sandbox\nkey-LEAK") },
-              baseUrl: sandbox.baseUrl,
-              retry: { maxAttempts: 1 }
-            }),
-            httpClient,
-            NodeContext.layer
-          ))
-        )
-        const error = yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))
-        expect(error).toMatchObject({ _tag: "InvalidRequest", source: "client" })
-        expect(error.message).toMatch(/^the request could not be built, so nothing was sent/)
-        expect(error.message).not.toContain("LEAK")
+      // node:http throws on such a header, undici fails, fetch fails quoting the value: each is refused first.
+      for (const httpClient of [NodeHttpClient.layer, NodeHttpClient.layerUndici, FetchHttpClient.layer]) {
+        for (const key of ["sandbox\nkey-LEAK", "sandbox\r\nX-Injected: LEAK", "sandbox\u200bkey-LEAK", "€-LEAK"]) {
+          const layer = Motive.layer.pipe(
+            Layer.provide(Layer.mergeAll(
+              MotiveConfig.layer({
+                credentials: { _tag: "ApiKey", apiKey: Redacted.make(key) },
+                baseUrl: sandbox.baseUrl
+              }),
+              httpClient,
+              NodeContext.layer
+            ))
+          )
+          const error = yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))
+          expect(error).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+          expect(error.message).toMatch(/^the request could not be built, so nothing was sent: the API key contains/)
+          expect(error.message).not.toContain("LEAK")
+          const created = yield* withClient(
+            layer,
+            (c) => Effect.flip(c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 }))
+          )
+          expect(created).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+        }
       }
       expect(yield* sandbox.requests).toEqual([])
     }))

@@ -10,7 +10,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option } from "effect"
-import { isBuildDefect, transportError, wireError } from "./internal/transport.js"
+import { answerOf, isBuildDefect, transportError, wireError } from "./internal/transport.js"
 import { MotiveConfig } from "./MotiveConfig.js"
 import { type InvalidRequest, RequestTimeout, type TransportError } from "./MotiveError.js"
 
@@ -102,14 +102,17 @@ export const layerHttpClient: Layer.Layer<ApiTransport, never, HttpClient.HttpCl
           : HttpClientRequest.bodyText(base, request.body, "application/json")
         return timed(
           Effect.mapError(
-            Effect.flatMap(http.execute(outgoing), (response) =>
-              Effect.map(
-                // A refusal stays a refusal (a 429 still pauses) when its body breaks: it is read as empty.
-                isSuccess(response.status)
-                  ? response.text
-                  : Effect.orElseSucceed(response.text, () => ""),
-                (text): ApiAnswer => ({ status: response.status, header: (name) => response.headers[name], text })
-              )),
+            Effect.flatMap(
+              answerOf(http.execute(outgoing)),
+              (response) =>
+                Effect.map(
+                  // A refusal stays a refusal (a 429 still pauses) when its body breaks: it is read as empty.
+                  isSuccess(response.status)
+                    ? response.text
+                    : Effect.orElseSucceed(response.text, () => ""),
+                  (text): ApiAnswer => ({ status: response.status, header: (name) => response.headers[name], text })
+                )
+            ),
             (e) => transportError(e, timeout)
           ).pipe(
             Effect.catchSomeDefect((defect) =>

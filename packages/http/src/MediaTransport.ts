@@ -10,7 +10,7 @@
 import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Schema, type Scope, Stream } from "effect"
 import { saveStream } from "./internal/fileSink.js"
-import { connectionFailure } from "./internal/transport.js"
+import { answerOf, connectionFailure } from "./internal/transport.js"
 
 /**
  * The request for media got no answer: no connection (`requestSent` false), a broken one, a timeout, or an
@@ -86,7 +86,7 @@ export const layerHttpClient = (
       const silent = (what: string) => `the media server went silent for ${Duration.format(idle)} ${what}`
       return {
         get: (url, headers) =>
-          http.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers))).pipe(
+          answerOf(http.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers)))).pipe(
             Effect.timeoutFail({
               duration: idle,
               onTimeout: () =>

@@ -1,10 +1,13 @@
 import { Sandbox } from "@effect-motive/sandbox"
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option, Redacted } from "effect"
+import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Motive, MotiveConfig } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
@@ -188,6 +191,43 @@ describe("MotiveClient error mapping", () => {
       expect(error).toMatchObject({ _tag: "QuotaExhausted", status: 429 })
       expect(error.message).toContain("quota")
       expect(yield* seen(sandbox, "createVideoRecall")).toBe(2)
+    }))
+
+  it.scopedLive("an HttpClient that fails every non-2xx answer (filterStatusOk) still gets the typed errors", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({
+        quota: { regularMinutes: 1 },
+        lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 }
+      })
+      const strict = Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, HttpClient.filterStatusOk))
+        .pipe(Layer.provide(NodeHttpClient.layerUndici))
+      const layerWith = (apiKey: Redacted.Redacted<string>) =>
+        Motive.layer.pipe(Layer.provide(Layer.mergeAll(
+          MotiveConfig.layer({ credentials: { _tag: "ApiKey", apiKey }, baseUrl: sandbox.baseUrl, ...quick }),
+          strict,
+          NodeContext.layer
+        )))
+      // A refused key is Unauthorized, sent once.
+      const refused = yield* withClient(layerWith(Redacted.make("wrong")), (c) => Effect.flip(c.getRecallQuota))
+      expect(refused).toMatchObject({ _tag: "Unauthorized", status: 401 })
+      expect(yield* seen(sandbox, "recallQuota")).toBe(1)
+      const dir = mkdtempSync(join(tmpdir(), "motive-strict-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const [exhausted, first, again] = yield* withClient(layerWith(sandbox.apiKey), (c) =>
+        Effect.gen(function*() {
+          const { recall: made } = yield* c.createVideoRecall(recall({ duration: 1 }))
+          // The quota's 429 is QuotaExhausted, never retried.
+          const exhausted = yield* Effect.flip(c.createVideoRecall(recall({ startTime: ago(40), duration: 1 })))
+          yield* c.awaitVideoRecall(made.id)
+          // Media through the same client: a file already there is answered 416, still read as an answer.
+          const [first] = yield* c.downloadRecall(made.id, { directory: dir, positions: ["front_facing"] })
+          const [again] = yield* c.downloadRecall(made.id, { directory: dir, positions: ["front_facing"] })
+          return [exhausted, first!, again!] as const
+        }))
+      expect(exhausted).toMatchObject({ _tag: "QuotaExhausted", status: 429 })
+      expect(yield* seen(sandbox, "createVideoRecall")).toBe(2)
+      expect(first).toMatchObject({ alreadyThere: false })
+      expect(again).toMatchObject({ alreadyThere: true, bytes: first.bytes })
     }))
 
   it.scopedLive("maps 5xx to ServerError after retrying safe calls", () =>

@@ -7,7 +7,7 @@ import {
   isFeatureDisabledBody,
   isQuotaExceededBody
 } from "@effect-motive/domain"
-import type { HttpClientError } from "@effect/platform"
+import type { HttpClientError, HttpClientResponse } from "@effect/platform"
 import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
 import type { ApiAnswer } from "../ApiTransport.js"
 import {
@@ -129,6 +129,21 @@ export const wireError = (
  * character: `node:http` throws it where `undici` fails): a local mistake, nothing sent.
  */
 export const isBuildDefect = (defect: unknown): boolean => codesOf(defect).some((c) => localCodes.has(c))
+
+/**
+ * An answer that the `HttpClient` made into an error (`HttpClient.filterStatusOk`, `filterStatus`): still an
+ * answer, read as one (a 401 stays `Unauthorized`, a quota 429 is never retried).
+ */
+export const answerOf = <R>(
+  execute: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R> =>
+  Effect.catchAll(
+    execute,
+    (error) =>
+      error._tag === "ResponseError" && error.reason === "StatusCode"
+        ? Effect.succeed(error.response)
+        : Effect.fail(error)
+  )
 
 /** A client-side HTTP failure as {@link wireError} reads it. */
 export const transportError = (

@@ -180,7 +180,7 @@ export const fileSystemMessage = (error: { readonly message: string; readonly ca
   error.cause instanceof Error && error.cause.message !== "" ? error.cause.message : error.message
 
 /**
- * A wait ran out of its time budget before the request reached a terminal status.
+ * A wait ran out of its time budget (or its polling schedule ended) before the request reached a terminal status.
  *
  * @since 0.1.0
  */

@@ -56,8 +56,23 @@ export const awaitTerminal = <A extends { readonly status: RecallStatus }, E, R>
       Effect.repeat({ schedule: Schedule.passthrough(interval), until: (a) => isTerminalStatus(a.status) }),
       Effect.timeoutOption(budget)
     )
-    if (Option.isSome(finished)) return finished.value
-    return yield* timedOut(budget, started, Option.getOrUndefined(yield* Ref.get(last)))
+    if (Option.isNone(finished)) return yield* timedOut(budget, started, Option.getOrUndefined(yield* Ref.get(last)))
+    // A schedule that ends (a `RetryPolicy` of your own with `Schedule.recurs`) ends the wait, short of done.
+    if (!isTerminalStatus(finished.value.status)) return yield* pollsEnded(started, finished.value)
+    return finished.value
+  })
+
+/** The polling schedule ended before a terminal status: the wait is over, short of done. */
+const pollsEnded = (started: number, last: { readonly status: RecallStatus }): Effect.Effect<never, WaitTimedOut> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const lastStatus = statusText(last.status)
+    return new WaitTimedOut({
+      message: `still ${lastStatus} when the polling schedule ended, after ${
+        Duration.format(Duration.millis(now - started))
+      }`,
+      lastStatus,
+      elapsedMillis: now - started
+    })
   })
 
 /** The budget ran out: what was last seen (nothing, or its status) and how long it took. */
@@ -180,6 +195,14 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
           ),
           Stream.changesWith(sameProgress),
           Stream.takeUntil((recall) => isTerminalStatus(recall.status)),
+          // A schedule that ends before a terminal status ends the watch, short of done.
+          Stream.concat(
+            Stream.fromEffect(
+              Effect.suspend(() =>
+                last === undefined || isTerminalStatus(last.status) ? Effect.void : pollsEnded(started, last)
+              )
+            ).pipe(Stream.drain)
+          ),
           Stream.interruptWhen(
             Effect.zipRight(
               Effect.sleep(budget),

@@ -153,4 +153,40 @@ describe("MotiveClient waits", () => {
       expect(recall.status).toBe("success")
       expect(yield* seen(sandbox, "getVideoRecall")).toBeGreaterThan(10)
     }))
+
+  it.scopedLive("a polling schedule that ends short of a terminal status ends the wait and the watch with WaitTimedOut", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 60_000, recallProcessingMillis: 0 } })
+      const settings = { credentials: { _tag: "ApiKey" as const, apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl }
+      // Three more polls, then the schedule is done: the recall is still pending.
+      const few = NodeMotive.layerWithoutConfig.pipe(
+        Layer.provide(
+          Layer.effect(
+            RetryPolicy.RetryPolicy,
+            Effect.map(MotiveConfig.MotiveConfig, (c) => ({
+              ...RetryPolicy.make(c),
+              poll: Schedule.spaced("5 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
+            }))
+          )
+        ),
+        Layer.provideMerge(MotiveConfig.layer(settings))
+      )
+      const [waited, watched, seenStatuses] = yield* withClient(few, (c) =>
+        Effect.gen(function*() {
+          const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })
+          const waited = yield* Effect.flip(c.awaitVideoRecall(recall.id))
+          const seenStatuses: Array<string> = []
+          const watched = yield* c.watchVideoRecall(recall.id).pipe(
+            Stream.runForEach((r) => Effect.sync(() => seenStatuses.push(statusText(r.status)))),
+            Effect.flip
+          )
+          return [waited, watched, seenStatuses] as const
+        }))
+      for (const error of [waited, watched]) {
+        expect(error).toMatchObject({ _tag: "WaitTimedOut", lastStatus: "pending" })
+        expect(error.message).toMatch(/^still pending when the polling schedule ended, after /)
+      }
+      expect(seenStatuses).toEqual(["pending"])
+      expect(yield* seen(sandbox, "getVideoRecall")).toBe(8)
+    }))
 })

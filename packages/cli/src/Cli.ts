@@ -146,7 +146,9 @@ const describeFailure = (error: unknown): FailureReport => {
     }
   }
   const tag = typeof record._tag === "string" ? record._tag : "Unexpected"
-  const message = error instanceof Error ? error.message : String(record.message ?? tag)
+  const told = error instanceof Error ? error.message : String(record.message ?? tag)
+  // The library's way to replace a different file is `overwrite`; this command's is --force.
+  const message = tag === "DownloadFailed" && record.differentFile === true ? `${told} (--force replaces it)` : told
   const violations = Array.isArray(record.violations) && record.violations.length > 0
     ? record.violations.map((v: { path: string; rule: string; message: string }) => ({
       path: v.path,

@@ -29,7 +29,7 @@ export interface DownloadedFile {
   readonly position: CameraPosition
   readonly path: string
   readonly bytes: number
-  /** The complete file was already there: nothing was transferred. */
+  /** The complete file was already there (its size and last 64 KiB are the media's): it was not transferred again. */
   readonly alreadyThere: boolean
 }
 
@@ -56,7 +56,7 @@ export const recallFileName = (id: number, position: CameraPosition): string => 
 export const imageFileName = (requestId: number, position: CameraPosition): string => `${requestId}-${position}.jpg`
 
 /**
- * How many characters the partial file beside a download adds to its name (`.<random>.part`), for checking
+ * How many characters the partial files beside a download add to its name (`.part.lock`), for checking
  * that a destination's names fit the file system before anything is requested.
  *
  * @since 0.1.0

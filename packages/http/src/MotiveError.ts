@@ -155,8 +155,8 @@ export class MediaExpired extends Schema.TaggedError<MediaExpired>()("MediaExpir
 }) {}
 
 /**
- * A download could not be completed. No partial file is left behind, and a file already at `path` is kept
- * as it was.
+ * A download could not be completed. A file already at `path` is kept as it was; of the bytes that did arrive,
+ * only a partial file that can be resumed is left (`path.part`, its ETag beside it), for the next download.
  *
  * @since 0.1.0
  */
@@ -167,7 +167,9 @@ export class DownloadFailed extends Schema.TaggedError<DownloadFailed>()("Downlo
    * `true` when this machine's file system failed (a directory or file could not be made or written), `false`
    * when the media server or the connection did.
    */
-  local: Schema.Boolean
+  local: Schema.Boolean,
+  /** A different file is already at `path`: it was kept (`overwrite` replaces it). */
+  differentFile: Schema.optional(Schema.Boolean)
 }) {}
 
 /**

@@ -320,8 +320,57 @@ describe("MotiveClient downloads", () => {
       expect(first).toMatchObject({ alreadyThere: false, bytes: 300_000 })
       expect(second).toMatchObject({ alreadyThere: true, bytes: 300_000 })
       const media = (yield* sandbox.requests).filter((r) => r.route === "media")
-      // The second run only asked for the bytes past the end, and got none (416).
-      expect(media.map((r) => [r.headers["range"], r.status])).toEqual([[undefined, 200], ["bytes=300000-", 416]])
+      // The second run only asked for the last 64 KiB, to compare with the file's.
+      expect(media.map((r) => [r.headers["range"], r.status])).toEqual([[undefined, 200], ["bytes=234464-", 206]])
+    }))
+
+  it.scopedLive("downloads of the same file at once in one process: one transfers, the others wait and find it there", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 2_000_000 } })
+      const results = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          return yield* Effect.all(
+            [0, 1, 2].map((i) => Effect.delay(c.downloadRecall(recall.id, { directory: dir }), Duration.millis(i * 5))),
+            { concurrency: 3 }
+          )
+        }))
+      expect(results.map(([file]) => file!.alreadyThere).sort()).toEqual([false, true, true])
+      expect(results.every(([file]) => file!.bytes === 2_000_000)).toBe(true)
+      expect(same(readFileSync(join(dir, "1-rear.mp4")), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+      expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media")
+      expect(media.map((r) => r.status).sort()).toEqual([200, 206, 206])
+    }))
+
+  it.scopedLive("a file of the media's size with other bytes is a different file: kept, replaced only when told to", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 200_000 } })
+      const [refused, replaced, again] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          // The media with one byte changed in its last 64 KiB: not this file.
+          const bytes = Uint8Array.from(yield* sandbox.videoBytes(recall.id, "rear"))
+          bytes[150_000] = bytes[150_000]! ^ 0xff
+          writeFileSync(join(dir, "1-rear.mp4"), bytes)
+          const refused = yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
+          writeFileSync(join(dir, "1-rear.mp4"), new Uint8Array(200_000))
+          return [
+            refused,
+            yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir })).pipe(
+              Effect.zipRight(c.downloadRecall(recall.id, { directory: dir, overwrite: true }))
+            ),
+            yield* c.downloadRecall(recall.id, { directory: dir })
+          ] as const
+        }))
+      expect(refused).toMatchObject({ _tag: "DownloadFailed", local: true, differentFile: true })
+      expect(refused.message).toContain("(200000 bytes; the media has as many, but other bytes): it is kept")
+      expect(replaced[0]).toMatchObject({ alreadyThere: false, bytes: 200_000 })
+      expect(again[0]).toMatchObject({ alreadyThere: true, bytes: 200_000 })
+      expect(same(readFileSync(join(dir, "1-rear.mp4")), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+      expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
     }))
 
   it.scopedLive("keeps a different file found at the destination, and replaces it only when told to", () =>
@@ -339,7 +388,8 @@ describe("MotiveClient downloads", () => {
         }))
       expect(refused).toMatchObject({ _tag: "DownloadFailed", local: true })
       expect(refused.message).toContain("a different file is already at")
-      expect(refused.message).toContain("(25 bytes; the media has 1000): it is kept (--force replaces it)")
+      expect(refused).toMatchObject({ _tag: "DownloadFailed", local: true, differentFile: true })
+      expect(refused.message).toContain("(25 bytes; the media has 1000): it is kept")
       expect(replaced[0]).toMatchObject({ alreadyThere: false, bytes: 1_000 })
       expect(same(readFileSync(join(dir, "1-rear.mp4")), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
     }))

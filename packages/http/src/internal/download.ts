@@ -1,6 +1,6 @@
 /** Streams one media file to disk: temporary file, resume with Range, restart, fresh URL on expiry, rename. */
 import { FileSystem } from "@effect/platform"
-import { Clock, Duration, Effect, Fiber, Option, Schedule, Schema, type Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, Fiber, Option, Schedule, Schema, type Scope } from "effect"
 import { MediaTransport } from "../MediaTransport.js"
 import { type CallError, DownloadFailed, fileSystemMessage, MediaExpired } from "../MotiveError.js"
 import type { MediaRetry } from "../RetryPolicy.js"
@@ -70,6 +70,15 @@ const isRetry = (u: unknown): u is Retry => u instanceof Retry
 /** The longest a partial file's names add to the final one (`.part.lock`). */
 export const partialSuffixLength = ".part.lock".length
 
+/** How much of the end of a file already at the destination is compared with the media's. */
+const tailBytes = 64 * 1024
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** Partial files left longer than this by a download that never came back are removed. */
 const partialMaxAgeMillis = 24 * 60 * 60 * 1000
 
@@ -84,6 +93,10 @@ const isRunning = (pid: number): boolean => {
     return Reflect.get(Object(e), "code") === "EPERM"
   }
 }
+
+/** The downloads of this process that hold a lock file, by the token written in it, each done once released. */
+const liveDownloads = new Map<string, Deferred.Deferred<void>>()
+let lockTokens = 0
 
 const ownPid = (): number => Number(Reflect.get(Reflect.get(globalThis, "process") ?? {}, "pid") ?? 0)
 
@@ -269,25 +282,50 @@ export const downloadFile = <E>(
       }
     })
 
-    /** Whether this process holds `lockFile`; released once, by the rename or by the scope's end. */
-    let lockHeld = false
+    /** This download's lock, while it holds `lockFile`; released once, by the rename or by the scope's end. */
+    let held: { readonly token: string; readonly done: Deferred.Deferred<void> } | undefined
     const releaseLock = Effect.suspend(() => {
-      if (!lockHeld) return Effect.void
-      lockHeld = false
-      return fs.remove(lockFile, { force: true }).pipe(Effect.ignore)
+      const lock = held
+      if (lock === undefined) return Effect.void
+      held = undefined
+      return fs.remove(lockFile, { force: true }).pipe(
+        Effect.ignore,
+        Effect.ensuring(Effect.suspend(() => {
+          liveDownloads.delete(lock.token)
+          return Deferred.succeed(lock.done, undefined)
+        }))
+      )
     })
 
-    /** This process downloads the file: no other may write its partial file meanwhile. */
+    /**
+     * This download writes the partial file: no other may meanwhile. Another process's download is refused; one of
+     * this process (a webhook handler and a poller after the same recall) is waited for, then this one goes on
+     * (finding the file complete, or resuming it).
+     */
     const takeLock: Effect.Effect<void, DownloadFailed, Scope.Scope> = Effect.gen(function*() {
       const me = ownPid()
-      for (let tries = 0; tries < 2; tries++) {
-        const created = yield* Effect.either(fs.writeFileString(lockFile, String(me), { flag: "wx" }))
+      const token = `${me} ${++lockTokens}`
+      for (let tries = 0; tries < 2;) {
+        const done = yield* Deferred.make<void>()
+        const created = yield* Effect.uninterruptible(
+          Effect.tap(Effect.either(fs.writeFileString(lockFile, token, { flag: "wx" })), (created) =>
+            Effect.sync(() => {
+              if (created._tag === "Left") return
+              held = { token, done }
+              liveDownloads.set(token, done)
+            }))
+        )
         if (created._tag === "Right") {
-          lockHeld = true
           yield* Effect.addFinalizer(() => releaseLock)
           return
         }
-        const holder = Number((yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim())
+        const content = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim()
+        const running = liveDownloads.get(content)
+        if (running !== undefined) {
+          yield* Deferred.await(running)
+          continue
+        }
+        const holder = Number(content.split(" ")[0])
         if (Number.isSafeInteger(holder) && holder > 0 && holder !== me && isRunning(holder)) {
           return yield* new DownloadFailed({
             message: `${options.path} is being downloaded by another process (${holder}) already`,
@@ -295,8 +333,9 @@ export const downloadFile = <E>(
             local: true
           })
         }
-        // Left by a process that is gone: taken over.
+        // Left by a process that is gone (or by this one, in a download that is over): taken over.
         yield* fs.remove(lockFile, { force: true }).pipe(Effect.ignore)
+        tries++
       }
       return yield* new DownloadFailed({ message: `could not lock ${lockFile}`, path: options.path, local: true })
     })
@@ -306,25 +345,54 @@ export const downloadFile = <E>(
       const dir = options.path.slice(0, Math.max(0, options.path.lastIndexOf("/"))) || "."
       const now = yield* Clock.currentTimeMillis
       for (const name of yield* fs.readDirectory(dir)) {
-        if (!/\.part(\.json|\.lock)?$/.test(name)) continue
+        if (!/\.part(\.json|\.lock|\.tail)?$/.test(name)) continue
         const info = yield* fs.stat(`${dir}/${name}`)
         const touched = Option.getOrElse(info.mtime, () => new Date(now)).getTime()
         if (now - touched > partialMaxAgeMillis) yield* fs.remove(`${dir}/${name}`, { force: true })
       }
     }).pipe(Effect.ignore)
 
+    /** The last `length` bytes of `file` (fewer when it is shorter). */
+    const tailOf = (file: string, from: number) =>
+      Effect.scoped(Effect.gen(function*() {
+        const handle = yield* fs.open(file, { flag: "r" })
+        yield* handle.seek(from, "start")
+        const size = Number((yield* handle.stat).size)
+        const bytes = new Uint8Array(Math.max(0, size - from))
+        let filled = 0
+        while (filled < bytes.length) {
+          const n = Number(yield* handle.read(bytes.subarray(filled)))
+          if (n === 0) break
+          filled += n
+        }
+        return bytes.subarray(0, filled)
+      }))
+
     /**
-     * A regular file already at the destination: kept when the media server says it is complete (a request for
-     * its bytes past the end answers 416 with exactly that total), refused unless `overwrite` otherwise.
+     * A regular file already at the destination: kept when it is the media (the server says the media has exactly
+     * its size, and its last 64 KiB are the media's: asked with `Range`), refused unless `overwrite` otherwise.
      */
     const alreadyThere: Effect.Effect<boolean, DownloadFailed> = Effect.gen(function*() {
       const info = yield* Effect.either(fs.stat(options.path))
       if (info._tag === "Left" || info.right.type !== "File") return false
       const size = Number(info.right.size)
+      const from = Math.max(0, size - tailBytes)
+      const sample = `${tmp}.tail`
+      // The media's tail is written beside the file (under this download's lock), then compared with the file's.
       const ask = Effect.suspend(() =>
-        Effect.scoped(Effect.map(
-          media.get(state.url, { range: `bytes=${size}-` }),
-          (res) => ({ status: res.status, total: contentRangeTotal(res.headers["content-range"]) })
+        Effect.scoped(Effect.flatMap(
+          media.get(state.url, { range: `bytes=${from}-` }),
+          (res) => {
+            const answer = { status: res.status, total: contentRangeTotal(res.headers["content-range"]), same: false }
+            if (res.status !== 206 || answer.total !== size || size === 0) return Effect.succeed(answer)
+            if (contentRangeStart(res.headers["content-range"]) !== from) return Effect.succeed(answer)
+            return res.saveTo(sample, { append: false }).pipe(
+              Effect.zipRight(Effect.all([tailOf(sample, 0), tailOf(options.path, from)])),
+              Effect.map(([theirs, ours]) => ({ ...answer, same: equalBytes(theirs, ours) })),
+              Effect.orElseSucceed(() => answer),
+              Effect.ensuring(Effect.ignore(fs.remove(sample, { force: true })))
+            )
+          }
         ))
       ).pipe(Effect.option)
       let probe = yield* ask
@@ -336,14 +404,21 @@ export const downloadFile = <E>(
           probe = yield* ask
         }
       }
-      if (Option.isSome(probe) && probe.value.status === 416 && probe.value.total === size) return true
+      // An empty file is the media when the media is empty too (nothing to send past its end: 416, total 0).
+      if (Option.isSome(probe) && (probe.value.same || (size === 0 && probe.value.total === 0))) return true
       if (options.overwrite === true) return false
+      const total = Option.isSome(probe) ? probe.value.total : undefined
       return yield* new DownloadFailed({
         message: `a different file is already at ${options.path} (${size} bytes${
-          Option.isSome(probe) && probe.value.total !== undefined ? `; the media has ${probe.value.total}` : ""
-        }): it is kept (--force replaces it)`,
+          total === undefined
+            ? ""
+            : total === size
+            ? "; the media has as many, but other bytes"
+            : `; the media has ${total}`
+        }): it is kept`,
         path: options.path,
-        local: true
+        local: true,
+        differentFile: true
       })
     })
 

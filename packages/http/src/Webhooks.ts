@@ -56,7 +56,8 @@ const wellFormed = (signature: string | undefined): signature is string =>
 
 /**
  * Whether `signature` is the signature of exactly these bytes, checked by Web Crypto's own (constant-time)
- * `verify`; never re-serialise JSON before calling it. A missing or malformed header is simply not valid.
+ * `verify`; never re-serialise JSON before calling it. A missing or malformed header is simply not valid, and
+ * nothing is valid under an empty secret (a key everyone knows: a variable left unset must not let forgeries in).
  *
  * @since 0.1.0
  */
@@ -65,7 +66,7 @@ export const verifySignature = (
   signature: string | undefined,
   secret: Redacted.Redacted<string>
 ): Effect.Effect<boolean> => {
-  if (!wellFormed(signature)) return Effect.succeed(false)
+  if (!wellFormed(signature) || Redacted.value(secret) === "") return Effect.succeed(false)
   const given = signature.trim().toLowerCase()
   const mac = new Uint8Array(20)
   for (let i = 0; i < 20; i++) mac[i] = parseInt(given.slice(2 * i, 2 * i + 2), 16)
@@ -203,7 +204,8 @@ const depthWithin = (bytes: Uint8Array, maxDepth: number): boolean => {
 /**
  * Makes a receiver. It answers before any work is done with the event (Motive allows 3 seconds), so a slow
  * application never makes Motive count a delivery as failed; when `capacity` events wait unread it answers
- * 503, and Motive delivers again later.
+ * 503, and Motive delivers again later. Under an empty secret every delivery is refused (403), with a warning
+ * logged when the receiver is made.
  *
  * No body can knock it over: a body over `maxBodyBytes` (default 1 MiB) is refused 413 from its
  * `Content-Length` before it is read, or as soon as it passes the limit when chunked; one that has not arrived
@@ -226,6 +228,9 @@ export const makeReceiver = (options: {
   readonly handle?: (event: VerifiedEvent) => Effect.Effect<boolean>
 }): Effect.Effect<WebhookReceiver> =>
   Effect.gen(function*() {
+    if (Redacted.value(options.secret) === "") {
+      yield* Effect.logWarning("the webhook secret is empty: every delivery will be refused (403)")
+    }
     const maxBodyBytes = options.maxBodyBytes ?? receiverDefaults.maxBodyBytes
     const bodyTimeout = options.bodyTimeout ?? receiverDefaults.bodyTimeout
     const maxDepth = options.maxDepth ?? receiverDefaults.maxDepth

@@ -33,12 +33,12 @@ describe("Webhooks.verifySignature", () => {
       expect(yield* Webhooks.verifySignature("[ \"fault_code_closed\" ]", vectorSignature, vectorSecret)).toBe(false)
     }))
 
-  it.effect("an empty secret is HMAC's empty key, not a crash: it signs as node:crypto does and refuses others", () =>
+  it.effect("an empty secret verifies nothing (anyone can sign with it), and signs as node:crypto does, not crashing", () =>
     Effect.gen(function*() {
       const empty = Redacted.make("")
-      const expected = createHmac("sha1", "").update(vectorBody).digest("hex")
-      expect(yield* Webhooks.sign(vectorBody, empty)).toBe(expected)
-      expect(yield* Webhooks.verifySignature(vectorBody, expected, empty)).toBe(true)
+      const forged = createHmac("sha1", "").update(vectorBody).digest("hex")
+      expect(yield* Webhooks.sign(vectorBody, empty)).toBe(forged)
+      expect(yield* Webhooks.verifySignature(vectorBody, forged, empty)).toBe(false)
       expect(yield* Webhooks.verifySignature(vectorBody, vectorSignature, empty)).toBe(false)
     }))
 
@@ -106,6 +106,23 @@ describe("Webhooks.makeReceiver", () => {
       expect(yield* post(event, yield* Webhooks.sign(event, secret))).toBe(200)
       const received = yield* Stream.runCollect(Stream.take(receiver.events, 1))
       expect(Chunk.unsafeHead(received).event).toEqual({ action: "video_recall_request_completed", id: 5 })
+    }))
+
+  it.scopedLive("under an empty secret (a variable left unset) refuses every delivery, forged with that key too", () =>
+    Effect.gen(function*() {
+      const secret = Redacted.make("")
+      const receiver = yield* Webhooks.makeReceiver({ secret })
+      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
+      yield* server.serve(receiver.app)
+      const body = JSON.stringify({ action: "video_recall_request_completed", id: 1 })
+      const status = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${(server.address as HttpServer.TcpAddress).port}/`, {
+          method: "POST",
+          body,
+          headers: { "x-kt-webhook-signature": createHmac("sha1", "").update(body).digest("hex") }
+        }).then((r) => r.status)
+      )
+      expect(status).toBe(403)
     }))
 
   it.scopedLive("with handle, answers each event only after handling it: 200 when kept, 503 when not", () =>

@@ -10,7 +10,7 @@
 import { FileSystem, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Schema, type Scope, Stream } from "effect"
 import { saveStream } from "./internal/fileSink.js"
-import { answerOf, connectionFailure } from "./internal/transport.js"
+import { answerOf, connectionFailure, locationOf } from "./internal/transport.js"
 
 /**
  * The request for media got no answer: no connection (`requestSent` false), a broken one, a timeout, or an
@@ -79,8 +79,12 @@ export const layerHttpClient = (
     MediaTransport,
     Effect.gen(function*() {
       const fileSystem = yield* FileSystem.FileSystem
-      // Pre-signed URLs get no trace headers: the storage behind them is not part of the caller's trace.
-      const http = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
+      // Pre-signed URLs get no trace headers (the storage behind them is not part of the caller's trace), and the
+      // client's span, whose attributes carry the whole URL, signature included, is replaced by one without it.
+      const http = (yield* HttpClient.HttpClient).pipe(
+        HttpClient.withTracerPropagation(false),
+        HttpClient.withTracerDisabledWhen(() => true)
+      )
       const idle = Duration.decode(options.idleTimeout ?? Duration.seconds(30))
       const idleMillis = Duration.toMillis(idle)
       const silent = (what: string) => `the media server went silent for ${Duration.format(idle)} ${what}`
@@ -152,6 +156,11 @@ export const layerHttpClient = (
                   })
               }
               return Effect.as(Effect.addFinalizer(() => release), response)
+            }),
+            Effect.withSpan("http.client GET", {
+              kind: "client",
+              captureStackTrace: false,
+              attributes: { "http.request.method": "GET", "url.full": locationOf(url) }
             })
           )
       }

@@ -2,7 +2,7 @@ import type { CameraPosition } from "@effect-motive/domain"
 import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer } from "effect"
+import { Duration, Effect, Fiber, Layer, Redacted, Tracer } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -322,6 +322,44 @@ describe("MotiveClient downloads", () => {
       const media = (yield* sandbox.requests).filter((r) => r.route === "media")
       // The second run only asked for the last 64 KiB, to compare with the file's.
       expect(media.map((r) => [r.headers["range"], r.status])).toEqual([[undefined, 200], ["bytes=234464-", 206]])
+    }))
+
+  it.scopedLive("over any HttpClient, no span carries a media URL's signature (nor the API key)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const sandbox = yield* Sandbox.make({ lifecycle: instant, media: { videoBytes: 10_000 } })
+      const spans: Array<Tracer.Span> = []
+      const recording = Tracer.make({
+        span: (name, parent, context, links, startTime, kind) => {
+          const span = Effect.runSync(
+            Effect.map(Effect.tracer, (native) => native.span(name, parent, context, links, startTime, kind))
+          )
+          spans.push(span)
+          return span
+        },
+        context: (f) => f()
+      })
+      const client = Motive.layer.pipe(
+        Layer.provide(Layer.mergeAll(
+          MotiveConfig.layer({
+            credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+            baseUrl: sandbox.baseUrl,
+            ...quick
+          }),
+          NodeHttpClient.layerUndici,
+          NodeContext.layer
+        )),
+        Layer.provideMerge(Layer.setTracer(recording))
+      )
+      const [file] = yield* withClient(
+        client,
+        (c) => Effect.flatMap(finishedRecall(c, ["rear"]), (recall) => c.downloadRecall(recall.id, { directory: dir }))
+      )
+      expect(file).toMatchObject({ bytes: 10_000 })
+      const told = spans.flatMap((span) => [span.name, ...[...span.attributes.values()].map(String)])
+      expect(told.some((value) => value.includes("/media/"))).toBe(true)
+      expect(told.filter((value) => value.includes("signature") || value.includes("expires="))).toEqual([])
+      expect(told.filter((value) => value.includes(Redacted.value(sandbox.apiKey)))).toEqual([])
     }))
 
   it.scopedLive("downloads of the same file at once in one process: one transfers, the others wait and find it there", () =>

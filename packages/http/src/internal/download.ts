@@ -4,16 +4,7 @@ import { Clock, Deferred, Duration, Effect, Fiber, Option, Schedule, Schema, typ
 import { MediaTransport } from "../MediaTransport.js"
 import { type CallError, DownloadFailed, fileSystemMessage, MediaExpired } from "../MotiveError.js"
 import type { MediaRetry } from "../RetryPolicy.js"
-
-/** Where a pre-signed URL points, without its signature. */
-export const locationOf = (url: string): string => {
-  try {
-    const u = new URL(url)
-    return `${u.origin}${u.pathname}`
-  } catch {
-    return "(invalid URL)"
-  }
-}
+import { locationOf } from "./transport.js"
 
 /** What one attempt achieved. */
 type Attempt =

@@ -160,6 +160,16 @@ const originOf = (url: string): string => {
   }
 }
 
+/** Where a pre-signed URL points, without its signature (nor any other part of its query). */
+export const locationOf = (url: string): string => {
+  try {
+    const u = new URL(url)
+    return `${u.origin}${u.pathname}`
+  } catch {
+    return "(invalid URL)"
+  }
+}
+
 /** What a client-side HTTP failure amounts to. */
 export interface ConnectionFailure {
   /** What broke on the way: the system error code when there is one. */

@@ -463,9 +463,15 @@ describe("motive image, recall reads, webhooks", () => {
   it.scopedLive("runs the demo end to end into a directory", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const run = yield* motive(["demo", "--dir", "out"], { cwd: dir })
+      const state = join(dir, "state")
+      const run = yield* motive(["demo", "--dir", "out"], { cwd: dir, env: { MOTIVE_STATE_DIR: state } })
       expect(run.code).toBe(0)
       expect(run.stdout).toContain("Demo done")
+      // The in-process sandbox's requests vanish with it: this machine's request journal is not told of them.
+      expect(existsSync(join(state, "requests.jsonl"))).toBe(false)
+      expect((yield* motive(["recall", "list"], { env: { MOTIVE_STATE_DIR: state } })).stdout).toContain(
+        "No video recalls were created from this machine yet."
+      )
       expect(readdirSync(join(dir, "out")).sort()).toEqual([
         "1-driver_facing.mp4",
         "1-front_facing.jpg",

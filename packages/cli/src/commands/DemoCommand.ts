@@ -207,7 +207,9 @@ export const demoCommand = Command.make(
             opts.dir,
             `the built-in sandbox (${sandbox.baseUrl})`,
             (motive) => demoBatch(motive, sandbox, opts.dir)
-          )
+          ),
+        // The in-process sandbox's requests vanish with it: none goes to this machine's request journal.
+        false
       )
     }).pipe(Effect.scoped)
 ).pipe(

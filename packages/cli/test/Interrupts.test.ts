@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mkdtempSync } from "node:fs"
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { interrupted, motive, sandboxEnv, tempDir } from "./support.js"
@@ -87,7 +87,7 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
 
   it.scopedLive("recall list shows what this machine created, newest first; --refresh asks Motive", () =>
     Effect.gen(function*() {
-      const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
+      const { env, sandbox } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
       const state = mkdtempSync(join(tmpdir(), "motive-list-state-"))
       const runEnv = { ...env, MOTIVE_STATE_DIR: state }
       const empty = yield* motive(["recall", "list"], { env: runEnv })
@@ -104,7 +104,24 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       expect(lines[0]).toMatch(/^ID\s+ENTITY\s+WHAT\s+CREATED\s+STATUS$/)
       expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(["asset TRAILER-7", "vehicle TRK-101"])
       expect(lines.slice(1).every((l) => l.endsWith("pending"))).toBe(true)
-      const refreshed = JSON.parse((yield* motive(["--json", "recall", "list", "--refresh"], { env: runEnv })).stdout)
-      expect(refreshed.requests.map((r: { status: string }) => r.status)).toEqual(["success", "success"])
+      // A request Motive does not know (another account's, a sandbox's) is listed as recorded, and named.
+      const journalFile = join(state, "requests.jsonl")
+      const recorded = readFileSync(journalFile, "utf8").trim().split("\n")
+      const stranger = { ...JSON.parse(recorded[0]!), id: 9999 }
+      appendFileSync(journalFile, `${JSON.stringify(stranger)}\n`)
+      const run = yield* motive(["--json", "recall", "list", "--refresh"], { env: runEnv })
+      expect(run.code).toBe(0)
+      const refreshed = JSON.parse(run.stdout)
+      expect(refreshed.requests.map((r: { id: number; status: string }) => `${r.id} ${r.status}`).sort()).toEqual([
+        "1 success",
+        "2 success",
+        "9999 pending"
+      ])
+      expect(refreshed.not_found).toEqual([{ id: 9999, message: expect.stringContaining("9999") }])
+      expect(run.stderr).toContain("video recall 9999 is not known to Motive (404)")
+      // Finished requests are not asked about again: only the unknown one is.
+      const asked = (yield* sandbox.requests).filter((r) => r.route === "getVideoRecall").length
+      yield* motive(["recall", "list", "--refresh"], { env: runEnv })
+      expect((yield* sandbox.requests).filter((r) => r.route === "getVideoRecall").length).toBe(asked + 1)
     }))
 })

@@ -60,25 +60,34 @@ const list = (kind: Entry["kind"], name: string) =>
           Effect.map((all) => all.filter((e) => e.kind === kind)),
           Effect.provide(RequestJournal.layer)
         )
+        // Requests Motive no longer knows (404: another account's, a sandbox's): listed as recorded, and named.
+        const unknown: Array<{ readonly id: number; readonly message: string }> = []
         if (opts.refresh) {
           yield* withClient(globals, ({ client }) =>
             Effect.gen(function*() {
               const journal = yield* RequestJournal.RequestJournal
-              for (const e of yield* read) {
+              // A finished request does not change: only the others are asked about.
+              for (const e of (yield* read).filter((e) => e.status !== "success" && e.status !== "failed")) {
                 const entry = kind === "video_recall"
                   ? Effect.flatMap(client.getVideoRecall(e.id), (r) => RequestJournal.recallEntry(r, e.entity))
                   : Effect.flatMap(
                     client.getImageCapture({ cameraType: e.cameraType ?? "dashcam", requestId: e.id }),
                     (c) => RequestJournal.captureEntry(c, e.entity)
                   )
-                yield* Effect.flatMap(entry, (fresh) => journal.record(fresh))
+                yield* Effect.flatMap(entry, (fresh) => journal.record(fresh)).pipe(
+                  Effect.catchTag("NotFound", (error) =>
+                    Effect.zipRight(
+                      Effect.sync(() => unknown.push({ id: e.id, message: error.message })),
+                      output.warning(`${name} ${e.id} is not known to Motive (404), left as recorded: ${error.message}`)
+                    ))
+                )
               }
             }).pipe(Effect.provide(RequestJournal.layer)))
         }
         const entries = yield* read
         yield* output.result(
           text(entries, `No ${name}s were created from this machine yet.`),
-          { requests: entries.map(json) }
+          { requests: entries.map(json), ...(unknown.length === 0 ? {} : { not_found: unknown }) }
         )
       })
   ).pipe(Command.withDescription(`The ${name}s this machine created, newest first (the local journal)`))

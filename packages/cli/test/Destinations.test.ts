@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { execFileSync } from "node:child_process"
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
@@ -49,5 +49,20 @@ describe("motive: destinations fully checked before anything is sent", () => {
       expect(demo.code).toBe(2)
       expect(demo.stderr).toContain("exists and is not a directory")
       expect(yield* sandbox.requests).toEqual([])
+    }))
+
+  it.scopedLive("image capture --out refuses a file already there before sending (a new capture cannot be it)", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      const dir = yield* tempDir
+      writeFileSync(join(dir, "exists.jpg"), "my photo")
+      const refused = yield* motive([...capture, "--out", join(dir, "exists.jpg")], { env })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain("already exists; nothing was sent (--force replaces it)")
+      expect(readFileSync(join(dir, "exists.jpg"), "utf8")).toBe("my photo")
+      expect(yield* sandbox.requests).toEqual([])
+      const forced = yield* motive([...capture, "--out", join(dir, "exists.jpg"), "--force"], { env })
+      expect(forced.code).toBe(0)
+      expect(readFileSync(join(dir, "exists.jpg")).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
     }))
 })

@@ -15,6 +15,7 @@ import {
 import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { type Duration, Effect, Option } from "effect"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
@@ -147,7 +148,16 @@ const capture = Command.make(
           message: "--dry-run sends nothing, so there is nothing to --wait for or write to --out: drop one or the other"
         })
       }
-      if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
+      if (Option.isSome(opts.out)) {
+        yield* checkFile("--out", opts.out.value)
+        // A capture not made yet cannot already be at --out: a file there is someone else's, refused before sending.
+        const fs = yield* FileSystem.FileSystem
+        if (!opts.force && (yield* fs.exists(opts.out.value).pipe(Effect.orElseSucceed(() => false)))) {
+          return yield* new InvalidInput({
+            message: `--out: ${opts.out.value} already exists; nothing was sent (--force replaces it)`
+          })
+        }
+      }
       const cameraType = cameraTypeOf(checked.position)
       if (opts.dryRun) {
         const body: Record<string, unknown> = { ...encodeImageCaptureBody(checked) }

@@ -23,6 +23,7 @@ import { workerCommand } from "./commands/WorkerCommand.js"
 import { ExitCode, exitCodeOf, exitCodes, isKnownFailure } from "./ExitCode.js"
 import * as Invocation from "./Invocation.js"
 import * as Output from "./Output.js"
+import { printableText } from "./Printable.js"
 import { root } from "./Root.js"
 import { type ProgramSpec, specOf } from "./Spec.js"
 import { version } from "./Version.js"
@@ -327,8 +328,11 @@ const report = (
       sinks.stdout(`${document({ error: failure }, mode)}\n`)
       return
     }
-    const lines = [`error: ${failure.message}${failure.status === undefined ? "" : ` (HTTP ${failure.status})`}`]
-    for (const v of failure.violations ?? []) lines.push(`  ${v.path}: ${v.message} [${v.rule}]`)
+    // A message may quote a server's body: shown escaped and cut, so no byte of it acts on the terminal.
+    const lines = [
+      `error: ${printableText(failure.message)}${failure.status === undefined ? "" : ` (HTTP ${failure.status})`}`
+    ]
+    for (const v of failure.violations ?? []) lines.push(`  ${v.path}: ${printableText(v.message)} [${v.rule}]`)
     if (failure.details?.existingId !== undefined) lines.push(`  the existing request is ${failure.details.existingId}`)
     if (failure.details?.requestId !== undefined) lines.push(`  Motive request id: ${failure.details.requestId}`)
     if (failure.request !== undefined) {

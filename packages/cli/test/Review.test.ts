@@ -2,6 +2,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { mkdirSync, readdirSync, readFileSync } from "node:fs"
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
 import { type AddressInfo, createServer, type Server } from "node:net"
 import { join } from "node:path"
 import { main } from "../src/index.js"
@@ -230,6 +231,37 @@ describe("motive: destinations and values checked before anything is sent", () =
       const busy = yield* motive(["sandbox", "--port", String((holder.address() as AddressInfo).port)])
       expect(busy.code).toBe(2)
       expect(busy.stderr).toContain("EADDRINUSE")
+    }))
+})
+
+describe("motive: what a server says reaches the terminal escaped and cut", () => {
+  it.scopedLive("an error body with terminal escapes, or of 200 KB, is shown escaped and cut", () =>
+    Effect.gen(function*() {
+      const bodies = [
+        { type: "text/html", body: `\x1b[31mRED\x1b]0;pwned-title\x07${"x".repeat(200_000)}` },
+        { type: "application/json", body: JSON.stringify({ error_message: `bad \x1b[2J${"y".repeat(5_000)}` }) }
+      ]
+      let next = 0
+      const server = yield* Effect.acquireRelease(
+        Effect.async<HttpServer>((resume) => {
+          const s = createHttpServer((_, res) => {
+            const { body, type } = bodies[next++ % bodies.length]!
+            res.writeHead(400, { "content-type": type })
+            res.end(body)
+          })
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      for (const expected of ["Motive answered 400: \\u001b[31mRED", "bad \\u001b[2J"]) {
+        const run = yield* motive(["--api-key", "k", "--base-url", baseUrl, "recall", "get", "5"])
+        expect(run.code).toBe(3)
+        expect(run.stderr).not.toContain("\x1b")
+        expect(run.stderr).not.toContain("\x07")
+        expect(run.stderr).toContain(expected)
+        expect(run.stderr.length).toBeLessThan(1_200)
+      }
     }))
 })
 

@@ -12,6 +12,7 @@ import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
+import { escapeControls, printableBytes } from "../Printable.js"
 
 const secretOption = Options.redacted("secret").pipe(
   Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
@@ -68,17 +69,6 @@ const verify = Command.make(
     })
 ).pipe(Command.withDescription("Check a webhook body's X-KT-Webhook-Signature (exit 2 when it does not match)"))
 
-// C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides: what a terminal may act on.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
-const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
-
-/** At most `max` characters of a body, for one line on a terminal: every control character shown escaped. */
-const printable = (raw: Uint8Array, max = 200): string => {
-  const text = new TextDecoder().decode(raw.subarray(0, 4 * max)).replace(controls, escaped)
-  return text.length > max || raw.length > 4 * max ? `${text.slice(0, max)}… (${raw.length} bytes)` : text
-}
-
 /**
  * The verified event as one JSON line. The receiver bounds the body's size and depth, so re-serialising is safe;
  * the characters JSON leaves raw but a terminal may act on are escaped (still the same JSON).
@@ -91,7 +81,7 @@ const eventLine = (rawBody: Uint8Array, event: unknown): string => {
   } catch {
     // The receiver decoded it already: keep the event.
   }
-  return JSON.stringify(full).replace(controls, escaped)
+  return escapeControls(JSON.stringify(full))
 }
 
 const refusalNotes: Record<number, string> = {
@@ -163,7 +153,7 @@ const listen = Command.make(
       // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
       const others = Stream.runForEach(
         receiver.unrecognized,
-        (raw) => output.warning(`a signed delivery that is not an event (acknowledged): ${printable(raw)}`)
+        (raw) => output.warning(`a signed delivery that is not an event (acknowledged): ${printableBytes(raw)}`)
       )
       yield* Effect.raceFirst(Deferred.await(readerGone), others)
     }).pipe(Effect.scoped)

@@ -232,8 +232,9 @@ export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallErr
     const body = parseJson(text)
     const status = answer.status
     const requestId = answer.header(motiveHeaders.requestId)
+    // A body that is not JSON (a proxy's HTML page, plain text) is no message of Motive's: only its start is kept.
     const message = Option.getOrElse(
-      errorMessageFromBody(body),
+      typeof body === "string" ? Option.none() : errorMessageFromBody(body),
       () => text.trim() === "" ? `Motive answered ${status}` : `Motive answered ${status}: ${excerptOf(text.trim())}`
     )
     const common = requestId === undefined ? { message } : { message, requestId }

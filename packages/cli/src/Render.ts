@@ -134,3 +134,12 @@ export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)))
   return rows.map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i]!)).join("  ")).join("\n")
 }
+
+/**
+ * `word` as one word for a POSIX shell, to paste as it is: bare when it is plain, else in single quotes (a path
+ * with `$HOME`, a space or a backquote is never expanded or run).
+ *
+ * @since 0.1.0
+ */
+export const shellWord = (word: string): string =>
+  /^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`

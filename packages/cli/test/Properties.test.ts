@@ -1,7 +1,9 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc } from "effect"
+import { execFileSync } from "node:child_process"
 import { ExitCode, main } from "../src/index.js"
+import { shellWord } from "../src/Render.js"
 import { motive, stackTrace, tempDir } from "./support.js"
 
 const vocabulary = [
@@ -116,4 +118,12 @@ describe("motive properties", () => {
       expect(stderr).toContain("error: stdout is gone")
       expect(stderr).not.toMatch(stackTrace)
     }))
+
+  it("a word quoted for a command to paste reaches a POSIX shell as exactly that one word", () => {
+    const words = fc.sample(fc.string({ unit: "binary", minLength: 1 }).filter((w) => !w.includes("\0")), 300)
+    const special = ["$HOME", "`id`", "it's", "a b", "'", "\\", "-rf", "\n", "*", "~"]
+    const all = [...special, ...words]
+    const printed = execFileSync("sh", ["-c", `printf '%s\\0' ${all.map(shellWord).join(" ")}`], { encoding: "utf8" })
+    expect(printed.split("\0").slice(0, -1)).toEqual(all)
+  })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { execFileSync } from "node:child_process"
 import { join } from "node:path"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
@@ -13,12 +14,16 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       const dir = yield* tempDir
       yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" }, 1)
       yield* sandbox.injectFault("getVideoRecall", { kind: "reset" }, 20)
-      const run = yield* motive([...create, "--download", join(dir, "d")], {
+      // A folder whose name a shell would expand or run: the command given to paste quotes it.
+      const folder = join(dir, "it's $HOME `id` d")
+      const run = yield* motive([...create, "--download", folder], {
         env: { ...env, MOTIVE_MAX_ATTEMPTS: "3" }
       })
       expect(run.code).toBe(5)
       expect(run.stderr).toContain("Motive holds this recall as 1")
-      expect(run.stderr).toContain(`video recall 1 exists: motive recall wait 1 --download ${join(dir, "d")}`)
+      const quoted = `'${dir}/it'\\''s $HOME \`id\` d'`
+      expect(run.stderr).toContain(`video recall 1 exists: motive recall wait 1 --download ${quoted}`)
+      expect(execFileSync("sh", ["-c", `printf %s ${quoted}`], { encoding: "utf8" })).toBe(folder)
       expect((yield* sandbox.recalls).map((r) => r.id)).toEqual([1])
     }))
 

@@ -20,6 +20,7 @@ import { hostname, tmpdir } from "node:os"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { BatchIncomplete, InvalidInput } from "../CliError.js"
 import { bytes, Output, processSinks } from "../Output.js"
+import { shellWord } from "../Render.js"
 import type { Globals } from "../Root.js"
 import { distributedPackage } from "../SharedJobs.js"
 
@@ -144,12 +145,12 @@ const resumeCommand = (globals: Globals, options: BatchRunOptions): string | und
   globals.sandbox ? undefined : [
     "motive",
     "batch run",
-    JSON.stringify(options.file).replace(/^"([\w./-]+)"$/, "$1"),
+    shellWord(options.file),
     ...(Option.isSome(options.database)
       // The URL may hold a password: never printed.
       ? ["--database <URL>"]
-      : [`--dir ${JSON.stringify(options.directory).replace(/^"([\w./-]+)"$/, "$1")}`]),
-    ...Option.toArray(Option.map(options.journal, (j) => `--journal ${j}`))
+      : [`--dir ${shellWord(options.directory)}`]),
+    ...Option.toArray(Option.map(options.journal, (j) => `--journal ${shellWord(j)}`))
   ].join(" ")
 
 /**

@@ -25,7 +25,7 @@ import { assetIdOf, vehicleIdOf } from "../Fleet.js"
 import { Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
-import { captureJson, captureText, withNext } from "../Render.js"
+import { captureJson, captureText, shellWord, withNext } from "../Render.js"
 import { root } from "../Root.js"
 import { imageList } from "./ListCommand.js"
 
@@ -106,7 +106,7 @@ const entityOf = (opts: {
 
 /** The command that picks a capture up again. */
 const resumeCapture = (requestId: number, out: Option.Option<string>) =>
-  `motive image get ${requestId} --wait${Option.isSome(out) ? ` --out ${out.value}` : ""}`
+  `motive image get ${requestId} --wait${Option.isSome(out) ? ` --out ${shellWord(out.value)}` : ""}`
 
 const capture = Command.make(
   "capture",

@@ -30,7 +30,7 @@ import {
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
 import { awaitRecall, downloadRecall } from "../RecallSteps.js"
-import { quotaJson, quotaText, recallJson, recallText, timelinesText, withNext } from "../Render.js"
+import { quotaJson, quotaText, recallJson, recallText, shellWord, timelinesText, withNext } from "../Render.js"
 import { root } from "../Root.js"
 import { recallList } from "./ListCommand.js"
 
@@ -54,7 +54,9 @@ const camerasOption = Options.text("cameras").pipe(
 
 /** How to pick a recall up again after `recall create` stopped short. */
 const resumeRecall = (id: number, download: Option.Option<string>) =>
-  Option.isSome(download) ? `motive recall wait ${id} --download ${download.value}` : `motive recall wait ${id}`
+  Option.isSome(download)
+    ? `motive recall wait ${id} --download ${shellWord(download.value)}`
+    : `motive recall wait ${id}`
 
 const create = Command.make(
   "create",

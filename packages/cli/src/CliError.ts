@@ -86,6 +86,18 @@ export class BatchIncomplete extends Schema.TaggedError<BatchIncomplete>()("Batc
 }) {}
 
 /**
+ * A recall finished without footage from a camera it asked for (or with none at all): what did arrive was
+ * downloaded, and `summary` is the recall with its files (the JSON error document's `summary`). Exit 6.
+ *
+ * @since 0.1.0
+ */
+export class FootageMissing extends Schema.TaggedError<FootageMissing>()("FootageMissing", {
+  message: Schema.String,
+  id: Schema.Number,
+  summary: Schema.optional(Schema.Unknown)
+}) {}
+
+/**
  * Every failure of the CLI's own.
  *
  * @since 0.1.0
@@ -98,3 +110,4 @@ export type CliError =
   | SandboxFailed
   | AfterRequest
   | BatchIncomplete
+  | FootageMissing

@@ -26,7 +26,7 @@ export const ExitCode = {
   Limited: 4,
   /** Motive unreachable, server errors, timeouts, downloads the media server did not finish, after retries. */
   Unavailable: 5,
-  /** The request itself ended in `failed`. */
+  /** The request itself ended in `failed`, or finished without footage from a camera it asked for. */
   RequestFailed: 6
 } as const
 
@@ -42,12 +42,12 @@ export type ExitCode = typeof ExitCode[keyof typeof ExitCode]
  */
 export const exitCodes: ReadonlyArray<readonly [string, string]> = [
   ["0", "success"],
-  ["1", "unexpected failure, or this machine failing (a file that cannot be written)"],
-  ["2", "invalid input: a usage error or a rule violation (nothing was sent)"],
-  ["3", "refused by Motive: 401, 403, 404, 400/422, a duplicate (its existing id is reported), a request not ready"],
+  ["1", "unexpected failure, or this machine failing during the run (a file that could not be written)"],
+  ["2", "invalid input: a usage error, a rule violation or a destination that cannot be written (nothing was sent)"],
+  ["3", "refused by Motive: 401, 403, 404, 400/422, a duplicate naming no existing request, a request not ready"],
   ["4", "rate limit or monthly quota exhausted, after retries"],
   ["5", "Motive unreachable, server errors or timeout, after retries"],
-  ["6", "the request itself ended in failed"],
+  ["6", "the request itself ended in failed, or finished without footage from a camera it asked for"],
   ["130", "interrupted (Ctrl-C)"]
 ]
 
@@ -93,7 +93,8 @@ const tags: ReadonlySet<string> = new Set(Object.keys(
     SandboxFailed: true,
     AfterRequest: true,
     CreateUncertain: true,
-    BatchIncomplete: true
+    BatchIncomplete: true,
+    FootageMissing: true
   } satisfies Record<CommandFailure["_tag"], true>
 ))
 
@@ -116,6 +117,7 @@ export const exitCodeOf = (error: CommandFailure): ExitCode =>
     InvalidRequest: (e) => e.source === "client" ? ExitCode.InvalidInput : ExitCode.Refused,
     InvalidInput: () => ExitCode.InvalidInput,
     BatchIncomplete: (e) => e.code,
+    FootageMissing: () => ExitCode.RequestFailed,
     MissingCredentials: () => ExitCode.InvalidInput,
     InvalidSignature: () => ExitCode.InvalidInput,
     Unauthorized: () => ExitCode.Refused,

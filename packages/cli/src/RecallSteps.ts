@@ -4,9 +4,10 @@
  * @since 0.1.0
  */
 import { isCameraPosition, type VideoRecall } from "@effect-motive/domain"
+import type { MediaDownloads } from "@effect-motive/http"
 import { type Duration, Effect, Option } from "effect"
 import { httpPackage, type Motive } from "./Client.js"
-import { InvalidInput } from "./CliError.js"
+import { FootageMissing, InvalidInput } from "./CliError.js"
 import { Output } from "./Output.js"
 import { downloadProgress, withWaitProgress } from "./Progress.js"
 
@@ -56,4 +57,34 @@ export const downloadRecall = (
       ...(positions === undefined ? {} : { positions: positions.filter(isCameraPosition) }),
       onProgress: downloadProgress(output)
     }).pipe(Effect.ensuring(output.endProgress))
+  })
+
+/**
+ * Prints a recall and the files its footage went to; when it finished without footage from a camera it asked for
+ * (`asked`; any camera when none was named), the table goes to stderr and the run fails with `FootageMissing`
+ * (exit 6), as a batch row does.
+ *
+ * @since 0.1.0
+ */
+export const reportFootage = (
+  recall: VideoRecall,
+  asked: ReadonlyArray<string> | undefined,
+  files: ReadonlyArray<MediaDownloads.DownloadedFile>,
+  result: { readonly text: string; readonly json: Record<string, unknown> }
+) =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    const ready = recall.cameras.filter((c) => c.downloadUrl != null).map((c) => c.position as string)
+    const lacking = ready.length === 0
+      ? [...(asked ?? ["any camera"])]
+      : (asked ?? []).filter((p) => !ready.includes(p))
+    if (lacking.length === 0) return yield* output.result(result.text, result.json)
+    yield* output.note(result.text)
+    return yield* new FootageMissing({
+      message: `video recall ${recall.id} finished with no footage from ${lacking.join(", ")}${
+        files.length === 0 ? "" : ` (${files.length} file${files.length === 1 ? "" : "s"} downloaded)`
+      }`,
+      id: recall.id,
+      summary: result.json
+    })
   })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { execFileSync } from "node:child_process"
+import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
@@ -54,5 +55,29 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       const document = JSON.parse(json.stdout)
       expect(document).toMatchObject({ duplicateOf: 1, recall: { id: 1, status: "success" } })
       expect(yield* sandbox.recalls).toHaveLength(1)
+    }))
+
+  it.scopedLive("a recall that finished without footage asked for exits 6, with what did arrive downloaded", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({ lifecycle: { ...instant, failCameras: ["rear"] } })
+      const dir = yield* tempDir
+      const some = yield* motive([...create, "--cameras", "rear,front_facing", "--download", join(dir, "a")], { env })
+      expect(some.code).toBe(6)
+      expect(some.stderr).toContain("video recall 1 finished with no footage from rear (1 file downloaded)")
+      expect(some.stderr).not.toContain("exists: motive recall wait")
+      expect(readdirSync(join(dir, "a"))).toEqual(["1-front_facing.mp4"])
+      const json = yield* motive(["--json", "recall", "wait", "1", "--download", join(dir, "b")], { env })
+      expect(json.code).toBe(0)
+      const none = yield* motive(["--json", ...create, "--cameras", "rear", "--download", join(dir, "c")], { env })
+      expect(none.code).toBe(6)
+      const document = JSON.parse(none.stdout)
+      expect(document.error).toMatchObject({ tag: "FootageMissing", summary: { files: [] } })
+      expect(document.error.message).toBe("video recall 2 finished with no footage from rear")
+      // Waiting on it again, naming no camera: no footage at all.
+      const again = yield* motive(["recall", "wait", "2", "--download", join(dir, "d")], { env })
+      expect(again.code).toBe(6)
+      expect(again.stderr).toContain("video recall 2 finished with no footage from any camera")
+      const download = yield* motive(["recall", "download", "2", "--dir", join(dir, "e")], { env })
+      expect(download.code).toBe(6)
     }))
 })

@@ -29,7 +29,7 @@ import {
 } from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
-import { awaitRecall, downloadRecall } from "../RecallSteps.js"
+import { awaitRecall, downloadRecall, reportFootage } from "../RecallSteps.js"
 import { quotaJson, quotaText, recallJson, recallText, shellWord, timelinesText, withNext } from "../Render.js"
 import { root } from "../Root.js"
 import { recallList } from "./ListCommand.js"
@@ -178,17 +178,22 @@ const create = Command.make(
               ? yield* downloadRecall(motive, recall, opts.download.value, undefined, opts.force)
               : []
             const next = following ? undefined : `motive recall wait ${id}`
-            yield* output.result(withNext(recallText(recall, fileRows(files)), next), {
+            const text = withNext(recallText(recall, fileRows(files)), next)
+            const json = {
               recall: recallJson(recall),
               deduplicated: created.deduplicated,
               ...(duplicateOf === undefined ? {} : { duplicateOf }),
               ...(Option.isSome(opts.download) ? { files } : {}),
               ...(next === undefined ? {} : { next })
-            })
+            }
+            // Footage was asked for: a camera without it fails the run (exit 6), what arrived is kept.
+            yield* Option.isSome(opts.download)
+              ? reportFootage(recall, request.cameraPositions, files, { text, json })
+              : output.result(text, json)
           }).pipe(
             Effect.mapError((cause) =>
-              // A recall that ended failed is over: there is nothing to resume.
-              cause._tag === "RequestFailed" ? cause : afterRequest(id)(cause)
+              // A recall that ended failed, or without footage asked for, is over: there is nothing to resume.
+              cause._tag === "RequestFailed" || cause._tag === "FootageMissing" ? cause : afterRequest(id)(cause)
             )
           )
         }))
@@ -234,10 +239,10 @@ const wait = Command.make(
           const files = Option.isSome(opts.download)
             ? yield* downloadRecall(motive, recall, opts.download.value, undefined, opts.force)
             : []
-          yield* output.result(recallText(recall, fileRows(files)), {
-            recall: recallJson(recall),
-            ...(Option.isSome(opts.download) ? { files } : {})
-          })
+          const text = recallText(recall, fileRows(files))
+          yield* Option.isSome(opts.download)
+            ? reportFootage(recall, undefined, files, { text, json: { recall: recallJson(recall), files } })
+            : output.result(text, { recall: recallJson(recall) })
         }))
     })
 ).pipe(Command.withDescription("Wait until a recall is done (exit 6 if it failed)"))
@@ -253,7 +258,6 @@ const downloadCommand = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const globals = yield* root
-      const output = yield* Output
       yield* checkDirectory("--dir", opts.dir)
       const cameras = Option.map(opts.cameras, splitList)
       if (Option.isSome(cameras) && cameras.value.length === 0) {
@@ -269,7 +273,10 @@ const downloadCommand = Command.make(
             Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined),
             opts.force
           )
-          yield* output.result(recallText(recall, fileRows(files)), { recall: recallJson(recall), files })
+          yield* reportFootage(recall, Option.getOrUndefined(cameras), files, {
+            text: recallText(recall, fileRows(files)),
+            json: { recall: recallJson(recall), files }
+          })
         }))
     })
 ).pipe(Command.withDescription("Download a finished recall's footage"))

@@ -237,7 +237,7 @@ const parse = (program: ProgramSpec, words: ReadonlyArray<string>): Parsed | Usa
         command
       )
     }
-    if (arg.kind === "integer" && !/^\d+$/.test(word)) {
+    if (arg.kind === "integer" && !(/^\d+$/.test(word) && Number.isSafeInteger(Number(word)) && Number(word) > 0)) {
       return new Usage(`${arg.name} must be a positive whole number, not '${word}'`, command)
     }
     if (word.startsWith("-")) {

@@ -271,7 +271,15 @@ describe("motive: ids, help, the wizard and wait progress", () => {
       const { env, sandbox } = yield* sandboxEnv()
       const recall = yield* motive(["recall", "get", "0"], { env })
       expect(recall.code).toBe(2)
-      expect(recall.stderr).toContain("id must be a positive whole number, not 0")
+      expect(recall.stderr).toBe(
+        "error: ID must be a positive whole number, not '0'\nRun 'motive recall get --help' for usage.\n"
+      )
+      const huge = yield* motive(["--json", "image", "get", "99999999999999999999999"], { env })
+      expect(huge.code).toBe(2)
+      expect(huge.stderr).toBe("")
+      expect(JSON.parse(huge.stdout).error.message).toBe(
+        "ID must be a positive whole number, not '99999999999999999999999'"
+      )
       const image = yield* motive(["image", "get", "-3", "--camera-type", "dashcam"], { env })
       expect(image.code).toBe(2)
       expect(image.stderr).toContain("ID must be a positive whole number, not '-3'")

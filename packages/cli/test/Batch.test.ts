@@ -1,7 +1,7 @@
 import type { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { basename, join } from "node:path"
@@ -249,6 +249,28 @@ describe("motive batch run", () => {
       }),
     30_000
   )
+
+  it.scopedLive("reads only a regular batch file of at most 16 MiB: a device, a FIFO or a huge file is refused (exit 2)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const big = join(dir, "big.csv")
+      writeFileSync(big, Buffer.alloc(17 * 1024 * 1024, "a"))
+      const fifo = join(dir, "rows.fifo")
+      execFileSync("mkfifo", [fifo])
+      for (
+        const [file, said] of [
+          ["/dev/zero", "/dev/zero is not a regular file (CharacterDevice)"],
+          [fifo, `${fifo} is not a regular file (FIFO)`],
+          [big, `${big} is 17.0 MiB; a batch file is at most 16 MiB`],
+          [join(dir, "none.csv"), "ENOENT: no such file or directory"]
+        ] as const
+      ) {
+        const run = yield* motive(["batch", "run", file, "--dir", join(dir, "out"), "--sandbox"])
+        expect(run.code).toBe(2)
+        expect(run.stderr).toContain(said)
+      }
+      expect(existsSync(join(dir, "out"))).toBe(false)
+    }))
 
   it.scopedLive("refuses a journal that is a directory or not SQLite, saying which (exit 2)", () =>
     Effect.gen(function*() {

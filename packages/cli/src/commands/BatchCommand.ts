@@ -32,6 +32,13 @@ const journalOption = Options.text("journal").pipe(
   Options.optional
 )
 
+/** A file-system failure in the system's words (`ENOENT: no such file or directory, stat 'x'`). */
+const systemMessage = (e: { readonly message: string; readonly cause?: unknown }) =>
+  e.cause instanceof Error && e.cause.message !== "" ? e.cause.message : e.message
+
+/** The largest batch file read (about 200,000 rows). */
+const maxBatchFileBytes = 16 * 1024 * 1024
+
 /** The journal to use: the flag, else `jobs.db` beside the request journal. */
 export const journalFile = (flag: Option.Option<string>) =>
   Effect.gen(function*() {
@@ -105,8 +112,24 @@ const run = Command.make(
       const pollAfter = Option.isSome(opts.pollAfter)
         ? Option.some(yield* parseDuration("--poll-after", opts.pollAfter.value))
         : Option.none()
+      // Read whole, so only a regular file of a sane size: a device or a FIFO (/dev/zero) never ends.
+      const info = yield* fs.stat(opts.file).pipe(
+        Effect.mapError((e) => new InvalidInput({ message: `cannot read ${opts.file}: ${systemMessage(e)}` }))
+      )
+      if (info.type !== "File") {
+        return yield* new InvalidInput({
+          message: `${opts.file} is not a regular file (${info.type}): give a CSV or JSON file`
+        })
+      }
+      if (Number(info.size) > maxBatchFileBytes) {
+        return yield* new InvalidInput({
+          message: `${opts.file} is ${(Number(info.size) / 1024 / 1024).toFixed(1)} MiB; a batch file is at most ${
+            maxBatchFileBytes / 1024 / 1024
+          } MiB (split it into several batches)`
+        })
+      }
       const content = yield* fs.readFileString(opts.file).pipe(
-        Effect.mapError((e) => new InvalidInput({ message: `cannot read ${opts.file}: ${e.message}` }))
+        Effect.mapError((e) => new InvalidInput({ message: `cannot read ${opts.file}: ${systemMessage(e)}` }))
       )
       const { BatchFile } = yield* jobsPackage
       const batch = yield* BatchFile.parseBatch(opts.file, content).pipe(

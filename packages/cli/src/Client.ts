@@ -3,7 +3,14 @@
  *
  * @since 0.1.0
  */
-import type { MediaDownloads, MotiveClient, MotiveConfig, RequestGate, Waiting } from "@effect-motive/http"
+import type {
+  MediaDownloads,
+  MotiveClient,
+  MotiveConfig,
+  RequestGate,
+  RequestJournal as Journal,
+  Waiting
+} from "@effect-motive/http"
 import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
 import { ConfigError, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
@@ -111,6 +118,20 @@ export const withMotive = <A, E, R>(
     // The client's own retry policy, with each retry said on the terminal and counted for the final error.
     const config = MotiveConfig.makeSettings(settings)
     const policy = withNotices(RetryPolicy.make(config), config.retry.maxAttempts, output)
+    // A request the journal could not keep (its directory not writable) is told on stderr, with --json too.
+    const warnedJournal = Layer.effect(
+      RequestJournal.RequestJournal,
+      Effect.map(RequestJournal.RequestJournal, (j) => ({
+        ...j,
+        record: (entry: Journal.JournalEntry) =>
+          Effect.catchAll(j.record(entry), (e) =>
+            output.warning(
+              `warning: ${e.message}; ${entry.kind.replace("_", " ")} ${entry.id} is not in it (motive ${
+                entry.kind === "video_recall" ? "recall" : "image"
+              } list will not show it)`
+            ))
+      }))
+    ).pipe(Layer.provide(RequestJournal.layer))
     const services = NodeMotive.layerWithoutConfig.pipe(
       Layer.provide(
         Layer.merge(
@@ -127,7 +148,7 @@ export const withMotive = <A, E, R>(
       Effect.flatMap(f),
       // Requests made at Motive are kept in the local journal (`motive recall list`); the in-process sandbox's
       // vanish with it, so they are not.
-      Effect.provide(journal ? services.pipe(Layer.provideMerge(RequestJournal.layer)) : services)
+      Effect.provide(journal ? services.pipe(Layer.provideMerge(warnedJournal)) : services)
     )
   })
 

@@ -119,6 +119,16 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       ])
       expect(refreshed.not_found).toEqual([{ id: 9999, message: expect.stringContaining("9999") }])
       expect(run.stderr).toContain("video recall 9999 is not known to Motive (404)")
+      // A journal that cannot be written (its directory under a file) is said on stderr; the recall is made.
+      const unwritable = yield* motive(
+        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-50m", "--duration", "1m"],
+        { env: { ...env, MOTIVE_STATE_DIR: join(journalFile, "state") } }
+      )
+      expect(unwritable.code).toBe(0)
+      expect(unwritable.stderr).toContain(
+        "warning: could not write the request journal: ENOTDIR: not a directory"
+      )
+      expect(unwritable.stderr).toContain("video recall 3 is not in it (motive recall list will not show it)")
       // Finished requests are not asked about again: only the unknown one is.
       const asked = (yield* sandbox.requests).filter((r) => r.route === "getVideoRecall").length
       yield* motive(["recall", "list", "--refresh"], { env: runEnv })

@@ -8,6 +8,7 @@
 import { type ImageCapture, statusText, type VideoRecall } from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
 import { Clock, Config, Context, DateTime, Effect, Layer, Option, Ref, Schema } from "effect"
+import { fileSystemMessage } from "./MotiveError.js"
 
 /**
  * One request as this machine knows it: what it asked for, and the last status it saw.
@@ -159,8 +160,8 @@ export const layerFile = (
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
-      const failed = (what: string) => (e: { readonly message: string }) =>
-        new JournalFailed({ message: `could not ${what} the request journal: ${e.message}`, path: file })
+      const failed = (what: string) => (e: { readonly message: string; readonly cause?: unknown }) =>
+        new JournalFailed({ message: `could not ${what} the request journal: ${fileSystemMessage(e)}`, path: file })
       return RequestJournal.of({
         record: (entry) =>
           Effect.scoped(Effect.gen(function*() {

@@ -27,7 +27,7 @@ import { batchReport, type BatchRunOptions, jobsPackage, runBatch, statusJson, s
 
 const journalOption = Options.text("journal").pipe(
   Options.withDescription(
-    "The batch journal (a SQLite file); default: jobs.db in $MOTIVE_STATE_DIR or ~/.local/state/motive"
+    "The batch journal (a SQLite file); default: jobs.db in $MOTIVE_STATE_DIR, else $XDG_STATE_HOME/motive, else ~/.local/state/motive"
   ),
   Options.optional
 )
@@ -69,7 +69,7 @@ const run = Command.make(
     ),
     journal: journalOption,
     concurrency: Options.integer("concurrency").pipe(
-      Options.withDescription("Rows creating at once"),
+      Options.withDescription("Rows creating at once (default 8)"),
       Options.withDefault(8)
     ),
     downloadConcurrency: downloadConcurrencyOption,

@@ -48,7 +48,7 @@ export const workerCommand = Command.make(
       Options.withDefault("footage")
     ),
     concurrency: Options.integer("concurrency").pipe(
-      Options.withDescription("Rows creating at once on this worker"),
+      Options.withDescription("Rows creating at once on this worker (default 8)"),
       Options.withDefault(8)
     ),
     downloadConcurrency: downloadConcurrencyOption,

@@ -186,13 +186,23 @@ const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problem
           message: `is named twice (columns ${names.indexOf(name) + 1} and ${i + 1})`
         })
       )
+    } else if (!known.has(name)) {
+      // Said once, of the header (row 1 names it), not of every row below.
+      problems.push(
+        new RowProblem({
+          row: headerRow,
+          field: name,
+          rule: "column.unknown",
+          message: `is not a column (columns: ${batchColumns.join(", ")})`
+        })
+      )
     }
   })
   const rows = data.map(({ info, record }): RawRow => {
     const cells: Cells = {}
     record.forEach((value, c) => {
       const name = names[c] ?? `column ${c + 1}`
-      if (value !== "") cells[name] = value
+      if (value !== "" && (known.has(name) || names[c] === undefined)) cells[name] = value
     })
     return { row: info.lines, cells }
   })

@@ -17,10 +17,11 @@ describe("batch files", () => {
         `,,${ago(30)},4,,,,B,`,
         `TRK-101,TRAILER-7,2026-01-01T10:00:00,1,timelapse,sideways,maybe,../x,red`
       ].join("\n")
+      // A column no row may use is the header's problem (row 1), said once.
       expect(yield* problemsOf("rows.csv", text)).toEqual([
+        "1 colour column.unknown",
         "3 vehicle_number entity.exactly_one",
         "3 duration duration.not_allowed",
-        "4 colour column.unknown",
         "4 smart_dashcam smart_dashcam.not_boolean",
         "4 ref ref.not_a_folder_name",
         "4 vehicle_number entity.exactly_one",

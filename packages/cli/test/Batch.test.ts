@@ -133,8 +133,21 @@ describe("motive batch run survives kill -9", () => {
           expect(f.bytes).toBe(size)
           expect(f.sha256).toBe(createHash("sha256").update(readFileSync(f.path)).digest("hex"))
         }
-        // A manifest that cannot be written is told of the file named, not of a temporary one beside it.
-        const nowhere = join(dir, "no-such-dir", "m")
+        // A folder not there yet is made; a manifest that cannot be written (under a file) is told of the file
+        // named, not of a temporary one beside it.
+        const made = yield* motive([
+          "batch",
+          "report",
+          "--journal",
+          join(dir, "jobs.db"),
+          "--out",
+          join(dir, "new", "m")
+        ], {
+          env
+        })
+        expect(made.code).toBe(0)
+        expect(readFileSync(join(dir, "new", "m.csv"), "utf8").trim().split("\n")).toHaveLength(rows + 1)
+        const nowhere = join(dir, "m.csv", "m")
         const refused = yield* motive(["batch", "report", "--journal", join(dir, "jobs.db"), "--out", nowhere], { env })
         expect(refused.code).toBe(2)
         expect(refused.stderr).toContain(`cannot write the manifest: `)

@@ -237,6 +237,10 @@ const report = Command.make(
           // Several machines: no one directory; the manifest goes here.
           const base = s.batch.directory === "" ? "." : s.batch.directory
           const prefix = Option.getOrElse(opts.out, () => `${base}/manifest-${s.batch.id.slice(0, 12)}`)
+          // Its folder may not exist yet (a batch with nothing downloaded so far): made, as downloads make it.
+          const fs = yield* FileSystem.FileSystem
+          const path = yield* Path.Path
+          yield* Effect.ignore(fs.makeDirectory(path.dirname(prefix), { recursive: true }))
           return yield* Manifest.write(s, prefix).pipe(
             Effect.mapError((e) => new InvalidInput({ message: `cannot write the manifest: ${e.message}` }))
           )

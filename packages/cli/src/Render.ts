@@ -143,3 +143,11 @@ export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
  */
 export const shellWord = (word: string): string =>
   /^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`
+
+/**
+ * What stands for the command that picks a request up when it was made in the built-in sandbox (`--sandbox`),
+ * which ended with the run: there is none.
+ *
+ * @since 0.1.0
+ */
+export const sandboxGone = "nothing to resume (it was in the built-in sandbox, which ended with this run)"

@@ -81,6 +81,54 @@ describe("motive: output modes and failures after a request exists", () => {
       expect(human.stderr).toContain("video recall 2 exists: motive recall wait 2")
     }))
 
+  it.scopedLive("with --sandbox, no command to pick a request up is given: that emulator ends with the run", () =>
+    Effect.gen(function*() {
+      const created = yield* motive(["--sandbox", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-20m"])
+      expect(created.code).toBe(2)
+      const made = yield* motive([
+        "--sandbox",
+        "recall",
+        "create",
+        "--vehicle-number",
+        "TRK-101",
+        "--start",
+        "-20m",
+        "--duration",
+        "1m"
+      ])
+      expect(made.code).toBe(0)
+      expect(made.stdout).not.toContain("Next:")
+      const image = yield* motive([
+        "--sandbox",
+        "--json",
+        "image",
+        "capture",
+        "--vehicle-id",
+        "101",
+        "--position",
+        "rear"
+      ])
+      expect(JSON.parse(image.stdout).next).toBeUndefined()
+      const timedOut = yield* motive([
+        "--sandbox",
+        "recall",
+        "create",
+        "--vehicle-number",
+        "TRK-101",
+        "--start",
+        "-20m",
+        "--duration",
+        "1m",
+        "--wait",
+        "--timeout",
+        "1ms"
+      ])
+      expect(timedOut.code).toBe(5)
+      expect(timedOut.stderr).toContain(
+        "video recall 1 exists: nothing to resume (it was in the built-in sandbox, which ended with this run)"
+      )
+    }))
+
   it.scopedLive("answers a duplicate with the recall Motive already holds (a 409 naming it is no failure)", () =>
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv()

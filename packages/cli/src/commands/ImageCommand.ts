@@ -25,7 +25,7 @@ import { assetIdOf, vehicleIdOf } from "../Fleet.js"
 import { Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
-import { captureJson, captureText, shellWord, withNext } from "../Render.js"
+import { captureJson, captureText, sandboxGone, shellWord, withNext } from "../Render.js"
 import { root } from "../Root.js"
 import { imageList } from "./ListCommand.js"
 
@@ -105,8 +105,10 @@ const entityOf = (opts: {
 }
 
 /** The command that picks a capture up again. */
-const resumeCapture = (requestId: number, out: Option.Option<string>) =>
-  `motive image get ${requestId} --wait${Option.isSome(out) ? ` --out ${shellWord(out.value)}` : ""}`
+const resumeCapture = (requestId: number, out: Option.Option<string>, sandbox: boolean) =>
+  sandbox
+    ? sandboxGone
+    : `motive image get ${requestId} --wait${Option.isSome(out) ? ` --out ${shellWord(out.value)}` : ""}`
 
 const capture = Command.make(
   "capture",
@@ -185,7 +187,11 @@ const capture = Command.make(
             onCreated: (c) =>
               Effect.zipRight(
                 output.note(`Image capture ${c.requestId} requested (${c.cameraType} ${c.position})`),
-                output.learned({ kind: "image_capture", id: c.requestId, resume: resumeCapture(c.requestId, opts.out) })
+                output.learned({
+                  kind: "image_capture",
+                  id: c.requestId,
+                  resume: resumeCapture(c.requestId, opts.out, globals.sandbox)
+                })
               )
           })
           const following = opts.wait || Option.isSome(opts.out)
@@ -197,7 +203,11 @@ const capture = Command.make(
                 yield* motive.downloads.downloadImage(result, { path: opts.out.value, overwrite: opts.force })
               )
               : Option.none()
-            yield* printCapture(result, file, following ? undefined : `motive image get ${created.requestId} --wait`)
+            yield* printCapture(
+              result,
+              file,
+              following || globals.sandbox ? undefined : `motive image get ${created.requestId} --wait`
+            )
           }).pipe(Effect.mapError((cause) =>
             // A capture that ended failed is over: there is nothing to resume.
             cause._tag === "RequestFailed"
@@ -205,7 +215,7 @@ const capture = Command.make(
               : new AfterRequest({
                 kind: "image_capture",
                 id: created.requestId,
-                resume: resumeCapture(created.requestId, opts.out),
+                resume: resumeCapture(created.requestId, opts.out, globals.sandbox),
                 failure: cause
               })
           ))

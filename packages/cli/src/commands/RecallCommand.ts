@@ -30,7 +30,16 @@ import {
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
 import { awaitRecall, downloadRecall, reportFootage } from "../RecallSteps.js"
-import { quotaJson, quotaText, recallJson, recallText, shellWord, timelinesText, withNext } from "../Render.js"
+import {
+  quotaJson,
+  quotaText,
+  recallJson,
+  recallText,
+  sandboxGone,
+  shellWord,
+  timelinesText,
+  withNext
+} from "../Render.js"
 import { root } from "../Root.js"
 import { recallList } from "./ListCommand.js"
 
@@ -53,8 +62,10 @@ const camerasOption = Options.text("cameras").pipe(
 )
 
 /** How to pick a recall up again after `recall create` stopped short. */
-const resumeRecall = (id: number, download: Option.Option<string>) =>
-  Option.isSome(download)
+const resumeRecall = (id: number, download: Option.Option<string>, sandbox: boolean) =>
+  sandbox
+    ? sandboxGone
+    : Option.isSome(download)
     ? `motive recall wait ${id} --download ${shellWord(download.value)}`
     : `motive recall wait ${id}`
 
@@ -140,12 +151,21 @@ const create = Command.make(
         Effect.gen(function*() {
           const following = opts.wait || Option.isSome(opts.download)
           const afterRequest = (id: number) => (failure: unknown) =>
-            new AfterRequest({ kind: "video_recall", id, resume: resumeRecall(id, opts.download), failure })
+            new AfterRequest({
+              kind: "video_recall",
+              id,
+              resume: resumeRecall(id, opts.download, globals.sandbox),
+              failure
+            })
           // Told the moment Motive answers, even when Ctrl-C came meanwhile: the id is never lost.
           const onCreated = (created: { readonly id: number }) =>
             Effect.zipRight(
               output.note(`Video recall ${created.id} requested`),
-              output.learned({ kind: "video_recall", id: created.id, resume: resumeRecall(created.id, opts.download) })
+              output.learned({
+                kind: "video_recall",
+                id: created.id,
+                resume: resumeRecall(created.id, opts.download, globals.sandbox)
+              })
             )
           const created = yield* motive.client.createVideoRecall(request, { onCreated }).pipe(
             // Motive named the recall but it could not be read back: it exists, so say how to pick it up.
@@ -166,7 +186,7 @@ const create = Command.make(
             yield* output.learned({
               kind: "video_recall",
               id: duplicateOf,
-              resume: resumeRecall(duplicateOf, opts.download)
+              resume: resumeRecall(duplicateOf, opts.download, globals.sandbox)
             })
           }
           if (created.afterLostAnswer) yield* output.note("(found after a lost answer: it was not sent twice)")
@@ -177,7 +197,8 @@ const create = Command.make(
             const files = Option.isSome(opts.download)
               ? yield* downloadRecall(motive, recall, opts.download.value, undefined, opts.force)
               : []
-            const next = following ? undefined : `motive recall wait ${id}`
+            // No command picks up a request of the built-in sandbox: it ended with this run.
+            const next = following || globals.sandbox ? undefined : `motive recall wait ${id}`
             const text = withNext(recallText(recall, fileRows(files)), next)
             const json = {
               recall: recallJson(recall),

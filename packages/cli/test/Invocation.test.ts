@@ -120,14 +120,19 @@ describe("running a checked command line without @effect/cli's application", () 
       }
     }).pipe(Effect.provide(NodeServices.layer)))
 
-  it.effect("refuses what @effect/cli refuses after the usage checks, printing the same message", () =>
+  it.effect("refuses what @effect/cli refuses, printing the same message, were a line to pass the usage checks", () =>
     Effect.gen(function*() {
       for (const words of [["recall", "get", "0"], ["image", "get", "0", "--json"], ["recall", "wait", "0"]]) {
-        const decision = checked(words)
-        const theirs = yield* printing(byEffectCli(decision.words))
+        // The usage checks refuse an id of 0 first, in the CLI's own format.
+        const refused = CommandLine.decide(program, words)
+        expect(refused).toMatchObject({ _tag: "Answer", code: 2 })
+        // The same line with an id that passes, then given 0 behind the checks' back.
+        const decision = checked(words.map((w) => w === "0" ? "7" : w))
+        const line = { ...decision.line!, args: decision.line!.args.map((a) => a === "7" ? "0" : a) }
+        const theirs = yield* printing(byEffectCli(decision.words.map((w) => w === "7" ? "0" : w)))
         // Run, not only parsed: what run prints, and a handler that must not be reached.
         const ours = yield* printing(
-          Invocation.run(Command.withHandler(command, () => Effect.die("the handler ran")), decision.line!).pipe(
+          Invocation.run(Command.withHandler(command, () => Effect.die("the handler ran")), line).pipe(
             Effect.as(undefined),
             Effect.either,
             Effect.map(Either.mapLeft(problem))

@@ -9,11 +9,13 @@ const size = 256 * 1024 * 1024
 
 /** Runs `motive args…` and kills it with `signal` once `file` holds some but not all of its bytes. */
 const killMidway = (args: ReadonlyArray<string>, env: Record<string, string>, file: string, signal: NodeJS.Signals) =>
-  Effect.async<{ readonly killedAt: number }>((resume) => {
+  Effect.async<{ readonly killedAt: number; readonly stderr: string }>((resume) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, MOTIVE_STATE_DIR: stateDir, ...env },
-      stdio: "ignore"
+      stdio: ["ignore", "ignore", "pipe"]
     })
+    let stderr = ""
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
     let killedAt = 0
     const watch = setInterval(() => {
       const bytes = existsSync(file) ? statSync(file).size : 0
@@ -24,13 +26,13 @@ const killMidway = (args: ReadonlyArray<string>, env: Record<string, string>, fi
     }, 1)
     child.on("close", () => {
       clearInterval(watch)
-      resume(Effect.succeed({ killedAt }))
+      resume(Effect.succeed({ killedAt, stderr }))
     })
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
-describe("motive recall download: a download cut by a closed terminal or kill -9 is resumed", () => {
-  for (const signal of ["SIGHUP", "SIGKILL"] as const) {
+describe("motive recall download: a download cut by Ctrl-C, a closed terminal or kill -9 is resumed", () => {
+  for (const signal of ["SIGINT", "SIGHUP", "SIGKILL"] as const) {
     it.scopedLive(`after ${signal} mid-download, the next run transfers only the rest`, () =>
       Effect.gen(function*() {
         const { env, sandbox } = yield* sandboxEnv({
@@ -45,8 +47,14 @@ describe("motive recall download: a download cut by a closed terminal or kill -9
         expect(created.code).toBe(0)
         const args = ["recall", "download", "1", "--dir", dir, "--cameras", "front_facing"]
         const part = join(dir, "1-front_facing.mp4.part")
-        const { killedAt } = yield* killMidway(args, env, part, signal)
+        const { killedAt, stderr } = yield* killMidway(args, env, part, signal)
         expect(killedAt).toBeGreaterThan(0)
+        // Ctrl-C names the command that resumes it.
+        if (signal === "SIGINT") {
+          expect(stderr).toContain(
+            `video recall 1 exists: motive recall download 1 --dir ${dir} --cameras front_facing`
+          )
+        }
         expect(existsSync(part)).toBe(true)
         const again = yield* motive(args, { env })
         expect(again.code).toBe(0)

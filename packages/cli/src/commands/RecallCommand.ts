@@ -254,6 +254,12 @@ const wait = Command.make(
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
       if (Option.isSome(opts.download)) yield* checkDirectory("--download", opts.download.value)
+      // Ctrl-C names the recall and the command that goes on (a download's partial files are resumed by it).
+      yield* output.learned({
+        kind: "video_recall",
+        id: opts.id,
+        resume: resumeRecall(opts.id, opts.download, globals.sandbox)
+      })
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
           const recall = yield* awaitRecall(motive, opts.id, timeout)
@@ -284,6 +290,17 @@ const downloadCommand = Command.make(
       if (Option.isSome(cameras) && cameras.value.length === 0) {
         return yield* new InvalidInput({ message: "--cameras is empty: omit it to download every camera" })
       }
+      // Ctrl-C names the command that resumes the partial files.
+      yield* Effect.flatMap(Output, (output) =>
+        output.learned({
+          kind: "video_recall",
+          id: opts.id,
+          resume: globals.sandbox ?
+            sandboxGone :
+            `motive recall download ${opts.id} --dir ${shellWord(opts.dir)}${
+              Option.isSome(opts.cameras) ? ` --cameras ${shellWord(opts.cameras.value)}` : ""
+            }`
+        }))
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
           const recall = yield* motive.client.getVideoRecall(opts.id)

@@ -362,6 +362,35 @@ describe("MotiveClient downloads", () => {
       expect(told.filter((value) => value.includes(Redacted.value(sandbox.apiKey)))).toEqual([])
     }))
 
+  it.scopedLive(
+    "a download interrupted at any point, the lock's taking included, leaves no lock behind",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const { client } = yield* setup({ lifecycle: instant, media: { videoBytes: 300_000 } })
+        const leftBehind = yield* withClient(client, (c) =>
+          Effect.gen(function*() {
+            const recall = yield* finishedRecall(c, ["rear"])
+            const left: Array<number> = []
+            for (let n = 0; n < 150; n++) {
+              const fiber = yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall, overwrite: true }))
+              // Interrupted after a different number of turns of the event loop each time: at every step of a start.
+              for (let i = 0; i < n % 30; i++) yield* Effect.promise(() => new Promise<void>((r) => setImmediate(r)))
+              yield* Fiber.interrupt(fiber)
+              if (readdirSync(dir).some((name) => name.endsWith(".lock"))) left.push(n)
+            }
+            // And the file can still be downloaded: nothing waits for a lock nobody holds.
+            const [file] = yield* c.downloadRecall(recall.id, { directory: dir, recall, overwrite: true }).pipe(
+              Effect.timeout(Duration.seconds(10))
+            )
+            expect(file).toMatchObject({ bytes: 300_000 })
+            return left
+          }))
+        expect(leftBehind).toEqual([])
+      }),
+    60_000
+  )
+
   it.scopedLive("downloads of the same file at once in one process: one transfers, the others wait and find it there", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -298,18 +298,19 @@ export const downloadFile = <E>(
       const token = `${me} ${++lockTokens}`
       for (let tries = 0; tries < 2;) {
         const done = yield* Deferred.make<void>()
+        // Made, recorded and given its release in one step: an interruption right after the write (checked as the
+        // uninterruptible region ends) still releases it, so no later download waits for it for ever.
         const created = yield* Effect.uninterruptible(
           Effect.tap(Effect.either(fs.writeFileString(lockFile, token, { flag: "wx" })), (created) =>
-            Effect.sync(() => {
-              if (created._tag === "Left") return
-              held = { token, done }
-              liveDownloads.set(token, done)
-            }))
+            created._tag === "Left" ? Effect.void : Effect.zipRight(
+              Effect.sync(() => {
+                held = { token, done }
+                liveDownloads.set(token, done)
+              }),
+              Effect.addFinalizer(() => releaseLock)
+            ))
         )
-        if (created._tag === "Right") {
-          yield* Effect.addFinalizer(() => releaseLock)
-          return
-        }
+        if (created._tag === "Right") return
         const content = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim()
         const running = liveDownloads.get(content)
         if (running !== undefined) {

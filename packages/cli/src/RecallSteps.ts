@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { isCameraPosition, type VideoRecall } from "@effect-motive/domain"
+import { footageReady, isCameraPosition, type VideoRecall } from "@effect-motive/domain"
 import type { MediaDownloads } from "@effect-motive/http"
 import { type Duration, Effect, Option } from "effect"
 import { httpPackage, type Motive } from "./Client.js"
@@ -60,6 +60,14 @@ export const downloadRecall = (
   })
 
 /**
+ * The positions of a recall whose footage can be downloaded (the rule the library and footage jobs use).
+ *
+ * @since 0.1.0
+ */
+export const readyPositions = (recall: VideoRecall): ReadonlyArray<string> =>
+  recall.cameras.filter(footageReady).map((c) => c.position)
+
+/**
  * Prints a recall and the files its footage went to; when it finished without footage from a camera it asked for
  * (`asked`; any camera when none was named), the table goes to stderr and the run fails with `FootageMissing`
  * (exit 6), as a batch row does.
@@ -74,7 +82,7 @@ export const reportFootage = (
 ) =>
   Effect.gen(function*() {
     const output = yield* Output
-    const ready = recall.cameras.filter((c) => c.downloadUrl != null).map((c) => c.position as string)
+    const ready = readyPositions(recall)
     const lacking = ready.length === 0
       ? [...(asked ?? ["any camera"])]
       : (asked ?? []).filter((p) => !ready.includes(p))

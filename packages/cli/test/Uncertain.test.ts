@@ -79,5 +79,20 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       expect(again.stderr).toContain("video recall 2 finished with no footage from any camera")
       const download = yield* motive(["recall", "download", "2", "--dir", join(dir, "e")], { env })
       expect(download.code).toBe(6)
+      // Naming the cameras: the one with footage is downloaded, the failed one reported (exit 6, not a usage error).
+      const named = yield* motive([
+        "recall",
+        "download",
+        "1",
+        "--dir",
+        join(dir, "f"),
+        "--cameras",
+        "rear,front_facing"
+      ], {
+        env
+      })
+      expect(named.code).toBe(6)
+      expect(named.stderr).toContain("video recall 1 finished with no footage from rear (1 file downloaded)")
+      expect(readdirSync(join(dir, "f"))).toEqual(["1-front_facing.mp4"])
     }))
 })

@@ -15,7 +15,7 @@ import { Predicate, Schema, type Types } from "effect"
 import { AssetRef, VehicleRef } from "./Entities.js"
 import { withFastDecode } from "./FastDecode.js"
 import { RecallId, RecallIdFromAny } from "./Ids.js"
-import { KnownRecallStatus, RecallStatus, UnknownStatus } from "./Status.js"
+import { KnownRecallStatus, RecallStatus, statusText, UnknownStatus } from "./Status.js"
 
 const nullish = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
@@ -104,6 +104,15 @@ export class VideoRecall extends Schema.Class<VideoRecall>("VideoRecall")({
   updatedAt: nullish(Schema.String),
   cameras: Schema.Array(RecallCamera)
 }) {}
+
+/**
+ * Whether a camera's footage can be downloaded: it has a link, and its own status is not `failed` (a recall can
+ * succeed with a camera whose footage failed). The one rule the downloads, the CLI and footage jobs share.
+ *
+ * @since 0.1.0
+ */
+export const footageReady = (camera: RecallCamera): boolean =>
+  camera.downloadUrl != null && (camera.status == null || statusText(camera.status) !== "failed")
 
 const cameraFromBody = (c: RecallCameraBody): RecallCamera => {
   const camera: Types.Mutable<RecallCamera> = { position: c.position }

@@ -3,6 +3,7 @@ import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
 import {
   AssetRef,
   fastDecodeOf,
+  footageReady,
   RecallIdFromAny,
   RecallStatus,
   VehicleRef,
@@ -165,5 +166,23 @@ describe("VideoRecallFromBody", () => {
   it("names the field when a body is refused", () => {
     const result = Schema.decodeUnknownEither(VideoRecallFromBody)({ id: 1, status: "pending", cameras: [{}] })
     expect(Either.isLeft(result) && String(result.left)).toContain("[\"position\"]")
+  })
+})
+
+describe("footageReady", () => {
+  it("is a camera with a link whose own status is not failed (a recall can succeed with a camera that failed)", () => {
+    const decode = Schema.decodeUnknownSync(VideoRecallFromBody)
+    const recall = decode({
+      id: 5,
+      status: "success",
+      cameras: [
+        { position: "front_facing", status: "success", download_url: "https://media/1" },
+        { position: "rear", status: "failed", download_url: "https://media/2" },
+        { position: "driver_facing", status: "failed", download_url: null },
+        { position: "side_left", download_url: "https://media/3" },
+        { position: "side_right", status: "success", download_url: null }
+      ]
+    })
+    expect(recall.cameras.filter(footageReady).map((c) => c.position)).toEqual(["front_facing", "side_left"])
   })
 })

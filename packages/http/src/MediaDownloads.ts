@@ -3,7 +3,13 @@
  *
  * @since 0.1.0
  */
-import { type CameraPosition, isCameraPosition, statusText, type VideoRecall } from "@effect-motive/domain"
+import {
+  type CameraPosition,
+  footageReady,
+  isCameraPosition,
+  statusText,
+  type VideoRecall
+} from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { downloadFile, type DownloadProgress as Progress, partialSuffixLength } from "./internal/download.js"
@@ -240,9 +246,7 @@ export const make: Effect.Effect<
         return yield* new NotReady({ message: `video recall ${id} is ${status}: wait for it first`, id, status })
       }
       // Only cameras whose footage is ready; a camera that failed has nothing to download.
-      const ready = recall.cameras.filter((c) =>
-        c.downloadUrl != null && (c.status == null || statusText(c.status) !== "failed")
-      )
+      const ready = recall.cameras.filter(footageReady)
       const wanted = ready.flatMap((camera) => {
         const position = camera.position
         return isCameraPosition(position) && (options.positions === undefined || options.positions.includes(position))

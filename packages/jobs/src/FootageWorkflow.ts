@@ -11,6 +11,7 @@
  */
 import {
   CameraPosition,
+  footageReady,
   isCameraPosition,
   statusText,
   type VideoRecall,
@@ -109,12 +110,7 @@ export const complete = (
  */
 export const statusOf = (recall: VideoRecall): typeof StatusCheck.Type => ({
   status: statusText(recall.status),
-  positions: recall.cameras.flatMap((c) =>
-    c.downloadUrl != null && isCameraPosition(c.position) &&
-      (c.status == null || statusText(c.status) !== "failed")
-      ? [c.position]
-      : []
-  ),
+  positions: recall.cameras.flatMap((c) => footageReady(c) && isCameraPosition(c.position) ? [c.position] : []),
   ...(statusText(recall.status) === "failed" ? { reason: `video recall ${recall.id} failed at Motive` } : {})
 })
 

@@ -9,6 +9,7 @@ import {
   isTerminalStatus,
   parseTimestamp,
   paths,
+  statusText,
   validateVideoRecall
 } from "@effect-motive/domain"
 import type { CreateUncertain } from "@effect-motive/http"
@@ -29,7 +30,7 @@ import {
 } from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
-import { awaitRecall, downloadRecall, reportFootage } from "../RecallSteps.js"
+import { awaitRecall, downloadRecall, readyPositions, reportFootage } from "../RecallSteps.js"
 import {
   quotaJson,
   quotaText,
@@ -304,14 +305,17 @@ const downloadCommand = Command.make(
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
           const recall = yield* motive.client.getVideoRecall(opts.id)
-          const files = yield* downloadRecall(
-            motive,
-            recall,
-            opts.dir,
-            Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined),
-            opts.force
-          )
-          yield* reportFootage(recall, Option.getOrUndefined(cameras), files, {
+          const asked = Option.getOrUndefined(cameras)
+          // Of a recall that succeeded, the cameras asked for whose footage failed are not downloaded but reported
+          // (exit 6, as with recall create --download); the others are downloaded.
+          const ready = readyPositions(recall)
+          const wanted = asked === undefined || statusText(recall.status) !== "success"
+            ? asked
+            : asked.filter((p) => ready.includes(p) || !recall.cameras.some((c) => c.position === p))
+          const files = wanted !== undefined && wanted.length === 0
+            ? []
+            : yield* downloadRecall(motive, recall, opts.dir, wanted, opts.force)
+          yield* reportFootage(recall, asked, files, {
             text: recallText(recall, fileRows(files)),
             json: { recall: recallJson(recall), files }
           })

@@ -147,6 +147,11 @@ describe("motive batch run survives kill -9", () => {
         })
         expect(made.code).toBe(0)
         expect(readFileSync(join(dir, "new", "m.csv"), "utf8").trim().split("\n")).toHaveLength(rows + 1)
+        // Under /proc no folder can be made (and Node's recursive mkdir would spin there for ever).
+        const proc = yield* motive(["batch", "report", "--journal", join(dir, "jobs.db"), "--out", "/proc/self/no/m"], {
+          env
+        })
+        expect(proc.code).toBe(2)
         const nowhere = join(dir, "m.csv", "m")
         const refused = yield* motive(["batch", "report", "--journal", join(dir, "jobs.db"), "--out", nowhere], { env })
         expect(refused.code).toBe(2)

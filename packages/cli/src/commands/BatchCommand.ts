@@ -238,9 +238,16 @@ const report = Command.make(
           const base = s.batch.directory === "" ? "." : s.batch.directory
           const prefix = Option.getOrElse(opts.out, () => `${base}/manifest-${s.batch.id.slice(0, 12)}`)
           // Its folder may not exist yet (a batch with nothing downloaded so far): made, as downloads make it.
+          // Level by level (Node's recursive mkdir can spin for ever under /proc); a failure is the write's to say.
           const fs = yield* FileSystem.FileSystem
           const path = yield* Path.Path
-          yield* Effect.ignore(fs.makeDirectory(path.dirname(prefix), { recursive: true }))
+          const missing: Array<string> = []
+          for (let dir = path.resolve(path.dirname(prefix)); missing.length < 64; dir = path.dirname(dir)) {
+            if (yield* fs.exists(dir).pipe(Effect.orElseSucceed(() => true))) break
+            missing.unshift(dir)
+            if (path.dirname(dir) === dir) break
+          }
+          for (const dir of missing) yield* Effect.ignore(fs.makeDirectory(dir))
           return yield* Manifest.write(s, prefix).pipe(
             Effect.mapError((e) => new InvalidInput({ message: `cannot write the manifest: ${e.message}` }))
           )

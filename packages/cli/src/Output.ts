@@ -6,6 +6,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { writeSync } from "node:fs"
+import { escapeControlsInLines } from "./Printable.js"
 
 /**
  * How output is shaped.
@@ -189,7 +190,7 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
       Effect.sync(() => {
         clearProgress()
         if (mode.json) sinks.stdout(`${JSON.stringify(json, null, 2)}\n`)
-        else if (human !== "") sinks.stdout(human.endsWith("\n") ? human : `${human}\n`)
+        else if (human !== "") sinks.stdout(escapeControlsInLines(human.endsWith("\n") ? human : `${human}\n`))
         printed = true
       }),
     learned: (request) =>
@@ -208,24 +209,24 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
       Effect.sync(() => {
         if (mode.quiet || mode.json) return
         clearProgress()
-        sinks.stderr(`${line}\n`)
+        sinks.stderr(`${escapeControlsInLines(line)}\n`)
       }),
     told: (line) =>
       Effect.sync(() => {
         if (mode.json) return
         clearProgress()
-        sinks.stderr(`${line}\n`)
+        sinks.stderr(`${escapeControlsInLines(line)}\n`)
       }),
     warning: (line) =>
       Effect.sync(() => {
         if (mode.quiet) return
         clearProgress()
-        sinks.stderr(`${line}\n`)
+        sinks.stderr(`${escapeControlsInLines(line)}\n`)
       }),
     progress: (line) =>
       Effect.sync(() => {
         if (!showProgress()) return
-        sinks.stderr(`\r\x1b[2K${line}`)
+        sinks.stderr(`\r\x1b[2K${escapeControlsInLines(line)}`)
         progressShown = true
       }),
     endProgress: Effect.sync(clearProgress),
@@ -233,7 +234,7 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
       Effect.sync(() => {
         if (!showProgress()) return
         clearProgress()
-        sinks.stderr(`${line}\n`)
+        sinks.stderr(`${escapeControlsInLines(line)}\n`)
       }),
     attempt: (n) =>
       Effect.sync(() => {

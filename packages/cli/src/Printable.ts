@@ -17,6 +17,18 @@ const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0
  */
 export const escapeControls = (text: string): string => text.replace(controls, escaped)
 
+// The same but for tabs and line breaks: for text laid out in lines (a table, a note, a script).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const controlsInLines = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/**
+ * `text` laid out in lines with every other control character shown escaped: what a command prints may quote a
+ * server (a reason, a status), and no byte of that may act on the terminal.
+ *
+ * @since 0.1.0
+ */
+export const escapeControlsInLines = (text: string): string => text.replace(controlsInLines, escaped)
+
 /**
  * At most `max` characters of `text`, escaped, for a terminal (with how long it was when cut).
  *

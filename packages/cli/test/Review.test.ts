@@ -311,6 +311,46 @@ describe("motive: what a server says reaches the terminal escaped and cut", () =
         expect(run.stderr.length).toBeLessThan(1_200)
       }
     }))
+
+  it.scopedLive("a warning or a table quoting a server is escaped too (a 404 met by recall list --refresh)", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv()
+      const state = yield* tempDir
+      const made = yield* motive([
+        "recall",
+        "create",
+        "--vehicle-number",
+        "TRK-101",
+        "--start",
+        "-20m",
+        "--duration",
+        "1m"
+      ], {
+        env: { ...env, MOTIVE_STATE_DIR: state }
+      })
+      expect(made.code).toBe(0)
+      const server = yield* Effect.acquireRelease(
+        Effect.async<HttpServer>((resume) => {
+          const s = createHttpServer((_, res) => {
+            res.writeHead(404, { "content-type": "application/json" })
+            res.end(JSON.stringify({ error_message: "gone \u001b]0;PWNED\u0007\u001b[2J\u001b[31mRED" }))
+          })
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const run = yield* motive(["recall", "list", "--refresh"], {
+        env: {
+          MOTIVE_API_KEY: "k",
+          MOTIVE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          MOTIVE_STATE_DIR: state
+        }
+      })
+      expect(run.code).toBe(0)
+      expect(run.stderr).toContain("left as recorded: gone \\u001b]0;PWNED\\u0007\\u001b[2J\\u001b[31mRED")
+      expect(run.stderr + run.stdout).not.toContain("\u001b")
+      expect(run.stderr + run.stdout).not.toContain("\u0007")
+    }))
 })
 
 describe("motive: ids, help, the wizard and wait progress", () => {

@@ -118,18 +118,19 @@ export const withMotive = <A, E, R>(
     // The client's own retry policy, with each retry said on the terminal and counted for the final error.
     const config = MotiveConfig.makeSettings(settings)
     const policy = withNotices(RetryPolicy.make(config), config.retry.maxAttempts, output)
-    // A request the journal could not keep (its directory not writable) is told on stderr, with --json too.
+    // A request the journal could not keep (its directory not writable) is told on stderr, in every mode.
     const warnedJournal = Layer.effect(
       RequestJournal.RequestJournal,
       Effect.map(RequestJournal.RequestJournal, (j) => ({
         ...j,
         record: (entry: Journal.JournalEntry) =>
-          Effect.catchAll(j.record(entry), (e) =>
-            output.warning(
-              `warning: ${e.message}; ${entry.kind.replace("_", " ")} ${entry.id} is not in it (motive ${
-                entry.kind === "video_recall" ? "recall" : "image"
-              } list will not show it)`
-            ))
+          Effect.catchAll(j.record(entry), (e) => {
+            const line = `warning: ${e.message}; ${entry.kind.replace("_", " ")} ${entry.id} is not in it (motive ${
+              entry.kind === "video_recall" ? "recall" : "image"
+            } list will not show it)`
+            // Said with --quiet too (a script would never learn it otherwise), and with --json.
+            return output.mode.json ? output.warning(line) : output.told(line)
+          })
       }))
     ).pipe(Layer.provide(RequestJournal.layer))
     const services = NodeMotive.layerWithoutConfig.pipe(

@@ -129,6 +129,12 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
         "warning: could not write the request journal: ENOTDIR: not a directory"
       )
       expect(unwritable.stderr).toContain("video recall 3 is not in it (motive recall list will not show it)")
+      const quiet = yield* motive(
+        ["--quiet", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-55m", "--duration", "1m"],
+        { env: { ...env, MOTIVE_STATE_DIR: join(journalFile, "state") } }
+      )
+      expect(quiet.code).toBe(0)
+      expect(quiet.stderr).toContain("video recall 4 is not in it (motive recall list will not show it)")
       // Finished requests are not asked about again: only the unknown one is.
       const asked = (yield* sandbox.requests).filter((r) => r.route === "getVideoRecall").length
       yield* motive(["recall", "list", "--refresh"], { env: runEnv })

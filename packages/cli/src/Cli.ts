@@ -25,7 +25,7 @@ import * as Invocation from "./Invocation.js"
 import * as Output from "./Output.js"
 import { printableText } from "./Printable.js"
 import { root } from "./Root.js"
-import { type ProgramSpec, specOf } from "./Spec.js"
+import { type CommandSpec, type ProgramSpec, specOf } from "./Spec.js"
 import { version } from "./Version.js"
 
 /**
@@ -136,11 +136,11 @@ const withAttempts = (failure: FailureReport, attempts: number): FailureReport =
 }
 
 /** The facts of a failure worth printing, without stack traces or secrets. */
-const describeFailure = (error: unknown): FailureReport => {
+const describeFailure = (error: unknown, takesForce = false): FailureReport => {
   if (typeof error !== "object" || error === null) return { tag: "Unexpected", message: String(error) }
   const record: Record<string, unknown> = { ...error }
   if (record._tag === "AfterRequest") {
-    const inner = describeFailure(record.failure)
+    const inner = describeFailure(record.failure, takesForce)
     return {
       ...inner,
       request: { kind: String(record.kind), id: Number(record.id), resume: String(record.resume) }
@@ -148,8 +148,10 @@ const describeFailure = (error: unknown): FailureReport => {
   }
   const tag = typeof record._tag === "string" ? record._tag : "Unexpected"
   const told = error instanceof Error ? error.message : String(record.message ?? tag)
-  // The library's way to replace a different file is `overwrite`; this command's is --force.
-  const message = tag === "DownloadFailed" && record.differentFile === true ? `${told} (--force replaces it)` : told
+  // The library's way to replace a different file is `overwrite`; a command's is --force, when it has one.
+  const message = tag === "DownloadFailed" && record.differentFile === true
+    ? `${told} (${takesForce ? "--force replaces it" : "move it away, or write elsewhere"})`
+    : told
   const violations = Array.isArray(record.violations) && record.violations.length > 0
     ? record.violations.map((v: { path: string; rule: string; message: string }) => ({
       path: v.path,
@@ -254,7 +256,10 @@ const runCommandLine = (
       }
       return ExitCode.InvalidInput
     }
-    const described = describeFailure(error)
+    // Whether the command run has --force (a hint names it only then).
+    let leaf: CommandSpec | undefined = tree.root
+    for (const word of decision.line?.path ?? []) leaf = leaf?.subcommands.find((c) => c.name === word)
+    const described = describeFailure(error, leaf?.flags.some((f) => f.name === "--force") === true)
     yield* report(
       output,
       mode,

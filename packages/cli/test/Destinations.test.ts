@@ -65,4 +65,22 @@ describe("motive: destinations fully checked before anything is sent", () => {
       expect(forced.code).toBe(0)
       expect(readFileSync(join(dir, "exists.jpg")).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
     }))
+
+  it.scopedLive("a different file where a download goes is kept, with --force named only by commands that have it", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
+      const dir = yield* tempDir
+      const made = yield* motive([...create, "--cameras", "rear", "--wait"], { env })
+      expect(made.code).toBe(0)
+      writeFileSync(join(dir, "1-rear.mp4"), "my notes")
+      const kept = yield* motive(["recall", "download", "1", "--dir", dir], { env })
+      expect(kept.code).toBe(1)
+      expect(kept.stderr).toContain("it is kept (--force replaces it)")
+      expect(readFileSync(join(dir, "1-rear.mp4"), "utf8")).toBe("my notes")
+      mkdirSync(join(dir, "demo"))
+      writeFileSync(join(dir, "demo", "1-front_facing.jpg"), "mine")
+      const demo = yield* motive(["demo", "--dir", join(dir, "demo")])
+      expect(demo.code).toBe(1)
+      expect(demo.stderr).toContain("it is kept (move it away, or write elsewhere)")
+    }))
 })

@@ -249,6 +249,10 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(noFile.stderr).toBe(
         `error: could not read --file: ENOENT: no such file or directory, open '${missing}'\n`
       )
+      // A body is read up to 16 MiB, never a device whole (/dev/zero grew without end).
+      const endless = yield* motive(["webhook", "verify", "--secret", "s", "--signature", "00", "--file", "/dev/zero"])
+      expect(endless.code).toBe(2)
+      expect(endless.stderr).toBe("error: --file is over 16 MiB: not a webhook body\n")
     }))
 
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>

@@ -6,8 +6,8 @@
 import type { Webhooks } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as FileSystem from "@effect/platform/FileSystem"
 import { Deferred, Effect, Option, Redacted, Stream } from "effect"
+import { createReadStream } from "node:fs"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
@@ -29,15 +29,34 @@ const secretFrom = (flag: Option.Option<Redacted.Redacted<string>>) =>
         )
     }))
 
-const readStdin = Effect.async<Uint8Array, InvalidInput>((resume) => {
-  const chunks: Array<Buffer> = []
-  process.stdin.on("data", (c: Buffer) => chunks.push(c))
-  process.stdin.once("end", () => resume(Effect.succeed(new Uint8Array(Buffer.concat(chunks)))))
-  process.stdin.once(
-    "error",
-    (e) => resume(Effect.fail(new InvalidInput({ message: `could not read stdin: ${e.message}` })))
-  )
-})
+/** The largest body `verify` reads: a webhook's is a few KiB (and `listen` refuses over 1 MiB by default). */
+const maxBodyBytes = 16 * 1024 * 1024
+
+/** A body read whole from `source` (a file, a FIFO, stdin), refused once it passes {@link maxBodyBytes}. */
+const readBody = (what: string, source: () => NodeJS.ReadableStream & { destroy?: () => void }) =>
+  Effect.async<Uint8Array, InvalidInput>((resume) => {
+    const stream = source()
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const fail = (message: string) => {
+      stream.removeAllListeners("data")
+      stream.destroy?.()
+      resume(Effect.fail(new InvalidInput({ message })))
+    }
+    stream.on("data", (c: Buffer) => {
+      size += c.length
+      if (size > maxBodyBytes) return fail(`${what} is over ${maxBodyBytes / 1024 / 1024} MiB: not a webhook body`)
+      chunks.push(c)
+    })
+    stream.once("end", () => resume(Effect.succeed(new Uint8Array(Buffer.concat(chunks)))))
+    stream.once(
+      "error",
+      (e: Error & { code?: string }) =>
+        fail(
+          `could not read ${what}: ${e.code === undefined ? e.message : e.message.replace(/^[A-Z]+: /, `${e.code}: `)}`
+        )
+    )
+  })
 
 const verify = Command.make(
   "verify",
@@ -50,13 +69,11 @@ const verify = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
-      const { fileSystemMessage, Webhooks } = yield* httpPackage
-      const fs = yield* FileSystem.FileSystem
-      const body = Option.isSome(opts.file)
-        ? yield* fs.readFile(opts.file.value).pipe(
-          Effect.mapError((e) => new InvalidInput({ message: `could not read --file: ${fileSystemMessage(e)}` }))
-        )
-        : yield* readStdin
+      const { Webhooks } = yield* httpPackage
+      const body = yield* Option.match(opts.file, {
+        onSome: (path) => readBody("--file", () => createReadStream(path)),
+        onNone: () => readBody("stdin", () => process.stdin)
+      })
       if (!(yield* Webhooks.verifySignature(body, opts.signature, secret))) {
         return yield* new InvalidSignature({
           message: "the signature does not match: the body was changed, or the secret is not this webhook's"

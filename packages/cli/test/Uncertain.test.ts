@@ -94,5 +94,18 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       expect(named.code).toBe(6)
       expect(named.stderr).toContain("video recall 1 finished with no footage from rear (1 file downloaded)")
       expect(readdirSync(join(dir, "f"))).toEqual(["1-front_facing.mp4"])
+      // With --quiet the files that did arrive are still named.
+      const quiet = yield* motive([
+        "--quiet",
+        ...create,
+        "--cameras",
+        "rear,front_facing",
+        "--download",
+        join(dir, "q")
+      ], {
+        env
+      })
+      expect(quiet.code).toBe(6)
+      expect(quiet.stderr).toContain(join(dir, "q", "3-front_facing.mp4"))
     }))
 })

@@ -96,7 +96,8 @@ export interface DownloadRecallOptions {
 export interface MediaDownloadsService {
   /**
    * Writes a captured image to `path`, or to `<directory>/<request-id>-<position>.jpg`. A complete copy already
-   * there is kept (nothing transferred); a different file is refused unless `overwrite`.
+   * there is kept (only the media's last 64 KiB are fetched, to compare); a different file is refused unless
+   * `overwrite`.
    */
   readonly downloadImage: (
     ref: ImageCaptureRef,

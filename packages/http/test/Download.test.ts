@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileS
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
-import { NodeMediaTransport } from "../src/node.js"
+import { NodeMediaTransport, NodeMotive } from "../src/node.js"
+import { serverWith } from "./loopbackServer.js"
 import { ago, liveSleep, type Motive as Services, quick, seen, setup, withClient } from "./support.js"
 
 const instant = {
@@ -409,6 +410,36 @@ describe("MotiveClient downloads", () => {
       expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
       const media = (yield* sandbox.requests).filter((r) => r.route === "media")
       expect(media.map((r) => r.status).sort()).toEqual([200, 206, 206])
+    }))
+
+  it.scopedLive("a file where a server that ignores Range serves the media is kept, and said not comparable", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const media = Buffer.from("the footage, whole every time".repeat(40))
+      const server = yield* serverWith((req, res) => {
+        if (req.url?.startsWith("/media")) {
+          // Whatever Range asks, the whole file.
+          res.writeHead(200, { "content-type": "video/mp4", "content-length": String(media.length) })
+          res.end(media)
+          return
+        }
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({
+          id: 9,
+          status: "success",
+          cameras: [{ position: "rear", status: "success", download_url: `http://${req.headers.host}/media/9-rear` }]
+        }))
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      })
+      writeFileSync(join(dir, "9-rear.mp4"), media)
+      const refused = yield* withClient(layer, (c) => Effect.flip(c.downloadRecall(9, { directory: dir })))
+      expect(refused).toMatchObject({ _tag: "DownloadFailed", differentFile: true })
+      expect(refused.message).toContain("the media server does not answer byte ranges, so it cannot be compared")
+      expect(readFileSync(join(dir, "9-rear.mp4"))).toEqual(media)
     }))
 
   it.scopedLive("a file of the media's size with other bytes is a different file: kept, replaced only when told to", () =>

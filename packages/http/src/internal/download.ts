@@ -97,8 +97,9 @@ const writeMeta = Schema.encodeSync(PartialMeta)
 
 /**
  * Downloads to `path` through `path.part`, renamed only when every byte promised arrived. A file already at
- * `path` that the media server says is complete is kept (`alreadyThere`, nothing transferred); a different
- * one is refused unless `overwrite`. A partial file whose server gave an ETag survives a failure, an interrupt
+ * `path` that is the media (its size, and its last 64 KiB compared with the media's, asked with `Range`) is kept
+ * (`alreadyThere`); a different one, or one a server that ignores `Range` cannot compare, is refused unless
+ * `overwrite`. A partial file whose server gave an ETag survives a failure, an interrupt
  * or a crash (with its ETag beside it, `path.part.json`) and is resumed by the next download of the same file
  * (`Range` with `If-Range`); otherwise nothing is left behind. `path.part.lock` names the process downloading,
  * so two never write the same partial file; partial files untouched for a day are removed.
@@ -400,14 +401,18 @@ export const downloadFile = <E>(
       if (Option.isSome(probe) && (probe.value.same || (size === 0 && probe.value.total === 0))) return true
       if (options.overwrite === true) return false
       const total = Option.isSome(probe) ? probe.value.total : undefined
+      // A server that answers a range with the whole file (200) gives nothing to compare.
+      const whole = Option.isSome(probe) && probe.value.status === 200
       return yield* new DownloadFailed({
-        message: `a different file is already at ${options.path} (${size} bytes${
-          total === undefined
-            ? ""
-            : total === size
-            ? "; the media has as many, but other bytes"
-            : `; the media has ${total}`
-        }): it is kept`,
+        message: whole
+          ? `a file is already at ${options.path} (${size} bytes); the media server does not answer byte ranges, so it cannot be compared with the media: it is kept`
+          : `a different file is already at ${options.path} (${size} bytes${
+            total === undefined
+              ? ""
+              : total === size
+              ? "; the media has as many, but other bytes"
+              : `; the media has ${total}`
+          }): it is kept`,
         path: options.path,
         local: true,
         differentFile: true

@@ -108,4 +108,16 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       expect(quiet.code).toBe(6)
       expect(quiet.stderr).toContain(join(dir, "q", "3-front_facing.mp4"))
     }))
+
+  it.scopedLive("image capture after a 503 is not sent again, and says the capture may exist", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      yield* sandbox.injectFault("createImageCapture", { kind: "status", status: 503 }, 1)
+      const run = yield* motive(["image", "capture", "--vehicle-id", "101", "--position", "rear"], { env })
+      expect(run.code).toBe(5)
+      expect(run.stderr).toContain(
+        "(after 1 attempt); Motive may have taken the capture: it was not sent again (a capture has no duplicate check)"
+      )
+      expect((yield* sandbox.requests).filter((r) => r.route === "createImageCapture")).toHaveLength(1)
+    }))
 })

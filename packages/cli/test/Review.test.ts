@@ -8,6 +8,9 @@ import { join } from "node:path"
 import { main } from "../src/index.js"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
+/** A valid recall create, to which a test adds flags. */
+const create20m = ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-20m", "--duration", "1m"]
+
 describe("motive: output modes and failures after a request exists", () => {
   it.scopedLive("honours --json after a global flag that takes a value", () =>
     Effect.gen(function*() {
@@ -62,40 +65,13 @@ describe("motive: output modes and failures after a request exists", () => {
         details: { lastStatus: "pending" },
         request: { kind: "video_recall", id: 1, resume: "motive recall wait 1" }
       })
-      const human = yield* motive(
-        [
-          "recall",
-          "create",
-          "--vehicle-number",
-          "TRK-101",
-          "--start",
-          "-20m",
-          "--duration",
-          "1m",
-          "--wait",
-          "--timeout",
-          "300ms"
-        ],
-        { env }
-      )
+      const human = yield* motive([...create20m, "--wait", "--timeout", "300ms"], { env })
       expect(human.stderr).toContain("video recall 2 exists: motive recall wait 2")
     }))
 
   it.scopedLive("with --sandbox, no command to pick a request up is given: that emulator ends with the run", () =>
     Effect.gen(function*() {
-      const created = yield* motive(["--sandbox", "recall", "create", "--vehicle-number", "TRK-101", "--start", "-20m"])
-      expect(created.code).toBe(2)
-      const made = yield* motive([
-        "--sandbox",
-        "recall",
-        "create",
-        "--vehicle-number",
-        "TRK-101",
-        "--start",
-        "-20m",
-        "--duration",
-        "1m"
-      ])
+      const made = yield* motive(["--sandbox", ...create20m])
       expect(made.code).toBe(0)
       expect(made.stdout).not.toContain("Next:")
       const image = yield* motive([
@@ -109,20 +85,7 @@ describe("motive: output modes and failures after a request exists", () => {
         "rear"
       ])
       expect(JSON.parse(image.stdout).next).toBeUndefined()
-      const timedOut = yield* motive([
-        "--sandbox",
-        "recall",
-        "create",
-        "--vehicle-number",
-        "TRK-101",
-        "--start",
-        "-20m",
-        "--duration",
-        "1m",
-        "--wait",
-        "--timeout",
-        "1ms"
-      ])
+      const timedOut = yield* motive(["--sandbox", ...create20m, "--wait", "--timeout", "1ms"])
       expect(timedOut.code).toBe(5)
       expect(timedOut.stderr).toContain(
         "video recall 1 exists: nothing to resume (it was in the built-in sandbox, which ended with this run)"

@@ -300,6 +300,20 @@ describe("motive batch run", () => {
       expect(directory.stderr).toBe(
         `error: could not open the job journal ${dir}: it is a directory, not a journal file\n`
       )
+      // Under /proc no folder can be made: said at once (a recursive mkdir spun there for ever, uninterruptibly).
+      writeFileSync(join(dir, "rows.csv"), `vehicle_number,start_time,duration\nTRK-101,${ago(30)},1\n`)
+      const underProc = yield* motive([
+        "batch",
+        "run",
+        join(dir, "rows.csv"),
+        "--dir",
+        join(dir, "out"),
+        "--sandbox",
+        "--journal",
+        "/proc/self/no/x/jobs.db"
+      ])
+      expect(underProc.code).toBe(2)
+      expect(underProc.stderr).toContain("could not open the job journal /proc/self/no/x/jobs.db")
       const garbage = yield* motive(["batch", "status", "--journal", notSqlite])
       expect(garbage.code).toBe(2)
       expect(garbage.stderr).toContain("file is not a database")

@@ -135,6 +135,13 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       )
       expect(quiet.code).toBe(0)
       expect(quiet.stderr).toContain("video recall 4 is not in it (motive recall list will not show it)")
+      // Under /proc no folder can be made: said at once (a recursive mkdir spun there for ever, uninterruptibly).
+      const proc = yield* motive(
+        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-57m", "--duration", "1m"],
+        { env: { ...env, MOTIVE_STATE_DIR: "/proc/self/no/state" } }
+      )
+      expect(proc.code).toBe(0)
+      expect(proc.stderr).toContain("video recall 5 is not in it")
       // Finished requests are not asked about again: only the unknown one is.
       const asked = (yield* sandbox.requests).filter((r) => r.route === "getVideoRecall").length
       yield* motive(["recall", "list", "--refresh"], { env: runEnv })

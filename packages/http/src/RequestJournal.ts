@@ -8,6 +8,7 @@
 import { type ImageCapture, statusText, type VideoRecall } from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
 import { Clock, Config, Context, DateTime, Effect, Layer, Option, Ref, Schema } from "effect"
+import { makeDirectories } from "./Directories.js"
 import { fileSystemMessage } from "./MotiveError.js"
 
 /**
@@ -165,7 +166,10 @@ export const layerFile = (
       return RequestJournal.of({
         record: (entry) =>
           Effect.scoped(Effect.gen(function*() {
-            yield* fs.makeDirectory(path.dirname(file), { recursive: true })
+            yield* makeDirectories(path.dirname(file)).pipe(
+              Effect.provideService(FileSystem.FileSystem, fs),
+              Effect.provideService(Path.Path, path)
+            )
             const handle = yield* fs.open(file, { flag: "a", mode: 0o600 })
             yield* handle.writeAll(new TextEncoder().encode(`${encodeLine(entry)}\n`))
           })).pipe(Effect.mapError(failed("write"))),

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 export * as ApiTransport from "./ApiTransport.js"
+export * as Directories from "./Directories.js"
 export * as MediaDownloads from "./MediaDownloads.js"
 export * as MediaTransport from "./MediaTransport.js"
 export * as Motive from "./Motive.js"

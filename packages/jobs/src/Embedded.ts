@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
+import { Directories, type MediaDownloads, type MotiveClient } from "@effect-motive/http"
 import { ClusterWorkflowEngine, SingleRunner } from "@effect/cluster"
 import { FileSystem, Path } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
@@ -68,7 +68,7 @@ export const layerDatabase = (file: string) =>
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
       const given = path.resolve(file)
-      yield* fs.makeDirectory(path.dirname(given), { recursive: true }).pipe(
+      yield* Directories.makeDirectories(path.dirname(given)).pipe(
         Effect.mapError((e) => new JournalBusy({ file: given, reason: e.message }))
       )
       // The lock belongs to the file itself: a symlink to it (or to its directory) names the same lock, also a

@@ -10,6 +10,7 @@ import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Effect, Option, type Redacted } from "effect"
+import { httpPackage } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
 import { parseDuration, webhookSecret } from "../Flags.js"
@@ -237,17 +238,11 @@ const report = Command.make(
           // Several machines: no one directory; the manifest goes here.
           const base = s.batch.directory === "" ? "." : s.batch.directory
           const prefix = Option.getOrElse(opts.out, () => `${base}/manifest-${s.batch.id.slice(0, 12)}`)
-          // Its folder may not exist yet (a batch with nothing downloaded so far): made, as downloads make it.
-          // Level by level (Node's recursive mkdir can spin for ever under /proc); a failure is the write's to say.
-          const fs = yield* FileSystem.FileSystem
+          // Its folder may not exist yet (a batch with nothing downloaded so far): made, as downloads make it (level
+          // by level: a recursive mkdir spins for ever under /proc); a failure is the write's to say.
+          const { Directories } = yield* httpPackage
           const path = yield* Path.Path
-          const missing: Array<string> = []
-          for (let dir = path.resolve(path.dirname(prefix)); missing.length < 64; dir = path.dirname(dir)) {
-            if (yield* fs.exists(dir).pipe(Effect.orElseSucceed(() => true))) break
-            missing.unshift(dir)
-            if (path.dirname(dir) === dir) break
-          }
-          for (const dir of missing) yield* Effect.ignore(fs.makeDirectory(dir))
+          yield* Effect.ignore(Directories.makeDirectories(path.dirname(prefix)))
           return yield* Manifest.write(s, prefix).pipe(
             Effect.mapError((e) => new InvalidInput({ message: `cannot write the manifest: ${e.message}` }))
           )

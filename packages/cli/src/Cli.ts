@@ -135,14 +135,6 @@ const withAttempts = (failure: FailureReport, attempts: number): FailureReport =
   }
 }
 
-/** Whether a failed create may have reached Motive all the same: a 5xx, a broken connection after sending, a timeout. */
-const mayHaveArrived = (error: unknown): boolean => {
-  if (typeof error !== "object" || error === null) return false
-  const record: Record<string, unknown> = { ...error }
-  return (record._tag === "ServerError" && [500, 502, 503, 504].includes(Number(record.status))) ||
-    (record._tag === "TransportError" && record.requestSent === true) || record._tag === "RequestTimeout"
-}
-
 /** The facts of a failure worth printing, without stack traces or secrets. */
 const describeFailure = (error: unknown, takesForce = false): FailureReport => {
   if (typeof error !== "object" || error === null) return { tag: "Unexpected", message: String(error) }
@@ -268,16 +260,12 @@ const runCommandLine = (
     let leaf: CommandSpec | undefined = tree.root
     for (const word of decision.line?.path ?? []) leaf = leaf?.subcommands.find((c) => c.name === word)
     const described = describeFailure(error, leaf?.flags.some((f) => f.name === "--force") === true)
-    const counted = retriedTags.has(described.tag) ? withAttempts(described, output.attempts()) : described
-    // A capture is never sent twice (Motive does not catch duplicates of it): one whose answer was lost may exist.
-    const told = decision.line?.path.join(" ") === "image capture" && mayHaveArrived(error)
-      ? {
-        ...counted,
-        message:
-          `${counted.message}; Motive may have taken the capture: it was not sent again (a capture has no duplicate check)`
-      }
-      : counted
-    yield* report(output, mode, told, sinks)
+    yield* report(
+      output,
+      mode,
+      retriedTags.has(described.tag) ? withAttempts(described, output.attempts()) : described,
+      sinks
+    )
     return isKnownFailure(error) ? exitCodeOf(error) : ExitCode.Unexpected
   })
 

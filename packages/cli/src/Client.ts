@@ -128,8 +128,8 @@ export const withMotive = <A, E, R>(
             const line = `warning: ${e.message}; ${entry.kind.replace("_", " ")} ${entry.id} is not in it (motive ${
               entry.kind === "video_recall" ? "recall" : "image"
             } list will not show it)`
-            // Said with --quiet too (a script would never learn it otherwise), and with --json.
-            return output.mode.json ? output.warning(line) : output.told(line)
+            // Said with --quiet and --json too: a script would never learn it otherwise.
+            return output.told(line)
           })
       }))
     ).pipe(Layer.provide(RequestJournal.layer))

@@ -33,8 +33,8 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   /** A note on stderr (not with `--quiet` or `--json`). */
   readonly note: (line: string) => Effect.Effect<void>
   /**
-   * A line on stderr with `--quiet` too (not with `--json`, whose document carries it): something that cannot be
-   * learned otherwise, such as the port `--port 0` picked.
+   * A line on stderr in every mode, `--quiet` and `--json` too: something that cannot be learned otherwise, such as
+   * the port `--port 0` picked or a request the journal could not keep.
    */
   readonly told: (line: string) => Effect.Effect<void>
   /** A warning on stderr, with `--json` too (not with `--quiet`): something to notice, such as a refused delivery. */
@@ -213,7 +213,6 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
       }),
     told: (line) =>
       Effect.sync(() => {
-        if (mode.json) return
         clearProgress()
         sinks.stderr(`${escapeControlsInLines(line)}\n`)
       }),

@@ -87,8 +87,8 @@ export const reportFootage = (
       ? [...(asked ?? ["any camera"])]
       : (asked ?? []).filter((p) => !ready.includes(p))
     if (lacking.length === 0) return yield* output.result(result.text, result.json)
-    // Told with --quiet too: it names the files that did arrive.
-    yield* output.told(result.text)
+    // Told with --quiet too: it names the files that did arrive (--json's error document carries them).
+    if (!output.mode.json) yield* output.told(result.text)
     return yield* new FootageMissing({
       message: `video recall ${recall.id} finished with no footage from ${lacking.join(", ")}${
         files.length === 0 ? "" : ` (${files.length} file${files.length === 1 ? "" : "s"} downloaded)`

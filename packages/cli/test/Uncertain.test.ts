@@ -115,9 +115,17 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       yield* sandbox.injectFault("createImageCapture", { kind: "status", status: 503 }, 1)
       const run = yield* motive(["image", "capture", "--vehicle-id", "101", "--position", "rear"], { env })
       expect(run.code).toBe(5)
-      expect(run.stderr).toContain(
-        "(after 1 attempt); Motive may have taken the capture: it was not sent again (a capture has no duplicate check)"
+      expect(run.stderr).toBe(
+        "the capture's answer was lost: Motive may have taken it; it is not sent again (a capture has no duplicate check)\n" +
+          "error: Injected 503 (after 1 attempt) (HTTP 503)\n  Motive request id: sbx-000001\n"
       )
+      // Nothing sent (the vehicle's lookup failed): nothing said of a capture.
+      yield* sandbox.injectFault("vehicles", { kind: "status", status: 503 }, 1)
+      const lookup = yield* motive(["image", "capture", "--vehicle-number", "TRK-101", "--position", "rear"], {
+        env: { ...env, MOTIVE_MAX_ATTEMPTS: "1" }
+      })
+      expect(lookup.code).toBe(5)
+      expect(lookup.stderr).not.toContain("capture")
       expect((yield* sandbox.requests).filter((r) => r.route === "createImageCapture")).toHaveLength(1)
     }))
 })

@@ -193,7 +193,18 @@ const capture = Command.make(
                   resume: resumeCapture(c.requestId, opts.out, globals.sandbox)
                 })
               )
-          })
+          }).pipe(
+            // A capture is never sent twice (Motive does not catch duplicates of it): one whose answer was lost may
+            // exist all the same.
+            Effect.tapError((e) =>
+              Effect.flatMap(httpPackage, ({ isAmbiguous }) =>
+                isAmbiguous(e)
+                  ? output.told(
+                    "the capture's answer was lost: Motive may have taken it; it is not sent again (a capture has no duplicate check)"
+                  )
+                  : Effect.void)
+            )
+          )
           const following = opts.wait || Option.isSome(opts.out)
           // From here on the capture exists: a failure reports its id and how to pick it up again.
           return yield* Effect.gen(function*() {

@@ -166,7 +166,7 @@ const listen = Command.make(
       if (output.mode.json && !(yield* output.line(JSON.stringify({ listening: { url, port } })))) return
       // The port --port 0 picked is told with --quiet too: it cannot be learned otherwise.
       const listening = `Listening for Motive webhooks on ${url} (Ctrl-C to stop)`
-      yield* opts.port === 0 ? output.told(listening) : output.note(listening)
+      yield* opts.port === 0 && !output.mode.json ? output.told(listening) : output.note(listening)
       // Signed, but not an event (no action and id): acknowledged, and told on stderr, shortened and escaped.
       const others = Stream.runForEach(
         receiver.unrecognized,

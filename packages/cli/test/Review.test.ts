@@ -212,10 +212,15 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(noFile.stderr).toBe(
         `error: could not read --file: ENOENT: no such file or directory, open '${missing}'\n`
       )
-      // A body is read up to 16 MiB, never a device whole (/dev/zero grew without end).
+      // --file is a regular file (a device or a FIFO never ends, or blocks past Ctrl-C); a body is at most 16 MiB.
       const endless = yield* motive(["webhook", "verify", "--secret", "s", "--signature", "00", "--file", "/dev/zero"])
       expect(endless.code).toBe(2)
-      expect(endless.stderr).toBe("error: --file is over 16 MiB: not a webhook body\n")
+      expect(endless.stderr).toBe("error: --file /dev/zero is not a regular file: send its content to stdin instead\n")
+      const huge = yield* motive(["webhook", "verify", "--secret", "s", "--signature", "00"], {
+        input: Buffer.alloc(17 * 1024 * 1024)
+      })
+      expect(huge.code).toBe(2)
+      expect(huge.stderr).toBe("error: stdin is over 16 MiB: not a webhook body\n")
     }))
 
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>

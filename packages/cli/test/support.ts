@@ -79,6 +79,8 @@ export const motive = (
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
     child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+    // A command may end before it has read all its input (one that refuses a body over its limit): not an error here.
+    child.stdin.on("error", () => {})
     if (options.input !== undefined) child.stdin.end(options.input)
     else child.stdin.end()
     return Effect.sync(() => child.kill("SIGKILL"))

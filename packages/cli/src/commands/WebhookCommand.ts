@@ -7,7 +7,7 @@ import type { Webhooks } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Deferred, Effect, Option, Redacted, Stream } from "effect"
-import { createReadStream } from "node:fs"
+import { createReadStream, statSync } from "node:fs"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
@@ -70,6 +70,16 @@ const verify = Command.make(
       const output = yield* Output
       const secret = yield* secretFrom(opts.secret)
       const { Webhooks } = yield* httpPackage
+      // A FIFO or a device given as --file would block its opening past Ctrl-C: only a regular file (stdin for the rest).
+      if (Option.isSome(opts.file)) {
+        const file = opts.file.value
+        const info = yield* Effect.either(Effect.try(() => statSync(file)))
+        if (info._tag === "Right" && !info.right.isFile() && !info.right.isDirectory()) {
+          return yield* new InvalidInput({
+            message: `--file ${file} is not a regular file: send its content to stdin instead`
+          })
+        }
+      }
       const body = yield* Option.match(opts.file, {
         onSome: (path) => readBody("--file", () => createReadStream(path)),
         onNone: () => readBody("stdin", () => process.stdin)

@@ -13,6 +13,7 @@ import {
 } from "@effect-motive/domain"
 import { Schema } from "effect"
 import { table } from "./Output.js"
+import { escapeControls } from "./Printable.js"
 
 /**
  * A recall as Motive sends it (snake_case).
@@ -130,7 +131,10 @@ export const withNext = (text: string, next: string | undefined): string =>
  *
  * @since 0.1.0
  */
-export const columns = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+export const columns = (raw: ReadonlyArray<ReadonlyArray<string>>): string => {
+  // A cell may come from Motive (a make, a reason): escaped before it is measured, a line break in it included,
+  // so it can neither draw a row of its own nor shift the columns.
+  const rows = raw.map((r) => r.map(escapeControls))
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)))
   return rows.map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i]!)).join("  ")).join("\n")
 }

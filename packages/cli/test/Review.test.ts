@@ -284,6 +284,36 @@ describe("motive: what a server says reaches the terminal escaped and cut", () =
       }
     }))
 
+  it.scopedLive("a table cell from Motive can neither draw a row of its own nor shift the columns", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(
+        Effect.async<HttpServer>((resume) => {
+          const s = createHttpServer((_, res) => {
+            res.writeHead(200, { "content-type": "application/json" })
+            res.end(JSON.stringify({
+              vehicles: [
+                { vehicle: { id: 1, number: "TRK-1", make: "Ford\u001b[31m", model: "F", status: "active" } },
+                { vehicle: { id: 2, number: "TRK-2", make: "Volvo\n999  TRK-999  Fake", model: "V", status: "active" } }
+              ],
+              pagination: { per_page: 100, page_no: 1, total: 2 }
+            }))
+          })
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const run = yield* motive(["vehicles"], {
+        env: { MOTIVE_API_KEY: "k", MOTIVE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+      })
+      expect(run.code).toBe(0)
+      const lines = run.stdout.trimEnd().split("\n")
+      expect(lines).toHaveLength(3)
+      expect(lines[2]).toContain("Volvo\\u000a999  TRK-999  Fake")
+      // Every row's MODEL column starts where the header's does.
+      const at = lines[0]!.indexOf("MODEL")
+      expect(lines.slice(1).map((l) => l.slice(at, at + 2))).toEqual(["F ", "V "])
+    }))
+
   it.scopedLive("a warning or a table quoting a server is escaped too (a 404 met by recall list --refresh)", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv()

@@ -14,6 +14,20 @@ const lifecycle = {
   captureProcessingMillis: 50
 }
 
+/** The client for `sandbox`, polling on `poll` (a `RetryPolicy` layer of the caller's) instead of the default. */
+const pollingOn = (sandbox: Sandbox.SandboxService, poll: Schedule.Schedule<unknown>) =>
+  NodeMotive.layerWithoutConfig.pipe(
+    Layer.provide(
+      Layer.effect(
+        RetryPolicy.RetryPolicy,
+        Effect.map(MotiveConfig.MotiveConfig, (c) => ({ ...RetryPolicy.make(c), poll }))
+      )
+    ),
+    Layer.provideMerge(
+      MotiveConfig.layer({ credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl })
+    )
+  )
+
 describe("MotiveClient waits", () => {
   it.scopedLive("awaits a recall until success", () =>
     Effect.gen(function*() {
@@ -131,20 +145,8 @@ describe("MotiveClient waits", () => {
   it.scopedLive("polls on the RetryPolicy layer's schedule when one is provided", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 200, recallProcessingMillis: 200 } })
-      const settings = { credentials: { _tag: "ApiKey" as const, apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl }
       // Polling every second (the default) sees this recall twice at most; every 5 ms, many times.
-      const fast = NodeMotive.layerWithoutConfig.pipe(
-        Layer.provide(
-          Layer.effect(
-            RetryPolicy.RetryPolicy,
-            Effect.map(
-              MotiveConfig.MotiveConfig,
-              (c) => ({ ...RetryPolicy.make(c), poll: Schedule.spaced("5 millis") })
-            )
-          )
-        ),
-        Layer.provideMerge(MotiveConfig.layer(settings))
-      )
+      const fast = pollingOn(sandbox, Schedule.spaced("5 millis"))
       const recall = yield* withClient(fast, (c) =>
         Effect.flatMap(
           c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 }),
@@ -157,20 +159,8 @@ describe("MotiveClient waits", () => {
   it.scopedLive("a polling schedule that ends short of a terminal status ends the wait and the watch with WaitTimedOut", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 60_000, recallProcessingMillis: 0 } })
-      const settings = { credentials: { _tag: "ApiKey" as const, apiKey: sandbox.apiKey }, baseUrl: sandbox.baseUrl }
       // Three more polls, then the schedule is done: the recall is still pending.
-      const few = NodeMotive.layerWithoutConfig.pipe(
-        Layer.provide(
-          Layer.effect(
-            RetryPolicy.RetryPolicy,
-            Effect.map(MotiveConfig.MotiveConfig, (c) => ({
-              ...RetryPolicy.make(c),
-              poll: Schedule.spaced("5 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
-            }))
-          )
-        ),
-        Layer.provideMerge(MotiveConfig.layer(settings))
-      )
+      const few = pollingOn(sandbox, Schedule.spaced("5 millis").pipe(Schedule.intersect(Schedule.recurs(3))))
       const [waited, watched, seenStatuses] = yield* withClient(few, (c) =>
         Effect.gen(function*() {
           const { recall } = yield* c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 1 })

@@ -51,15 +51,20 @@ describe("Webhooks.verifySignature", () => {
     }))
 })
 
+/** Serves a receiver on 127.0.0.1 (a free port) for the scope: its base URL, ending in `/`. */
+const served = (receiver: Webhooks.WebhookReceiver) =>
+  Effect.gen(function*() {
+    const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
+    yield* server.serve(receiver.app)
+    return `http://127.0.0.1:${(server.address as HttpServer.TcpAddress).port}/`
+  })
+
 describe("Webhooks.makeReceiver", () => {
   it.scopedLive("accepts the sandbox's signed deliveries and hands events on with the recall's details", () =>
     Effect.gen(function*() {
       const secret = Redacted.make("receiver-secret")
       const receiver = yield* Webhooks.makeReceiver({ secret })
-      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
-      yield* server.serve(receiver.app)
-      const address = server.address as HttpServer.TcpAddress
-      const url = `http://127.0.0.1:${address.port}/motive/webhooks`
+      const url = `${yield* served(receiver)}motive/webhooks`
 
       const sandbox = yield* Sandbox.make({ lifecycle: { recallPendingMillis: 20, recallProcessingMillis: 20 } })
       yield* sandbox.registerWebhook(url, secret)
@@ -83,9 +88,7 @@ describe("Webhooks.makeReceiver", () => {
     Effect.gen(function*() {
       const secret = Redacted.make("s")
       const receiver = yield* Webhooks.makeReceiver({ secret })
-      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
-      yield* server.serve(receiver.app)
-      const url = `http://127.0.0.1:${(server.address as HttpServer.TcpAddress).port}/`
+      const url = yield* served(receiver)
       const post = (body: string, signature?: string) =>
         Effect.promise(() =>
           fetch(url, {
@@ -112,11 +115,10 @@ describe("Webhooks.makeReceiver", () => {
     Effect.gen(function*() {
       const secret = Redacted.make("")
       const receiver = yield* Webhooks.makeReceiver({ secret })
-      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
-      yield* server.serve(receiver.app)
+      const url = yield* served(receiver)
       const body = JSON.stringify({ action: "video_recall_request_completed", id: 1 })
       const status = yield* Effect.promise(() =>
-        fetch(`http://127.0.0.1:${(server.address as HttpServer.TcpAddress).port}/`, {
+        fetch(url, {
           method: "POST",
           body,
           headers: { "x-kt-webhook-signature": createHmac("sha1", "").update(body).digest("hex") }
@@ -138,9 +140,7 @@ describe("Webhooks.makeReceiver", () => {
             return true
           })
       })
-      const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
-      yield* server.serve(receiver.app)
-      const url = `http://127.0.0.1:${(server.address as HttpServer.TcpAddress).port}/`
+      const url = yield* served(receiver)
       const post = (id: number) =>
         Effect.flatMap(
           Webhooks.sign(JSON.stringify({ action: "video_recall_request_completed", id }), secret),

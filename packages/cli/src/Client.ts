@@ -118,20 +118,27 @@ export const withMotive = <A, E, R>(
     // The client's own retry policy, with each retry said on the terminal and counted for the final error.
     const config = MotiveConfig.makeSettings(settings)
     const policy = withNotices(RetryPolicy.make(config), config.retry.maxAttempts, output)
-    // A request the journal could not keep (its directory not writable) is told on stderr, in every mode.
+    // A request the journal could not keep (its directory not writable) is told on stderr, in every mode, once
+    // (a recall Motive names in a 409 is recorded twice: when named, then as read back).
     const warnedJournal = Layer.effect(
       RequestJournal.RequestJournal,
-      Effect.map(RequestJournal.RequestJournal, (j) => ({
-        ...j,
-        record: (entry: Journal.JournalEntry) =>
-          Effect.catchAll(j.record(entry), (e) => {
-            const line = `warning: ${e.message}; ${entry.kind.replace("_", " ")} ${entry.id} is not in it (motive ${
-              entry.kind === "video_recall" ? "recall" : "image"
-            } list will not show it)`
-            // Said with --quiet and --json too: a script would never learn it otherwise.
-            return output.told(line)
-          })
-      }))
+      Effect.map(RequestJournal.RequestJournal, (j) => {
+        const warned = new Set<string>()
+        return {
+          ...j,
+          record: (entry: Journal.JournalEntry) =>
+            Effect.catchAll(j.record(entry), (e) => {
+              const key = `${entry.kind} ${entry.id}`
+              if (warned.has(key)) return Effect.void
+              warned.add(key)
+              const line = `warning: ${e.message}; ${entry.kind.replace("_", " ")} ${entry.id} is not in it (motive ${
+                entry.kind === "video_recall" ? "recall" : "image"
+              } list will not show it)`
+              // Said with --quiet and --json too: a script would never learn it otherwise.
+              return output.told(line)
+            })
+        }
+      })
     ).pipe(Layer.provide(RequestJournal.layer))
     const services = NodeMotive.layerWithoutConfig.pipe(
       Layer.provide(

@@ -146,5 +146,13 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       const asked = (yield* sandbox.requests).filter((r) => r.route === "getVideoRecall").length
       yield* motive(["recall", "list", "--refresh"], { env: runEnv })
       expect((yield* sandbox.requests).filter((r) => r.route === "getVideoRecall").length).toBe(asked + 1)
+      // A recall Motive names in a 409 is recorded twice (when named, then as read back): the warning is said once.
+      const at = new Date(Date.now() - 45 * 60_000).toISOString().replace(/\.\d+Z$/, "Z")
+      const twice = ["recall", "create", "--vehicle-number", "TRK-101", "--start", at, "--duration", "1m"]
+      expect((yield* motive(twice, { env: runEnv })).code).toBe(0)
+      const again = yield* motive(twice, { env: { ...env, MOTIVE_STATE_DIR: join(journalFile, "state") } })
+      expect(again.code).toBe(0)
+      expect(again.stdout).toContain("Video recall 6 ")
+      expect(again.stderr.match(/video recall 6 is not in it/g)).toHaveLength(1)
     }))
 })

@@ -1,7 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { mkdirSync, readdirSync, readFileSync } from "node:fs"
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs"
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
 import { type AddressInfo, createServer, type Server } from "node:net"
 import { join } from "node:path"
@@ -221,6 +221,15 @@ describe("motive: destinations and values checked before anything is sent", () =
       })
       expect(huge.code).toBe(2)
       expect(huge.stderr).toBe("error: stdin is over 16 MiB: not a webhook body\n")
+      // A directory as stdin (`< dir`) reads as an empty body in Node: refused, not "the signature does not match".
+      const directory = yield* tempDir
+      const fd = openSync(directory, "r")
+      const fromDirectory = yield* Effect.ensuring(
+        motive(["webhook", "verify", "--secret", "s", "--signature", "00"], { stdin: fd }),
+        Effect.sync(() => closeSync(fd))
+      )
+      expect(fromDirectory.code).toBe(2)
+      expect(fromDirectory.stderr).toBe("error: stdin is a directory: send the body's file instead\n")
     }))
 
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>

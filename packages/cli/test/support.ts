@@ -64,25 +64,30 @@ export const interrupted = (
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
-/** Runs `motive args…` in `cwd` with `env` added, feeding `input` on stdin. */
+/** Runs `motive args…` in `cwd` with `env` added, feeding `input` on stdin (or giving it `stdin`, an open fd). */
 export const motive = (
   args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string>; readonly cwd?: string; readonly input?: string | Buffer } = {}
+  options: {
+    readonly env?: Record<string, string>
+    readonly cwd?: string
+    readonly input?: string | Buffer
+    readonly stdin?: number
+  } = {}
 ): Effect.Effect<Run> =>
   Effect.async<Run>((resume) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: { ...baseEnv(), ...options.env },
-      stdio: ["pipe", "pipe", "pipe"]
+      stdio: [options.stdin ?? "pipe", "pipe", "pipe"]
     })
     let stdout = "", stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()))
     child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
     // A command may end before it has read all its input (one that refuses a body over its limit): not an error here.
-    child.stdin.on("error", () => {})
-    if (options.input !== undefined) child.stdin.end(options.input)
-    else child.stdin.end()
+    child.stdin?.on("error", () => {})
+    if (options.input !== undefined) child.stdin?.end(options.input)
+    else child.stdin?.end()
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 

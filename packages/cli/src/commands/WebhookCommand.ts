@@ -7,7 +7,7 @@ import type { Webhooks } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Deferred, Effect, Option, Redacted, Stream } from "effect"
-import { createReadStream, statSync } from "node:fs"
+import { createReadStream, fstatSync, statSync } from "node:fs"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
@@ -78,6 +78,13 @@ const verify = Command.make(
           return yield* new InvalidInput({
             message: `--file ${file} is not a regular file: send its content to stdin instead`
           })
+        }
+      }
+      // Node reads a directory given as stdin (`< dir`) as an empty body, which would only "not match".
+      if (Option.isNone(opts.file)) {
+        const info = yield* Effect.either(Effect.try(() => fstatSync(0)))
+        if (info._tag === "Right" && info.right.isDirectory()) {
+          return yield* new InvalidInput({ message: "stdin is a directory: send the body's file instead" })
         }
       }
       const body = yield* Option.match(opts.file, {

@@ -6,7 +6,9 @@
 import type { CameraPosition } from "@effect-motive/domain"
 
 /**
- * A span of time, in minutes before "now", during which an entity recorded no video.
+ * A span of time during which an entity recorded no video, in minutes before the fleet was set up (the sandbox
+ * clock's now when the sandbox started, or when its fleet or clock was last replaced): fixed in time, as recorded
+ * video is, while retention rolls on with the clock.
  *
  * @since 0.1.0
  */

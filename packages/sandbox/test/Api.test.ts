@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { defaultFleet, Sandbox } from "../src/index.js"
+import { defaultFleet, manualClock, Sandbox } from "../src/index.js"
 import { ago, call, field } from "./support.js"
 
 const recall = (overrides: Record<string, unknown> = {}) => ({
@@ -103,7 +103,9 @@ describe("Sandbox API", () => {
         body: recall({ camera_positions: ["roof"] })
       })
       expect(unknown.status).toBe(400)
-      expect(String(field(unknown, "error_message"))).toContain("\"roof\"")
+      expect(String(field(unknown, "error_message"))).toContain(
+        "camera_positions[0]: \"roof\" is not a camera position"
+      )
       const future = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
         body: recall({ start_time: new Date(Date.now() + 3_600_000).toISOString() })
       })
@@ -196,6 +198,10 @@ describe("Sandbox API", () => {
       const noOmnicam = yield* post(recall({ vehicle_number: "TRK-102", camera_positions: ["side_left"] }))
       expect(noOmnicam.status).toBe(400)
       expect(String(field(noOmnicam, "error_message"))).toContain("has no side_left camera")
+      // A mix filters the footage (Motive's words): the camera the vehicle lacks is left out, not refused.
+      const mixed = yield* post(recall({ vehicle_number: "TRK-102", camera_positions: ["front_facing", "rear"] }))
+      expect(mixed.status).toBe(201)
+      expect((yield* sandbox.recalls).map((r) => r.cameras)).toEqual([["front_facing"]])
       const inGap = yield* post(recall({ vehicle_number: "TRK-102", start_time: ago(150) }))
       expect(inGap.status).toBe(400)
       expect(String(field(inGap, "error_message"))).toContain("No video available")
@@ -215,6 +221,25 @@ describe("Sandbox API", () => {
         body: { vehicle_id: 102, position: "rear" }
       })
       expect(capture.status).toBe(400)
+    }))
+
+  it.scopedLive("keeps gaps in video where they are in time as the clock moves on; a window may end just now", () =>
+    Effect.gen(function*() {
+      const clock = manualClock(Date.parse("2026-03-31T12:00:00.700Z"))
+      const sandbox = yield* Sandbox.make({ clock })
+      const post = (start: string) =>
+        call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+          body: { vehicle_number: "TRK-102", start_time: start, duration: 1 }
+        })
+      // TRK-102 recorded nothing from 180 to 120 minutes before the sandbox started: 09:00:00.700 to 10:00:00.700.
+      expect((yield* post("2026-03-31T09:30:00Z")).status).toBe(400)
+      expect((yield* post("2026-03-31T10:05:00Z")).status).toBe(201)
+      clock.advance(30 * 60_000)
+      expect((yield* post("2026-03-31T09:31:00Z")).status).toBe(400)
+      expect((yield* post("2026-03-31T10:06:00Z")).status).toBe(201)
+      expect((yield* post("2026-03-31T08:58:00Z")).status).toBe(201)
+      // A window ending within the second before now (the client lets it through to the millisecond).
+      expect((yield* post("2026-03-31T12:29:00.500Z")).status).toBe(201)
     }))
 
   it.scopedLive("lets the caller replace the fleet", () =>

@@ -85,6 +85,30 @@ describe("Sandbox monthly quota", () => {
     }))
 })
 
+describe("Sandbox monthly quota, month by month", () => {
+  it.scopedLive("starts every calendar month (UTC) with nothing used", () =>
+    Effect.gen(function*() {
+      const clock = manualClock(Date.parse("2026-03-31T23:30:00Z"))
+      const sandbox = yield* Sandbox.make({ clock, quota: { regularMinutes: 3, timelapseMinutes: 60 } })
+      const post = (start: string) =>
+        call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+          body: { vehicle_number: "TRK-101", start_time: start, duration: 3 }
+        })
+      const used = Effect.map(
+        call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota"),
+        (answer) =>
+          (answer.body as { quota_info: { regular: { used_minutes: number } } }).quota_info.regular.used_minutes
+      )
+      expect((yield* post("2026-03-31T23:00:00Z")).status).toBe(201)
+      expect((yield* post("2026-03-31T23:10:00Z")).status).toBe(429)
+      expect(yield* used).toBe(3)
+      clock.advance(2 * 3_600_000)
+      expect(yield* used).toBe(0)
+      expect((yield* post("2026-04-01T01:00:00Z")).status).toBe(201)
+      expect(yield* used).toBe(3)
+    }))
+})
+
 describe("Sandbox duplicates", () => {
   it.scopedLive("answers a repeated recall with 409 carrying the existing id, positions in any order", () =>
     Effect.gen(function*() {

@@ -123,7 +123,7 @@ export const sandboxCommand = Command.make(
             ),
             ...defaultFleet.assets.map((a) => [`${a.name} (id ${a.id})`, `asset: ${a.cameras.join(", ")}`] as const)
           ]),
-          "  TRK-102 has no video between 3 h and 2 h ago; video is kept for 7 days."
+          "  TRK-102 has no video from 3 h to 2 h before the sandbox started; video is kept for 7 days."
         ].join("\n"),
         { baseUrl: sandbox.baseUrl, apiKey, fleet: defaultFleet }
       )

@@ -88,7 +88,7 @@ export const makeApi = (state: SandboxState): SandboxApi => {
 
   const timelines = (kind: "vehicle" | "asset", query: Query) =>
     Effect.gen(function*() {
-      const settings = yield* config.settings
+      const { fleetSetUpAt, settings } = yield* config.current
       const key = kind === "vehicle" ? "vehicle_number" : "asset_name"
       const name = query[key]
       if (name === undefined || name.trim() === "") return refuse(400, `${key} is required`)
@@ -96,14 +96,15 @@ export const makeApi = (state: SandboxState): SandboxApi => {
         ? findEntity(settings.fleet, { _tag: "vehicle", number: name.trim() })
         : findEntity(settings.fleet, { _tag: "asset", name: name.trim() })
       if (found === undefined) return refuse(404, `No ${kind} with ${key} "${name}"`)
-      const now = settings.clock.now()
+      // Whole seconds: footage boundaries finer than that mean nothing and read badly.
+      const now = Math.floor(settings.clock.now() / 1000) * 1000
       const from = boundOf(query, "start_time", now - settings.fleet.retentionMinutes * 60_000)
       const to = boundOf(query, "end_time", now)
       if (Either.isLeft(from)) return refuse(400, from.left)
       if (Either.isLeft(to)) return refuse(400, to.left)
       if (to.right < from.right) return refuse(400, "end_time is before start_time")
-      const spans = availableSpans(settings.fleet, found.entity, from.right, to.right, settings.clock.now())
-      return answer(200, timelinesBody(found.entity, spans, yield* state.quota.info(settings.quota)))
+      const spans = availableSpans(settings.fleet, found.entity, from.right, to.right, now, fleetSetUpAt)
+      return answer(200, timelinesBody(found.entity, spans, yield* state.quota.info(settings.quota, now)))
     })
 
   // The media key behind a path, once its recall or capture has succeeded.
@@ -166,7 +167,8 @@ export const makeApi = (state: SandboxState): SandboxApi => {
     getRecall,
     quota: Effect.flatMap(
       config.settings,
-      (settings) => Effect.map(state.quota.info(settings.quota), (info) => answer(200, quotaBody(info)))
+      (settings) =>
+        Effect.map(state.quota.info(settings.quota, settings.clock.now()), (info) => answer(200, quotaBody(info)))
     ),
     timelines,
     vehicles: (query) =>

@@ -9,6 +9,11 @@ import type { SandboxSettings } from "../SandboxOptions.js"
 export interface Configured {
   readonly settings: SandboxSettings
   readonly video: VideoBytes
+  /**
+   * When the fleet was set up, on the sandbox clock (epoch milliseconds): its video gaps are minutes before this,
+   * fixed in time as recorded video is. Set again when the fleet or the clock is replaced.
+   */
+  readonly fleetSetUpAt: number
 }
 
 /**
@@ -33,13 +38,22 @@ const sameVideo = (a: SandboxSettings, b: SandboxSettings) =>
  * A configuration starting from `settings`.
  */
 export const makeConfig = (settings: SandboxSettings): Effect.Effect<Config> =>
-  Effect.map(Ref.make<Configured>({ settings, video: videoOf(settings) }), (ref) => ({
-    current: Ref.get(ref),
-    settings: Effect.map(Ref.get(ref), (c) => c.settings),
-    now: Effect.map(Ref.get(ref), (c) => c.settings.clock.now()),
-    configure: (next) =>
-      Ref.modify(ref, (c) => [
-        c.settings,
-        { settings: next, video: sameVideo(c.settings, next) ? c.video : videoOf(next) }
-      ])
-  }))
+  Effect.map(
+    Ref.make<Configured>({ settings, video: videoOf(settings), fleetSetUpAt: settings.clock.now() }),
+    (ref) => ({
+      current: Ref.get(ref),
+      settings: Effect.map(Ref.get(ref), (c) => c.settings),
+      now: Effect.map(Ref.get(ref), (c) => c.settings.clock.now()),
+      configure: (next) =>
+        Ref.modify(ref, (c) => [
+          c.settings,
+          {
+            settings: next,
+            video: sameVideo(c.settings, next) ? c.video : videoOf(next),
+            fleetSetUpAt: next.fleet === c.settings.fleet && next.clock === c.settings.clock
+              ? c.fleetSetUpAt
+              : next.clock.now()
+          }
+        ])
+    })
+  )

@@ -59,24 +59,24 @@ const gapsOf = (fleet: SandboxFleet, entity: StoredEntity) => {
 }
 
 /**
- * Spans with video inside `[from, to]` at `nowMillis`, given retention and gaps.
+ * Spans with video inside `[from, to]` at `nowMillis`, given retention (rolling with now) and gaps (minutes before
+ * `setUpAt`, when the fleet was set up: fixed in time).
  */
 export const availableSpans = (
   fleet: SandboxFleet,
   entity: StoredEntity,
   from: number,
   to: number,
-  nowMillis: number
+  nowMillis: number,
+  setUpAt: number
 ): Array<[number, number]> => {
-  // Whole seconds: footage boundaries finer than that mean nothing and read badly.
-  const now = Math.floor(nowMillis / 1000) * 1000
-  const start = Math.max(from, now - fleet.retentionMinutes * 60_000)
-  const end = Math.min(to, now)
+  const start = Math.max(from, nowMillis - fleet.retentionMinutes * 60_000)
+  const end = Math.min(to, nowMillis)
   if (end <= start) return []
   let spans: Array<[number, number]> = [[start, end]]
   for (const gap of gapsOf(fleet, entity)) {
-    const g0 = now - gap.fromMinutesAgo * 60_000
-    const g1 = now - gap.toMinutesAgo * 60_000
+    const g0 = setUpAt - gap.fromMinutesAgo * 60_000
+    const g1 = setUpAt - gap.toMinutesAgo * 60_000
     spans = spans.flatMap(([a, b]): Array<[number, number]> => {
       if (g1 <= a || g0 >= b) return [[a, b]]
       const out: Array<[number, number]> = []

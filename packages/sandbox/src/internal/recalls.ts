@@ -11,14 +11,17 @@ import { advanceTo, isDone, type Outcomes } from "./lifecycle.js"
 import type { Quota } from "./quota.js"
 import { recallBodyTypeProblems } from "./wireTypes.js"
 
+/** A violation's message, led by its field unless it starts with it (`camera_positions[0]: "roof" is not …`). */
+const withField = (v: Violation) =>
+  v.message.startsWith(v.path.replace(/\[.*$/, "")) ? v.message : `${v.path}: ${v.message}`
+
 /**
- * A message naming every problem of a body: its JSON types first, then every violated rule.
+ * A message naming every problem of a body: its JSON types first, then every violated rule with its field.
  */
 export const problemsMessage = (
   typeProblems: ReadonlyArray<string>,
   validated: Either.Either<unknown, { readonly violations: ReadonlyArray<Violation> }>
-): string =>
-  [...typeProblems, ...(Either.isLeft(validated) ? validated.left.violations.map((v) => v.message) : [])].join("; ")
+): string => [...typeProblems, ...(Either.isLeft(validated) ? validated.left.violations.map(withField) : [])].join("; ")
 
 interface RecallBook {
   readonly nextId: number
@@ -72,7 +75,7 @@ export const makeRecalls = (deps: {
     const { config, outcomes, quota } = deps
     const create = (body: unknown) =>
       Effect.gen(function*() {
-        const settings = yield* config.settings
+        const { fleetSetUpAt, settings } = yield* config.current
         const input = videoRecallInputFromBody(body)
         const vehicle = vehicleByNumber(settings.fleet, input.vehicleNumber)
         const validated = yield* validateVideoRecall(input, { dashcam: vehicle?.dashcam === "smart" ? "smart" : "ai" })
@@ -93,15 +96,23 @@ export const makeRecalls = (deps: {
         }
         const { cameras: available, entity, label } = found
         const requested = request.cameraPositions
-        const missing = (requested ?? []).filter((p) => !available.includes(p))
-        if (missing.length > 0) {
+        // Positions asked for filter the footage (Motive: "a mix … filters the footage accordingly"): a camera
+        // the entity does not carry is left out; none of them at all is a request for no video.
+        const cameras = requested === undefined ? available : requested.filter((p) => available.includes(p))
+        if (cameras.length === 0) {
           return Either.left(
-            refuse(400, `${label} has no ${missing.join(", ")} camera (it has ${available.join(", ")})`)
+            refuse(
+              400,
+              requested === undefined
+                ? `${label} has no cameras`
+                : `${label} has no ${requested.join(", ")} camera (it has ${available.join(", ")})`
+            )
           )
         }
         const start = DateTime.toEpochMillis(request.startTime)
         const end = start + request.durationMinutes * 60_000
-        const spans = availableSpans(settings.fleet, entity, start, end, settings.clock.now())
+        // To the millisecond, as the client checks that the window has ended.
+        const spans = availableSpans(settings.fleet, entity, start, end, settings.clock.now(), fleetSetUpAt)
         if (!(spans.length === 1 && spans[0]![0] === start && spans[0]![1] === end)) {
           return Either.left(refuse(
             400,
@@ -131,7 +142,8 @@ export const makeRecalls = (deps: {
             const { spent, total, used } = yield* quota.spend(
               request.recallType,
               request.durationMinutes,
-              settings.quota
+              settings.quota,
+              settings.clock.now()
             )
             if (!spent) {
               const exceeded = refuse(
@@ -151,8 +163,8 @@ export const makeRecalls = (deps: {
               durationMinutes: request.durationMinutes,
               recallType: request.recallType,
               requestedPositions: requested,
-              cameras: requested === undefined ? available : requested,
-              failedCameras: (requested ?? available).filter((p) => lifecycle.failCameras.includes(p)),
+              cameras,
+              failedCameras: cameras.filter((p) => lifecycle.failCameras.includes(p)),
               createdAt: now,
               pendingUntil,
               doneAt: pendingUntil + lifecycle.recallProcessingMillis / speed,

@@ -29,7 +29,10 @@ export interface RetryOptions {
   readonly maxDelay: Duration.Duration
   /** Total time retries of one call may take. */
   readonly maxElapsed: Duration.Duration
-  /** A `Retry-After` longer than this is cut to it. */
+  /**
+   * The longest `Retry-After` a call waits out: a 429 asking for longer is not retried (it fails with
+   * `RateLimited`, whose `retryAfter` says how long), and the client-wide pause after it lasts this long.
+   */
   readonly maxRetryAfter: Duration.Duration
   /** Pause after a 429 that says nothing about when to come back. */
   readonly defaultRetryAfter: Duration.Duration

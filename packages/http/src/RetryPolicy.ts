@@ -36,7 +36,7 @@ export class RetryPolicy extends Context.Tag("@effect-motive/http/RetryPolicy")<
 
 /**
  * How long a 429 asks to wait: its `Retry-After`, cut to `maxRetryAfter`; `defaultRetryAfter` when it gave
- * none. The one place `Retry-After` is capped: the retry schedule and the client-wide pause both use it.
+ * none. The client-wide pause after a 429 (a longer `Retry-After` is not retried: see {@link waitsTooLong}).
  *
  * @since 0.1.0
  */
@@ -66,13 +66,24 @@ export const backoff = (options: {
   )
 
 /**
- * API calls: {@link backoff} bounded in attempts and total time. A 429 waits its {@link retryAfter} instead
- * (at least the backoff when it gave no `Retry-After`).
+ * Whether a 429 asks for a longer wait than `maxRetryAfter`: it is not retried (coming back sooner would only
+ * meet another 429), and the `RateLimited` it fails with carries the wait asked for.
+ *
+ * @since 0.1.0
+ */
+export const waitsTooLong = (error: MotiveError, options: Pick<RetryOptions, "maxRetryAfter">): boolean =>
+  error._tag === "RateLimited" && error.retryAfter !== undefined &&
+  Duration.greaterThan(error.retryAfter, options.maxRetryAfter)
+
+/**
+ * API calls: {@link backoff} bounded in attempts and total time. A 429 waits its `Retry-After` instead (at
+ * least the backoff when it gave none), and ends the retries when that is longer than `maxRetryAfter`.
  *
  * @since 0.1.0
  */
 export const apiSchedule = (options: RetryOptions): Schedule.Schedule<unknown, MotiveError> =>
   Schedule.identity<MotiveError>().pipe(
+    Schedule.whileInput((error: MotiveError) => !waitsTooLong(error, options)),
     Schedule.intersect(
       backoff({ base: options.baseDelay, max: options.maxDelay, retries: options.maxAttempts - 1 })
     ),

@@ -27,12 +27,16 @@ describe("RetryPolicy: every wait before trying again", () => {
       expect(six).toHaveLength(6)
     }))
 
-  it.effect("API calls: a 429 waits its Retry-After cut to maxRetryAfter, the one cap the client pause uses too", () =>
+  it.effect("API calls: a 429 waits its Retry-After; one asking for more than maxRetryAfter ends the retries", () =>
     Effect.gen(function*() {
       const retry = { ...MotiveConfig.defaults.retry, maxRetryAfter: Duration.seconds(5) }
       const long = new RateLimited({ message: "slow down", status: 429, retryAfter: Duration.seconds(90) })
       const short = new RateLimited({ message: "slow down", status: 429, retryAfter: Duration.millis(1_500) })
-      expect(yield* delaysOf(RetryPolicy.apiSchedule(retry), [long, short])).toEqual([5_000, 1_500])
+      const limit = new RateLimited({ message: "slow down", status: 429, retryAfter: Duration.seconds(5) })
+      expect(yield* delaysOf(RetryPolicy.apiSchedule(retry), [short, limit, short])).toEqual([1_500, 5_000, 1_500])
+      // Ended at the second input (a schedule's run ends with the 0 of its last step, as for `six` above).
+      expect(yield* delaysOf(RetryPolicy.apiSchedule(retry), [short, long, short])).toEqual([1_500, 0])
+      // The client-wide pause after it lasts at most maxRetryAfter.
       expect(Duration.toMillis(RetryPolicy.retryAfter(long, retry))).toBe(5_000)
       const silent = new RateLimited({ message: "slow down", status: 429 })
       expect(Duration.toMillis(RetryPolicy.retryAfter(silent, retry))).toBe(1_000)

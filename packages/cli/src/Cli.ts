@@ -6,7 +6,7 @@
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
-import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Duration, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
 import { Console as NodeConsole } from "node:console"
 import { Writable } from "node:stream"
 import { guide } from "./CommandGuide.js"
@@ -149,8 +149,11 @@ const describeFailure = (error: unknown, takesForce = false): FailureReport => {
   const tag = typeof record._tag === "string" ? record._tag : "Unexpected"
   const told = error instanceof Error ? error.message : String(record.message ?? tag)
   // The library's way to replace a different file is `overwrite`; a command's is --force, when it has one.
+  const wait = tag === "RateLimited" && Duration.isDuration(record.retryAfter) ? record.retryAfter : undefined
   const message = tag === "DownloadFailed" && record.differentFile === true
     ? `${told} (${takesForce ? "--force replaces it" : "move it away, or write elsewhere"})`
+    : wait !== undefined
+    ? `${told}; Motive asks to come back in ${Duration.format(wait)}`
     : told
   const violations = Array.isArray(record.violations) && record.violations.length > 0
     ? record.violations.map((v: { path: string; rule: string; message: string }) => ({
@@ -164,6 +167,7 @@ const describeFailure = (error: unknown, takesForce = false): FailureReport => {
     const value = record[key]
     if (typeof value === "string" || typeof value === "number") details[key] = value
   }
+  if (wait !== undefined) details.retryAfterSeconds = Duration.toSeconds(wait)
   return {
     tag,
     // A message that lists the violations itself is shortened (they follow, one per line); one that does not is

@@ -6,7 +6,7 @@
 import { DateTime, Either, ParseResult, Schema } from "effect"
 
 const isoPattern =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/
 
 /**
  * Why a string is not an acceptable timestamp.
@@ -23,8 +23,8 @@ const daysInMonth = (year: number, month: number): number =>
   month === 2 && isLeapYear(year) ? 29 : monthLengths[month - 1] ?? 31
 
 /**
- * Parses an ISO 8601 date-time that carries an offset (`Z` or `±hh:mm`). A timestamp without one is
- * ambiguous, so it is refused as `no_offset` [assumed, `motive-api.md`].
+ * Parses an ISO 8601 date-time that carries an offset (`Z` or `±hh:mm`; ISO 8601's `±hhmm` and `±hh` too). A
+ * timestamp without one is ambiguous, so it is refused as `no_offset` [assumed, `motive-api.md`].
  *
  * @since 0.1.0
  */
@@ -40,7 +40,7 @@ export const parseTimestamp = (input: string): Either.Either<DateTime.Utc, Times
     second > 59
   ) return Either.left("invalid")
   if (z === undefined && sign === undefined) return Either.left("no_offset")
-  const offsetMinutes = sign === undefined ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om))
+  const offsetMinutes = sign === undefined ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om ?? 0))
   if (Number(oh ?? 0) > 23 || Number(om ?? 0) > 59) return Either.left("invalid")
   const date = new Date(0)
   date.setUTCFullYear(year, month - 1, day)

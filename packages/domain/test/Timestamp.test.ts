@@ -5,12 +5,14 @@ import { formatTimestamp, parseTimestamp, TimestampWithOffset } from "../src/ind
 const millis = (s: string) => Either.map(parseTimestamp(s), DateTime.toEpochMillis)
 
 describe("Timestamp", () => {
-  it("parses Z, ±hh:mm and ±hhmm offsets, with or without seconds and fractions", () => {
+  it("parses Z, ±hh:mm, ±hhmm and ±hh offsets, with or without seconds and fractions", () => {
     const noon = Date.UTC(2026, 10, 24, 12, 0, 0)
     expect(millis("2026-11-24T12:00:00Z")).toEqual(Either.right(noon))
     expect(millis("2026-11-24T12:00Z")).toEqual(Either.right(noon))
     expect(millis("2026-11-24T07:00:00-05:00")).toEqual(Either.right(noon))
     expect(millis("2026-11-24T17:30:00+0530")).toEqual(Either.right(noon))
+    expect(millis("2026-11-24T17:00:00+05")).toEqual(Either.right(noon))
+    expect(millis("2026-11-24T07:00-05")).toEqual(Either.right(noon))
     expect(millis("2026-11-24T12:00:00.250Z")).toEqual(Either.right(noon + 250))
   })
 

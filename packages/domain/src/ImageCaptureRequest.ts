@@ -46,13 +46,25 @@ export class ImageCaptureRequest extends Schema.Class<ImageCaptureRequest>("Imag
 }) {}
 
 /**
- * The JSON body of `POST /v1/image_captures` [assumed field names, `motive-api.md`].
+ * The names of the entity fields of `POST /v1/image_captures`'s body [assumed: the page does not show them,
+ * `motive-api.md`]. Every use (the body's schema, its encoding and reading, the rules' messages, the sandbox) takes
+ * them from here, so that a correction is a change of this one line.
+ *
+ * @since 0.1.0
+ */
+export const captureEntityFields = { vehicle: "vehicle_id", asset: "asset_id" } as const
+
+const V = captureEntityFields.vehicle
+const A = captureEntityFields.asset
+
+/**
+ * The JSON body of `POST /v1/image_captures` (entity field names from {@link captureEntityFields}).
  *
  * @since 0.1.0
  */
 export const ImageCaptureRequestBody = Schema.Struct({
-  vehicle_id: Schema.optional(Schema.Int),
-  asset_id: Schema.optional(Schema.Int),
+  [V]: Schema.optional(Schema.Int),
+  [A]: Schema.optional(Schema.Int),
   position: CameraPosition
 })
 
@@ -116,33 +128,33 @@ const capturePositions = CameraPositions.filter((p) => cameraPositionInfo[p].ima
  */
 export const idsValid: Rule<CaptureFacts> = {
   code: "entity.invalid_id",
-  field: "vehicle_id",
+  field: V,
   check: (f) => [
     ...(f.vehicleGiven && f.vehicleId === undefined
-      ? [{ message: `vehicle_id ${quote(f.input.vehicleId)} is not a positive whole number` }]
+      ? [{ message: `${V} ${quote(f.input.vehicleId)} is not a positive whole number` }]
       : []),
     ...(f.assetGiven && f.assetId === undefined
-      ? [{ path: "asset_id", message: `asset_id ${quote(f.input.assetId)} is not a positive whole number` }]
+      ? [{ path: A, message: `${A} ${quote(f.input.assetId)} is not a positive whole number` }]
       : [])
   ]
 }
 
 /**
- * Exactly one of vehicle_id / asset_id.
+ * Exactly one of the vehicle's or the asset's id.
  *
  * @since 0.1.0
  */
 export const captureEntityExactlyOne: Rule<CaptureFacts> = {
   code: "entity.exactly_one",
-  field: "vehicle_id",
+  field: V,
   check: (f) =>
     f.vehicleGiven && f.assetGiven
       ? [{
-        message: `give exactly one of vehicle_id or asset_id, not both (got vehicle_id ${
-          quote(f.input.vehicleId)
-        } and asset_id ${quote(f.input.assetId)})`
+        message: `give exactly one of ${V} or ${A}, not both (got ${V} ${quote(f.input.vehicleId)} and ${A} ${
+          quote(f.input.assetId)
+        })`
       }]
-      : when(!f.vehicleGiven && !f.assetGiven, () => "give exactly one of vehicle_id or asset_id (neither was given)")
+      : when(!f.vehicleGiven && !f.assetGiven, () => `give exactly one of ${V} or ${A} (neither was given)`)
 }
 
 /**
@@ -260,7 +272,7 @@ export const validateImageCapture = (
  * @since 0.1.0
  */
 export const encodeImageCaptureBody = (request: ImageCaptureRequest): ImageCaptureRequestBody => ({
-  ...(request.target._tag === "vehicle" ? { vehicle_id: request.target.id } : { asset_id: request.target.id }),
+  ...(request.target._tag === "vehicle" ? { [V]: request.target.id } : { [A]: request.target.id }),
   position: request.position
 })
 
@@ -273,5 +285,5 @@ export const imageCaptureInputFromBody = (body: unknown): LooseImageCaptureInput
   const b: Record<string, unknown> = typeof body === "object" && body !== null && !Array.isArray(body)
     ? { ...body }
     : {}
-  return { vehicleId: b.vehicle_id, assetId: b.asset_id, position: b.position }
+  return { vehicleId: b[V], assetId: b[A], position: b.position }
 }

@@ -6,6 +6,7 @@
 import {
   type CameraType,
   cameraTypeOf,
+  captureEntityFields,
   encodeImageCaptureBody,
   type ImageCapture,
   isTerminalStatus,
@@ -163,8 +164,12 @@ const capture = Command.make(
       const cameraType = cameraTypeOf(checked.position)
       if (opts.dryRun) {
         const body: Record<string, unknown> = { ...encodeImageCaptureBody(checked) }
-        if (entity._tag === "Vehicle") body.vehicle_id = `<id of vehicle ${entity.number}, looked up when sent>`
-        if (entity._tag === "Asset") body.asset_id = `<id of asset ${entity.name}, looked up when sent>`
+        if (entity._tag === "Vehicle") {
+          body[captureEntityFields.vehicle] = `<id of vehicle ${entity.number}, looked up when sent>`
+        }
+        if (entity._tag === "Asset") {
+          body[captureEntityFields.asset] = `<id of asset ${entity.name}, looked up when sent>`
+        }
         return yield* output.result(
           [
             "Dry run: the request is valid and nothing was sent.",

@@ -1,8 +1,9 @@
 /**
  * The JSON types of a create's body, checked before its rules: the rules read loose input (a CLI's text, a
- * number given as a string), but Motive's bodies carry `vehicle_id` / `asset_id` as integers, `duration` as whole
+ * number given as a string), but Motive's bodies carry a capture's entity ids as integers, `duration` as whole
  * minutes, names and times as strings, and exactly one of the two entity fields.
  */
+import { captureEntityFields } from "@effect-motive/domain"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -55,7 +56,7 @@ export const recallBodyTypeProblems = (body: unknown): ReadonlyArray<string> =>
 
 /** What is wrong with the JSON types of an image capture body. */
 export const captureBodyTypeProblems = (body: unknown): ReadonlyArray<string> =>
-  problemsOf(body, [["vehicle_id", "integer"], ["asset_id", "integer"], ["position", "string"]], [
-    "vehicle_id",
-    "asset_id"
-  ])
+  problemsOf(body, [[captureEntityFields.vehicle, "integer"], [captureEntityFields.asset, "integer"], [
+    "position",
+    "string"
+  ]], [captureEntityFields.vehicle, captureEntityFields.asset])

@@ -8,7 +8,7 @@
 import { recallCompletedAction, type WebhookEvent } from "@effect-motive/domain"
 import { MotiveClient, type MotiveError } from "@effect-motive/http"
 import type { WorkflowEngine } from "@effect/workflow"
-import { Context, Duration, Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
+import { Context, Duration, Effect, Layer, Option, Schedule, Schema, type Scope, Stream } from "effect"
 import type { Batch } from "./BatchFile.js"
 import { complete, FootagePayload, FootageWorkflow } from "./FootageWorkflow.js"
 import {
@@ -206,11 +206,12 @@ export const readStatus = (batchId: string): Effect.Effect<BatchStatus, BatchNot
 export const make: Effect.Effect<
   FootageJobsService,
   never,
-  WorkflowEngine.WorkflowEngine | JobStore | MotiveClient.MotiveClient
+  WorkflowEngine.WorkflowEngine | JobStore | MotiveClient.MotiveClient | Scope.Scope
 > = Effect.gen(function*() {
   const store = yield* JobStore
   const client = yield* MotiveClient.MotiveClient
-  const context = yield* Effect.context<WorkflowEngine.WorkflowEngine>()
+  // The engine, and the scope in which a webhook's completions resume their workflows (they end with it).
+  const context = yield* Effect.context<WorkflowEngine.WorkflowEngine | Scope.Scope>()
 
   const submit: FootageJobsService["submit"] = (batch, options) =>
     Effect.gen(function*() {
@@ -356,4 +357,4 @@ export const layer: Layer.Layer<
   FootageJobs,
   never,
   WorkflowEngine.WorkflowEngine | JobStore | MotiveClient.MotiveClient
-> = Layer.effect(FootageJobs, make)
+> = Layer.scoped(FootageJobs, make)

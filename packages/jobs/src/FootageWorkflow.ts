@@ -20,7 +20,7 @@ import {
 import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJournal } from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, type WorkflowEngine } from "@effect/workflow"
-import { Cause, Clock, Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Layer, Schedule, Schema, type Scope } from "effect"
 import { resolve as resolvePath } from "node:path"
 import { entityOf, requestOf } from "./BatchFile.js"
 import { sha256File } from "./internal/sha256.js"
@@ -83,14 +83,16 @@ export const Completion = DurableDeferred.make("recall-completed", {
 /**
  * Resolves a row's `Completion`. A resolution that lands while the workflow is between looking for it and
  * suspending wakes nothing (the engine resumes only a workflow already suspended), so the workflow is also
- * resumed a moment later (and again a few seconds later); resuming one that is not suspended does nothing.
+ * resumed a moment later (and again a few seconds later); resuming one that is not suspended does nothing. Those
+ * resumes run in the `Scope` given (the jobs layer's), so none outlives the engine: one left behind as a daemon
+ * kept a finished program from exiting.
  *
  * @since 0.1.0
  */
 export const complete = (
   executionId: string,
   value: typeof Completion.successSchema.Type
-): Effect.Effect<void, never, WorkflowEngine.WorkflowEngine> =>
+): Effect.Effect<void, never, WorkflowEngine.WorkflowEngine | Scope.Scope> =>
   Effect.gen(function*() {
     yield* DurableDeferred.succeed(Completion, {
       token: DurableDeferred.tokenFromExecutionId(Completion, { workflow: FootageWorkflow, executionId }),
@@ -99,7 +101,7 @@ export const complete = (
     // Twice, the second for a machine so busy that the workflow had not suspended yet after a second.
     yield* Effect.forEach(["1 second", "5 seconds"] as const, (after) =>
       Effect.sleep(after).pipe(Effect.zipRight(FootageWorkflow.resume(executionId))), { discard: true }).pipe(
-        Effect.forkDaemon
+        Effect.forkScoped
       )
   })
 

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "@effect/vitest"
 import { createClient, type ResultSet } from "@libsql/client"
 import { Effect, Layer } from "effect"
 import Database from "libsql"
-import { mkdtempSync, rmSync } from "node:fs"
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { sameConnectionClient, withPollTimeAsArgument } from "../src/internal/sqliteClient.js"
@@ -27,6 +27,22 @@ const seen = (r: ResultSet) => ({
 })
 
 describe("the journal's SQLite client (kept statements, one connection)", () => {
+  it("leaves everything in the database file when closed: a copy of that file alone has it", () =>
+    withFile(async (file) => {
+      const client = sameConnectionClient(file)
+      await client.execute("PRAGMA journal_mode=WAL")
+      await client.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+      // Run twice, so that the insert is one of the kept statements (those defer SQLite's own checkpoint).
+      for (const name of ["a", "b", "c"]) await client.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: [name] })
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0)
+      client.close()
+      expect(statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0).toBe(0)
+      copyFileSync(file, `${file}.copy`)
+      const copy = new Database(`${file}.copy`)
+      expect(copy.prepare("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 3 })
+      copy.close()
+    }))
+
   it("answers every statement as @libsql/client does, reusing its prepared statements", () =>
     withFile(async (file) => {
       const ours = sameConnectionClient(file)

@@ -335,6 +335,15 @@ export const sameConnectionClient = (file: string): Client => {
     },
     close: () => {
       closed = true
+      // The kept statements are never finalized (libsql leaves that to the garbage collector), so the close is
+      // deferred and SQLite's own checkpoint at close never came: the journal's content stayed in `-wal`, and a
+      // copy of the database file alone was empty. Checkpointed here, the WAL emptied (another process reading
+      // the journal at that moment only makes this a partial checkpoint, which is harmless).
+      try {
+        db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+      } catch {
+        // A journal that cannot be checkpointed now is checkpointed by the next process that opens it.
+      }
       kept.clear()
       seenOnce.clear()
       db.close()

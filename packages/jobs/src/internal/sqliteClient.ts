@@ -337,9 +337,10 @@ export const sameConnectionClient = (file: string): Client => {
       closed = true
       // The kept statements are never finalized (libsql leaves that to the garbage collector), so the close is
       // deferred and SQLite's own checkpoint at close never came: the journal's content stayed in `-wal`, and a
-      // copy of the database file alone was empty. Checkpointed here, the WAL emptied (another process reading
-      // the journal at that moment only makes this a partial checkpoint, which is harmless).
+      // copy of the database file alone was empty. Checkpointed here, the WAL emptied. Without waiting: another
+      // process using the journal at that moment (`batch status` beside a run) makes it a partial checkpoint.
       try {
+        db.exec("PRAGMA busy_timeout=0")
         db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
       } catch {
         // A journal that cannot be checkpointed now is checkpointed by the next process that opens it.

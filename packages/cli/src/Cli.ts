@@ -112,7 +112,15 @@ interface FailureReport {
   readonly tag: string
   readonly message: string
   readonly status?: number
-  readonly violations?: ReadonlyArray<{ readonly path: string; readonly rule: string; readonly message: string }>
+  readonly violations?: ReadonlyArray<
+    {
+      readonly path: string
+      readonly rule: string
+      readonly message: string
+      readonly row?: number
+      readonly field?: string
+    }
+  >
   /** Facts a caller acts on: Motive's request id, a duplicate's id, the last status of a wait, … */
   readonly details?: Readonly<Record<string, string | number>>
   /** The request that exists despite the failure, and how to pick it up again. */
@@ -156,10 +164,13 @@ const describeFailure = (error: unknown, takesForce = false): FailureReport => {
     ? `${told}; Motive asks to come back in ${Duration.format(wait)}`
     : told
   const violations = Array.isArray(record.violations) && record.violations.length > 0
-    ? record.violations.map((v: { path: string; rule: string; message: string }) => ({
+    ? record.violations.map((v: { path: string; rule: string; message: string; row?: number; field?: string }) => ({
       path: v.path,
       rule: v.rule,
-      message: v.message
+      message: v.message,
+      // A batch file's problem also says its row and field apart, for scripts.
+      ...(typeof v.row === "number" ? { row: v.row } : {}),
+      ...(typeof v.field === "string" ? { field: v.field } : {})
     }))
     : undefined
   const details: Record<string, string | number> = {}

@@ -6,11 +6,18 @@
 import { Schema } from "effect"
 
 /**
- * One broken rule: where (a field, or a file's row and column), the rule code, and a message.
+ * One broken rule: where (a field, or a file's row and column, as `path` and, for a file, also `row` and
+ * `field`), the rule code, and a message.
  *
  * @since 0.1.0
  */
-export const Problem = Schema.Struct({ path: Schema.String, rule: Schema.String, message: Schema.String })
+export const Problem = Schema.Struct({
+  path: Schema.String,
+  rule: Schema.String,
+  message: Schema.String,
+  row: Schema.optional(Schema.Number),
+  field: Schema.optional(Schema.String)
+})
 
 /**
  * A flag's value is unusable (a bad duration, time or number), or the flags contradict each other.

@@ -180,6 +180,19 @@ describe("motive batch run", () => {
         expect(run.stderr).toContain("[start_time.no_offset]")
         expect(run.stderr).toContain("row 4 duration:")
         expect(run.stderr).toContain("row 4 ref: contains a path separator [ref.not_a_folder_name]")
+        // With --json, each problem's row and field also stand apart, for scripts.
+        const json = yield* motive(
+          ["--json", "batch", "run", file, "--dir", join(dir, "out"), "--journal", join(dir, "j.db")],
+          { env }
+        )
+        expect(json.code).toBe(2)
+        expect(JSON.parse(json.stdout).error.violations).toContainEqual({
+          path: "row 4 ref",
+          row: 4,
+          field: "ref",
+          rule: "ref.not_a_folder_name",
+          message: "contains a path separator"
+        })
         expect(yield* sandbox.requests).toEqual([])
       }),
     30_000

@@ -142,7 +142,9 @@ const run = Command.make(
             violations: e.problems.map((p) => ({
               path: p.row === 0 ? p.field : `row ${p.row} ${p.field}`,
               rule: p.rule,
-              message: p.message
+              message: p.message,
+              ...(p.row === 0 ? {} : { row: p.row }),
+              field: p.field
             }))
           })
         )

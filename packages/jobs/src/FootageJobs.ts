@@ -9,6 +9,7 @@ import { recallCompletedAction, type WebhookEvent } from "@effect-motive/domain"
 import { MotiveClient, type MotiveError } from "@effect-motive/http"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Context, Duration, Effect, Layer, Option, Schedule, Schema, type Scope, Stream } from "effect"
+import { resolve as resolvePath } from "node:path"
 import type { Batch } from "./BatchFile.js"
 import { complete, FootagePayload, FootageWorkflow } from "./FootageWorkflow.js"
 import {
@@ -131,6 +132,8 @@ export interface FootageJobsService {
    * its workflow. Rows that stopped or waited for quota in an earlier run are sent again (a recall already made
    * is reused, never made twice). Before sending, the minutes the rows still need are checked against Motive's
    * remaining quota: `QuotaShort`, nothing sent, unless `partial`, which sends the rows that fit in order.
+   * `directory` is kept absolute (resolved against the working directory): a resume from elsewhere writes to the
+   * same place, and one given another directory is refused (`DirectoryMismatch`).
    */
   readonly submit: (
     batch: Batch,
@@ -215,12 +218,14 @@ export const make: Effect.Effect<
 
   const submit: FootageJobsService["submit"] = (batch, options) =>
     Effect.gen(function*() {
-      const { batch: stored, isNew } = yield* store.addBatch(batch, options.directory)
-      if (stored.directory !== options.directory) {
+      // Kept absolute: a batch resumed from another working directory still writes where it began.
+      const directory = options.directory === "" ? "" : resolvePath(options.directory)
+      const { batch: stored, isNew } = yield* store.addBatch(batch, directory)
+      if (stored.directory !== directory) {
         return yield* new DirectoryMismatch({
           batchId: stored.id,
           directory: stored.directory,
-          given: options.directory
+          given: directory
         })
       }
       // The admission runs alone across every process on the store: the ledger (minutes admitted to other

@@ -10,7 +10,7 @@ import { FileSystem, Path } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { LibsqlClient } from "@effect/sql-libsql"
 import type { WorkflowEngine } from "@effect/workflow"
-import { Effect, Layer, Schema } from "effect"
+import { Clock, Context, Effect, Layer, Schema } from "effect"
 import * as FootageJobs from "./FootageJobs.js"
 import * as FootageWorkflow from "./FootageWorkflow.js"
 import { causeChain } from "./internal/causes.js"
@@ -168,7 +168,13 @@ export const layer = (options: EmbeddedOptions): Layer.Layer<
   Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
     Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
     Layer.provideMerge(ClusterWorkflowEngine.layer),
-    Layer.provideMerge(JobStore.layer),
+    // This process holds the journal's lock, so it is the only poller: claims a killed one left are void.
+    Layer.provideMerge(
+      Layer.tap(JobStore.layer, (context) =>
+        Effect.ignore(
+          Effect.flatMap(Clock.currentTimeMillis, (now) => Context.get(context, JobStore.JobStore).pollWaitingNow(now))
+        ))
+    ),
     Layer.provide(
       SingleRunner.layer({
         runnerStorage: "memory",

@@ -158,6 +158,12 @@ export interface JobStoreService {
    * minute ahead, so that another poller on the same database skips them until the claimer reschedules them.
    */
   readonly duePolls: (now: number, limit: number) => Effect.Effect<ReadonlyArray<DuePoll>, JobStoreError>
+  /**
+   * Makes every waiting row's poll due at `now`: for the one poller of a journal as it starts (embedded), so that
+   * claims its killed predecessor left (a minute ahead) do not hold the rows back. The recalls are each asked
+   * about once, then polled on their own schedule.
+   */
+  readonly pollWaitingNow: (now: number) => Effect.Effect<void, JobStoreError>
   /** How many rows are in each state, and the files' count and bytes: cheap enough to ask often. */
   readonly tally: (batchId: string) => Effect.Effect<Tally, JobStoreError>
   /** Records a verified completion event (it may arrive before the create's answer was recorded). */
@@ -487,6 +493,12 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
               polls: num(r.polls)
             }))
         )
+      ),
+    pollWaitingNow: (at) =>
+      read(
+        "write",
+        sql`UPDATE motive_jobs SET next_poll_at = ${at}
+          WHERE state = 'waiting' AND next_poll_at IS NOT NULL AND next_poll_at > ${at}`
       ),
     tally: (batchId) =>
       read(

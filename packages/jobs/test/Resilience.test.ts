@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { join } from "node:path"
 import { BatchFile, FootageJobs } from "../src/index.js"
 import { csvRows, jobsFor, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
@@ -169,5 +169,35 @@ describe("the camera feature turned off", () => {
         expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(3)
       }),
     30_000
+  )
+})
+
+describe("a batch taken up by the next process", () => {
+  it.scopedLive(
+    "asks at once about every waiting recall: polls the last process had put off do not hold it",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const dir = yield* tempDir("restart")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(2))
+        const journal = join(dir, "jobs.db")
+        // The first process puts its first polls a minute off (as a killed poller's claims do), then goes away.
+        yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* jobs.progress(batch.id).pipe(
+            Stream.takeUntil((p) => p.counts.waiting === 2),
+            Stream.runDrain
+          )
+        }).pipe(Effect.scoped, Effect.provide(jobsFor(sandbox, journal, testSettings(60_000))))
+        const final = yield* runToEnd(batch, join(dir, "out")).pipe(
+          Effect.map((r) => r.final),
+          Effect.timeout("15 seconds"),
+          Effect.provide(jobsFor(sandbox, journal, testSettings(200)))
+        )
+        expect(final.counts.done).toBe(2)
+        expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(2)
+      }),
+    40_000
   )
 })

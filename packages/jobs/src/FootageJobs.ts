@@ -188,6 +188,7 @@ export const readStatus = (batchId: string): Effect.Effect<BatchStatus, BatchNot
     if (batch === undefined) return yield* new BatchNotFound({ batchId })
     const rows = yield* store.rows(batch.id)
     const files = yield* store.files(batch.id)
+    const reused = yield* store.reusedRecalls(batch.id)
     const counts = emptyCounts()
     for (const r of rows) counts[r.state]++
     return {
@@ -196,7 +197,11 @@ export const readStatus = (batchId: string): Effect.Effect<BatchStatus, BatchNot
       counts,
       files,
       bytes: files.reduce((n, f) => n + f.bytes, 0),
-      minutesSpent: rows.reduce((n, r) => n + (r.recallId === undefined ? 0 : r.minutes), 0),
+      // A recall an earlier batch made (the same request, in a file changed since) spent that batch's minutes.
+      minutesSpent: rows.reduce(
+        (n, r) => n + (r.recallId === undefined || reused.has(r.recallId) ? 0 : r.minutes),
+        0
+      ),
       settled: rows.every((r) => settledStates.has(r.state))
     }
   })
@@ -232,9 +237,12 @@ export const make: Effect.Effect<
       // batches and not spent yet) is read first, then Motive's quota, and the admitted rows are recorded before
       // the next admission may start. Two batches at once cannot both be admitted against the same minutes.
       const admitted = yield* store.admitting(Effect.gen(function*() {
+        // A row whose very request another batch made a recall for (the same rows in a changed file) reuses it.
+        const known = yield* store.knownRecalls(stored.id)
+        const recallOf = (r: JobRow) => r.recallId ?? known.get(r.row)
         const all = yield* store.rows(stored.id)
         const rows = all.filter((r) => r.state !== "done" && r.state !== "failed")
-        const needsCreate = rows.filter((r) => r.recallId === undefined)
+        const needsCreate = rows.filter((r) => recallOf(r) === undefined)
         const reserved = yield* store.reservedMinutes(stored.id)
         const quota = yield* client.getRecallQuota
         const remaining = {
@@ -259,7 +267,8 @@ export const make: Effect.Effect<
         const held: Array<number> = []
         const send: Array<{ readonly payload: typeof FootagePayload.Type; readonly again: boolean }> = []
         for (const r of rows) {
-          if (r.recallId === undefined) {
+          const recallId = recallOf(r)
+          if (recallId === undefined) {
             if (left[r.recallType] < r.minutes) {
               held.push(r.row)
               continue
@@ -277,7 +286,7 @@ export const make: Effect.Effect<
               smartDashcam: r.smartDashcam,
               // No directory: each worker puts the row's folder under its own root.
               directory: stored.directory === "" ? r.folder : `${stored.directory.replace(/\/+$/, "")}/${r.folder}`,
-              ...(r.recallId === undefined ? {} : { knownRecallId: r.recallId })
+              ...(recallId === undefined ? {} : { knownRecallId: recallId })
             }
           })
         }

@@ -176,6 +176,13 @@ export interface JobStoreService {
    */
   readonly reservedMinutes: (exceptBatch: string) => Effect.Effect<QuotaMinutes, JobStoreError>
   /**
+   * For the rows of `batchId` without a recall, the recall a row of another batch made for the very same request
+   * (the file changed, so the batch is new, but Motive holds the recall): by row number. They need no quota.
+   */
+  readonly knownRecalls: (batchId: string) => Effect.Effect<ReadonlyMap<number, number>, JobStoreError>
+  /** The recalls of `batchId` that a batch created before it made first: their minutes are not this batch's. */
+  readonly reusedRecalls: (batchId: string) => Effect.Effect<ReadonlySet<number>, JobStoreError>
+  /**
    * Runs a quota admission (read the ledger and Motive's quota, record the rows it admits) alone: one at a time
    * in this process and, on Postgres, across every process on the database (a transaction-scoped advisory lock).
    */
@@ -364,6 +371,13 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
     new JobStoreError({ message: `could not ${what} the job store: ${e.message}` })
   const read = <A>(what: string, effect: Effect.Effect<A, SqlError.SqlError>) => Effect.mapError(effect, failed(what))
   const oneAdmission = yield* Effect.makeSemaphore(1)
+  /** The recalls of `batchId` that a row of a batch created before it holds too (that batch made them). */
+  const reusedQuery = (batchId: string) =>
+    sql`SELECT DISTINCT o.recall_id AS recall_id FROM motive_jobs o
+      JOIN motive_batches ob ON ob.id = o.batch_id
+      WHERE o.batch_id <> ${batchId} AND o.recall_id IS NOT NULL
+        AND o.recall_id IN (SELECT recall_id FROM motive_jobs WHERE batch_id = ${batchId} AND recall_id IS NOT NULL)
+        AND ob.created_at < (SELECT created_at FROM motive_batches WHERE id = ${batchId})`
   const admitting = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | JobStoreError, R> => {
     const inLock: Effect.Effect<A, E | SqlError.SqlError, R> = serialized(sql, effect, quotaLock)
     const locked: Effect.Effect<A, E | JobStoreError, R> = inLock.pipe(
@@ -494,6 +508,26 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
             }))
         )
       ),
+    knownRecalls: (batchId) =>
+      read(
+        "read",
+        Effect.map(
+          sql<Record<string, unknown>>`SELECT j.row_number AS row_number, MIN(o.recall_id) AS recall_id
+            FROM motive_jobs j JOIN motive_jobs o
+              ON o.body = j.body AND o.batch_id <> j.batch_id AND o.recall_id IS NOT NULL
+            WHERE j.batch_id = ${batchId} AND j.recall_id IS NULL
+            GROUP BY j.row_number`,
+          (rs) => new Map(rs.map((r) => [num(r.row_number), num(r.recall_id)]))
+        )
+      ),
+    reusedRecalls: (batchId) =>
+      read(
+        "read",
+        Effect.map(
+          sql<Record<string, unknown>>`${reusedQuery(batchId)}`,
+          (rs) => new Set(rs.map((r) => num(r.recall_id)))
+        )
+      ),
     pollWaitingNow: (at) =>
       read(
         "write",
@@ -504,9 +538,11 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
       read(
         "read",
         Effect.gen(function*() {
+          // A recall a batch created before this one made first is counted there, not here.
           const states = yield* sql<Record<string, unknown>>`SELECT state, COUNT(*) AS n,
-            SUM(CASE WHEN recall_id IS NULL THEN 0 ELSE minutes END) AS spent FROM motive_jobs
-            WHERE batch_id = ${batchId} GROUP BY state`
+            SUM(CASE WHEN recall_id IS NULL OR recall_id IN (${reusedQuery(batchId)}) THEN 0 ELSE minutes END)
+              AS spent
+            FROM motive_jobs WHERE batch_id = ${batchId} GROUP BY state`
           const files = yield* sql<Record<string, unknown>>`SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes
             FROM motive_files WHERE batch_id = ${batchId}`
           const counts = Object.fromEntries(RowState.literals.map((st) => [st, 0])) as Record<RowState, number>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { join } from "node:path"
-import { BatchFile, FootageJobs } from "../src/index.js"
+import { BatchFile, FootageJobs, JobStore } from "../src/index.js"
 import { csvRows, jobsFor, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
 
 const runToEnd = (batch: BatchFile.Batch, directory: string, options: { readonly partial?: boolean } = {}) =>
@@ -197,6 +197,39 @@ describe("a batch taken up by the next process", () => {
         )
         expect(final.counts.done).toBe(2)
         expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(2)
+      }),
+    40_000
+  )
+})
+
+describe("the same rows in a changed file", () => {
+  it.scopedLive(
+    "reuse the recalls the first batch made: no quota is asked for or counted, none is made again",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ quota: { regularMinutes: 4 } })
+        const dir = yield* tempDir("changed")
+        const text = csvRows(3)
+        const first = yield* BatchFile.parseBatch("incidents.csv", text)
+        // A blank line after the header: the rows' numbers change, and with them the batch.
+        const [header, ...rest] = text.split("\n")
+        const changed = yield* BatchFile.parseBatch("incidents.csv", [header, "", ...rest].join("\n"))
+        expect(changed.id).not.toBe(first.id)
+        const { again, before } = yield* Effect.gen(function*() {
+          const before = yield* runToEnd(first, join(dir, "first"))
+          // 1 minute is left: the changed batch needs none, since Motive holds its 3 recalls.
+          const again = yield* runToEnd(changed, join(dir, "changed"))
+          // The progress figures (a tally in SQL) agree.
+          expect((yield* (yield* JobStore.JobStore).tally(changed.id)).minutesSpent).toBe(0)
+          return { before, again }
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+        expect(before.final.minutesSpent).toBe(3)
+        expect(again.submitted.quota.regular.needed).toBe(0)
+        expect(again.submitted.heldForQuota).toEqual([])
+        expect(again.final.counts.done).toBe(3)
+        expect(again.final.minutesSpent).toBe(0)
+        expect(again.final.rows.map((r) => r.recallId).sort()).toEqual(before.final.rows.map((r) => r.recallId).sort())
+        expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(3)
       }),
     40_000
   )

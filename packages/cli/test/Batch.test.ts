@@ -212,6 +212,12 @@ describe("motive batch run", () => {
         expect(run.code).toBe(4)
         expect(run.stderr).toContain("needs 3 minutes of regular recall quota, and Motive has 2 left")
         expect(yield* routeCount(sandbox, "createVideoRecall")).toBe(0)
+        // Its status says nothing was sent (not that it may still be running).
+        const status = yield* motive(["batch", "status", "--journal", join(dir, "j.db")], { env })
+        expect(status.code).toBe(0)
+        expect(status.stdout).toContain(
+          "(nothing sent yet: refused for quota, or stopped before sending; run it again to send it)"
+        )
       }),
     30_000
   )

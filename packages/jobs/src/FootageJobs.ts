@@ -140,7 +140,7 @@ export interface FootageJobsService {
     options: { readonly directory: string; readonly partial?: boolean }
   ) => Effect.Effect<Submitted, QuotaShort | DirectoryMismatch | JobStoreError | MotiveError>
   readonly status: (batchId: string) => Effect.Effect<BatchStatus, BatchNotFound | JobStoreError>
-  /** The most recent batch, if any. */
+  /** The batch that last ran (a batch resumed is more recent than one refused since), if any. */
   readonly latest: Effect.Effect<Option.Option<StoredBatch>, JobStoreError>
   /**
    * The batch's tally (rows per state, files, bytes, quota minutes) every `every` (default 250 ms) while it
@@ -172,7 +172,7 @@ const emptyCounts = (): Record<RowState, number> =>
 
 /**
  * A batch's status, read from the store alone (no engine needed: `motive batch status` reads it while another
- * process runs the batch). `batchId` may be the first characters of the id; `""` means the latest batch.
+ * process runs the batch). `batchId` may be the first characters of the id; `""` means the one that last ran.
  *
  * @since 0.1.0
  */

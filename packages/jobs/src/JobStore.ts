@@ -125,7 +125,7 @@ export interface JobStoreService {
     directory: string
   ) => Effect.Effect<{ readonly batch: StoredBatch; readonly isNew: boolean }, JobStoreError>
   readonly batch: (id: string) => Effect.Effect<StoredBatch | undefined, JobStoreError>
-  /** Every batch, newest first. */
+  /** Every batch, the one that last ran first (a batch resumed is more recent than one refused since). */
   readonly batches: Effect.Effect<ReadonlyArray<StoredBatch>, JobStoreError>
   readonly rows: (batchId: string) => Effect.Effect<ReadonlyArray<JobRow>, JobStoreError>
   /** Rows whose recall is `recallId` (the rows a completion webhook is about). */
@@ -421,7 +421,9 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
     batches: read(
       "read",
       Effect.map(
-        sql<Record<string, unknown>>`SELECT * FROM motive_batches ORDER BY created_at DESC, id`,
+        sql<Record<string, unknown>>`SELECT * FROM motive_batches ORDER BY COALESCE(
+            (SELECT MAX(j.updated_at) FROM motive_jobs j WHERE j.batch_id = motive_batches.id), created_at) DESC,
+          created_at DESC, id`,
         (rs) => rs.map(toBatch)
       )
     ),

@@ -234,3 +234,23 @@ describe("the same rows in a changed file", () => {
     40_000
   )
 })
+
+describe("the latest batch", () => {
+  it.scopedLive("is the one that last ran: a batch resumed after another was refused", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor({ quota: { regularMinutes: 2 } })
+      const dir = yield* tempDir("latest")
+      const first = yield* BatchFile.parseBatch("first.csv", csvRows(3))
+      const second = yield* BatchFile.parseBatch("second.csv", csvRows(2, "\n"))
+      yield* Effect.gen(function*() {
+        const jobs = yield* FootageJobs.FootageJobs
+        const latest = Effect.map(jobs.latest, (b) => b._tag === "Some" ? b.value.id : undefined)
+        expect((yield* runToEnd(first, join(dir, "first"), { partial: true })).submitted.heldForQuota).toEqual([4])
+        expect((yield* Effect.flip(jobs.submit(second, { directory: join(dir, "second") })))._tag).toBe("QuotaShort")
+        expect(yield* latest).toBe(second.id)
+        yield* sandbox.configure({ quota: { regularMinutes: 10 } })
+        expect((yield* runToEnd(first, join(dir, "first"))).final.counts.done).toBe(3)
+        expect(yield* latest).toBe(first.id)
+      }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+    }), 40_000)
+})

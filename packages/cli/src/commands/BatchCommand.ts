@@ -214,7 +214,11 @@ const status = Command.make(
       const output = yield* Output
       const file = yield* storeOf(opts.journal, opts.database)
       const s = yield* batchReport(file, opts.batch, (s) => Effect.succeed(s))
-      const settled = s.settled ? "" : " (still running, or stopped before it finished: run it again to resume)"
+      const settled = s.settled
+        ? ""
+        : s.rows.every((r) => r.executionId === undefined)
+        ? " (nothing sent yet: refused for quota, or stopped before sending; run it again to send it)"
+        : " (still running, or stopped before it finished: run it again to resume)"
       yield* output.result(`${statusTable(s)}${settled}`, statusJson(s))
     })
 ).pipe(Command.withDescription("Show each row of a batch: its state, recall id, files and reason"))

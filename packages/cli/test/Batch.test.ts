@@ -233,8 +233,10 @@ describe("motive batch run", () => {
         const file = join(dir, "rows.csv")
         writeFileSync(file, csv(2))
         const out = join(dir, "out")
+        // The flags that change how it runs are repeated by the resume (the secret given as a flag, not its value).
+        const flags = ["--webhook-port", "0", "--webhook-secret", "s3cret", "--poll-after", "45s", "--concurrency", "3"]
         const run = yield* motiveBackground(
-          ["--json", "batch", "run", file, "--dir", out, "--journal", join(dir, "j.db")],
+          ["--json", "batch", "run", file, "--dir", out, "--journal", join(dir, "j.db"), ...flags],
           env
         )
         const exited = Effect.async<number | null>((resume) => {
@@ -259,7 +261,10 @@ describe("motive batch run", () => {
         expect(yield* exited).toBe(130)
         const document = JSON.parse(run.lines.join("\n"))
         expect(document.error.tag).toBe("Interrupted")
-        const resume = `motive batch run ${file} --dir ${out} --journal ${join(dir, "j.db")}`
+        const resume = `motive batch run ${file} --dir ${out} --journal ${
+          join(dir, "j.db")
+        } --concurrency 3 --webhook-port 0 --webhook-secret <SECRET> --poll-after 45s`
+        expect(run.lines.join("\n")).not.toContain("s3cret")
         expect(document.error.requests).toEqual(ids.map((id) => ({ kind: "video_recall", id, resume })))
       }),
     30_000

@@ -15,6 +15,7 @@ import { InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
 import { parseDuration, webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
+import { shellWord } from "../Render.js"
 import { root } from "../Root.js"
 import {
   creatingConcurrency,
@@ -182,7 +183,22 @@ const run = Command.make(
           secret: Option.getOrThrow(secret)
         })),
         partial: opts.partial,
-        pollAfter
+        pollAfter,
+        // What the command resuming this run must say again for it to run the same way.
+        repeat: [
+          ...(opts.concurrency === 8 ? [] : [`--concurrency ${opts.concurrency}`]),
+          ...Option.toArray(Option.map(opts.downloadConcurrency, (n) => `--download-concurrency ${n}`)),
+          ...Option.toArray(Option.map(opts.webhookPort, (port) => `--webhook-port ${port}`)),
+          ...(Option.isSome(opts.webhookPort) && opts.webhookHost !== "127.0.0.1"
+            ? [`--webhook-host ${shellWord(opts.webhookHost)}`]
+            : []),
+          // From $MOTIVE_WEBHOOK_SECRET it is found again; given as a flag, it is the user's to give again.
+          ...(Option.isSome(opts.webhookPort) && Option.isSome(opts.webhookSecret)
+            ? ["--webhook-secret <SECRET>"]
+            : []),
+          ...(opts.partial ? ["--partial"] : []),
+          ...Option.toArray(Option.map(opts.pollAfter, (text) => `--poll-after ${shellWord(text)}`))
+        ]
       }
       if (Option.isNone(database)) return yield* runBatch(globals, batch, options)
       return yield* Effect.scoped(

@@ -55,6 +55,11 @@ export interface BatchRunOptions {
   readonly database: Option.Option<Redacted.Redacted<string>>
   /** With a database: return once the rows are submitted, without following them. */
   readonly detach: boolean
+  /**
+   * The other flags of this run that the command resuming it repeats (`--webhook-port`, `--poll-after`, …), as
+   * words to paste; a secret given as a flag stands as `<SECRET>`, never its value.
+   */
+  readonly repeat?: ReadonlyArray<string> | undefined
 }
 
 const short = (id: string) => id.slice(0, 12)
@@ -150,7 +155,8 @@ const resumeCommand = (globals: Globals, options: BatchRunOptions): string | und
       // The URL may hold a password: never printed.
       ? ["--database <URL>"]
       : [`--dir ${shellWord(options.directory)}`]),
-    ...Option.toArray(Option.map(options.journal, (j) => `--journal ${shellWord(j)}`))
+    ...Option.toArray(Option.map(options.journal, (j) => `--journal ${shellWord(j)}`)),
+    ...(options.repeat ?? [])
   ].join(" ")
 
 /**

@@ -438,3 +438,68 @@ describe("motive sandbox --webhook-url", () => {
       expect(run.stderr).toContain("--webhook-url needs the secret to sign with")
     }))
 })
+
+describe("motive batch cancel", () => {
+  it.scopedLive(
+    "stops a killed batch's unsent rows: the journal opened again does not send them, and their quota is free",
+    () =>
+      Effect.gen(function*() {
+        const { env, sandbox } = yield* sandboxEnv({ quota: { regularMinutes: 3 } })
+        // The killed run's one create hangs at Motive: its three rows never get a recall.
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 60_000 }, 1)
+        const dir = yield* tempDir
+        const journal = join(dir, "j.db")
+        writeFileSync(join(dir, "first.csv"), csv(3))
+        writeFileSync(join(dir, "second.csv"), csv(2).replaceAll("INC-", "OTHER-"))
+        const killed = yield* killWhen(
+          [
+            "batch",
+            "run",
+            join(dir, "first.csv"),
+            "--dir",
+            join(dir, "out"),
+            "--journal",
+            journal,
+            "--concurrency",
+            "1"
+          ],
+          env,
+          Effect.map(routeCount(sandbox, "createVideoRecall"), (n) => n === 1)
+        )
+        expect(killed.killed).toBe(true)
+        const status = JSON.parse((yield* motive(["--json", "batch", "status", "--journal", journal], { env })).stdout)
+        expect(status.batch.file).toContain("first.csv")
+        const cancel = yield* motive(["--json", "batch", "cancel", status.batch.id.slice(0, 6), "--journal", journal], {
+          env
+        })
+        expect(cancel.code).toBe(0)
+        expect(JSON.parse(cancel.stdout)).toMatchObject({ batch: status.batch.id, cancelled: [2, 3, 4] })
+        // Opening the journal takes the first batch's workflows up again: none of its cancelled rows is sent, and
+        // the minutes they held are the second batch's.
+        const second = yield* motive(
+          [
+            "batch",
+            "run",
+            join(dir, "second.csv"),
+            "--dir",
+            join(dir, "out2"),
+            "--journal",
+            journal,
+            "--poll-after",
+            "1s"
+          ],
+          { env }
+        )
+        expect(second.stderr).not.toContain("error")
+        expect(second.code).toBe(0)
+        expect(yield* routeCount(sandbox, "createVideoRecall")).toBe(3)
+        const rows = JSON.parse(
+          (yield* motive(["--json", "batch", "status", status.batch.id, "--journal", journal], { env })).stdout
+        ).rows
+        expect(rows.map((r: { state: string }) => r.state)).toEqual(["stopped", "stopped", "stopped"])
+        const again = yield* motive(["batch", "cancel", status.batch.id, "--journal", journal], { env })
+        expect(again.stdout).toContain("nothing left to cancel")
+      }),
+    60_000
+  )
+})

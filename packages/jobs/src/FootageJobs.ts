@@ -207,6 +207,30 @@ export const readStatus = (batchId: string): Effect.Effect<BatchStatus, BatchNot
   })
 
 /**
+ * Cancels what is left to send of a batch (`motive batch cancel`; `batchId` as for {@link readStatus}): its rows
+ * without a recall stop, `stopped` with a reason saying so, and the quota they held for it is free for other
+ * batches. Rows whose recall exists go on (waiting, downloading), as does a create already on the wire. Running
+ * the batch again sends the cancelled rows. Needs only the store: any process may cancel, while the batch runs or
+ * not.
+ *
+ * @since 0.1.0
+ */
+export const cancelBatch = (batchId: string): Effect.Effect<
+  { readonly batch: StoredBatch; readonly cancelled: ReadonlyArray<number> },
+  BatchNotFound | JobStoreError,
+  JobStore
+> =>
+  Effect.gen(function*() {
+    const store = yield* JobStore
+    const { batch } = yield* readStatus(batchId)
+    const cancelled = yield* store.cancelUnsent(
+      batch.id,
+      "cancelled (motive batch cancel) before it was sent: run the batch again to send it"
+    )
+    return { batch, cancelled }
+  })
+
+/**
  * Builds the service from the engine, the store and the client in context.
  *
  * @since 0.1.0

@@ -328,7 +328,14 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         yield* waitFor(payload.knownRecallId)
         return Created.make({ recallId: payload.knownRecallId })
       }
-      yield* setState("creating")
+      // Unless the row was cancelled (`motive batch cancel`) or sent again by a later run meanwhile.
+      if (!(yield* Effect.orDie(store.claimCreate(batchId, row, payload.generation)))) {
+        const current = (yield* Effect.orDie(store.rows(batchId))).find((r) => r.row === row)
+        return NotCreated.make({
+          state: "stopped",
+          reason: current?.reason ?? "not sent: the row was cancelled, or sent again by a later run"
+        })
+      }
       const result = yield* Effect.either(
         client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
           // A create sent again after a lost answer is answered 409 with the recall it made: never two.

@@ -137,6 +137,18 @@ export interface JobStoreService {
     generation: number,
     executionId: string
   ) => Effect.Effect<void, JobStoreError>
+  /**
+   * Moves a row to `creating` for the workflow of `generation`, unless the row was cancelled (`stopped`) or sent
+   * again under a later generation meanwhile: then answers `false`, and the workflow sends nothing. One statement,
+   * so that a cancel cannot slip between the look and the move.
+   */
+  readonly claimCreate: (batchId: string, row: number, generation: number) => Effect.Effect<boolean, JobStoreError>
+  /**
+   * Stops the rows of `batchId` that have no recall and have not settled (`motive batch cancel`): none of them is
+   * sent, and the quota they held is free. A create already on the wire completes, and its row goes on. Answers
+   * the rows stopped.
+   */
+  readonly cancelUnsent: (batchId: string, reason: string) => Effect.Effect<ReadonlyArray<number>, JobStoreError>
   /** Moves a row to `state`, keeping its recall id unless one is given, and its reason when one is given. */
   readonly setState: (
     batchId: string,
@@ -447,6 +459,30 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         Effect.flatMap(now, (at) =>
           sql`UPDATE motive_jobs SET generation = ${generation}, execution_id = ${executionId}, updated_at = ${at}
             WHERE batch_id = ${batchId} AND row_number = ${row}`)
+      ),
+    claimCreate: (batchId, row, generation) =>
+      read(
+        "write",
+        Effect.flatMap(now, (at) =>
+          Effect.map(
+            sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'creating', reason = NULL, updated_at = ${at}
+              WHERE batch_id = ${batchId} AND row_number = ${row} AND generation = ${generation}
+                AND state <> 'stopped'
+              RETURNING row_number`,
+            (rs) => rs.length > 0
+          ))
+      ),
+    cancelUnsent: (batchId, reason) =>
+      read(
+        "write",
+        Effect.flatMap(now, (at) =>
+          Effect.map(
+            sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'stopped', reason = ${reason},
+                updated_at = ${at}
+              WHERE batch_id = ${batchId} AND recall_id IS NULL AND state NOT IN ${sql.in([...settledStates])}
+              RETURNING row_number`,
+            (rs) => rs.map((r) => num(r.row_number)).sort((a, b) => a - b)
+          ))
       ),
     setState: (batchId, row, state, extra = {}) =>
       read(

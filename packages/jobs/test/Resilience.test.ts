@@ -254,3 +254,37 @@ describe("the latest batch", () => {
       }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
     }), 40_000)
 })
+
+describe("a cancelled batch", () => {
+  it.scopedLive(
+    "sends none of its rows without a recall and frees their quota; running it again sends them",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ quota: { regularMinutes: 3 } })
+        // One create at a time, each slow: row 2's is on the wire while rows 3 and 4 wait their turn.
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 1000 }, 1)
+        const dir = yield* tempDir("cancel")
+        const first = yield* BatchFile.parseBatch("first.csv", csvRows(3))
+        const second = yield* BatchFile.parseBatch("second.csv", csvRows(2, "\n"))
+        yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(first, { directory: join(dir, "first") })
+          yield* jobs.progress(first.id).pipe(Stream.takeUntil((p) => p.counts.creating === 1), Stream.runDrain)
+          // The 3 minutes are promised to the first batch: the second does not fit, until the first is cancelled.
+          expect((yield* Effect.flip(jobs.submit(second, { directory: join(dir, "second") })))._tag).toBe("QuotaShort")
+          const { cancelled } = yield* FootageJobs.cancelBatch(first.id.slice(0, 8))
+          expect(cancelled).toEqual([2, 3, 4])
+          expect((yield* runToEnd(second, join(dir, "second"))).final.counts.done).toBe(2)
+          // Row 2's create was on the wire: its recall exists, and the row goes on to the end.
+          const after = yield* jobs.awaitSettled(first.id)
+          expect(after.rows.map((r) => `${r.row} ${r.state}`)).toEqual(["2 done", "3 stopped", "4 stopped"])
+          expect(after.rows[1]!.reason).toContain("cancelled (motive batch cancel)")
+          expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(3)
+          // Run again (with more quota), it sends what was cancelled.
+          yield* sandbox.configure({ quota: { regularMinutes: 10 } })
+          expect((yield* runToEnd(first, join(dir, "first"))).final.counts.done).toBe(3)
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), { ...testSettings(200), concurrency: 1 })))
+      }),
+    40_000
+  )
+})

@@ -25,7 +25,15 @@ import {
   downloadConcurrencyOption,
   sharedGate
 } from "../SharedJobs.js"
-import { batchReport, type BatchRunOptions, jobsPackage, runBatch, statusJson, statusTable } from "./BatchRun.js"
+import {
+  batchReport,
+  type BatchRunOptions,
+  cancelRows,
+  jobsPackage,
+  runBatch,
+  statusJson,
+  statusTable
+} from "./BatchRun.js"
 
 const journalOption = Options.text("journal").pipe(
   Options.withDescription(
@@ -281,7 +289,38 @@ const report = Command.make(
  *
  * @since 0.1.0
  */
+const cancel = Command.make(
+  "cancel",
+  { batch: batchIdArg, journal: journalOption, database: databaseOption },
+  (opts) =>
+    Effect.gen(function*() {
+      const output = yield* Output
+      const file = yield* storeOf(opts.journal, opts.database)
+      const { batch, cancelled } = yield* cancelRows(file, opts.batch)
+      const rows = cancelled.length === 1 ? "row" : "rows"
+      yield* output.result(
+        cancelled.length === 0
+          ? `Batch ${
+            batch.id.slice(0, 12)
+          } from ${batch.file}: nothing left to cancel (every row has its recall, or has settled)`
+          : `Batch ${batch.id.slice(0, 12)} from ${batch.file}: cancelled ${rows} ${
+            cancelled.join(", ")
+          } (not sent; their quota is free). Rows whose recall exists go on; run the batch again to send the cancelled ones`,
+        { batch: batch.id, file: batch.file, cancelled }
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "Stop sending a batch's rows that have no recall yet, freeing the quota they hold (run the batch again to send them)"
+  )
+)
+
+/**
+ * `motive batch`: run, status, report and cancel.
+ *
+ * @since 0.1.0
+ */
 export const batchCommand = Command.make("batch").pipe(
-  Command.withDescription("Many recalls from a file, crash-proof: run, status, report"),
-  Command.withSubcommands([run, status, report])
+  Command.withDescription("Many recalls from a file, crash-proof: run, status, report, cancel"),
+  Command.withSubcommands([run, status, report, cancel])
 )

@@ -264,7 +264,13 @@ export const executeBatch = (
 
     const submitted = yield* jobs.submit(batch, { directory: options.directory, partial: options.partial }).pipe(
       Effect.catchTags({
-        QuotaShort: (e) => new BatchIncomplete({ message: e.message, code: 4 }),
+        QuotaShort: (e) =>
+          new BatchIncomplete({
+            message: e.reservedMinutes > 0
+              ? `${e.message}; a batch you no longer want frees what it holds with: motive batch cancel BATCH`
+              : e.message,
+            code: 4
+          }),
         DirectoryMismatch: (e) => new InvalidInput({ message: e.message }),
         JobStoreError: (e) => Effect.die(e)
       })
@@ -379,9 +385,30 @@ export const runBatch = (
       })
     }), gate)
 
+/** The store of a journal (no lock, no engine: another process may be running it) or a jobs database. */
+const storeAt = (journal: string | Redacted.Redacted<string>) =>
+  Effect.gen(function*() {
+    const { Embedded } = yield* jobsPackage
+    const platform = yield* Effect.context<FileSystem.FileSystem>()
+    const { Distributed } = yield* distributedPackage
+    const store: Layer.Layer<JobStore.JobStore, { readonly _tag: string; readonly message: string }> =
+      typeof journal === "string"
+        ? Embedded.layerStore(journal).pipe(Layer.provide(Layer.succeedContext(platform)))
+        : Distributed.layerStore(journal)
+    const where = typeof journal === "string" ? `journal: ${journal}` : Distributed.describeDatabase(journal)
+    /** Runs `effect` on the store; a batch not found names where it was looked for. */
+    return <A>(effect: Effect.Effect<A, { readonly _tag: string; readonly message: string }, JobStore.JobStore>) =>
+      effect.pipe(
+        Effect.provide(store),
+        Effect.mapError((e) =>
+          new InvalidInput({ message: e._tag === "BatchNotFound" ? `${e.message} (${where})` : e.message })
+        )
+      )
+  })
+
 /**
  * Opens a journal read-only (no lock: another process may be running it) and applies `f` to a batch's status:
- * `batch` (or its first characters), else the latest.
+ * `batch` (or its first characters), else the one that last ran.
  *
  * @since 0.1.0
  */
@@ -391,21 +418,21 @@ export const batchReport = <A, E, R>(
   f: (status: FootageJobs.BatchStatus) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function*() {
-    const { Embedded, FootageJobs } = yield* jobsPackage
-    const platform = yield* Effect.context<FileSystem.FileSystem>()
-    const { Distributed } = yield* distributedPackage
-    const store: Layer.Layer<JobStore.JobStore, { readonly _tag: string; readonly message: string }> =
-      typeof journal === "string"
-        ? Embedded.layerStore(journal).pipe(Layer.provide(Layer.succeedContext(platform)))
-        : Distributed.layerStore(journal)
-    const where = typeof journal === "string" ? `journal: ${journal}` : Distributed.describeDatabase(journal)
-    const status = yield* FootageJobs.readStatus(Option.getOrElse(batch, () => "")).pipe(
-      Effect.provide(store),
-      Effect.mapError((e) =>
-        new InvalidInput({
-          message: e._tag === "BatchNotFound" ? `${e.message} (${where})` : e.message
-        })
-      )
-    )
+    const { FootageJobs } = yield* jobsPackage
+    const onStore = yield* storeAt(journal)
+    const status = yield* onStore(FootageJobs.readStatus(Option.getOrElse(batch, () => "")))
     return yield* f(status)
+  })
+
+/**
+ * Cancels what is left to send of a batch (`batch`, or its first characters, else the one that last ran): its
+ * rows without a recall stop, and the quota they held is free. Any process may do it, while the batch runs or not.
+ *
+ * @since 0.1.0
+ */
+export const cancelRows = (journal: string | Redacted.Redacted<string>, batch: Option.Option<string>) =>
+  Effect.gen(function*() {
+    const { FootageJobs } = yield* jobsPackage
+    const onStore = yield* storeAt(journal)
+    return yield* onStore(FootageJobs.cancelBatch(Option.getOrElse(batch, () => "")))
   })

@@ -5,10 +5,28 @@
  *
  * @since 0.1.0
  */
-import { recallCompletedAction, type WebhookEvent } from "@effect-motive/domain"
+import {
+  parseTimestamp,
+  recallCompletedAction,
+  type VideoRecall,
+  type VideoRecallRequestBody,
+  type WebhookEvent
+} from "@effect-motive/domain"
 import { MotiveClient, type MotiveError } from "@effect-motive/http"
 import type { WorkflowEngine } from "@effect/workflow"
-import { Context, Duration, Effect, Layer, Option, Schedule, Schema, type Scope, Stream } from "effect"
+import {
+  Context,
+  DateTime,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  Schedule,
+  Schema,
+  type Scope,
+  Stream
+} from "effect"
 import { resolve as resolvePath } from "node:path"
 import type { Batch } from "./BatchFile.js"
 import { complete, FootagePayload, FootageWorkflow } from "./FootageWorkflow.js"
@@ -188,7 +206,6 @@ export const readStatus = (batchId: string): Effect.Effect<BatchStatus, BatchNot
     if (batch === undefined) return yield* new BatchNotFound({ batchId })
     const rows = yield* store.rows(batch.id)
     const files = yield* store.files(batch.id)
-    const reused = yield* store.reusedRecalls(batch.id)
     const counts = emptyCounts()
     for (const r of rows) counts[r.state]++
     return {
@@ -197,14 +214,24 @@ export const readStatus = (batchId: string): Effect.Effect<BatchStatus, BatchNot
       counts,
       files,
       bytes: files.reduce((n, f) => n + f.bytes, 0),
-      // A recall an earlier batch made (the same request, in a file changed since) spent that batch's minutes.
-      minutesSpent: rows.reduce(
-        (n, r) => n + (r.recallId === undefined || reused.has(r.recallId) ? 0 : r.minutes),
-        0
-      ),
+      // A recall made before (by another batch, or someone else) spent none of this batch's minutes.
+      minutesSpent: rows.reduce((n, r) => n + (r.recallId === undefined || r.reused ? 0 : r.minutes), 0),
       settled: rows.every((r) => settledStates.has(r.state))
     }
   })
+
+/** Whether `recall` is the one Motive made for `body`: the same entity, window and recall type. */
+const holdsRequest = (recall: VideoRecall, body: VideoRecallRequestBody): boolean => {
+  const instant = (text: string | null | undefined) =>
+    text == null ? undefined : Either.getOrUndefined(Either.map(parseTimestamp(text), DateTime.toEpochMillis))
+  const start = instant(body.start_time)
+  const entity = body.vehicle_number !== undefined
+    ? recall.vehicle?.number === body.vehicle_number
+    : recall.asset?.name === body.asset_name
+  return entity && start !== undefined && instant(recall.startTime) === start &&
+    instant(recall.endTime) === start + body.duration * 60_000 &&
+    (recall.recallType ?? "regular") === (body.recall_type ?? "regular")
+}
 
 /**
  * Cancels what is left to send of a batch (`motive batch cancel`; `batchId` as for {@link readStatus}): its rows
@@ -257,15 +284,31 @@ export const make: Effect.Effect<
           given: directory
         })
       }
+      // The same request may have a recall already, made by another batch of this journal (the same rows in a
+      // changed file): taken over, it needs no quota. Each is confirmed with Motive first, since the journal may
+      // hold recalls of another account or server (a sandbox), whose ids name other recalls here.
+      const candidates = yield* store.knownRecalls(stored.id)
+      const confirmed = new Map<number, number>()
+      if (candidates.size > 0) {
+        const bodies = new Map((yield* store.rows(stored.id)).map((r) => [r.row, r.body]))
+        yield* Effect.forEach(candidates, ([row, recallId]) =>
+          Effect.map(Effect.option(client.getVideoRecall(recallId)), (recall) => {
+            const body = bodies.get(row)
+            if (recall._tag === "Some" && body !== undefined && holdsRequest(recall.value, body)) {
+              confirmed.set(row, recallId)
+            }
+          }), { concurrency: 8, discard: true })
+      }
       // The admission runs alone across every process on the store: the ledger (minutes admitted to other
       // batches and not spent yet) is read first, then Motive's quota, and the admitted rows are recorded before
       // the next admission may start. Two batches at once cannot both be admitted against the same minutes.
       const admitted = yield* store.admitting(Effect.gen(function*() {
-        // A row whose very request another batch made a recall for (the same rows in a changed file) reuses it.
-        const known = yield* store.knownRecalls(stored.id)
-        const recallOf = (r: JobRow) => r.recallId ?? known.get(r.row)
+        const recallOf = (r: JobRow) =>
+          r.recallId ?? confirmed.get(r.row)
         const all = yield* store.rows(stored.id)
-        const rows = all.filter((r) => r.state !== "done" && r.state !== "failed")
+        const rows = all.filter((r) =>
+          r.state !== "done" && r.state !== "failed"
+        )
         const needsCreate = rows.filter((r) => recallOf(r) === undefined)
         const reserved = yield* store.reservedMinutes(stored.id)
         const quota = yield* client.getRecallQuota
@@ -325,6 +368,8 @@ export const make: Effect.Effect<
           // A submitted row without a recall is in the ledger until its recall exists or it settles.
           yield* store.submitted(stored.id, payload.row, payload.generation, executionId)
           if (again) yield* store.setState(stored.id, payload.row, "validated")
+          const adopted = confirmed.get(payload.row)
+          if (adopted !== undefined) yield* store.adoptRecall(stored.id, payload.row, adopted)
         }
         // A batch refused before (the quota) is recorded, but none of its rows ever ran: still new to the caller.
         const neverSent = all.every((r) => r.executionId === undefined)

@@ -302,8 +302,10 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
   const journalRecall = (recall: Parameters<typeof RequestJournal.recallEntry>[0]) =>
     RequestJournal.recordIn(journal)(RequestJournal.recallEntry(recall, entityName))
   const entityName = entityOf(payload.body)
-  const setState = (state: RowState, extra?: { readonly recallId?: number; readonly reason?: string }) =>
-    Effect.orDie(store.setState(batchId, row, state, extra))
+  const setState = (
+    state: RowState,
+    extra?: { readonly recallId?: number; readonly reason?: string; readonly reused?: boolean }
+  ) => Effect.orDie(store.setState(batchId, row, state, extra))
   const finish = (state: typeof FootageOutcome.Type, reason?: string) =>
     Activity.make({
       name: "finish",
@@ -311,9 +313,9 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
     }).pipe(Effect.as(state))
 
   /** The row waits for its recall: polls from the first, `firstPoll` from now. */
-  const waitFor = (recallId: number) =>
+  const waitFor = (recallId: number, reused = false) =>
     Effect.gen(function*() {
-      yield* setState("waiting", { recallId })
+      yield* setState("waiting", { recallId, reused })
       const now = yield* Clock.currentTimeMillis
       yield* Effect.orDie(store.schedulePoll(batchId, row, now + Duration.toMillis(settings.firstPoll), 0))
     })
@@ -363,7 +365,12 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         if (existing._tag === "Some") yield* journalRecall(existing.value)
       }
       if (outcome._tag === "Created") {
-        yield* waitFor(outcome.recallId)
+        // Motive named a recall made before, not after a lost answer of this row's: someone else's minutes.
+        yield* waitFor(
+          outcome.recallId,
+          result._tag === "Right" && "deduplicated" in result.right && result.right.deduplicated &&
+            !result.right.afterLostAnswer
+        )
       } else {
         yield* setState(outcome.state, { reason: outcome.reason })
       }

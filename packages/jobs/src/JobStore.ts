@@ -56,6 +56,11 @@ export class JobRow extends Schema.Class<JobRow>("JobRow")({
   executionId: Schema.optional(Schema.String),
   state: RowState,
   recallId: Schema.optional(Schema.Number),
+  /**
+   * The recall was made before, by another batch or someone else (the same request: Motive named it in a 409, or
+   * another batch of the journal holds it): its quota minutes are not this row's.
+   */
+  reused: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   reason: Schema.optional(Schema.String),
   updatedAt: Schema.String
 }) {
@@ -154,7 +159,12 @@ export interface JobStoreService {
     batchId: string,
     row: number,
     state: RowState,
-    extra?: { readonly recallId?: number | undefined; readonly reason?: string | undefined }
+    extra?: {
+      readonly recallId?: number | undefined
+      readonly reason?: string | undefined
+      /** The recall was made before, by someone else (see `JobRow.reused`). */
+      readonly reused?: boolean | undefined
+    }
   ) => Effect.Effect<void, JobStoreError>
   readonly addFile: (file: JobFile) => Effect.Effect<void, JobStoreError>
   readonly files: (batchId: string) => Effect.Effect<ReadonlyArray<JobFile>, JobStoreError>
@@ -188,12 +198,16 @@ export interface JobStoreService {
    */
   readonly reservedMinutes: (exceptBatch: string) => Effect.Effect<QuotaMinutes, JobStoreError>
   /**
-   * For the rows of `batchId` without a recall, the recall a row of another batch made for the very same request
-   * (the file changed, so the batch is new, but Motive holds the recall): by row number. They need no quota.
+   * For the rows of `batchId` without a recall, the recall a row of another batch holds for the very same request
+   * (the file changed, so the batch is new, but Motive holds the recall): by row number. Candidates only: the
+   * journal may hold recalls of another account or server, so each is confirmed with Motive before it is taken.
    */
   readonly knownRecalls: (batchId: string) => Effect.Effect<ReadonlyMap<number, number>, JobStoreError>
-  /** The recalls of `batchId` that a batch created before it made first: their minutes are not this batch's. */
-  readonly reusedRecalls: (batchId: string) => Effect.Effect<ReadonlySet<number>, JobStoreError>
+  /**
+   * Gives a row without a recall the recall Motive holds for its very request, made before by someone else (see
+   * {@link knownRecalls}): recorded as `reused`, so that its minutes are not counted as this row's.
+   */
+  readonly adoptRecall: (batchId: string, row: number, recallId: number) => Effect.Effect<void, JobStoreError>
   /**
    * Runs a quota admission (read the ledger and Motive's quota, record the rows it admits) alone: one at a time
    * in this process and, on Postgres, across every process on the database (a transaction-scoped advisory lock).
@@ -261,6 +275,7 @@ const toRow = (r: Record<string, unknown>): JobRow => {
     ...(executionId === undefined ? {} : { executionId }),
     state: Schema.decodeUnknownSync(RowState)(r.state),
     ...(r.recall_id === null || r.recall_id === undefined ? {} : { recallId: num(r.recall_id) }),
+    reused: num(r.reused ?? 0) === 1,
     ...(reason === undefined ? {} : { reason }),
     updatedAt: String(r.updated_at)
   })
@@ -347,6 +362,16 @@ const createTables = Effect.gen(function*() {
     PRIMARY KEY (batch_id, row_number)
   )`
   yield* sql`CREATE INDEX IF NOT EXISTS motive_jobs_recall ON motive_jobs (recall_id)`
+  // Added after the first release: journals made before get the column (every row counted as its own recall's).
+  const columns = yield* sql.onDialectOrElse({
+    pg: () =>
+      sql<{ readonly name: string }>`SELECT column_name AS name FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'motive_jobs'`,
+    orElse: () => sql<{ readonly name: string }>`SELECT name FROM pragma_table_info('motive_jobs')`
+  })
+  if (!columns.some((c) => c.name === "reused")) {
+    yield* sql`ALTER TABLE motive_jobs ADD COLUMN reused INTEGER NOT NULL DEFAULT 0`
+  }
   yield* sql`CREATE INDEX IF NOT EXISTS motive_jobs_poll ON motive_jobs (next_poll_at)`
   yield* sql`CREATE TABLE IF NOT EXISTS motive_files (
     batch_id TEXT NOT NULL,
@@ -383,13 +408,6 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
     new JobStoreError({ message: `could not ${what} the job store: ${e.message}` })
   const read = <A>(what: string, effect: Effect.Effect<A, SqlError.SqlError>) => Effect.mapError(effect, failed(what))
   const oneAdmission = yield* Effect.makeSemaphore(1)
-  /** The recalls of `batchId` that a row of a batch created before it holds too (that batch made them). */
-  const reusedQuery = (batchId: string) =>
-    sql`SELECT DISTINCT o.recall_id AS recall_id FROM motive_jobs o
-      JOIN motive_batches ob ON ob.id = o.batch_id
-      WHERE o.batch_id <> ${batchId} AND o.recall_id IS NOT NULL
-        AND o.recall_id IN (SELECT recall_id FROM motive_jobs WHERE batch_id = ${batchId} AND recall_id IS NOT NULL)
-        AND ob.created_at < (SELECT created_at FROM motive_batches WHERE id = ${batchId})`
   const admitting = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | JobStoreError, R> => {
     const inLock: Effect.Effect<A, E | SqlError.SqlError, R> = serialized(sql, effect, quotaLock)
     const locked: Effect.Effect<A, E | JobStoreError, R> = inLock.pipe(
@@ -490,6 +508,7 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         Effect.flatMap(now, (at) =>
           sql`UPDATE motive_jobs SET state = ${state},
             recall_id = COALESCE(${extra.recallId ?? null}, recall_id),
+            reused = CASE WHEN ${extra.reused === true ? 1 : 0} = 1 THEN 1 ELSE reused END,
             reason = ${extra.reason ?? null}, updated_at = ${at}
             WHERE batch_id = ${batchId} AND row_number = ${row}`)
       ),
@@ -558,13 +577,12 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
           (rs) => new Map(rs.map((r) => [num(r.row_number), num(r.recall_id)]))
         )
       ),
-    reusedRecalls: (batchId) =>
+    adoptRecall: (batchId, row, recallId) =>
       read(
-        "read",
-        Effect.map(
-          sql<Record<string, unknown>>`${reusedQuery(batchId)}`,
-          (rs) => new Set(rs.map((r) => num(r.recall_id)))
-        )
+        "write",
+        Effect.flatMap(now, (at) =>
+          sql`UPDATE motive_jobs SET recall_id = ${recallId}, reused = 1, updated_at = ${at}
+            WHERE batch_id = ${batchId} AND row_number = ${row} AND recall_id IS NULL`)
       ),
     pollWaitingNow: (at) =>
       read(
@@ -576,10 +594,9 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
       read(
         "read",
         Effect.gen(function*() {
-          // A recall a batch created before this one made first is counted there, not here.
+          // A recall made before (by another batch, or someone else) spent no minutes of this batch's.
           const states = yield* sql<Record<string, unknown>>`SELECT state, COUNT(*) AS n,
-            SUM(CASE WHEN recall_id IS NULL OR recall_id IN (${reusedQuery(batchId)}) THEN 0 ELSE minutes END)
-              AS spent
+            SUM(CASE WHEN recall_id IS NULL OR reused = 1 THEN 0 ELSE minutes END) AS spent
             FROM motive_jobs WHERE batch_id = ${batchId} GROUP BY state`
           const files = yield* sql<Record<string, unknown>>`SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes
             FROM motive_files WHERE batch_id = ${batchId}`

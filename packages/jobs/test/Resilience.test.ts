@@ -1,8 +1,9 @@
+import { MotiveClient } from "@effect-motive/http"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { join } from "node:path"
 import { BatchFile, FootageJobs, JobStore } from "../src/index.js"
-import { csvRows, jobsFor, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
+import { ago, csvRows, jobsFor, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
 
 const runToEnd = (batch: BatchFile.Batch, directory: string, options: { readonly partial?: boolean } = {}) =>
   Effect.gen(function*() {
@@ -230,6 +231,63 @@ describe("the same rows in a changed file", () => {
         expect(again.final.minutesSpent).toBe(0)
         expect(again.final.rows.map((r) => r.recallId).sort()).toEqual(before.final.rows.map((r) => r.recallId).sort())
         expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(3)
+      }),
+    40_000
+  )
+})
+
+describe("the same rows in a changed file, on another server", () => {
+  it.scopedLive(
+    "do not take over the recalls the journal holds: those ids name other recalls there",
+    () =>
+      Effect.gen(function*() {
+        const first = yield* sandboxFor()
+        const other = yield* sandboxFor()
+        const dir = yield* tempDir("other-server")
+        const journal = join(dir, "jobs.db")
+        const text = csvRows(2)
+        const [header, ...rest] = text.split("\n")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", text)
+        const changed = yield* BatchFile.parseBatch("incidents.csv", [header, "", ...rest].join("\n"))
+        yield* runToEnd(batch, join(dir, "a")).pipe(Effect.provide(jobsFor(first, journal, testSettings(200))))
+        const again = yield* Effect.gen(function*() {
+          // The other server's recalls 1 and 2 are another entity's.
+          const client = yield* MotiveClient.MotiveClient
+          for (const minutes of [100, 110]) {
+            yield* client.createVideoRecall({ assetName: "TRAILER-7", startTime: ago(minutes), duration: 1 })
+          }
+          return yield* runToEnd(changed, join(dir, "b"))
+        }).pipe(Effect.provide(jobsFor(other, journal, testSettings(200))))
+        expect(again.submitted.quota.regular.needed).toBe(2)
+        expect(again.final.counts.done).toBe(2)
+        expect(again.final.minutesSpent).toBe(2)
+        expect(again.final.rows.map((r) => r.recallId).sort()).toEqual([3, 4])
+        expect(again.final.files.every((f) => !f.path.includes("rear"))).toBe(true)
+      }),
+    40_000
+  )
+})
+
+describe("a recall someone else made", () => {
+  it.scopedLive(
+    "is reused when Motive names it (409), and its minutes are not the batch's",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const dir = yield* tempDir("someone-else")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(2))
+        // Another journal (another machine, a colleague) made these recalls first.
+        const theirs = yield* runToEnd(batch, join(dir, "theirs")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "theirs.db"), testSettings(200)))
+        )
+        expect(theirs.final.minutesSpent).toBe(2)
+        const ours = yield* runToEnd(batch, join(dir, "ours")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "ours.db"), testSettings(200)))
+        )
+        expect(ours.final.counts.done).toBe(2)
+        expect(ours.final.rows.every((r) => r.reused)).toBe(true)
+        expect(ours.final.minutesSpent).toBe(0)
+        expect((yield* sandbox.recalls).length).toBe(2)
       }),
     40_000
   )

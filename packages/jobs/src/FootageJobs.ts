@@ -27,7 +27,6 @@ import {
   type Scope,
   Stream
 } from "effect"
-import { resolve as resolvePath } from "node:path"
 import type { Batch } from "./BatchFile.js"
 import { complete, FootagePayload, FootageWorkflow } from "./FootageWorkflow.js"
 import {
@@ -150,8 +149,6 @@ export interface FootageJobsService {
    * its workflow. Rows that stopped or waited for quota in an earlier run are sent again (a recall already made
    * is reused, never made twice). Before sending, the minutes the rows still need are checked against Motive's
    * remaining quota: `QuotaShort`, nothing sent, unless `partial`, which sends the rows that fit in order.
-   * `directory` is kept absolute (resolved against the working directory): a resume from elsewhere writes to the
-   * same place, and one given another directory is refused (`DirectoryMismatch`).
    */
   readonly submit: (
     batch: Batch,
@@ -274,14 +271,12 @@ export const make: Effect.Effect<
 
   const submit: FootageJobsService["submit"] = (batch, options) =>
     Effect.gen(function*() {
-      // Kept absolute: a batch resumed from another working directory still writes where it began.
-      const directory = options.directory === "" ? "" : resolvePath(options.directory)
-      const { batch: stored, isNew } = yield* store.addBatch(batch, directory)
-      if (stored.directory !== directory) {
+      const { batch: stored, isNew } = yield* store.addBatch(batch, options.directory)
+      if (stored.directory !== options.directory) {
         return yield* new DirectoryMismatch({
           batchId: stored.id,
           directory: stored.directory,
-          given: directory
+          given: options.directory
         })
       }
       // The same request may have a recall already, made by another batch of this journal (the same rows in a

@@ -149,6 +149,9 @@ export interface FootageJobsService {
    * its workflow. Rows that stopped or waited for quota in an earlier run are sent again (a recall already made
    * is reused, never made twice). Before sending, the minutes the rows still need are checked against Motive's
    * remaining quota: `QuotaShort`, nothing sent, unless `partial`, which sends the rows that fit in order.
+   * `directory` is kept as given: a relative one is resolved where the files are written (the working directory
+   * of the process, or each worker's `root`), so give an absolute one to resume from anywhere; another
+   * directory than the batch's first is refused (`DirectoryMismatch`).
    */
   readonly submit: (
     batch: Batch,

@@ -164,18 +164,27 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
   // Polls on the provided `RetryPolicy`'s schedule, or the settings' default.
   const policy = Option.getOrElse(yield* Effect.serviceOption(RetryPolicy.RetryPolicy), () => RetryPolicy.make(config))
   const polling = { schedule: policy.poll, timeout: config.polling.timeout }
+  // A 429 asking for longer than a call waits out (`maxRetryAfter`) ends the call, but not a wait: the wait has
+  // its own time budget, so it waits the whole Retry-After and polls again.
+  const outlasting = <A>(poll: Effect.Effect<A, CallError>): Effect.Effect<A, CallError> =>
+    Effect.retry(poll, {
+      while: (e) => RetryPolicy.waitsTooLong(e, config.retry),
+      schedule: Schedule.identity<CallError>().pipe(
+        Schedule.addDelay((e) => e._tag === "RateLimited" && e.retryAfter !== undefined ? e.retryAfter : Duration.zero)
+      )
+    })
   const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
   /** The finished status goes to the journal, when there is one. */
   const remember = <A>(entry: (a: A) => Effect.Effect<RequestJournal.JournalEntry>) => (a: A) =>
     RequestJournal.recordIn(journal)(entry(a))
   return Waiting.of({
     awaitVideoRecall: (id, options) =>
-      awaitTerminal(client.getVideoRecall(id), polling, options).pipe(
+      awaitTerminal(outlasting(client.getVideoRecall(id)), polling, options).pipe(
         Effect.tap(remember((recall) => RequestJournal.recallEntry(recall))),
         Effect.withSpan("motive.awaitVideoRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
       ),
     awaitImageCapture: (ref, options) =>
-      awaitTerminal(client.getImageCapture(ref), polling, options).pipe(
+      awaitTerminal(outlasting(client.getImageCapture(ref)), polling, options).pipe(
         Effect.tap(remember((capture) => RequestJournal.captureEntry(capture))),
         Effect.withSpan("motive.awaitImageCapture", {
           captureStackTrace: false,
@@ -187,7 +196,7 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
         const budget = Duration.decode(options?.timeout ?? polling.timeout)
         const started = yield* Clock.currentTimeMillis
         let last: VideoRecall | undefined
-        return Stream.repeatEffectWithSchedule(client.getVideoRecall(id), policy.poll).pipe(
+        return Stream.repeatEffectWithSchedule(outlasting(client.getVideoRecall(id)), policy.poll).pipe(
           Stream.tap((recall) =>
             Effect.sync(() => {
               last = recall

@@ -4,7 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Ref, Schedule, TestClock } from "effect"
 import { Motive, MotiveConfig, type RateLimited, RequestGate, RetryPolicy } from "../src/index.js"
 import { NodeMediaTransport } from "../src/node.js"
-import { clientFor, liveSleep, seen, waitFor, withClient } from "./support.js"
+import { ago, clientFor, liveSleep, seen, waitFor, withClient } from "./support.js"
 
 /** A sandbox whose bucket refills only when the test moves its clock, and a TestClock at the same instant. */
 const rateLimitedSandbox = (retryAfter: "seconds" | "http-date" | "none", requestsPerSecond: number) =>
@@ -91,6 +91,31 @@ describe("MotiveClient retries", () => {
       expect(refused._tag).toBe("RateLimited")
       expect(refused._tag === "RateLimited" && Duration.toMillis(refused.retryAfter!)).toBe(100_000)
       expect(yield* seen(sandbox, "recallQuota")).toBe(2)
+    }))
+
+  it.scoped("a wait outlasts a 429 asking for longer than maxRetryAfter, within its own time budget", () =>
+    Effect.gen(function*() {
+      // 0.01 requests per second: after the create, the sandbox says come back in 100 s.
+      const { clock, sandbox } = yield* rateLimitedSandbox("seconds", 0.01)
+      const layer = clientFor(sandbox, {
+        retry: { maxAttempts: 3, maxRetryAfter: Duration.seconds(5) },
+        polling: {
+          initialInterval: Duration.seconds(1),
+          maxInterval: Duration.seconds(1),
+          timeout: Duration.minutes(10)
+        }
+      })
+      const fiber = yield* Effect.fork(withClient(layer, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30, clock.now()), duration: 1 }),
+          (created) => c.awaitVideoRecall(created.recall.id)
+        )))
+      yield* waitFor(Effect.map(seen(sandbox, "getVideoRecall"), (n) => n === 1))
+      clock.advance(100_000)
+      yield* TestClock.adjust(Duration.seconds(100))
+      const recall = yield* Fiber.join(fiber)
+      expect(recall.status).toBe("success")
+      expect(yield* seen(sandbox, "getVideoRecall")).toBe(2)
     }))
 
   it.scoped("pauses the whole client after a 429, not just the fiber that got it", () =>

@@ -274,9 +274,12 @@ export const downloadFile = <E>(
       }
     })
 
-    /** This download's lock, while it holds `lockFile`; released once, by the rename or by the scope's end. */
+    /**
+     * This download's lock, while it holds `lockFile`; released once, by the rename or by the scope's end. The
+     * release cannot be interrupted half-way: once `held` is cleared, the scope's end would not remove the file.
+     */
     let held: { readonly token: string; readonly done: Deferred.Deferred<void> } | undefined
-    const releaseLock = Effect.suspend(() => {
+    const releaseLock = Effect.uninterruptible(Effect.suspend(() => {
       const lock = held
       if (lock === undefined) return Effect.void
       held = undefined
@@ -287,7 +290,7 @@ export const downloadFile = <E>(
           return Deferred.succeed(lock.done, undefined)
         }))
       )
-    })
+    }))
 
     /**
      * This download writes the partial file: no other may meanwhile. Another process's download is refused; one of

@@ -1,12 +1,13 @@
 /**
  * A program as a user writes one (`Effect.runPromise` over `Embedded.layer`), run as its own process by
  * `Lifetime.test.ts`: `node --import tsx lifetime/program.ts <journal> <directory>`, with MOTIVE_* variables. It
- * prints the batch's status, and must then exit by itself.
+ * prints the batch's status, and must then exit by itself. The jobs package is imported from its source, as
+ * every test here does (the client, from the built package the source imports).
  */
 import { NodeMotive } from "@effect-motive/http/node"
-import { BatchFile, Embedded, FootageJobs, FootageWorkflow } from "@effect-motive/jobs"
 import { NodeContext } from "@effect/platform-node"
 import { Duration, Effect, Layer } from "effect"
+import { BatchFile, Embedded, FootageJobs, FootageWorkflow } from "../../src/index.js"
 
 const [journal, directory] = process.argv.slice(2)
 const csv = [

@@ -13,9 +13,9 @@ import type { CameraPosition } from "@effect-motive/domain"
  * @since 0.1.0
  */
 export interface VideoGap {
-  /** Start of the gap, minutes ago (the larger number). */
+  /** Start of the gap, in minutes before the fleet was set up (the larger number). */
   readonly fromMinutesAgo: number
-  /** End of the gap, minutes ago. */
+  /** End of the gap, in minutes before the fleet was set up. */
   readonly toMinutesAgo: number
 }
 
@@ -64,7 +64,7 @@ export interface SandboxFleet {
 
 /**
  * The default fleet, fixed so that demos and docs are reproducible (documented in the README):
- * `TRK-101` (AI dashcam and Omnicams), `TRK-102` (AI dashcam, no Omnicam, no video between 3 h and 2 h ago),
+ * `TRK-101` (AI dashcam and Omnicams), `TRK-102` (AI dashcam, no Omnicam, no video from 3 h to 2 h before the sandbox started),
  * `TRK-103` (smart dashcam), asset `TRAILER-7` (Omnicams only); video for the past 7 days otherwise.
  *
  * @since 0.1.0

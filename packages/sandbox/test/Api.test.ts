@@ -231,7 +231,16 @@ describe("Sandbox API", () => {
         call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
           body: { vehicle_number: "TRK-102", start_time: start, duration: 1 }
         })
-      // TRK-102 recorded nothing from 180 to 120 minutes before the sandbox started: 09:00:00.700 to 10:00:00.700.
+      // TRK-102 recorded nothing from 180 to 120 minutes before the sandbox started (to the second): 09:00 to 10:00.
+      const timelines = yield* call(
+        sandbox.baseUrl,
+        "GET",
+        "/v1/video_recall_requests/vehicles/available_timelines?vehicle_number=TRK-102&start_time=2026-03-31T08:00:00Z"
+      )
+      expect(field(timelines, "available_timelines")).toEqual([
+        { start_time: "2026-03-31T08:00:00Z", end_time: "2026-03-31T09:00:00Z" },
+        { start_time: "2026-03-31T10:00:00Z", end_time: "2026-03-31T12:00:00Z" }
+      ])
       expect((yield* post("2026-03-31T09:30:00Z")).status).toBe(400)
       expect((yield* post("2026-03-31T10:05:00Z")).status).toBe(201)
       clock.advance(30 * 60_000)

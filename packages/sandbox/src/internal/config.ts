@@ -34,12 +34,15 @@ const videoOf = (settings: SandboxSettings) =>
 const sameVideo = (a: SandboxSettings, b: SandboxSettings) =>
   a.seed === b.seed && a.media.videoBytes === b.media.videoBytes && a.media.mp4Header === b.media.mp4Header
 
+/** Whole seconds: footage boundaries finer than that mean nothing and read badly. */
+const wholeSecond = (millis: number) => Math.floor(millis / 1000) * 1000
+
 /**
  * A configuration starting from `settings`.
  */
 export const makeConfig = (settings: SandboxSettings): Effect.Effect<Config> =>
   Effect.map(
-    Ref.make<Configured>({ settings, video: videoOf(settings), fleetSetUpAt: settings.clock.now() }),
+    Ref.make<Configured>({ settings, video: videoOf(settings), fleetSetUpAt: wholeSecond(settings.clock.now()) }),
     (ref) => ({
       current: Ref.get(ref),
       settings: Effect.map(Ref.get(ref), (c) => c.settings),
@@ -52,7 +55,7 @@ export const makeConfig = (settings: SandboxSettings): Effect.Effect<Config> =>
             video: sameVideo(c.settings, next) ? c.video : videoOf(next),
             fleetSetUpAt: next.fleet === c.settings.fleet && next.clock === c.settings.clock
               ? c.fleetSetUpAt
-              : next.clock.now()
+              : wholeSecond(next.clock.now())
           }
         ])
     })

@@ -11,9 +11,10 @@ import {
   type VideoRecall,
   VideoRecallFromBody
 } from "@effect-motive/domain"
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 import { table } from "./Output.js"
 import { escapeControls } from "./Printable.js"
+import type { Globals } from "./Root.js"
 
 /**
  * A recall as Motive sends it (snake_case).
@@ -155,3 +156,20 @@ export const shellWord = (word: string): string =>
  * @since 0.1.0
  */
 export const sandboxGone = "nothing to resume (it was in the built-in sandbox, which ended with this run)"
+
+/**
+ * A `motive` command to paste: the connection flags this run was given as flags (`--base-url`, `--time-zone`;
+ * a credential as `<KEY>` or `<TOKEN>`, never its value), then `rest`. Values that came from the environment need
+ * no repeating: the environment gives them again.
+ *
+ * @since 0.1.0
+ */
+export const motiveCommand = (globals: Globals, rest: string): string =>
+  [
+    "motive",
+    ...Option.toArray(Option.map(globals.baseUrl, (url) => `--base-url ${shellWord(url)}`)),
+    ...(Option.isSome(globals.apiKey) ? ["--api-key <KEY>"] : []),
+    ...(Option.isSome(globals.oauthToken) ? ["--oauth-token <TOKEN>"] : []),
+    ...Option.toArray(Option.map(globals.timeZone, (zone) => `--time-zone ${shellWord(zone)}`)),
+    rest
+  ].join(" ")

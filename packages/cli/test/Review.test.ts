@@ -232,6 +232,25 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(fromDirectory.stderr).toBe("error: stdin is a directory: send the body's file instead\n")
     }))
 
+  it.scopedLive("a command to paste repeats the connection flags given as flags, a credential as <KEY>", () =>
+    Effect.gen(function*() {
+      const { sandbox } = yield* sandboxEnv()
+      const run = yield* motive([
+        "--base-url",
+        sandbox.baseUrl,
+        "--api-key",
+        Redacted.value(sandbox.apiKey),
+        "--time-zone",
+        "Eastern Time (US & Canada)",
+        ...create20m
+      ])
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain(
+        `Next: motive --base-url ${sandbox.baseUrl} --api-key <KEY> --time-zone 'Eastern Time (US & Canada)' recall wait 1`
+      )
+      expect(run.stdout + run.stderr).not.toContain(Redacted.value(sandbox.apiKey))
+    }))
+
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv()

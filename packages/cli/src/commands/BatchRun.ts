@@ -20,7 +20,7 @@ import { hostname, tmpdir } from "node:os"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { BatchIncomplete, InvalidInput } from "../CliError.js"
 import { bytes, Output, processSinks } from "../Output.js"
-import { shellWord } from "../Render.js"
+import { motiveCommand, shellWord } from "../Render.js"
 import type { Globals } from "../Root.js"
 import { distributedPackage } from "../SharedJobs.js"
 
@@ -147,17 +147,19 @@ const summaryLine = (p: FootageJobs.BatchProgress, started: number, settledAtSta
  * The command that resumes this run; none with `--sandbox`, whose emulator (and its recalls) end with the run.
  */
 const resumeCommand = (globals: Globals, options: BatchRunOptions): string | undefined =>
-  globals.sandbox ? undefined : [
-    "motive",
-    "batch run",
-    shellWord(options.file),
-    ...(Option.isSome(options.database)
-      // The URL may hold a password: never printed.
-      ? ["--database <URL>"]
-      : [`--dir ${shellWord(options.directory)}`]),
-    ...Option.toArray(Option.map(options.journal, (j) => `--journal ${shellWord(j)}`)),
-    ...(options.repeat ?? [])
-  ].join(" ")
+  globals.sandbox ? undefined : motiveCommand(
+    globals,
+    [
+      "batch run",
+      shellWord(options.file),
+      ...(Option.isSome(options.database)
+        // The URL may hold a password: never printed.
+        ? ["--database <URL>"]
+        : [`--dir ${shellWord(options.directory)}`]),
+      ...Option.toArray(Option.map(options.journal, (j) => `--journal ${shellWord(j)}`)),
+      ...(options.repeat ?? [])
+    ].join(" ")
+  )
 
 /**
  * Serves footage jobs' completion-webhook route (the hardened receiver) on `host:port` for the jobs in
@@ -344,7 +346,7 @@ export const runBatch = (
       const output = yield* Output
       const last = yield* executeBatch(motive, sandbox, batch, options, resumeCommand(globals, options))
       if (options.detach) {
-        const follow = `motive batch status ${short(last.batch.id)} --database <URL>`
+        const follow = motiveCommand(globals, `batch status ${short(last.batch.id)} --database <URL>`)
         return yield* output.result(
           `Batch ${short(last.batch.id)} submitted: ${last.rows.length} row${
             last.rows.length === 1 ? "" : "s"

@@ -26,8 +26,8 @@ import { assetIdOf, vehicleIdOf } from "../Fleet.js"
 import { Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
 import { waitOptions } from "../RecallSteps.js"
-import { captureJson, captureText, sandboxGone, shellWord, withNext } from "../Render.js"
-import { root } from "../Root.js"
+import { captureJson, captureText, motiveCommand, sandboxGone, shellWord, withNext } from "../Render.js"
+import { type Globals, root } from "../Root.js"
 import { imageList } from "./ListCommand.js"
 
 /** Waits for a capture with progress; one that ends `failed` fails with `RequestFailed` (exit 6). */
@@ -106,10 +106,13 @@ const entityOf = (opts: {
 }
 
 /** The command that picks a capture up again. */
-const resumeCapture = (requestId: number, out: Option.Option<string>, sandbox: boolean) =>
-  sandbox
+const resumeCapture = (requestId: number, out: Option.Option<string>, globals: Globals) =>
+  globals.sandbox
     ? sandboxGone
-    : `motive image get ${requestId} --wait${Option.isSome(out) ? ` --out ${shellWord(out.value)}` : ""}`
+    : motiveCommand(
+      globals,
+      `image get ${requestId} --wait${Option.isSome(out) ? ` --out ${shellWord(out.value)}` : ""}`
+    )
 
 const capture = Command.make(
   "capture",
@@ -195,7 +198,7 @@ const capture = Command.make(
                 output.learned({
                   kind: "image_capture",
                   id: c.requestId,
-                  resume: resumeCapture(c.requestId, opts.out, globals.sandbox)
+                  resume: resumeCapture(c.requestId, opts.out, globals)
                 })
               )
           }).pipe(
@@ -231,7 +234,7 @@ const capture = Command.make(
               : new AfterRequest({
                 kind: "image_capture",
                 id: created.requestId,
-                resume: resumeCapture(created.requestId, opts.out, globals.sandbox),
+                resume: resumeCapture(created.requestId, opts.out, globals),
                 failure: cause
               })
           ))

@@ -32,6 +32,7 @@ import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
 import { awaitRecall, downloadRecall, readyPositions, reportFootage } from "../RecallSteps.js"
 import {
+  motiveCommand,
   quotaJson,
   quotaText,
   recallJson,
@@ -41,7 +42,7 @@ import {
   timelinesText,
   withNext
 } from "../Render.js"
-import { root } from "../Root.js"
+import { type Globals, root } from "../Root.js"
 import { recallList } from "./ListCommand.js"
 
 const entityOptions = {
@@ -63,12 +64,13 @@ const camerasOption = Options.text("cameras").pipe(
 )
 
 /** How to pick a recall up again after `recall create` stopped short. */
-const resumeRecall = (id: number, download: Option.Option<string>, sandbox: boolean) =>
-  sandbox
+const resumeRecall = (id: number, download: Option.Option<string>, globals: Globals) =>
+  globals.sandbox
     ? sandboxGone
-    : Option.isSome(download)
-    ? `motive recall wait ${id} --download ${shellWord(download.value)}`
-    : `motive recall wait ${id}`
+    : motiveCommand(
+      globals,
+      Option.isSome(download) ? `recall wait ${id} --download ${shellWord(download.value)}` : `recall wait ${id}`
+    )
 
 const create = Command.make(
   "create",
@@ -155,7 +157,7 @@ const create = Command.make(
             new AfterRequest({
               kind: "video_recall",
               id,
-              resume: resumeRecall(id, opts.download, globals.sandbox),
+              resume: resumeRecall(id, opts.download, globals),
               failure
             })
           // Told the moment Motive answers, even when Ctrl-C came meanwhile: the id is never lost.
@@ -165,7 +167,7 @@ const create = Command.make(
               output.learned({
                 kind: "video_recall",
                 id: created.id,
-                resume: resumeRecall(created.id, opts.download, globals.sandbox)
+                resume: resumeRecall(created.id, opts.download, globals)
               })
             )
           const created = yield* motive.client.createVideoRecall(request, { onCreated }).pipe(
@@ -187,7 +189,7 @@ const create = Command.make(
             yield* output.learned({
               kind: "video_recall",
               id: duplicateOf,
-              resume: resumeRecall(duplicateOf, opts.download, globals.sandbox)
+              resume: resumeRecall(duplicateOf, opts.download, globals)
             })
           }
           if (created.afterLostAnswer) yield* output.note("(found after a lost answer: it was not sent twice)")
@@ -199,7 +201,7 @@ const create = Command.make(
               ? yield* downloadRecall(motive, recall, opts.download.value, undefined, opts.force)
               : []
             // No command picks up a request of the built-in sandbox: it ended with this run.
-            const next = following || globals.sandbox ? undefined : `motive recall wait ${id}`
+            const next = following || globals.sandbox ? undefined : motiveCommand(globals, `recall wait ${id}`)
             const text = withNext(recallText(recall, fileRows(files)), next)
             const json = {
               recall: recallJson(recall),
@@ -230,7 +232,7 @@ const get = Command.make("get", { id: idArg }, ({ id }) =>
     const output = yield* Output
     return yield* withClient(globals, ({ client }) =>
       Effect.flatMap(client.getVideoRecall(id), (recall) => {
-        const next = isTerminalStatus(recall.status) ? undefined : `motive recall wait ${id}`
+        const next = isTerminalStatus(recall.status) ? undefined : motiveCommand(globals, `recall wait ${id}`)
         return output.result(withNext(recallText(recall), next), {
           recall: recallJson(recall),
           ...(next === undefined ? {} : { next })
@@ -259,7 +261,7 @@ const wait = Command.make(
       yield* output.learned({
         kind: "video_recall",
         id: opts.id,
-        resume: resumeRecall(opts.id, opts.download, globals.sandbox)
+        resume: resumeRecall(opts.id, opts.download, globals)
       })
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
@@ -298,9 +300,12 @@ const downloadCommand = Command.make(
           id: opts.id,
           resume: globals.sandbox ?
             sandboxGone :
-            `motive recall download ${opts.id} --dir ${shellWord(opts.dir)}${
-              Option.isSome(opts.cameras) ? ` --cameras ${shellWord(opts.cameras.value)}` : ""
-            }`
+            motiveCommand(
+              globals,
+              `recall download ${opts.id} --dir ${shellWord(opts.dir)}${
+                Option.isSome(opts.cameras) ? ` --cameras ${shellWord(opts.cameras.value)}` : ""
+              }`
+            )
         }))
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {

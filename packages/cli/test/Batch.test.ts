@@ -96,6 +96,8 @@ describe("motive batch run survives kill -9", () => {
         const last = yield* motive(args, { env })
         expect(last.stderr).not.toMatch(/error/i)
         expect(last.code).toBe(0)
+        // Every recall is this batch's own, those whose create's answer a kill lost included.
+        expect(last.stdout).toContain(`${rows} quota minutes`)
 
         // Exactly one recall per row, each asked for once successfully.
         expect(yield* recalls).toBe(rows)

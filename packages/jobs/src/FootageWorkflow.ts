@@ -331,13 +331,16 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         return Created.make({ recallId: payload.knownRecallId })
       }
       // Unless the row was cancelled (`motive batch cancel`) or sent again by a later run meanwhile.
+      const before = yield* Effect.orDie(store.row(batchId, row))
       if (!(yield* Effect.orDie(store.claimCreate(batchId, row, payload.generation)))) {
-        const current = (yield* Effect.orDie(store.rows(batchId))).find((r) => r.row === row)
         return NotCreated.make({
           state: "stopped",
-          reason: current?.reason ?? "not sent: the row was cancelled, or sent again by a later run"
+          reason: before?.reason ?? "not sent: the row was cancelled, or sent again by a later run"
         })
       }
+      // Already `creating`: this create ran before and stopped (a crash), so it may have reached Motive, and a 409
+      // now may name this row's own recall.
+      const sentBefore = before?.state === "creating"
       const result = yield* Effect.either(
         client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
           // A create sent again after a lost answer is answered 409 with the recall it made: never two.
@@ -365,10 +368,11 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         if (existing._tag === "Some") yield* journalRecall(existing.value)
       }
       if (outcome._tag === "Created") {
-        // Motive named a recall made before, not after a lost answer of this row's: someone else's minutes.
+        // Motive named a recall made before, neither after a lost answer nor by an earlier try of this row's create
+        // (a crash): someone else's minutes.
         yield* waitFor(
           outcome.recallId,
-          result._tag === "Right" && "deduplicated" in result.right && result.right.deduplicated &&
+          !sentBefore && result._tag === "Right" && "deduplicated" in result.right && result.right.deduplicated &&
             !result.right.afterLostAnswer
         )
       } else {

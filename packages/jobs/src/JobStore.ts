@@ -133,6 +133,8 @@ export interface JobStoreService {
   /** Every batch, the one that last ran first (a batch resumed is more recent than one refused since). */
   readonly batches: Effect.Effect<ReadonlyArray<StoredBatch>, JobStoreError>
   readonly rows: (batchId: string) => Effect.Effect<ReadonlyArray<JobRow>, JobStoreError>
+  /** One row of a batch. */
+  readonly row: (batchId: string, row: number) => Effect.Effect<JobRow | undefined, JobStoreError>
   /** Rows whose recall is `recallId` (the rows a completion webhook is about). */
   readonly rowsOfRecall: (recallId: number) => Effect.Effect<ReadonlyArray<JobRow>, JobStoreError>
   /** Marks a row submitted as `generation` under `executionId`. */
@@ -463,6 +465,14 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         Effect.map(
           sql<Record<string, unknown>>`SELECT * FROM motive_jobs WHERE batch_id = ${batchId} ORDER BY row_number`,
           (rs) => rs.map(toRow)
+        )
+      ),
+    row: (batchId, row) =>
+      read(
+        "read",
+        Effect.map(
+          sql<Record<string, unknown>>`SELECT * FROM motive_jobs WHERE batch_id = ${batchId} AND row_number = ${row}`,
+          (rs) => rs.length === 0 ? undefined : toRow(rs[0]!)
         )
       ),
     rowsOfRecall: (recallId) =>

@@ -13,6 +13,17 @@ const runToEnd = (batch: BatchFile.Batch, directory: string, options: { readonly
     return { submitted, final }
   })
 
+/** A batch of `n` rows, and the same rows in a changed file (a blank line after the header: another batch). */
+const sameRowsChanged = (n: number) =>
+  Effect.gen(function*() {
+    const text = csvRows(n)
+    const [header, ...rest] = text.split("\n")
+    const batch = yield* BatchFile.parseBatch("incidents.csv", text)
+    const changed = yield* BatchFile.parseBatch("incidents.csv", [header, "", ...rest].join("\n"))
+    expect(changed.id).not.toBe(batch.id)
+    return { batch, changed }
+  })
+
 describe("a batch under faults", () => {
   it.scopedLive(
     "makes one recall per row through lost answers, resets, 503s and a 429 storm",
@@ -210,12 +221,7 @@ describe("the same rows in a changed file", () => {
       Effect.gen(function*() {
         const sandbox = yield* sandboxFor({ quota: { regularMinutes: 4 } })
         const dir = yield* tempDir("changed")
-        const text = csvRows(3)
-        const first = yield* BatchFile.parseBatch("incidents.csv", text)
-        // A blank line after the header: the rows' numbers change, and with them the batch.
-        const [header, ...rest] = text.split("\n")
-        const changed = yield* BatchFile.parseBatch("incidents.csv", [header, "", ...rest].join("\n"))
-        expect(changed.id).not.toBe(first.id)
+        const { batch: first, changed } = yield* sameRowsChanged(3)
         const { again, before } = yield* Effect.gen(function*() {
           const before = yield* runToEnd(first, join(dir, "first"))
           // 1 minute is left: the changed batch needs none, since Motive holds its 3 recalls.
@@ -245,10 +251,7 @@ describe("the same rows in a changed file, on another server", () => {
         const other = yield* sandboxFor()
         const dir = yield* tempDir("other-server")
         const journal = join(dir, "jobs.db")
-        const text = csvRows(2)
-        const [header, ...rest] = text.split("\n")
-        const batch = yield* BatchFile.parseBatch("incidents.csv", text)
-        const changed = yield* BatchFile.parseBatch("incidents.csv", [header, "", ...rest].join("\n"))
+        const { batch, changed } = yield* sameRowsChanged(2)
         yield* runToEnd(batch, join(dir, "a")).pipe(Effect.provide(jobsFor(first, journal, testSettings(200))))
         const again = yield* Effect.gen(function*() {
           // The other server's recalls 1 and 2 are another entity's.

@@ -144,7 +144,7 @@ const withAttempts = (failure: FailureReport, attempts: number): FailureReport =
 }
 
 /** The facts of a failure worth printing, without stack traces or secrets. */
-const describeFailure = (error: unknown, takesForce = false): FailureReport => {
+const describeFailure = (error: unknown, takesForce: boolean | undefined = false): FailureReport => {
   if (typeof error !== "object" || error === null) return { tag: "Unexpected", message: String(error) }
   const record: Record<string, unknown> = { ...error }
   if (record._tag === "AfterRequest") {
@@ -159,7 +159,13 @@ const describeFailure = (error: unknown, takesForce = false): FailureReport => {
   // The library's way to replace a different file is `overwrite`; a command's is --force, when it has one.
   const wait = tag === "RateLimited" && Duration.isDuration(record.retryAfter) ? record.retryAfter : undefined
   const message = tag === "DownloadFailed" && record.differentFile === true
-    ? `${told} (${takesForce ? "--force replaces it" : "move it away, or write elsewhere"})`
+    ? `${told} (${
+      takesForce === undefined
+        ? "move it away, write elsewhere, or replace it with --force"
+        : takesForce
+        ? "--force replaces it"
+        : "move it away, or write elsewhere"
+    })`
     : wait !== undefined
     ? `${told}; Motive asks to come back in ${Duration.format(wait)}`
     : told
@@ -271,10 +277,14 @@ const runCommandLine = (
       }
       return ExitCode.InvalidInput
     }
-    // Whether the command run has --force (a hint names it only then).
+    // Whether the command run has --force (a hint names it only then; under --wizard the command run is not
+    // known here, so the hint names every way out).
     let leaf: CommandSpec | undefined = tree.root
     for (const word of decision.line?.path ?? []) leaf = leaf?.subcommands.find((c) => c.name === word)
-    const described = describeFailure(error, leaf?.flags.some((f) => f.name === "--force") === true)
+    const described = describeFailure(
+      error,
+      decision.line === undefined ? undefined : leaf?.flags.some((f) => f.name === "--force") === true
+    )
     yield* report(
       output,
       mode,

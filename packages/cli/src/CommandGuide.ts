@@ -83,7 +83,7 @@ export const guide: Extras = {
       "motive jobs serve --webhook-port 8787 --webhook-secret S"
     ],
     "motive batch report": ["motive batch report", "motive batch report --out ./footage/manifest"],
-    "motive batch cancel": ["motive batch cancel 3f2a9c", "motive batch cancel --json"],
+    "motive batch cancel": ["motive batch cancel 3f2a9c", "motive batch cancel 3f2a9c --journal ./jobs.db --json"],
     "motive webhook": [
       "motive webhook listen --port 8787 --secret S",
       "motive webhook verify --secret S --signature 5d1f… --file body.json"

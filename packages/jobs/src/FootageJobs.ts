@@ -52,11 +52,14 @@ export class QuotaShort extends Schema.TaggedError<QuotaShort>()("QuotaShort", {
   /** Motive's remaining minutes this month. */
   remainingMinutes: Schema.Number,
   /** Minutes admitted to other batches and not spent yet (their recalls do not exist yet). */
-  reservedMinutes: Schema.optionalWith(Schema.Number, { default: () => 0 })
+  reservedMinutes: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  /** The batches those minutes are promised to (ids). */
+  heldBy: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 }) {
   override get message(): string {
+    const held = this.heldBy.length === 0 ? "" : ` (batch ${this.heldBy.map((id) => id.slice(0, 12)).join(", ")})`
     const reserved = this.reservedMinutes > 0
-      ? `, ${Math.min(this.reservedMinutes, this.remainingMinutes)} of them promised to other batches in flight`
+      ? `, ${Math.min(this.reservedMinutes, this.remainingMinutes)} of them promised to other batches in flight${held}`
       : ""
     return `this batch needs ${this.neededMinutes} minutes of ${this.recallType} recall quota, and Motive has ${this.remainingMinutes} left this month${reserved}: nothing was sent (rerun with --partial to send the rows that fit)`
   }
@@ -323,7 +326,8 @@ export const make: Effect.Effect<
                 recallType: type,
                 neededMinutes: needed[type],
                 remainingMinutes: quota.quotaInfo[type].remainingMinutes,
-                reservedMinutes: reserved[type]
+                reservedMinutes: reserved[type],
+                heldBy: reserved.batches
               })
             }
           }

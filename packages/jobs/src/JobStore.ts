@@ -151,9 +151,9 @@ export interface JobStoreService {
    */
   readonly claimCreate: (batchId: string, row: number, generation: number) => Effect.Effect<boolean, JobStoreError>
   /**
-   * Stops the rows of `batchId` that have no recall and have not settled (`motive batch cancel`): none of them is
-   * sent, and the quota they held is free. A create already on the wire completes, and its row goes on. Answers
-   * the rows stopped.
+   * Stops the rows of `batchId` that have no recall, have not settled and are not `creating` (`motive batch
+   * cancel`): none of them is sent, and the quota they held is free. A row `creating` is left to its create (which
+   * may be on the wire, spending its minutes): it goes on. Answers the rows stopped.
    */
   readonly cancelUnsent: (batchId: string, reason: string) => Effect.Effect<ReadonlyArray<number>, JobStoreError>
   /** Moves a row to `state`, keeping its recall id unless one is given, and its reason when one is given. */
@@ -198,7 +198,7 @@ export interface JobStoreService {
    * The quota ledger: minutes that rows of other batches were admitted for but have not spent yet (submitted,
    * not settled, no recall made). Motive's remaining quota does not count them until their recalls exist.
    */
-  readonly reservedMinutes: (exceptBatch: string) => Effect.Effect<QuotaMinutes, JobStoreError>
+  readonly reservedMinutes: (exceptBatch: string) => Effect.Effect<Reserved, JobStoreError>
   /**
    * For the rows of `batchId` without a recall, the recall a row of another batch holds for the very same request
    * (the file changed, so the batch is new, but Motive holds the recall): by row number. Candidates only: the
@@ -225,6 +225,15 @@ export interface JobStoreService {
 export interface QuotaMinutes {
   readonly regular: number
   readonly timelapse: number
+}
+
+/**
+ * Minutes promised to batches in flight, and those batches (their ids).
+ *
+ * @since 0.1.0
+ */
+export interface Reserved extends QuotaMinutes {
+  readonly batches: ReadonlyArray<string>
 }
 
 /**
@@ -508,6 +517,7 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
             sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'stopped', reason = ${reason},
                 updated_at = ${at}
               WHERE batch_id = ${batchId} AND recall_id IS NULL AND state NOT IN ${sql.in([...settledStates])}
+                AND state <> 'creating'
               RETURNING row_number`,
             (rs) => rs.map((r) => num(r.row_number)).sort((a, b) => a - b)
           ))
@@ -648,8 +658,12 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
               AND state NOT IN ${sql.in([...settledStates])}`,
           (rs) => {
             const reserved = { regular: 0, timelapse: 0 }
-            for (const r of rs.map(toRow)) reserved[r.recallType] += r.minutes
-            return reserved
+            const batches = new Set<string>()
+            for (const r of rs.map(toRow)) {
+              reserved[r.recallType] += r.minutes
+              batches.add(r.batchId)
+            }
+            return { ...reserved, batches: [...batches].sort() }
           }
         )
       ),

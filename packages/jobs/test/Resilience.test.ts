@@ -90,6 +90,8 @@ describe("the monthly quota", () => {
           expect((yield* jobs.submit(first, { directory: join(dir, "first") })).sent).toEqual([2, 3, 4])
           const error = yield* Effect.flip(jobs.submit(second, { directory: join(dir, "second") }))
           expect(error._tag).toBe("QuotaShort")
+          expect(error._tag === "QuotaShort" && error.heldBy).toEqual([first.id])
+          expect(error.message).toContain(`(batch ${first.id.slice(0, 12)})`)
           expect(error.message).toContain(
             "needs 3 minutes of regular recall quota, and Motive has 5 left this month, 3 of them promised to other " +
               "batches in flight"
@@ -334,7 +336,8 @@ describe("a cancelled batch", () => {
           // The 3 minutes are promised to the first batch: the second does not fit, until the first is cancelled.
           expect((yield* Effect.flip(jobs.submit(second, { directory: join(dir, "second") })))._tag).toBe("QuotaShort")
           const { cancelled } = yield* FootageJobs.cancelBatch(first.id.slice(0, 8))
-          expect(cancelled).toEqual([2, 3, 4])
+          // Row 2 is creating (its create is on the wire): left to it.
+          expect(cancelled).toEqual([3, 4])
           expect((yield* runToEnd(second, join(dir, "second"))).final.counts.done).toBe(2)
           // Row 2's create was on the wire: its recall exists, and the row goes on to the end.
           const after = yield* jobs.awaitSettled(first.id)

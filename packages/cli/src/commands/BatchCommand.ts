@@ -291,18 +291,25 @@ const report = Command.make(
  */
 const cancel = Command.make(
   "cancel",
-  { batch: batchIdArg, journal: journalOption, database: databaseOption },
+  {
+    // Named, never the latest: the latest may be the batch just refused, not the one holding the quota.
+    batch: Args.text({ name: "BATCH" }).pipe(
+      Args.withDescription("The batch id (or its first characters), as the quota refusal or batch status names it")
+    ),
+    journal: journalOption,
+    database: databaseOption
+  },
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
       const file = yield* storeOf(opts.journal, opts.database)
-      const { batch, cancelled } = yield* cancelRows(file, opts.batch)
+      const { batch, cancelled } = yield* cancelRows(file, Option.some(opts.batch))
       const rows = cancelled.length === 1 ? "row" : "rows"
       yield* output.result(
         cancelled.length === 0
           ? `Batch ${
             batch.id.slice(0, 12)
-          } from ${batch.file}: nothing left to cancel (every row has its recall, or has settled)`
+          } from ${batch.file}: nothing left to cancel (every row has its recall, is being created, or has settled)`
           : `Batch ${batch.id.slice(0, 12)} from ${batch.file}: cancelled ${rows} ${
             cancelled.join(", ")
           } (not sent; their quota is free). Rows whose recall exists go on; run the batch again to send the cancelled ones`,

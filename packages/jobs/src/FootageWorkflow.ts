@@ -338,11 +338,16 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           reason: before?.reason ?? "not sent: the row was cancelled, or sent again by a later run"
         })
       }
-      // Already `creating`: this create ran before and stopped (a crash), so it may have reached Motive, and a 409
-      // now may name this row's own recall.
-      const sentBefore = before?.state === "creating"
+      // This row's create may have reached Motive before, so that a 409 now may name the row's own recall: the row
+      // was `creating` (a crash stopped this create), or an earlier run sent it (a later generation), or a call
+      // below is tried again after one that failed (the client's `CreateUncertain`: "may have been created").
+      const sentBefore = before?.state === "creating" || payload.generation > 0
+      let calls = 0
       const result = yield* Effect.either(
-        client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
+        Effect.suspend(() => {
+          calls++
+          return client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {})
+        }).pipe(
           // A create sent again after a lost answer is answered 409 with the recall it made: never two.
           Effect.catchTag(
             "CreateUncertain",
@@ -372,8 +377,8 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         // (a crash): someone else's minutes.
         yield* waitFor(
           outcome.recallId,
-          !sentBefore && result._tag === "Right" && "deduplicated" in result.right && result.right.deduplicated &&
-            !result.right.afterLostAnswer
+          !sentBefore && calls === 1 && result._tag === "Right" && "deduplicated" in result.right &&
+            result.right.deduplicated && !result.right.afterLostAnswer
         )
       } else {
         yield* setState(outcome.state, { reason: outcome.reason })

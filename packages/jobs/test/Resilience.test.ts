@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { join } from "node:path"
 import { BatchFile, FootageJobs, JobStore } from "../src/index.js"
-import { ago, csvRows, jobsFor, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
+import { ago, csvRows, jobsFor, quick, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
 
 const runToEnd = (batch: BatchFile.Batch, directory: string, options: { readonly partial?: boolean } = {}) =>
   Effect.gen(function*() {
@@ -293,6 +293,30 @@ describe("a recall someone else made", () => {
         expect(ours.final.rows.every((r) => r.reused)).toBe(true)
         expect(ours.final.minutesSpent).toBe(0)
         expect((yield* sandbox.recalls).length).toBe(2)
+      }),
+    40_000
+  )
+})
+
+describe("a create whose answers were all lost", () => {
+  it.scopedLive(
+    "makes the row's own recall, counted as the batch's, when the try after names it (409)",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        // Made, then the connection cut, 3 times: the client gives up ("may have been created"), the job tries again.
+        yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" }, 3)
+        const dir = yield* tempDir("lost-answers")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+        const { final } = yield* runToEnd(batch, join(dir, "out")).pipe(
+          Effect.provide(
+            jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200), { retry: { ...quick.retry, maxAttempts: 3 } })
+          )
+        )
+        expect(final.counts.done).toBe(1)
+        expect((yield* sandbox.recalls).length).toBe(1)
+        expect(final.rows[0]!.reused).toBe(false)
+        expect(final.minutesSpent).toBe(1)
       }),
     40_000
   )

@@ -382,6 +382,14 @@ const createTables = Effect.gen(function*() {
   })
   if (!columns.some((c) => c.name === "reused")) {
     yield* sql`ALTER TABLE motive_jobs ADD COLUMN reused INTEGER NOT NULL DEFAULT 0`
+    // As the release before counted: a recall a batch created earlier holds too was that batch's.
+    yield* sql`UPDATE motive_jobs SET reused = 1
+      WHERE recall_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM motive_jobs o
+          JOIN motive_batches ob ON ob.id = o.batch_id
+          JOIN motive_batches b ON b.id = motive_jobs.batch_id
+        WHERE o.recall_id = motive_jobs.recall_id AND o.batch_id <> motive_jobs.batch_id
+          AND ob.created_at < b.created_at)`
   }
   yield* sql`CREATE INDEX IF NOT EXISTS motive_jobs_poll ON motive_jobs (next_poll_at)`
   yield* sql`CREATE TABLE IF NOT EXISTS motive_files (

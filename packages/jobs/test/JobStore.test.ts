@@ -1,0 +1,51 @@
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import Database from "libsql"
+import { join } from "node:path"
+import { Embedded, FootageJobs } from "../src/index.js"
+import { tempDir } from "./support.js"
+
+const body = (minutesAgo: number) =>
+  JSON.stringify({
+    vehicle_number: "TRK-101",
+    start_time: new Date(Date.UTC(2026, 11, 1, 12, 0) - minutesAgo * 60_000).toISOString(),
+    duration: 2
+  })
+
+describe("the job store of a journal from the release before", () => {
+  it.scoped("gets the reused column, filled as that release counted: a recall an earlier batch holds was its", () =>
+    Effect.gen(function*() {
+      const file = join(yield* tempDir("old-journal"), "jobs.db")
+      const store = Embedded.layerStore(file).pipe(Layer.provide(NodeContext.layer))
+      // The tables as this release makes them, then without the column, as the release before left them.
+      const db = new Database(file)
+      db.exec("CREATE TABLE seed (x)")
+      db.close()
+      yield* Effect.provide(Effect.ignore(FootageJobs.readStatus("none")), store)
+      const old = new Database(file)
+      old.exec("ALTER TABLE motive_jobs DROP COLUMN reused")
+      const batch = old.prepare(
+        "INSERT INTO motive_batches (id, file, directory, row_count, created_at) VALUES (?, ?, ?, ?, ?)"
+      )
+      batch.run("a".repeat(32), "first.csv", "/tmp/a", 2, "2026-12-01T10:00:00.000Z")
+      batch.run("b".repeat(32), "second.csv", "/tmp/b", 3, "2026-12-01T11:00:00.000Z")
+      const row = old.prepare(
+        `INSERT INTO motive_jobs (batch_id, row_number, body, smart_dashcam, minutes, generation, state, recall_id,
+          updated_at) VALUES (?, ?, ?, 0, 2, 0, 'done', ?, '2026-12-01T11:00:00.000Z')`
+      )
+      row.run("a".repeat(32), 2, body(30), 1)
+      row.run("a".repeat(32), 3, body(40), 2)
+      row.run("b".repeat(32), 2, body(30), 1)
+      row.run("b".repeat(32), 3, body(40), 2)
+      row.run("b".repeat(32), 4, body(50), 3)
+      old.close()
+      const [first, second] = yield* Effect.provide(
+        Effect.all([FootageJobs.readStatus("a".repeat(32)), FootageJobs.readStatus("b".repeat(32))]),
+        store
+      )
+      expect(first.minutesSpent).toBe(4)
+      expect(second.minutesSpent).toBe(2)
+      expect(second.rows.map((r) => r.reused)).toEqual([true, true, false])
+    }))
+})

@@ -165,26 +165,49 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
   const policy = Option.getOrElse(yield* Effect.serviceOption(RetryPolicy.RetryPolicy), () => RetryPolicy.make(config))
   const polling = { schedule: policy.poll, timeout: config.polling.timeout }
   // A 429 asking for longer than a call waits out (`maxRetryAfter`) ends the call, but not a wait: the wait has
-  // its own time budget, so it waits the whole Retry-After and polls again.
-  const outlasting = <A>(poll: Effect.Effect<A, CallError>): Effect.Effect<A, CallError> =>
-    Effect.retry(poll, {
-      while: (e) => RetryPolicy.waitsTooLong(e, config.retry),
-      schedule: Schedule.identity<CallError>().pipe(
-        Schedule.addDelay((e) => e._tag === "RateLimited" && e.retryAfter !== undefined ? e.retryAfter : Duration.zero)
-      )
-    })
+  // its own time budget, so it waits the whole Retry-After and polls again, when that fits before `deadline`
+  // (otherwise the RateLimited, at once: sleeping out the budget would only end it as a timeout).
+  const outlasting = <A>(poll: Effect.Effect<A, CallError>, deadline: number): Effect.Effect<A, CallError> => {
+    const attempt: Effect.Effect<A, CallError> = Effect.catchIf(
+      poll,
+      (e) => RetryPolicy.waitsTooLong(e, config.retry),
+      (e) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const wait = e._tag === "RateLimited" && e.retryAfter !== undefined ? Duration.toMillis(e.retryAfter) : 0
+          return now + wait < deadline
+            ? Effect.zipRight(Effect.sleep(Duration.millis(wait)), Effect.suspend(() => attempt))
+            : Effect.fail(e)
+        })
+    )
+    return attempt
+  }
+  /** `f` with the instant a wait of `timeout` (default the polling timeout) started at ends. */
+  const withDeadline = <A, E>(
+    timeout: Duration.DurationInput | undefined,
+    f: (deadline: number) => Effect.Effect<A, E>
+  ) =>
+    Effect.flatMap(
+      Clock.currentTimeMillis,
+      (started) => f(started + Duration.toMillis(Duration.decode(timeout ?? polling.timeout)))
+    )
   const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
   /** The finished status goes to the journal, when there is one. */
   const remember = <A>(entry: (a: A) => Effect.Effect<RequestJournal.JournalEntry>) => (a: A) =>
     RequestJournal.recordIn(journal)(entry(a))
   return Waiting.of({
     awaitVideoRecall: (id, options) =>
-      awaitTerminal(outlasting(client.getVideoRecall(id)), polling, options).pipe(
+      withDeadline(
+        options?.timeout,
+        (deadline) => awaitTerminal(outlasting(client.getVideoRecall(id), deadline), polling, options)
+      ).pipe(
         Effect.tap(remember((recall) => RequestJournal.recallEntry(recall))),
         Effect.withSpan("motive.awaitVideoRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
       ),
     awaitImageCapture: (ref, options) =>
-      awaitTerminal(outlasting(client.getImageCapture(ref)), polling, options).pipe(
+      withDeadline(
+        options?.timeout,
+        (deadline) => awaitTerminal(outlasting(client.getImageCapture(ref), deadline), polling, options)
+      ).pipe(
         Effect.tap(remember((capture) => RequestJournal.captureEntry(capture))),
         Effect.withSpan("motive.awaitImageCapture", {
           captureStackTrace: false,
@@ -196,7 +219,8 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
         const budget = Duration.decode(options?.timeout ?? polling.timeout)
         const started = yield* Clock.currentTimeMillis
         let last: VideoRecall | undefined
-        return Stream.repeatEffectWithSchedule(outlasting(client.getVideoRecall(id)), policy.poll).pipe(
+        const deadline = started + Duration.toMillis(budget)
+        return Stream.repeatEffectWithSchedule(outlasting(client.getVideoRecall(id), deadline), policy.poll).pipe(
           Stream.tap((recall) =>
             Effect.sync(() => {
               last = recall

@@ -118,6 +118,26 @@ describe("MotiveClient retries", () => {
       expect(yield* seen(sandbox, "getVideoRecall")).toBe(2)
     }))
 
+  it.scoped("a wait whose budget ends before such a Retry-After fails RateLimited at once", () =>
+    Effect.gen(function*() {
+      const { clock, sandbox } = yield* rateLimitedSandbox("seconds", 0.01)
+      const layer = clientFor(sandbox, {
+        retry: { maxAttempts: 3, maxRetryAfter: Duration.seconds(5) },
+        polling: {
+          initialInterval: Duration.seconds(1),
+          maxInterval: Duration.seconds(1),
+          timeout: Duration.minutes(1)
+        }
+      })
+      const failure = yield* withClient(layer, (c) =>
+        Effect.flatMap(
+          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30, clock.now()), duration: 1 }),
+          (created) => c.awaitVideoRecall(created.recall.id)
+        )).pipe(Effect.flip)
+      expect(failure._tag).toBe("RateLimited")
+      expect(yield* seen(sandbox, "getVideoRecall")).toBe(1)
+    }))
+
   it.scoped("pauses the whole client after a 429, not just the fiber that got it", () =>
     Effect.gen(function*() {
       const { clock, sandbox } = yield* rateLimitedSandbox("seconds", 1)

@@ -155,6 +155,33 @@ export const layerStore = (file: string): Layer.Layer<
   )
 
 /**
+ * The job store of a journal file under the journal's lock (no engine): while it is held, no process runs any of
+ * the journal's batches (`motive batch cancel` then stops rows being created too). `JournalBusy` with the
+ * holder's pid when a process runs it; a file that does not exist is not created: `BatchNotFound`.
+ *
+ * @since 0.1.0
+ */
+export const layerStoreLocked = (file: string): Layer.Layer<
+  JobStore.JobStore,
+  FootageJobs.BatchNotFound | JournalBusy,
+  FileSystem.FileSystem | Path.Path
+> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) {
+        return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(new FootageJobs.BatchNotFound({ batchId: "" }))
+      }
+      return JobStore.layer.pipe(
+        Layer.provide(layerDatabase(file)),
+        Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy =>
+          e._tag === "JournalBusy" ? e : new JournalBusy({ file, reason: causeChain(e) })
+        )
+      )
+    })
+  )
+
+/**
  * Everything footage jobs need, embedded: `FootageJobs`, the store, the workflow engine on a single runner, over
  * one SQLite file. Needs the Motive client and downloads, and the file system.
  *

@@ -245,7 +245,13 @@ const holdsRequest = (recall: VideoRecall, body: VideoRecallRequestBody): boolea
  *
  * @since 0.1.0
  */
-export const cancelBatch = (batchId: string): Effect.Effect<
+export const cancelBatch = (
+  batchId: string,
+  options: {
+    /** Rows being created too: for a caller holding the journal's lock, so that no create of the batch is on the wire. */
+    readonly creating?: boolean
+  } = {}
+): Effect.Effect<
   { readonly batch: StoredBatch; readonly cancelled: ReadonlyArray<number> },
   BatchNotFound | JobStoreError,
   JobStore
@@ -255,7 +261,8 @@ export const cancelBatch = (batchId: string): Effect.Effect<
     const { batch } = yield* readStatus(batchId)
     const cancelled = yield* store.cancelUnsent(
       batch.id,
-      "cancelled (motive batch cancel) before it was sent: run the batch again to send it"
+      "cancelled (motive batch cancel) before it was sent: run the batch again to send it",
+      options
     )
     return { batch, cancelled }
   })
@@ -327,7 +334,7 @@ export const make: Effect.Effect<
                 neededMinutes: needed[type],
                 remainingMinutes: quota.quotaInfo[type].remainingMinutes,
                 reservedMinutes: reserved[type],
-                heldBy: reserved.batches
+                heldBy: reserved.batches[type]
               })
             }
           }

@@ -338,16 +338,18 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           reason: before?.reason ?? "not sent: the row was cancelled, or sent again by a later run"
         })
       }
-      // This row's create may have reached Motive before, so that a 409 now may name the row's own recall: the row
-      // was `creating` (a crash stopped this create), or an earlier run sent it (a later generation), or a call
-      // below is tried again after one that failed (the client's `CreateUncertain`: "may have been created").
-      const sentBefore = before?.state === "creating" || payload.generation > 0
-      let calls = 0
+      // This row's create may have reached Motive before, so that a 409 now may name the row's own recall: a create
+      // of the row's was claimed before (a crash, an earlier run), or a call below is tried again after one that may
+      // have created it (the client's `CreateUncertain`, or any failure it calls ambiguous).
+      const sentBefore = before?.createClaimed === true
+      let mayHaveCreated = false
       const result = yield* Effect.either(
-        Effect.suspend(() => {
-          calls++
-          return client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {})
-        }).pipe(
+        client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
+          Effect.tapError((e) =>
+            Effect.sync(() => {
+              if (e._tag === "CreateUncertain" || isAmbiguous(e)) mayHaveCreated = true
+            })
+          ),
           // A create sent again after a lost answer is answered 409 with the recall it made: never two.
           Effect.catchTag(
             "CreateUncertain",
@@ -377,7 +379,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         // (a crash): someone else's minutes.
         yield* waitFor(
           outcome.recallId,
-          !sentBefore && calls === 1 && result._tag === "Right" && "deduplicated" in result.right &&
+          !sentBefore && !mayHaveCreated && result._tag === "Right" && "deduplicated" in result.right &&
             result.right.deduplicated && !result.right.afterLostAnswer
         )
       } else {

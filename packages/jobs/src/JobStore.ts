@@ -61,6 +61,8 @@ export class JobRow extends Schema.Class<JobRow>("JobRow")({
    * another batch of the journal holds it): its quota minutes are not this row's.
    */
   reused: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** A create of this row's was sent (or may have been): a recall Motive names for its request may be its own. */
+  createClaimed: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   reason: Schema.optional(Schema.String),
   updatedAt: Schema.String
 }) {
@@ -155,7 +157,17 @@ export interface JobStoreService {
    * cancel`): none of them is sent, and the quota they held is free. A row `creating` is left to its create (which
    * may be on the wire, spending its minutes): it goes on. Answers the rows stopped.
    */
-  readonly cancelUnsent: (batchId: string, reason: string) => Effect.Effect<ReadonlyArray<number>, JobStoreError>
+  readonly cancelUnsent: (
+    batchId: string,
+    reason: string,
+    options?: {
+      /**
+       * Rows `creating` too: for a caller that knows no process runs the batch (it holds the journal's lock), so
+       * that no create of theirs is on the wire. Their create may have reached Motive before it stopped.
+       */
+      readonly creating?: boolean
+    }
+  ) => Effect.Effect<ReadonlyArray<number>, JobStoreError>
   /** Moves a row to `state`, keeping its recall id unless one is given, and its reason when one is given. */
   readonly setState: (
     batchId: string,
@@ -206,8 +218,8 @@ export interface JobStoreService {
    */
   readonly knownRecalls: (batchId: string) => Effect.Effect<ReadonlyMap<number, number>, JobStoreError>
   /**
-   * Gives a row without a recall the recall Motive holds for its very request, made before by someone else (see
-   * {@link knownRecalls}): recorded as `reused`, so that its minutes are not counted as this row's.
+   * Gives a row without a recall the recall Motive holds for its very request (see {@link knownRecalls}): recorded
+   * as `reused` (its minutes not this row's) unless a create of the row's own may have made it.
    */
   readonly adoptRecall: (batchId: string, row: number, recallId: number) => Effect.Effect<void, JobStoreError>
   /**
@@ -233,7 +245,8 @@ export interface QuotaMinutes {
  * @since 0.1.0
  */
 export interface Reserved extends QuotaMinutes {
-  readonly batches: ReadonlyArray<string>
+  /** The batches holding them, per recall type. */
+  readonly batches: { readonly regular: ReadonlyArray<string>; readonly timelapse: ReadonlyArray<string> }
 }
 
 /**
@@ -287,6 +300,7 @@ const toRow = (r: Record<string, unknown>): JobRow => {
     state: Schema.decodeUnknownSync(RowState)(r.state),
     ...(r.recall_id === null || r.recall_id === undefined ? {} : { recallId: num(r.recall_id) }),
     reused: num(r.reused ?? 0) === 1,
+    createClaimed: num(r.create_claimed ?? 0) === 1,
     ...(reason === undefined ? {} : { reason }),
     updatedAt: String(r.updated_at)
   })
@@ -381,15 +395,25 @@ const createTables = Effect.gen(function*() {
     orElse: () => sql<{ readonly name: string }>`SELECT name FROM pragma_table_info('motive_jobs')`
   })
   if (!columns.some((c) => c.name === "reused")) {
-    yield* sql`ALTER TABLE motive_jobs ADD COLUMN reused INTEGER NOT NULL DEFAULT 0`
-    // As the release before counted: a recall a batch created earlier holds too was that batch's.
-    yield* sql`UPDATE motive_jobs SET reused = 1
-      WHERE recall_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM motive_jobs o
-          JOIN motive_batches ob ON ob.id = o.batch_id
-          JOIN motive_batches b ON b.id = motive_jobs.batch_id
-        WHERE o.recall_id = motive_jobs.recall_id AND o.batch_id <> motive_jobs.batch_id
-          AND ob.created_at < b.created_at)`
+    // Column and contents in one transaction: a kill in between would leave the column unfilled for good.
+    yield* sql.withTransaction(Effect.gen(function*() {
+      yield* sql`ALTER TABLE motive_jobs ADD COLUMN reused INTEGER NOT NULL DEFAULT 0`
+      // As the release before counted: a recall a batch created earlier holds too was that batch's.
+      yield* sql`UPDATE motive_jobs SET reused = 1
+        WHERE recall_id IS NOT NULL AND EXISTS (
+          SELECT 1 FROM motive_jobs o
+            JOIN motive_batches ob ON ob.id = o.batch_id
+            JOIN motive_batches b ON b.id = motive_jobs.batch_id
+          WHERE o.recall_id = motive_jobs.recall_id AND o.batch_id <> motive_jobs.batch_id
+            AND ob.created_at < b.created_at)`
+    }))
+  }
+  if (!columns.some((c) => c.name === "create_claimed")) {
+    yield* sql.withTransaction(Effect.gen(function*() {
+      yield* sql`ALTER TABLE motive_jobs ADD COLUMN create_claimed INTEGER NOT NULL DEFAULT 0`
+      // Before, rows did not say whether a create was sent: every row handed to a workflow may have sent one.
+      yield* sql`UPDATE motive_jobs SET create_claimed = 1 WHERE execution_id IS NOT NULL`
+    }))
   }
   yield* sql`CREATE INDEX IF NOT EXISTS motive_jobs_poll ON motive_jobs (next_poll_at)`
   yield* sql`CREATE TABLE IF NOT EXISTS motive_files (
@@ -510,14 +534,15 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         "write",
         Effect.flatMap(now, (at) =>
           Effect.map(
-            sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'creating', reason = NULL, updated_at = ${at}
+            sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'creating', reason = NULL,
+                create_claimed = 1, updated_at = ${at}
               WHERE batch_id = ${batchId} AND row_number = ${row} AND generation = ${generation}
                 AND state <> 'stopped'
               RETURNING row_number`,
             (rs) => rs.length > 0
           ))
       ),
-    cancelUnsent: (batchId, reason) =>
+    cancelUnsent: (batchId, reason, options = {}) =>
       read(
         "write",
         Effect.flatMap(now, (at) =>
@@ -525,7 +550,7 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
             sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'stopped', reason = ${reason},
                 updated_at = ${at}
               WHERE batch_id = ${batchId} AND recall_id IS NULL AND state NOT IN ${sql.in([...settledStates])}
-                AND state <> 'creating'
+                AND (${options.creating === true ? 1 : 0} = 1 OR state <> 'creating')
               RETURNING row_number`,
             (rs) => rs.map((r) => num(r.row_number)).sort((a, b) => a - b)
           ))
@@ -609,7 +634,8 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
       read(
         "write",
         Effect.flatMap(now, (at) =>
-          sql`UPDATE motive_jobs SET recall_id = ${recallId}, reused = 1, updated_at = ${at}
+          sql`UPDATE motive_jobs SET recall_id = ${recallId},
+              reused = CASE WHEN create_claimed = 1 THEN 0 ELSE 1 END, updated_at = ${at}
             WHERE batch_id = ${batchId} AND row_number = ${row} AND recall_id IS NULL`)
       ),
     pollWaitingNow: (at) =>
@@ -666,12 +692,15 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
               AND state NOT IN ${sql.in([...settledStates])}`,
           (rs) => {
             const reserved = { regular: 0, timelapse: 0 }
-            const batches = new Set<string>()
+            const batches = { regular: new Set<string>(), timelapse: new Set<string>() }
             for (const r of rs.map(toRow)) {
               reserved[r.recallType] += r.minutes
-              batches.add(r.batchId)
+              batches[r.recallType].add(r.batchId)
             }
-            return { ...reserved, batches: [...batches].sort() }
+            return {
+              ...reserved,
+              batches: { regular: [...batches.regular].sort(), timelapse: [...batches.timelapse].sort() }
+            }
           }
         )
       ),

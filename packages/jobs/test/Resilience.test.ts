@@ -298,6 +298,32 @@ describe("a recall someone else made", () => {
   )
 })
 
+describe("a row held for quota, whose recall someone else made meanwhile", () => {
+  it.scopedLive(
+    "reuses it when sent: never sent before, the 409 names someone else's recall",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ quota: { regularMinutes: 1 } })
+        const dir = yield* tempDir("held-then-theirs")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(2))
+        const ours = jobsFor(sandbox, join(dir, "ours.db"), testSettings(200))
+        const held = yield* runToEnd(batch, join(dir, "ours"), { partial: true }).pipe(Effect.provide(ours))
+        expect(held.submitted.heldForQuota).toEqual([3])
+        yield* sandbox.configure({ quota: { regularMinutes: 10 } })
+        // Another journal makes row 3's recall (row 2's is ours: a 409 there).
+        yield* runToEnd(batch, join(dir, "theirs")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "theirs.db"), testSettings(200)))
+        )
+        const { final } = yield* runToEnd(batch, join(dir, "ours")).pipe(Effect.provide(ours))
+        expect(final.counts.done).toBe(2)
+        expect(final.rows.map((r) => r.reused)).toEqual([false, true])
+        expect(final.minutesSpent).toBe(1)
+        expect((yield* sandbox.recalls).length).toBe(2)
+      }),
+    40_000
+  )
+})
+
 describe("a create whose answers were all lost", () => {
   it.scopedLive(
     "makes the row's own recall, counted as the batch's, when the try after names it (409)",

@@ -303,17 +303,21 @@ const cancel = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const file = yield* storeOf(opts.journal, opts.database)
-      const { batch, cancelled } = yield* cancelRows(file, Option.some(opts.batch))
+      const { batch, cancelled, runner } = yield* cancelRows(file, opts.batch)
       const rows = cancelled.length === 1 ? "row" : "rows"
+      // Rows being created are left to the process creating them: a running batch, or the workers of a database.
+      const leftToRunner = runner !== undefined
+        ? `; rows being created are left to the process running the journal (pid ${runner})`
+        : typeof file === "string"
+        ? ""
+        : "; rows being created are left to the workers"
       yield* output.result(
         cancelled.length === 0
-          ? `Batch ${
-            batch.id.slice(0, 12)
-          } from ${batch.file}: nothing left to cancel (every row has its recall, is being created, or has settled)`
+          ? `Batch ${batch.id.slice(0, 12)} from ${batch.file}: nothing left to cancel${leftToRunner}`
           : `Batch ${batch.id.slice(0, 12)} from ${batch.file}: cancelled ${rows} ${
             cancelled.join(", ")
-          } (not sent; their quota is free). Rows whose recall exists go on; run the batch again to send the cancelled ones`,
-        { batch: batch.id, file: batch.file, cancelled }
+          } (never sent; their quota is free)${leftToRunner}. Rows whose recall exists go on; run the batch again to send the cancelled ones`,
+        { batch: batch.id, file: batch.file, cancelled, ...(runner === undefined ? {} : { runner }) }
       )
     })
 ).pipe(

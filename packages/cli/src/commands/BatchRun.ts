@@ -427,14 +427,33 @@ export const batchReport = <A, E, R>(
   })
 
 /**
- * Cancels what is left to send of a batch (`batch`, or its first characters, else the one that last ran): its
- * rows without a recall stop, and the quota they held is free. Any process may do it, while the batch runs or not.
+ * Cancels what is left to send of a batch (`batch`, or its first characters): its rows without a recall stop, and
+ * the quota they held is free. A journal no process runs is taken under its lock, so that rows a killed run left
+ * `creating` stop too; while a process runs it (`runner`: its pid), rows being created are left to that process.
+ * A jobs database is shared by running workers: rows being created are left to them.
  *
  * @since 0.1.0
  */
-export const cancelRows = (journal: string | Redacted.Redacted<string>, batch: Option.Option<string>) =>
+export const cancelRows = (journal: string | Redacted.Redacted<string>, batch: string) =>
   Effect.gen(function*() {
-    const { FootageJobs } = yield* jobsPackage
+    const { Embedded, FootageJobs } = yield* jobsPackage
+    if (typeof journal === "string") {
+      const platform = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+      const locked = yield* FootageJobs.cancelBatch(batch, { creating: true }).pipe(
+        Effect.provide(Embedded.layerStoreLocked(journal).pipe(Layer.provide(Layer.succeedContext(platform)))),
+        Effect.map((done) => ({ ...done, runner: undefined as number | undefined })),
+        Effect.catchTag("JournalBusy", (busy) =>
+          busy.holder === undefined ? Effect.fail(busy) : Effect.succeed({ busy: busy.holder })),
+        Effect.mapError((e) =>
+          new InvalidInput({ message: e._tag === "BatchNotFound" ? `${e.message} (journal: ${journal})` : e.message })
+        )
+      )
+      if (!("busy" in locked)) {
+        return locked
+      }
+      const onStore = yield* storeAt(journal)
+      return { ...(yield* onStore(FootageJobs.cancelBatch(batch))), runner: locked.busy }
+    }
     const onStore = yield* storeAt(journal)
-    return yield* onStore(FootageJobs.cancelBatch(Option.getOrElse(batch, () => "")))
+    return { ...(yield* onStore(FootageJobs.cancelBatch(batch))), runner: undefined as number | undefined }
   })

@@ -16,6 +16,27 @@ const rateLimitedSandbox = (retryAfter: "seconds" | "http-date" | "none", reques
     return { clock, sandbox }
   })
 
+/**
+ * A recall created, then waited for with a time budget of `timeout`, by a client that waits out a Retry-After of
+ * 5 s at most, polling every second.
+ */
+const createThenAwait = (
+  sandbox: Sandbox.SandboxService,
+  clock: { readonly now: () => number },
+  timeout: Duration.Duration
+) =>
+  withClient(
+    clientFor(sandbox, {
+      retry: { maxAttempts: 3, maxRetryAfter: Duration.seconds(5) },
+      polling: { initialInterval: Duration.seconds(1), maxInterval: Duration.seconds(1), timeout }
+    }),
+    (c) =>
+      Effect.flatMap(
+        c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30, clock.now()), duration: 1 }),
+        (created) => c.awaitVideoRecall(created.recall.id)
+      )
+  )
+
 describe("MotiveClient retries", () => {
   it.scoped("waits exactly a fractional Retry-After before retrying a 429", () =>
     Effect.gen(function*() {
@@ -97,19 +118,7 @@ describe("MotiveClient retries", () => {
     Effect.gen(function*() {
       // 0.01 requests per second: after the create, the sandbox says come back in 100 s.
       const { clock, sandbox } = yield* rateLimitedSandbox("seconds", 0.01)
-      const layer = clientFor(sandbox, {
-        retry: { maxAttempts: 3, maxRetryAfter: Duration.seconds(5) },
-        polling: {
-          initialInterval: Duration.seconds(1),
-          maxInterval: Duration.seconds(1),
-          timeout: Duration.minutes(10)
-        }
-      })
-      const fiber = yield* Effect.fork(withClient(layer, (c) =>
-        Effect.flatMap(
-          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30, clock.now()), duration: 1 }),
-          (created) => c.awaitVideoRecall(created.recall.id)
-        )))
+      const fiber = yield* Effect.fork(createThenAwait(sandbox, clock, Duration.minutes(10)))
       yield* waitFor(Effect.map(seen(sandbox, "getVideoRecall"), (n) => n === 1))
       clock.advance(100_000)
       yield* TestClock.adjust(Duration.seconds(100))
@@ -121,19 +130,7 @@ describe("MotiveClient retries", () => {
   it.scoped("a wait whose budget ends before such a Retry-After fails RateLimited at once", () =>
     Effect.gen(function*() {
       const { clock, sandbox } = yield* rateLimitedSandbox("seconds", 0.01)
-      const layer = clientFor(sandbox, {
-        retry: { maxAttempts: 3, maxRetryAfter: Duration.seconds(5) },
-        polling: {
-          initialInterval: Duration.seconds(1),
-          maxInterval: Duration.seconds(1),
-          timeout: Duration.minutes(1)
-        }
-      })
-      const failure = yield* withClient(layer, (c) =>
-        Effect.flatMap(
-          c.createVideoRecall({ vehicleNumber: "TRK-101", startTime: ago(30, clock.now()), duration: 1 }),
-          (created) => c.awaitVideoRecall(created.recall.id)
-        )).pipe(Effect.flip)
+      const failure = yield* Effect.flip(createThenAwait(sandbox, clock, Duration.minutes(1)))
       expect(failure._tag).toBe("RateLimited")
       expect(yield* seen(sandbox, "getVideoRecall")).toBe(1)
     }))

@@ -139,19 +139,18 @@ export const layerStore = (file: string): Layer.Layer<
   FootageJobs.BatchNotFound | JournalBusy,
   FileSystem.FileSystem
 > =>
-  Layer.unwrapEffect(
-    Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
-      if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) {
-        return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(new FootageJobs.BatchNotFound({ batchId: "" }))
-      }
-      const wrong = yield* Effect.flip(notAFile(fs, file)).pipe(Effect.option)
-      if (wrong._tag === "Some") return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(wrong.value)
-      return JobStore.layer.pipe(
-        Layer.provide(layerSqlite(file)),
-        Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy => new JournalBusy({ file, reason: causeChain(e) }))
-      )
-    })
+  existingJournal(
+    file,
+    (fs) =>
+      Effect.map(Effect.flip(notAFile(fs, file)).pipe(Effect.option), (wrong) =>
+        wrong._tag === "Some"
+          ? Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(wrong.value)
+          : JobStore.layer.pipe(
+            Layer.provide(layerSqlite(file)),
+            Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy =>
+              new JournalBusy({ file, reason: causeChain(e) })
+            )
+          ))
   )
 
 /**
@@ -166,18 +165,30 @@ export const layerStoreLocked = (file: string): Layer.Layer<
   FootageJobs.BatchNotFound | JournalBusy,
   FileSystem.FileSystem | Path.Path
 > =>
+  existingJournal(file, () =>
+    Effect.succeed(
+      JobStore.layer.pipe(
+        Layer.provide(layerDatabase(file)),
+        Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy =>
+          e._tag === "JournalBusy" ? e : new JournalBusy({ file, reason: causeChain(e) })
+        )
+      )
+    ))
+
+/** The layer `store` makes for a journal file that exists; `BatchNotFound` for one that does not (never created). */
+const existingJournal = <R>(
+  file: string,
+  store: (
+    fs: FileSystem.FileSystem
+  ) => Effect.Effect<Layer.Layer<JobStore.JobStore, FootageJobs.BatchNotFound | JournalBusy, R>>
+): Layer.Layer<JobStore.JobStore, FootageJobs.BatchNotFound | JournalBusy, FileSystem.FileSystem | R> =>
   Layer.unwrapEffect(
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
       if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) {
         return Layer.fail<FootageJobs.BatchNotFound | JournalBusy>(new FootageJobs.BatchNotFound({ batchId: "" }))
       }
-      return JobStore.layer.pipe(
-        Layer.provide(layerDatabase(file)),
-        Layer.mapError((e): FootageJobs.BatchNotFound | JournalBusy =>
-          e._tag === "JournalBusy" ? e : new JournalBusy({ file, reason: causeChain(e) })
-        )
-      )
+      return yield* store(fs)
     })
   )
 

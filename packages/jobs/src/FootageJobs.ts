@@ -238,10 +238,10 @@ const holdsRequest = (recall: VideoRecall, body: VideoRecallRequestBody): boolea
 
 /**
  * Cancels what is left to send of a batch (`motive batch cancel`; `batchId` as for {@link readStatus}): its rows
- * without a recall stop, `stopped` with a reason saying so, and the quota they held for it is free for other
- * batches. Rows whose recall exists go on (waiting, downloading), as does a create already on the wire. Running
- * the batch again sends the cancelled rows. Needs only the store: any process may cancel, while the batch runs or
- * not.
+ * without a recall stop, `stopped` with a reason saying so, never sent, and the quota they held for it is free for
+ * other batches. Rows whose recall exists go on (waiting, downloading), and so do rows being created, unless
+ * `creating` (for a caller that holds the journal's lock, `Embedded.layerStoreLocked`: then no create of theirs is
+ * on the wire). Running the batch again sends the cancelled rows. Needs only the store.
  *
  * @since 0.1.0
  */

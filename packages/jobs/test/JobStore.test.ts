@@ -49,3 +49,49 @@ describe("the job store of a journal from the release before", () => {
       expect(second.rows.map((r) => r.reused)).toEqual([true, true, false])
     }))
 })
+
+describe("a migration of the job store", () => {
+  it.scoped("stopped half-way leaves the journal as it was, and the next start completes it", () =>
+    Effect.gen(function*() {
+      const file = join(yield* tempDir("stopped-migration"), "jobs.db")
+      const store = Embedded.layerStore(file).pipe(Layer.provide(NodeContext.layer))
+      const db = new Database(file)
+      db.exec("CREATE TABLE seed (x)")
+      db.close()
+      yield* Effect.provide(Effect.ignore(FootageJobs.readStatus("none")), store)
+      const old = new Database(file)
+      old.exec("ALTER TABLE motive_jobs DROP COLUMN reused")
+      const batch = old.prepare(
+        "INSERT INTO motive_batches (id, file, directory, row_count, created_at) VALUES (?, ?, ?, ?, ?)"
+      )
+      batch.run("a".repeat(32), "first.csv", "/tmp/a", 1, "2026-12-01T10:00:00.000Z")
+      batch.run("b".repeat(32), "second.csv", "/tmp/b", 1, "2026-12-01T11:00:00.000Z")
+      const row = old.prepare(
+        `INSERT INTO motive_jobs (batch_id, row_number, body, smart_dashcam, minutes, generation, state, recall_id,
+          updated_at) VALUES (?, 2, ?, 0, 2, 0, 'done', 1, '2026-12-01T11:00:00.000Z')`
+      )
+      row.run("a".repeat(32), body(30))
+      row.run("b".repeat(32), body(30))
+      // The step that fills the new column fails, as a kill between the two steps would leave it.
+      old.exec("CREATE TRIGGER stop BEFORE UPDATE ON motive_jobs BEGIN SELECT RAISE(ABORT, 'stopped'); END")
+      old.close()
+      const columns = () => {
+        const db = new Database(file)
+        const names = (db.prepare("SELECT name FROM pragma_table_info('motive_jobs')").all() as Array<
+          { readonly name: string }
+        >).map((c) => c.name)
+        db.close()
+        return names
+      }
+      const failure = yield* Effect.flip(Effect.provide(FootageJobs.readStatus("b".repeat(32)), store))
+      expect(String(failure)).toContain("stopped")
+      expect(columns()).not.toContain("reused")
+      const fixed = new Database(file)
+      fixed.exec("DROP TRIGGER stop")
+      fixed.close()
+      const second = yield* Effect.provide(FootageJobs.readStatus("b".repeat(32)), store)
+      expect(columns()).toContain("reused")
+      expect(second.rows.map((r) => r.reused)).toEqual([true])
+      expect(second.minutesSpent).toBe(0)
+    }))
+})

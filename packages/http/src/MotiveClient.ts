@@ -416,7 +416,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
                     message:
                       `Motive already holds this recall as ${id} (409 duplicate), but it could not be read back: ${failure.message}`,
                     failure,
-                    recallId: id
+                    recallId: id,
+                    afterLostAnswer: false
                   }))
                 yield* Effect.uninterruptible(remember(RequestJournal.recallEntry(recall, entity)))
                 return { recall, deduplicated: true, afterLostAnswer: false, attempts: yield* Ref.get(attempts) }
@@ -435,6 +436,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
                   ? `${failure.message}; an earlier attempt's answer was lost, so Motive may have created the recall`
                   : `Motive holds this recall as ${id} (its answer to an earlier attempt was lost), but it could not be read back: ${failure.message}`,
                 failure,
+                afterLostAnswer: true,
                 ...(id === undefined ? {} : { recallId: id })
               })
             })

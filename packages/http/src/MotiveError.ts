@@ -196,13 +196,16 @@ export class WaitTimedOut extends Schema.TaggedError<WaitTimedOut>()("WaitTimedO
 /**
  * A create failed after an attempt whose answer was lost, so Motive may hold the request all the same; or Motive
  * answered 409 naming the recall it holds, which could not be read back. `recallId` is set when Motive named it
- * (a 409): the recall exists, and `failure` says why it could not be read.
+ * (a 409): the recall exists, and `failure` says why it could not be read. `afterLostAnswer` is true when an
+ * answer was lost, so that the recall may be this call's own; false when Motive named, at this call's first
+ * answered attempt, a recall made before the call.
  *
  * @since 0.1.0
  */
 export class CreateUncertain extends Schema.TaggedError<CreateUncertain>()("CreateUncertain", {
   message: Schema.String,
   recallId: Schema.optional(Schema.Number),
+  afterLostAnswer: Schema.Boolean,
   failure: Schema.Union(
     InvalidRequest,
     Unauthorized,

@@ -80,12 +80,21 @@ describe("MotiveClient creates", () => {
       yield* named.sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
       yield* named.sandbox.injectFault("getVideoRecall", { kind: "reset" }, 10)
       const unread = yield* withClient(named.client, (c) => Effect.flip(c.createVideoRecall(recall())))
-      expect(unread).toMatchObject({ _tag: "CreateUncertain", recallId: 1, failure: { _tag: "TransportError" } })
+      expect(unread).toMatchObject({
+        _tag: "CreateUncertain",
+        recallId: 1,
+        afterLostAnswer: true,
+        failure: { _tag: "TransportError" }
+      })
       const unnamed = yield* setup({}, { retry: { maxAttempts: 3 } })
       yield* unnamed.sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
       yield* unnamed.sandbox.injectFault("createVideoRecall", { kind: "status", status: 500 }, 10)
       const lost = yield* withClient(unnamed.client, (c) => Effect.flip(c.createVideoRecall(recall())))
-      expect(lost).toMatchObject({ _tag: "CreateUncertain", failure: { _tag: "ServerError", status: 500 } })
+      expect(lost).toMatchObject({
+        _tag: "CreateUncertain",
+        afterLostAnswer: true,
+        failure: { _tag: "ServerError", status: 500 }
+      })
       expect(lost._tag === "CreateUncertain" && lost.recallId).toBeUndefined()
       expect((yield* unnamed.sandbox.recalls).map((r) => r.id)).toEqual([1])
     }))

@@ -164,7 +164,12 @@ describe("MotiveClient error mapping", () => {
       expect(unnamed._tag === "DuplicateRequest" && unnamed.existingId).toBeUndefined()
       // Motive named it, so it exists: CreateUncertain with its id, so that the caller can pick it up.
       const unread = yield* withClient(layerAt("/named"), (c) => Effect.flip(c.createVideoRecall(recall())))
-      expect(unread).toMatchObject({ _tag: "CreateUncertain", recallId: 42, failure: { _tag: "ServerError" } })
+      expect(unread).toMatchObject({
+        _tag: "CreateUncertain",
+        recallId: 42,
+        afterLostAnswer: false,
+        failure: { _tag: "ServerError" }
+      })
       expect(unread.message).toContain("already holds this recall as 42 (409 duplicate), but it could not be read back")
       expect(gets).toBe(1)
     }))

@@ -340,20 +340,25 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       }
       // This row's create may have reached Motive before, so that a 409 now may name the row's own recall: a create
       // of the row's was claimed before (a crash, an earlier run), or a call below is tried again after one that may
-      // have created it (the client's `CreateUncertain`, or any failure it calls ambiguous).
+      // have created it (the client's `CreateUncertain` after a lost answer, or any failure it calls ambiguous; not
+      // a 409 whose recall, made before, could not be read back).
       const sentBefore = before?.createClaimed === true
       let mayHaveCreated = false
       const result = yield* Effect.either(
         client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
           Effect.tapError((e) =>
             Effect.sync(() => {
-              if (e._tag === "CreateUncertain" || isAmbiguous(e)) mayHaveCreated = true
+              if (e._tag === "CreateUncertain" ? e.afterLostAnswer : isAmbiguous(e)) mayHaveCreated = true
             })
           ),
-          // A create sent again after a lost answer is answered 409 with the recall it made: never two.
+          // A create sent again after a lost answer is answered 409 with the recall it made: never two. A recall
+          // Motive named but the client could not read back is that recall too (the wait reads it).
           Effect.catchTag(
             "CreateUncertain",
-            (e) => e.recallId === undefined ? Effect.fail(e) : Effect.succeed({ recall: { id: e.recallId } })
+            (e) =>
+              e.recallId === undefined
+                ? Effect.fail(e)
+                : Effect.succeed({ recall: { id: e.recallId }, deduplicated: true, afterLostAnswer: e.afterLostAnswer })
           ),
           persist(settings)
         )

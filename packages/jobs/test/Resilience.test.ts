@@ -298,6 +298,36 @@ describe("a recall someone else made", () => {
   )
 })
 
+describe("a recall someone else made, met after a 429", () => {
+  it.scopedLive(
+    "is still reused: a create answered 429 was not taken, so the 409 after names someone else's recall",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const dir = yield* tempDir("429-then-theirs")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(2))
+        yield* runToEnd(batch, join(dir, "theirs")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "theirs.db"), testSettings(200)))
+        )
+        const before = (yield* requestsTo(sandbox, "createVideoRecall")).length
+        // One request a second: our creates meet 429s, which the client gives back at once (one attempt a call).
+        yield* sandbox.configure({ rateLimit: { requestsPerSecond: 1, burst: 1 } })
+        const ours = yield* runToEnd(batch, join(dir, "ours")).pipe(
+          Effect.provide(
+            jobsFor(sandbox, join(dir, "ours.db"), testSettings(200), { retry: { ...quick.retry, maxAttempts: 1 } })
+          )
+        )
+        const creates = (yield* requestsTo(sandbox, "createVideoRecall")).slice(before)
+        expect(creates.some((r) => r.status === 429)).toBe(true)
+        expect(ours.final.counts.done).toBe(2)
+        expect(ours.final.rows.map((r) => r.reused)).toEqual([true, true])
+        expect(ours.final.minutesSpent).toBe(0)
+        expect((yield* sandbox.recalls).length).toBe(2)
+      }),
+    40_000
+  )
+})
+
 describe("a row held for quota, whose recall someone else made meanwhile", () => {
   it.scopedLive(
     "reuses it when sent: never sent before, the 409 names someone else's recall",

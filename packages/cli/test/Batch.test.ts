@@ -1,6 +1,6 @@
 import type { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, type Scope } from "effect"
 import { execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
@@ -22,8 +22,16 @@ const filesUnder = (dir: string): Array<string> =>
     )
     : []
 
-/** Runs `motive args…` and kills it with SIGKILL as soon as `when` holds (checked every few ms). */
-const killWhen = (args: ReadonlyArray<string>, env: Record<string, string>, when: Effect.Effect<boolean>) =>
+/**
+ * Runs `motive args…` and kills it with SIGKILL as soon as `when` holds (checked every few ms), after running
+ * `meanwhile` with its pid.
+ */
+const killWhen = <A = undefined>(
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  when: Effect.Effect<boolean>,
+  meanwhile?: (pid: number) => Effect.Effect<A, never, Scope.Scope>
+) =>
   Effect.gen(function*() {
     const child = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, MOTIVE_STATE_DIR: stateDir, ...env },
@@ -35,8 +43,10 @@ const killWhen = (args: ReadonlyArray<string>, env: Record<string, string>, when
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
     let killed = false
+    let during: A | undefined
     for (let i = 0; i < 30_000 && child.exitCode === null; i++) {
       if (yield* when) {
+        if (meanwhile !== undefined) during = yield* meanwhile(child.pid!)
         child.kill("SIGKILL")
         killed = true
         break
@@ -44,7 +54,7 @@ const killWhen = (args: ReadonlyArray<string>, env: Record<string, string>, when
       yield* Effect.sleep("2 millis")
     }
     const code = yield* Effect.promise(() => exited)
-    return { killed, code, stderr }
+    return { killed, code, stderr, during }
   })
 
 const routeCount = (sandbox: Sandbox.SandboxService, route: string, ok = false) =>
@@ -510,6 +520,57 @@ describe("motive batch cancel", () => {
         expect(yield* routeCount(sandbox, "createVideoRecall")).toBe(3)
         const again = yield* motive(["batch", "cancel", status.batch.id, "--journal", journal], { env })
         expect(again.stdout).toContain("nothing left to cancel")
+      }),
+    60_000
+  )
+
+  it.scopedLive(
+    "beside the process running the batch, stops the rows not yet sent and leaves the one being created to it",
+    () =>
+      Effect.gen(function*() {
+        const { env, sandbox } = yield* sandboxEnv()
+        // Row 2's create hangs at Motive while the run goes on; rows 3 and 4 wait for it (one create at a time).
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 60_000 }, 1)
+        const dir = yield* tempDir
+        const journal = join(dir, "j.db")
+        writeFileSync(join(dir, "rows.csv"), csv(3))
+        const run = yield* killWhen(
+          [
+            "batch",
+            "run",
+            join(dir, "rows.csv"),
+            "--dir",
+            join(dir, "out"),
+            "--journal",
+            journal,
+            "--concurrency",
+            "1"
+          ],
+          env,
+          Effect.map(routeCount(sandbox, "createVideoRecall"), (n) => n === 1),
+          (pid) =>
+            Effect.gen(function*() {
+              const status = JSON.parse(
+                (yield* motive(["--json", "batch", "status", "--journal", journal], { env })).stdout
+              )
+              const cancel = yield* motive(["--json", "batch", "cancel", status.batch.id, "--journal", journal], {
+                env
+              })
+              const again = yield* motive(["batch", "cancel", status.batch.id, "--journal", journal], { env })
+              return { pid, cancel, again }
+            })
+        )
+        expect(run.killed).toBe(true)
+        const { again, cancel, pid } = run.during!
+        expect(cancel.code).toBe(0)
+        expect(JSON.parse(cancel.stdout)).toMatchObject({ cancelled: [3, 4], runner: pid })
+        expect(again.stdout).toContain(
+          `nothing left to cancel; rows being created are left to the process running the journal (pid ${pid})`
+        )
+        const rows = JSON.parse((yield* motive(["--json", "batch", "status", "--journal", journal], { env })).stdout)
+          .rows as ReadonlyArray<{ readonly row: number; readonly state: string }>
+        expect(rows.map((r) => [r.row, r.state])).toEqual([[2, "creating"], [3, "stopped"], [4, "stopped"]])
+        expect(yield* routeCount(sandbox, "createVideoRecall")).toBe(1)
       }),
     60_000
   )

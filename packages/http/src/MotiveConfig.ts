@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { defaultBaseUrl } from "@effect-motive/domain"
-import { Config, ConfigError, Context, Duration, Either, Layer, Option, Redacted } from "effect"
+import { Config, ConfigError, Context, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 
 /**
  * Exactly one credential: an API key (`X-Api-Key`) or an OAuth 2 access token (`Authorization: Bearer`).
@@ -182,13 +182,81 @@ export const makeSettings = (input: MotiveConfigInput): MotiveSettings => {
   }
 }
 
+const show = (u: unknown): string => typeof u === "string" ? `"${u}"` : String(u)
+
 /**
- * Settings from explicit values.
+ * {@link makeSettings}, checked first: every setting a client could not work with (a rate limit of 0 waits
+ * forever, a blank key only meets 401s, `"10 secs"` is no duration) is named with its rule, all of them in one
+ * `ConfigError`, before anything is sent.
  *
  * @since 0.1.0
  */
-export const layer = (input: MotiveConfigInput): Layer.Layer<MotiveConfig> =>
-  Layer.succeed(MotiveConfig, makeSettings(input))
+export const checkSettings = (input: MotiveConfigInput): Either.Either<MotiveSettings, ConfigError.ConfigError> => {
+  const problems: Array<string> = []
+  const credential = input.credentials?._tag === "ApiKey"
+    ? { name: "credentials.apiKey", value: input.credentials.apiKey }
+    : input.credentials?._tag === "OAuthToken"
+    ? { name: "credentials.token", value: input.credentials.token }
+    : undefined
+  if (credential === undefined) {
+    problems.push(`credentials must be { _tag: "ApiKey", apiKey } or { _tag: "OAuthToken", token }`)
+  } else if (!Redacted.isRedacted(credential.value) || typeof Redacted.value(credential.value) !== "string") {
+    problems.push(`${credential.name} must be a Redacted string (Redacted.make(key))`)
+  } else if (Redacted.value(credential.value).trim() === "") {
+    problems.push(`${credential.name} is blank`)
+  }
+  if (input.baseUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(input.baseUrl)) {
+    problems.push(`baseUrl ${show(input.baseUrl)} is not an http(s) URL`)
+  }
+  const duration = (name: string, given: Duration.DurationInput | undefined, above: "zero" | "none") => {
+    if (given === undefined) return
+    const decoded = Duration.decodeUnknown(given)
+    if (Option.isNone(decoded)) problems.push(`${name} ${show(given)} is not a duration (e.g. "10 seconds")`)
+    else if (above === "zero" && !Duration.greaterThan(decoded.value, Duration.zero)) {
+      problems.push(`${name} must be longer than 0`)
+    }
+  }
+  const count = (name: string, given: number | undefined) => {
+    if (given !== undefined && !(Number.isInteger(given) && given >= 1)) {
+      problems.push(`${name} ${show(given)} must be a whole number, at least 1`)
+    }
+  }
+  duration("requestTimeout", input.requestTimeout, "zero")
+  const rate = input.rateLimit
+  if (rate !== undefined && rate !== false && rate !== "adaptive") {
+    if (typeof rate !== "object" || rate === null) {
+      problems.push(`rateLimit ${show(rate)} must be { requestsPerSecond, burst }, "adaptive" or false`)
+    } else {
+      if (!(Number.isFinite(rate.requestsPerSecond) && rate.requestsPerSecond > 0)) {
+        problems.push(`rateLimit.requestsPerSecond ${show(rate.requestsPerSecond)} must be a number above 0`)
+      }
+      count("rateLimit.burst", rate.burst)
+    }
+  }
+  count("maxConcurrency", input.maxConcurrency)
+  count("downloadAttempts", input.downloadAttempts)
+  count("retry.maxAttempts", input.retry?.maxAttempts)
+  for (const name of ["baseDelay", "maxDelay", "maxElapsed", "maxRetryAfter", "defaultRetryAfter"] as const) {
+    duration(`retry.${name}`, input.retry?.[name], "none")
+  }
+  for (const name of ["initialInterval", "maxInterval", "timeout"] as const) {
+    duration(`polling.${name}`, input.polling?.[name], "zero")
+  }
+  return problems.length === 0
+    ? Either.right(makeSettings(input))
+    : Either.left(ConfigError.InvalidData([], `invalid Motive settings: ${problems.join("; ")}`))
+}
+
+/**
+ * Settings from explicit values, checked ({@link checkSettings}): a `ConfigError` names each one that is not usable.
+ *
+ * @since 0.1.0
+ */
+export const layer = (input: MotiveConfigInput): Layer.Layer<MotiveConfig, ConfigError.ConfigError> =>
+  Layer.effect(
+    MotiveConfig,
+    Either.match(checkSettings(input), { onLeft: Effect.fail, onRight: Effect.succeed })
+  )
 
 const blankToNone = (o: Option.Option<Redacted.Redacted<string>>) =>
   Option.filter(o, (r) => Redacted.value(r).trim() !== "")
@@ -361,8 +429,8 @@ export const settingsConfig = (options: ConfigOptions = {}): Config.Config<Motiv
     timeZone: field(options.timeZone, Config.string("MOTIVE_TIME_ZONE")),
     retry: retryGroup(options.retry),
     polling: pollingGroup(options.polling)
-  }).pipe(Config.map(({ credentials, polling, retry, timeZone, top }) =>
-    makeSettings({
+  }).pipe(Config.mapOrFail(({ credentials, polling, retry, timeZone, top }) =>
+    checkSettings({
       ...top,
       credentials,
       timeZone: Option.filter(timeZone, (z) => z.trim() !== ""),

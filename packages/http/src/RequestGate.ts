@@ -9,6 +9,7 @@
  */
 import {
   Clock,
+  ConfigError,
   Context,
   Duration,
   Effect,
@@ -147,13 +148,42 @@ export interface GateOptions {
   readonly adaptive?: Partial<AdaptiveOptions> | undefined
 }
 
+/** What makes a gate unable to work (a rate of 0 would hold every request for good), each with its rule. */
+const checkOptions = (options: GateOptions): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  const above = (name: string, n: number | undefined, whole: boolean) => {
+    if (n !== undefined && !(whole ? Number.isInteger(n) && n >= 1 : n > 0 && !Number.isNaN(n))) {
+      problems.push(`${name} ${n} must be ${whole ? "a whole number, at least 1" : "a number above 0"}`)
+    }
+  }
+  above("maxConcurrency", options.maxConcurrency, true)
+  if (typeof options.rateLimit === "object" && options.rateLimit !== null) {
+    const rate = options.rateLimit.requestsPerSecond
+    if (!(Number.isFinite(rate) && rate > 0)) {
+      problems.push(`rateLimit.requestsPerSecond ${rate} must be a number above 0 (false for no limit)`)
+    }
+    above("rateLimit.burst", options.rateLimit.burst, true)
+  }
+  const tuning = options.adaptive ?? {}
+  for (const name of ["initial", "min", "max", "decrease", "settle"] as const) {
+    above(`adaptive.${name}`, tuning[name], false)
+  }
+  for (const name of ["burst", "searchInFlight"] as const) above(`adaptive.${name}`, tuning[name], true)
+  return problems
+}
+
 /**
- * A gate with a rate limit (see {@link RateLimit}), a shared pause and a semaphore.
+ * A gate with a rate limit (see {@link RateLimit}), a shared pause and a semaphore. Options it cannot work with
+ * (a rate or a concurrency of 0) fail with a `ConfigError` naming each.
  *
  * @since 0.1.0
  */
-export const make = (options: GateOptions): Effect.Effect<RequestGate["Type"], never, Scope.Scope> =>
+export const make = (options: GateOptions): Effect.Effect<RequestGate["Type"], ConfigError.ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
+    const problems = checkOptions(options)
+    if (problems.length > 0) {
+      return yield* Effect.fail(ConfigError.InvalidData([], `invalid rate limit: ${problems.join("; ")}`))
+    }
     const maxConcurrency = Math.max(1, options.maxConcurrency)
     const semaphore = yield* Effect.makeSemaphore(maxConcurrency)
     return options.rateLimit === false
@@ -301,7 +331,8 @@ const adaptive = (
  *
  * @since 0.1.0
  */
-export const layerWith = (options: GateOptions): Layer.Layer<RequestGate> => Layer.scoped(RequestGate, make(options))
+export const layerWith = (options: GateOptions): Layer.Layer<RequestGate, ConfigError.ConfigError> =>
+  Layer.scoped(RequestGate, make(options))
 
 /**
  * The default gate, from `MotiveConfig`.
@@ -310,5 +341,6 @@ export const layerWith = (options: GateOptions): Layer.Layer<RequestGate> => Lay
  */
 export const layer: Layer.Layer<RequestGate, never, MotiveConfig> = Layer.scoped(
   RequestGate,
-  Effect.flatMap(MotiveConfig, (config) => make(config))
+  // MotiveConfig's layers check these settings: one that does not pass was built around them, a defect.
+  Effect.flatMap(MotiveConfig, (config) => Effect.orDie(make(config)))
 )

@@ -42,6 +42,46 @@ describe("MotiveConfig", () => {
       expect(Duration.toMillis(settings.polling.initialInterval)).toBe(1_000)
     }))
 
+  it.effect("refuses explicit settings a client could not work with, naming each field and its rule", () =>
+    Effect.gen(function*() {
+      const refused = (input: MotiveConfig.MotiveConfigInput) =>
+        Effect.map(Effect.flip(Effect.provide(MotiveConfig.MotiveConfig, MotiveConfig.layer(input))), String)
+      const key = { _tag: "ApiKey", apiKey: Redacted.make("k") } as const
+      const all = yield* refused({
+        credentials: key,
+        baseUrl: "api.gomotive.com",
+        requestTimeout: 0,
+        rateLimit: { requestsPerSecond: 0, burst: 0 },
+        maxConcurrency: 2.5,
+        retry: { maxAttempts: 0 },
+        polling: { initialInterval: "10 secs" as Duration.DurationInput }
+      })
+      for (
+        const problem of [
+          `baseUrl "api.gomotive.com" is not an http(s) URL`,
+          "requestTimeout must be longer than 0",
+          "rateLimit.requestsPerSecond 0 must be a number above 0",
+          "rateLimit.burst 0 must be a whole number, at least 1",
+          "maxConcurrency 2.5 must be a whole number, at least 1",
+          "retry.maxAttempts 0 must be a whole number, at least 1",
+          `polling.initialInterval "10 secs" is not a duration`
+        ]
+      ) expect(all).toContain(problem)
+      expect(yield* refused({ credentials: key, rateLimit: { requestsPerSecond: NaN, burst: 1 } })).toContain(
+        "rateLimit.requestsPerSecond NaN must be a number above 0"
+      )
+      const blank = yield* refused({ credentials: { _tag: "OAuthToken", token: Redacted.make("  ") } })
+      expect(blank).toContain("credentials.token is blank")
+      // The same rules for settings read from the environment or given to layerConfig.
+      const viaConfig = yield* Effect.either(
+        Effect.withConfigProvider(
+          MotiveConfig.settingsConfig({ rateLimit: { requestsPerSecond: 0, burst: 1 } }),
+          ConfigProvider.fromMap(new Map([["MOTIVE_API_KEY", "k"]]))
+        )
+      )
+      expect(Either.isLeft(viaConfig) && String(viaConfig.left)).toContain("rateLimit.requestsPerSecond 0")
+    }))
+
   it.effect("defaults the base URL to Motive's and accepts an OAuth token instead of a key", () =>
     Effect.gen(function*() {
       const settings = yield* read({ MOTIVE_OAUTH_TOKEN: "tok" })

@@ -179,6 +179,29 @@ describe("RequestGate, adaptive", () => {
       expect(count(all, 3, 4)).toBe(5)
     }))
 
+  it.scoped("refuses limits it could not work with (a rate of 0 would hold every request), naming each", () =>
+    Effect.gen(function*() {
+      const refused = yield* Effect.flip(RequestGate.make({
+        rateLimit: { requestsPerSecond: 0, burst: 0 },
+        maxConcurrency: 0,
+        adaptive: { min: NaN }
+      }))
+      for (
+        const problem of [
+          "maxConcurrency 0 must be a whole number, at least 1",
+          "rateLimit.requestsPerSecond 0 must be a number above 0",
+          "rateLimit.burst 0 must be a whole number, at least 1",
+          "adaptive.min NaN must be a number above 0"
+        ]
+      ) expect(String(refused)).toContain(problem)
+      const infinite = yield* Effect.flip(
+        RequestGate.make({ rateLimit: { requestsPerSecond: Infinity, burst: 1 }, maxConcurrency: 1 })
+      )
+      expect(String(infinite)).toContain(
+        "rateLimit.requestsPerSecond Infinity must be a number above 0 (false for no limit)"
+      )
+    }))
+
   it.scoped("never goes above a configured limit, however long requests succeed", () =>
     Effect.gen(function*() {
       const configured = yield* RequestGate.make({ rateLimit: { requestsPerSecond: 20, burst: 1 }, maxConcurrency: 8 })

@@ -40,7 +40,7 @@ describe("MotiveClient hardening", () => {
       expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
     }))
 
-  it.scopedLive("refuses a credential or base URL that cannot be sent, without retrying, as a client error", () =>
+  it.scopedLive("refuses a credential that cannot be sent, without retrying, as a client error, and a base URL as the client is made", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()
       const badKey = NodeMotive.layer({
@@ -52,14 +52,14 @@ describe("MotiveClient hardening", () => {
         source: "client"
       })
       expect((yield* sandbox.requests).length).toBe(0)
+      // A base URL that is not one is refused as the client is made, before any call.
       const badUrl = NodeMotive.layer({
         credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
         baseUrl: "notaurl"
       })
-      expect(yield* withClient(badUrl, (c) => Effect.flip(c.getRecallQuota))).toMatchObject({
-        _tag: "InvalidRequest",
-        source: "client"
-      })
+      const refused = yield* Effect.flip(withClient(badUrl, (c) => c.getRecallQuota))
+      expect(refused._tag).toBe("ConfigError")
+      expect(String(refused)).toContain(`baseUrl "notaurl" is not an http(s) URL`)
     }))
 
   it.scopedLive("bounds the body of a user-supplied HttpClient's answer by the request timeout", () =>

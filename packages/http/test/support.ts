@@ -1,6 +1,6 @@
 import type { SandboxOptions } from "@effect-motive/sandbox"
 import { Sandbox } from "@effect-motive/sandbox"
-import { Duration, Effect, type Layer, TestServices } from "effect"
+import { Duration, Effect, Layer, TestServices } from "effect"
 import { MediaDownloads, MotiveClient, type MotiveConfig, Waiting } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
 
@@ -19,17 +19,18 @@ export const quick = {
   rateLimit: false as const
 } satisfies Partial<MotiveConfig.MotiveConfigInput>
 
-/** The client pointed at `sandbox`, with its API key. */
+/** The client pointed at `sandbox`, with its API key (settings a test gets wrong are a defect of the test). */
 export const clientFor = (
   sandbox: Sandbox.SandboxService,
-  overrides: Partial<Omit<MotiveConfig.MotiveConfigInput, "credentials">> = {}
+  overrides: Partial<Omit<MotiveConfig.MotiveConfigInput, "credentials">> = {},
+  apiKey = sandbox.apiKey
 ) =>
   NodeMotive.layer({
-    credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+    credentials: { _tag: "ApiKey", apiKey },
     baseUrl: sandbox.baseUrl,
     ...quick,
     ...overrides
-  })
+  }).pipe(Layer.orDie)
 
 /** Starts a sandbox and returns it with a client layer for it. */
 export const setup = (

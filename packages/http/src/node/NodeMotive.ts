@@ -39,11 +39,11 @@ export const layerWithoutConfig: Layer.Layer<Services, never, MotiveConfig.Motiv
 )
 
 /**
- * Everything on Node, settings from explicit values.
+ * Everything on Node, settings from explicit values (checked: a `ConfigError` names each one not usable).
  *
  * @since 0.1.0
  */
-export const layer = (input: MotiveConfig.MotiveConfigInput): Layer.Layer<Services> =>
+export const layer = (input: MotiveConfig.MotiveConfigInput): Layer.Layer<Services, ConfigError.ConfigError> =>
   layerWithoutConfig.pipe(Layer.provide(MotiveConfig.layer(input)))
 
 /**

@@ -250,6 +250,9 @@ const runCommandLine = (
     const running = run.pipe(
       Effect.provide(Layer.succeed(Output.Output, output)),
       Logger.withMinimumLogLevel(logLevels[decision.logLevel ?? "none"] ?? LogLevel.None),
+      // Every failure is reported below, as the command's outcome: none is an unhandled one for the runtime to log
+      // (with a stack trace) at --log-level debug.
+      Effect.withUnhandledErrorLogLevel(Option.none()),
       Effect.withConsole(consoleOn(sinks, mode.json))
     )
     const exit = yield* Effect.exit(restore(running))

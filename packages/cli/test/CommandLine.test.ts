@@ -141,6 +141,18 @@ describe("motive command line: global flags anywhere", () => {
       ])
     }))
 
+  it.effect("--log-level debug shows no failure it reports as an unhandled one, nor a stack trace", () =>
+    Effect.gen(function*() {
+      const run = yield* motive(
+        ["vehicles", "--base-url", "http://127.0.0.1:1", "--api-key", "K", "--log-level", "debug"],
+        { env: { MOTIVE_MAX_ATTEMPTS: "1" } }
+      )
+      expect(run.code).toBe(5)
+      expect(run.stderr).toContain("could not connect to Motive at http://127.0.0.1:1")
+      expect(run.stderr).not.toContain("unhandled")
+      expect(run.stderr).not.toMatch(/^\s+at /m)
+    }))
+
   it.scopedLive("-- ends the flags: with credentials set, `demo -- --sandbox` is refused, not run on the sandbox", () =>
     Effect.gen(function*() {
       const cwd = yield* tempDir

@@ -206,7 +206,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       () => RetryPolicy.make(config)
     )
     const gate = yield* Option.match(yield* Effect.serviceOption(RequestGate.RequestGate), {
-      onNone: () => RequestGate.make(config),
+      // MotiveConfig's layers check these settings: one that does not pass was built around them, a defect.
+      onNone: () => Effect.orDie(RequestGate.make(config)),
       onSome: Effect.succeed
     })
     const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
@@ -222,8 +223,10 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       answered: (a: A) => Effect.Effect<void>
     ): Effect.Effect<A, CallError> =>
       Effect.uninterruptible(
-        Effect.forkDaemon(Effect.interruptible(send)).pipe(
-          Effect.flatMap(Fiber.await),
+        // The fiber ends with the answer's Exit, not its failure: a failure is the caller's to handle, not one the
+        // runtime should log as unhandled.
+        Effect.forkDaemon(Effect.exit(Effect.interruptible(send))).pipe(
+          Effect.flatMap(Fiber.join),
           Effect.flatten,
           Effect.tap(answered)
         )
@@ -452,20 +455,39 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
 
     const availableTimelines = (query: TimelineQuery) => {
       const entity = "vehicleNumber" in query ? "vehicle" as const : "asset" as const
-      if (DateTime.lessThan(query.to, query.from)) {
+      // Checked before anything is sent, as a create is: a blank name, a window that ends before it starts.
+      const name = "vehicleNumber" in query ? query.vehicleNumber : query.assetName
+      const field = entity === "vehicle" ? "vehicle_number" : "asset_name"
+      const violations = [
+        ...(typeof name === "string" && name.trim() !== ""
+          ? []
+          : [
+            new Violation({
+              path: field,
+              rule: "entity.exactly_one",
+              message: `${field} is blank: give the ${entity === "vehicle" ? "vehicle's number" : "asset's name"}`
+            })
+          ]),
+        ...(DateTime.lessThan(query.to, query.from)
+          ? [
+            new Violation({
+              path: "end_time",
+              rule: "window.end_before_start",
+              message: `end_time ${formatTimestamp(DateTime.toUtc(query.to))} is before start_time ${
+                formatTimestamp(DateTime.toUtc(query.from))
+              }`
+            })
+          ]
+          : [])
+      ]
+      if (violations.length > 0) {
         return Effect.fail(
           new InvalidRequest({
-            message: "the window ends before it starts; nothing was sent",
+            message: `Invalid available timelines query: ${
+              violations.map((v) => `${v.path}: ${v.message} [${v.rule}]`).join("; ")
+            }; nothing was sent`,
             source: "client",
-            violations: [
-              new Violation({
-                path: "end_time",
-                rule: "window.end_before_start",
-                message: `end_time ${formatTimestamp(DateTime.toUtc(query.to))} is before start_time ${
-                  formatTimestamp(DateTime.toUtc(query.from))
-                }`
-              })
-            ]
+            violations
           })
         )
       }

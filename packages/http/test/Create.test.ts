@@ -1,8 +1,8 @@
 import { AssetById, AssetId, ImageCaptureRequest, VehicleByNumber, VideoRecallRequest } from "@effect-motive/domain"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { DateTime, Effect } from "effect"
+import { DateTime, Effect, Logger, LogLevel, Redacted } from "effect"
 import { type CreateUncertain, isAmbiguous, type MotiveClient } from "../src/index.js"
-import { ago, seen, setup, withClient } from "./support.js"
+import { ago, clientFor, seen, setup, withClient } from "./support.js"
 
 const recall = () => ({ vehicleNumber: "TRK-101", startTime: ago(30), duration: 2, cameraPositions: ["front_facing"] })
 
@@ -22,6 +22,23 @@ describe("MotiveClient creates", () => {
         recall_type: "regular",
         camera_positions: ["front_facing"]
       })
+    }))
+
+  it.scopedLive("a create Motive refuses fails the call only: nothing is logged as an unhandled failure", () =>
+    Effect.gen(function*() {
+      const { sandbox } = yield* setup()
+      const logged: Array<string> = []
+      const refused = yield* withClient(
+        clientFor(sandbox, {}, Redacted.make("not-the-key")),
+        (c) => Effect.flip(c.createVideoRecall(recall()))
+      ).pipe(
+        Effect.provide(
+          Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logged.push(String(message))))
+        ),
+        Logger.withMinimumLogLevel(LogLevel.All)
+      )
+      expect(refused._tag).toBe("Unauthorized")
+      expect(logged.filter((m) => m.includes("unhandled"))).toEqual([])
     }))
 
   it.scopedLive("checks a request built with new against every rule too: InvalidRequest, nothing sent", () =>

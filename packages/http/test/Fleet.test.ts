@@ -66,7 +66,7 @@ describe("MotiveClient fleet and quota", () => {
       expect(quota.quotaInfo.timelapse.remainingMinutes).toBe(10_000)
     }))
 
-  it.scopedLive("refuses a timeline window that ends before it starts, sending nothing", () =>
+  it.scopedLive("refuses a timeline window that ends before it starts, or a blank name, sending nothing", () =>
     Effect.gen(function*() {
       const { client, sandbox } = yield* setup()
       const now = yield* DateTime.now
@@ -80,6 +80,20 @@ describe("MotiveClient fleet and quota", () => {
       expect(error._tag === "InvalidRequest" && error.violations.map((v) => [v.path, v.rule])).toEqual([
         ["end_time", "window.end_before_start"]
       ])
+      expect(error.message).toContain("end_time: end_time ")
+      expect(error.message).toContain("[window.end_before_start]; nothing was sent")
+      // A blank vehicle number is refused too, named, with the window's own problem.
+      const blank = yield* withClient(client, (c) =>
+        Effect.flip(c.availableTimelines({
+          vehicleNumber: " ",
+          from: DateTime.subtract(now, { hours: 1 }),
+          to: DateTime.subtract(now, { hours: 4 })
+        })))
+      expect(blank._tag === "InvalidRequest" && blank.violations.map((v) => [v.path, v.rule])).toEqual([
+        ["vehicle_number", "entity.exactly_one"],
+        ["end_time", "window.end_before_start"]
+      ])
+      expect(blank.message).toContain("vehicle_number: vehicle_number is blank: give the vehicle's number")
       expect(yield* sandbox.requests).toEqual([])
     }))
 })

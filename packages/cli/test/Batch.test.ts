@@ -283,6 +283,44 @@ describe("motive batch run", () => {
   )
 
   it.scopedLive(
+    "Ctrl-C stops sending at once: no recall is made after it, each made is named, and the next run makes the rest",
+    () =>
+      Effect.gen(function*() {
+        // Two requests a second: most creates wait for the rate limit when the interrupt comes.
+        const { env, sandbox } = yield* sandboxEnv({ rateLimit: { requestsPerSecond: 2, burst: 1 } })
+        const dir = yield* tempDir
+        const file = join(dir, "rows.csv")
+        writeFileSync(file, csv(8))
+        const args = ["batch", "run", file, "--dir", join(dir, "out"), "--journal", join(dir, "j.db")]
+        const run = yield* motiveBackground(["--json", ...args, "--poll-after", "1s"], env)
+        const exited = Effect.async<number | null>((resume) => {
+          run.child.on("close", (code) => resume(Effect.succeed(code)))
+        })
+        for (let i = 0; i < 500 && (yield* sandbox.recalls).length === 0; i++) yield* Effect.sleep("20 millis")
+        run.child.kill("SIGINT")
+        const interruptedAt = Date.now()
+        expect(yield* exited).toBe(130)
+        const made = (yield* sandbox.recalls).map((r) => r.id)
+        expect(made.length).toBeLessThan(8)
+        // Nothing was created once the interrupt came (a create already on the wire is answered first).
+        for (const recall of yield* sandbox.recalls) {
+          expect(recall.createdAt).toBeLessThan(interruptedAt + 100)
+        }
+        const document = JSON.parse(run.lines.join("\n"))
+        expect(document.error.requests.map((r: { readonly id: number }) => r.id).sort()).toEqual([...made].sort())
+        const rows = JSON.parse(
+          (yield* motive(["--json", "batch", "status", "--journal", join(dir, "j.db")], { env }))
+            .stdout
+        ).rows as ReadonlyArray<{ readonly state: string; readonly recallId?: number }>
+        expect(rows.filter((r) => r.recallId === undefined).every((r) => r.state === "stopped")).toBe(true)
+        const again = yield* motive([...args, "--poll-after", "1s"], { env })
+        expect(again.code).toBe(0)
+        expect((yield* sandbox.recalls).length).toBe(8)
+      }),
+    60_000
+  )
+
+  it.scopedLive(
     "an interrupted --sandbox batch says there is nothing to resume (the emulator ends with it)",
     () =>
       Effect.gen(function*() {

@@ -28,7 +28,7 @@ import {
   Stream
 } from "effect"
 import type { Batch } from "./BatchFile.js"
-import { complete, FootagePayload, FootageWorkflow } from "./FootageWorkflow.js"
+import { complete, FootagePayload, FootageWorkflow, JobSlots } from "./FootageWorkflow.js"
 import {
   type JobFile,
   type JobRow,
@@ -179,6 +179,13 @@ export interface FootageJobsService {
    * nothing; the workflow confirms with one GET anyway.
    */
   readonly resolveFromWebhook: (event: WebhookEvent) => Effect.Effect<number, JobStoreError>
+  /**
+   * Stops sending creates from this process (on Ctrl-C, before reporting): a row whose turn comes after this, or
+   * whose create is waiting (for the rate limit, a retry), stops (`stopped`; running the batch again sends it,
+   * never making a recall twice); a create on the wire is answered first. Succeeds once every create has ended,
+   * so that the status then names every recall made. Rows whose recall exists go on.
+   */
+  readonly stopCreating: Effect.Effect<void>
 }
 
 /**
@@ -279,6 +286,8 @@ export const make: Effect.Effect<
 > = Effect.gen(function*() {
   const store = yield* JobStore
   const client = yield* MotiveClient.MotiveClient
+  // The workflows' slots, when they run in this process (FootageWorkflow.layerWith): their creates stop there.
+  const slots = yield* Effect.serviceOption(JobSlots)
   // The engine, and the scope in which a webhook's completions resume their workflows (they end with it).
   const context = yield* Effect.context<WorkflowEngine.WorkflowEngine | Scope.Scope>()
 
@@ -436,7 +445,8 @@ export const make: Effect.Effect<
     latest: Effect.map(store.batches, (bs) => Option.fromNullable(bs[0])),
     progress,
     awaitSettled: (batchId) => Effect.zipRight(Stream.runDrain(progress(batchId)), status(batchId)),
-    resolveFromWebhook
+    resolveFromWebhook,
+    stopCreating: Option.match(slots, { onNone: () => Effect.void, onSome: (s) => s.stopCreates })
   })
 })
 

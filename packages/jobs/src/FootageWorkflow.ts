@@ -20,7 +20,7 @@ import {
 import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJournal } from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, type WorkflowEngine } from "@effect/workflow"
-import { Cause, Clock, Context, Duration, Effect, Layer, Schedule, Schema, type Scope } from "effect"
+import { Cause, Clock, Context, Deferred, Duration, Effect, Either, Layer, Schedule, Schema, type Scope } from "effect"
 import { resolve as resolvePath } from "node:path"
 import { entityOf, requestOf } from "./BatchFile.js"
 import { sha256File } from "./internal/sha256.js"
@@ -260,6 +260,16 @@ const persist = (settings: FootageSettings) =>
 export class JobSlots extends Context.Tag("@effect-motive/jobs/JobSlots")<JobSlots, {
   readonly creates: Effect.Semaphore
   readonly downloads: Effect.Semaphore
+  /** Whether this process is stopping: a row whose turn to create comes then is not sent (the next run sends it). */
+  readonly stopping: Effect.Effect<boolean>
+  /** Succeeds once this process is stopping. */
+  readonly whenStopping: Effect.Effect<void>
+  /**
+   * Stops sending creates: none starts from now on, a create waiting (for the rate limit, a retry) ends, and this
+   * succeeds once each create under way has ended (its answer recorded). For a process interrupted: a worker
+   * that shuts down without it hands its rows over instead (the engine resumes them elsewhere).
+   */
+  readonly stopCreates: Effect.Effect<void>
 }>() {}
 
 /**
@@ -330,6 +340,12 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         yield* waitFor(payload.knownRecallId)
         return Created.make({ recallId: payload.knownRecallId })
       }
+      // Not when the process is stopping (Ctrl-C): the row stops unsent, and the next run sends it.
+      if (yield* slots.stopping) {
+        const reason = "not sent: the run was stopped before this row's turn; running the batch again sends it"
+        yield* setState("stopped", { reason })
+        return NotCreated.make({ state: "stopped", reason })
+      }
       // Unless the row was cancelled (`motive batch cancel`) or sent again by a later run meanwhile.
       const before = yield* Effect.orDie(store.row(batchId, row))
       if (!(yield* Effect.orDie(store.claimCreate(batchId, row, payload.generation)))) {
@@ -344,8 +360,14 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       // a 409 whose recall, made before, could not be read back).
       const sentBefore = before?.createClaimed === true
       let mayHaveCreated = false
-      const result = yield* Effect.either(
-        client.createVideoRecall(request, payload.smartDashcam ? { dashcam: "smart" } : {}).pipe(
+      // The recall Motive made, as soon as its answer arrives (also when the create is then stopped).
+      let made: number | undefined
+      const onCreated = (recall: { readonly id: number }) =>
+        Effect.sync(() => {
+          made = recall.id
+        })
+      const attempt = Effect.either(
+        client.createVideoRecall(request, { ...(payload.smartDashcam ? { dashcam: "smart" } : {}), onCreated }).pipe(
           Effect.tapError((e) =>
             Effect.sync(() => {
               if (e._tag === "CreateUncertain" ? e.afterLostAnswer : isAmbiguous(e)) mayHaveCreated = true
@@ -363,6 +385,19 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           persist(settings)
         )
       )
+      // Stopping (Ctrl-C) ends a create that is waiting (for the rate limit, a retry): a request on the wire is
+      // answered first (the client waits for it), and a recall it made is the row's. Otherwise the row stops; the
+      // next run sends it again (a recall an earlier try made is then named by Motive's 409, never made twice).
+      const raced = yield* Effect.raceFirst(
+        Effect.interruptible(attempt),
+        Effect.as(slots.whenStopping, "stopped" as const)
+      )
+      if (raced === "stopped" && made === undefined) {
+        const reason = "stopped before Motive answered its create; running the batch again resumes it"
+        yield* setState("stopped", { reason })
+        return NotCreated.make({ state: "stopped", reason })
+      }
+      const result = raced === "stopped" ? Either.right({ recall: { id: made! } }) : raced
       let outcome: typeof CreateResult.Type
       if (result._tag === "Right") {
         outcome = Created.make({ recallId: result.right.recall.id })
@@ -535,9 +570,22 @@ const permits = (setting: string, n: number) =>
 export const layerSlots = (settings: FootageSettings): Layer.Layer<JobSlots> =>
   Layer.effect(
     JobSlots,
-    Effect.all({
-      creates: permits("concurrency", settings.concurrency),
-      downloads: permits("downloadConcurrency", downloadsAtOnce(settings))
+    Effect.gen(function*() {
+      const creates = yield* permits("concurrency", settings.concurrency)
+      const downloads = yield* permits("downloadConcurrency", downloadsAtOnce(settings))
+      const stopped = yield* Deferred.make<void>()
+      // Every permit taken means that no create holds one: those under way have ended.
+      const stopCreates = Effect.zipRight(
+        Deferred.succeed(stopped, undefined),
+        creates.withPermits(settings.concurrency)(Effect.void)
+      )
+      return {
+        creates,
+        downloads,
+        stopping: Deferred.isDone(stopped),
+        whenStopping: Deferred.await(stopped),
+        stopCreates
+      }
     })
   )
 
@@ -548,6 +596,6 @@ export const layerSlots = (settings: FootageSettings): Layer.Layer<JobSlots> =>
  */
 export const layerWith = (settings: FootageSettings) =>
   layer.pipe(
-    Layer.provide(layerSlots(settings)),
+    Layer.provideMerge(layerSlots(settings)),
     Layer.provideMerge(Layer.succeed(JobSettings, settings))
   )

@@ -314,8 +314,11 @@ export const executeBatch = (
               processSinks.stderr("interrupted (the built-in sandbox ends with this run: there is nothing to resume)\n")
               return
             }
-            // Every recall a row made and the run has not finished with: the interruption's report names each
-            // (with --json, in its one error document) with the command that picks it up again.
+            // Nothing more is sent (rows whose turn had not come stop, for the next run), and the creates under way
+            // end first: every recall a row made and the run has not finished with is then in the status. The
+            // interruption's report names each (with --json, in its one error document) with the command that
+            // picks it up again.
+            yield* jobs.stopCreating
             const now = yield* Effect.option(jobs.status(batch.id))
             for (const row of Option.isSome(now) ? now.value.rows : []) {
               if (row.recallId !== undefined && row.state !== "done" && row.state !== "failed") {

@@ -527,7 +527,12 @@ describe("motive batch cancel", () => {
         })
         expect(cancel.code).toBe(0)
         // No process runs the journal (cancel takes its lock): row 2, left creating by the kill, stops too.
-        expect(JSON.parse(cancel.stdout)).toMatchObject({ batch: status.batch.id, cancelled: [2, 3, 4] })
+        // Row 2's create was sent: Motive may hold its recall, and the output says so rather than "never sent".
+        expect(JSON.parse(cancel.stdout)).toMatchObject({
+          batch: status.batch.id,
+          cancelled: [2, 3, 4],
+          maybeSent: [2]
+        })
         // Opening the journal takes the first batch's workflows up again: the cancelled rows are not sent, and the
         // minutes they held are the second batch's.
         const second = yield* motive(
@@ -548,11 +553,16 @@ describe("motive batch cancel", () => {
         expect(second.code).toBe(0)
         const first = JSON.parse(
           (yield* motive(["--json", "batch", "status", status.batch.id, "--journal", journal], { env })).stdout
-        ).rows as ReadonlyArray<{ readonly state: string; readonly recallId?: number }>
+        ).rows as ReadonlyArray<{ readonly state: string; readonly recallId?: number; readonly reason?: string }>
         expect(first.map((r) => [r.state, r.recallId])).toEqual([
           ["stopped", undefined],
           ["stopped", undefined],
           ["stopped", undefined]
+        ])
+        expect(first.map((r) => r.reason)).toEqual([
+          expect.stringContaining("after its create was sent: Motive may hold its recall"),
+          expect.stringContaining("before it was sent"),
+          expect.stringContaining("before it was sent")
         ])
         // The hung create, and the second batch's two: row 2's was not sent again.
         expect(yield* routeCount(sandbox, "createVideoRecall")).toBe(3)

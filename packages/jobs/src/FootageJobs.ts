@@ -259,19 +259,28 @@ export const cancelBatch = (
     readonly creating?: boolean
   } = {}
 ): Effect.Effect<
-  { readonly batch: StoredBatch; readonly cancelled: ReadonlyArray<number> },
+  {
+    readonly batch: StoredBatch
+    readonly cancelled: ReadonlyArray<number>
+    /** Of `cancelled`, the rows a create of which was sent before (a run killed, a failure): Motive may hold its recall. */
+    readonly maybeSent: ReadonlyArray<number>
+  },
   BatchNotFound | JobStoreError,
   JobStore
 > =>
   Effect.gen(function*() {
     const store = yield* JobStore
     const { batch } = yield* readStatus(batchId)
-    const cancelled = yield* store.cancelUnsent(
+    const rows = yield* store.cancelUnsent(
       batch.id,
-      "cancelled (motive batch cancel) before it was sent: run the batch again to send it",
+      {
+        unsent: "cancelled (motive batch cancel) before it was sent: run the batch again to send it",
+        maybeSent: "cancelled (motive batch cancel) after its create was sent: Motive may hold its recall (and have " +
+          "spent its minutes); running the batch again finds it, never making it twice"
+      },
       options
     )
-    return { batch, cancelled }
+    return { batch, cancelled: rows.map((r) => r.row), maybeSent: rows.filter((r) => r.maybeSent).map((r) => r.row) }
   })
 
 /**

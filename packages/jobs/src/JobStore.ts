@@ -155,11 +155,12 @@ export interface JobStoreService {
   /**
    * Stops the rows of `batchId` that have no recall, have not settled and are not `creating` (`motive batch
    * cancel`): none of them is sent, and the quota they held is free. A row `creating` is left to its create (which
-   * may be on the wire, spending its minutes): it goes on. Answers the rows stopped.
+   * may be on the wire, spending its minutes): it goes on. Answers the rows stopped, each saying whether a create
+   * of its was sent before (`maybeSent`: Motive may hold its recall), which gets the reason `reason.maybeSent`.
    */
   readonly cancelUnsent: (
     batchId: string,
-    reason: string,
+    reason: { readonly unsent: string; readonly maybeSent: string },
     options?: {
       /**
        * Rows `creating` too: for a caller that knows no process runs the batch (it holds the journal's lock), so
@@ -167,7 +168,7 @@ export interface JobStoreService {
        */
       readonly creating?: boolean
     }
-  ) => Effect.Effect<ReadonlyArray<number>, JobStoreError>
+  ) => Effect.Effect<ReadonlyArray<{ readonly row: number; readonly maybeSent: boolean }>, JobStoreError>
   /** Moves a row to `state`, keeping its recall id unless one is given, and its reason when one is given. */
   readonly setState: (
     batchId: string,
@@ -547,12 +548,15 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         "write",
         Effect.flatMap(now, (at) =>
           Effect.map(
-            sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'stopped', reason = ${reason},
+            sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'stopped',
+                reason = CASE WHEN create_claimed = 1 THEN ${reason.maybeSent} ELSE ${reason.unsent} END,
                 updated_at = ${at}
               WHERE batch_id = ${batchId} AND recall_id IS NULL AND state NOT IN ${sql.in([...settledStates])}
                 AND (${options.creating === true ? 1 : 0} = 1 OR state <> 'creating')
-              RETURNING row_number`,
-            (rs) => rs.map((r) => num(r.row_number)).sort((a, b) => a - b)
+              RETURNING row_number, create_claimed`,
+            (rs) =>
+              rs.map((r) => ({ row: num(r.row_number), maybeSent: num(r.create_claimed) === 1 }))
+                .sort((a, b) => a.row - b.row)
           ))
       ),
     setState: (batchId, row, state, extra = {}) =>

@@ -303,8 +303,22 @@ const cancel = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const file = yield* storeOf(opts.journal, opts.database)
-      const { batch, cancelled, runner } = yield* cancelRows(file, opts.batch)
-      const rows = cancelled.length === 1 ? "row" : "rows"
+      const { batch, cancelled, maybeSent, runner } = yield* cancelRows(file, opts.batch)
+      const unsent = cancelled.filter((row) => !maybeSent.includes(row))
+      const rows = (n: ReadonlyArray<number>) => `${n.length === 1 ? "row" : "rows"} ${n.join(", ")}`
+      // A row whose create was sent before (a run killed while creating, a failure) may have its recall at Motive.
+      const what = [
+        ...(unsent.length > 0 ? [`${rows(unsent)} (never sent; their quota is free)`] : []),
+        ...(maybeSent.length > 0
+          ? [
+            `${rows(maybeSent)} (a create was sent before: Motive may hold ${
+              maybeSent.length === 1 ? "its recall" : "their recalls"
+            } and have spent the minutes; running the batch again finds ${
+              maybeSent.length === 1 ? "it" : "them"
+            }, never making one twice)`
+          ]
+          : [])
+      ].join(" and ")
       // Rows being created are left to the process creating them: a running batch, or the workers of a database.
       const leftToRunner = runner !== undefined
         ? `; rows being created are left to the process running the journal (pid ${runner})`
@@ -314,10 +328,10 @@ const cancel = Command.make(
       yield* output.result(
         cancelled.length === 0
           ? `Batch ${batch.id.slice(0, 12)} from ${batch.file}: nothing left to cancel${leftToRunner}`
-          : `Batch ${batch.id.slice(0, 12)} from ${batch.file}: cancelled ${rows} ${
-            cancelled.join(", ")
-          } (never sent; their quota is free)${leftToRunner}. Rows whose recall exists go on; run the batch again to send the cancelled ones`,
-        { batch: batch.id, file: batch.file, cancelled, ...(runner === undefined ? {} : { runner }) }
+          : `Batch ${
+            batch.id.slice(0, 12)
+          } from ${batch.file}: cancelled ${what}${leftToRunner}. Rows whose recall exists go on; run the batch again to send the cancelled ones`,
+        { batch: batch.id, file: batch.file, cancelled, maybeSent, ...(runner === undefined ? {} : { runner }) }
       )
     })
 ).pipe(

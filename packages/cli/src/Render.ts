@@ -158,8 +158,21 @@ export const shellWord = (word: string): string =>
 export const sandboxGone = "nothing to resume (it was in the built-in sandbox, which ended with this run)"
 
 /**
- * A `motive` command to paste: the connection flags this run was given as flags (`--base-url`, `--time-zone`;
- * a credential as `<KEY>` or `<TOKEN>`, never its value), then `rest`. Values that came from the environment need
+ * `url` with the password of its user info (`http://user:secret@proxy`) as `<PASSWORD>`, and user info without
+ * one (which may be a token) as `<USER>`: a command to paste never shows them.
+ *
+ * @since 0.1.0
+ */
+export const withoutPassword = (url: string): string =>
+  url.replace(
+    /^([a-z][a-z\d+.-]*:\/\/)([^/?#@]*)@/i,
+    (_, scheme: string, info: string) =>
+      `${scheme}${info.includes(":") ? `${info.slice(0, info.indexOf(":"))}:<PASSWORD>` : "<USER>"}@`
+  )
+
+/**
+ * A `motive` command to paste: the connection flags this run was given as flags (`--base-url`, its password as
+ * `<PASSWORD>`; `--time-zone`; a credential as `<KEY>` or `<TOKEN>`, never its value), then `rest`. Values that came from the environment need
  * no repeating: the environment gives them again.
  *
  * @since 0.1.0
@@ -167,7 +180,7 @@ export const sandboxGone = "nothing to resume (it was in the built-in sandbox, w
 export const motiveCommand = (globals: Globals, rest: string): string =>
   [
     "motive",
-    ...Option.toArray(Option.map(globals.baseUrl, (url) => `--base-url ${shellWord(url)}`)),
+    ...Option.toArray(Option.map(globals.baseUrl, (url) => `--base-url ${shellWord(withoutPassword(url))}`)),
     ...(Option.isSome(globals.apiKey) ? ["--api-key <KEY>"] : []),
     ...(Option.isSome(globals.oauthToken) ? ["--oauth-token <TOKEN>"] : []),
     ...Option.toArray(Option.map(globals.timeZone, (zone) => `--time-zone ${shellWord(zone)}`)),

@@ -251,6 +251,20 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(run.stdout + run.stderr).not.toContain(Redacted.value(sandbox.apiKey))
     }))
 
+  it.scopedLive("a command to paste never shows the password of a --base-url (a proxy's), only <PASSWORD>", () =>
+    Effect.gen(function*() {
+      const { sandbox } = yield* sandboxEnv()
+      const withPassword = sandbox.baseUrl.replace("http://", "http://fleet:s3cr3t-proxy@")
+      const run = yield* motive(["--base-url", withPassword, "--api-key", Redacted.value(sandbox.apiKey), ...create20m])
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain(
+        `Next: motive --base-url '${
+          sandbox.baseUrl.replace("http://", "http://fleet:<PASSWORD>@")
+        }' --api-key <KEY> recall wait 1`
+      )
+      expect(run.stdout + run.stderr).not.toContain("s3cr3t-proxy")
+    }))
+
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv()

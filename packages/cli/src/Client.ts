@@ -60,7 +60,18 @@ export interface Motive {
 const flagValue = <A>(flag: Option.Option<A>): A | undefined => Option.getOrUndefined(flag)
 
 /** A setting the client's `Config` refused (`MOTIVE_MAX_ATTEMPTS=abc`, a bad base URL): exit 2, by its name. */
-const badSetting = (error: ConfigError.ConfigError) => new InvalidInput({ message: `bad setting: ${String(error)}` })
+/** Each message of a `ConfigError` (they name the variable or the setting and its rule). */
+const configMessages = (error: ConfigError.ConfigError): ReadonlyArray<string> =>
+  error._op === "And" || error._op === "Or"
+    ? [...configMessages(error.left), ...configMessages(error.right)]
+    : [
+      error.path.length === 0 || error.message.includes(error.path.join("."))
+        ? error.message
+        : `${error.path.join(".")}: ${error.message}`
+    ]
+
+const badSetting = (error: ConfigError.ConfigError) =>
+  new InvalidInput({ message: `bad setting: ${configMessages(error).join("; ")}` })
 
 /**
  * Client settings: each flag given, else its `MOTIVE_*` variable, read through the client's own `Config`
@@ -74,6 +85,12 @@ export const settingsFrom = (globals: Globals) =>
       if (Option.isSome(value) && Redacted.value(value.value).trim() === "") {
         return yield* new InvalidInput({ message: `${flag} is empty: give the credential, or leave the flag out` })
       }
+    }
+    // Checked here to name the flag (MOTIVE_BASE_URL is checked by the client's Config, naming the variable).
+    if (Option.isSome(globals.baseUrl) && !/^https?:\/\/[^/\s]+/i.test(globals.baseUrl.value.trim())) {
+      return yield* new InvalidInput({
+        message: `--base-url "${globals.baseUrl.value}" is not an http(s) URL, e.g. https://api.gomotive.com`
+      })
     }
     const { MotiveConfig } = yield* httpPackage
     const options: MotiveConfig.ConfigOptions = {

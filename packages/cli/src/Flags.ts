@@ -50,13 +50,15 @@ export const resolveTime = (flag: string, input: string): Effect.Effect<string, 
  */
 export const parseDuration = (flag: string, input: string): Effect.Effect<Duration.Duration, InvalidInput> => {
   const text = input.trim()
+  const zero = (/^0*(\.0*)?(ms|s|m|h|d)?$/.test(text) && text !== "") || /^-\d/.test(text)
+  if (zero) return Effect.fail(new InvalidInput({ message: `${flag} ${text} must be longer than 0, e.g. 30s or 10m` }))
   if (/^\d+(\.\d+)?$/.test(text)) {
     return Effect.fail(
       new InvalidInput({ message: `${flag} ${text} needs a unit: ${text}m for minutes or ${text}s for seconds` })
     )
   }
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text)
-  if (m === null || Number(m[1]) <= 0) {
+  if (m === null) {
     return Effect.fail(
       new InvalidInput({ message: `${flag} "${input}" is not a duration: use e.g. 30s, 10m, 1h or 1d` })
     )

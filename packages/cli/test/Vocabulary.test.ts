@@ -150,7 +150,7 @@ describe("motive: times, durations and what comes next", () => {
       expect(yesterday.stderr).toContain("--start also takes now, -15m, -2h or -1d [start_time.invalid]")
     }))
 
-  it.scopedLive("--timeout takes 1d and refuses a bare 1 or more than 7d; a create without --wait ends with the command that follows", () =>
+  it.scopedLive("--timeout takes 1d and refuses a bare 1, 0 or more than 7d; a bad base URL is refused; a create without --wait ends with the command that follows", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv()
       const bare = yield* motive(["recall", "wait", "1", "--timeout", "1"], { env })
@@ -158,6 +158,24 @@ describe("motive: times, durations and what comes next", () => {
         code: 2,
         stdout: "",
         stderr: "error: --timeout 1 needs a unit: 1m for minutes or 1s for seconds\n"
+      })
+      for (const zero of ["0s", "0", "-5m"]) {
+        expect(yield* motive(["recall", "wait", "1", "--timeout", zero], { env })).toEqual({
+          code: 2,
+          stdout: "",
+          stderr: `error: --timeout ${zero} must be longer than 0, e.g. 30s or 10m\n`
+        })
+      }
+      // A base URL is checked before anything is sent, naming the flag or the variable.
+      expect(yield* motive(["recall", "quota", "--base-url", "api.gomotive.com"], { env })).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `error: --base-url "api.gomotive.com" is not an http(s) URL, e.g. https://api.gomotive.com\n`
+      })
+      expect(yield* motive(["recall", "quota"], { env: { ...env, MOTIVE_BASE_URL: "ftp://x" } })).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `error: bad setting: MOTIVE_BASE_URL "ftp://x" is not an http(s) URL\n`
       })
       const long = yield* motive(["recall", "wait", "1", "--timeout", "99999999999d"], { env })
       expect(long).toEqual({ code: 2, stdout: "", stderr: "error: --timeout 99999999999d is too long: at most 7d\n" })

@@ -153,8 +153,8 @@ export interface JobStoreService {
    */
   readonly claimCreate: (batchId: string, row: number, generation: number) => Effect.Effect<boolean, JobStoreError>
   /**
-   * Stops the rows of `batchId` that have no recall, have not settled and are not `creating` (`motive batch
-   * cancel`): none of them is sent, and the quota they held is free. A row `creating` is left to its create (which
+   * Stops the rows of `batchId` that have no recall, have not settled (or wait for quota) and are not `creating`
+   * (`motive batch cancel`): none of them is sent, and the quota they held is free. A row `creating` is left to its create (which
    * may be on the wire, spending its minutes): it goes on. Answers the rows stopped, each saying whether a create
    * of its was sent before (`maybeSent`: Motive may hold its recall), which gets the reason `reason.maybeSent`.
    */
@@ -551,7 +551,8 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
             sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'stopped',
                 reason = CASE WHEN create_claimed = 1 THEN ${reason.maybeSent} ELSE ${reason.unsent} END,
                 updated_at = ${at}
-              WHERE batch_id = ${batchId} AND recall_id IS NULL AND state NOT IN ${sql.in([...settledStates])}
+              WHERE batch_id = ${batchId} AND recall_id IS NULL
+                AND (state NOT IN ${sql.in([...settledStates])} OR state = 'waiting_for_quota')
                 AND (${options.creating === true ? 1 : 0} = 1 OR state <> 'creating')
               RETURNING row_number, create_claimed`,
             (rs) =>

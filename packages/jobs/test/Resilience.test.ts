@@ -108,18 +108,25 @@ describe("the monthly quota", () => {
     30_000
   )
 
-  it.scopedLive("with partial, sends the rows that fit and holds the rest for quota", () =>
-    Effect.gen(function*() {
-      const sandbox = yield* sandboxFor({ quota: { regularMinutes: 2 } })
-      const dir = yield* tempDir("partial")
-      const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(3))
-      const { final, submitted } = yield* runToEnd(batch, join(dir, "out"), { partial: true }).pipe(
-        Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200)))
-      )
-      expect(submitted.heldForQuota).toEqual([4])
-      expect(final.rows.map((r) => r.state)).toEqual(["done", "done", "waiting_for_quota"])
-      expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(2)
-    }), 30_000)
+  it.scopedLive(
+    "with partial, sends the rows that fit and holds the rest for quota, which a cancel stops",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ quota: { regularMinutes: 2 } })
+        const dir = yield* tempDir("partial")
+        const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(3))
+        const jobs = jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))
+        const { final, submitted } = yield* runToEnd(batch, join(dir, "out"), { partial: true }).pipe(
+          Effect.provide(jobs)
+        )
+        expect(submitted.heldForQuota).toEqual([4])
+        expect(final.rows.map((r) => r.state)).toEqual(["done", "done", "waiting_for_quota"])
+        expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(2)
+        const { cancelled, maybeSent } = yield* FootageJobs.cancelBatch(batch.id).pipe(Effect.provide(jobs))
+        expect([cancelled, maybeSent]).toEqual([[4], []])
+      }),
+    30_000
+  )
 
   it.scopedLive(
     "leaves the rest waiting when it runs out mid-batch, and a later run with more quota finishes them",

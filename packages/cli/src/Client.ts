@@ -156,7 +156,8 @@ export const withMotive = <A, E, R>(
             })
         }
       })
-    ).pipe(Layer.provide(RequestJournal.layer))
+      // Ids are per server: each request is recorded as made at this one, and only its requests are looked up.
+    ).pipe(Layer.provide(RequestJournal.layerFor(RequestJournal.serverName(config.baseUrl))))
     const services = NodeMotive.layerWithoutConfig.pipe(
       Layer.provide(
         Layer.merge(

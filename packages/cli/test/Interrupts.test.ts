@@ -155,4 +155,30 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       expect(again.stdout).toContain("Video recall 6 ")
       expect(again.stderr.match(/video recall 6 is not in it/g)).toHaveLength(1)
     }))
+
+  it.scopedLive("recall list keeps the requests of each server apart: two servers' recall 1 are two recalls", () =>
+    Effect.gen(function*() {
+      const state = mkdtempSync(join(tmpdir(), "motive-list-servers-"))
+      const first = yield* sandboxEnv()
+      const second = yield* sandboxEnv()
+      const create = (env: Record<string, string>, vehicle: string) =>
+        motive(["recall", "create", "--vehicle-number", vehicle, "--start", "-30m", "--duration", "1m"], {
+          env: { ...env, MOTIVE_STATE_DIR: state }
+        })
+      expect((yield* create(first.env, "TRK-102")).stdout).toContain("Video recall 1 ")
+      expect((yield* create(second.env, "TRK-103")).stdout).toContain("Video recall 1 ")
+      const listed = JSON.parse(
+        (yield* motive(["--json", "recall", "list"], { env: { MOTIVE_STATE_DIR: state } })).stdout
+      ).requests as ReadonlyArray<{ readonly id: number; readonly entity: string; readonly server: string }>
+      expect(listed.map((r) => `${r.id} ${r.entity} ${r.server}`).sort()).toEqual([
+        `1 vehicle TRK-102 ${first.env.MOTIVE_BASE_URL}`,
+        `1 vehicle TRK-103 ${second.env.MOTIVE_BASE_URL}`
+      ])
+      const table = (yield* motive(["recall", "list"], { env: { MOTIVE_STATE_DIR: state } })).stdout.split("\n")
+      expect(table[0]).toMatch(/^ID\s+ENTITY\s+WHAT\s+CREATED\s+STATUS\s+SERVER$/)
+      // --refresh asks each server only about its own.
+      yield* motive(["recall", "list", "--refresh"], { env: { ...first.env, MOTIVE_STATE_DIR: state } })
+      expect((yield* first.sandbox.requests).filter((r) => r.route === "getVideoRecall").length).toBe(1)
+      expect((yield* second.sandbox.requests).filter((r) => r.route === "getVideoRecall").length).toBe(0)
+    }))
 })

@@ -1,7 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs"
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
 import { type AddressInfo, createServer, type Server } from "node:net"
 import { join } from "node:path"
@@ -383,12 +383,12 @@ describe("motive: what a server says reaches the terminal escaped and cut", () =
         }),
         (s) => Effect.sync(() => s.close())
       )
+      // The recall as if made at this server: --refresh asks each server about its own requests only.
+      const other = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const journal = join(state, "requests.jsonl")
+      writeFileSync(journal, readFileSync(journal, "utf8").replaceAll(env.MOTIVE_BASE_URL, other))
       const run = yield* motive(["recall", "list", "--refresh"], {
-        env: {
-          MOTIVE_API_KEY: "k",
-          MOTIVE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          MOTIVE_STATE_DIR: state
-        }
+        env: { MOTIVE_API_KEY: "k", MOTIVE_BASE_URL: other, MOTIVE_STATE_DIR: state }
       })
       expect(run.code).toBe(0)
       expect(run.stderr).toContain("left as recorded: gone \\u001b]0;PWNED\\u0007\\u001b[2J\\u001b[31mRED")

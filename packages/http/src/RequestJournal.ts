@@ -19,6 +19,11 @@ import { fileSystemMessage } from "./MotiveError.js"
 export class JournalEntry extends Schema.Class<JournalEntry>("JournalEntry")({
   kind: Schema.Literal("video_recall", "image_capture"),
   id: Schema.Number,
+  /**
+   * The API it was made at (`serverName` of the base URL): ids are per server, so a sandbox's recall 1 and
+   * Motive's are two requests. Absent in records from before, and from a journal given no server.
+   */
+  server: Schema.optional(Schema.String),
   /** For image captures: the camera type their GET needs. */
   cameraType: Schema.optional(Schema.String),
   /** `vehicle TRK-101`, `asset TRAILER-7`. */
@@ -119,12 +124,27 @@ export const recordIn =
       onSome: (j) => entry.pipe(Effect.flatMap(j.record), Effect.catchAll((e) => Effect.logWarning(e.message)))
     })
 
-const keyOf = (e: JournalEntry) => `${e.kind}:${e.id}`
+/**
+ * How a journal names the API a request was made at: the base URL without its user info (a proxy's password
+ * never reaches the file) and trailing slashes.
+ *
+ * @since 0.1.0
+ */
+export const serverName = (baseUrl: string): string =>
+  baseUrl.trim().replace(/^([a-z][a-z\d+.-]*:\/\/)[^/?#@]*@/i, "$1").replace(/\/+$/, "")
 
-/** The last record of each request, newest request first. */
+const keyOf = (e: JournalEntry) => `${e.server ?? ""} ${e.kind}:${e.id}`
+
+/**
+ * The last record of each request, newest request first. A record of no server (from before servers were
+ * recorded) gives way to a later one of the same request at a server.
+ */
 const latest = (records: ReadonlyArray<JournalEntry>): ReadonlyArray<JournalEntry> => {
   const byKey = new Map<string, JournalEntry>()
-  for (const r of records) byKey.set(keyOf(r), r)
+  for (const r of records) {
+    if (r.server !== undefined) byKey.delete(keyOf(new JournalEntry({ ...r, server: undefined })))
+    byKey.set(keyOf(r), r)
+  }
   return [...byKey.values()].sort((a, b) =>
     a.createdAt === b.createdAt ? b.id - a.id : a.createdAt < b.createdAt ? 1 : -1
   )
@@ -149,12 +169,15 @@ const decodeLine = Schema.decodeUnknownOption(Schema.parseJson(JournalEntry))
 
 /**
  * A journal in a JSON Lines file: each record is one line appended with one write (appends do not interleave,
- * so several processes may share the file), and a line that cannot be read is skipped, never fatal.
+ * so several processes may share the file), and a line that cannot be read is skipped, never fatal. Given a
+ * `server` (`serverName` of the client's base URL), it records each request as made there, and lists that
+ * server's requests (and those recorded with none, from before); without one, it lists every server's.
  *
  * @since 0.1.0
  */
 export const layerFile = (
-  file: string
+  file: string,
+  options: { readonly server?: string | undefined } = {}
 ): Layer.Layer<RequestJournal, never, FileSystem.FileSystem | Path.Path> =>
   Layer.effect(
     RequestJournal,
@@ -171,10 +194,17 @@ export const layerFile = (
               Effect.provideService(Path.Path, path)
             )
             const handle = yield* fs.open(file, { flag: "a", mode: 0o600 })
-            yield* handle.writeAll(new TextEncoder().encode(`${encodeLine(entry)}\n`))
+            const stamped = options.server === undefined || entry.server !== undefined
+              ? entry
+              : new JournalEntry({ ...entry, server: options.server })
+            yield* handle.writeAll(new TextEncoder().encode(`${encodeLine(stamped)}\n`))
           })).pipe(Effect.mapError(failed("write"))),
         entries: fs.readFileString(file).pipe(
-          Effect.map((text) => latest(text.split("\n").flatMap((line) => Option.toArray(decodeLine(line))))),
+          Effect.map((text) =>
+            latest(text.split("\n").flatMap((line) => Option.toArray(decodeLine(line)))).filter((e) =>
+              options.server === undefined || e.server === undefined || e.server === options.server
+            )
+          ),
           Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "NotFound", () => Effect.succeed([])),
           Effect.mapError(failed("read"))
         )
@@ -207,5 +237,19 @@ export const defaultFile: Config.Config<string> = Config.all({
  * @since 0.1.0
  */
 export const layer: Layer.Layer<RequestJournal, never, FileSystem.FileSystem | Path.Path> = Layer.unwrapEffect(
-  Effect.map(Effect.orElseSucceed(defaultFile, () => "./.motive/requests.jsonl"), layerFile)
+  Effect.map(Effect.orElseSucceed(defaultFile, () => "./.motive/requests.jsonl"), (file) => layerFile(file))
 )
+
+/**
+ * The journal in its default file, for the client of one server (`serverName` of its base URL): see
+ * {@link layerFile}.
+ *
+ * @since 0.1.0
+ */
+export const layerFor = (server: string): Layer.Layer<RequestJournal, never, FileSystem.FileSystem | Path.Path> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Effect.orElseSucceed(defaultFile, () => "./.motive/requests.jsonl"),
+      (file) => layerFile(file, { server })
+    )
+  )

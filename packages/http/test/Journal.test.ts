@@ -88,4 +88,44 @@ describe("RequestJournal: no request Motive accepted is lost", () => {
       expect(entries[0]).toMatchObject({ cameraType: "omnicam", position: "rear", entity: "vehicle TRK-101" })
       expect(readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("{\"")).length).toBe(4)
     }))
+
+  it.scopedLive("a file journal for a server records its requests as made there and lists only those", () =>
+    Effect.gen(function*() {
+      const file = join(yield* tempDir, "requests.jsonl")
+      const entry = (id: number, status: string, server?: string) =>
+        new RequestJournal.JournalEntry({
+          kind: "video_recall",
+          id,
+          ...(server === undefined ? {} : { server }),
+          entity: "vehicle TRK-101",
+          createdAt: `2026-12-01T10:00:0${id}Z`,
+          status,
+          seenAt: "2026-12-01T10:00:00Z"
+        })
+      // A record from before servers were recorded, then the same request's record at a server.
+      appendFileSync(file, `${JSON.stringify({ ...entry(1, "pending"), _tag: undefined })}\n`)
+      const at = (server: string | undefined) =>
+        Effect.provide(
+          RequestJournal.RequestJournal,
+          RequestJournal.layerFile(file, { server }).pipe(Layer.provide(NodeContext.layer))
+        )
+      const motive = yield* at(RequestJournal.serverName("https://user:secret@api.gomotive.com/"))
+      expect(RequestJournal.serverName("https://user:secret@api.gomotive.com/")).toBe("https://api.gomotive.com")
+      const sandbox = yield* at("http://127.0.0.1:4010")
+      yield* motive.record(entry(1, "success"))
+      yield* sandbox.record(entry(1, "pending"))
+      yield* sandbox.record(entry(2, "pending"))
+      const show = (es: ReadonlyArray<RequestJournal.JournalEntry>) => es.map((e) => `${e.id} ${e.status} ${e.server}`)
+      expect(show(yield* motive.entries)).toEqual(["1 success https://api.gomotive.com"])
+      expect(show(yield* sandbox.entries)).toEqual([
+        "2 pending http://127.0.0.1:4010",
+        "1 pending http://127.0.0.1:4010"
+      ])
+      expect(show(yield* (yield* at(undefined)).entries).sort()).toEqual([
+        "1 pending http://127.0.0.1:4010",
+        "1 success https://api.gomotive.com",
+        "2 pending http://127.0.0.1:4010"
+      ])
+      expect(readFileSync(file, "utf8")).not.toContain("secret")
+    }))
 })

@@ -8,24 +8,27 @@ import type { RequestJournal } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect } from "effect"
-import { httpPackage, withClient } from "../Client.js"
+import { httpPackage, settingsFrom, withClient } from "../Client.js"
 import { Output } from "../Output.js"
 import { columns } from "../Render.js"
 import { root } from "../Root.js"
 
 type Entry = RequestJournal.JournalEntry
 
-/** Columns: id, entity, what was asked for, created, last status seen. */
+/** Columns: id, entity, what was asked for, created, last status seen; the server too when there are several. */
 const text = (entries: ReadonlyArray<Entry>, none: string): string => {
   if (entries.length === 0) return none
+  const servers = new Set(entries.map((e) => e.server ?? ""))
+  const withServer = servers.size > 1
   const rows = [
-    ["ID", "ENTITY", "WHAT", "CREATED", "STATUS"],
+    ["ID", "ENTITY", "WHAT", "CREATED", "STATUS", ...(withServer ? ["SERVER"] : [])],
     ...entries.map((e) => [
       String(e.id),
       e.entity,
       e.kind === "video_recall" ? `${e.start ?? "?"} → ${e.end ?? "?"}` : `${e.cameraType ?? "?"} ${e.position ?? ""}`,
       e.createdAt,
-      e.status
+      e.status,
+      ...(withServer ? [e.server ?? "?"] : [])
     ])
   ]
   return columns(rows)
@@ -34,6 +37,7 @@ const text = (entries: ReadonlyArray<Entry>, none: string): string => {
 const json = (e: Entry) => ({
   kind: e.kind,
   id: e.id,
+  ...(e.server === undefined ? {} : { server: e.server }),
   entity: e.entity,
   ...(e.cameraType === undefined ? {} : { camera_type: e.cameraType }),
   ...(e.position === undefined ? {} : { position: e.position }),
@@ -63,11 +67,21 @@ const list = (kind: Entry["kind"], name: string) =>
         // Requests Motive no longer knows (404: another account's, a sandbox's): listed as recorded, and named.
         const unknown: Array<{ readonly id: number; readonly message: string }> = []
         if (opts.refresh) {
+          // Only this server's requests are asked about (another's ids name other requests here).
+          // (Without settings of its own, as with --sandbox, every request is.)
+          const server = yield* settingsFrom(globals).pipe(
+            Effect.map((settings) => RequestJournal.serverName(settings.baseUrl)),
+            Effect.orElseSucceed(() => undefined)
+          )
           yield* withClient(globals, ({ client }) =>
             Effect.gen(function*() {
               const journal = yield* RequestJournal.RequestJournal
               // A finished request does not change: only the others are asked about.
-              for (const e of (yield* read).filter((e) => e.status !== "success" && e.status !== "failed")) {
+              const open = (yield* read).filter((e) =>
+                e.status !== "success" && e.status !== "failed" &&
+                (server === undefined || e.server === undefined || e.server === server)
+              )
+              for (const e of open) {
                 const entry = kind === "video_recall"
                   ? Effect.flatMap(client.getVideoRecall(e.id), (r) => RequestJournal.recallEntry(r, e.entity))
                   : Effect.flatMap(
@@ -82,7 +96,7 @@ const list = (kind: Entry["kind"], name: string) =>
                     ))
                 )
               }
-            }).pipe(Effect.provide(RequestJournal.layer)))
+            }).pipe(Effect.provide(server === undefined ? RequestJournal.layer : RequestJournal.layerFor(server))))
         }
         const entries = yield* read
         yield* output.result(

@@ -285,6 +285,14 @@ export const startTimeReadable: Rule<RecallFacts> = {
   check: (f) => {
     const raw = f.input.startTime
     if (isMissing(raw)) return []
+    if (typeof raw !== "string") {
+      return [{
+        message:
+          `start_time must be a string, an ISO 8601 timestamp with an offset (DateTime.formatIso gives one); got ${
+            quote(raw)
+          }`
+      }]
+    }
     if (f.start === undefined) return [{ message: `start_time ${quote(raw)} is not an ISO 8601 timestamp` }]
     return when(
       Either.isLeft(f.start) && f.start.left !== "no_offset",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitrary, Effect, FastCheck as fc, Schema } from "effect"
+import { Arbitrary, DateTime, Effect, FastCheck as fc, Schema } from "effect"
 import {
   allowedDurations,
   CameraPosition,
@@ -60,6 +60,22 @@ describe("validateVideoRecall", () => {
       expect(yield* rules({ ...valid, startTime: "yesterday at noon" })).toEqual(["start_time.invalid"])
       expect(yield* rules({ ...valid, startTime: "2026-02-30T10:00:00Z" })).toEqual(["start_time.invalid"])
     }))
+
+  it.effect("start_time.invalid: a Date or DateTime from an untyped caller is named as what it is, not quoted as text", () =>
+    atNow(Effect.gen(function*() {
+      const messages = (startTime: unknown, duration: unknown = 2) =>
+        Effect.map(
+          Effect.flip(validateVideoRecall({ vehicleNumber: "TRK-101", startTime, duration })),
+          (e) => e.violations.map((v) => v.message)
+        )
+      expect(yield* messages(new Date(Date.UTC(2026, 10, 24, 11, 30)))).toEqual([
+        "start_time must be a string, an ISO 8601 timestamp with an offset (DateTime.formatIso gives one); got a Date (2026-11-24T11:30:00.000Z)"
+      ])
+      expect((yield* messages(DateTime.unsafeMake("2026-11-24T11:30:00Z")))[0]).toContain(
+        "got a DateTime (2026-11-24T11:30:00.000Z)"
+      )
+      expect((yield* messages(minutesAgo(30), NaN))[0]).toContain("duration NaN is not allowed")
+    })))
 
   it.effect("start_time.required: a missing, null or blank start_time is named as missing, not as unreadable", () =>
     Effect.gen(function*() {

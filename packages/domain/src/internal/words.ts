@@ -1,7 +1,17 @@
 /** Small helpers for rule messages. */
+import { DateTime } from "effect"
 
-/** A value as it would be written in JSON (`"roof"`, `12`, `null`), for quoting it in a message. */
+/**
+ * A value as it would be written in JSON (`"roof"`, `12`, `null`), for quoting it in a message; a number JSON
+ * cannot write (`NaN`, `Infinity`) as itself, and an object not JSON has (a `Date`) named with its type.
+ */
 export const quote = (u: unknown): string => {
+  if (typeof u === "number" && !Number.isFinite(u)) return String(u)
+  if (u instanceof Date) return `a Date (${Number.isNaN(u.getTime()) ? "invalid" : u.toISOString()})`
+  if (DateTime.isDateTime(u)) return `a DateTime (${DateTime.formatIso(u)})`
+  if (typeof u === "object" && u !== null && !Array.isArray(u) && Object.getPrototypeOf(u) !== Object.prototype) {
+    return `a ${u.constructor?.name ?? "value"} object`
+  }
   try {
     return JSON.stringify(u) ?? String(u)
   } catch {

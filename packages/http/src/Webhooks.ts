@@ -96,10 +96,14 @@ export interface WebhookReceiver {
    * and router provides, so that a refusal is written before the rest of the body is dropped.
    */
   readonly app: HttpApp.Default<never, Scope.Scope>
-  /** Verified events, in arrival order (none when the receiver was made with `handle`). */
+  /**
+   * Verified events (a JSON object with a string `action`; `id` when the event names a request), in arrival order
+   * (none when the receiver was made with `handle`).
+   */
   readonly events: Stream.Stream<VerifiedEvent>
   /**
-   * Signed deliveries whose body is not an event (`{ action, id }`), as received, including JSON nested deeper
+   * Signed deliveries whose body is not an event (not an object with a string `action`), as received, including
+   * JSON nested deeper
    * than `maxDepth`. They are answered 200 all the same: they come from Motive, and any other answer only makes
    * Motive send them again.
    */

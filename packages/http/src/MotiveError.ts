@@ -169,7 +169,9 @@ export class DownloadFailed extends Schema.TaggedError<DownloadFailed>()("Downlo
    */
   local: Schema.Boolean,
   /** A different file is already at `path`: it was kept (`overwrite` replaces it). */
-  differentFile: Schema.optional(Schema.Boolean)
+  differentFile: Schema.optional(Schema.Boolean),
+  /** Another process is downloading to `path`: nothing was written; try again once it is done. */
+  busy: Schema.optional(Schema.Boolean)
 }) {}
 
 /**

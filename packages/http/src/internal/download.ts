@@ -324,9 +324,11 @@ export const downloadFile = <E>(
         const holder = Number(content.split(" ")[0])
         if (Number.isSafeInteger(holder) && holder > 0 && holder !== me && isRunning(holder)) {
           return yield* new DownloadFailed({
-            message: `${options.path} is being downloaded by another process (${holder}) already`,
+            message:
+              `${options.path} is being downloaded by another process (${holder}) already; nothing was written: try again once it is done`,
             path: options.path,
-            local: true
+            local: true,
+            busy: true
           })
         }
         // Left by a process that is gone (or by this one, in a download that is over): taken over.

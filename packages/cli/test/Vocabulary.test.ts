@@ -196,6 +196,14 @@ describe("motive: times, durations and what comes next", () => {
       const waited = yield* motive(["recall", "wait", "1", "--timeout", "1d", "--json"], { env })
       expect(waited.code).toBe(0)
       expect(JSON.parse(waited.stdout).next).toBeUndefined()
+      const unbounded = yield* motive(
+        ["recall", "create", "--vehicle-number", "TRK-101", "--start", "-2h", "--duration", "1m", "--timeout", "5m"],
+        { env }
+      )
+      expect(unbounded.code).toBe(0)
+      expect(unbounded.stderr).toContain(
+        "--timeout bounds --wait and --download; without either, nothing is waited for"
+      )
     }))
 })
 

@@ -158,7 +158,9 @@ describe("motive webhook listen, under abuse", () => {
       // A wrong signature is told on stderr with --json too: stdout stays events only.
       const forged = yield* postTo(first.listening.url, event(10), hmac(event(11)))
       expect(forged).toBe(403)
-      yield* until(() => proc.stderr().includes("signature does not match") ? true : undefined)
+      yield* until(() =>
+        proc.stderr().includes("its signature is missing or does not match --secret") ? true : undefined
+      )
       proc.child.kill("SIGINT")
       expect(yield* until(() => proc.child.exitCode ?? undefined)).toBe(130)
       yield* Effect.sleep("100 millis")

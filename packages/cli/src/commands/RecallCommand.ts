@@ -105,6 +105,9 @@ const create = Command.make(
       const globals = yield* root
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
+      if (Option.isSome(opts.timeout) && !opts.wait && Option.isNone(opts.download)) {
+        yield* output.note("--timeout bounds --wait and --download; without either, nothing is waited for")
+      }
       const input = {
         vehicleNumber: Option.getOrUndefined(opts.vehicleNumber),
         assetName: Option.getOrUndefined(opts.assetName),

@@ -120,7 +120,7 @@ const eventLine = (rawBody: Uint8Array, event: unknown): string => {
 
 const refusalNotes: Record<number, string> = {
   400: "refused a delivery whose body could not be read (answered 400)",
-  403: "refused a delivery: its signature does not match --secret (answered 403)",
+  403: "refused a delivery: its signature is missing or does not match --secret (answered 403)",
   408: "refused a delivery whose body did not arrive in time (answered 408)",
   413: "refused a delivery larger than --max-body (answered 413)"
 }

@@ -13,33 +13,52 @@ const body = (minutesAgo: number) =>
     duration: 2
   })
 
+/**
+ * A journal as the release before left it (the tables as this release makes them, then without the `reused`
+ * column), holding batch `a` (made first, `rowsOfA` rows) and batch `b`, and `rows` (batch, row, body, recall),
+ * each done. `extra` runs on it before it is closed. Its file and store layer.
+ */
+const journalWithoutReused = (
+  prefix: string,
+  rowsOfA: number,
+  rowsOfB: number,
+  rows: ReadonlyArray<readonly [string, number, string, number]>,
+  extra = ""
+) =>
+  Effect.gen(function*() {
+    const file = join(yield* tempDir(prefix), "jobs.db")
+    const store = Embedded.layerStore(file).pipe(Layer.provide(NodeContext.layer))
+    const db = new Database(file)
+    db.exec("CREATE TABLE seed (x)")
+    db.close()
+    yield* Effect.provide(Effect.ignore(FootageJobs.readStatus("none")), store)
+    const old = new Database(file)
+    old.exec("ALTER TABLE motive_jobs DROP COLUMN reused")
+    const batch = old.prepare(
+      "INSERT INTO motive_batches (id, file, directory, row_count, created_at) VALUES (?, ?, ?, ?, ?)"
+    )
+    batch.run("a".repeat(32), "first.csv", "/tmp/a", rowsOfA, "2026-12-01T10:00:00.000Z")
+    batch.run("b".repeat(32), "second.csv", "/tmp/b", rowsOfB, "2026-12-01T11:00:00.000Z")
+    const row = old.prepare(
+      `INSERT INTO motive_jobs (batch_id, row_number, body, smart_dashcam, minutes, generation, state, recall_id,
+        updated_at) VALUES (?, ?, ?, 0, 2, 0, 'done', ?, '2026-12-01T11:00:00.000Z')`
+    )
+    for (const [batchId, number, rowBody, recall] of rows) row.run(batchId.repeat(32), number, rowBody, recall)
+    if (extra !== "") old.exec(extra)
+    old.close()
+    return { file, store }
+  })
+
 describe("the job store of a journal from the release before", () => {
   it.scoped("gets the reused column, filled as that release counted: a recall an earlier batch holds was its", () =>
     Effect.gen(function*() {
-      const file = join(yield* tempDir("old-journal"), "jobs.db")
-      const store = Embedded.layerStore(file).pipe(Layer.provide(NodeContext.layer))
-      // The tables as this release makes them, then without the column, as the release before left them.
-      const db = new Database(file)
-      db.exec("CREATE TABLE seed (x)")
-      db.close()
-      yield* Effect.provide(Effect.ignore(FootageJobs.readStatus("none")), store)
-      const old = new Database(file)
-      old.exec("ALTER TABLE motive_jobs DROP COLUMN reused")
-      const batch = old.prepare(
-        "INSERT INTO motive_batches (id, file, directory, row_count, created_at) VALUES (?, ?, ?, ?, ?)"
-      )
-      batch.run("a".repeat(32), "first.csv", "/tmp/a", 2, "2026-12-01T10:00:00.000Z")
-      batch.run("b".repeat(32), "second.csv", "/tmp/b", 3, "2026-12-01T11:00:00.000Z")
-      const row = old.prepare(
-        `INSERT INTO motive_jobs (batch_id, row_number, body, smart_dashcam, minutes, generation, state, recall_id,
-          updated_at) VALUES (?, ?, ?, 0, 2, 0, 'done', ?, '2026-12-01T11:00:00.000Z')`
-      )
-      row.run("a".repeat(32), 2, body(30), 1)
-      row.run("a".repeat(32), 3, body(40), 2)
-      row.run("b".repeat(32), 2, body(30), 1)
-      row.run("b".repeat(32), 3, body(40), 2)
-      row.run("b".repeat(32), 4, body(50), 3)
-      old.close()
+      const { store } = yield* journalWithoutReused("old-journal", 2, 3, [
+        ["a", 2, body(30), 1],
+        ["a", 3, body(40), 2],
+        ["b", 2, body(30), 1],
+        ["b", 3, body(40), 2],
+        ["b", 4, body(50), 3]
+      ])
       const [first, second] = yield* Effect.provide(
         Effect.all([FootageJobs.readStatus("a".repeat(32)), FootageJobs.readStatus("b".repeat(32))]),
         store
@@ -53,28 +72,14 @@ describe("the job store of a journal from the release before", () => {
 describe("a migration of the job store", () => {
   it.scoped("stopped half-way leaves the journal as it was, and the next start completes it", () =>
     Effect.gen(function*() {
-      const file = join(yield* tempDir("stopped-migration"), "jobs.db")
-      const store = Embedded.layerStore(file).pipe(Layer.provide(NodeContext.layer))
-      const db = new Database(file)
-      db.exec("CREATE TABLE seed (x)")
-      db.close()
-      yield* Effect.provide(Effect.ignore(FootageJobs.readStatus("none")), store)
-      const old = new Database(file)
-      old.exec("ALTER TABLE motive_jobs DROP COLUMN reused")
-      const batch = old.prepare(
-        "INSERT INTO motive_batches (id, file, directory, row_count, created_at) VALUES (?, ?, ?, ?, ?)"
-      )
-      batch.run("a".repeat(32), "first.csv", "/tmp/a", 1, "2026-12-01T10:00:00.000Z")
-      batch.run("b".repeat(32), "second.csv", "/tmp/b", 1, "2026-12-01T11:00:00.000Z")
-      const row = old.prepare(
-        `INSERT INTO motive_jobs (batch_id, row_number, body, smart_dashcam, minutes, generation, state, recall_id,
-          updated_at) VALUES (?, 2, ?, 0, 2, 0, 'done', 1, '2026-12-01T11:00:00.000Z')`
-      )
-      row.run("a".repeat(32), body(30))
-      row.run("b".repeat(32), body(30))
       // The step that fills the new column fails, as a kill between the two steps would leave it.
-      old.exec("CREATE TRIGGER stop BEFORE UPDATE ON motive_jobs BEGIN SELECT RAISE(ABORT, 'stopped'); END")
-      old.close()
+      const { file, store } = yield* journalWithoutReused(
+        "stopped-migration",
+        1,
+        1,
+        [["a", 2, body(30), 1], ["b", 2, body(30), 1]],
+        "CREATE TRIGGER stop BEFORE UPDATE ON motive_jobs BEGIN SELECT RAISE(ABORT, 'stopped'); END"
+      )
       const columns = () => {
         const db = new Database(file)
         const names = (db.prepare("SELECT name FROM pragma_table_info('motive_jobs')").all() as Array<

@@ -40,6 +40,7 @@ import {
   DateTime,
   Effect,
   Fiber,
+  identity,
   Layer,
   Option,
   Redacted,
@@ -109,6 +110,22 @@ export type TimelineQuery =
  */
 export interface CreateOptions<A> {
   readonly onCreated?: ((created: A) => Effect.Effect<void>) | undefined
+  /**
+   * Runs as each attempt is about to go on the wire (after the rate limit admitted it): once it has run, Motive
+   * may receive the request, whatever happens next; until it has, nothing was sent. It delays the send.
+   */
+  readonly onSending?: (() => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Options of a recall's create: those of every create, and `onDuplicateOf`, which runs as soon as Motive answers
+ * 409 naming the recall it holds for this request (before it is read back, and before an interruption that came
+ * meanwhile takes effect), with whether an earlier attempt's answer was lost (then the recall may be this call's).
+ *
+ * @since 0.1.0
+ */
+export interface RecallCreateOptions extends CreateOptions<VideoRecall> {
+  readonly onDuplicateOf?: ((recallId: number, afterLostAnswer: boolean) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -136,7 +153,7 @@ export interface MotiveClientService {
    */
   readonly createVideoRecall: (
     request: VideoRecallRequest | VideoRecallInput,
-    options?: VideoRecallOptions & CreateOptions<VideoRecall>
+    options?: VideoRecallOptions & RecallCreateOptions
   ) => Effect.Effect<RecallCreated, MotiveError>
   /** A video recall as Motive has it now: its status, and each camera's download URL once it is done. */
   readonly getVideoRecall: (id: number) => Effect.Effect<VideoRecall, CallError>
@@ -216,11 +233,12 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
 
     /**
      * Sends a request and waits for its answer even when interrupted meanwhile (the wait stays bounded by the
-     * request timeout), then runs `answered` before that interruption takes effect.
+     * request timeout), then runs `answered` (or `refused`, on a failure) before that interruption takes effect.
      */
     const onWire = <A>(
       send: Effect.Effect<A, CallError>,
-      answered: (a: A) => Effect.Effect<void>
+      answered: (a: A) => Effect.Effect<void>,
+      refused?: (e: CallError) => Effect.Effect<void>
     ): Effect.Effect<A, CallError> =>
       Effect.uninterruptible(
         // The fiber ends with the answer's Exit, not its failure: a failure is the caller's to handle, not one the
@@ -228,7 +246,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
         Effect.forkDaemon(Effect.exit(Effect.interruptible(send))).pipe(
           Effect.flatMap(Fiber.join),
           Effect.flatten,
-          Effect.tap(answered)
+          Effect.tap(answered),
+          refused === undefined ? identity : Effect.tapError(refused)
         )
       )
 
@@ -270,15 +289,19 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
     const exchange = <A, I>(
       request: ApiRequest,
       schema: Schema.Schema<A, I>,
-      answered?: (a: A) => Effect.Effect<void>
+      answered?: (a: A) => Effect.Effect<void>,
+      sending?: () => Effect.Effect<void>,
+      refused?: (e: CallError) => Effect.Effect<void>
     ): Effect.Effect<A, CallError> => {
       if (unsendable !== undefined) return Effect.fail(unsendable)
       const decode = decodeAnswer(schema)
-      const send = Effect.flatMap(
+      const exchanged = Effect.flatMap(
         transport.exchange(request),
         (answer): Effect.Effect<A, CallError> => isSuccess(answer.status) ? decode(answer) : errorFromAnswer(answer)
       )
-      return gate.admit(answered === undefined ? send : onWire(send, answered)).pipe(
+      // Within what onWire sees through: once `sending` has run, the request goes, interrupted or not.
+      const send = sending === undefined ? exchanged : Effect.zipRight(Effect.suspend(sending), exchanged)
+      return gate.admit(answered === undefined ? send : onWire(send, answered, refused)).pipe(
         Effect.tapError((error) =>
           error._tag === "RateLimited"
             ? gate.pause(RetryPolicy.retryAfter(error, config.retry), error)
@@ -292,16 +315,17 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       request: ApiRequest,
       schema: Schema.Schema<A, I>,
       repeatable: boolean,
-      answered?: (a: A) => Effect.Effect<void>
+      answered?: (a: A) => Effect.Effect<void>,
+      sending?: () => Effect.Effect<void>
     ) =>
       // The retry machinery (a schedule driver per call) is entered only after a first failure; that failure is
       // replayed as its first input, so the schedule (Retry-After included) sees every failure, as before.
-      Effect.catchAll(exchange(request, schema, answered), (first) => {
+      Effect.catchAll(exchange(request, schema, answered, sending), (first) => {
         if (!isRetryable(first, { repeatable })) return Effect.fail(first)
         let replayed = false
         return Effect.retry(
           Effect.suspend(() => {
-            if (replayed) return exchange(request, schema, answered)
+            if (replayed) return exchange(request, schema, answered, sending)
             replayed = true
             return Effect.fail(first)
           }),
@@ -347,7 +371,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
             Effect.zipRight(
               remember(RequestJournal.captureEntry(capture, entity)),
               options?.onCreated?.(capture) ?? Effect.void
-            )
+            ),
+          options?.onSending
         )
       }).pipe(span("createImageCapture", { "motive.position": String(input.position) }))
 
@@ -363,7 +388,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
 
     const createVideoRecall = (
       input: VideoRecallRequest | VideoRecallInput,
-      options?: VideoRecallOptions & CreateOptions<VideoRecall>
+      options?: VideoRecallOptions & RecallCreateOptions
     ) =>
       Effect.gen(function*() {
         const request = yield* Effect.mapError(validateVideoRecall(input, options), validationToInvalid)
@@ -378,9 +403,17 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
         const create = post(paths.videoRecalls, encodeVideoRecallBody(request))
         const attempts = yield* Ref.make(0)
         const ambiguous = yield* Ref.make(false)
+        // Told as the 409 arrives, within what onWire sees through (so that an interruption does not lose it).
+        const onDuplicateOf = options?.onDuplicateOf
+        const duplicateOf = onDuplicateOf === undefined ?
+          undefined :
+          (e: CallError) =>
+            e._tag === "DuplicateRequest" && e.existingId !== undefined
+              ? Effect.flatMap(Ref.get(ambiguous), (wasAmbiguous) => onDuplicateOf(e.existingId!, wasAmbiguous))
+              : Effect.void
         const named = yield* Ref.make<number | undefined>(undefined)
         return yield* Ref.update(attempts, (n) => n + 1).pipe(
-          Effect.zipRight(exchange(create, VideoRecallFromBody, created)),
+          Effect.zipRight(exchange(create, VideoRecallFromBody, created, options?.onSending, duplicateOf)),
           Effect.tapError((e) => isAmbiguous(e) ? Ref.set(ambiguous, true) : Effect.void),
           // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original.
           Effect.retry({ schedule: policy.api, while: (e) => isRetryable(e, { repeatable: true }) }),

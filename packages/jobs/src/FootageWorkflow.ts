@@ -366,8 +366,29 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         Effect.sync(() => {
           made = recall.id
         })
+      // The recall Motive named in a 409, as soon as it is named (before it is read back).
+      let named: { readonly id: number; readonly afterLostAnswer: boolean } | undefined
+      const onDuplicateOf = (id: number, afterLostAnswer: boolean) =>
+        Effect.sync(() => {
+          named = { id, afterLostAnswer }
+        })
+      // Recorded as each create is about to go on the wire (not before: a row stopped or killed while it waits for
+      // the rate limit sent nothing, and its next 409 is not its own).
+      let sent = false
+      const onSending = () =>
+        sent ? Effect.void : Effect.zipRight(
+          Effect.orDie(store.markSent(batchId, row, true)),
+          Effect.sync(() => {
+            sent = true
+          })
+        )
       const attempt = Effect.either(
-        client.createVideoRecall(request, { ...(payload.smartDashcam ? { dashcam: "smart" } : {}), onCreated }).pipe(
+        client.createVideoRecall(request, {
+          ...(payload.smartDashcam ? { dashcam: "smart" } : {}),
+          onCreated,
+          onSending,
+          onDuplicateOf
+        }).pipe(
           Effect.tapError((e) =>
             Effect.sync(() => {
               if (e._tag === "CreateUncertain" ? e.afterLostAnswer : isAmbiguous(e)) mayHaveCreated = true
@@ -392,12 +413,19 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         Effect.interruptible(attempt),
         Effect.as(slots.whenStopping, "stopped" as const)
       )
-      if (raced === "stopped" && made === undefined) {
-        const reason = "stopped before Motive answered its create; running the batch again resumes it"
+      if (raced === "stopped" && made === undefined && named === undefined) {
+        const reason = sent
+          ? "stopped before Motive answered its create; running the batch again resumes it"
+          : "not sent: the run was stopped before this row's create went out; running the batch again sends it"
         yield* setState("stopped", { reason })
         return NotCreated.make({ state: "stopped", reason })
       }
-      const result = raced === "stopped" ? Either.right({ recall: { id: made! } }) : raced
+      // Stopped after Motive answered: the recall it made, or the one it named (whose read-back was cut short).
+      const result = raced !== "stopped"
+        ? raced
+        : made !== undefined
+        ? Either.right({ recall: { id: made } })
+        : Either.right({ recall: { id: named!.id }, deduplicated: true, afterLostAnswer: named!.afterLostAnswer })
       let outcome: typeof CreateResult.Type
       if (result._tag === "Right") {
         outcome = Created.make({ recallId: result.right.recall.id })
@@ -408,6 +436,10 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         outcome = e._tag === "DuplicateRequest" && e.existingId !== undefined
           ? Created.make({ recallId: e.existingId })
           : afterCreateFailure(e)
+        // Every create of the row's was refused for sure (a 4xx, the quota, a 429): none may have made a recall.
+        if (outcome._tag === "NotCreated" && sent && !sentBefore && !mayHaveCreated && !isAmbiguous(e)) {
+          yield* Effect.orDie(store.markSent(batchId, row, false))
+        }
       }
       if (outcome._tag === "Created" && result._tag === "Left") {
         // Found, not made, by this call (its first answer was lost): the journal learns of it here.

@@ -153,6 +153,11 @@ export interface JobStoreService {
    */
   readonly claimCreate: (batchId: string, row: number, generation: number) => Effect.Effect<boolean, JobStoreError>
   /**
+   * Records whether a create of the row's may have reached Motive (`createClaimed`): set as each create is about
+   * to go on the wire, cleared when one that was never sent, or refused for sure, is all the row ever sent.
+   */
+  readonly markSent: (batchId: string, row: number, sent: boolean) => Effect.Effect<void, JobStoreError>
+  /**
    * Stops the rows of `batchId` that have no recall, have not settled (or wait for quota) and are not `creating`
    * (`motive batch cancel`): none of them is sent, and the quota they held is free. A row `creating` is left to its create (which
    * may be on the wire, spending its minutes): it goes on. Answers the rows stopped, each saying whether a create
@@ -536,12 +541,18 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         Effect.flatMap(now, (at) =>
           Effect.map(
             sql<Record<string, unknown>>`UPDATE motive_jobs SET state = 'creating', reason = NULL,
-                create_claimed = 1, updated_at = ${at}
+                updated_at = ${at}
               WHERE batch_id = ${batchId} AND row_number = ${row} AND generation = ${generation}
                 AND state <> 'stopped'
               RETURNING row_number`,
             (rs) => rs.length > 0
           ))
+      ),
+    markSent: (batchId, row, sent) =>
+      read(
+        "write",
+        sql`UPDATE motive_jobs SET create_claimed = ${sent ? 1 : 0}
+          WHERE batch_id = ${batchId} AND row_number = ${row}`
       ),
     cancelUnsent: (batchId, reason, options = {}) =>
       read(

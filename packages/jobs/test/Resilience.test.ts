@@ -335,6 +335,46 @@ describe("a recall someone else made, met after a 429", () => {
   )
 })
 
+describe("a row stopped while its create waited for the rate limit", () => {
+  it.scopedLive(
+    "sent nothing: it says so, and the next run takes the recall Motive names (409) for someone else's",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const dir = yield* tempDir("stopped-at-gate")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(2))
+        // Another journal makes both rows' recalls first.
+        yield* runToEnd(batch, join(dir, "theirs")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "theirs.db"), testSettings(200)))
+        )
+        const theirs = (yield* requestsTo(sandbox, "createVideoRecall")).length
+        // One request every 2 s: the quota's GET, then row 2's create; row 3's waits at the client's gate.
+        const slow = jobsFor(sandbox, join(dir, "ours.db"), testSettings(200), {
+          rateLimit: { requestsPerSecond: 0.5, burst: 1 }
+        })
+        const stopped = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "ours") })
+          while ((yield* requestsTo(sandbox, "createVideoRecall")).length === theirs) yield* Effect.sleep("10 millis")
+          yield* jobs.stopCreating
+          return yield* jobs.awaitSettled(batch.id)
+        }).pipe(Effect.provide(slow))
+        expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(theirs + 1)
+        const row3 = stopped.rows.find((r) => r.row === 3)!
+        expect([row3.state, row3.createClaimed]).toEqual(["stopped", false])
+        expect(row3.reason).toContain("not sent: the run was stopped before this row's create went out")
+        const { final } = yield* runToEnd(batch, join(dir, "ours")).pipe(
+          Effect.provide(jobsFor(sandbox, join(dir, "ours.db"), testSettings(200)))
+        )
+        expect(final.counts.done).toBe(2)
+        expect(final.rows.map((r) => r.reused)).toEqual([true, true])
+        expect(final.minutesSpent).toBe(0)
+        expect((yield* sandbox.recalls).length).toBe(2)
+      }),
+    40_000
+  )
+})
+
 describe("a row held for quota, whose recall someone else made meanwhile", () => {
   it.scopedLive(
     "reuses it when sent: never sent before, the 409 names someone else's recall",

@@ -115,6 +115,11 @@ export interface CreateOptions<A> {
    * may receive the request, whatever happens next; until it has, nothing was sent. It delays the send.
    */
   readonly onSending?: (() => Effect.Effect<void>) | undefined
+  /**
+   * Runs as an attempt that went on the wire fails (before an interruption that came meanwhile takes effect):
+   * `isAmbiguous(error)` says whether Motive may have taken it all the same; otherwise it surely did not.
+   */
+  readonly onAttemptFailed?: ((error: CallError) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -316,16 +321,17 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       schema: Schema.Schema<A, I>,
       repeatable: boolean,
       answered?: (a: A) => Effect.Effect<void>,
-      sending?: () => Effect.Effect<void>
+      sending?: () => Effect.Effect<void>,
+      refused?: (e: CallError) => Effect.Effect<void>
     ) =>
       // The retry machinery (a schedule driver per call) is entered only after a first failure; that failure is
       // replayed as its first input, so the schedule (Retry-After included) sees every failure, as before.
-      Effect.catchAll(exchange(request, schema, answered, sending), (first) => {
+      Effect.catchAll(exchange(request, schema, answered, sending, refused), (first) => {
         if (!isRetryable(first, { repeatable })) return Effect.fail(first)
         let replayed = false
         return Effect.retry(
           Effect.suspend(() => {
-            if (replayed) return exchange(request, schema, answered, sending)
+            if (replayed) return exchange(request, schema, answered, sending, refused)
             replayed = true
             return Effect.fail(first)
           }),
@@ -372,7 +378,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
               remember(RequestJournal.captureEntry(capture, entity)),
               options?.onCreated?.(capture) ?? Effect.void
             ),
-          options?.onSending
+          options?.onSending,
+          options?.onAttemptFailed
         )
       }).pipe(span("createImageCapture", { "motive.position": String(input.position) }))
 
@@ -405,12 +412,14 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
         const ambiguous = yield* Ref.make(false)
         // Told as the 409 arrives, within what onWire sees through (so that an interruption does not lose it).
         const onDuplicateOf = options?.onDuplicateOf
-        const duplicateOf = onDuplicateOf === undefined ?
-          undefined :
-          (e: CallError) =>
-            e._tag === "DuplicateRequest" && e.existingId !== undefined
+        const onAttemptFailed = options?.onAttemptFailed
+        const duplicateOf = (e: CallError) =>
+          Effect.zipRight(
+            e._tag === "DuplicateRequest" && e.existingId !== undefined && onDuplicateOf !== undefined
               ? Effect.flatMap(Ref.get(ambiguous), (wasAmbiguous) => onDuplicateOf(e.existingId!, wasAmbiguous))
-              : Effect.void
+              : Effect.void,
+            onAttemptFailed?.(e) ?? Effect.void
+          )
         const named = yield* Ref.make<number | undefined>(undefined)
         return yield* Ref.update(attempts, (n) => n + 1).pipe(
           Effect.zipRight(exchange(create, VideoRecallFromBody, created, options?.onSending, duplicateOf)),

@@ -373,8 +373,10 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           named = { id, afterLostAnswer }
         })
       // Recorded as each create is about to go on the wire (not before: a row stopped or killed while it waits for
-      // the rate limit sent nothing, and its next 409 is not its own).
+      // the rate limit sent nothing, and its next 409 is not its own). An attempt Motive surely refused (a 4xx, a
+      // 429) made nothing; one whose answer was lost may have.
       let sent = false
+      let lostAnswer = false
       const onSending = () =>
         sent ? Effect.void : Effect.zipRight(
           Effect.orDie(store.markSent(batchId, row, true)),
@@ -382,12 +384,17 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
             sent = true
           })
         )
+      const onAttemptFailed = (e: MotiveError) =>
+        Effect.sync(() => {
+          if (isAmbiguous(e)) lostAnswer = true
+        })
       const attempt = Effect.either(
         client.createVideoRecall(request, {
           ...(payload.smartDashcam ? { dashcam: "smart" } : {}),
           onCreated,
           onSending,
-          onDuplicateOf
+          onDuplicateOf,
+          onAttemptFailed
         }).pipe(
           Effect.tapError((e) =>
             Effect.sync(() => {
@@ -414,8 +421,12 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         Effect.as(slots.whenStopping, "stopped" as const)
       )
       if (raced === "stopped" && made === undefined && named === undefined) {
-        const reason = sent
-          ? "stopped before Motive answered its create; running the batch again resumes it"
+        // Every attempt that went out was refused for sure: as if none had.
+        if (sent && !lostAnswer && !sentBefore) yield* Effect.orDie(store.markSent(batchId, row, false))
+        const reason = lostAnswer
+          ? "stopped after a create whose answer was lost: Motive may hold its recall; running the batch again finds it"
+          : sent
+          ? "stopped before its create was made (Motive had refused the tries so far); running the batch again sends it"
           : "not sent: the run was stopped before this row's create went out; running the batch again sends it"
         yield* setState("stopped", { reason })
         return NotCreated.make({ state: "stopped", reason })
@@ -437,7 +448,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           ? Created.make({ recallId: e.existingId })
           : afterCreateFailure(e)
         // Every create of the row's was refused for sure (a 4xx, the quota, a 429): none may have made a recall.
-        if (outcome._tag === "NotCreated" && sent && !sentBefore && !mayHaveCreated && !isAmbiguous(e)) {
+        if (outcome._tag === "NotCreated" && sent && !sentBefore && !mayHaveCreated && !lostAnswer && !isAmbiguous(e)) {
           yield* Effect.orDie(store.markSent(batchId, row, false))
         }
       }

@@ -15,7 +15,7 @@ import type { Sandbox } from "@effect-motive/sandbox"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { WorkflowEngine } from "@effect/workflow"
-import { Context, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Context, Duration, Effect, Fiber, Layer, Option, Redacted, Stream } from "effect"
 import { hostname, tmpdir } from "node:os"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { BatchIncomplete, InvalidInput } from "../CliError.js"
@@ -264,72 +264,94 @@ export const executeBatch = (
       yield* output.note(`Receiving completion webhooks on ${url}`)
     }
 
-    const submitted = yield* jobs.submit(batch, { directory: options.directory, partial: options.partial }).pipe(
-      Effect.catchTags({
-        QuotaShort: (e) =>
-          new BatchIncomplete({
-            message: e.reservedMinutes > 0
-              ? `${e.message}; a batch you no longer want frees what it holds with: motive batch cancel BATCH`
-              : e.message,
-            code: 4
-          }),
-        DirectoryMismatch: (e) => new InvalidInput({ message: e.message }),
-        JobStoreError: (e) => Effect.die(e)
-      })
-    )
-    const before = yield* jobs.status(batch.id).pipe(Effect.orDie)
-    yield* output.note(
-      submitted.isNew
-        ? `Batch ${short(batch.id)}: ${batch.rows.length} row${
-          batch.rows.length === 1 ? "" : "s"
-        } from ${options.file}, ${
-          Option.isSome(options.database)
-            ? "sent to the workers (files under each worker's --dir)"
-            : `files into ${options.directory}`
-        }`
-        : `Batch ${short(batch.id)} resumed (the same rows ran before): ${before.counts.done} done, ${
-          // Sent rows that finished between the submission and this look are counted once, as done.
-          submitted.sent.filter((row) => before.rows.find((r) => r.row === row)?.state !== "done").length} to go`
-    )
-    if (submitted.heldForQuota.length > 0) {
-      yield* output.note(
-        `not sent (the quota does not cover them): row${submitted.heldForQuota.length === 1 ? "" : "s"} ${
-          submitted.heldForQuota.join(", ")
-        }`
-      )
-    }
-    if (options.detach) return before
-    const started = Date.now()
-    const settledAtStart = before.rows.filter((r) => r.state === "done" || r.state === "failed").length
-    yield* Stream.runForEach(
-      jobs.progress(batch.id, "500 millis"),
-      (p) => output.progress(summaryLine(p, started, settledAtStart))
-    )
-      .pipe(
-        Effect.ensuring(output.endProgress),
-        Effect.orDie,
-        Effect.onInterrupt(() =>
-          Effect.gen(function*() {
-            if (resume === undefined) {
-              processSinks.stderr("interrupted (the built-in sandbox ends with this run: there is nothing to resume)\n")
-              return
-            }
-            // Nothing more is sent (rows whose turn had not come stop, for the next run), and the creates under way
-            // end first: every recall a row made and the run has not finished with is then in the status. The
-            // interruption's report names each (with --json, in its one error document) with the command that
-            // picks it up again.
-            yield* jobs.stopCreating
-            const now = yield* Effect.option(jobs.status(batch.id))
-            for (const row of Option.isSome(now) ? now.value.rows : []) {
-              if (row.recallId !== undefined && row.state !== "done" && row.state !== "failed") {
-                yield* output.learned({ kind: "video_recall", id: row.recallId, resume })
-              }
-            }
-            processSinks.stderr(`interrupted: every recall made is in the journal; resume with: ${resume}\n`)
-          })
+    // From the submission on (its workflows start as it records them), an interruption stops the sending first.
+    const interrupted = Effect.gen(function*() {
+      if (resume === undefined) {
+        yield* jobs.stopCreating
+        processSinks.stderr("interrupted (the built-in sandbox ends with this run: there is nothing to resume)\n")
+        return
+      }
+      // Nothing more is sent (rows whose turn had not come stop, for the next run), and the creates under way end
+      // first: every recall a row made and the run has not finished with is then in the status. The interruption's
+      // report names each (with --json, in its one error document) with the command that picks it up again, and the
+      // rows whose create went out but whose answer did not come back (Motive may hold their recalls).
+      const slow = yield* Effect.forkDaemon(
+        Effect.zipRight(
+          Effect.sleep("1 second"),
+          Effect.sync(() =>
+            processSinks.stderr("interrupted: stopping; a create already on the wire is answered first\n")
+          )
         )
       )
-    return yield* jobs.status(batch.id).pipe(Effect.orDie)
+      yield* jobs.stopCreating
+      yield* Fiber.interrupt(slow)
+      const now = yield* Effect.option(jobs.status(batch.id))
+      const rows = Option.isSome(now) ? now.value.rows : []
+      for (const row of rows) {
+        if (row.recallId !== undefined && row.state !== "done" && row.state !== "failed") {
+          yield* output.learned({ kind: "video_recall", id: row.recallId, resume })
+        }
+      }
+      const unanswered = rows.filter((r) => r.recallId === undefined && r.createClaimed && r.state === "stopped")
+      if (unanswered.length > 0) {
+        processSinks.stderr(
+          `interrupted: the create${unanswered.length === 1 ? "" : "s"} of row${unanswered.length === 1 ? "" : "s"} ${
+            unanswered.map((r) => r.row).join(", ")
+          } went out without an answer: Motive may hold ${
+            unanswered.length === 1 ? "its recall" : "their recalls"
+          }, which the resume finds (never making one twice)\n`
+        )
+      }
+      processSinks.stderr(`interrupted: every recall made is in the journal; resume with: ${resume}\n`)
+    })
+    return yield* Effect.gen(function*() {
+      const submitted = yield* jobs.submit(batch, { directory: options.directory, partial: options.partial }).pipe(
+        Effect.catchTags({
+          QuotaShort: (e) =>
+            new BatchIncomplete({
+              message: e.reservedMinutes > 0
+                ? `${e.message}; a batch you no longer want frees what it holds with: motive batch cancel BATCH`
+                : e.message,
+              code: 4
+            }),
+          DirectoryMismatch: (e) => new InvalidInput({ message: e.message }),
+          JobStoreError: (e) => Effect.die(e)
+        })
+      )
+      const before = yield* jobs.status(batch.id).pipe(Effect.orDie)
+      yield* output.note(
+        submitted.isNew
+          ? `Batch ${short(batch.id)}: ${batch.rows.length} row${
+            batch.rows.length === 1 ? "" : "s"
+          } from ${options.file}, ${
+            Option.isSome(options.database)
+              ? "sent to the workers (files under each worker's --dir)"
+              : `files into ${options.directory}`
+          }`
+          : `Batch ${short(batch.id)} resumed (the same rows ran before): ${before.counts.done} done, ${
+            // Sent rows that finished between the submission and this look are counted once, as done.
+            submitted.sent.filter((row) => before.rows.find((r) => r.row === row)?.state !== "done").length} to go`
+      )
+      if (submitted.heldForQuota.length > 0) {
+        yield* output.note(
+          `not sent (the quota does not cover them): row${submitted.heldForQuota.length === 1 ? "" : "s"} ${
+            submitted.heldForQuota.join(", ")
+          }`
+        )
+      }
+      if (options.detach) return before
+      const started = Date.now()
+      const settledAtStart = before.rows.filter((r) => r.state === "done" || r.state === "failed").length
+      yield* Stream.runForEach(
+        jobs.progress(batch.id, "500 millis"),
+        (p) => output.progress(summaryLine(p, started, settledAtStart))
+      )
+        .pipe(
+          Effect.ensuring(output.endProgress),
+          Effect.orDie
+        )
+      return yield* jobs.status(batch.id).pipe(Effect.orDie)
+    }).pipe(Effect.onInterrupt(() => interrupted))
   }))
 
 /**

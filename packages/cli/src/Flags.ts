@@ -50,7 +50,8 @@ export const resolveTime = (flag: string, input: string): Effect.Effect<string, 
  */
 export const parseDuration = (flag: string, input: string): Effect.Effect<Duration.Duration, InvalidInput> => {
   const text = input.trim()
-  const zero = (/^0*(\.0*)?(ms|s|m|h|d)?$/.test(text) && text !== "") || /^-\d/.test(text)
+  const amount = /^(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h|d)?$/.exec(text)
+  const zero = (amount !== null && Number(amount[1]) === 0) || /^-\d/.test(text)
   if (zero) return Effect.fail(new InvalidInput({ message: `${flag} ${text} must be longer than 0, e.g. 30s or 10m` }))
   if (/^\d+(\.\d+)?$/.test(text)) {
     return Effect.fail(

@@ -254,7 +254,7 @@ describe("motive: destinations and values checked before anything is sent", () =
   it.scopedLive("a command to paste never shows the password of a --base-url (a proxy's), only <PASSWORD>", () =>
     Effect.gen(function*() {
       const { sandbox } = yield* sandboxEnv()
-      const withPassword = sandbox.baseUrl.replace("http://", "http://fleet:s3cr3t-proxy@")
+      const withPassword = sandbox.baseUrl.replace("http://", "http://fleet:s3cr3t@proxy@")
       const run = yield* motive(["--base-url", withPassword, "--api-key", Redacted.value(sandbox.apiKey), ...create20m])
       expect(run.code).toBe(0)
       expect(run.stdout).toContain(
@@ -262,7 +262,7 @@ describe("motive: destinations and values checked before anything is sent", () =
           sandbox.baseUrl.replace("http://", "http://fleet:<PASSWORD>@")
         }' --api-key <KEY> recall wait 1`
       )
-      expect(run.stdout + run.stderr).not.toContain("s3cr3t-proxy")
+      expect(run.stdout + run.stderr).not.toContain("s3cr3t")
     }))
 
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>

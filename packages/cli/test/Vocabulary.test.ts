@@ -166,6 +166,11 @@ describe("motive: times, durations and what comes next", () => {
           stderr: `error: --timeout ${zero} must be longer than 0, e.g. 30s or 10m\n`
         })
       }
+      for (const noNumber of ["s", "ms", "."]) {
+        expect((yield* motive(["recall", "wait", "1", "--timeout", noNumber], { env })).stderr).toBe(
+          `error: --timeout "${noNumber}" is not a duration: use e.g. 30s, 10m, 1h or 1d\n`
+        )
+      }
       // A base URL is checked before anything is sent, naming the flag or the variable.
       expect(yield* motive(["recall", "quota", "--base-url", "api.gomotive.com"], { env })).toEqual({
         code: 2,

@@ -233,7 +233,8 @@ export const checkSettings = (input: MotiveConfigInput): Either.Either<MotiveSet
       count("rateLimit.burst", rate.burst)
     }
   }
-  count("maxConcurrency", input.maxConcurrency)
+  // Requests in flight may be unbounded (Infinity), as before.
+  if (input.maxConcurrency !== Infinity) count("maxConcurrency", input.maxConcurrency)
   count("downloadAttempts", input.downloadAttempts)
   count("retry.maxAttempts", input.retry?.maxAttempts)
   for (const name of ["baseDelay", "maxDelay", "maxElapsed", "maxRetryAfter", "defaultRetryAfter"] as const) {

@@ -156,7 +156,7 @@ const checkOptions = (options: GateOptions): ReadonlyArray<string> => {
       problems.push(`${name} ${n} must be ${whole ? "a whole number, at least 1" : "a number above 0"}`)
     }
   }
-  above("maxConcurrency", options.maxConcurrency, true)
+  if (options.maxConcurrency !== Infinity) above("maxConcurrency", options.maxConcurrency, true)
   if (typeof options.rateLimit === "object" && options.rateLimit !== null) {
     const rate = options.rateLimit.requestsPerSecond
     if (!(Number.isFinite(rate) && rate > 0)) {

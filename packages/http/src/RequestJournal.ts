@@ -126,25 +126,32 @@ export const recordIn =
 
 /**
  * How a journal names the API a request was made at: the base URL without its user info (a proxy's password
- * never reaches the file) and trailing slashes.
+ * never reaches the file), lower-cased host, default port and trailing slashes left out.
  *
  * @since 0.1.0
  */
-export const serverName = (baseUrl: string): string =>
-  baseUrl.trim().replace(/^([a-z][a-z\d+.-]*:\/\/)[^/?#@]*@/i, "$1").replace(/\/+$/, "")
+export const serverName = (baseUrl: string): string => {
+  const text = baseUrl.trim()
+  try {
+    const url = new URL(text)
+    url.username = ""
+    url.password = ""
+    return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, "")
+  } catch {
+    // Not a URL: its user info (up to the last "@" before the path) removed all the same.
+    return text.replace(/^([a-z][a-z\d+.-]*:\/\/)[^/?#]*@/i, "$1").replace(/\/+$/, "")
+  }
+}
 
 const keyOf = (e: JournalEntry) => `${e.server ?? ""} ${e.kind}:${e.id}`
 
 /**
  * The last record of each request, newest request first. A record of no server (from before servers were
- * recorded) gives way to a later one of the same request at a server.
+ * recorded) stays apart: the same id at a server may be another request.
  */
 const latest = (records: ReadonlyArray<JournalEntry>): ReadonlyArray<JournalEntry> => {
   const byKey = new Map<string, JournalEntry>()
-  for (const r of records) {
-    if (r.server !== undefined) byKey.delete(keyOf(new JournalEntry({ ...r, server: undefined })))
-    byKey.set(keyOf(r), r)
-  }
+  for (const r of records) byKey.set(keyOf(r), r)
   return [...byKey.values()].sort((a, b) =>
     a.createdAt === b.createdAt ? b.id - a.id : a.createdAt < b.createdAt ? 1 : -1
   )

@@ -70,6 +70,12 @@ describe("MotiveConfig", () => {
       expect(yield* refused({ credentials: key, rateLimit: { requestsPerSecond: NaN, burst: 1 } })).toContain(
         "rateLimit.requestsPerSecond NaN must be a number above 0"
       )
+      // Requests in flight may be unbounded, as before the check.
+      const unbounded = yield* Effect.provide(
+        MotiveConfig.MotiveConfig,
+        MotiveConfig.layer({ credentials: key, maxConcurrency: Infinity })
+      )
+      expect(unbounded.maxConcurrency).toBe(Infinity)
       const blank = yield* refused({ credentials: { _tag: "OAuthToken", token: Redacted.make("  ") } })
       expect(blank).toContain("credentials.token is blank")
       // The same rules for settings read from the environment or given to layerConfig.

@@ -67,7 +67,8 @@ const list = (kind: Entry["kind"], name: string) =>
         // Requests Motive no longer knows (404: another account's, a sandbox's): listed as recorded, and named.
         const unknown: Array<{ readonly id: number; readonly message: string }> = []
         if (opts.refresh) {
-          // Only this server's requests are asked about (another's ids name other requests here).
+          // Only this server's requests are asked about (another's ids name other requests here; a record from
+          // before servers were recorded may be another server's, so it is listed as recorded).
           // (Without settings of its own, as with --sandbox, every request is.)
           const server = yield* settingsFrom(globals).pipe(
             Effect.map((settings) => RequestJournal.serverName(settings.baseUrl)),
@@ -79,7 +80,7 @@ const list = (kind: Entry["kind"], name: string) =>
               // A finished request does not change: only the others are asked about.
               const open = (yield* read).filter((e) =>
                 e.status !== "success" && e.status !== "failed" &&
-                (server === undefined || e.server === undefined || e.server === server)
+                (server === undefined || e.server === server)
               )
               for (const e of open) {
                 const entry = kind === "video_recall"

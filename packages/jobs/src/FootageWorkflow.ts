@@ -206,11 +206,21 @@ const DownloadResult = Schema.Union(
 type Payload = typeof FootagePayload.Type
 
 /**
+ * Whether a create that failed so may have made a recall all the same: its answer was lost (a timeout, a 5xx, a
+ * broken connection), or it was a 2xx whose body could not be read.
+ *
+ * @since 0.1.0
+ */
+export const mayHaveMade = (e: MotiveError): boolean => isAmbiguous(e) || e._tag === "ResponseDecodeError"
+
+/**
  * What a create failure means for the row: spent quota waits for more, a failure that may pass stops the row
  * for the next run (which resumes it safely: a recall Motive made is found by its duplicate answer), anything
  * else is Motive's refusal of this row.
+ *
+ * @since 0.1.0
  */
-const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
+export const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
   const reason = e.message
   switch (e._tag) {
     case "QuotaExhausted":
@@ -220,6 +230,8 @@ const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
     case "TransportError":
     case "RequestTimeout":
     case "CreateUncertain":
+    // A 2xx whose body could not be read: the recall exists; the next run finds it (409).
+    case "ResponseDecodeError":
     case "Unauthorized":
     // Company-wide and fixed by an administrator: the next run, once it is on, goes on.
     case "FeatureDisabled":
@@ -379,14 +391,14 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       let lostAnswer = false
       const onSending = () =>
         sent ? Effect.void : Effect.zipRight(
-          Effect.orDie(store.markSent(batchId, row, true)),
+          Effect.orDie(store.markSent(batchId, row, payload.generation, true)),
           Effect.sync(() => {
             sent = true
           })
         )
       const onAttemptFailed = (e: MotiveError) =>
         Effect.sync(() => {
-          if (isAmbiguous(e)) lostAnswer = true
+          if (mayHaveMade(e)) lostAnswer = true
         })
       const attempt = Effect.either(
         client.createVideoRecall(request, {
@@ -398,7 +410,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         }).pipe(
           Effect.tapError((e) =>
             Effect.sync(() => {
-              if (e._tag === "CreateUncertain" ? e.afterLostAnswer : isAmbiguous(e)) mayHaveCreated = true
+              if (e._tag === "CreateUncertain" ? e.afterLostAnswer : mayHaveMade(e)) mayHaveCreated = true
             })
           ),
           // A create sent again after a lost answer is answered 409 with the recall it made: never two. A recall
@@ -422,7 +434,9 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       )
       if (raced === "stopped" && made === undefined && named === undefined) {
         // Every attempt that went out was refused for sure: as if none had.
-        if (sent && !lostAnswer && !sentBefore) yield* Effect.orDie(store.markSent(batchId, row, false))
+        if (sent && !lostAnswer && !sentBefore) {
+          yield* Effect.orDie(store.markSent(batchId, row, payload.generation, false))
+        }
         const reason = lostAnswer
           ? "stopped after a create whose answer was lost: Motive may hold its recall; running the batch again finds it"
           : sent
@@ -448,8 +462,8 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           ? Created.make({ recallId: e.existingId })
           : afterCreateFailure(e)
         // Every create of the row's was refused for sure (a 4xx, the quota, a 429): none may have made a recall.
-        if (outcome._tag === "NotCreated" && sent && !sentBefore && !mayHaveCreated && !lostAnswer && !isAmbiguous(e)) {
-          yield* Effect.orDie(store.markSent(batchId, row, false))
+        if (outcome._tag === "NotCreated" && sent && !sentBefore && !mayHaveCreated && !lostAnswer && !mayHaveMade(e)) {
+          yield* Effect.orDie(store.markSent(batchId, row, payload.generation, false))
         }
       }
       if (outcome._tag === "Created" && result._tag === "Left") {

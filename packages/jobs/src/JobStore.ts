@@ -154,9 +154,15 @@ export interface JobStoreService {
   readonly claimCreate: (batchId: string, row: number, generation: number) => Effect.Effect<boolean, JobStoreError>
   /**
    * Records whether a create of the row's may have reached Motive (`createClaimed`): set as each create is about
-   * to go on the wire, cleared when one that was never sent, or refused for sure, is all the row ever sent.
+   * to go on the wire, cleared when one that was never sent, or refused for sure, is all the row ever sent. Only
+   * for the workflow of `generation` (a later run's mark is not an earlier one's to clear).
    */
-  readonly markSent: (batchId: string, row: number, sent: boolean) => Effect.Effect<void, JobStoreError>
+  readonly markSent: (
+    batchId: string,
+    row: number,
+    generation: number,
+    sent: boolean
+  ) => Effect.Effect<void, JobStoreError>
   /**
    * Stops the rows of `batchId` that have no recall, have not settled (or wait for quota) and are not `creating`
    * (`motive batch cancel`): none of them is sent, and the quota they held is free. A row `creating` is left to its create (which
@@ -548,11 +554,11 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
             (rs) => rs.length > 0
           ))
       ),
-    markSent: (batchId, row, sent) =>
+    markSent: (batchId, row, generation, sent) =>
       read(
         "write",
         sql`UPDATE motive_jobs SET create_claimed = ${sent ? 1 : 0}
-          WHERE batch_id = ${batchId} AND row_number = ${row}`
+          WHERE batch_id = ${batchId} AND row_number = ${row} AND generation = ${generation}`
       ),
     cancelUnsent: (batchId, reason, options = {}) =>
       read(

@@ -1,6 +1,7 @@
+import { InvalidRequest, RateLimited, ResponseDecodeError, ServerError } from "@effect-motive/http"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
-import { defaultSettings, JobSlots, layerSlots } from "../src/FootageWorkflow.js"
+import { afterCreateFailure, defaultSettings, JobSlots, layerSlots, mayHaveMade } from "../src/FootageWorkflow.js"
 
 /** How many permits a semaphore has: all of them can be taken at once, one more cannot. */
 const capacity = (s: Effect.Semaphore, expected: number) =>
@@ -45,4 +46,21 @@ describe("the workflows' slots", () => {
         expect(Exit.isFailure(exit) && Cause.pretty(exit.cause)).toContain(message)
       }
     }))
+})
+
+describe("a create that failed", () => {
+  it("may have made a recall when its answer was lost or unreadable (a 2xx whose body could not be read)", () => {
+    const unreadable = new ResponseDecodeError({
+      message: "201 with a body that is not a recall",
+      status: 201,
+      excerpt: "{}"
+    })
+    const lost = new ServerError({ message: "bad gateway", status: 502 })
+    const refused = new InvalidRequest({ message: "no", source: "motive", violations: [] })
+    const limited = new RateLimited({ message: "slow down", status: 429 })
+    expect([unreadable, lost, refused, limited].map(mayHaveMade)).toEqual([true, true, false, false])
+    // The row stops for the next run, which finds the recall by its 409, rather than failing as refused.
+    expect(afterCreateFailure(unreadable).state).toBe("stopped")
+    expect(afterCreateFailure(refused).state).toBe("failed")
+  })
 })

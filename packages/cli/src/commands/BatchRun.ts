@@ -295,9 +295,9 @@ export const executeBatch = (
       const unanswered = rows.filter((r) => r.recallId === undefined && r.createClaimed && r.state === "stopped")
       if (unanswered.length > 0) {
         processSinks.stderr(
-          `interrupted: the create${unanswered.length === 1 ? "" : "s"} of row${unanswered.length === 1 ? "" : "s"} ${
+          `interrupted: row${unanswered.length === 1 ? "" : "s"} ${
             unanswered.map((r) => r.row).join(", ")
-          } went out without an answer: Motive may hold ${
+          } sent a create whose answer was lost (in this run or an earlier one): Motive may hold ${
             unanswered.length === 1 ? "its recall" : "their recalls"
           }, which the resume finds (never making one twice)\n`
         )

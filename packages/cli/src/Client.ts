@@ -87,12 +87,12 @@ export const settingsFrom = (globals: Globals) =>
       }
     }
     // Checked here to name the flag (MOTIVE_BASE_URL is checked by the client's Config, naming the variable).
-    if (Option.isSome(globals.baseUrl) && !/^https?:\/\/[^/\s]+/i.test(globals.baseUrl.value.trim())) {
+    const { MotiveConfig } = yield* httpPackage
+    if (Option.isSome(globals.baseUrl) && !MotiveConfig.isHttpUrl(globals.baseUrl.value.trim())) {
       return yield* new InvalidInput({
         message: `--base-url "${globals.baseUrl.value}" is not an http(s) URL, e.g. https://api.gomotive.com`
       })
     }
-    const { MotiveConfig } = yield* httpPackage
     const options: MotiveConfig.ConfigOptions = {
       apiKey: flagValue(globals.apiKey),
       oauthToken: flagValue(globals.oauthToken),

@@ -182,6 +182,13 @@ export const makeSettings = (input: MotiveConfigInput): MotiveSettings => {
   }
 }
 
+/**
+ * Whether `url` is an http(s) URL with a host: what a base URL must be.
+ *
+ * @since 0.1.0
+ */
+export const isHttpUrl = (url: string): boolean => /^https?:\/\/[^/\s]+/i.test(url)
+
 const show = (u: unknown): string => typeof u === "string" ? `"${u}"` : String(u)
 
 /**
@@ -205,7 +212,7 @@ export const checkSettings = (input: MotiveConfigInput): Either.Either<MotiveSet
   } else if (Redacted.value(credential.value).trim() === "") {
     problems.push(`${credential.name} is blank`)
   }
-  if (input.baseUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(input.baseUrl)) {
+  if (input.baseUrl !== undefined && !isHttpUrl(input.baseUrl)) {
     problems.push(`baseUrl ${show(input.baseUrl)} is not an http(s) URL`)
   }
   const duration = (name: string, given: Duration.DurationInput | undefined, above: "zero" | "none") => {
@@ -414,7 +421,7 @@ export const settingsConfig = (options: ConfigOptions = {}): Config.Config<Motiv
         Config.string("MOTIVE_BASE_URL").pipe(
           // Blank is unset, as for the other variables; anything else must be an http(s) URL.
           Config.mapOrFail((url) =>
-            url.trim() === "" || /^https?:\/\/[^/\s]+/i.test(url.trim())
+            url.trim() === "" || isHttpUrl(url.trim())
               ? Either.right(url.trim())
               : Either.left(ConfigError.InvalidData([], `MOTIVE_BASE_URL "${url}" is not an http(s) URL`))
           ),

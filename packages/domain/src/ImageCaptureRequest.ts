@@ -6,6 +6,7 @@
 import { Array as Arr, Effect, Schema } from "effect"
 import { CameraPosition, cameraPositionInfo, CameraPositions, isCameraPosition } from "./CameraPosition.js"
 import { AssetId, parsePositiveInt, VehicleId } from "./Ids.js"
+import { givenFields } from "./internal/fields.js"
 import { isMissing, listWords, quote } from "./internal/words.js"
 import { CaptureValidationError, type Rule, violationsOf, when } from "./Violation.js"
 
@@ -234,7 +235,7 @@ export const imageCaptureRules: ReadonlyArray<Rule<CaptureFacts>> = [
 /**
  * Checks an image capture request against every rule of {@link imageCaptureRules}; fails with all
  * violations at once. An `ImageCaptureRequest` built with `new` is checked too: its constructor checks only
- * the types.
+ * the types. A value that is not an object is a request with no fields.
  *
  * @since 0.1.0
  */
@@ -248,7 +249,7 @@ export const validateImageCapture = (
           ...(input.target._tag === "vehicle" ? { vehicleId: input.target.id } : { assetId: input.target.id }),
           position: input.position
         }
-        : input
+        : givenFields(input)
     )
     const violations = violationsOf(imageCaptureRules, facts)
     if (Arr.isNonEmptyArray(violations)) return Effect.fail(new CaptureValidationError({ violations }))

@@ -6,6 +6,7 @@
  */
 import { Array as Arr, DateTime, Effect, Either } from "effect"
 import { cameraPositionInfo, CameraPositions, isCameraPosition } from "./CameraPosition.js"
+import { givenFields } from "./internal/fields.js"
 import { isMissing, listWords, nonBlank, quote } from "./internal/words.js"
 import {
   allowedDurations,
@@ -396,7 +397,7 @@ const inputOf = (request: VideoRecallRequest): VideoRecallInput => ({
 /**
  * Checks a recall request against every rule of {@link videoRecallRules}, reading "now" from the `Clock`.
  * Fails with all violations at once; succeeds with a request that can be sent as is. Repeated positions are
- * kept once. A `VideoRecallRequest` built with `new` is checked too: its constructor checks only the types.
+ * kept once; a value that is not an object is a request with no fields. A `VideoRecallRequest` built with `new` is checked too: its constructor checks only the types.
  *
  * @since 0.1.0
  */
@@ -405,7 +406,7 @@ export const validateVideoRecall = (
   options: VideoRecallOptions = {}
 ): Effect.Effect<VideoRecallRequest, RecallValidationError> =>
   Effect.flatMap(DateTime.now, (now) => {
-    const facts = recallFacts(input instanceof VideoRecallRequest ? inputOf(input) : input, options, now)
+    const facts = recallFacts(input instanceof VideoRecallRequest ? inputOf(input) : givenFields(input), options, now)
     const violations = violationsOf(videoRecallRules, facts)
     if (Arr.isNonEmptyArray(violations)) return Effect.fail(new RecallValidationError({ violations }))
     // Every rule holds, so each field below is present and understood.

@@ -4,6 +4,7 @@ import {
   cameraPositionInfo,
   CameraPositions,
   encodeImageCaptureBody,
+  type ImageCaptureInput,
   imageCaptureInputFromBody,
   validateImageCapture
 } from "../src/index.js"
@@ -29,6 +30,14 @@ describe("validateImageCapture", () => {
       ])
       expect(yield* rulesOf(validateImageCapture({ position: "rear" }))).toEqual(["entity.exactly_one"])
     }))
+
+  it.effect("a value that is not an object (from an untyped caller) is a request with no fields, not a thrown TypeError", () =>
+    Effect.forEach([null, undefined, 101], (value) =>
+      Effect.map(
+        // What a JavaScript caller may pass where the types ask for an input.
+        rulesOf(validateImageCapture(value as unknown as ImageCaptureInput)),
+        (r) => expect(r).toEqual(["entity.exactly_one", "position.required"])
+      )))
 
   it.effect("entity.invalid_id: an id must be a positive whole number", () =>
     Effect.gen(function*() {

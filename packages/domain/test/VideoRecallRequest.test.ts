@@ -55,6 +55,14 @@ describe("validateVideoRecall", () => {
   it.effect("entity.exactly_one: refuses neither vehicle_number nor asset_name (blank counts as neither)", () =>
     Effect.map(rules({ ...valid, vehicleNumber: "  " }), (r) => expect(r).toEqual(["entity.exactly_one"])))
 
+  it.effect("a value that is not an object (from an untyped caller) is a request with no fields, not a thrown TypeError", () =>
+    Effect.forEach([null, undefined, 5, "TRK-101"], (value) =>
+      Effect.map(
+        // What a JavaScript caller may pass where the types ask for an input.
+        rules(value as unknown as VideoRecallInput),
+        (r) => expect(r).toEqual(["entity.exactly_one", "duration.required", "start_time.required"])
+      )))
+
   it.effect("start_time.invalid: refuses a string that is not ISO 8601", () =>
     Effect.gen(function*() {
       expect(yield* rules({ ...valid, startTime: "yesterday at noon" })).toEqual(["start_time.invalid"])

@@ -200,6 +200,10 @@ const validationToInvalid = (error: RecallValidationError | CaptureValidationErr
   new InvalidRequest({ message: error.message, source: "client", violations: error.violations })
 
 /** The tracer a program has when none is installed: its spans go nowhere. */
+/** A field of a caller's input for a span's attributes, before the input is checked (it may not be an object). */
+const fieldOf = (input: unknown, name: string): unknown =>
+  typeof input === "object" && input !== null ? (input as Record<string, unknown>)[name] : undefined
+
 const nativeTracer = Effect.runSync(Effect.tracer)
 
 /**
@@ -381,7 +385,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
           options?.onSending,
           options?.onAttemptFailed
         )
-      }).pipe(span("createImageCapture", { "motive.position": String(input.position) }))
+      }).pipe(span("createImageCapture", { "motive.position": String(fieldOf(input, "position")) }))
 
     const getImageCapture = (ref: ImageCaptureRef) =>
       call(get(paths.imageCapture(ref.cameraType, ref.requestId)), ImageCapture, true).pipe(
@@ -490,7 +494,7 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       }).pipe(span("createVideoRecall", {
         "motive.entity": input instanceof VideoRecallRequest
           ? input.target._tag
-          : input.vehicleNumber === undefined
+          : fieldOf(input, "vehicleNumber") === undefined
           ? "asset"
           : "vehicle"
       }))

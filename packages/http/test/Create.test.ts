@@ -41,6 +41,24 @@ describe("MotiveClient creates", () => {
       expect(logged.filter((m) => m.includes("unhandled"))).toEqual([])
     }))
 
+  it.scopedLive("null from an untyped caller is an InvalidRequest naming the missing fields, nothing sent", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      // What a JavaScript caller may pass where the types ask for an input.
+      const untyped = null as unknown as Parameters<MotiveClient.MotiveClientService["createVideoRecall"]>[0]
+      const refused = yield* withClient(client, (c) => Effect.flip(c.createVideoRecall(untyped)))
+      expect(refused._tag === "InvalidRequest" && refused.violations.map((v) => v.rule).sort()).toEqual([
+        "duration.required",
+        "entity.exactly_one",
+        "start_time.required"
+      ])
+      const capture = null as unknown as Parameters<MotiveClient.MotiveClientService["createImageCapture"]>[0]
+      const refusedCapture = yield* withClient(client, (c) => Effect.flip(c.createImageCapture(capture)))
+      expect(refusedCapture._tag === "InvalidRequest" && refusedCapture.violations.map((v) => v.rule).sort())
+        .toEqual(["entity.exactly_one", "position.required"])
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+
   it.scopedLive("checks a request built with new against every rule too: InvalidRequest, nothing sent", () =>
     Effect.gen(function*() {
       const { client, sandbox } = yield* setup()

@@ -8,7 +8,8 @@ import {
   footageReady,
   isCameraPosition,
   statusText,
-  type VideoRecall
+  type VideoRecall,
+  Violation
 } from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
 import { Clock, Context, Effect, Layer, Option } from "effect"
@@ -76,7 +77,7 @@ export const partialFileSuffixLength: number = partialSuffixLength
  */
 export interface DownloadRecallOptions {
   readonly directory: string
-  /** Only these cameras (default: every camera of the recall). */
+  /** Only these cameras (default: every camera of the recall); `[]` is refused as `InvalidRequest`. */
   readonly positions?: ReadonlyArray<CameraPosition>
   readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
   /** Replace a different file found at a destination (default: refuse, keeping it). */
@@ -236,6 +237,20 @@ export const make: Effect.Effect<
 
   const downloadRecall: MediaDownloadsService["downloadRecall"] = (id, options) =>
     Effect.gen(function*() {
+      if (options.positions !== undefined && options.positions.length === 0) {
+        // Nothing to download is a mistake to say, not a success to return: checked before anything is sent.
+        return yield* new InvalidRequest({
+          message: "positions is empty: name at least one camera, or leave it out to download every camera",
+          source: "client",
+          violations: [
+            new Violation({
+              path: "positions",
+              rule: "camera_positions.empty",
+              message: "name at least one camera, or leave it out to download every camera"
+            })
+          ]
+        })
+      }
       const recall = options.recall !== undefined && options.recall.id === id
         ? options.recall
         : yield* client.getVideoRecall(id)

@@ -76,6 +76,23 @@ describe("MotiveClient downloads", () => {
       expect(readdirSync(dir)).toEqual(["1-side_left.mp4"])
     }))
 
+  it.scopedLive("refuses an empty list of cameras as InvalidRequest before asking Motive for anything", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 10_000 } })
+      const recall = yield* withClient(client, finishedRecall)
+      const before = (yield* sandbox.requests).length
+      const refused = yield* withClient(
+        client,
+        (c) => Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: [] }))
+      )
+      expect(refused._tag === "InvalidRequest" && refused.violations.map((v) => [v.path, v.rule])).toEqual([
+        ["positions", "camera_positions.empty"]
+      ])
+      expect((yield* sandbox.requests).length).toBe(before)
+      expect(readdirSync(dir)).toEqual([])
+    }))
+
   it.scopedLive("resumes a truncated download with Range and ends with the sandbox's exact bytes", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -30,19 +30,36 @@ export const distance = (a: string, b: string): number => {
   return rows[a.length]![b.length]!
 }
 
+/** A word's parts: `--recall-type` and `recall_type` are `recall`, `type`. */
+const partsOf = (word: string): ReadonlyArray<string> => word.split(/[-_]+/).filter((part) => part !== "")
+
+/** Whether `inner`'s parts run, in order and next to each other, inside `outer`'s. */
+const partsWithin = (inner: ReadonlyArray<string>, outer: ReadonlyArray<string>): boolean => {
+  for (let start = 0; start + inner.length <= outer.length; start++) {
+    if (inner.every((part, k) => outer[start + k] === part)) return true
+  }
+  return false
+}
+
 /**
- * The candidates within `max` edits of `word` (case does not count), nearest first; also those that `word`
- * is a prefix of, when no closer one exists.
+ * The candidates within `max` edits of `word` (case does not count), nearest first; failing those, the ones
+ * `word` is a prefix of, then the ones whose parts `word` holds with more around them (`--recall-type` for
+ * `--type`, `--start-time` for `--start`: Motive's field names for the flags).
  *
  * @since 0.1.0
  */
 export const nearest = (word: string, candidates: Iterable<string>, max = 2): Array<string> => {
   const w = word.toLowerCase()
+  const wordParts = partsOf(w)
   const scored: Array<readonly [string, number]> = []
   for (const c of new Set(candidates)) {
     const d = distance(w, c.toLowerCase())
+    const parts = partsOf(c.toLowerCase())
     if (d <= max) scored.push([c, d])
     else if (w.length >= 3 && c.toLowerCase().startsWith(w)) scored.push([c, max + 1])
+    else if (parts.length > 0 && parts.length < wordParts.length && partsWithin(parts, wordParts)) {
+      scored.push([c, max + 2])
+    }
   }
   scored.sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0]))
   const best = scored[0]?.[1]

@@ -32,6 +32,14 @@ describe("motive command line: usage errors name the level and the nearest choic
       )
     ],
     [
+      ["recall", "create", "--recall-type", "timelapse"],
+      usage("unknown flag '--recall-type' for 'motive recall create'; did you mean '--type'?", "motive recall create")
+    ],
+    [
+      ["recall", "create", "--start_time", "-15m"],
+      usage("unknown flag '--start_time' for 'motive recall create'; did you mean '--start'?", "motive recall create")
+    ],
+    [
       ["sandbox", "--PORT", "4095"],
       usage("unknown flag '--PORT' for 'motive sandbox'; did you mean '--port'?", "motive sandbox")
     ],

@@ -43,7 +43,11 @@ export type ExitCode = typeof ExitCode[keyof typeof ExitCode]
 export const exitCodes: ReadonlyArray<readonly [string, string]> = [
   ["0", "success"],
   ["1", "unexpected failure, or this machine failing during the run (a file that could not be written)"],
-  ["2", "invalid input: a usage error, a rule violation or a destination that cannot be written (nothing was sent)"],
+  [
+    "2",
+    "invalid input: a usage error, a rule violation or a destination that cannot be written (nothing was sent); " +
+    "also a download refused for a different file at its destination, or one another process is downloading to"
+  ],
   ["3", "refused by Motive: 401, 403, 404, 400/422, a duplicate naming no existing request, a request not ready"],
   ["4", "rate limit or monthly quota exhausted, after retries"],
   ["5", "Motive unreachable, server errors or timeout, after retries"],
@@ -136,7 +140,14 @@ export const exitCodeOf = (error: CommandFailure): ExitCode =>
     WaitTimedOut: () => ExitCode.Unavailable,
     MediaExpired: () => ExitCode.Unavailable,
     // This machine's file system failing is no fault of Motive's.
-    DownloadFailed: (e) => e.local ? ExitCode.Unexpected : ExitCode.Unavailable,
+    // A destination holding a different file, or one another process is downloading to, is the caller's to change
+    // (or to wait for), as a destination found unusable before sending is.
+    DownloadFailed: (e) =>
+      e.differentFile === true || e.busy === true
+        ? ExitCode.InvalidInput
+        : e.local
+        ? ExitCode.Unexpected
+        : ExitCode.Unavailable,
     SandboxFailed: () => ExitCode.Unavailable,
     RequestFailed: () => ExitCode.RequestFailed,
     // Motive may hold the request: the code of what went wrong.

@@ -63,6 +63,21 @@ describe("validateVideoRecall", () => {
         (r) => expect(r).toEqual(["entity.exactly_one", "duration.required", "start_time.required"])
       )))
 
+  it.effect("a value nested too deep to write out (from an untyped caller) is named, not a stack overflow", () =>
+    Effect.gen(function*() {
+      let deep: unknown = []
+      for (let i = 0; i < 6000; i++) deep = [deep]
+      const refused = yield* Effect.flip(
+        atNow(validateVideoRecall({ ...valid, cameraPositions: deep as Array<string> }))
+      )
+      expect(refused.violations.map((v) => v.message)).toEqual([
+        "an array too large to show is not a camera position: use front_facing, driver_facing, front_narrow_facing, side_left, side_right or rear"
+      ])
+      // A long value is quoted cut short.
+      const long = yield* Effect.flip(atNow(validateVideoRecall({ ...valid, recallType: "x".repeat(500) })))
+      expect(long.violations[0]!.message).toContain(`"${"x".repeat(118)}…`)
+    }))
+
   it.effect("start_time.invalid: refuses a string that is not ISO 8601", () =>
     Effect.gen(function*() {
       expect(yield* rules({ ...valid, startTime: "yesterday at noon" })).toEqual(["start_time.invalid"])

@@ -187,9 +187,12 @@ export const readBody = (
 
 /**
  * Whether the JSON text's arrays and objects nest at most `maxDepth` deep, by one linear scan of its bytes (no
- * recursion, so any depth is safe to check); deeper text is never given to `JSON.parse` nor to a schema.
+ * recursion, so any depth is safe to check); deeper text is never given to `JSON.parse` nor to a schema (nor to
+ * anything that walks a value recursively, such as `JSON.stringify`).
+ *
+ * @since 0.1.0
  */
-const depthWithin = (bytes: Uint8Array, maxDepth: number): boolean => {
+export const jsonDepthWithin = (bytes: Uint8Array, maxDepth: number): boolean => {
   let depth = 0
   let inString = false
   for (let i = 0; i < bytes.length; i++) {
@@ -256,7 +259,7 @@ export const makeReceiver = (options: {
         Effect.timeoutFail({ duration: bodyTimeout, onTimeout: () => new BodyTimeout() })
       )
       if (!(yield* verifySignature(raw, signature, options.secret))) return refuse(403, "invalid signature")
-      const event = depthWithin(raw, maxDepth) ? decode(new TextDecoder().decode(raw)) : Option.none()
+      const event = jsonDepthWithin(raw, maxDepth) ? decode(new TextDecoder().decode(raw)) : Option.none()
       if (Option.isNone(event)) {
         yield* Queue.offer(others, raw)
         return HttpServerResponse.text("ok (not an event)", { status: 200 })

@@ -168,4 +168,22 @@ describe("Sandbox request bodies", () => {
       expect(quota).toBe(200)
       expect(yield* sandbox.recalls).toEqual([])
     }))
+
+  it.scopedLive("refuses JSON nested deeper than any Motive body with 400, recorded, instead of failing on it", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      // 10 KB of text, far under the size limit, nested deep enough to overflow a recursive walk.
+      const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`
+      const recall = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: `{"vehicle_number":"TRK-101","start_time":"${ago(30)}","duration":1,"camera_positions":${deep}}`
+      })
+      expect(recall.status).toBe(400)
+      expect(field(recall, "error_message")).toBe("The request body nests more than 32 levels deep")
+      const capture = yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", {
+        body: `{"vehicle_id":101,"position":${deep}}`
+      })
+      expect(capture.status).toBe(400)
+      expect((yield* sandbox.requests).map((r) => r.status)).toEqual([400, 400])
+      expect(yield* sandbox.recalls).toEqual([])
+    }))
 })

@@ -12,11 +12,34 @@ export const quote = (u: unknown): string => {
   if (typeof u === "object" && u !== null && !Array.isArray(u) && Object.getPrototypeOf(u) !== Object.prototype) {
     return `a ${u.constructor?.name ?? "value"} object`
   }
+  if (!smallEnough(u)) return Array.isArray(u) ? "an array too large to show" : "an object too large to show"
+  let text: string
   try {
-    return JSON.stringify(u) ?? String(u)
+    text = JSON.stringify(u) ?? String(u)
   } catch {
-    return String(u)
+    text = Array.isArray(u) ? "an array" : typeof u === "object" ? "an object" : typeof u
   }
+  return text.length <= maxQuoted ? text : `${text.slice(0, maxQuoted - 1)}…`
+}
+
+/** The longest value a message quotes whole; longer ones are cut, ending in `…`. */
+const maxQuoted = 120
+
+/**
+ * Whether a value's arrays and objects nest at most 16 deep and hold at most 256 values in all, checked without
+ * recursion: only such a value is written out (a deeper one would overflow the stack of `JSON.stringify`).
+ */
+const smallEnough = (u: unknown): boolean => {
+  const pending: Array<readonly [unknown, number]> = [[u, 0]]
+  let seen = 0
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!
+    if (++seen > 256 || depth > 16) return false
+    if (typeof value === "object" && value !== null) {
+      for (const child of Object.values(value)) pending.push([child, depth + 1])
+    }
+  }
+  return true
 }
 
 /** `a, b or c`. */

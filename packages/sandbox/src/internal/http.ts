@@ -19,24 +19,38 @@ const urlOf = (request: HttpServerRequest.HttpServerRequest) => new URL(request.
 /** Motive's requests are small JSON documents: a body above this is refused (413) unread. */
 const maxBodyBytes = 1024 * 1024
 
+/**
+ * Motive's bodies nest two deep at most: a body nested deeper than this is refused unparsed, so that nothing that
+ * walks a value recursively (the rules quoting a value, the request log) meets one deep enough to overflow the stack.
+ */
+const maxBodyDepth = 32
+
+/** A body that cannot be used, and why (the answer's message). */
+type Unusable = { readonly _tag: "Unusable"; readonly message: string }
+
 /** Each request's body as read once (by the recording layer), for its route to use. */
-const bodies = new WeakMap<HttpServerRequest.HttpServerRequest, Option.Option<unknown>>()
+const bodies = new WeakMap<HttpServerRequest.HttpServerRequest, Option.Option<unknown> | Unusable>()
 
 /**
- * The JSON body, read at most once and never beyond {@link maxBodyBytes}; `None` when it is not JSON. Fails
- * with `BodyTooLarge` for a body above the limit.
+ * The JSON body, read at most once and never beyond {@link maxBodyBytes}; `None` when there is none, `Unusable`
+ * when it is not JSON or nests deeper than {@link maxBodyDepth}. Fails with `BodyTooLarge` for a body above the
+ * limit.
  */
 const bodyJson = (
   request: HttpServerRequest.HttpServerRequest
-): Effect.Effect<Option.Option<unknown>, Webhooks.BodyTooLarge, Scope.Scope> => {
+): Effect.Effect<Option.Option<unknown> | Unusable, Webhooks.BodyTooLarge, Scope.Scope> => {
   const known = bodies.get(request)
   if (known !== undefined) return Effect.succeed(known)
   return Webhooks.readBody(request, maxBodyBytes).pipe(
-    Effect.map((bytes) => {
+    Effect.map((bytes): Option.Option<unknown> | Unusable => {
+      if (bytes.length === 0) return Option.none()
+      if (!Webhooks.jsonDepthWithin(bytes, maxBodyDepth)) {
+        return { _tag: "Unusable", message: `The request body nests more than ${maxBodyDepth} levels deep` }
+      }
       try {
         return Option.some<unknown>(JSON.parse(new TextDecoder().decode(bytes)))
       } catch {
-        return Option.none()
+        return { _tag: "Unusable", message: "The request body is not valid JSON" }
       }
     }),
     Effect.catchTag("BodyUnreadable", () => Effect.succeed(Option.none())),
@@ -68,6 +82,7 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
         let body: unknown = undefined
         if (route.method === "POST") {
           const parsed = yield* Effect.orElseSucceed(bodyJson(request), () => Option.none())
+          if (!Option.isOption(parsed)) return yield* json(refuse(400, parsed.message))
           if (Option.isNone(parsed)) return yield* json(refuse(400, "The request body is not valid JSON"))
           body = parsed.value
         }
@@ -99,7 +114,7 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
       if (read?._tag === "Left") {
         return HttpServerResponse.text("request body too large", { status: 413, headers: { connection: "close" } })
       }
-      const parsed = read === undefined ? undefined : Option.getOrUndefined(read.right)
+      const parsed = read === undefined || !Option.isOption(read.right) ? undefined : Option.getOrUndefined(read.right)
       // A webhook registration carries its shared secret: the record keeps the rest.
       const body = route === "companyWebhooks" && typeof parsed === "object" && parsed !== null && "secret" in parsed
         ? { ...parsed, secret: "***" }

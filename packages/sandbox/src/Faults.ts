@@ -3,15 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Either } from "effect"
-import {
-  type FaultState,
-  noFaults,
-  pendingFaults,
-  scriptFault,
-  setRandomFaults,
-  takeFault
-} from "./internal/faultPlan.js"
+import { Either, Schema } from "effect"
 import * as Routes from "./internal/routes.js"
 
 /**
@@ -52,39 +44,39 @@ export interface RandomFaults {
 }
 
 /**
- * The fault plan of a running sandbox.
+ * Whether `route` can act on `fault`: `truncate` cuts a body, so only `media` takes it; `commit_then_drop` does
+ * the work before cutting the answer, which a media download has none of, so `media` does not take it.
  *
  * @since 0.1.0
  */
-export class FaultPlan {
-  private state: FaultState = noFaults
+export const faultFits = (route: RouteKey, fault: Fault): boolean =>
+  route === "media" ? fault.kind !== "commit_then_drop" : fault.kind !== "truncate"
 
-  /** The next `times` calls to `route` meet `fault`. */
-  script(route: RouteKey, fault: Fault, times = 1): void {
-    this.state = scriptFault(this.state, route, fault, times)
+/**
+ * Why `fault` cannot be scripted `times` times on `route`, or `undefined` when it can. `times` is a whole number
+ * of at least 1, or `Infinity` (every call from then on).
+ *
+ * @since 0.1.0
+ */
+export const faultProblem = (route: RouteKey, fault: Fault, times: number): string | undefined => {
+  if (!(Number.isSafeInteger(times) && times >= 1) && times !== Infinity) {
+    return `fault count ${times} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER} (or Infinity: every call)`
   }
-
-  /** Turns random faults on (or off, with `undefined`). */
-  setRandom(options: RandomFaults | undefined): void {
-    this.state = setRandomFaults(this.state, options)
-  }
-
-  /** Takes the fault for this call, if any. `accept` says which kinds this route can act on. */
-  take(route: RouteKey, accept: (fault: Fault) => boolean = () => true): Fault | undefined {
-    const [fault, state] = takeFault(this.state, route, accept)
-    this.state = state
-    return fault
-  }
-
-  /** Scripted faults still waiting. */
-  pending(): number {
-    return pendingFaults(this.state)
-  }
-
-  clear(): void {
-    this.state = noFaults
-  }
+  if (faultFits(route, fault)) return undefined
+  return fault.kind === "truncate"
+    ? `truncate cuts a media body: it fits only the media route, not ${route}`
+    : `drop (commit_then_drop) cuts an answer after its work, which a media download has none of: use reset or truncate for media`
 }
+
+/**
+ * A fault that cannot be injected (a kind the route cannot act on, or a count that is not one); nothing was
+ * changed.
+ *
+ * @since 0.1.0
+ */
+export class InvalidFault extends Schema.TaggedError<InvalidFault>()("InvalidFault", {
+  message: Schema.String
+}) {}
 
 /**
  * A parsed `--faults` list.
@@ -127,6 +119,8 @@ export const parseFaultSpec = (spec: string): Either.Either<FaultSpec, string> =
         `unknown fault "${faultText}" (use 500, 502, 503, 504, reset, drop, slow[:ms], truncate[:bytes])`
       )
     }
+    const problem = faultProblem(route, fault, times)
+    if (problem !== undefined) return Either.left(`fault "${part}": ${problem}`)
     scripted.push({ route, fault, times })
   }
   return Either.right(randomRate === undefined ? { scripted } : { scripted, randomRate })

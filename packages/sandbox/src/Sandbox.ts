@@ -8,7 +8,7 @@ import { Webhooks } from "@effect-motive/http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Context, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
 import { createServer } from "node:http"
-import type { Fault, RandomFaults, RouteKey } from "./Faults.js"
+import { type Fault, faultProblem, InvalidFault, type RandomFaults, type RouteKey } from "./Faults.js"
 import { makeApi } from "./internal/api.js"
 import { makeApp } from "./internal/http.js"
 import { mediaPaths, signedUrl } from "./internal/signedMedia.js"
@@ -42,8 +42,11 @@ export interface SandboxService {
   readonly settings: Effect.Effect<SandboxSettings>
   /** Changes settings while running (rate limit, quota, lifecycle, media, fleet, clock, speed…). */
   readonly configure: (options: SandboxOptions) => Effect.Effect<void>
-  /** The next `times` calls to `route` meet `fault`. */
-  readonly injectFault: (route: RouteKey, fault: Fault, times?: number) => Effect.Effect<void>
+  /**
+   * The next `times` calls to `route` (default 1; `Infinity`: every call) meet `fault`, after the faults already
+   * waiting for that route. A fault the route cannot act on (`faultFits`) fails as `InvalidFault`.
+   */
+  readonly injectFault: (route: RouteKey, fault: Fault, times?: number) => Effect.Effect<void, InvalidFault>
   /** Random faults on (or off with `undefined`). */
   readonly randomFaults: (options: RandomFaults | undefined) => Effect.Effect<void>
   /** Every request received, in order (secrets masked). */
@@ -133,7 +136,10 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
       settings: state.config.settings,
       configure: (o) =>
         Effect.flatMap(state.config.settings, (current) => configure(state, resolveSettings(o, current))),
-      injectFault: (route, fault, times = 1) => state.faults.script(route, fault, times),
+      injectFault: (route, fault, times = 1) => {
+        const problem = faultProblem(route, fault, times)
+        return problem === undefined ? state.faults.script(route, fault, times) : new InvalidFault({ message: problem })
+      },
       randomFaults: (o) => state.faults.setRandom(o),
       requests: state.requests.all,
       recalls: Effect.zipRight(advance(state), state.recalls.all),

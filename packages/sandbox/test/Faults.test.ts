@@ -21,6 +21,37 @@ describe("Sandbox faults", () => {
       expect((yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota")).status).toBe(200)
     }))
 
+  it.scopedLive("keeps a count, not copies: a billion, or Infinity (every call), until reset", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      yield* sandbox.injectFault("getVideoRecall", { kind: "status", status: 503 }, 1_000_000_000)
+      yield* sandbox.injectFault("recallQuota", { kind: "status", status: 502 }, Infinity)
+      for (let i = 0; i < 3; i++) {
+        expect((yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/1")).status).toBe(503)
+        expect((yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota")).status).toBe(502)
+      }
+      yield* sandbox.reset
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota")).status).toBe(200)
+    }))
+
+  it.scopedLive("refuses a fault its route cannot act on, or a count that is not one, changing nothing", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const refused = yield* Effect.flip(sandbox.injectFault("vehicles", { kind: "truncate", afterBytes: 5 }))
+      expect(refused).toMatchObject({ _tag: "InvalidFault", message: expect.stringContaining("only the media route") })
+      expect((yield* Effect.flip(sandbox.injectFault("media", { kind: "commit_then_drop" }))).message)
+        .toContain("use reset or truncate for media")
+      for (const times of [0, 1.5, -1, Number.NaN]) {
+        expect((yield* Effect.flip(sandbox.injectFault("vehicles", { kind: "reset" }, times)))._tag).toBe(
+          "InvalidFault"
+        )
+      }
+      // Nothing was queued: the 503 after them is the first fault a call meets.
+      yield* sandbox.injectFault("vehicles", { kind: "status", status: 503 })
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/vehicles")).status).toBe(503)
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/vehicles")).status).toBe(200)
+    }))
+
   it.scopedLive("resets the connection before doing anything: nothing is stored", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()
@@ -119,6 +150,18 @@ describe("Sandbox faults", () => {
     expect(parseFaultSpec("nowhere=500")).toEqual(Either.left(expect.stringContaining("unknown route \"nowhere\"")))
     expect(parseFaultSpec("vehicles=teapot")).toEqual(Either.left(expect.stringContaining("unknown fault \"teapot\"")))
     expect(parseFaultSpec("random=2")).toEqual(Either.left(expect.stringContaining("between 0 and 1")))
+    // A fault its route cannot act on would wait forever, and hold up the faults after it.
+    expect(parseFaultSpec("vehicles=truncate:5,vehicles=503")).toEqual(
+      Either.left(
+        "fault \"vehicles=truncate:5\": truncate cuts a media body: it fits only the media route, not vehicles"
+      )
+    )
+    expect(parseFaultSpec("media=drop")).toEqual(
+      Either.left(expect.stringContaining("use reset or truncate for media"))
+    )
+    expect(parseFaultSpec("media=reset*9007199254740993")).toEqual(
+      Either.left(expect.stringContaining("must be a whole number from 1 to 9007199254740991"))
+    )
   })
 })
 

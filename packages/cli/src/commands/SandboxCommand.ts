@@ -99,7 +99,13 @@ export const sandboxCommand = Command.make(
       const sandbox = yield* inProcessSandbox(options).pipe(
         Effect.mapError((e) => new InvalidInput({ message: `--port ${opts.port}: ${e.message}` }))
       )
-      for (const { fault, route, times } of spec.right.scripted) yield* sandbox.injectFault(route, fault, times)
+      for (const { fault, route, times } of spec.right.scripted) {
+        // parseFaultSpec has checked each fault as injectFault does.
+        yield* Effect.mapError(
+          sandbox.injectFault(route, fault, times),
+          (e) => new InvalidInput({ message: `--faults: ${e.message}` })
+        )
+      }
       if (spec.right.randomRate !== undefined) {
         yield* sandbox.randomFaults({
           rate: spec.right.randomRate,

@@ -8,8 +8,18 @@ import type { RouteKey } from "./routes.js"
  * Faults still to meet: a queue per route, and random faults with their PRNG state.
  */
 export interface FaultState {
-  readonly scripted: ReadonlyMap<RouteKey, ReadonlyArray<Fault>>
+  /** Per route, faults in order, each with how many more calls meet it (`Infinity`: every call from then on). */
+  readonly scripted: ReadonlyMap<RouteKey, ReadonlyArray<ScriptedFault>>
   readonly random: { readonly options: RandomFaults; readonly state: number } | undefined
+}
+
+/**
+ * A scripted fault and how many more calls meet it: a count, not that many copies (a count of a billion costs
+ * nothing).
+ */
+export interface ScriptedFault {
+  readonly fault: Fault
+  readonly remaining: number
 }
 
 /**
@@ -18,14 +28,12 @@ export interface FaultState {
 export const noFaults: FaultState = { scripted: new Map(), random: undefined }
 
 /**
- * The next `times` calls to `route` meet `fault`.
+ * The next `times` calls to `route` meet `fault`, after the faults already scripted for it. `times` is a whole
+ * number of at least 1, or `Infinity` (checked by the callers).
  */
 export const scriptFault = (state: FaultState, route: RouteKey, fault: Fault, times: number): FaultState => ({
   ...state,
-  scripted: new Map(state.scripted).set(route, [
-    ...(state.scripted.get(route) ?? []),
-    ...Array.from({ length: Math.max(0, Math.ceil(times)) }, () => fault)
-  ])
+  scripted: new Map(state.scripted).set(route, [...(state.scripted.get(route) ?? []), { fault, remaining: times }])
 })
 
 /**
@@ -46,8 +54,10 @@ export const takeFault = (
   accept: (fault: Fault) => boolean
 ): readonly [Fault | undefined, FaultState] => {
   const queue = state.scripted.get(route)
-  if (queue !== undefined && queue.length > 0 && accept(queue[0]!)) {
-    return [queue[0], { ...state, scripted: new Map(state.scripted).set(route, queue.slice(1)) }]
+  const head = queue?.[0]
+  if (queue !== undefined && head !== undefined && accept(head.fault)) {
+    const rest = head.remaining > 1 ? [{ ...head, remaining: head.remaining - 1 }, ...queue.slice(1)] : queue.slice(1)
+    return [head.fault, { ...state, scripted: new Map(state.scripted).set(route, rest) }]
   }
   const random = state.random
   if (random === undefined) return [undefined, state]
@@ -62,11 +72,11 @@ export const takeFault = (
 }
 
 /**
- * How many scripted faults are still waiting.
+ * How many calls scripted faults still wait for (`Infinity` when one meets every call).
  */
 export const pendingFaults = (state: FaultState): number => {
   let n = 0
-  for (const queue of state.scripted.values()) n += queue.length
+  for (const queue of state.scripted.values()) for (const { remaining } of queue) n += remaining
   return n
 }
 

@@ -4,6 +4,7 @@ import { Webhooks } from "@effect-motive/http"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
 import { Effect, Option, Ref, type Scope } from "effect"
+import { faultFits } from "../Faults.js"
 import { type ApiAnswer, refuse, type RouteAnswer } from "./answers.js"
 import type { SandboxApi } from "./api.js"
 import { credentialOf } from "./credentials.js"
@@ -135,10 +136,8 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
 
       const fault = route === undefined
         ? undefined
-        : yield* state.faults.take(
-          route,
-          (f) => route === "media" ? f.kind !== "commit_then_drop" && f.kind !== "truncate" : f.kind !== "truncate"
-        )
+        // A media body's truncation is taken where the body is served.
+        : yield* state.faults.take(route, (f) => faultFits(route, f) && f.kind !== "truncate")
       if (fault?.kind === "reset") {
         yield* cut(request, true)
         return HttpServerResponse.empty({ status: 499 })

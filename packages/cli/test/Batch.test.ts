@@ -487,6 +487,19 @@ describe("motive sandbox --webhook-url", () => {
       expect(run.code).toBe(2)
       expect(run.stderr).toContain("--webhook-url needs the secret to sign with")
     }))
+
+  it.scopedLive("refuses a URL off this machine (exit 2): the sandbox posts to loopback addresses only", () =>
+    Effect.gen(function*() {
+      const run = yield* motive(
+        ["sandbox", "--port", "0", "--webhook-url", "http://192.0.2.2:8787/", "--webhook-secret", "s"]
+      )
+      expect(run).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(
+          "--webhook-url \"http://192.0.2.2:8787/\": url must be an http(s) URL on a loopback address"
+        )
+      })
+    }))
 })
 
 describe("motive batch cancel", () => {

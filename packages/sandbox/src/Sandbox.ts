@@ -6,7 +6,7 @@
 import type { CameraPosition } from "@effect-motive/domain"
 import { Webhooks } from "@effect-motive/http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Clock, Context, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
+import { Clock, Context, Effect, Either, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
 import { createServer } from "node:http"
 import { type Fault, faultProblem, InvalidFault, type RandomFaults, type RouteKey } from "./Faults.js"
 import { makeApi } from "./internal/api.js"
@@ -14,6 +14,7 @@ import { makeApp } from "./internal/http.js"
 import { mediaPaths, signedUrl } from "./internal/signedMedia.js"
 import { advance, configure, makeState, reset } from "./internal/state.js"
 import { deliver } from "./internal/webhookDeliveries.js"
+import { registrationOf } from "./internal/webhooks.js"
 import { imageKey, jpegImage, videoKey } from "./Media.js"
 import type { RecordedRequest, StoredCapture, StoredRecall, StoredWebhook, WebhookDelivery } from "./Records.js"
 import { resolveSettings, type SandboxOptions, type SandboxSettings } from "./SandboxOptions.js"
@@ -24,6 +25,15 @@ import { resolveSettings, type SandboxOptions, type SandboxSettings } from "./Sa
  * @since 0.1.0
  */
 export class SandboxStartError extends Schema.TaggedError<SandboxStartError>()("SandboxStartError", {
+  message: Schema.String
+}) {}
+
+/**
+ * A webhook that cannot be registered (a URL off this machine, an empty secret); nothing was registered.
+ *
+ * @since 0.1.0
+ */
+export class InvalidWebhook extends Schema.TaggedError<InvalidWebhook>()("InvalidWebhook", {
   message: Schema.String
 }) {}
 
@@ -55,12 +65,15 @@ export interface SandboxService {
   readonly captures: Effect.Effect<ReadonlyArray<StoredCapture>>
   readonly webhooks: Effect.Effect<ReadonlyArray<StoredWebhook>>
   readonly deliveries: Effect.Effect<ReadonlyArray<WebhookDelivery>>
-  /** Registers a company webhook directly (the API's `POST /v1/company_webhooks` does the same). */
+  /**
+   * Registers a company webhook directly, under the API's rules (`POST /v1/company_webhooks`): an http(s) URL on
+   * a loopback address (the sandbox posts nowhere else) and a secret that is not empty, or `InvalidWebhook`.
+   */
   readonly registerWebhook: (
     url: string,
     secret: Redacted.Redacted<string>,
     actions?: ReadonlyArray<string>
-  ) => Effect.Effect<StoredWebhook>
+  ) => Effect.Effect<StoredWebhook, InvalidWebhook>
   /** Moves every request to its current status now, and delivers due webhooks, without waiting for a tick. */
   readonly settle: Effect.Effect<void>
   /** The exact bytes served for a recalled camera's video. */
@@ -146,7 +159,11 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
       captures: Effect.zipRight(advance(state), state.captures.all),
       webhooks: state.webhooks.all,
       deliveries: state.deliveries.all,
-      registerWebhook: (url, secret, actions = []) => state.webhooks.register({ url, secret, actions, enabled: true }),
+      registerWebhook: (url, secret, actions = []) =>
+        Either.match(registrationOf({ url, secret: Redacted.value(secret), actions }), {
+          onLeft: (message) => new InvalidWebhook({ message }),
+          onRight: (registration) => state.webhooks.register(registration)
+        }),
       settle: tick,
       videoBytes: (recallId, position) =>
         Effect.map(state.config.current, ({ video }) => video.all(videoKey(recallId, position))),

@@ -78,6 +78,34 @@ describe("Sandbox webhooks", () => {
       expect(delivery!.attempts.at(-1)!.status).toBe(200)
     }))
 
+  it.scopedLive("counts a redirect as a failed delivery and never follows it", () =>
+    Effect.gen(function*() {
+      const elsewhere = yield* receiver()
+      const hook = yield* receiver(() => ({ status: 307, headers: { location: elsewhere.url } }))
+      const sandbox = yield* Sandbox.make({ lifecycle: fast, webhooks: { retryBaseMillis: 20, maxAttempts: 2 } })
+      yield* sandbox.registerWebhook(hook.url, Redacted.make(secret))
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: { vehicle_number: "TRK-101", start_time: ago(30), duration: 1 }
+      })
+      yield* eventually(Effect.map(sandbox.deliveries, (d) => d[0]?.state === "failed" ? true : undefined))
+      const [delivery] = yield* sandbox.deliveries
+      expect(delivery!.attempts.map((a) => [a.status, a.error])).toEqual([[307, "answered 307"], [307, "answered 307"]])
+      expect(hook.received.length).toBe(2)
+      expect(elsewhere.received).toEqual([])
+    }))
+
+  it.scopedLive("registers only a loopback URL with a secret, as the API does: InvalidWebhook otherwise", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const offMachine = yield* Effect.flip(sandbox.registerWebhook("http://192.0.2.2:8787/", Redacted.make(secret)))
+      expect(offMachine).toMatchObject({ _tag: "InvalidWebhook", message: expect.stringContaining("loopback") })
+      const noSecret = yield* Effect.flip(sandbox.registerWebhook("http://127.0.0.1:8787/", Redacted.make("")))
+      expect(noSecret.message).toContain("secret is required")
+      expect(yield* sandbox.webhooks).toEqual([])
+      const hook = yield* sandbox.registerWebhook("http://localhost:8787/motive", Redacted.make(secret))
+      expect(hook.url).toBe("http://localhost:8787/motive")
+    }))
+
   it.scopedLive("gives up after the configured number of attempts", () =>
     Effect.gen(function*() {
       const hook = yield* receiver(() => ({ status: 503 }))

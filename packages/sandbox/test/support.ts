@@ -52,7 +52,11 @@ export const field = (answer: Answer, key: string): unknown =>
 export const ago = (minutes: number, now = Date.now()): string => new Date(now - minutes * 60_000).toISOString()
 
 /** A webhook receiver on loopback that records each delivery, answering with `reply` (status, delay). */
-export const receiver = (reply: (n: number) => { status: number; delayMillis?: number } = () => ({ status: 200 })) =>
+export const receiver = (
+  reply: (n: number) => { status: number; delayMillis?: number; headers?: Record<string, string> } = () => ({
+    status: 200
+  })
+) =>
   Effect.acquireRelease(
     Effect.async<{
       url: string
@@ -65,9 +69,10 @@ export const receiver = (reply: (n: number) => { status: number; delayMillis?: n
         req.on("data", (c: Buffer) => chunks.push(c))
         req.on("end", () => {
           received.push({ headers: req.headers, body: Buffer.concat(chunks), at: Date.now() })
-          const { delayMillis = 0, status } = reply(received.length)
+          const { delayMillis = 0, headers = {}, status } = reply(received.length)
           setTimeout(() => {
             res.statusCode = status
+            for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
             res.end("ok")
           }, delayMillis)
         })

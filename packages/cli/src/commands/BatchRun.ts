@@ -181,8 +181,18 @@ export const serveCompletions = (
     )
     yield* server.serve(app)
     const bound = server.address._tag === "TcpAddress" ? server.address.port : port
-    return `http://${host}:${bound}/`
+    return `http://${host.includes(":") ? `[${host}]` : host}:${bound}/`
   })
+
+/**
+ * Where the built-in sandbox posts to a receiver serving at `url`: a receiver listening on every address
+ * (`0.0.0.0`, `::`) is reached on 127.0.0.1; the sandbox posts to loopback addresses only.
+ */
+const sandboxDeliveryUrl = (url: string): string => {
+  const u = new URL(url)
+  if (u.hostname === "0.0.0.0" || u.hostname === "[::]") u.hostname = "127.0.0.1"
+  return u.href
+}
 
 /**
  * Runs (or resumes) a batch and follows it until every row has settled.
@@ -259,7 +269,11 @@ export const executeBatch = (
     if (Option.isSome(webhook)) {
       const url = yield* serveCompletions(context, webhook.value)
       if (Option.isSome(sandbox)) {
-        yield* sandbox.value.registerWebhook(url, webhook.value.secret, [recallCompletedAction])
+        yield* Effect.mapError(
+          sandbox.value.registerWebhook(sandboxDeliveryUrl(url), webhook.value.secret, [recallCompletedAction]),
+          (e) =>
+            new InvalidInput({ message: `--webhook-host: the built-in sandbox cannot post to ${url}: ${e.message}` })
+        )
       }
       yield* output.note(`Receiving completion webhooks on ${url}`)
     }

@@ -114,7 +114,11 @@ export const sandboxCommand = Command.make(
         })
       }
       if (Option.isSome(opts.webhookUrl) && Option.isSome(secret)) {
-        yield* sandbox.registerWebhook(opts.webhookUrl.value, secret.value, [recallCompletedAction])
+        const url = opts.webhookUrl.value
+        yield* Effect.mapError(
+          sandbox.registerWebhook(url, secret.value, [recallCompletedAction]),
+          (e) => new InvalidInput({ message: `--webhook-url "${url}": ${e.message}` })
+        )
       }
       const apiKey = Redacted.value(sandbox.apiKey)
       yield* output.result(

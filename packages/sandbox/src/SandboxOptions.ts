@@ -16,7 +16,8 @@ import { type SandboxClock, systemClock } from "./SandboxClock.js"
 export type RetryAfterStyle = "seconds" | "http-date" | "none"
 
 /**
- * A token bucket per credential.
+ * The company's token bucket: every credential of the company draws from it, as Motive's rate limits are the
+ * company's ("subject to company rate limits"). Two API keys do not get twice the rate.
  *
  * @since 0.1.0
  */
@@ -46,6 +47,7 @@ export interface QuotaOptions {
 export interface LifecycleOptions {
   readonly recallPendingMillis: number
   readonly recallProcessingMillis: number
+  /** A capture stays `pending` for both of these (Motive names no status in between), then ends. */
   readonly capturePendingMillis: number
   readonly captureProcessingMillis: number
   /** Share of requests that end `failed`, drawn from `seed`. */

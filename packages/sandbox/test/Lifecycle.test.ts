@@ -125,7 +125,10 @@ describe("Sandbox lifecycle", () => {
       const sandbox = yield* Sandbox.make({ clock, lifecycle })
       yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", { body: { asset_id: 7, position: "rear" } })
       expect(field(yield* call(sandbox.baseUrl, "GET", "/v1/image_captures/omnicam/1"), "images")).toBeUndefined()
-      clock.advance(15_000)
+      // `pending` until done, through both phases: Motive names no status in between for captures.
+      clock.advance(14_999)
+      expect(field(yield* call(sandbox.baseUrl, "GET", "/v1/image_captures/omnicam/1"), "status")).toBe("pending")
+      clock.advance(1)
       const done = yield* call(sandbox.baseUrl, "GET", "/v1/image_captures/omnicam/1")
       expect(field(done, "status")).toBe("success")
       const images = field(done, "images") as Record<string, { url: string; expires_at: string }>

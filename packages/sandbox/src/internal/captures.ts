@@ -55,7 +55,8 @@ export const makeCaptures = (deps: { readonly config: Config; readonly outcomes:
         }
         const now = settings.clock.now()
         const { lifecycle, speed } = settings
-        const pendingUntil = now + lifecycle.capturePendingMillis / speed
+        // A capture is `pending` until it is done: Motive names no status in between for captures (motive-api.md).
+        const pendingUntil = now + (lifecycle.capturePendingMillis + lifecycle.captureProcessingMillis) / speed
         const outcome = yield* outcomes.draw(found.entity)
         return yield* Ref.modify(ref, (book) => {
           const capture: StoredCapture = {
@@ -65,7 +66,7 @@ export const makeCaptures = (deps: { readonly config: Config; readonly outcomes:
             cameraType: cameraPositionInfo[request.position].cameraType,
             createdAt: now,
             pendingUntil,
-            doneAt: pendingUntil + lifecycle.captureProcessingMillis / speed,
+            doneAt: pendingUntil,
             outcome,
             status: "pending",
             updatedAt: now

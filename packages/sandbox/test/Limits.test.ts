@@ -18,9 +18,28 @@ describe("Sandbox rate limit", () => {
       expect(field(limited, "code")).toBe("rate_limited")
       clock.advance(250)
       expect((yield* get).status).toBe(200)
-      // Another credential has its own bucket; 401s spend no tokens.
+      // 401s spend no tokens.
       expect((yield* call(sandbox.baseUrl, "GET", "/v1/vehicles", { headers: { "x-api-key": "bad" } })).status)
         .toBe(401)
+    }))
+
+  it.scopedLive("is the company's: a second API key or a bearer token draws from the same bucket", () =>
+    Effect.gen(function*() {
+      const clock = manualClock(Date.now())
+      const sandbox = yield* Sandbox.make({
+        clock,
+        apiKeys: ["key-one", "key-two"],
+        oauthTokens: ["token-three"],
+        rateLimit: { requestsPerSecond: 1, burst: 2 }
+      })
+      const get = (headers: Record<string, string>) =>
+        Effect.map(call(sandbox.baseUrl, "GET", "/v1/vehicles", { headers }), (a) => a.status)
+      expect(yield* get({ "x-api-key": "key-one" })).toBe(200)
+      expect(yield* get({ "x-api-key": "key-two" })).toBe(200)
+      expect(yield* get({ "x-api-key": "key-two" })).toBe(429)
+      expect(yield* get({ authorization: "Bearer token-three" })).toBe(429)
+      clock.advance(1000)
+      expect(yield* get({ authorization: "Bearer token-three" })).toBe(200)
     }))
 
   it.scopedLive("can answer 429 with no Retry-After at all, or with an HTTP date", () =>

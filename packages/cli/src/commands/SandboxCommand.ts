@@ -27,7 +27,10 @@ export const sandboxCommand = Command.make(
       Options.withDescription("Port on 127.0.0.1 (0: any free port)"),
       Options.withDefault(4010)
     ),
-    rate: Options.float("rate").pipe(Options.withDescription("Requests per second per credential"), Options.optional),
+    rate: Options.float("rate").pipe(
+      Options.withDescription("Requests per second for the company (all its credentials together)"),
+      Options.optional
+    ),
     quotaMinutes: Options.integer("quota-minutes").pipe(
       Options.withDescription("Monthly quota in minutes, for regular and for timelapse recalls"),
       Options.optional

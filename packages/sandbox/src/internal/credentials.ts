@@ -2,7 +2,8 @@
 import type { SandboxSettings } from "../SandboxOptions.js"
 
 /**
- * The credential a request carries, if it is one the sandbox accepts (rate limits are kept per credential).
+ * The credential a request carries, if it is one the sandbox accepts. Every credential is the one company's: they
+ * share its rate limit.
  */
 export const credentialOf = (
   settings: SandboxSettings,

@@ -152,7 +152,8 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
             yield* json(refuse(401, "Unauthorized: send a valid X-Api-Key or Authorization: Bearer token"))
           )
         }
-        const limited = yield* state.rateLimit.take(credential, settings)
+        // Motive's rate limits are the company's: every credential of it shares one bucket.
+        const limited = yield* state.rateLimit.take("company", settings)
         if (limited !== undefined) return yield* respond(yield* json(limited))
         if (!settings.videoMonitoring && isCameraRoute(route)) {
           return yield* respond(

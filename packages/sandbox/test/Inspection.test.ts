@@ -42,6 +42,19 @@ describe("Sandbox inspection", () => {
       expect(String(stored!.secret)).not.toContain("TOP-SECRET-WEBHOOK")
     }))
 
+  it.scopedLive("masks a credential sent without a scheme, and a secret nested in a wrapped body", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      yield* call(sandbox.baseUrl, "GET", "/v1/vehicles", { headers: { authorization: "sandbox-demo-key" } })
+      yield* call(sandbox.baseUrl, "POST", "/v1/company_webhooks", {
+        body: { company_webhook: { url: "http://127.0.0.1:9/h", secret: "NESTED-SECRET" } }
+      })
+      const [plain, wrapped] = yield* sandbox.requests
+      expect(plain!.headers["authorization"]).toBe("***")
+      expect(wrapped!.body).toEqual({ company_webhook: { url: "http://127.0.0.1:9/h", secret: "***" } })
+      expect(JSON.stringify(yield* sandbox.requests)).not.toMatch(/sandbox-demo-key|NESTED-SECRET/)
+    }))
+
   it.scopedLive("forgets everything on reset", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()

@@ -9,7 +9,7 @@ import { type ApiAnswer, refuse, type RouteAnswer } from "./answers.js"
 import type { SandboxApi } from "./api.js"
 import { credentialOf } from "./credentials.js"
 import { cut, mediaResponse } from "./mediaResponse.js"
-import { maskHeaders } from "./requestLog.js"
+import { maskBody, maskHeaders } from "./requestLog.js"
 import { isCameraRoute, type Route, routeKeyOf, routes } from "./routes.js"
 import type { SandboxState } from "./state.js"
 
@@ -117,9 +117,7 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
       }
       const parsed = read === undefined || !Option.isOption(read.right) ? undefined : Option.getOrUndefined(read.right)
       // A webhook registration carries its shared secret: the record keeps the rest.
-      const body = route === "companyWebhooks" && typeof parsed === "object" && parsed !== null && "secret" in parsed
-        ? { ...parsed, secret: "***" }
-        : parsed
+      const body = maskBody(parsed)
       const settings = yield* state.config.settings
       const n = yield* state.requests.arrived({
         at: settings.clock.now(),

@@ -6,15 +6,32 @@ import type { RecordedRequest } from "../Records.js"
 const maxRecordedRequests = 10_000
 
 /**
- * Headers as recorded: the API key and the bearer token masked.
+ * Headers as recorded: the API key and the credentials of `Authorization` masked (its scheme kept, when it has
+ * one: a value without a scheme is all credential).
  */
 export const maskHeaders = (headers: Readonly<Record<string, string | undefined>>): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue
-    out[k] = k === "x-api-key" ? "***" : k === "authorization" ? v.replace(/^(\S+\s+).*$/, "$1***") : v
+    out[k] = k === "x-api-key"
+      ? "***"
+      : k === "authorization"
+      ? /^\S+\s+\S/.test(v.trim()) ? v.trim().replace(/^(\S+\s+).*$/, "$1***") : "***"
+      : v
   }
   return out
+}
+
+/**
+ * A body as recorded: every `secret` field masked, at any depth (a webhook registration may wrap its fields, as
+ * Rails clients do: `{ "company_webhook": { "secret": … } }`). Bodies are at most 32 deep (refused otherwise).
+ */
+export const maskBody = (body: unknown): unknown => {
+  if (Array.isArray(body)) return body.map(maskBody)
+  if (typeof body !== "object" || body === null) return body
+  return Object.fromEntries(
+    Object.entries(body).map(([key, value]) => [key, key === "secret" ? "***" : maskBody(value)])
+  )
 }
 
 // Entries by arrival number, in a persistent map: recording and answering a request cost O(log n), not a

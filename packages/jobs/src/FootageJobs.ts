@@ -88,9 +88,16 @@ export class DirectoryMismatch extends Schema.TaggedError<DirectoryMismatch>()("
  * @since 0.1.0
  */
 export class BatchNotFound extends Schema.TaggedError<BatchNotFound>()("BatchNotFound", {
-  batchId: Schema.String
+  batchId: Schema.String,
+  /** The batches whose ids start with `batchId`, when more than one does: which one was meant is not known. */
+  matches: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 }) {
   override get message(): string {
+    if (this.matches.length > 1) {
+      return `batch ${this.batchId} is ambiguous: ${
+        this.matches.map((id) => id.slice(0, 12)).join(", ")
+      } all start with it; give more of the id`
+    }
     return this.batchId === "" ? "no batch has run yet" : `no batch ${this.batchId} in this journal`
   }
 }
@@ -208,12 +215,13 @@ export const readStatus = (batchId: string): Effect.Effect<BatchStatus, BatchNot
   Effect.gen(function*() {
     const store = yield* JobStore
     const exact = batchId === "" ? undefined : yield* store.batch(batchId)
-    const batch = exact ??
-      (yield* Effect.map(
-        store.batches,
-        (bs) => batchId === "" ? bs[0] : bs.find((b) => b.id.startsWith(batchId.toLowerCase()))
-      ))
-    if (batch === undefined) return yield* new BatchNotFound({ batchId })
+    const candidates = exact !== undefined ? [exact] : yield* Effect.map(
+      store.batches,
+      (bs) => batchId === "" ? bs.slice(0, 1) : bs.filter((b) => b.id.startsWith(batchId.toLowerCase()))
+    )
+    // A prefix two batches share names neither: acting on the newest (as cancel would) may be the wrong one.
+    const batch = candidates.length === 1 ? candidates[0] : undefined
+    if (batch === undefined) return yield* new BatchNotFound({ batchId, matches: candidates.map((b) => b.id) })
     const rows = yield* store.rows(batch.id)
     const files = yield* store.files(batch.id)
     const counts = emptyCounts()

@@ -13,6 +13,19 @@ const body = (minutesAgo: number) =>
     duration: 2
   })
 
+/** A journal file with the store's tables and no batch, and its store layer. */
+const emptyJournal = (prefix: string) =>
+  Effect.gen(function*() {
+    const file = join(yield* tempDir(prefix), "jobs.db")
+    const store = Embedded.layerStore(file).pipe(Layer.provide(NodeContext.layer))
+    // A file first: the store opens only a journal that exists.
+    const db = new Database(file)
+    db.exec("CREATE TABLE seed (x)")
+    db.close()
+    yield* Effect.provide(Effect.ignore(FootageJobs.readStatus("none")), store)
+    return { file, store }
+  })
+
 /**
  * A journal as the release before left it (the tables as this release makes them, then without the `reused`
  * column), holding batch `a` (made first, `rowsOfA` rows) and batch `b`, and `rows` (batch, row, body, recall),
@@ -26,12 +39,7 @@ const journalWithoutReused = (
   extra = ""
 ) =>
   Effect.gen(function*() {
-    const file = join(yield* tempDir(prefix), "jobs.db")
-    const store = Embedded.layerStore(file).pipe(Layer.provide(NodeContext.layer))
-    const db = new Database(file)
-    db.exec("CREATE TABLE seed (x)")
-    db.close()
-    yield* Effect.provide(Effect.ignore(FootageJobs.readStatus("none")), store)
+    const { file, store } = yield* emptyJournal(prefix)
     const old = new Database(file)
     old.exec("ALTER TABLE motive_jobs DROP COLUMN reused")
     const batch = old.prepare(
@@ -98,5 +106,27 @@ describe("a migration of the job store", () => {
       expect(columns()).toContain("reused")
       expect(second.rows.map((r) => r.reused)).toEqual([true])
       expect(second.minutesSpent).toBe(0)
+    }))
+})
+
+describe("a batch named by the start of its id", () => {
+  it.scoped("is found when one batch's id starts so, and refused naming them when several do", () =>
+    Effect.gen(function*() {
+      const { file, store } = yield* emptyJournal("prefix")
+      const db = new Database(file)
+      const batch = db.prepare(
+        "INSERT INTO motive_batches (id, file, directory, row_count, created_at) VALUES (?, ?, ?, 0, ?)"
+      )
+      batch.run(`63077d68${"0".repeat(24)}`, "pa.csv", "/tmp/a", "2026-12-01T10:00:00.000Z")
+      batch.run(`63bb3162${"0".repeat(24)}`, "pb.csv", "/tmp/b", "2026-12-01T11:00:00.000Z")
+      db.close()
+      const ambiguous = yield* Effect.flip(Effect.provide(FootageJobs.readStatus("63"), store))
+      expect(ambiguous.message).toBe(
+        "batch 63 is ambiguous: 63bb31620000, 63077d680000 all start with it; give more of the id"
+      )
+      const one = yield* Effect.provide(FootageJobs.readStatus("630"), store)
+      expect(one.batch.file).toBe("pa.csv")
+      const none = yield* Effect.flip(Effect.provide(FootageJobs.readStatus("64"), store))
+      expect(none.message).toBe("no batch 64 in this journal")
     }))
 })

@@ -211,6 +211,34 @@ describe("motive batch run", () => {
   )
 
   it.scopedLive(
+    "counts the quota minutes spent per recall type when timelapse ones were (Motive keeps a quota for each)",
+    () =>
+      Effect.gen(function*() {
+        const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
+        const dir = yield* tempDir
+        const file = join(dir, "rows.csv")
+        writeFileSync(
+          file,
+          [
+            "vehicle_number,start_time,duration,recall_type,camera_positions,ref",
+            `TRK-101,${ago(30)},1,regular,front_facing,a`,
+            `TRK-102,${ago(40)},5,timelapse,front_facing,b`
+          ].join("\n")
+        )
+        const args = ["batch", "run", file, "--dir", join(dir, "out"), "--journal", join(dir, "j.db")]
+        const run = yield* motive([...args, "--poll-after", "1s"], { env })
+        expect(run.code).toBe(0)
+        expect(run.stdout).toContain("1 regular + 5 timelapse quota minutes")
+        const json = yield* motive(["--json", "batch", "status", "--journal", join(dir, "j.db")], { env })
+        expect(JSON.parse(json.stdout)).toMatchObject({
+          minutesSpent: 6,
+          minutesSpentByType: { regular: 1, timelapse: 5 }
+        })
+      }),
+    30_000
+  )
+
+  it.scopedLive(
     "refuses a batch the quota does not cover (exit 4, both numbers) and sends nothing",
     () =>
       Effect.gen(function*() {

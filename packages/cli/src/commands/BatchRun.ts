@@ -93,10 +93,27 @@ export const statusTable = (s: FootageJobs.BatchStatus): string => {
     }`,
     line(header),
     ...body.map(line),
-    `${totals.join(", ")}; ${s.files.length} file${s.files.length === 1 ? "" : "s"}, ${
-      bytes(s.bytes)
-    }, ${s.minutesSpent} quota minute${s.minutesSpent === 1 ? "" : "s"}`
+    `${totals.join(", ")}; ${s.files.length} file${s.files.length === 1 ? "" : "s"}, ${bytes(s.bytes)}, ${
+      quotaSpent(spentByType(s))
+    }`
   ].join("\n")
+}
+
+/** The minutes a batch's own recalls spent, per recall type (Motive keeps a quota for each). */
+const spentByType = (s: FootageJobs.BatchStatus) => {
+  const spent = { regular: 0, timelapse: 0 }
+  for (const r of s.rows) if (r.recallId !== undefined && !r.reused) spent[r.recallType] += r.minutes
+  return spent
+}
+
+/** `3 quota minutes`, or per type when timelapse minutes were spent: the two quotas are counted apart. */
+const quotaSpent = (spent: { readonly regular: number; readonly timelapse: number }) => {
+  const minutes = (n: number, kind: string) => `${n} ${kind}quota minute${n === 1 ? "" : "s"}`
+  return spent.timelapse === 0
+    ? minutes(spent.regular, "")
+    : spent.regular === 0
+    ? minutes(spent.timelapse, "timelapse ")
+    : `${spent.regular} regular + ${minutes(spent.timelapse, "timelapse ")}`
 }
 
 /**
@@ -110,6 +127,7 @@ export const statusJson = (s: FootageJobs.BatchStatus) => ({
   counts: s.counts,
   bytes: s.bytes,
   minutesSpent: s.minutesSpent,
+  minutesSpentByType: spentByType(s),
   rows: s.rows.map((r) => ({
     row: r.row,
     ...(r.ref === undefined ? {} : { ref: r.ref }),

@@ -263,6 +263,37 @@ describe("motive batch run", () => {
   )
 
   it.scopedLive(
+    "says which unfinished batches of the journal go on as it opens, and a quota refusal is this batch's alone",
+    () =>
+      Effect.gen(function*() {
+        const { env, sandbox } = yield* sandboxEnv({
+          quota: { regularMinutes: 2 },
+          lifecycle: { recallPendingMillis: 60_000, recallProcessingMillis: 1_000 }
+        })
+        const dir = yield* tempDir
+        const first = join(dir, "first.csv")
+        writeFileSync(first, csv(2))
+        const journal = join(dir, "j.db")
+        // Killed once both its recalls exist: they wait, and go on wherever the journal opens next.
+        const killed = yield* killWhen(
+          ["batch", "run", first, "--dir", join(dir, "a"), "--journal", journal, "--poll-after", "45s"],
+          env,
+          Effect.map(sandbox.recalls, (rs) => rs.length === 2)
+        )
+        expect(killed.killed).toBe(true)
+        const second = join(dir, "second.csv")
+        writeFileSync(second, `vehicle_number,start_time,duration\nTRK-102,${ago(90)},1\n`)
+        const run = yield* motive(["batch", "run", second, "--dir", join(dir, "b"), "--journal", journal], { env })
+        expect(run.code).toBe(4)
+        expect(run.stderr).toMatch(
+          /Batch [0-9a-f]{12} \(\S*first\.csv\) of this journal is unfinished: its 2 rows left go on in this run \(motive batch cancel [0-9a-f]{12} --journal \S+ stops those not sent yet\)/
+        )
+        expect(run.stderr).toContain("nothing of this batch was sent")
+      }),
+    30_000
+  )
+
+  it.scopedLive(
     "an interrupted batch names each recall it made and the command that resumes, in its JSON document",
     () =>
       Effect.gen(function*() {

@@ -61,7 +61,7 @@ export class QuotaShort extends Schema.TaggedError<QuotaShort>()("QuotaShort", {
     const reserved = this.reservedMinutes > 0
       ? `, ${Math.min(this.reservedMinutes, this.remainingMinutes)} of them promised to other batches in flight${held}`
       : ""
-    return `this batch needs ${this.neededMinutes} minutes of ${this.recallType} recall quota, and Motive has ${this.remainingMinutes} left this month${reserved}: nothing was sent (rerun with --partial to send the rows that fit)`
+    return `this batch needs ${this.neededMinutes} minutes of ${this.recallType} recall quota, and Motive has ${this.remainingMinutes} left this month${reserved}: nothing of this batch was sent (rerun with --partial to send the rows that fit)`
   }
 }
 

@@ -232,7 +232,7 @@ export const executeBatch = (
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const output = yield* Output
-    const { Embedded, FootageJobs, FootageWorkflow } = yield* jobsPackage
+    const { Embedded, FootageJobs, FootageWorkflow, JobStore } = yield* jobsPackage
     const { MediaDownloads, MotiveClient } = yield* httpPackage
     const platform = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
     const fs = yield* FileSystem.FileSystem
@@ -273,6 +273,28 @@ export const executeBatch = (
       new InvalidInput({ message: e.message })
     ))
     const jobs = Context.get(context, FootageJobs.FootageJobs)
+    const cancelCommand = (id: string) =>
+      `motive batch cancel ${short(id)}${
+        Option.isSome(options.journal) ? ` --journal ${shellWord(options.journal.value)}` : ""
+      }`
+    // The journal's other unfinished batches went on as it opened (their workflows resume wherever it is opened):
+    // said, so that what they send is not taken for this batch's, and with how to stop one no longer wanted.
+    if (Option.isNone(options.database)) {
+      const store = Context.get(context, JobStore.JobStore)
+      const others = (yield* Effect.orDie(store.batches)).filter((b) => b.id !== batch.id)
+      for (const other of others) {
+        const rows = yield* Effect.orDie(store.rows(other.id))
+        const going = rows.filter((r) => r.state === "creating" || r.state === "waiting" || r.state === "downloading")
+        if (going.length === 0) continue
+        yield* output.note(
+          `Batch ${short(other.id)} (${other.file}) of this journal is unfinished: its ${going.length} row${
+            going.length === 1 ? "" : "s"
+          } left go${going.length === 1 ? "es" : ""} on in this run (${
+            cancelCommand(other.id)
+          } stops those not sent yet)`
+        )
+      }
+    }
 
     // The completion webhooks: on the given port, or (in-process sandbox) on a free one the sandbox posts to.
     // node:crypto is loaded here, not at start-up, where it costs every command a few milliseconds.
@@ -342,7 +364,9 @@ export const executeBatch = (
           QuotaShort: (e) =>
             new BatchIncomplete({
               message: e.reservedMinutes > 0
-                ? `${e.message}; a batch you no longer want frees what it holds with: motive batch cancel BATCH`
+                ? `${e.message}; a batch you no longer want frees what it holds with: ${
+                  e.heldBy.map(cancelCommand).join(" or ") || "motive batch cancel BATCH"
+                }`
                 : e.message,
               code: 4
             }),

@@ -547,6 +547,14 @@ describe("motive sandbox --webhook-url", () => {
       expect(run.stderr).toContain("--webhook-url needs the secret to sign with")
     }))
 
+  it.scopedLive("refuses a secret given with nothing to use it (exit 2), here and in batch run", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* motive(["sandbox", "--port", "0", "--webhook-secret", "s"])
+      expect(sandbox).toMatchObject({ code: 2, stderr: expect.stringContaining("give --webhook-url too") })
+      const batch = yield* motive(["--sandbox", "batch", "run", "rows.csv", "--dir", "out", "--webhook-secret", "s"])
+      expect(batch).toMatchObject({ code: 2, stderr: expect.stringContaining("give --webhook-port too") })
+    }))
+
   it.scopedLive("refuses a URL off this machine (exit 2): the sandbox posts to loopback addresses only", () =>
     Effect.gen(function*() {
       const run = yield* motive(

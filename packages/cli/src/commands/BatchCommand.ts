@@ -119,6 +119,14 @@ const run = Command.make(
           message: "--webhook-port needs the webhook's secret: --webhook-secret S or MOTIVE_WEBHOOK_SECRET"
         })
       }
+      // A secret given as a flag without the receiver it is for would change nothing: a mistake to say.
+      if (Option.isSome(opts.webhookSecret) && Option.isNone(opts.webhookPort)) {
+        return yield* new InvalidInput({
+          message:
+            "--webhook-secret verifies the webhooks of the receiver --webhook-port starts: give --webhook-port " +
+            "too, or leave the secret out"
+        })
+      }
       const pollAfter = Option.isSome(opts.pollAfter)
         ? Option.some(yield* parseDuration("--poll-after", opts.pollAfter.value))
         : Option.none()

@@ -74,6 +74,13 @@ export const sandboxCommand = Command.make(
         return yield* new InvalidInput({ message: `--video-bytes ${opts.videoBytes.value} must be at least 1` })
       }
       const secret = yield* webhookSecret("--webhook-secret", opts.webhookSecret)
+      // A secret given as a flag with nothing to sign would change nothing: a mistake to say.
+      if (Option.isSome(opts.webhookSecret) && Option.isNone(opts.webhookUrl)) {
+        return yield* new InvalidInput({
+          message: "--webhook-secret signs the deliveries to --webhook-url: give --webhook-url too, or leave the " +
+            "secret out"
+        })
+      }
       if (Option.isSome(opts.webhookUrl)) {
         if (!/^https?:\/\/[^\s/]+/.test(opts.webhookUrl.value)) {
           return yield* new InvalidInput({ message: `--webhook-url "${opts.webhookUrl.value}" is not an http(s) URL` })

@@ -18,11 +18,33 @@ import type { Globals } from "./Root.js"
  *
  * @since 0.1.0
  */
-export const distributedPackage = Effect.promise(() =>
-  Promise.all([import("@effect-motive/jobs/Distributed"), import("@effect-motive/jobs/SharedRequestGate")]).then((
-    [Distributed, SharedRequestGate]
-  ) => ({ Distributed, SharedRequestGate }))
-)
+export const distributedPackage = Effect.promise(() => {
+  quietQueuedQueryWarning()
+  return Promise.all([import("@effect-motive/jobs/Distributed"), import("@effect-motive/jobs/SharedRequestGate")])
+    .then(([Distributed, SharedRequestGate]) => ({ Distributed, SharedRequestGate }))
+})
+
+let quieted = false
+
+/** The start of the deprecation `pg` 8 prints the first time a query waits behind another on its connection. */
+const queuedQueryWarning = "Calling client.query() when the client is already executing a query"
+
+/**
+ * Keeps `pg`'s warning about a query queued behind another on one connection off the terminal: @effect/cluster
+ * (0.60.2, the newest of the line) runs its shard-lock statements on one reserved connection from several fibers,
+ * which `pg` 8 queues correctly but warns about once per process, a line a worker's user can do nothing about.
+ * Every other warning is printed as before.
+ */
+const quietQueuedQueryWarning = () => {
+  if (quieted) return
+  quieted = true
+  const emit = process.emitWarning
+  process.emitWarning = function(this: unknown, warning: string | Error, ...rest: Array<never>) {
+    const message = typeof warning === "string" ? warning : warning.message
+    if (message.startsWith(queuedQueryWarning)) return
+    return emit.call(process, warning, ...rest)
+  } as typeof process.emitWarning
+}
 
 /**
  * `--concurrency` (`batch run`, `worker`: rows creating at once), checked to be from 1 to 64.

@@ -4,6 +4,7 @@ import { Effect, Fiber, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { distributedPackage } from "../src/SharedJobs.js"
 import { newDatabase } from "./postgres.js"
 import { ago, motive, motiveBackground, sandboxEnv, tempDir, until } from "./support.js"
 
@@ -49,6 +50,29 @@ interface BatchJson {
     >
   }>
 }
+
+describe("the shared jobs' warnings", () => {
+  it.effect("pg's warning about a query queued on a busy connection stays off the terminal; others do not", () =>
+    Effect.gen(function*() {
+      yield* distributedPackage
+      const seen: Array<string> = []
+      const listener = (warning: Error) => seen.push(warning.message)
+      process.on("warning", listener)
+      yield* Effect.ensuring(
+        Effect.gen(function*() {
+          process.emitWarning(
+            "Calling client.query() when the client is already executing a query is deprecated",
+            "DeprecationWarning"
+          )
+          process.emitWarning("something else", "DeprecationWarning")
+          // Warnings are emitted on the next tick.
+          yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+        }),
+        Effect.sync(() => process.off("warning", listener))
+      )
+      expect(seen).toEqual(["something else"])
+    }))
+})
 
 describe("footage jobs on several machines", () => {
   it.scopedLive(

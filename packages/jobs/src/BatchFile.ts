@@ -130,7 +130,14 @@ const readJsonLines = (text: string): { readonly rows: Array<RawRow>; readonly p
     try {
       const value: unknown = JSON.parse(line)
       if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-        rows.push({ row: i + 1, cells: value as Cells })
+        // JSON.parse keeps the last of a repeated key: which one a row meant cannot be told, as with CSV columns.
+        const repeated = repeatedKeys(line)
+        for (const key of repeated) {
+          problems.push(
+            new RowProblem({ row: i + 1, field: key, rule: "column.repeated", message: "is given twice in the object" })
+          )
+        }
+        if (repeated.length === 0) rows.push({ row: i + 1, cells: value as Cells })
       } else {
         problems.push(
           new RowProblem({ row: i + 1, field: "line", rule: "row.not_object", message: "is not a JSON object" })
@@ -143,6 +150,32 @@ const readJsonLines = (text: string): { readonly rows: Array<RawRow>; readonly p
     }
   })
   return { rows, problems }
+}
+
+/**
+ * The keys given more than once in a JSON object's text (one JSON.parse has accepted), at its top level, by one
+ * scan: strings are skipped whole, and a string at depth 1 followed by `:` is a key.
+ */
+const repeatedKeys = (line: string): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  const repeated = new Set<string>()
+  let depth = 0
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]
+    if (c === "\"") {
+      const start = i
+      for (i++; i < line.length && line[i] !== "\""; i++) if (line[i] === "\\") i++
+      if (depth !== 1) continue
+      let next = i + 1
+      while (/\s/.test(line[next] ?? "")) next++
+      if (line[next] !== ":") continue
+      const key = JSON.parse(line.slice(start, i + 1)) as string
+      if (seen.has(key)) repeated.add(key)
+      seen.add(key)
+    } else if (c === "{" || c === "[") depth++
+    else if (c === "}" || c === "]") depth--
+  }
+  return [...repeated]
 }
 
 const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problems: Array<RowProblem> } => {
@@ -211,6 +244,9 @@ const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problem
 
 const known: ReadonlySet<string> = new Set(batchColumns)
 
+/** The columns whose values are text (or numbers): every one but `camera_positions` and `smart_dashcam`. */
+const textFields = batchColumns.filter((c) => c !== "camera_positions" && c !== "smart_dashcam")
+
 const text = (cells: Cells, name: string): string | undefined => {
   const v = cells[name]
   return v === undefined || v === null ? undefined : typeof v === "string" ? v : JSON.stringify(v)
@@ -247,6 +283,23 @@ const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyAr
     for (const name of Object.keys(cells)) {
       if (!known.has(name)) problem(name, "column.unknown", `is not a column (columns: ${batchColumns.join(", ")})`)
     }
+    // A JSON Lines row's fields are text or numbers (camera_positions also a list, smart_dashcam also true or
+    // false): an object written out as text would make a folder named `{"a":1}` or a truck of that number.
+    const before = problems.length
+    for (const name of textFields) {
+      const value = cells[name]
+      if (typeof value === "object" && value !== null || typeof value === "boolean") {
+        problem(
+          name,
+          "field.not_text",
+          `must be text or a number, not ${
+            Array.isArray(value) ? "a list" : typeof value === "boolean" ? String(value) : "an object"
+          }`
+        )
+      }
+    }
+    // Their rules would say the same fields are missing: only this is said.
+    if (problems.length > before) return Either.left(problems)
     const smart = cells["smart_dashcam"]
     const smartDashcam = smart === undefined || smart === null || smart === false || /^false$/i.test(String(smart))
       ? false

@@ -47,6 +47,37 @@ describe("batch files", () => {
       ])
     }))
 
+  it.live("refuse a JSON Lines key given twice, and an object, list or true where text goes", () =>
+    Effect.gen(function*() {
+      const start = ago(30)
+      const text = [
+        `{"vehicle_number":"TRK-101","start_time":"${start}","duration":1,"vehicle_number":"TRK-102"}`,
+        JSON.stringify({ vehicle_number: "TRK-101", start_time: start, duration: 1, ref: { a: 1 } }),
+        JSON.stringify({ vehicle_number: ["TRK-101"], start_time: start, duration: true }),
+        // Nested keys, and text that looks like a key, are not the row's keys.
+        JSON.stringify({
+          vehicle_number: "TRK-1 \"duration\": 2",
+          start_time: start,
+          duration: 2,
+          camera_positions: ["rear"]
+        })
+      ].join("\n")
+      expect(yield* problemsOf("rows.jsonl", text)).toEqual([
+        "1 vehicle_number column.repeated",
+        "2 ref field.not_text",
+        "3 vehicle_number field.not_text",
+        "3 duration field.not_text"
+      ])
+      const messages = yield* Effect.flip(BatchFile.parseBatch("rows.jsonl", text)).pipe(
+        Effect.map((e) => e.problems.map((p) => p.message))
+      )
+      expect(messages.slice(1)).toEqual([
+        "must be text or a number, not an object",
+        "must be text or a number, not a list",
+        "must be text or a number, not true"
+      ])
+    }))
+
   it.live("leave out a row that asks for the same recall as an earlier one, and say which", () =>
     Effect.gen(function*() {
       const start = ago(30)

@@ -241,6 +241,16 @@ describe("Sandbox API", () => {
         { start_time: "2026-03-31T08:00:00Z", end_time: "2026-03-31T09:00:00Z" },
         { start_time: "2026-03-31T10:00:00Z", end_time: "2026-03-31T12:00:00Z" }
       ])
+      // A start in the future, with no end_time: the start is what is wrong, not an end nobody sent.
+      const ahead = yield* call(
+        sandbox.baseUrl,
+        "GET",
+        "/v1/video_recall_requests/vehicles/available_timelines?vehicle_number=TRK-102&start_time=2026-03-31T13:00:00Z"
+      )
+      expect([ahead.status, field(ahead, "error_message")]).toEqual([
+        400,
+        "start_time is in the future (end_time defaults to now)"
+      ])
       expect((yield* post("2026-03-31T09:30:00Z")).status).toBe(400)
       expect((yield* post("2026-03-31T10:05:00Z")).status).toBe(201)
       clock.advance(30 * 60_000)

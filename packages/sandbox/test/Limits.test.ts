@@ -179,6 +179,17 @@ describe("Sandbox request bodies", () => {
         }).then((r) => r.status, () => "connection closed")
       )
       expect([413, "connection closed"]).toContain(big)
+      // Told as every other refusal is, when the answer gets through.
+      const declared = yield* Effect.promise(() =>
+        fetch(`${sandbox.baseUrl}/v1/video_recall_requests`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": Redacted.value(sandbox.apiKey) },
+          body: "x".repeat(1024 * 1024 + 1)
+        }).then(async (r) => [r.status, await r.json()], () => "connection closed")
+      )
+      if (declared !== "connection closed") {
+        expect(declared).toEqual([413, { error_message: "The request body is larger than 1048576 bytes" }])
+      }
       const quota = yield* Effect.promise(() =>
         fetch(`${sandbox.baseUrl}/v1/video_recall_requests/quota`, {
           headers: { "x-api-key": Redacted.value(sandbox.apiKey) }

@@ -70,4 +70,18 @@ describe("Sandbox route table", () => {
       const recorded = yield* sandbox.requests
       expect(recorded.map((r) => r.route)).toEqual(routes.map((r) => r.key))
     }))
+
+  it.scopedLive("answers a path of the API asked with another method 405, naming the methods it takes", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make()
+      const wrong = yield* call(sandbox.baseUrl, "DELETE", "/v1/video_recall_requests/1")
+      expect(wrong.status).toBe(405)
+      expect(wrong.headers.get("allow")).toBe("GET")
+      expect(wrong.body).toEqual({
+        error_message: "DELETE is not allowed on /v1/video_recall_requests/1 (it takes GET)"
+      })
+      const list = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests")
+      expect([list.status, list.headers.get("allow")]).toEqual([405, "POST"])
+      expect((yield* call(sandbox.baseUrl, "GET", "/v1/nowhere")).status).toBe(404)
+    }))
 })

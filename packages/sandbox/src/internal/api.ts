@@ -102,7 +102,14 @@ export const makeApi = (state: SandboxState): SandboxApi => {
       const to = boundOf(query, "end_time", now)
       if (Either.isLeft(from)) return refuse(400, from.left)
       if (Either.isLeft(to)) return refuse(400, to.left)
-      if (to.right < from.right) return refuse(400, "end_time is before start_time")
+      if (to.right < from.right) {
+        return refuse(
+          400,
+          query.end_time === undefined
+            ? "start_time is in the future (end_time defaults to now)"
+            : "end_time is before start_time"
+        )
+      }
       const spans = availableSpans(settings.fleet, found.entity, from.right, to.right, now, fleetSetUpAt)
       return answer(200, timelinesBody(found.entity, spans, yield* state.quota.info(settings.quota, now)))
     })

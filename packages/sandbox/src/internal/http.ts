@@ -101,7 +101,18 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
     ).pipe(
       // The sandbox's own health check, outside Motive's API.
       HttpRouter.get("/_sandbox/health", Effect.succeed(HttpServerResponse.unsafeJson({ ok: true }))),
-      Effect.catchTag("RouteNotFound", () => json(refuse(404, "Not found")))
+      Effect.catchTag("RouteNotFound", () =>
+        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+          // A path of the API asked with another method: 405 with the methods it takes, as HTTP says.
+          const path = urlOf(request).pathname
+          const allowed = ["GET", "POST"].filter((method) => routeKeyOf(method, path) !== undefined)
+          return allowed.length === 0
+            ? json(refuse(404, "Not found"))
+            : json({
+              ...refuse(405, `${request.method} is not allowed on ${path} (it takes ${allowed.join(", ")})`),
+              headers: { allow: allowed.join(", ") }
+            })
+        }))
     )
 
     return Effect.gen(function*() {
@@ -113,7 +124,10 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
         : undefined
       // A body too large for any Motive request is refused unread, whoever sent it: memory stays bounded.
       if (read?._tag === "Left") {
-        return HttpServerResponse.text("request body too large", { status: 413, headers: { connection: "close" } })
+        return yield* json({
+          ...refuse(413, `The request body is larger than ${maxBodyBytes} bytes`),
+          headers: { connection: "close" }
+        })
       }
       const parsed = read === undefined || !Option.isOption(read.right) ? undefined : Option.getOrUndefined(read.right)
       // A webhook registration carries its shared secret: the record keeps the rest.

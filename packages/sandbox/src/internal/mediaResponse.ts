@@ -24,7 +24,9 @@ const s3Error = (status: number, code: string, message: string) =>
   )
 
 /**
- * Parses a single `Range: bytes=…` header against `size`.
+ * Parses a single `Range: bytes=…` header against `size`. A range whose last byte comes before its first is
+ * invalid, and ignored as S3 does (RFC 9110 §14.2 allows it): the whole body, 200. One that starts past the end
+ * is unsatisfiable (416).
  */
 export const parseRange = (
   header: string | undefined,
@@ -38,8 +40,9 @@ export const parseRange = (
     return suffix === 0 || size === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size - 1 }
   }
   const start = Number(m[1])
+  if (m[2] !== "" && Number(m[2]) < start) return undefined
   const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1)
-  return start >= size || end < start ? "unsatisfiable" : { start, end }
+  return start >= size ? "unsatisfiable" : { start, end }
 }
 
 const serveBytes = (

@@ -93,6 +93,14 @@ describe("Sandbox API", () => {
       })
       expect(stringId.status).toBe(400)
       expect(field(stringId, "error_message")).toBe("vehicle_id must be an integer (got \"101\")")
+      // A field whose type is wrong is said so once, not again by the rule its value then breaks.
+      const fraction = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ duration: 1.5, camera_positions: "front_facing" })
+      })
+      expect(String(field(fraction, "error_message")).split("; ")).toEqual([
+        "duration must be an integer (got 1.5)",
+        "camera_positions must be an array (got \"front_facing\")"
+      ])
       expect(yield* sandbox.recalls).toEqual([])
       expect(yield* sandbox.captures).toEqual([])
       const empty = yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {

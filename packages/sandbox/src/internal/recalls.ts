@@ -16,12 +16,21 @@ const withField = (v: Violation) =>
   v.message.startsWith(v.path.replace(/\[.*$/, "")) ? v.message : `${v.path}: ${v.message}`
 
 /**
- * A message naming every problem of a body: its JSON types first, then every violated rule with its field.
+ * A message naming every problem of a body: its JSON types first, then every violated rule with its field, but
+ * those of a field whose type is already said to be wrong (`duration must be an integer (got 1.5)` says it; that
+ * 1.5 is not an allowed duration adds nothing).
  */
 export const problemsMessage = (
   typeProblems: ReadonlyArray<string>,
   validated: Either.Either<unknown, { readonly violations: ReadonlyArray<Violation> }>
-): string => [...typeProblems, ...(Either.isLeft(validated) ? validated.left.violations.map(withField) : [])].join("; ")
+): string => {
+  const mistyped = (v: Violation) => {
+    const field = v.path.replace(/\[.*$/, "")
+    return typeProblems.some((p) => p.startsWith(`${field} must be `))
+  }
+  const rules = Either.isLeft(validated) ? validated.left.violations.filter((v) => !mistyped(v)).map(withField) : []
+  return [...typeProblems, ...rules].join("; ")
+}
 
 interface RecallBook {
   readonly nextId: number

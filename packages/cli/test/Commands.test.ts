@@ -1,4 +1,4 @@
-import { Sandbox, type SandboxOptions } from "@effect-motive/sandbox"
+import { manualClock, Sandbox, type SandboxOptions } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createHmac } from "node:crypto"
@@ -263,15 +263,19 @@ describe("motive recall create", () => {
 
   it.scopedLive("exits 4 at once when Motive asks to wait longer than a minute, saying how long", () =>
     Effect.gen(function*() {
-      // 0.01 requests per second: come back in 100 s, more than the 60 s the client waits out.
-      const { env, sandbox } = yield* sandboxEnv({ rateLimit: { requestsPerSecond: 0.01, burst: 1 } })
+      // 0.01 requests per second: come back in 100 s, more than the 60 s the client waits out. The sandbox's clock
+      // stands still, so that the wait is 100 s however long the two commands take to start on a busy machine.
+      const { env, sandbox } = yield* sandboxEnv({
+        clock: manualClock(Date.now()),
+        rateLimit: { requestsPerSecond: 0.01, burst: 1 }
+      })
       expect((yield* motive(["recall", "quota"], { env })).code).toBe(0)
       const run = yield* motive(["recall", "quota", "--json"], { env })
       expect(run.code).toBe(4)
       const { error } = JSON.parse(run.stdout)
       expect(error).toMatchObject({ tag: "RateLimited", status: 429, details: { attempts: 1 } })
-      expect(error.details.retryAfterSeconds).toBeGreaterThan(99)
-      expect(error.message).toMatch(/; Motive asks to come back in 1m 39s|; Motive asks to come back in 1m 40s/)
+      expect(error.details.retryAfterSeconds).toBe(100)
+      expect(error.message).toContain("; Motive asks to come back in 1m 40s")
       expect((yield* sandbox.requests).filter((r) => r.route === "recallQuota")).toHaveLength(2)
     }))
 })

@@ -115,6 +115,11 @@ export interface Submitted {
   readonly sent: ReadonlyArray<number>
   /** Rows not sent because the quota does not cover them (`partial` only). */
   readonly heldForQuota: ReadonlyArray<number>
+  /**
+   * Rows that took over the recall another batch of the store made for the very same request (Motive confirmed
+   * it): they spend no quota.
+   */
+  readonly reused: ReadonlyArray<{ readonly row: number; readonly recallId: number }>
   /** Quota minutes needed and left (Motive's remaining less what other batches in flight will spend), per type. */
   readonly quota: {
     readonly regular: { readonly needed: number; readonly remaining: number }
@@ -367,6 +372,7 @@ export const make: Effect.Effect<
         }
         const left = { ...remaining }
         const held: Array<number> = []
+        const reused: Array<{ readonly row: number; readonly recallId: number }> = []
         const send: Array<{ readonly payload: typeof FootagePayload.Type; readonly again: boolean }> = []
         for (const r of rows) {
           const recallId = recallOf(r)
@@ -404,13 +410,16 @@ export const make: Effect.Effect<
           yield* store.submitted(stored.id, payload.row, payload.generation, executionId)
           if (again) yield* store.setState(stored.id, payload.row, "validated")
           const adopted = confirmed.get(payload.row)
-          if (adopted !== undefined) yield* store.adoptRecall(stored.id, payload.row, adopted)
+          if (adopted !== undefined) {
+            yield* store.adoptRecall(stored.id, payload.row, adopted)
+            reused.push({ row: payload.row, recallId: adopted })
+          }
         }
         // A batch refused before (the quota) is recorded, but none of its rows ever ran: still new to the caller.
         const neverSent = all.every((r) => r.executionId === undefined)
-        return { held, needed, remaining, neverSent, send: send.map((s) => s.payload) }
+        return { held, needed, remaining, neverSent, reused, send: send.map((s) => s.payload) }
       }))
-      const { held, needed, neverSent, remaining, send } = admitted
+      const { held, needed, neverSent, remaining, reused, send } = admitted
       for (const payload of send) {
         yield* FootageWorkflow.execute(payload, { discard: true }).pipe(Effect.provide(context))
       }
@@ -419,6 +428,7 @@ export const make: Effect.Effect<
         isNew: isNew || neverSent,
         sent: send.map((p) => p.row),
         heldForQuota: held,
+        reused,
         quota: {
           regular: { needed: needed.regular, remaining: remaining.regular },
           timelapse: { needed: needed.timelapse, remaining: remaining.timelapse }

@@ -242,6 +242,11 @@ describe("the same rows in a changed file", () => {
         expect(before.final.minutesSpent).toBe(3)
         expect(again.submitted.quota.regular.needed).toBe(0)
         expect(again.submitted.heldForQuota).toEqual([])
+        // The submission says which rows took over which recall: the changed file's rows are one line lower.
+        const firstRecalls = new Map(before.final.rows.map((r) => [r.row, r.recallId]))
+        expect(again.submitted.reused).toEqual(
+          [2, 3, 4].map((row) => ({ row: row + 1, recallId: firstRecalls.get(row) }))
+        )
         expect(again.final.counts.done).toBe(3)
         expect(again.final.minutesSpent).toBe(0)
         expect(again.final.rows.map((r) => r.recallId).sort()).toEqual(before.final.rows.map((r) => r.recallId).sort())

@@ -388,6 +388,17 @@ export const executeBatch = (
             // Sent rows that finished between the submission and this look are counted once, as done.
             submitted.sent.filter((row) => before.rows.find((r) => r.row === row)?.state !== "done").length} to go`
       )
+      if (submitted.reused.length > 0) {
+        const rows = submitted.reused
+        const many = rows.length > 1
+        yield* output.note(
+          `row${many ? "s" : ""} ${rows.map((r) => r.row).join(", ")} reuse${many ? "" : "s"} recall${
+            many ? "s" : ""
+          } ${
+            rows.map((r) => r.recallId).join(", ")
+          }, made by an earlier batch of this journal for the very same request${many ? "s" : ""} (no quota spent)`
+        )
+      }
       if (submitted.heldForQuota.length > 0) {
         yield* output.note(
           `not sent (the quota does not cover them): row${submitted.heldForQuota.length === 1 ? "" : "s"} ${

@@ -196,7 +196,9 @@ const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problem
       }
     }).map((record, i) => ({ record, info: { lines: lines[i]! } }))
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
+    // The parser quotes the text around the problem: cut short, so that a stray binary file is one line of error.
+    const full = e instanceof Error ? e.message : String(e)
+    const message = full.length > 200 ? `${full.slice(0, 199)}…` : full
     return { rows: [], problems: [new RowProblem({ row: 0, field: "file", rule: "file.invalid_csv", message })] }
   }
   const [header, ...data] = records
@@ -373,6 +375,20 @@ export const batchIdOf = (rows: ReadonlyArray<BatchRow>): Effect.Effect<string> 
  */
 export const parseBatch = (file: string, content: string): Effect.Effect<Batch, BatchFileInvalid> =>
   Effect.gen(function*() {
+    if (content.includes("\u0000")) {
+      // A spreadsheet's binary file (.xlsx), an image: no row of it can be read, nor shown.
+      return yield* new BatchFileInvalid({
+        file,
+        problems: [
+          new RowProblem({
+            row: 0,
+            field: "file",
+            rule: "file.not_text",
+            message: "is not text (it holds NUL bytes): give a CSV or JSON Lines file (save a spreadsheet as CSV)"
+          })
+        ]
+      })
+    }
     const { problems, rows: raw } = isJsonLines(file, content) ? readJsonLines(content) : readCsv(content)
     const all = [...problems]
     const rows: Array<BatchRow> = []

@@ -78,6 +78,17 @@ describe("batch files", () => {
       ])
     }))
 
+  it.live("refuse a binary file in one line, and cut a CSV parser's message short", () =>
+    Effect.gen(function*() {
+      // What a spreadsheet's own format (.xlsx, a zip) looks like read as text.
+      const binary = `PK\u0003\u0004\u0014\u0000\u0006\u0000${"\ufffd".repeat(400)}`
+      expect(yield* problemsOf("incidents.csv", binary)).toEqual(["0 file file.not_text"])
+      const quote = `vehicle_number,start_time,duration\n"TRK-101${"x".repeat(500)},2026-01-01T00:00:00Z,1\n`
+      const [problem] = yield* Effect.flip(BatchFile.parseBatch("rows.csv", quote)).pipe(Effect.map((e) => e.problems))
+      expect(problem!.rule).toBe("file.invalid_csv")
+      expect(problem!.message.length).toBeLessThanOrEqual(200)
+    }))
+
   it.live("leave out a row that asks for the same recall as an earlier one, and say which", () =>
     Effect.gen(function*() {
       const start = ago(30)

@@ -251,6 +251,15 @@ describe("motive batch run", () => {
         })
         expect(run.code).toBe(4)
         expect(run.stderr).toContain("needs 3 minutes of regular recall quota, and Motive has 2 left")
+        // With --json, the numbers stand apart, for scripts.
+        const json = yield* motive(
+          ["--json", "batch", "run", file, "--dir", join(dir, "out"), "--journal", join(dir, "j.db")],
+          { env }
+        )
+        expect(json.code).toBe(4)
+        expect(JSON.parse(json.stdout).error.summary).toEqual({
+          quota: { recallType: "regular", neededMinutes: 3, remainingMinutes: 2, reservedMinutes: 0, heldBy: [] }
+        })
         expect(yield* routeCount(sandbox, "createVideoRecall")).toBe(0)
         // Its status says nothing was sent (not that it may still be running).
         const status = yield* motive(["batch", "status", "--journal", join(dir, "j.db")], { env })

@@ -368,7 +368,17 @@ export const executeBatch = (
                   e.heldBy.map(cancelCommand).join(" or ") || "motive batch cancel BATCH"
                 }`
                 : e.message,
-              code: 4
+              code: 4,
+              // The numbers, for scripts (--json's summary), as well as in words.
+              summary: {
+                quota: {
+                  recallType: e.recallType,
+                  neededMinutes: e.neededMinutes,
+                  remainingMinutes: e.remainingMinutes,
+                  reservedMinutes: e.reservedMinutes,
+                  heldBy: e.heldBy
+                }
+              }
             }),
           DirectoryMismatch: (e) => new InvalidInput({ message: e.message }),
           JobStoreError: (e) => Effect.die(e)

@@ -292,18 +292,25 @@ export class JobSlots extends Context.Tag("@effect-motive/jobs/JobSlots")<JobSlo
 export class JobSettings extends Context.Tag("@effect-motive/jobs/JobSettings")<JobSettings, FootageSettings>() {}
 
 /**
- * The recall as the last status check of this process read it, so that its downloads need no GET of their own.
- * Kept in memory only (its pre-signed URLs never reach the journal); after a restart the downloads fetch it.
+ * Recalls as the last status check of these workflows read them, so that their downloads need no GET of their
+ * own. Kept in memory only (pre-signed URLs never reach the journal; after a restart the downloads fetch them),
+ * and one per layer: recall ids are a server's, so two runtimes of one process (two companies, two sandboxes)
+ * never read each other's.
+ *
+ * @since 0.1.0
  */
-const freshRecalls = new Map<number, VideoRecall>()
+export class FreshRecalls extends Context.Tag("@effect-motive/jobs/FreshRecalls")<
+  FreshRecalls,
+  Map<number, VideoRecall>
+>() {}
 
 /**
  * Keeps a recall as just read (by the poller) for its downloads.
  *
  * @since 0.1.0
  */
-export const rememberRecall = (recall: VideoRecall): Effect.Effect<void> =>
-  Effect.sync(() => freshRecalls.set(recall.id, recall))
+export const rememberRecall = (recall: VideoRecall): Effect.Effect<void, never, FreshRecalls> =>
+  Effect.map(FreshRecalls, (fresh) => void fresh.set(recall.id, recall))
 
 /**
  * The workflow's implementation, registered with the engine in context.
@@ -316,6 +323,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
   const store = yield* JobStore
   const settings = yield* JobSettings
   const slots = yield* JobSlots
+  const freshRecalls = yield* FreshRecalls
   const fs = yield* FileSystem.FileSystem
   const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
   const { batchId, row } = payload
@@ -654,5 +662,6 @@ export const layerSlots = (settings: FootageSettings): Layer.Layer<JobSlots> =>
 export const layerWith = (settings: FootageSettings) =>
   layer.pipe(
     Layer.provideMerge(layerSlots(settings)),
+    Layer.provideMerge(Layer.sync(FreshRecalls, () => new Map())),
     Layer.provideMerge(Layer.succeed(JobSettings, settings))
   )

@@ -14,6 +14,7 @@ import {
   complete,
   type Completion,
   type FootageSettings,
+  FreshRecalls,
   JobSettings,
   pollDelays,
   rememberRecall,
@@ -73,7 +74,7 @@ export const sweep = (settings: FootageSettings) =>
 export const layer: Layer.Layer<
   never,
   never,
-  JobStore | MotiveClient.MotiveClient | JobSettings | WorkflowEngine.WorkflowEngine
+  JobStore | MotiveClient.MotiveClient | JobSettings | FreshRecalls | WorkflowEngine.WorkflowEngine
 > = Layer.scopedDiscard(
   Effect.gen(function*() {
     const settings = yield* JobSettings

@@ -79,7 +79,9 @@ export const captureText = (capture: ImageCapture, extra: ReadonlyArray<readonly
     `Image capture ${capture.requestId} for ${entityOf(capture)}: ${statusText(capture.status)}`,
     table([
       ["camera", `${capture.cameraType} ${capture.position}`],
-      ...(capture.createdAt === undefined ? [] : [["created", capture.createdAt] as const]),
+      ...(capture.createdAt === undefined || capture.createdAt === null
+        ? []
+        : [["created", capture.createdAt] as const]),
       ...extra
     ])
   ].join("\n")

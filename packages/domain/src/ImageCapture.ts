@@ -9,12 +9,12 @@ import { ImageCaptureId } from "./Ids.js"
 import { ImageCaptureStatus } from "./Status.js"
 
 /**
- * One captured image: a pre-signed URL and when it stops working.
+ * One captured image: a pre-signed URL (`null` while it is not there yet) and when it stops working.
  *
  * @since 0.1.0
  */
 export const CapturedImage = Schema.Struct({
-  url: Schema.String,
+  url: Schema.NullOr(Schema.String),
   expiresAt: Schema.optional(Schema.NullOr(Schema.String)).pipe(Schema.fromKey("expires_at"))
 })
 
@@ -36,6 +36,6 @@ export class ImageCapture extends Schema.Class<ImageCapture>("ImageCapture")({
   status: ImageCaptureStatus,
   vehicle: Schema.optional(Schema.NullOr(VehicleRef)),
   asset: Schema.optional(Schema.NullOr(AssetRef)),
-  createdAt: Schema.optional(Schema.String).pipe(Schema.fromKey("created_at")),
+  createdAt: Schema.optional(Schema.NullOr(Schema.String)).pipe(Schema.fromKey("created_at")),
   images: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: CapturedImage })))
 }) {}

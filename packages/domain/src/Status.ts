@@ -47,11 +47,12 @@ export const RecallStatus = lenient(KnownRecallStatus).annotations({ identifier:
 export type RecallStatus = typeof RecallStatus.Type
 
 /**
- * Known statuses of an image capture request (`pending`, `success` [docs]; `in_progress`, `failed` [assumed]).
+ * Known statuses of an image capture request (`pending`, `success` [docs]; `failed` [assumed]); any other is
+ * kept as an unknown status, which a wait goes on polling.
  *
  * @since 0.1.0
  */
-export const KnownImageCaptureStatus = Schema.Literal("pending", "in_progress", "success", "failed")
+export const KnownImageCaptureStatus = Schema.Literal("pending", "success", "failed")
 
 /**
  * An image capture status: known, or unknown with its raw value kept.

@@ -47,6 +47,21 @@ describe("response schemas", () => {
     expect(capture.images?.front_facing?.expiresAt).toBe("2026-11-24T13:00:00Z")
   })
 
+  it("decodes an image capture as leniently as a recall: null created_at and image URL, an in-between status", () => {
+    const capture = decode(ImageCapture)({
+      request_id: 6,
+      camera_type: "dashcam",
+      position: "front_facing",
+      status: "in_progress",
+      created_at: null,
+      images: { front_facing: { url: null, expires_at: null } }
+    })
+    expect(capture.createdAt).toBeNull()
+    expect(capture.images?.front_facing?.url).toBeNull()
+    // Not a status the reference names for captures: kept as unknown, which a wait goes on polling.
+    expect(capture.status).toEqual({ _tag: "UnknownStatus", value: "in_progress" })
+  })
+
   it("decodes a video recall with cameras, accepting the id as an integer or a string", () => {
     const body = {
       id: "42",

@@ -212,7 +212,7 @@ export const make: Effect.Effect<
       }
       const freshUrl = Effect.flatMap(client.getImageCapture(ref), (c) => {
         const url = c.images?.[position]?.url
-        return url === undefined
+        return url === undefined || url === null
           ? new NotReady({ message: `image capture ${ref.requestId} has no image URL`, id: ref.requestId, status })
           : Effect.succeed(url)
       })

@@ -120,7 +120,8 @@ export const captureBody = (capture: StoredCapture, links: MediaLinks): unknown 
       requestId: ImageCaptureId.make(capture.requestId),
       cameraType: capture.cameraType,
       position: capture.position,
-      status: capture.status,
+      // A capture is never stored in_progress (it is pending until it ends): said as Motive names it regardless.
+      status: capture.status === "in_progress" ? "pending" : capture.status,
       ...(entity.kind === "vehicle"
         ? { vehicle: { id: entity.id, number: entity.number } }
         : { asset: { id: entity.id, name: entity.name } }),

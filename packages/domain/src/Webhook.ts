@@ -29,6 +29,21 @@ export const WebhookEvent = Schema.Struct({
 export type WebhookEvent = typeof WebhookEvent.Type
 
 /**
+ * The recall a completion event names: its `id` as a positive whole number, or a string of decimal digits (`"42"`);
+ * `undefined` for another action, or an id that is neither (`"0x10"`, `"1e2"`, `4.5`: never read as another
+ * recall's number).
+ *
+ * @since 0.1.0
+ */
+export const completedRecallId = (event: WebhookEvent): number | undefined => {
+  if (event.action !== recallCompletedAction) return undefined
+  const id = typeof event.id === "number" ? event.id : typeof event.id === "string" && /^\d{1,15}$/.test(event.id)
+    ? Number(event.id)
+    : NaN
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined
+}
+
+/**
  * A registered company webhook as the API reports it (the secret is never echoed back by the sandbox).
  *
  * @since 0.1.0

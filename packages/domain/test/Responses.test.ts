@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Option, Schema } from "effect"
 import {
   AvailableTimelines,
+  completedRecallId,
   errorMessageFromBody,
   existingIdFromBody,
   ImageCapture,
@@ -17,6 +18,18 @@ import {
 } from "../src/index.js"
 
 const decode = <A, I>(schema: Schema.Schema<A, I>) => Schema.decodeUnknownSync(schema)
+
+describe("completedRecallId", () => {
+  it("reads a completion event's id as a whole number or decimal digits, and nothing else", () => {
+    const of = (id: unknown, action = "video_recall_request_completed") =>
+      completedRecallId(decode(WebhookEvent)({ action, id }))
+    expect([of(42), of("42"), of("0042")]).toEqual([42, 42, 42])
+    expect([of("0x10"), of("1e2"), of(" 7"), of("4.5"), of(0), of(-3), of(null), of("")]).toEqual(
+      Array(8).fill(undefined)
+    )
+    expect(of(42, "vehicle_updated")).toBeUndefined()
+  })
+})
 
 describe("response schemas", () => {
   it("decodes the image capture POST response of the seed page, ignoring unknown fields", () => {

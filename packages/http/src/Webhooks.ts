@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { headers as motiveHeaders, recallCompletedAction, WebhookEvent } from "@effect-motive/domain"
+import { completedRecallId, headers as motiveHeaders, WebhookEvent } from "@effect-motive/domain"
 import type { VideoRecall } from "@effect-motive/domain"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
@@ -297,11 +297,9 @@ export const withRecallDetails = (
 ): Stream.Stream<RecallEvent, CallError, MotiveClient> =>
   Stream.mapEffect(events, ({ event }) =>
     Effect.gen(function*() {
-      const id = typeof event.id === "number" ? event.id : typeof event.id === "string" ? Number(event.id) : NaN
       // Other actions carry ids of other things (vehicles, faults): only recall events name a recall.
-      if (event.action !== recallCompletedAction || !Number.isSafeInteger(id) || id <= 0) {
-        return { event, recall: Option.none() }
-      }
+      const id = completedRecallId(event)
+      if (id === undefined) return { event, recall: Option.none() }
       const client = yield* MotiveClient
       return { event, recall: Option.some(yield* client.getVideoRecall(id)) }
     }))

@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import {
+  completedRecallId,
   parseTimestamp,
-  recallCompletedAction,
   type VideoRecall,
   type VideoRecallRequestBody,
   type WebhookEvent
@@ -452,8 +452,8 @@ export const make: Effect.Effect<
 
   const resolveFromWebhook: FootageJobsService["resolveFromWebhook"] = (event) =>
     Effect.gen(function*() {
-      const recallId = Number(event.id)
-      if (event.action !== recallCompletedAction || event.id == null || !Number.isSafeInteger(recallId)) return 0
+      const recallId = completedRecallId(event)
+      if (recallId === undefined) return 0
       yield* store.addEvent(recallId, event.action)
       const waiting = (yield* store.rowsOfRecall(recallId)).filter((r) =>
         r.executionId !== undefined && !settledStates.has(r.state)

@@ -70,7 +70,8 @@ export const recallFacts = (
 ): RecallFacts => {
   const vehicleNumber = nonBlank(input.vehicleNumber)
   const assetName = nonBlank(input.assetName)
-  const rawType = input.recallType ?? defaultRecallType
+  // Not given (absent, null, blank: what an empty form field or CSV cell sends) is the default, as for the others.
+  const rawType = isMissing(input.recallType) ? defaultRecallType : input.recallType
   const recallType = isRecallType(rawType) ? rawType : undefined
   const duration = parseDuration(input.duration)
   const rawStart = input.startTime

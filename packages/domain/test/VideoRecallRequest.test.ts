@@ -183,6 +183,14 @@ describe("validateVideoRecall", () => {
       expect(yield* rules({ ...valid, recallType: "Regular" })).toEqual(["recall_type.unknown"])
     }))
 
+  it.effect("a blank recall_type is not given, as null is: the default, regular", () =>
+    atNow(Effect.gen(function*() {
+      for (const recallType of ["", "  ", null]) {
+        const request = yield* validateVideoRecall({ ...valid, recallType })
+        expect(request.recallType).toBe("regular")
+      }
+    })))
+
   it.effect("camera_positions.empty: [] is refused (Motive answers 400)", () =>
     Effect.map(rules({ ...valid, cameraPositions: [] }), (r) => expect(r).toEqual(["camera_positions.empty"])))
 

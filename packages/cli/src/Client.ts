@@ -15,6 +15,7 @@ import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
 import { ConfigError, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
 import { Output } from "./Output.js"
+import { withoutPassword } from "./Render.js"
 import { withNotices } from "./RetryNotices.js"
 import type { Globals } from "./Root.js"
 
@@ -90,7 +91,9 @@ export const settingsFrom = (globals: Globals) =>
     const { MotiveConfig } = yield* httpPackage
     if (Option.isSome(globals.baseUrl) && !MotiveConfig.isHttpUrl(globals.baseUrl.value.trim())) {
       return yield* new InvalidInput({
-        message: `--base-url "${globals.baseUrl.value}" is not an http(s) URL, e.g. https://api.gomotive.com`
+        message: `--base-url "${
+          withoutPassword(globals.baseUrl.value)
+        }" is not an http(s) URL, e.g. https://api.gomotive.com`
       })
     }
     const options: MotiveConfig.ConfigOptions = {

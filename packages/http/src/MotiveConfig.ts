@@ -191,6 +191,9 @@ export const isHttpUrl = (url: string): boolean => /^https?:\/\/[^/\s]+/i.test(u
 
 const show = (u: unknown): string => typeof u === "string" ? `"${u}"` : String(u)
 
+/** A base URL for a message: its user info (a proxy's password, up to the last `@` before the path) left out. */
+const shownUrl = (url: string): string => `"${url.replace(/^([a-z][a-z\d+.-]*:\/\/)[^/?#]*@/i, "$1<USER INFO>@")}"`
+
 /**
  * {@link makeSettings}, checked first: every setting a client could not work with (a rate limit of 0 waits
  * forever, a blank key only meets 401s, `"10 secs"` is no duration) is named with its rule, all of them in one
@@ -213,7 +216,11 @@ export const checkSettings = (input: MotiveConfigInput): Either.Either<MotiveSet
     problems.push(`${credential.name} is blank`)
   }
   if (input.baseUrl !== undefined && !isHttpUrl(input.baseUrl)) {
-    problems.push(`baseUrl ${show(input.baseUrl)} is not an http(s) URL`)
+    problems.push(
+      `baseUrl ${
+        typeof input.baseUrl === "string" ? shownUrl(input.baseUrl) : show(input.baseUrl)
+      } is not an http(s) URL`
+    )
   }
   const duration = (name: string, given: Duration.DurationInput | undefined, above: "zero" | "none") => {
     if (given === undefined) return
@@ -423,7 +430,7 @@ export const settingsConfig = (options: ConfigOptions = {}): Config.Config<Motiv
           Config.mapOrFail((url) =>
             url.trim() === "" || isHttpUrl(url.trim())
               ? Either.right(url.trim())
-              : Either.left(ConfigError.InvalidData([], `MOTIVE_BASE_URL "${url}" is not an http(s) URL`))
+              : Either.left(ConfigError.InvalidData([], `MOTIVE_BASE_URL ${shownUrl(url)} is not an http(s) URL`))
           ),
           Config.map((url) => url === "" ? undefined : url)
         )

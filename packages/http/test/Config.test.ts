@@ -202,6 +202,19 @@ describe("MotiveConfig", () => {
         )
       )
       expect(Either.isLeft(bad) && String(bad.left)).toContain("MOTIVE_BASE_URL \"notaurl\" is not an http(s) URL")
+      // A proxy's password in a refused URL is left out of the error.
+      const secret = yield* Effect.either(
+        MotiveConfig.settingsConfig().pipe(
+          Effect.withConfigProvider(env({ MOTIVE_API_KEY: "k", MOTIVE_BASE_URL: "htps://user:hunter2@proxy" }))
+        )
+      )
+      expect(Either.isLeft(secret) && String(secret.left)).toContain("MOTIVE_BASE_URL \"htps://<USER INFO>@proxy\"")
+      expect(String(Either.isLeft(secret) && secret.left)).not.toContain("hunter2")
+      const checked = MotiveConfig.checkSettings({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: "htps://user:hunter2@proxy"
+      })
+      expect(Either.isLeft(checked) && String(checked.left)).not.toContain("hunter2")
     }))
 })
 

@@ -271,12 +271,20 @@ export const make: Effect.Effect<
       })
       const missing = (options.positions ?? []).filter((p) => !wanted.some((c) => c.position === p))
       if (missing.length > 0) {
+        const readyText = ready.map((c) => c.position).join(", ") || "none"
         return yield* new InvalidRequest({
-          message: `video recall ${id} has no footage ready from ${missing.join(", ")} (ready: ${
-            ready.map((c) => c.position).join(", ") || "none"
-          })`,
+          message: `video recall ${id} has no footage ready from ${missing.join(", ")} (ready: ${readyText})`,
           source: "client",
-          violations: []
+          // A value of the list that is no camera position at all (from an untyped caller) is named as such.
+          violations: (options.positions ?? []).flatMap((p, i) =>
+            isCameraPosition(p) ? [] : [
+              new Violation({
+                path: `positions[${i}]`,
+                rule: "camera_positions.unknown",
+                message: `${JSON.stringify(p)} is not a camera position`
+              })
+            ]
+          )
         })
       }
       yield* ensureDirectory(options.directory)

@@ -76,7 +76,7 @@ describe("MotiveClient downloads", () => {
       expect(readdirSync(dir)).toEqual(["1-side_left.mp4"])
     }))
 
-  it.scopedLive("refuses an empty list of cameras as InvalidRequest before asking Motive for anything", () =>
+  it.scopedLive("refuses an empty list of cameras before asking Motive for anything, and names a value that is no camera", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 10_000 } })
@@ -91,6 +91,15 @@ describe("MotiveClient downloads", () => {
       ])
       expect((yield* sandbox.requests).length).toBe(before)
       expect(readdirSync(dir)).toEqual([])
+      // A value that is no camera position (an untyped caller's) is named, with its index.
+      const bogus = ["rear", "roof"] as unknown as ReadonlyArray<"rear">
+      const named = yield* withClient(
+        client,
+        (c) => Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: bogus }))
+      )
+      expect(named._tag === "InvalidRequest" && named.violations.map((v) => [v.path, v.rule, v.message])).toEqual([
+        ["positions[1]", "camera_positions.unknown", "\"roof\" is not a camera position"]
+      ])
     }))
 
   it.scopedLive("resumes a truncated download with Range and ends with the sandbox's exact bytes", () =>

@@ -107,6 +107,12 @@ export class Sandbox extends Context.Tag("@effect-motive/sandbox/Sandbox")<Sandb
 export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService, SandboxStartError, Scope.Scope> =>
   Effect.gen(function*() {
     const settings = resolveSettings(options)
+    // Node throws for a port out of range (a defect): said as the failure to start it is.
+    if (!(Number.isInteger(settings.port) && settings.port >= 0 && settings.port <= 65535)) {
+      return yield* new SandboxStartError({
+        message: `sandbox could not listen: port ${settings.port} is not a port (0 to 65535; 0: any free port)`
+      })
+    }
     const scope = yield* Effect.scope
     const nodeServer = createServer()
     const server = yield* NodeHttpServer.make(() => nodeServer, {

@@ -199,6 +199,14 @@ describe("Sandbox request bodies", () => {
       expect(yield* sandbox.recalls).toEqual([])
     }))
 
+  it.scoped("fails to start on a port that is not one with SandboxStartError, not a defect", () =>
+    Effect.gen(function*() {
+      for (const port of [-1, 65536, 1.5]) {
+        const failed = yield* Effect.flip(Sandbox.make({ port }))
+        expect(failed).toMatchObject({ _tag: "SandboxStartError", message: expect.stringContaining("is not a port") })
+      }
+    }))
+
   it.scopedLive("refuses JSON nested deeper than any Motive body with 400, recorded, instead of failing on it", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()

@@ -14,7 +14,7 @@ import {
 import { Clock, Context, Duration, Effect, Layer, Option, Ref, Schedule, Stream } from "effect"
 import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
 import { MotiveConfig } from "./MotiveConfig.js"
-import { type CallError, RequestFailed, WaitTimedOut } from "./MotiveError.js"
+import { type CallError, InvalidRequest, RequestFailed, WaitTimedOut } from "./MotiveError.js"
 import * as RequestJournal from "./RequestJournal.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
@@ -181,14 +181,30 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
     )
     return attempt
   }
-  /** `f` with the instant a wait of `timeout` (default the polling timeout) started at ends. */
+  /**
+   * The wait's budget: `timeout`, or the polling timeout. One that is no duration (`"10 secs"`, from an untyped
+   * caller or a config string) is refused as `InvalidRequest` naming it, before anything is sent.
+   */
+  const budgetOf = (timeout: Duration.DurationInput | undefined): Effect.Effect<Duration.Duration, InvalidRequest> =>
+    Option.match(Duration.decodeUnknown(timeout ?? polling.timeout), {
+      onSome: Effect.succeed,
+      onNone: () =>
+        Effect.fail(
+          new InvalidRequest({
+            message: `timeout ${JSON.stringify(timeout)} is not a duration (e.g. "10 minutes"); nothing was sent`,
+            source: "client",
+            violations: []
+          })
+        )
+    })
+  /** `f` with the wait's budget and the instant it ends (from now). */
   const withDeadline = <A, E>(
     timeout: Duration.DurationInput | undefined,
-    f: (deadline: number) => Effect.Effect<A, E>
+    f: (budget: Duration.Duration, deadline: number) => Effect.Effect<A, E>
   ) =>
     Effect.flatMap(
-      Clock.currentTimeMillis,
-      (started) => f(started + Duration.toMillis(Duration.decode(timeout ?? polling.timeout)))
+      budgetOf(timeout),
+      (budget) => Effect.flatMap(Clock.currentTimeMillis, (started) => f(budget, started + Duration.toMillis(budget)))
     )
   const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
   /** The finished status goes to the journal, when there is one. */
@@ -198,7 +214,8 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
     awaitVideoRecall: (id, options) =>
       withDeadline(
         options?.timeout,
-        (deadline) => awaitTerminal(outlasting(client.getVideoRecall(id), deadline), polling, options)
+        (timeout, deadline) =>
+          awaitTerminal(outlasting(client.getVideoRecall(id), deadline), polling, { ...options, timeout })
       ).pipe(
         Effect.tap(remember((recall) => RequestJournal.recallEntry(recall))),
         Effect.withSpan("motive.awaitVideoRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
@@ -206,7 +223,8 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
     awaitImageCapture: (ref, options) =>
       withDeadline(
         options?.timeout,
-        (deadline) => awaitTerminal(outlasting(client.getImageCapture(ref), deadline), polling, options)
+        (timeout, deadline) =>
+          awaitTerminal(outlasting(client.getImageCapture(ref), deadline), polling, { ...options, timeout })
       ).pipe(
         Effect.tap(remember((capture) => RequestJournal.captureEntry(capture))),
         Effect.withSpan("motive.awaitImageCapture", {
@@ -216,7 +234,7 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
       ),
     watchVideoRecall: (id, options) =>
       Stream.unwrap(Effect.gen(function*() {
-        const budget = Duration.decode(options?.timeout ?? polling.timeout)
+        const budget = yield* budgetOf(options?.timeout)
         const started = yield* Clock.currentTimeMillis
         let last: VideoRecall | undefined
         const deadline = started + Duration.toMillis(budget)

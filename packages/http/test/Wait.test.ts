@@ -77,6 +77,23 @@ describe("MotiveClient waits", () => {
       expect(error).toMatchObject({ _tag: "WaitTimedOut", lastStatus: "pending" })
     }))
 
+  it.scopedLive("refuses a timeout that is no duration as InvalidRequest, polling nothing (was a defect)", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup({ lifecycle })
+      // What a config string or an untyped caller may give.
+      const timeout = "10 secs" as Duration.DurationInput
+      const [wait, watch] = yield* withClient(client, (c) =>
+        Effect.all([
+          Effect.flip(c.awaitVideoRecall(1, { timeout })),
+          Effect.flip(Stream.runDrain(c.watchVideoRecall(1, { timeout })))
+        ]))
+      for (const refused of [wait, watch]) {
+        expect(refused).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+        expect(refused.message).toContain("timeout \"10 secs\" is not a duration")
+      }
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+
   it.scopedLive("awaits an image capture", () =>
     Effect.gen(function*() {
       const { client } = yield* setup({ lifecycle })

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import type { FileSystem, HttpClient, Path } from "@effect/platform"
-import { Effect, Layer } from "effect"
+import { type ConfigError, Effect, Layer } from "effect"
 import * as MediaDownloads from "./MediaDownloads.js"
 import * as MediaTransport from "./MediaTransport.js"
 import * as MotiveClient from "./MotiveClient.js"
@@ -20,13 +20,14 @@ export type Services = MotiveClient.MotiveClient | Waiting.Waiting | MediaDownlo
 
 /**
  * The three services over the `HttpClient`, `MediaTransport`, file system and settings you provide (and a
- * `RetryPolicy` or `RequestGate`, when you provide one).
+ * `RetryPolicy` or `RequestGate`, when you provide one). Settings built by hand (`MotiveConfig.makeSettings`)
+ * that no client could work with fail it with a `ConfigError`, as `MotiveConfig.layer` does.
  *
  * @since 0.1.0
  */
 export const layerWithoutDefaults: Layer.Layer<
   Services,
-  never,
+  ConfigError.ConfigError,
   HttpClient.HttpClient | MotiveConfig.MotiveConfig | MediaTransport.MediaTransport | FileSystem.FileSystem | Path.Path
 > = Layer.mergeAll(Waiting.layer, MediaDownloads.layer).pipe(Layer.provideMerge(MotiveClient.layer))
 
@@ -38,7 +39,7 @@ export const layerWithoutDefaults: Layer.Layer<
  */
 export const layer: Layer.Layer<
   Services,
-  never,
+  ConfigError.ConfigError,
   HttpClient.HttpClient | MotiveConfig.MotiveConfig | FileSystem.FileSystem | Path.Path
 > = layerWithoutDefaults.pipe(
   Layer.provide(

@@ -223,7 +223,11 @@ const span = (name: string, attributes: Record<string, unknown> = {}) => <A, E, 
  *
  * @since 0.1.0
  */
-export const make: Effect.Effect<MotiveClientService, never, ApiTransport | MotiveConfig | Scope.Scope> = Effect
+export const make: Effect.Effect<
+  MotiveClientService,
+  ConfigError.ConfigError,
+  ApiTransport | MotiveConfig | Scope.Scope
+> = Effect
   .gen(function*() {
     const config = yield* MotiveConfig
     const transport = yield* ApiTransport
@@ -232,8 +236,8 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
       () => RetryPolicy.make(config)
     )
     const gate = yield* Option.match(yield* Effect.serviceOption(RequestGate.RequestGate), {
-      // MotiveConfig's layers check these settings: one that does not pass was built around them, a defect.
-      onNone: () => Effect.orDie(RequestGate.make(config)),
+      // MotiveConfig's layers check these settings; one built by hand (`makeSettings`) is checked here.
+      onNone: () => RequestGate.make(config),
       onSome: Effect.succeed
     })
     const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
@@ -565,7 +569,11 @@ export const make: Effect.Effect<MotiveClientService, never, ApiTransport | Moti
  *
  * @since 0.1.0
  */
-export const layerWithoutTransport: Layer.Layer<MotiveClient, never, ApiTransport | MotiveConfig> = Layer.scoped(
+export const layerWithoutTransport: Layer.Layer<
+  MotiveClient,
+  ConfigError.ConfigError,
+  ApiTransport | MotiveConfig
+> = Layer.scoped(
   MotiveClient,
   make
 )
@@ -576,8 +584,9 @@ export const layerWithoutTransport: Layer.Layer<MotiveClient, never, ApiTranspor
  *
  * @since 0.1.0
  */
-export const layer: Layer.Layer<MotiveClient, never, HttpClient.HttpClient | MotiveConfig> = layerWithoutTransport
-  .pipe(Layer.provide(transportOverHttpClient))
+export const layer: Layer.Layer<MotiveClient, ConfigError.ConfigError, HttpClient.HttpClient | MotiveConfig> =
+  layerWithoutTransport
+    .pipe(Layer.provide(transportOverHttpClient))
 /**
  * The client over the `HttpClient` you provide, its settings read through `Config` (the environment:
  * `MOTIVE_API_KEY` or `MOTIVE_OAUTH_TOKEN`, `MOTIVE_BASE_URL`, …), each overridable in `options`.

@@ -339,8 +339,8 @@ export const layerWith = (options: GateOptions): Layer.Layer<RequestGate, Config
  *
  * @since 0.1.0
  */
-export const layer: Layer.Layer<RequestGate, never, MotiveConfig> = Layer.scoped(
+export const layer: Layer.Layer<RequestGate, ConfigError.ConfigError, MotiveConfig> = Layer.scoped(
   RequestGate,
-  // MotiveConfig's layers check these settings: one that does not pass was built around them, a defect.
-  Effect.flatMap(MotiveConfig, (config) => Effect.orDie(make(config)))
+  // MotiveConfig's layers check these settings; one built by hand (`makeSettings`) is checked here.
+  Effect.flatMap(MotiveConfig, make)
 )

@@ -1,7 +1,9 @@
 import { Sandbox } from "@effect-motive/sandbox"
+import { FetchHttpClient } from "@effect/platform"
+import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Config, ConfigProvider, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
-import { MotiveClient, MotiveConfig } from "../src/index.js"
+import { Motive, MotiveClient, MotiveConfig } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
 
 const read = (env: Record<string, string>) =>
@@ -86,6 +88,23 @@ describe("MotiveConfig", () => {
         )
       )
       expect(Either.isLeft(viaConfig) && String(viaConfig.left)).toContain("rateLimit.requestsPerSecond 0")
+    }))
+
+  it.effect("settings built by hand that no client could work with fail its layers with a ConfigError, not a defect", () =>
+    Effect.gen(function*() {
+      const settings = MotiveConfig.makeSettings({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        maxConcurrency: 0
+      })
+      const given = Layer.succeed(MotiveConfig.MotiveConfig, settings)
+      const failed = yield* Effect.flip(
+        Layer.build(
+          Layer.mergeAll(Motive.layer, NodeMotive.layerWithoutConfig).pipe(
+            Layer.provide(Layer.mergeAll(given, NodeContext.layer, FetchHttpClient.layer))
+          )
+        )
+      ).pipe(Effect.scoped)
+      expect(String(failed)).toContain("maxConcurrency")
     }))
 
   it.effect("defaults the base URL to Motive's and accepts an OAuth token instead of a key", () =>

@@ -26,17 +26,18 @@ export type Services = Motive.Services
  *
  * @since 0.1.0
  */
-export const layerWithoutConfig: Layer.Layer<Services, never, MotiveConfig.MotiveConfig> = Layer.unwrapEffect(
-  Effect.map(MotiveConfig.MotiveConfig, (config) =>
-    Layer.mergeAll(Waiting.layer, MediaDownloads.layer).pipe(
-      Layer.provideMerge(MotiveClient.layerWithoutTransport),
-      Layer.provide(Layer.mergeAll(
-        NodeApiTransport.layer,
-        NodeMediaTransport.layer({ idleTimeout: config.requestTimeout }),
-        NodeContext.layer
+export const layerWithoutConfig: Layer.Layer<Services, ConfigError.ConfigError, MotiveConfig.MotiveConfig> = Layer
+  .unwrapEffect(
+    Effect.map(MotiveConfig.MotiveConfig, (config) =>
+      Layer.mergeAll(Waiting.layer, MediaDownloads.layer).pipe(
+        Layer.provideMerge(MotiveClient.layerWithoutTransport),
+        Layer.provide(Layer.mergeAll(
+          NodeApiTransport.layer,
+          NodeMediaTransport.layer({ idleTimeout: config.requestTimeout }),
+          NodeContext.layer
+        ))
       ))
-    ))
-)
+  )
 
 /**
  * Everything on Node, settings from explicit values (checked: a `ConfigError` names each one not usable).

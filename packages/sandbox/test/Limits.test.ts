@@ -153,6 +153,25 @@ describe("Sandbox duplicates", () => {
       const quota = yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/quota")
       expect(quota.body).toMatchObject({ quota_info: { regular: { used_minutes: 4 } } })
     }))
+
+  it.scopedLive("takes the same request again once the first ended failed: a new recall, not a 409 naming it", () =>
+    Effect.gen(function*() {
+      const clock = manualClock(Date.now())
+      const sandbox = yield* Sandbox.make({
+        clock,
+        lifecycle: { recallPendingMillis: 100, recallProcessingMillis: 100, failEntities: ["TRK-101"] }
+      })
+      const body = { vehicle_number: "TRK-101", start_time: ago(30), duration: 1 }
+      const post = call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", { body })
+      expect(field(yield* post, "id")).toBe(1)
+      // While it runs, the same request is a duplicate.
+      expect([(yield* post).status, field(yield* post, "id")]).toEqual([409, 1])
+      clock.advance(1_000)
+      expect(field(yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/1"), "status")).toBe("failed")
+      const again = yield* post
+      expect([again.status, field(again, "id")]).toEqual([201, 2])
+      expect([(yield* post).status, field(yield* post, "id")]).toEqual([409, 2])
+    }))
 })
 
 describe("Sandbox token bucket", () => {

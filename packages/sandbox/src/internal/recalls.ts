@@ -140,7 +140,12 @@ export const makeRecalls = (deps: {
           Effect.gen(function*() {
             const book = yield* Ref.get(ref)
             const existing = book.dedupe.get(dedupeKey)
-            if (existing !== undefined) {
+            // A request the same as one that ended failed is asked again, not a duplicate: it gets a new recall
+            // (an assumption: the reference says only that duplicates "may be rejected"; refusing it forever would
+            // leave a failed window impossible to ask for again).
+            const failedBefore = existing !== undefined &&
+              advanceTo(book.byId.get(existing)!, settings.clock.now()).status === "failed"
+            if (existing !== undefined && !failedBefore) {
               const duplicate = refuse(
                 409,
                 `Duplicate video recall request: request ${existing} has the same parameters`,

@@ -134,7 +134,16 @@ export const entityExactlyOne: Rule<RecallFacts> = {
       }]
       : when(
         f.vehicleNumber === undefined && f.assetName === undefined,
-        () => "give exactly one of vehicle_number or asset_name (neither was given)"
+        () => {
+          // A value that is no text (an untyped caller's `true`, an object) was given, but cannot name an entity.
+          const unusable = (["vehicleNumber", "assetName"] as const).filter((k) => !isMissing(f.input[k]))
+          return unusable.length === 0
+            ? "give exactly one of vehicle_number or asset_name (neither was given)"
+            : `give exactly one of vehicle_number or asset_name as text (${
+              unusable.map((k) => `${k === "vehicleNumber" ? "vehicle_number" : "asset_name"} is ${quote(f.input[k])}`)
+                .join(", ")
+            })`
+        }
       )
 }
 

@@ -55,6 +55,15 @@ describe("validateVideoRecall", () => {
   it.effect("entity.exactly_one: refuses neither vehicle_number nor asset_name (blank counts as neither)", () =>
     Effect.map(rules({ ...valid, vehicleNumber: "  " }), (r) => expect(r).toEqual(["entity.exactly_one"])))
 
+  it.effect("entity.exactly_one: a value that is no text (an untyped caller's) is named, not called missing", () =>
+    atNow(Effect.gen(function*() {
+      // What a JavaScript caller may pass where the types ask for a string.
+      const refused = yield* Effect.flip(validateVideoRecall({ ...valid, vehicleNumber: true as unknown as string }))
+      expect(refused.violations.map((v) => v.message)).toEqual([
+        "give exactly one of vehicle_number or asset_name as text (vehicle_number is true)"
+      ])
+    })))
+
   it.effect("a value that is not an object (from an untyped caller) is a request with no fields, not a thrown TypeError", () =>
     Effect.forEach([null, undefined, 5, "TRK-101"], (value) =>
       Effect.map(

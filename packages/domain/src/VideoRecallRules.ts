@@ -419,7 +419,8 @@ const inputOf = (request: VideoRecallRequest): VideoRecallInput => ({
 /**
  * Checks a recall request against every rule of {@link videoRecallRules}, reading "now" from the `Clock`.
  * Fails with all violations at once; succeeds with a request that can be sent as is. Repeated positions are
- * kept once; a value that is not an object is a request with no fields. A `VideoRecallRequest` built with `new` is checked too: its constructor checks only the types.
+ * kept once; a value that is not an object is a request with no fields. A `VideoRecallRequest` built with `new`
+ * is checked too: its constructor checks only the types.
  *
  * @since 0.1.0
  */

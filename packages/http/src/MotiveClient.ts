@@ -199,11 +199,11 @@ const headerNames: Record<string, string> = {
 const validationToInvalid = (error: RecallValidationError | CaptureValidationError) =>
   new InvalidRequest({ message: error.message, source: "client", violations: error.violations })
 
-/** The tracer a program has when none is installed: its spans go nowhere. */
 /** A field of a caller's input for a span's attributes, before the input is checked (it may not be an object). */
 const fieldOf = (input: unknown, name: string): unknown =>
   typeof input === "object" && input !== null ? (input as Record<string, unknown>)[name] : undefined
 
+/** The tracer a program has when none is installed: its spans go nowhere. */
 const nativeTracer = Effect.runSync(Effect.tracer)
 
 /**

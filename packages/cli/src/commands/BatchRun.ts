@@ -283,15 +283,14 @@ export const executeBatch = (
       const store = Context.get(context, JobStore.JobStore)
       const others = (yield* Effect.orDie(store.batches)).filter((b) => b.id !== batch.id)
       for (const other of others) {
-        const rows = yield* Effect.orDie(store.rows(other.id))
-        const going = rows.filter((r) => r.state === "creating" || r.state === "waiting" || r.state === "downloading")
-        if (going.length === 0) continue
+        // Counted by the store (its progress tally), not read row by row: a journal may hold many batches.
+        const { counts } = yield* Effect.orDie(store.tally(other.id))
+        const going = counts.creating + counts.waiting + counts.downloading
+        if (going === 0) continue
         yield* output.note(
-          `Batch ${short(other.id)} (${other.file}) of this journal is unfinished: its ${going.length} row${
-            going.length === 1 ? "" : "s"
-          } left go${going.length === 1 ? "es" : ""} on in this run (${
-            cancelCommand(other.id)
-          } stops those not sent yet)`
+          `Batch ${short(other.id)} (${other.file}) of this journal is unfinished: its ${going} row${
+            going === 1 ? "" : "s"
+          } left go${going === 1 ? "es" : ""} on in this run (${cancelCommand(other.id)} stops those not sent yet)`
         )
       }
     }

@@ -96,19 +96,7 @@ const allowedText = (recallType: RecallType | undefined) =>
     ? `regular: ${listWords(allowedDurations.regular)}; timelapse: ${listWords(allowedDurations.timelapse)} minutes`
     : `${listWords(allowedDurations[recallType])} minutes for a ${recallType} recall`
 
-/**
- * A recall of a smart dashcam's footage: the vehicle's dashcam is a smart one, and its footage is asked for (no
- * `camera_positions`: every camera; or a Dashcam position among them). Only Omnicam positions leave the dashcam's
- * footage out (seed: "the footage of the Dashcam is ignored"), and its limits with it.
- */
-const smartDashcam = (f: RecallFacts) => {
-  if (f.options.dashcam !== "smart" || f.isAsset) return false
-  const positions = positionsOf(f)
-  return positions === undefined ||
-    positions.some((p) =>
-      typeof p === "string" && isCameraPosition(p) && cameraPositionInfo[p].cameraType === "dashcam"
-    )
-}
+const smartDashcam = (f: RecallFacts) => f.options.dashcam === "smart" && !f.isAsset
 
 /** The list given as `camera_positions`, when it is a list. */
 const positionsOf = (f: RecallFacts): ReadonlyArray<unknown> | undefined =>

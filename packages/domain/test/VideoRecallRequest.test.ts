@@ -246,21 +246,6 @@ describe("validateVideoRecall", () => {
       expect(yield* rules({ ...valid, duration: 2 }, { dashcam: "ai" })).toEqual([])
     }))
 
-  it.effect("a smart dashcam's limits do not apply to a recall of its Omnicam positions only (its footage is left out)", () =>
-    Effect.gen(function*() {
-      const omnicam = { ...valid, cameraPositions: ["rear", "side_left"] }
-      expect(yield* rules({ ...omnicam, duration: 2 }, { dashcam: "smart" })).toEqual([])
-      expect(
-        yield* rules({ ...omnicam, startTime: minutesAgo(60), recallType: "timelapse", duration: 5 }, {
-          dashcam: "smart"
-        })
-      )
-        .toEqual([])
-      // A Dashcam position among them asks for the dashcam's footage: its limits apply.
-      expect(yield* rules({ ...valid, cameraPositions: ["rear", "driver_facing"], duration: 2 }, { dashcam: "smart" }))
-        .toEqual(["device.smart_dashcam_duration"])
-    }))
-
   it.effect("reports every violation at once, each naming its field", () =>
     atNow(Effect.gen(function*() {
       const error = yield* Effect.flip(validateVideoRecall({
@@ -400,14 +385,14 @@ const breakages: ReadonlyArray<Breakage> = [
   {
     rule: "device.smart_dashcam_timelapse",
     break: ({ input }) => ({
-      input: { ...asVehicle(input), recallType: "timelapse", duration: 10, cameraPositions: ["front_facing"] },
+      input: { ...asVehicle(input), recallType: "timelapse", duration: 10 },
       options: { dashcam: "smart" }
     })
   },
   {
     rule: "device.smart_dashcam_duration",
     break: ({ input }) => ({
-      input: { ...asVehicle(input), recallType: "regular", duration: 3, cameraPositions: ["front_facing"] },
+      input: { ...asVehicle(input), recallType: "regular", duration: 3 },
       options: { dashcam: "smart" }
     })
   }

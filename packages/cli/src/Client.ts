@@ -15,7 +15,6 @@ import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
 import { ConfigError, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
 import { Output } from "./Output.js"
-import { withoutPassword } from "./Render.js"
 import { withNotices } from "./RetryNotices.js"
 import type { Globals } from "./Root.js"
 
@@ -92,7 +91,7 @@ export const settingsFrom = (globals: Globals) =>
     if (Option.isSome(globals.baseUrl) && !MotiveConfig.isHttpUrl(globals.baseUrl.value.trim())) {
       return yield* new InvalidInput({
         message: `--base-url "${
-          withoutPassword(globals.baseUrl.value)
+          MotiveConfig.withoutUserInfo(globals.baseUrl.value)
         }" is not an http(s) URL, e.g. https://api.gomotive.com`
       })
     }

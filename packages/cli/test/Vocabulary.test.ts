@@ -182,19 +182,26 @@ describe("motive: times, durations and what comes next", () => {
         stdout: "",
         stderr: `error: bad setting: MOTIVE_BASE_URL "ftp://x" is not an http(s) URL\n`
       })
-      // A proxy's password in a URL that is refused is never shown.
-      const flag = yield* motive(["recall", "quota", "--base-url", "htps://user:hunter2@proxy"], { env })
-      expect([flag.code, flag.stderr]).toEqual([
-        2,
-        `error: --base-url "htps://user:<PASSWORD>@proxy" is not an http(s) URL, e.g. https://api.gomotive.com\n`
-      ])
-      const variable = yield* motive(["recall", "quota"], {
-        env: { ...env, MOTIVE_BASE_URL: "htps://user:hunter2@proxy" }
-      })
-      expect([variable.code, variable.stderr]).toEqual([
-        2,
-        `error: bad setting: MOTIVE_BASE_URL "htps://<USER INFO>@proxy" is not an http(s) URL\n`
-      ])
+      // A proxy's password in a URL that is refused is never shown, however malformed the URL.
+      for (
+        const [given, shown] of [
+          ["htps://user:hunter2@proxy", "htps://<USER INFO>@proxy"],
+          [" htps://user:hunter2@proxy", "htps://<USER INFO>@proxy"],
+          ["https:/user:hunter2@proxy", "https:/<USER INFO>@proxy"],
+          ["user:hunter2@proxy:8080", "user:<USER INFO>@proxy:8080"]
+        ]
+      ) {
+        const flag = yield* motive(["recall", "quota", "--base-url", given!], { env })
+        expect([flag.code, flag.stderr]).toEqual([
+          2,
+          `error: --base-url "${shown}" is not an http(s) URL, e.g. https://api.gomotive.com\n`
+        ])
+        const variable = yield* motive(["recall", "quota"], { env: { ...env, MOTIVE_BASE_URL: given! } })
+        expect([variable.code, variable.stderr]).toEqual([
+          2,
+          `error: bad setting: MOTIVE_BASE_URL "${shown}" is not an http(s) URL\n`
+        ])
+      }
       const long = yield* motive(["recall", "wait", "1", "--timeout", "99999999999d"], { env })
       expect(long).toEqual({ code: 2, stdout: "", stderr: "error: --timeout 99999999999d is too long: at most 7d\n" })
       const created = yield* motive([

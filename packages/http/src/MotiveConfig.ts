@@ -191,8 +191,23 @@ export const isHttpUrl = (url: string): boolean => /^https?:\/\/[^/\s]+/i.test(u
 
 const show = (u: unknown): string => typeof u === "string" ? `"${u}"` : String(u)
 
-/** A base URL for a message: its user info (a proxy's password, up to the last `@` before the path) left out. */
-const shownUrl = (url: string): string => `"${url.replace(/^([a-z][a-z\d+.-]*:\/\/)[^/?#]*@/i, "$1<USER INFO>@")}"`
+/**
+ * `url` for a message: trimmed, and what stands between its scheme and the last `@` before its path (user info: a
+ * proxy's user and password) as `<USER INFO>`, whether or not the rest is a well-formed URL (a refused one is
+ * what a message shows).
+ *
+ * @since 0.1.0
+ */
+export const withoutUserInfo = (url: string): string => {
+  const text = url.trim()
+  const scheme = /^[a-z][a-z\d+.-]*:\/*/i.exec(text)?.[0] ?? ""
+  const rest = text.slice(scheme.length)
+  const end = rest.search(/[/?#]/)
+  const at = (end === -1 ? rest : rest.slice(0, end)).lastIndexOf("@")
+  return at === -1 ? text : `${scheme}<USER INFO>${rest.slice(at)}`
+}
+
+const shownUrl = (url: string): string => `"${withoutUserInfo(url)}"`
 
 /**
  * {@link makeSettings}, checked first: every setting a client could not work with (a rate limit of 0 waits

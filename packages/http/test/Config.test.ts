@@ -229,11 +229,14 @@ describe("MotiveConfig", () => {
       )
       expect(Either.isLeft(secret) && String(secret.left)).toContain("MOTIVE_BASE_URL \"htps://<USER INFO>@proxy\"")
       expect(String(Either.isLeft(secret) && secret.left)).not.toContain("hunter2")
-      const checked = MotiveConfig.checkSettings({
-        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
-        baseUrl: "htps://user:hunter2@proxy"
-      })
-      expect(Either.isLeft(checked) && String(checked.left)).not.toContain("hunter2")
+      for (const baseUrl of ["htps://user:hunter2@proxy", " https://user:hunter2@h", "https:/user:hunter2@proxy"]) {
+        const checked = MotiveConfig.checkSettings({
+          credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+          baseUrl
+        })
+        expect(Either.isLeft(checked) && String(checked.left)).toContain("<USER INFO>@")
+        expect(Either.isLeft(checked) && String(checked.left)).not.toContain("hunter2")
+      }
     }))
 })
 

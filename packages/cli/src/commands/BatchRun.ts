@@ -275,7 +275,11 @@ export const executeBatch = (
     const jobs = Context.get(context, FootageJobs.FootageJobs)
     const cancelCommand = (id: string) =>
       `motive batch cancel ${short(id)}${
-        Option.isSome(options.journal) ? ` --journal ${shellWord(options.journal.value)}` : ""
+        Option.isSome(options.database)
+          ? " --database <URL>"
+          : Option.isSome(options.journal)
+          ? ` --journal ${shellWord(options.journal.value)}`
+          : ""
       }`
     // The journal's other unfinished batches went on as it opened (their workflows resume wherever it is opened):
     // said, so that what they send is not taken for this batch's, and with how to stop one no longer wanted.
@@ -283,14 +287,25 @@ export const executeBatch = (
       const store = Context.get(context, JobStore.JobStore)
       const others = (yield* Effect.orDie(store.batches)).filter((b) => b.id !== batch.id)
       for (const other of others) {
-        // Counted by the store (its progress tally), not read row by row: a journal may hold many batches.
+        // The store's tally first: a settled batch (most of a long-used journal's) is not read row by row.
         const { counts } = yield* Effect.orDie(store.tally(other.id))
-        const going = counts.creating + counts.waiting + counts.downloading
-        if (going === 0) continue
+        if (counts.validated + counts.creating + counts.waiting + counts.downloading === 0) continue
+        // Rows handed to their workflows (refused or never-submitted rows have none) resume; those without a
+        // recall yet are the ones a cancel stops.
+        const going = (yield* Effect.orDie(store.rows(other.id))).filter((r) =>
+          r.executionId !== undefined &&
+          (r.state === "validated" || r.state === "creating" || r.state === "waiting" || r.state === "downloading")
+        )
+        if (going.length === 0) continue
+        const unsent = going.filter((r) => r.recallId === undefined).length
         yield* output.note(
-          `Batch ${short(other.id)} (${other.file}) of this journal is unfinished: its ${going} row${
-            going === 1 ? "" : "s"
-          } left go${going === 1 ? "es" : ""} on in this run (${cancelCommand(other.id)} stops those not sent yet)`
+          `Batch ${short(other.id)} (${other.file}) of this journal is unfinished: its ${going.length} row${
+            going.length === 1 ? "" : "s"
+          } left go${going.length === 1 ? "es" : ""} on in this run${
+            unsent === 0
+              ? " (their recalls exist)"
+              : `, ${unsent} not sent yet (${cancelCommand(other.id)} stops ${unsent === 1 ? "it" : "those"})`
+          }`
         )
       }
     }
@@ -403,9 +418,9 @@ export const executeBatch = (
         yield* output.note(
           `row${many ? "s" : ""} ${rows.map((r) => r.row).join(", ")} reuse${many ? "" : "s"} recall${
             many ? "s" : ""
-          } ${
-            rows.map((r) => r.recallId).join(", ")
-          }, made by an earlier batch of this journal for the very same request${many ? "s" : ""} (no quota spent)`
+          } ${rows.map((r) => r.recallId).join(", ")}, made by an earlier batch for the very same request${
+            many ? "s" : ""
+          } (no quota spent)`
         )
       }
       if (submitted.heldForQuota.length > 0) {

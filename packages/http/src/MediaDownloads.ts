@@ -12,7 +12,7 @@ import {
   Violation
 } from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
-import { Clock, Context, Effect, Layer, Option } from "effect"
+import { Array as Arr, Clock, Context, Effect, Layer, Option } from "effect"
 import { downloadFile, type DownloadProgress as Progress, partialSuffixLength } from "./internal/download.js"
 import { MediaTransport } from "./MediaTransport.js"
 import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
@@ -237,6 +237,24 @@ export const make: Effect.Effect<
 
   const downloadRecall: MediaDownloadsService["downloadRecall"] = (id, options) =>
     Effect.gen(function*() {
+      // A value of the list that is no camera position at all (from an untyped caller) is named as such, before
+      // anything is sent.
+      const unknown = (options.positions ?? []).flatMap((p, i) =>
+        isCameraPosition(p) ? [] : [
+          new Violation({
+            path: `positions[${i}]`,
+            rule: "camera_positions.unknown",
+            message: `${typeof p === "string" ? JSON.stringify(p) : typeof p} is not a camera position`
+          })
+        ]
+      )
+      if (Arr.isNonEmptyArray(unknown)) {
+        return yield* new InvalidRequest({
+          message: `positions: ${unknown.map((v) => v.message).join("; ")}; nothing was sent`,
+          source: "client",
+          violations: unknown
+        })
+      }
       if (options.positions !== undefined && options.positions.length === 0) {
         // Nothing to download is a mistake to say, not a success to return: checked before anything is sent.
         return yield* new InvalidRequest({
@@ -275,16 +293,7 @@ export const make: Effect.Effect<
         return yield* new InvalidRequest({
           message: `video recall ${id} has no footage ready from ${missing.join(", ")} (ready: ${readyText})`,
           source: "client",
-          // A value of the list that is no camera position at all (from an untyped caller) is named as such.
-          violations: (options.positions ?? []).flatMap((p, i) =>
-            isCameraPosition(p) ? [] : [
-              new Violation({
-                path: `positions[${i}]`,
-                rule: "camera_positions.unknown",
-                message: `${JSON.stringify(p)} is not a camera position`
-              })
-            ]
-          )
+          violations: []
         })
       }
       yield* ensureDirectory(options.directory)

@@ -203,6 +203,9 @@ const validationToInvalid = (error: RecallValidationError | CaptureValidationErr
 const fieldOf = (input: unknown, name: string): unknown =>
   typeof input === "object" && input !== null ? (input as Record<string, unknown>)[name] : undefined
 
+/** A value for a span's attribute: text as it is, anything else by its type (never written out: it may be huge). */
+const textOf = (value: unknown): string => typeof value === "string" ? value : typeof value
+
 /** The tracer a program has when none is installed: its spans go nowhere. */
 const nativeTracer = Effect.runSync(Effect.tracer)
 
@@ -389,7 +392,7 @@ export const make: Effect.Effect<
           options?.onSending,
           options?.onAttemptFailed
         )
-      }).pipe(span("createImageCapture", { "motive.position": String(fieldOf(input, "position")) }))
+      }).pipe(span("createImageCapture", { "motive.position": textOf(fieldOf(input, "position")) }))
 
     const getImageCapture = (ref: ImageCaptureRef) =>
       call(get(paths.imageCapture(ref.cameraType, ref.requestId)), ImageCapture, true).pipe(

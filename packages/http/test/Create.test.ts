@@ -56,6 +56,14 @@ describe("MotiveClient creates", () => {
       const refusedCapture = yield* withClient(client, (c) => Effect.flip(c.createImageCapture(capture)))
       expect(refusedCapture._tag === "InvalidRequest" && refusedCapture.violations.map((v) => v.rule).sort())
         .toEqual(["entity.exactly_one", "position.required"])
+      // A position nested thousands deep: named by the rules, not a stack overflow while naming the span.
+      let deep: unknown = []
+      for (let i = 0; i < 6000; i++) deep = [deep]
+      const nested = { vehicleId: 101, position: deep } as unknown as typeof capture
+      const refusedDeep = yield* withClient(client, (c) => Effect.flip(c.createImageCapture(nested)))
+      expect(refusedDeep._tag === "InvalidRequest" && refusedDeep.violations.map((v) => v.rule)).toEqual([
+        "position.unknown"
+      ])
       expect(yield* sandbox.requests).toEqual([])
     }))
 

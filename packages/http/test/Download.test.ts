@@ -100,6 +100,7 @@ describe("MotiveClient downloads", () => {
       expect(named._tag === "InvalidRequest" && named.violations.map((v) => [v.path, v.rule, v.message])).toEqual([
         ["positions[1]", "camera_positions.unknown", "\"roof\" is not a camera position"]
       ])
+      expect((yield* sandbox.requests).length).toBe(before)
     }))
 
   it.scopedLive("resumes a truncated download with Range and ends with the sandbox's exact bytes", () =>

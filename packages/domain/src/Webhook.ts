@@ -37,7 +37,7 @@ export type WebhookEvent = typeof WebhookEvent.Type
  */
 export const completedRecallId = (event: WebhookEvent): number | undefined => {
   if (event.action !== recallCompletedAction) return undefined
-  const id = typeof event.id === "number" ? event.id : typeof event.id === "string" && /^\d{1,15}$/.test(event.id)
+  const id = typeof event.id === "number" ? event.id : typeof event.id === "string" && /^\d+$/.test(event.id)
     ? Number(event.id)
     : NaN
   return Number.isSafeInteger(id) && id > 0 ? id : undefined

@@ -23,7 +23,8 @@ describe("completedRecallId", () => {
   it("reads a completion event's id as a whole number or decimal digits, and nothing else", () => {
     const of = (id: unknown, action = "video_recall_request_completed") =>
       completedRecallId(decode(WebhookEvent)({ action, id }))
-    expect([of(42), of("42"), of("0042")]).toEqual([42, 42, 42])
+    expect([of(42), of("42"), of("0042"), of("9007199254740991")]).toEqual([42, 42, 42, 9007199254740991])
+    expect(of("9007199254740992")).toBeUndefined()
     expect([of("0x10"), of("1e2"), of(" 7"), of("4.5"), of(0), of(-3), of(null), of("")]).toEqual(
       Array(8).fill(undefined)
     )

@@ -384,7 +384,8 @@ export const parseBatch = (file: string, content: string): Effect.Effect<Batch, 
             row: 0,
             field: "file",
             rule: "file.not_text",
-            message: "is not text (it holds NUL bytes): give a CSV or JSON Lines file (save a spreadsheet as CSV)"
+            message: "is not UTF-8 text (it holds NUL bytes: UTF-16 text, or a binary file such as .xlsx): save it " +
+              "as CSV UTF-8, or give a JSON Lines file"
           })
         ]
       })

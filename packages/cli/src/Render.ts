@@ -160,9 +160,9 @@ export const shellWord = (word: string): string =>
 export const sandboxGone = "nothing to resume (it was in the built-in sandbox, which ended with this run)"
 
 /**
- * `url`, trimmed, with the password of its user info (`http://user:secret@proxy`, up to the last `@` before the path, as a
- * URL reads it) as `<PASSWORD>`, and user info without one (which may be a token) as `<USER>`: a command to paste
- * never shows them.
+ * `url`, trimmed, with the password of its user info (`http://user:secret@proxy`, up to the last `@` before the
+ * path, as a URL reads it) as `<PASSWORD>`, and user info without one (which may be a token) as `<USER>`: a
+ * command to paste never shows them.
  *
  * @since 0.1.0
  */

@@ -65,7 +65,8 @@ export const faultProblem = (route: RouteKey, fault: Fault, times: number): stri
   if (faultFits(route, fault)) return undefined
   return fault.kind === "truncate"
     ? `truncate cuts a media body: it fits only the media route, not ${route}`
-    : `drop (commit_then_drop) cuts an answer after its work, which a media download has none of: use reset or truncate for media`
+    : "drop (commit_then_drop) cuts an answer after its work, which a media download has none of: " +
+      "use reset or truncate for media"
 }
 
 /**

@@ -1,4 +1,7 @@
-/** The rate limit: a token bucket per key (the sandbox uses one, the company's), and the 429 that says when to come back. */
+/**
+ * The rate limit: a token bucket per key (the sandbox uses one, the company's), and the 429 that says when to come
+ * back.
+ */
 import { Effect, Ref } from "effect"
 import type { RateLimitOptions, RetryAfterStyle, SandboxSettings } from "../SandboxOptions.js"
 import { type ApiAnswer, refuse } from "./answers.js"

@@ -19,6 +19,7 @@ export const RuleCodes = [
   "start_time.future",
   "window.ends_in_future",
   "window.end_before_start",
+  "end_time.invalid",
   "duration.required",
   "duration.not_allowed",
   "recall_type.unknown",

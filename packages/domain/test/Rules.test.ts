@@ -4,9 +4,10 @@ import { captureFacts, imageCaptureRules, recallFacts, RuleCodes, videoRecallRul
 
 describe("rule tables", () => {
   it("name every rule code once, except the timeline window's, which the client checks on its query", () => {
+    const timelineQuery = ["window.end_before_start", "end_time.invalid"]
     const codes = [...videoRecallRules, ...imageCaptureRules].map((r) => r.code)
     expect(new Set(codes).size).toBe(codes.length - 1) // entity.exactly_one guards both requests
-    expect([...new Set([...codes, "window.end_before_start"])].sort()).toEqual([...RuleCodes].sort())
+    expect([...new Set([...codes, ...timelineQuery])].sort()).toEqual([...RuleCodes].sort())
   })
 
   it("each rule holds for a valid request and reports under its own field when broken", () => {

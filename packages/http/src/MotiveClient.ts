@@ -506,11 +506,25 @@ export const make: Effect.Effect<
           : "vehicle"
       }))
 
-    const availableTimelines = (query: TimelineQuery) => {
+    const availableTimelines = (given: TimelineQuery) => {
+      // A JavaScript caller's `null` is a query with no fields: the checks below name what is missing.
+      const query: Partial<Record<"vehicleNumber" | "assetName" | "from" | "to", unknown>> =
+        typeof given === "object" && (given as unknown) !== null ? given : {}
       const entity = "vehicleNumber" in query ? "vehicle" as const : "asset" as const
-      // Checked before anything is sent, as a create is: a blank name, a window that ends before it starts.
+      // Checked before anything is sent, as a create is: a blank name, a time that is not a `DateTime`, a window
+      // that ends before it starts.
       const name = "vehicleNumber" in query ? query.vehicleNumber : query.assetName
       const field = entity === "vehicle" ? "vehicle_number" : "asset_name"
+      const notATime = (key: "from" | "to", path: "start_time" | "end_time") =>
+        DateTime.isDateTime(query[key]) ? [] : [
+          new Violation({
+            path,
+            rule: `${path}.invalid`,
+            message:
+              `${path} (\`${key}\`) is not a DateTime: give one, e.g. DateTime.unsafeMake("2026-11-24T09:30:00Z")`
+          })
+        ]
+      const { from, to } = query
       const violations = [
         ...(typeof name === "string" && name.trim() !== ""
           ? []
@@ -521,19 +535,21 @@ export const make: Effect.Effect<
               message: `${field} is blank: give the ${entity === "vehicle" ? "vehicle's number" : "asset's name"}`
             })
           ]),
-        ...(DateTime.lessThan(query.to, query.from)
+        ...notATime("from", "start_time"),
+        ...notATime("to", "end_time"),
+        ...(DateTime.isDateTime(from) && DateTime.isDateTime(to) && DateTime.lessThan(to, from)
           ? [
             new Violation({
               path: "end_time",
               rule: "window.end_before_start",
-              message: `end_time ${formatTimestamp(DateTime.toUtc(query.to))} is before start_time ${
-                formatTimestamp(DateTime.toUtc(query.from))
+              message: `end_time ${formatTimestamp(DateTime.toUtc(to))} is before start_time ${
+                formatTimestamp(DateTime.toUtc(from))
               }`
             })
           ]
           : [])
       ]
-      if (violations.length > 0) {
+      if (violations.length > 0 || typeof name !== "string" || !DateTime.isDateTime(from) || !DateTime.isDateTime(to)) {
         return Effect.fail(
           new InvalidRequest({
             message: `Invalid available timelines query: ${
@@ -546,9 +562,9 @@ export const make: Effect.Effect<
       }
       return call(
         get(paths.availableTimelines(entity), {
-          ...("vehicleNumber" in query ? { vehicle_number: query.vehicleNumber } : { asset_name: query.assetName }),
-          start_time: formatTimestamp(DateTime.toUtc(query.from)),
-          end_time: formatTimestamp(DateTime.toUtc(query.to))
+          [field]: name,
+          start_time: formatTimestamp(DateTime.toUtc(from)),
+          end_time: formatTimestamp(DateTime.toUtc(to))
         }),
         AvailableTimelines,
         true

@@ -1,6 +1,7 @@
 import { defaultFleet } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, DateTime, Effect, Redacted, Stream } from "effect"
+import type { TimelineQuery } from "../src/MotiveClient.js"
 import { NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
 import { quick, setup, withClient } from "./support.js"
@@ -94,6 +95,26 @@ describe("MotiveClient fleet and quota", () => {
         ["end_time", "window.end_before_start"]
       ])
       expect(blank.message).toContain("vehicle_number: vehicle_number is blank: give the vehicle's number")
+      expect(yield* sandbox.requests).toEqual([])
+    }))
+
+  it.scopedLive("refuses a JavaScript caller's query whose times are not DateTimes, or that is null, sending nothing", () =>
+    Effect.gen(function*() {
+      const { client, sandbox } = yield* setup()
+      const query: unknown = { vehicleNumber: "TRK-102", from: "2026-11-24T09:30:00Z", to: null }
+      const error = yield* withClient(client, (c) => Effect.flip(c.availableTimelines(query as TimelineQuery)))
+      expect(error).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+      expect(error._tag === "InvalidRequest" && error.violations.map((v) => [v.path, v.rule])).toEqual([
+        ["start_time", "start_time.invalid"],
+        ["end_time", "end_time.invalid"]
+      ])
+      expect(error.message).toContain("start_time: start_time (`from`) is not a DateTime")
+      const none = yield* withClient(client, (c) => Effect.flip(c.availableTimelines(null as unknown as TimelineQuery)))
+      expect(none._tag === "InvalidRequest" && none.violations.map((v) => [v.path, v.rule])).toEqual([
+        ["asset_name", "entity.exactly_one"],
+        ["start_time", "start_time.invalid"],
+        ["end_time", "end_time.invalid"]
+      ])
       expect(yield* sandbox.requests).toEqual([])
     }))
 })

@@ -13,6 +13,7 @@ import {
 } from "@effect-motive/domain"
 import { FileSystem, Path } from "@effect/platform"
 import { Array as Arr, Clock, Context, Effect, Layer, Option } from "effect"
+import { captureRefProblem, idProblem, listProblem, optionsProblem, pathProblem } from "./internal/callerInput.js"
 import { downloadFile, type DownloadProgress as Progress, partialSuffixLength } from "./internal/download.js"
 import { MediaTransport } from "./MediaTransport.js"
 import { type ImageCaptureRef, MotiveClient } from "./MotiveClient.js"
@@ -195,8 +196,14 @@ export const make: Effect.Effect<
       Effect.catchTag("BadArgument", (e) => new DownloadFailed({ message: e.message, path: directory, local: true }))
     )
 
-  const downloadImage: MediaDownloadsService["downloadImage"] = (ref, options) =>
-    Effect.gen(function*() {
+  const downloadImage: MediaDownloadsService["downloadImage"] = (ref, options) => {
+    // What a JavaScript caller got wrong is refused before anything is sent or written.
+    const problem = captureRefProblem("ref", ref) ?? optionsProblem("options", options) ??
+      ("path" in options
+        ? pathProblem("options.path", options.path)
+        : pathProblem("options.directory", options.directory))
+    if (problem !== undefined) return Effect.fail(problem)
+    return Effect.gen(function*() {
       const capture = yield* client.getImageCapture(ref)
       const status = statusText(capture.status)
       if (status === "failed") {
@@ -234,9 +241,14 @@ export const make: Effect.Effect<
         attributes: { "motive.request_id": ref.requestId }
       })
     )
+  }
 
-  const downloadRecall: MediaDownloadsService["downloadRecall"] = (id, options) =>
-    Effect.gen(function*() {
+  const downloadRecall: MediaDownloadsService["downloadRecall"] = (id, options) => {
+    // What a JavaScript caller got wrong is refused before anything is sent or written.
+    const problem = idProblem("id", id) ?? optionsProblem("options", options) ??
+      pathProblem("options.directory", options.directory) ?? listProblem("options.positions", options.positions)
+    if (problem !== undefined) return Effect.fail(problem)
+    return Effect.gen(function*() {
       // A value of the list that is no camera position at all (from an untyped caller) is named as such, before
       // anything is sent.
       const unknown = (options.positions ?? []).flatMap((p, i) =>
@@ -327,6 +339,7 @@ export const make: Effect.Effect<
     }).pipe(
       Effect.withSpan("motive.downloadRecall", { captureStackTrace: false, attributes: { "motive.recall_id": id } })
     )
+  }
 
   return MediaDownloads.of({ downloadImage, downloadRecall })
 })

@@ -50,6 +50,7 @@ import {
   Stream
 } from "effect"
 import { type ApiRequest, ApiTransport, isSuccess, layerHttpClient as transportOverHttpClient } from "./ApiTransport.js"
+import { captureRefProblem, idProblem } from "./internal/callerInput.js"
 import { decodeAnswer, errorFromAnswer } from "./internal/transport.js"
 import { type ConfigOptions, layerConfig as configFromEnvironment, MotiveConfig } from "./MotiveConfig.js"
 import {
@@ -394,15 +395,24 @@ export const make: Effect.Effect<
         )
       }).pipe(span("createImageCapture", { "motive.position": textOf(fieldOf(input, "position")) }))
 
-    const getImageCapture = (ref: ImageCaptureRef) =>
-      call(get(paths.imageCapture(ref.cameraType, ref.requestId)), ImageCapture, true).pipe(
-        span("getImageCapture", { "motive.request_id": ref.requestId, "motive.camera_type": ref.cameraType })
-      )
+    // An id a JavaScript caller got wrong (`NaN`, text, `null`) is refused before it is put in a path.
+    const getImageCapture = (ref: ImageCaptureRef) => {
+      const problem = captureRefProblem("ref", ref)
+      return problem !== undefined
+        ? Effect.fail(problem)
+        : call(get(paths.imageCapture(ref.cameraType, ref.requestId)), ImageCapture, true).pipe(
+          span("getImageCapture", { "motive.request_id": ref.requestId, "motive.camera_type": ref.cameraType })
+        )
+    }
 
-    const getVideoRecall = (id: number) =>
-      call(get(paths.videoRecall(id)), VideoRecallFromBody, true).pipe(
-        span("getVideoRecall", { "motive.recall_id": id })
-      )
+    const getVideoRecall = (id: number) => {
+      const problem = idProblem("id", id)
+      return problem !== undefined
+        ? Effect.fail(problem)
+        : call(get(paths.videoRecall(id)), VideoRecallFromBody, true).pipe(
+          span("getVideoRecall", { "motive.recall_id": id })
+        )
+    }
 
     const createVideoRecall = (
       input: VideoRecallRequest | VideoRecallInput,

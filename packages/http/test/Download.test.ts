@@ -103,6 +103,48 @@ describe("MotiveClient downloads", () => {
       expect((yield* sandbox.requests).length).toBe(before)
     }))
 
+  it.scopedLive("refuses ids, references and options a JavaScript caller got wrong, naming them, sending and writing nothing", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 10_000 } })
+      const recall = yield* withClient(client, finishedRecall)
+      const before = (yield* sandbox.requests).length
+      // What the types forbid, as plain JavaScript passes it.
+      const untyped = (c: Services) =>
+        c as unknown as {
+          readonly [K in "downloadRecall" | "downloadImage" | "getVideoRecall" | "getImageCapture"]: (
+            ...args: ReadonlyArray<unknown>
+          ) => Effect.Effect<unknown, { readonly _tag: string; readonly message: string }>
+        }
+      const messages = yield* withClient(client, (c) =>
+        Effect.forEach([
+          untyped(c).getVideoRecall("1/../x"),
+          untyped(c).getVideoRecall(NaN),
+          untyped(c).getImageCapture(null),
+          untyped(c).getImageCapture({ cameraType: "dashcam", requestId: 1.5 }),
+          untyped(c).downloadRecall(recall.id, null),
+          untyped(c).downloadRecall(recall.id, {}),
+          untyped(c).downloadRecall(recall.id, { directory: dir, positions: "rear" }),
+          untyped(c).downloadRecall(0, { directory: dir }),
+          untyped(c).downloadImage({ cameraType: "dashcam" }, { directory: dir }),
+          untyped(c).downloadImage({ cameraType: "dashcam", requestId: 1 }, { path: 7 })
+        ], (call) => Effect.map(Effect.flip(call), (e) => `${e._tag}: ${e.message}`)))
+      expect(messages).toEqual([
+        "InvalidRequest: id is \"1/../x\": Motive's ids are positive whole numbers; nothing was sent",
+        "InvalidRequest: id is NaN: Motive's ids are positive whole numbers; nothing was sent",
+        "InvalidRequest: ref is null: give { cameraType, requestId } as createImageCapture answered; nothing was sent",
+        "InvalidRequest: ref.requestId is 1.5: Motive's ids are positive whole numbers; nothing was sent",
+        "InvalidRequest: options is null: give an object; nothing was sent",
+        "InvalidRequest: options.directory is missing: give a path; nothing was sent",
+        "InvalidRequest: options.positions is \"rear\": give an array; nothing was sent",
+        "InvalidRequest: id is 0: Motive's ids are positive whole numbers; nothing was sent",
+        "InvalidRequest: ref.requestId is missing: Motive's ids are positive whole numbers; nothing was sent",
+        "InvalidRequest: options.path is 7: give a path; nothing was sent"
+      ])
+      expect((yield* sandbox.requests).length).toBe(before)
+      expect(readdirSync(dir)).toEqual([])
+    }))
+
   it.scopedLive("resumes a truncated download with Range and ends with the sandbox's exact bytes", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -117,6 +117,76 @@ describe("MotiveClient error mapping", () => {
       })
     }))
 
+  it.scopedLive("a redirect is not followed: InvalidRequest saying where it points (no query) and to check the base URL", () =>
+    Effect.gen(function*() {
+      // Where the README's advice for fetch is followed, a redirect to another origin gets nothing.
+      const elsewhere: Array<string | undefined> = []
+      const other = yield* serverWith((req, res) => {
+        elsewhere.push(req.headers["x-api-key"] as string | undefined)
+        res.end("{}")
+      })
+      const locations = [
+        "https://login.example.com/sso?token=s3cret",
+        "/login?next=%2Fv1",
+        undefined,
+        `${new URL(other.url).origin}/x?sig=1`
+      ]
+      let answered = 0
+      const server = yield* serverWith((_req, res) => {
+        const location = locations[answered++]
+        res.writeHead(302, location === undefined ? {} : { location })
+        res.end()
+      })
+      const layerOver = (http: Layer.Layer<HttpClient.HttpClient>) =>
+        Motive.layer.pipe(Layer.provide(Layer.mergeAll(
+          MotiveConfig.layer({
+            credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+            baseUrl: server.url,
+            ...quick
+          }),
+          http,
+          NodeContext.layer
+        )))
+      const node = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      }).pipe(Layer.orDie)
+      const errors = [
+        yield* withClient(node, (c) => Effect.flip(c.getVideoRecall(1))),
+        yield* withClient(layerOver(NodeHttpClient.layerUndici), (c) => Effect.flip(c.getVideoRecall(1))),
+        yield* withClient(node, (c) => Effect.flip(c.getVideoRecall(1))),
+        yield* withClient(
+          layerOver(FetchHttpClient.layer.pipe(
+            Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" }))
+          )),
+          (c) => Effect.flip(c.getVideoRecall(1))
+        )
+      ]
+      expect(errors.map((e) => [e._tag, e.message])).toEqual([
+        [
+          "InvalidRequest",
+          "Motive answered 302, a redirect to https://login.example.com/sso, which the client does not follow: check the base URL (Motive's API is https://api.gomotive.com)"
+        ],
+        [
+          "InvalidRequest",
+          "Motive answered 302, a redirect to /login, which the client does not follow: check the base URL (Motive's API is https://api.gomotive.com)"
+        ],
+        [
+          "InvalidRequest",
+          "Motive answered 302, a redirect to no address (no Location header), which the client does not follow: check the base URL (Motive's API is https://api.gomotive.com)"
+        ],
+        [
+          "InvalidRequest",
+          `Motive answered 302, a redirect to ${
+            new URL(other.url).origin
+          }/x, which the client does not follow: check the base URL (Motive's API is https://api.gomotive.com)`
+        ]
+      ])
+      expect(answered).toBe(4)
+      expect(elsewhere).toEqual([])
+    }))
+
   it.scopedLive("a first-attempt 409 naming the existing recall is no failure: that recall, deduplicated, not told as created", () =>
     Effect.gen(function*() {
       const { client, sandbox } = yield* setup()

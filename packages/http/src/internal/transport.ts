@@ -1,5 +1,6 @@
 /** One exchange with Motive: send, time out, map the answer to a value or a typed error. */
 import {
+  defaultBaseUrl,
   errorMessageFromBody,
   existingIdFromBody,
   fastDecodeOf,
@@ -215,6 +216,17 @@ export const parseRetryAfter = (
     : Option.some({ retryAfter: Duration.millis(Math.max(0, date - now)), retryAfterForm: "date" })
 }
 
+/** Where a redirect points, without its query (which may carry a token): a relative one as its path. */
+const redirectTarget = (location: string | undefined): string => {
+  if (location === undefined || location.trim() === "") return "no address (no Location header)"
+  try {
+    const url = new URL(location.trim(), "http://relative.invalid")
+    return url.host === "relative.invalid" ? url.pathname : `${url.origin}${url.pathname}`
+  } catch {
+    return "an address that is not a URL"
+  }
+}
+
 const excerptOf = (text: string) => text.length > 200 ? `${text.slice(0, 200)}…` : text
 
 const parseJson = (text: string): unknown => {
@@ -269,6 +281,14 @@ export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallErr
       }
     }
     if (status >= 500) return yield* new ServerError({ ...common, status })
+    if (status >= 300 && status < 400) {
+      // Motive's API does not redirect: a redirect is a base URL that is not the API's (http for https, a proxy's
+      // login page). It is not followed (the credentials would go with it); where it points is said.
+      const redirect = `Motive answered ${status}, a redirect to ${
+        redirectTarget(answer.header("location"))
+      }, which the client does not follow: check the base URL (Motive's API is ${defaultBaseUrl})`
+      return yield* new InvalidRequest({ ...common, message: redirect, status, source: "motive", violations: [] })
+    }
     return yield* new InvalidRequest({ ...common, status, source: "motive", violations: [] })
   })
 

@@ -582,22 +582,25 @@ describe("MotiveClient downloads", () => {
       expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
     }))
 
-  it.scopedLive("refuses a file another running process is downloading (busy), writing and fetching nothing", () =>
+  it.scopedLive("refuses a file another running process is downloading (busy), writing, fetching and removing nothing", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
       const failed = yield* withClient(client, (c) =>
         Effect.gen(function*() {
           const recall = yield* finishedRecall(c, ["rear"])
-          // The lock of a download in a process that runs (this one's parent).
+          // The lock of a download in a process that runs (this one's parent), with its partial files: they are its.
           writeFileSync(join(dir, "1-rear.mp4.part.lock"), `${process.ppid} 1`)
+          writeFileSync(join(dir, "1-rear.mp4.part"), Buffer.alloc(50_000, 7))
+          writeFileSync(join(dir, "1-rear.mp4.part.json"), JSON.stringify({ etag: "\"x\"", total: 100_000 }))
           return yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
         }))
       expect(failed).toMatchObject({ _tag: "DownloadFailed", local: true, busy: true })
       expect(failed.message).toContain(`is being downloaded by another process (${process.ppid}) already`)
       expect(failed.message).toContain("try again once it is done")
       expect((yield* sandbox.requests).filter((r) => r.route === "media")).toEqual([])
-      expect(readdirSync(dir)).toEqual(["1-rear.mp4.part.lock"])
+      expect(readdirSync(dir).sort()).toEqual(["1-rear.mp4.part", "1-rear.mp4.part.json", "1-rear.mp4.part.lock"])
+      expect(readFileSync(join(dir, "1-rear.mp4.part"))).toEqual(Buffer.alloc(50_000, 7))
     }))
 
   it.scopedLive("never replaces a symbolic link, a FIFO or a device at the destination, and sends nothing for it", () =>

@@ -473,9 +473,10 @@ export const downloadFile = <E>(
         }))
     )
 
-    // A partial file is kept only when it can be resumed (its ETag is beside it).
+    // A partial file is kept only when it can be resumed (its ETag is beside it). Only a download that holds the lock
+    // may remove it: one refused as busy, or interrupted while it waited, leaves the holder's files alone.
     const giveUp = Effect.suspend(() =>
-      state.etag === undefined
+      held !== undefined && state.etag === undefined
         ? Effect.all([fs.remove(tmp, { force: true }), fs.remove(metaFile, { force: true })]).pipe(Effect.ignore)
         : Effect.void
     )

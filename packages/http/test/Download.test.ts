@@ -639,6 +639,23 @@ describe("MotiveClient downloads", () => {
       )
     }))
 
+  it.scopedLive("says why its lock could not be made, in the system's words (a name too long with .part.lock)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client } = yield* setup({ lifecycle: instant })
+      // 254 characters fit a file name; with `.part.lock` they do not.
+      const path = join(dir, `${"a".repeat(250)}.jpg`)
+      const error = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const capture = yield* c.createImageCapture({ assetId: 7, position: "rear" })
+          yield* c.awaitImageCapture(capture)
+          return yield* Effect.flip(c.downloadImage(capture, { path }))
+        }))
+      expect(error).toMatchObject({ _tag: "DownloadFailed", local: true })
+      expect(error.message).toContain(`could not lock ${path}.part.lock: ENAMETOOLONG: name too long`)
+      expect(readdirSync(dir)).toEqual([])
+    }))
+
   it.scopedLive("downloads a captured image as a real JPEG", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -315,6 +315,12 @@ export const downloadFile = <E>(
             ))
         )
         if (created._tag === "Right") return
+        // Only a lock already there is someone's to read: any other failure (a directory this user cannot write) is
+        // said as the system said it.
+        const refused = created.left
+        if (refused._tag !== "SystemError" || refused.reason !== "AlreadyExists") {
+          return yield* fsFailed(`could not lock ${lockFile}`)(refused)
+        }
         const content = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim()
         const running = liveDownloads.get(content)
         if (running !== undefined) {

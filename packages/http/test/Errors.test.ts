@@ -437,6 +437,22 @@ describe("MotiveClient error mapping", () => {
       expect(error.message).not.toContain("\n")
     }))
 
+  it.scopedLive("a 2xx body of JSON nested thousands deep is ResponseDecodeError, not a stack overflow", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(`${"[".repeat(20_000)}${"]".repeat(20_000)}`)
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      }).pipe(Layer.orDie)
+      const error = yield* withClient(layer, (c) => Effect.flip(c.getVideoRecall(1)))
+      expect(error).toMatchObject({ _tag: "ResponseDecodeError", status: 200 })
+      expect(error.message).toBe("Motive's answer does not have the expected shape (nested too deep to describe)")
+    }))
+
   it.scopedLive("sends X-Time-Zone and a User-Agent when configured", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()

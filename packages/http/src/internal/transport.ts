@@ -317,7 +317,13 @@ const decoderOf = <A, I>(schema: Schema.Schema<A, I>): (u: unknown) => Effect.Ef
  * `does not have the expected shape at quota_info.regular: Expected …` (and how many more problems there are).
  */
 const shapeProblem = (error: ParseResult.ParseError): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  let issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>
+  try {
+    issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  } catch {
+    // The formatter writes out the value it got, recursively: JSON nested thousands deep overflows the stack.
+    return "does not have the expected shape (nested too deep to describe)"
+  }
   const first = issues[0]
   if (first === undefined) return "does not have the expected shape"
   const where = first.path

@@ -8,9 +8,15 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Context, Duration, Effect, Layer, Option } from "effect"
-import { answerOf, isBuildDefect, transportError, wireError } from "./internal/transport.js"
+import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { Context, Duration, Effect, Layer, Option, Stream } from "effect"
+import {
+  answerOf,
+  isBuildDefect,
+  maxAnswerBytes as answerLimit,
+  transportError,
+  wireError
+} from "./internal/transport.js"
 import { MotiveConfig } from "./MotiveConfig.js"
 import { type InvalidRequest, RequestTimeout, type TransportError } from "./MotiveError.js"
 
@@ -39,7 +45,17 @@ export interface ApiAnswer {
   /** A header's value by its lower-case name. */
   readonly header: (name: string) => string | undefined
   readonly text: string
+  /** The body was longer than {@link maxAnswerBytes}: `text` holds its start, and the rest was not read. */
+  readonly tooLarge?: boolean | undefined
 }
+
+/**
+ * The longest body of an API answer that is read (32 MiB; a page of 100 vehicles is a few hundred KiB): a longer
+ * one, from a broken server or proxy, is not held in memory but fails `ResponseDecodeError`.
+ *
+ * @since 0.1.0
+ */
+export const maxAnswerBytes: number = answerLimit
 
 /**
  * Whether an answer's status is a success (2xx): the answers `MotiveClient` decodes rather than maps to an error.
@@ -71,6 +87,38 @@ export class TransportTimeouts extends Context.Reference<TransportTimeouts>()(
   "@effect-motive/http/TransportTimeouts",
   { defaultValue: () => false }
 ) {}
+
+/**
+ * An answer's body as text, at most {@link maxAnswerBytes} of it: a body whose `Content-Length` fits is read the
+ * client's own way; any other is read piece by piece and left when it passes the limit.
+ */
+const boundedText = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<{ readonly text: string; readonly tooLarge: boolean }, HttpClientError.ResponseError> => {
+  const declared = Number(response.headers["content-length"] ?? NaN)
+  if (declared <= answerLimit) return Effect.map(response.text, (text) => ({ text, tooLarge: false }))
+  return Effect.suspend(() => {
+    const pieces: Array<Uint8Array> = []
+    let received = 0
+    return Stream.runForEachWhile(response.stream, (piece) =>
+      Effect.sync(() => {
+        const room = answerLimit - received
+        received += piece.length
+        pieces.push(piece.length > room ? piece.subarray(0, room) : piece)
+        return received <= answerLimit
+      })).pipe(
+        Effect.map(() => {
+          const bytes = new Uint8Array(Math.min(received, answerLimit))
+          let at = 0
+          for (const piece of pieces) {
+            bytes.set(piece, at)
+            at += piece.length
+          }
+          return { text: new TextDecoder().decode(bytes), tooLarge: received > answerLimit }
+        })
+      )
+  })
+}
 
 /**
  * Exchanges through the `HttpClient` in context, each bounded by `MotiveConfig`'s request timeout (unless
@@ -108,9 +156,14 @@ export const layerHttpClient: Layer.Layer<ApiTransport, never, HttpClient.HttpCl
                 Effect.map(
                   // A refusal stays a refusal (a 429 still pauses) when its body breaks: it is read as empty.
                   isSuccess(response.status)
-                    ? response.text
-                    : Effect.orElseSucceed(response.text, () => ""),
-                  (text): ApiAnswer => ({ status: response.status, header: (name) => response.headers[name], text })
+                    ? boundedText(response)
+                    : Effect.orElseSucceed(boundedText(response), () => ({ text: "", tooLarge: false })),
+                  ({ text, tooLarge }): ApiAnswer => ({
+                    status: response.status,
+                    header: (name) => response.headers[name],
+                    text,
+                    tooLarge
+                  })
                 )
             ),
             (e) => transportError(e, timeout)

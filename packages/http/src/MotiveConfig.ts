@@ -70,7 +70,7 @@ export interface MotiveSettings {
   /** Sent as `X-Time-Zone` (e.g. `Pacific Time (US & Canada)`); Motive uses UTC otherwise. */
   readonly timeZone: Option.Option<string>
   readonly userAgent: string
-  /** Per-request timeout. */
+  /** The longest one exchange with Motive may take, from sending to the answer's last byte (each retry anew). */
   readonly requestTimeout: Duration.Duration
   readonly retry: RetryOptions
   /**

@@ -2,7 +2,7 @@ import { Sandbox } from "@effect-motive/sandbox"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -358,6 +358,38 @@ describe("MotiveClient error mapping", () => {
       })
     }))
 
+  it.scopedLive("bounds an answer trickled a byte at a time by the request timeout, and an interrupted create ends", () =>
+    Effect.gen(function*() {
+      // A server that never goes silent for long and never finishes.
+      const server = yield* serverWith((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write("{")
+        const timer = setInterval(() => res.destroyed ? clearInterval(timer) : res.write(" "), 100)
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick,
+        requestTimeout: Duration.seconds(1),
+        retry: { ...quick.retry, maxAttempts: 1 }
+      }).pipe(Layer.orDie)
+      // A guard, not a time the test asserts: without the whole-answer bound the call never ends.
+      const guard = <A, E>(effect: Effect.Effect<A, E>) =>
+        Effect.timeoutFail(effect, { duration: Duration.seconds(20), onTimeout: () => "still running after 20 s" })
+      expect(yield* withClient(layer, (c) => guard(Effect.flip(c.getVideoRecall(1))))).toMatchObject({
+        _tag: "RequestTimeout",
+        timeoutMillis: 1000
+      })
+      // A create on the wire is waited for when interrupted: the bound ends that wait too.
+      const interrupted = yield* withClient(layer, (c) =>
+        Effect.gen(function*() {
+          const create = yield* Effect.fork(c.createVideoRecall(recall({ duration: 1 })))
+          yield* Effect.sleep(Duration.millis(300))
+          return yield* guard(Fiber.interrupt(create))
+        }))
+      expect(interrupted._tag).toBe("Failure")
+    }))
+
   it.scopedLive("bounds a user-supplied HttpClient by the request timeout too", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()
@@ -435,6 +467,50 @@ describe("MotiveClient error mapping", () => {
         /^Motive's answer does not have the expected shape at quota_info\.regular: Expected /
       )
       expect(error.message).not.toContain("\n")
+    }))
+
+  it.scopedLive("an answer over 32 MiB is not held in memory: ResponseDecodeError, over either transport, framed either way", () =>
+    Effect.gen(function*() {
+      const piece = Buffer.alloc(1024 * 1024, 0x20)
+      let answered = 0
+      // 33 MiB of blanks: with its Content-Length, then chunked.
+      const server = yield* serverWith((_req, res) => {
+        const declared = answered++ % 2 === 0
+        res.writeHead(200, {
+          "content-type": "application/json",
+          ...(declared ? { "content-length": 33 * piece.length } : {})
+        })
+        let sent = 0
+        const more = () => {
+          while (sent < 33) {
+            sent++
+            if (!res.write(piece)) return void res.once("drain", more)
+          }
+          res.end()
+        }
+        res.on("error", () => {})
+        more()
+      })
+      const settings = {
+        credentials: { _tag: "ApiKey" as const, apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      }
+      const node = NodeMotive.layer(settings).pipe(Layer.orDie)
+      const overUndici = Motive.layer.pipe(
+        Layer.provide(Layer.mergeAll(MotiveConfig.layer(settings), NodeHttpClient.layerUndici, NodeContext.layer))
+      )
+      const errors = []
+      for (const layer of [node, node, overUndici, overUndici]) {
+        errors.push(yield* withClient(layer, (c) => Effect.flip(c.getVideoRecall(1))))
+      }
+      expect(errors.map((e) => [e._tag, e.message])).toEqual(
+        Array.from({ length: 4 }, () => [
+          "ResponseDecodeError",
+          "Motive answered 200 with a body larger than 32 MiB: not read"
+        ])
+      )
+      expect(answered).toBe(4)
     }))
 
   it.scopedLive("a 2xx body of JSON nested thousands deep is ResponseDecodeError, not a stack overflow", () =>

@@ -237,6 +237,9 @@ const parseJson = (text: string): unknown => {
   }
 }
 
+/** The longest API answer read whole (`ApiTransport.maxAnswerBytes`). */
+export const maxAnswerBytes = 32 * 1024 * 1024
+
 /** Maps a non-2xx answer to its typed error, keeping Motive's message verbatim. */
 export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallError> =>
   Effect.gen(function*() {
@@ -346,6 +349,11 @@ export const decodeAnswer =
         excerpt: excerptOf(text),
         ...(requestId === undefined ? {} : { requestId })
       })
+    }
+    if (answer.tooLarge === true) {
+      return Effect.fail(
+        fail(`Motive answered ${answer.status} with a body larger than ${maxAnswerBytes / 1024 / 1024} MiB: not read`)
+      )
     }
     let json: unknown
     try {

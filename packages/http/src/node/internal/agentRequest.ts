@@ -54,24 +54,35 @@ export const brokenBody = (source: Http.IncomingMessage): unknown =>
 
 /**
  * Reads a whole body that nobody has read yet, then calls `done` with it, or `failed` when it is cut (an error,
- * the idle timeout, the connection closing before its end). Exactly one of them is called.
+ * the idle timeout, the connection closing before its end). Exactly one of them is called. With `maxBytes`, a
+ * longer body is not read on: `done` gets its first `maxBytes` and `tooLarge`, and the connection is closed.
  */
 export const readBody = (
   source: Http.IncomingMessage,
-  done: (bytes: Buffer) => void,
-  failed: (cause: unknown) => void
+  done: (bytes: Buffer, tooLarge: boolean) => void,
+  failed: (cause: unknown) => void,
+  maxBytes = Infinity
 ): void => {
   // Cut before anyone read it (a reset, the idle timeout): its 'error' and 'close' are past, so say so now.
   const broken = brokenBody(source)
   if (broken !== undefined) return failed(broken)
-  if (source.readableEnded) return done(Buffer.alloc(0))
+  if (source.readableEnded) return done(Buffer.alloc(0), false)
   let settled = false
   const pieces: Array<Buffer> = []
-  source.on("data", (piece: Buffer) => pieces.push(piece))
+  let received = 0
+  source.on("data", (piece: Buffer) => {
+    if (settled) return
+    received += piece.length
+    pieces.push(piece)
+    if (received <= maxBytes) return
+    settled = true
+    source.destroy()
+    done(Buffer.concat(pieces).subarray(0, maxBytes), true)
+  })
   source.once("end", () => {
     if (settled) return
     settled = true
-    done(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces))
+    done(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), false)
   })
   // `on`: a second error must not go unhandled.
   source.on("error", (cause) => {

@@ -1,7 +1,7 @@
 import { Error as PlatformError, FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Layer, Stream } from "effect"
+import { Chunk, Deferred, Effect, Fiber, Layer, Stream } from "effect"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -101,6 +101,25 @@ describe("saveStream (media through any HttpClient, written with the platform's 
       const written = readFileSync(path)
       expect(written.length).toBe(2_600_000)
       expect(written.every((b, i) => b === i % 251)).toBe(true)
+    }))
+
+  it.scopedLive("keeps what arrived before it was interrupted, less than a batch or several, in order", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = join(dir, "v")
+      for (const total of [300_200, 2_600_000]) {
+        // Every piece, then a stream that waits for ever: the download is interrupted there.
+        const arrived = yield* Deferred.make<void>()
+        const held = Stream.fromIterable(numbered(total)).pipe(
+          Stream.concat(Stream.fromEffect(Effect.zipRight(Deferred.succeed(arrived, undefined), Effect.never)))
+        )
+        const saving = yield* Effect.fork(saveStream(held, path, false).pipe(Effect.provide(NodeFileSystem.layer)))
+        yield* Deferred.await(arrived)
+        yield* Fiber.interrupt(saving)
+        const written = readFileSync(path)
+        expect(written.length).toBe(total)
+        expect(written.every((b, i) => b === i % 251)).toBe(true)
+      }
     }))
 
   it.scopedLive("reads on while a batch is being written", () =>

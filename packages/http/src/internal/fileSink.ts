@@ -4,7 +4,7 @@
  * per piece), one batch written while the next fills.
  */
 import { FileSystem } from "@effect/platform"
-import { Chunk, Effect, Fiber, type Scope, Stream } from "effect"
+import { Chunk, Effect, Exit, Fiber, type Scope, Stream } from "effect"
 
 const batchBytes = 1024 * 1024
 
@@ -109,8 +109,9 @@ export const saveStream = <E, R>(
       const pieces = Chunk.toReadonlyArray(chunk)
       return Effect.zipRight(take(pieces, 0), Effect.sync(() => onBytes?.(received)))
     }).pipe(
-      // Keep what arrived before the failure, for resuming; the failure being reported says why it stopped.
-      Effect.tapError(() => Effect.ignore(Effect.zipRight(flush, written)))
+      // Keep what arrived before a failure or an interruption, for resuming; the failure being reported says why
+      // it stopped.
+      Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Effect.ignore(Effect.zipRight(flush, written)))
     )
     yield* flush
     yield* written

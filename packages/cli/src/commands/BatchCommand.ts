@@ -262,7 +262,9 @@ const report = Command.make(
     journal: journalOption,
     database: databaseOption,
     out: Options.text("out").pipe(
-      Options.withDescription("Write PREFIX.csv and PREFIX.json; default: DIR/manifest-<batch>"),
+      Options.withDescription(
+        "Write PREFIX.csv and PREFIX.json; default: DIR/manifest-<batch> (with --database: ./manifest-<batch>)"
+      ),
       Options.optional
     )
   },

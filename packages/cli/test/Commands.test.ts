@@ -343,6 +343,10 @@ describe("motive image, recall reads, webhooks", () => {
       const bad = yield* motive(["image", "capture", "--asset-id", "7", "--position", "front_facing"], { env })
       expect(bad.code).toBe(2)
       expect(bad.stderr).toContain("[position.vehicle_only]")
+      // An id Motive knows under neither camera type is said so, not as an omnicam's only (the last type tried).
+      const unknown = yield* motive(["image", "get", "42"], { env })
+      expect(unknown.code).toBe(3)
+      expect(unknown.stderr).toContain("No image capture request with id 42, neither a dashcam's nor an omnicam's")
     }))
 
   it.scopedLive("image get asks under the camera type Motive returned, as recorded, whatever it is called", () =>

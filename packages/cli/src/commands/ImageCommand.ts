@@ -260,10 +260,21 @@ const cameraTypeFor = (motive: Motive, id: number, given: Option.Option<CameraTy
       : []
     const known = entries.find((e) => e.kind === "image_capture" && e.id === id)?.cameraType
     if (known !== undefined && known.trim() !== "") return known
-    // Not captured from here: the capture is under one of the two types.
+    // Not captured from here: the capture is under one of the two types. Not under either, it is said so (not
+    // as Motive's answer to the last one tried, which names only that type).
+    const { NotFound } = yield* httpPackage
     return yield* motive.client.getImageCapture({ cameraType: "dashcam", requestId: id }).pipe(
       Effect.as<CameraType>("dashcam"),
-      Effect.catchTag("NotFound", () => Effect.succeed<CameraType>("omnicam"))
+      Effect.catchTag("NotFound", () =>
+        motive.client.getImageCapture({ cameraType: "omnicam", requestId: id }).pipe(
+          Effect.as<CameraType>("omnicam"),
+          Effect.catchTag("NotFound", (e) =>
+            new NotFound({
+              ...(e.requestId === undefined ? {} : { requestId: e.requestId }),
+              status: e.status,
+              message: `No image capture request with id ${id}, neither a dashcam's nor an omnicam's`
+            }))
+        ))
     )
   })
 

@@ -81,17 +81,22 @@ export const parseDuration = (flag: string, input: string): Effect.Effect<Durati
  * @since 0.1.0
  */
 export const recallMinutes = (flag: string, input: string): Effect.Effect<string, InvalidInput> =>
-  Effect.flatMap(parseDuration(flag, input), (d) => {
-    const minutes = Duration.toMillis(d) / 60_000
-    return Number.isInteger(minutes)
-      ? Effect.succeed(String(minutes))
-      : Effect.fail(
-        new InvalidInput({
-          message:
-            `${flag} ${input.trim()} is not a whole number of minutes: Motive recalls whole minutes (e.g. 1m, 2m, 10m)`
-        })
-      )
-  })
+  // A bare number is refused here too, and only minutes are offered: a recall lasts whole minutes.
+  /^\s*\d+(\.\d+)?\s*$/.test(input) && Number(input) > 0
+    ? Effect.fail(
+      new InvalidInput({ message: `${flag} ${input.trim()} needs a unit: ${input.trim()}m for minutes` })
+    )
+    : Effect.flatMap(parseDuration(flag, input), (d) => {
+      const minutes = Duration.toMillis(d) / 60_000
+      return Number.isInteger(minutes)
+        ? Effect.succeed(String(minutes))
+        : Effect.fail(
+          new InvalidInput({
+            message:
+              `${flag} ${input.trim()} is not a whole number of minutes: Motive recalls whole minutes (e.g. 1m, 2m, 10m)`
+          })
+        )
+    })
 
 /**
  * An optional `--timeout`.

@@ -216,6 +216,10 @@ describe("motive: destinations and values checked before anything is sent", () =
       const endless = yield* motive(["webhook", "verify", "--secret", "s", "--signature", "00", "--file", "/dev/zero"])
       expect(endless.code).toBe(2)
       expect(endless.stderr).toBe("error: --file /dev/zero is not a regular file: send its content to stdin instead\n")
+      const folder = yield* tempDir
+      const asFile = yield* motive(["webhook", "verify", "--secret", "s", "--signature", "00", "--file", folder])
+      expect(asFile.code).toBe(2)
+      expect(asFile.stderr).toBe(`error: --file ${folder} is a directory: give the body's file\n`)
       const huge = yield* motive(["webhook", "verify", "--secret", "s", "--signature", "00"], {
         input: Buffer.alloc(17 * 1024 * 1024)
       })

@@ -74,7 +74,10 @@ const verify = Command.make(
       if (Option.isSome(opts.file)) {
         const file = opts.file.value
         const info = yield* Effect.either(Effect.try(() => statSync(file)))
-        if (info._tag === "Right" && !info.right.isFile() && !info.right.isDirectory()) {
+        if (info._tag === "Right" && info.right.isDirectory()) {
+          return yield* new InvalidInput({ message: `--file ${file} is a directory: give the body's file` })
+        }
+        if (info._tag === "Right" && !info.right.isFile()) {
           return yield* new InvalidInput({
             message: `--file ${file} is not a regular file: send its content to stdin instead`
           })

@@ -66,6 +66,31 @@ export class SandboxFailed extends Schema.TaggedError<SandboxFailed>()("SandboxF
 }) {}
 
 /**
+ * The jobs database (`--database`) could not be reached or set up: unavailable, as Motive can be, not a
+ * mistake in the input. Its message never holds the database's password.
+ *
+ * @since 0.1.0
+ */
+export class JobsDatabaseUnavailable extends Schema.TaggedError<JobsDatabaseUnavailable>()(
+  "JobsDatabaseUnavailable",
+  { message: Schema.String }
+) {}
+
+/**
+ * What building the jobs' layers failed with, as the CLI says it: the database unreachable is
+ * {@link JobsDatabaseUnavailable}; the rest (a journal another process holds, an address in use) the user's to
+ * change, {@link InvalidInput}.
+ *
+ * @since 0.1.0
+ */
+export const jobsSetupFailure = (
+  e: { readonly message: string; readonly _tag?: string }
+): JobsDatabaseUnavailable | InvalidInput =>
+  e._tag === "DatabaseUnavailable"
+    ? new JobsDatabaseUnavailable({ message: e.message })
+    : new InvalidInput({ message: e.message })
+
+/**
  * A failure after Motive accepted a request (while waiting or downloading): the request exists and can be
  * picked up again by its id, so the id is reported with the failure.
  *
@@ -115,6 +140,7 @@ export type CliError =
   | MissingCredentials
   | InvalidSignature
   | SandboxFailed
+  | JobsDatabaseUnavailable
   | AfterRequest
   | BatchIncomplete
   | FootageMissing

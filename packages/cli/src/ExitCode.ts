@@ -24,7 +24,10 @@ export const ExitCode = {
   Refused: 3,
   /** Rate limited or the monthly quota is spent, after retries. */
   Limited: 4,
-  /** Motive unreachable, server errors, timeouts, downloads the media server did not finish, after retries. */
+  /**
+   * Motive unreachable, server errors, timeouts, downloads the media server did not finish, after retries; the
+   * jobs database unreachable.
+   */
   Unavailable: 5,
   /** The request itself ended in `failed`, or finished without footage from a camera it asked for. */
   RequestFailed: 6
@@ -50,7 +53,7 @@ export const exitCodes: ReadonlyArray<readonly [string, string]> = [
   ],
   ["3", "refused by Motive: 401, 403, 404, 400/422, a duplicate naming no existing request, a request not ready"],
   ["4", "rate limit or monthly quota exhausted, after retries"],
-  ["5", "Motive unreachable, server errors or timeout, after retries"],
+  ["5", "Motive unreachable, server errors or timeout, after retries; the jobs database unreachable"],
   ["6", "the request itself ended in failed, or finished without footage from a camera it asked for"],
   ["130", "interrupted (Ctrl-C)"]
 ]
@@ -95,6 +98,7 @@ const tags: ReadonlySet<string> = new Set(Object.keys(
     MissingCredentials: true,
     InvalidSignature: true,
     SandboxFailed: true,
+    JobsDatabaseUnavailable: true,
     AfterRequest: true,
     CreateUncertain: true,
     BatchIncomplete: true,
@@ -149,6 +153,7 @@ export const exitCodeOf = (error: CommandFailure): ExitCode =>
         ? ExitCode.Unexpected
         : ExitCode.Unavailable,
     SandboxFailed: () => ExitCode.Unavailable,
+    JobsDatabaseUnavailable: () => ExitCode.Unavailable,
     RequestFailed: () => ExitCode.RequestFailed,
     // Motive may hold the request: the code of what went wrong.
     CreateUncertain: (e) => exitCodeOf(e.failure),

@@ -10,7 +10,7 @@ import * as Options from "@effect/cli/Options"
 import { Config, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { httpPackage, settingsFrom } from "./Client.js"
 import type { CliError } from "./CliError.js"
-import { InvalidInput } from "./CliError.js"
+import { InvalidInput, jobsSetupFailure } from "./CliError.js"
 import type { Globals } from "./Root.js"
 
 /**
@@ -166,7 +166,7 @@ export const sharedGate = (
         requestsPerSecond: limit.requestsPerSecond,
         maxConcurrency: settings.maxConcurrency
       }).pipe(Layer.provide(Distributed.layerPg(database)))
-    ).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
+    ).pipe(Effect.mapError(jobsSetupFailure))
     return Layer.succeedContext(context)
   })
 

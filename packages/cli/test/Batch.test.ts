@@ -465,6 +465,28 @@ describe("motive batch run", () => {
       expect(readFileSync(notSqlite, "utf8")).toBe("hello, not a database\n")
     }))
 
+  it.scopedLive("a jobs database that cannot be reached is unavailable (exit 5), not invalid input; its password unsaid", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      writeFileSync(join(dir, "rows.csv"), `vehicle_number,start_time,duration\nTRK-101,${ago(30)},1\n`)
+      // Nothing listens on port 1.
+      const database = "postgres://motive:pw-4f1a@127.0.0.1:1/jobs"
+      const env = { MOTIVE_RATE_LIMIT: "20", MOTIVE_API_KEY: "k", MOTIVE_BASE_URL: "http://127.0.0.1:9" }
+      for (
+        const words of [
+          ["batch", "run", join(dir, "rows.csv"), "--database", database],
+          ["batch", "status", "--database", database],
+          ["batch", "cancel", "0123abcd", "--database", database]
+        ]
+      ) {
+        const run = yield* motive(words, { env })
+        expect(run.code, words.join(" ")).toBe(5)
+        expect(run.stderr).toContain("could not use the jobs database: ")
+        expect(run.stderr).toContain("ECONNREFUSED")
+        expect(run.stderr + run.stdout).not.toContain("pw-4f1a")
+      }
+    }))
+
   it.scopedLive("lets one process at a time run a journal: a second gets exit 2", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 5_000, recallProcessingMillis: 5_000 } })

@@ -18,7 +18,7 @@ import type { WorkflowEngine } from "@effect/workflow"
 import { Context, Duration, Effect, Fiber, Layer, Option, Redacted, Stream } from "effect"
 import { hostname, tmpdir } from "node:os"
 import { httpPackage, type Motive, withClient } from "../Client.js"
-import { BatchIncomplete, InvalidInput } from "../CliError.js"
+import { BatchIncomplete, InvalidInput, jobsSetupFailure } from "../CliError.js"
 import { bytes, Output, processSinks } from "../Output.js"
 import { motiveCommand, shellWord } from "../Render.js"
 import type { Globals } from "../Root.js"
@@ -269,9 +269,7 @@ export const executeBatch = (
         Layer.provide(Layer.succeed(MediaDownloads.MediaDownloads, motive.downloads)),
         Layer.provide(Layer.succeedContext(platform))
       )
-    ).pipe(Effect.mapError((e) =>
-      new InvalidInput({ message: e.message })
-    ))
+    ).pipe(Effect.mapError(jobsSetupFailure))
     const jobs = Context.get(context, FootageJobs.FootageJobs)
     const cancelCommand = (id: string) =>
       `motive batch cancel ${short(id)}${
@@ -285,7 +283,9 @@ export const executeBatch = (
     // said, so that what they send is not taken for this batch's, and with how to stop one no longer wanted.
     if (Option.isNone(options.database)) {
       const store = Context.get(context, JobStore.JobStore)
-      const others = (yield* Effect.orDie(store.batches)).filter((b) => b.id !== batch.id)
+      const others = (yield* Effect.orDie(store.batches)).filter((b) =>
+        b.id !== batch.id
+      )
       for (const other of others) {
         // The store's tally first: a settled batch (most of a long-used journal's) is not read row by row.
         const { counts } = yield* Effect.orDie(store.tally(other.id))
@@ -519,7 +519,9 @@ const storeAt = (journal: string | Redacted.Redacted<string>) =>
       effect.pipe(
         Effect.provide(store),
         Effect.mapError((e) =>
-          new InvalidInput({ message: e._tag === "BatchNotFound" ? `${e.message} (${where})` : e.message })
+          e._tag === "BatchNotFound"
+            ? new InvalidInput({ message: `${e.message} (${where})` })
+            : jobsSetupFailure(e)
         )
       )
   })

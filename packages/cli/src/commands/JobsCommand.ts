@@ -11,7 +11,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Effect, Layer, Option } from "effect"
 import { httpPackage, withClient } from "../Client.js"
-import { InvalidInput } from "../CliError.js"
+import { InvalidInput, jobsSetupFailure } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
@@ -65,7 +65,7 @@ const serve = Command.make(
                 Layer.provide(Layer.succeed(MotiveClient.MotiveClient, motive.client)),
                 Layer.provide(Layer.succeedContext(platform))
               )
-            ).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
+            ).pipe(Effect.mapError(jobsSetupFailure))
             const url = yield* serveCompletions(context, {
               host: opts.webhookHost,
               port: opts.webhookPort,

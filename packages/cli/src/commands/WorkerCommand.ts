@@ -13,7 +13,7 @@ import * as Path from "@effect/platform/Path"
 import { Duration, Effect, Layer } from "effect"
 import { hostname } from "node:os"
 import { httpPackage, withClient } from "../Client.js"
-import { InvalidInput } from "../CliError.js"
+import { InvalidInput, jobsSetupFailure } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
 import { parseDuration } from "../Flags.js"
 import { Output } from "../Output.js"
@@ -111,7 +111,7 @@ export const workerCommand = Command.make(
                 Layer.provide(Layer.succeed(MediaDownloads.MediaDownloads, motive.downloads)),
                 Layer.provide(Layer.succeedContext(platform))
               )
-            ).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
+            ).pipe(Effect.mapError(jobsSetupFailure))
             yield* output.note(
               `Worker ${listen.host}:${listen.port} on ${
                 Distributed.describeDatabase(database)

@@ -272,6 +272,40 @@ describe("motive batch run", () => {
   )
 
   it.scopedLive(
+    "with --partial, sends what the quota covers and names the rest, in the resumed batch's count too",
+    () =>
+      Effect.gen(function*() {
+        const { env } = yield* sandboxEnv({
+          quota: { regularMinutes: 2 },
+          lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 }
+        })
+        const dir = yield* tempDir
+        const file = join(dir, "rows.csv")
+        writeFileSync(file, csv(3))
+        const args = [
+          "batch",
+          "run",
+          file,
+          "--dir",
+          join(dir, "out"),
+          "--journal",
+          join(dir, "j.db"),
+          "--partial",
+          "--poll-after",
+          "1s"
+        ]
+        const first = yield* motive(args, { env })
+        expect(first.code).toBe(4)
+        expect(first.stderr).toContain("not sent (the quota does not cover them): row 4")
+        // Run again: the held row is counted beside the done ones, so that "0 to go" does not read as all of it.
+        const again = yield* motive(args, { env })
+        expect(again.code).toBe(4)
+        expect(again.stderr).toContain("resumed (the same rows ran before): 2 done, 0 to go, 1 not sent (quota)")
+      }),
+    60_000
+  )
+
+  it.scopedLive(
     "says which unfinished batches of the journal go on as it opens, and a quota refusal is this batch's alone",
     () =>
       Effect.gen(function*() {

@@ -410,7 +410,9 @@ export const executeBatch = (
           }`
           : `Batch ${short(batch.id)} resumed (the same rows ran before): ${before.counts.done} done, ${
             // Sent rows that finished between the submission and this look are counted once, as done.
-            submitted.sent.filter((row) => before.rows.find((r) => r.row === row)?.state !== "done").length} to go`
+            submitted.sent.filter((row) => before.rows.find((r) => r.row === row)?.state !== "done").length} to go${
+            // Rows held back are neither: said here too, so that "0 to go" does not read as the whole batch.
+            submitted.heldForQuota.length > 0 ? `, ${submitted.heldForQuota.length} not sent (quota)` : ""}`
       )
       if (submitted.reused.length > 0) {
         const rows = submitted.reused

@@ -4,7 +4,16 @@ import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Redacted, Tracer } from "effect"
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import {
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
@@ -601,6 +610,61 @@ describe("MotiveClient downloads", () => {
       expect((yield* sandbox.requests).filter((r) => r.route === "media")).toEqual([])
       expect(readdirSync(dir).sort()).toEqual(["1-rear.mp4.part", "1-rear.mp4.part.json", "1-rear.mp4.part.lock"])
       expect(readFileSync(join(dir, "1-rear.mp4.part"))).toEqual(Buffer.alloc(50_000, 7))
+    }))
+
+  it.scopedLive("never writes through a symbolic link planted at the partial file, over either transport", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
+      const overHttpClient = Motive.layer.pipe(Layer.provide(Layer.mergeAll(
+        MotiveConfig.layer({
+          credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+          baseUrl: sandbox.baseUrl,
+          ...quick
+        }),
+        NodeHttpClient.layerUndici,
+        NodeContext.layer
+      )))
+      const recall = yield* withClient(client, (c) => finishedRecall(c, ["rear", "front_facing"]))
+      const etag = (yield* Effect.promise(() => fetch(recall.cameras[0]!.downloadUrl!, { method: "HEAD" })))
+        .headers.get("etag")!
+      // Another user of a shared folder plants links where the partial files will be, with a matching ETag.
+      const victim = join(dir, "victim.txt")
+      writeFileSync(victim, "IMPORTANT")
+      for (const position of ["rear", "front_facing"]) {
+        symlinkSync(victim, join(dir, `1-${position}.mp4.part`))
+        writeFileSync(join(dir, `1-${position}.mp4.part.json`), JSON.stringify({ etag, total: 100_000 }))
+      }
+      const [rear] = yield* withClient(
+        client,
+        (c) => c.downloadRecall(recall.id, { directory: dir, positions: ["rear"] })
+      )
+      const [front] = yield* withClient(
+        overHttpClient,
+        (c) => c.downloadRecall(recall.id, { directory: dir, positions: ["front_facing"] })
+      )
+      expect(readFileSync(victim, "utf8")).toBe("IMPORTANT")
+      for (const file of [rear!, front!]) {
+        expect(lstatSync(file.path).isFile()).toBe(true)
+        expect(same(readFileSync(file.path), yield* sandbox.videoBytes(1, file.position))).toBe(true)
+      }
+      expect(readdirSync(dir).sort()).toEqual(["1-front_facing.mp4", "1-rear.mp4", "victim.txt"])
+    }))
+
+  it.scopedLive("clears partial files abandoned a day ago that are its own, never another program's", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client } = yield* setup({ lifecycle: instant, media: { videoBytes: 1_000 } })
+      const old = new Date(Date.now() - 3 * 24 * 3600_000)
+      for (const name of ["ubuntu.iso.part", "notes.part.json", "9-rear.mp4.part", "9-rear.mp4.part.json"]) {
+        writeFileSync(join(dir, name), "x")
+        utimesSync(join(dir, name), old, old)
+      }
+      yield* withClient(
+        client,
+        (c) => Effect.flatMap(finishedRecall(c, ["rear"]), (recall) => c.downloadRecall(recall.id, { directory: dir }))
+      )
+      expect(readdirSync(dir).sort()).toEqual(["1-rear.mp4", "notes.part.json", "ubuntu.iso.part"])
     }))
 
   it.scopedLive("never replaces a symbolic link, a FIFO or a device at the destination, and sends nothing for it", () =>

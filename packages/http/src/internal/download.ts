@@ -1,4 +1,5 @@
 /** Streams one media file to disk: temporary file, resume with Range, restart, fresh URL on expiry, rename. */
+import { CameraPositions } from "@effect-motive/domain"
 import { FileSystem } from "@effect/platform"
 import { Clock, Deferred, Duration, Effect, Fiber, Option, Schedule, Schema, type Scope } from "effect"
 import { MediaTransport } from "../MediaTransport.js"
@@ -73,6 +74,9 @@ const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
 /** Partial files left longer than this by a download that never came back are removed. */
 const partialMaxAgeMillis = 24 * 60 * 60 * 1000
 
+/** A file name as the downloads make them: `<request id>-<camera position>.mp4` or `.jpg`. */
+const ourFileName = new RegExp(`^\\d+-(${CameraPositions.join("|")})\\.(mp4|jpg)$`)
+
 /** Whether process `pid` of this machine is running (where the runtime can tell; otherwise assumed so). */
 const isRunning = (pid: number): boolean => {
   const kill: unknown = Reflect.get(Reflect.get(globalThis, "process") ?? {}, "kill")
@@ -125,6 +129,24 @@ export const downloadFile = <E>(
         Effect.orElseSucceed(() => 0)
       )
     const sizeOnDisk = sizeOf(tmp)
+    /**
+     * What the partial file is when it is not a regular file: a symbolic link (one planted in a shared folder by
+     * another user would have the media written into, or renamed over, whatever it points to), a directory, a FIFO.
+     */
+    const partKind = Effect.gen(function*() {
+      if ((yield* Effect.either(fs.readLink(tmp)))._tag === "Right") return "a symbolic link"
+      const info = yield* Effect.either(fs.stat(tmp))
+      return info._tag === "Right" && info.right.type !== "File"
+        ? `a ${info.right.type.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}`
+        : undefined
+    })
+    /** Fails when the partial file is not a regular file: nothing is written through it, nor moved into place. */
+    const partIsFile = Effect.flatMap(partKind, (kind) =>
+      kind === undefined ? Effect.void : new DownloadFailed({
+        message: `${tmp} is ${kind}, not a regular file: nothing is written through it`,
+        path: options.path,
+        local: true
+      }))
     const state: { url: string; etag: string | undefined; total: number | undefined; refreshes: number } = {
       url: options.url ?? (yield* options.freshUrl),
       etag: undefined,
@@ -197,6 +219,7 @@ export const downloadFile = <E>(
           : Effect.suspend(() =>
             options.onProgress!({ path: options.path, bytes: start + received, total: state.total })
           )
+        yield* partIsFile
         const ticker = yield* Effect.fork(Effect.repeat(report, Schedule.spaced(Duration.millis(200))))
         const saved = yield* res.saveTo(tmp, {
           append,
@@ -246,6 +269,7 @@ export const downloadFile = <E>(
           // file without it is fetched again, never trusted), the lock right after the rename (not when the
           // scope closes), so a `kill -9` between the steps leaves at most the lock of a finished file.
           yield* fs.remove(metaFile, { force: true }).pipe(Effect.ignore)
+          yield* partIsFile
           yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
           yield* releaseLock
           return { path: options.path, bytes, alreadyThere: false }
@@ -344,12 +368,19 @@ export const downloadFile = <E>(
       return yield* new DownloadFailed({ message: `could not lock ${lockFile}`, path: options.path, local: true })
     })
 
-    /** Partial files in the directory untouched for a day belong to downloads that never came back. */
+    /**
+     * Partial files in the directory untouched for a day belong to downloads that never came back: only those named
+     * as this client names its files (`<id>-<camera>.mp4` / `.jpg`) or as this file. Another program's (a browser's
+     * `.part`) are not ours to remove.
+     */
     const clearAbandoned = Effect.gen(function*() {
-      const dir = options.path.slice(0, Math.max(0, options.path.lastIndexOf("/"))) || "."
+      const slash = options.path.lastIndexOf("/")
+      const dir = options.path.slice(0, Math.max(0, slash)) || "."
+      const own = options.path.slice(slash + 1)
       const now = yield* Clock.currentTimeMillis
       for (const name of yield* fs.readDirectory(dir)) {
-        if (!/\.part(\.json|\.lock|\.tail)?$/.test(name)) continue
+        const partial = /^(.*)\.part(\.json|\.lock|\.tail)?$/.exec(name)
+        if (partial === null || (partial[1] !== own && !ourFileName.test(partial[1]!))) continue
         const info = yield* fs.stat(`${dir}/${name}`)
         const touched = Option.getOrElse(info.mtime, () => new Date(now)).getTime()
         if (now - touched > partialMaxAgeMillis) yield* fs.remove(`${dir}/${name}`, { force: true })
@@ -432,6 +463,11 @@ export const downloadFile = <E>(
 
     /** The bytes of an earlier download of this file, with the ETag they came with, are resumed. */
     const resumeEarlier = Effect.gen(function*() {
+      // A link found at the partial file is not ours to resume (nor its ETag): it goes, not what it points to.
+      if ((yield* partKind) === "a symbolic link") {
+        yield* fs.remove(tmp, { force: true })
+        yield* fs.remove(metaFile, { force: true })
+      }
       const meta = readMeta(yield* fs.readFileString(metaFile).pipe(Effect.orElseSucceed(() => "")))
       if (Option.isSome(meta) && (yield* sizeOnDisk) > 0) {
         state.etag = meta.value.etag

@@ -11,9 +11,14 @@
  * Scope: `GET` with one connection per request (`connection: close`), `content-length`, `chunked` and
  * read-until-close bodies, interim (1xx) answers skipped, idle timeout. Redirects are followed by the caller.
  */
-import { close as closeFd, open as openFd, write as writeFd, writeSync } from "node:fs"
+import { close as closeFd, constants as fsConstants, open as openFd, write as writeFd, writeSync } from "node:fs"
 import { connect as netConnect, isIP, type Socket, type TcpNetConnectOpts } from "node:net"
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls"
+
+/** `O_NOFOLLOW` where the system has it (not on Windows, whose links need rights to make). */
+const noFollow = fsConstants.O_NOFOLLOW ?? 0
+const appendFlags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_APPEND
+const replaceFlags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC
 
 const readBufferBytes = 256 * 1024
 const batchBytes = 1024 * 1024
@@ -592,7 +597,9 @@ export const request = (
             void w.drained().then(continueReading)
           }
           try {
-            openFd(path, append ? "a" : "w", opened)
+            // Never through a symbolic link (one planted at the partial file by another user of a shared folder
+            // would have the media written into whatever it points to): opening one fails, ELOOP.
+            openFd(path, (append ? appendFlags : replaceFlags) | noFollow, 0o666, opened)
           } catch (error) {
             // A path Node refuses outright (a NUL byte in it, say).
             phase = "finished"

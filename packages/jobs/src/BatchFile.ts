@@ -14,6 +14,7 @@ import {
   VideoRecallRequest,
   VideoRecallRequestBody
 } from "@effect-motive/domain"
+import { Webhooks } from "@effect-motive/http"
 import { parse as parseCsv } from "csv-parse/sync"
 import { DateTime, Effect, Either, Schema } from "effect"
 
@@ -122,11 +123,27 @@ interface RawRow {
 const isJsonLines = (file: string, text: string): boolean =>
   /\.(jsonl|ndjson)$/i.test(file) || (!/\.csv$/i.test(file) && text.trimStart().startsWith("{"))
 
+/** How deep a JSON Lines row's arrays and objects may nest. */
+const maxRowDepth = 8
+
 const readJsonLines = (text: string): { readonly rows: Array<RawRow>; readonly problems: Array<RowProblem> } => {
   const rows: Array<RawRow> = []
   const problems: Array<RowProblem> = []
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === "") return
+    // A row's values are at most a list of positions: one nested deeper is refused unread (walking a value nested
+    // thousands deep, as turning it into text does, overflows the stack).
+    if (!Webhooks.jsonDepthWithin(new TextEncoder().encode(line), maxRowDepth)) {
+      problems.push(
+        new RowProblem({
+          row: i + 1,
+          field: "line",
+          rule: "row.too_deep",
+          message: `nests arrays or objects more than ${maxRowDepth} deep`
+        })
+      )
+      return
+    }
     try {
       const value: unknown = JSON.parse(line)
       if (typeof value === "object" && value !== null && !Array.isArray(value)) {

@@ -47,6 +47,16 @@ describe("batch files", () => {
       ])
     }))
 
+  it.live("refuse a JSON Lines row nested deeper than a row can be, unread, even 200,000 deep", () =>
+    Effect.gen(function*() {
+      const deep = (n: number) => `${"[".repeat(n)}"rear"${"]".repeat(n)}`
+      const text = [
+        `{"vehicle_number":"TRK-101","start_time":"${ago(30)}","duration":1,"camera_positions":${deep(200_000)}}`,
+        `{"vehicle_number":"TRK-101","start_time":"${ago(30)}","duration":1,"ref":${deep(5)}}`
+      ].join("\n")
+      expect(yield* problemsOf("rows.jsonl", text)).toEqual(["1 line row.too_deep", "2 ref field.not_text"])
+    }))
+
   it.live("refuse a JSON Lines key given twice, and an object, list or true where text goes", () =>
     Effect.gen(function*() {
       const start = ago(30)

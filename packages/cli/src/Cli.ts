@@ -23,7 +23,7 @@ import { workerCommand } from "./commands/WorkerCommand.js"
 import { ExitCode, exitCodeOf, exitCodes, isKnownFailure } from "./ExitCode.js"
 import * as Invocation from "./Invocation.js"
 import * as Output from "./Output.js"
-import { printableText } from "./Printable.js"
+import { jsonText, printableText } from "./Printable.js"
 import { root } from "./Root.js"
 import { type CommandSpec, type ProgramSpec, specOf } from "./Spec.js"
 import { version } from "./Version.js"
@@ -330,7 +330,7 @@ export const main = (
 
 /** A JSON document as printed: indented, or on one line for a command whose stdout is JSON Lines. */
 const document = (value: unknown, mode: Output.OutputMode): string =>
-  mode.jsonLines === true ? JSON.stringify(value) : JSON.stringify(value, null, 2)
+  mode.jsonLines === true ? jsonText(value) : jsonText(value, 2)
 
 /**
  * An interrupted run: what exists at Motive because of it, and how to pick each up (one JSON document with

@@ -9,6 +9,7 @@
  */
 import * as Completions from "./Completions.js"
 import * as Help from "./Help.js"
+import { jsonText } from "./Printable.js"
 import type { CommandSpec, FlagSpec, ProgramSpec } from "./Spec.js"
 import { didYouMean } from "./Suggest.js"
 
@@ -287,7 +288,7 @@ const modeOf = (words: ReadonlyArray<string>): Mode => {
 
 const answer = (mode: Mode, text: string, key: string): Decision => ({
   _tag: "Answer",
-  stdout: mode.json ? `${JSON.stringify({ [key]: text }, null, 2)}\n` : text,
+  stdout: mode.json ? `${jsonText({ [key]: text }, 2)}\n` : text,
   stderr: "",
   code: 0
 })
@@ -299,7 +300,7 @@ const usageError = (mode: Mode, usage: Usage): Decision => {
     ? {
       _tag: "Answer",
       // A command whose stdout is JSON Lines gets its report on one line too.
-      stdout: `${JSON.stringify(report, null, usage.command.jsonLines === true ? undefined : 2)}\n`,
+      stdout: `${jsonText(report, usage.command.jsonLines === true ? undefined : 2)}\n`,
       stderr: "",
       code: 2
     }

@@ -6,7 +6,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { writeSync } from "node:fs"
-import { escapeControlsInLines } from "./Printable.js"
+import { escapeControlsInLines, jsonText } from "./Printable.js"
 
 /**
  * How output is shaped.
@@ -189,7 +189,7 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
     result: (human, json) =>
       Effect.sync(() => {
         clearProgress()
-        if (mode.json) sinks.stdout(`${JSON.stringify(json, null, 2)}\n`)
+        if (mode.json) sinks.stdout(`${jsonText(json, 2)}\n`)
         else if (human !== "") sinks.stdout(escapeControlsInLines(human.endsWith("\n") ? human : `${human}\n`))
         printed = true
       }),

@@ -30,6 +30,16 @@ const controlsInLines = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u2
 export const escapeControlsInLines = (text: string): string => text.replace(controlsInLines, escaped)
 
 /**
+ * A value as JSON text (indented by `indent`) in which no character may act on a terminal: DEL, C1 controls,
+ * separators and bidirectional overrides inside strings are written as `\u` escapes, which `JSON.stringify` leaves
+ * raw (it escapes only C0 controls). The same JSON value, read back.
+ *
+ * @since 0.1.0
+ */
+export const jsonText = (value: unknown, indent?: number): string =>
+  escapeControlsInLines(JSON.stringify(value, null, indent))
+
+/**
  * At most `max` characters of `text`, escaped, for a terminal (with how long it was when cut).
  *
  * @since 0.1.0

@@ -360,6 +360,32 @@ describe("motive: what a server says reaches the terminal escaped and cut", () =
       expect(lines.slice(1).map((l) => l.slice(at, at + 2))).toEqual(["F ", "V "])
     }))
 
+  it.scopedLive("--json writes what a terminal could act on (C1, DEL, bidi overrides) as \\u escapes, the same JSON", () =>
+    Effect.gen(function*() {
+      const hostile = "TRK\u009b2J\u009d0;T\u009c\u202eevil\u007f\u2028"
+      const server = yield* Effect.acquireRelease(
+        Effect.async<HttpServer>((resume) => {
+          const s = createHttpServer((_, res) => {
+            res.writeHead(200, { "content-type": "application/json" })
+            res.end(JSON.stringify({
+              vehicles: [{ vehicle: { id: 1, number: hostile, make: "Ford", model: "F", status: "active" } }],
+              pagination: { per_page: 100, page_no: 1, total: 1 }
+            }))
+          })
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const run = yield* motive(["vehicles", "--json"], {
+        env: { MOTIVE_API_KEY: "k", MOTIVE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+      })
+      expect(run.code).toBe(0)
+
+      expect(run.stdout).not.toMatch(/[\u007f-\u009f\u2028\u202e]/)
+      expect(run.stdout).toContain("TRK\\u009b2J")
+      expect(JSON.stringify(JSON.parse(run.stdout))).toContain(JSON.stringify(hostile).slice(1, -1))
+    }))
+
   it.scopedLive("a warning or a table quoting a server is escaped too (a 404 met by recall list --refresh)", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv()

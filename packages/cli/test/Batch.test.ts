@@ -499,6 +499,34 @@ describe("motive batch run", () => {
       expect(readFileSync(notSqlite, "utf8")).toBe("hello, not a database\n")
     }))
 
+  it.scopedLive("a manifest's CSV cell a spreadsheet would run as a formula starts with ', its JSON as given", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
+      const dir = yield* tempDir
+      const refs = ["=HYPERLINK(\"\"x\"\")", "@SUM(A1)", "+1", "plain"]
+      writeFileSync(
+        join(dir, "rows.csv"),
+        [
+          "vehicle_number,start_time,duration,camera_positions,ref",
+          ...refs.map((ref, i) => `TRK-101,${ago(30 + i * 2)},1,front_facing,"${ref}"`)
+        ].join("\n")
+      )
+      const journal = join(dir, "j.db")
+      const run = yield* motive(
+        ["batch", "run", join(dir, "rows.csv"), "--dir", join(dir, "out"), "--journal", journal, "--poll-after", "1s"],
+        { env }
+      )
+      expect(run.code, run.stderr).toBe(0)
+      const report = yield* motive(["batch", "report", "--journal", journal, "--out", join(dir, "m")], { env })
+      expect(report.code).toBe(0)
+      const csvText = readFileSync(join(dir, "m.csv"), "utf8")
+      for (const cell of ["'=HYPERLINK(\"\"x\"\")", "'@SUM(A1)", "'+1", ",plain,"]) expect(csvText).toContain(cell)
+      const manifest = JSON.parse(readFileSync(join(dir, "m.json"), "utf8")) as {
+        readonly files: ReadonlyArray<{ readonly ref: string }>
+      }
+      expect(manifest.files.map((f) => f.ref).sort()).toEqual(["+1", "=HYPERLINK(\"x\")", "@SUM(A1)", "plain"])
+    }))
+
   it.scopedLive("a jobs database that cannot be reached is unavailable (exit 5), not invalid input; its password unsaid", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -60,6 +60,13 @@ export const lines = (status: BatchStatus): ReadonlyArray<ManifestLine> => {
   })
 }
 
+/**
+ * A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage return first: a `ref`
+ * is the batch file's, so anyone's) with `'` before it, which a spreadsheet shows as text (OWASP's CSV injection
+ * advice). The JSON manifest keeps every value as it is.
+ */
+const inert = (cell: string): string => /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell
+
 const writeAtomically = (fs: FileSystem.FileSystem, file: string, content: string) =>
   Effect.gen(function*() {
     const tmp = `${file}.${process.pid}.tmp`
@@ -114,7 +121,14 @@ export const write = (
       "recall_duration_minutes",
       "entity"
     ]
-    yield* writeAtomically(fs, csv, stringify(all.map((l) => ({ ...l })), { header: true, columns }))
+    yield* writeAtomically(
+      fs,
+      csv,
+      stringify(all.map((l) => ({ ...l, ref: inert(l.ref), path: inert(l.path), entity: inert(l.entity) })), {
+        header: true,
+        columns
+      })
+    )
     yield* writeAtomically(
       fs,
       json,

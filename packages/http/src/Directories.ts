@@ -15,7 +15,11 @@ import { Effect } from "effect"
  * @since 0.1.0
  */
 export const makeDirectories = (
-  directory: string
+  directory: string,
+  options: {
+    /** The mode of each level made (before the umask); default `0o777`. `0o700` for a directory of one's own. */
+    readonly mode?: number
+  } = {}
 ): Effect.Effect<void, PlatformError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -28,7 +32,7 @@ export const makeDirectories = (
       dir = parent
     }
     for (const dir of missing) {
-      yield* fs.makeDirectory(dir).pipe(
+      yield* fs.makeDirectory(dir, options.mode === undefined ? {} : { mode: options.mode }).pipe(
         Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "AlreadyExists", () => Effect.void)
       )
     }

@@ -196,7 +196,8 @@ export const layerFile = (
       return RequestJournal.of({
         record: (entry) =>
           Effect.scoped(Effect.gen(function*() {
-            yield* makeDirectories(path.dirname(file)).pipe(
+            // Its folders are this user's alone, as the journal is (it names recalls, vehicles and windows).
+            yield* makeDirectories(path.dirname(file), { mode: 0o700 }).pipe(
               Effect.provideService(FileSystem.FileSystem, fs),
               Effect.provideService(Path.Path, path)
             )

@@ -2,7 +2,7 @@ import { Sandbox } from "@effect-motive/sandbox"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Ref } from "effect"
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { MotiveClient, RequestJournal, Waiting } from "../src/index.js"
@@ -87,6 +87,8 @@ describe("RequestJournal: no request Motive accepted is lost", () => {
       ])
       expect(entries[0]).toMatchObject({ cameraType: "omnicam", position: "rear", entity: "vehicle TRK-101" })
       expect(readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("{\"")).length).toBe(4)
+      // This user's alone: the file, and the folder made for it.
+      expect([statSync(join(dir, "state")).mode & 0o777, statSync(file).mode & 0o777]).toEqual([0o700, 0o600])
     }))
 
   it.scopedLive("a file journal for a server records its requests as made there and lists only those", () =>

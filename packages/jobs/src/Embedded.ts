@@ -68,7 +68,7 @@ export const layerDatabase = (file: string) =>
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
       const given = path.resolve(file)
-      yield* Directories.makeDirectories(path.dirname(given)).pipe(
+      yield* Directories.makeDirectories(path.dirname(given), { mode: 0o700 }).pipe(
         Effect.mapError((e) => new JournalBusy({ file: given, reason: e.message }))
       )
       // The lock belongs to the file itself: a symlink to it (or to its directory) names the same lock, also a
@@ -94,6 +94,9 @@ export const layerDatabase = (file: string) =>
             : new JournalBusy({ file: absolute, reason: e.message })
         )
       )
+      // Made this user's alone (0600) before SQLite opens it: it names recalls, refs, vehicles and windows, and SQLite
+      // gives its -wal and -shm files the same mode. One there already keeps its own.
+      yield* fs.writeFileString(absolute, "", { flag: "a", mode: 0o600 }).pipe(Effect.ignore)
       return layerSqlite(absolute).pipe(
         Layer.mapError((e) => new JournalBusy({ file: absolute, reason: causeChain(e) }))
       )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { BatchFile, FootageJobs } from "../src/index.js"
 import { csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./support.js"
@@ -9,6 +9,23 @@ import { csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./support.j
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex")
 
 describe("a batch run in one process", () => {
+  it.scopedLive("keeps the journal this user's alone: its folders made 0700, the file and its WAL 0600", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor()
+      const dir = yield* tempDir("modes")
+      const file = join(dir, "state", "motive", "jobs.db")
+      const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+      yield* Effect.gen(function*() {
+        const jobs = yield* FootageJobs.FootageJobs
+        yield* jobs.submit(batch, { directory: join(dir, "out") })
+        yield* jobs.awaitSettled(batch.id)
+        const mode = (p: string) => statSync(p).mode & 0o777
+        expect([mode(join(dir, "state")), mode(join(dir, "state", "motive"))]).toEqual([0o700, 0o700])
+        expect(mode(file)).toBe(0o600)
+        expect(mode(`${file}-wal`)).toBe(0o600)
+      }).pipe(Effect.provide(jobsFor(sandbox, file, testSettings(200))))
+    }))
+
   it.scopedLive(
     "creates one recall per row, waits by polling, downloads every camera and records each file",
     () =>

@@ -469,6 +469,24 @@ describe("MotiveClient error mapping", () => {
       expect(error.message).not.toContain("\n")
     }))
 
+  it.scopedLive("an excerpt of a body it cannot read never carries a URL's query (a media URL's signature)", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(`{"id":5,"cameras":[{"download_url":"https://media.example/v/5.mp4?X-Amz-Signature=LEAKED&e=1"}] oops`)
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      }).pipe(Layer.orDie)
+      const error = yield* withClient(layer, (c) => Effect.flip(c.getVideoRecall(5)))
+      expect(error._tag).toBe("ResponseDecodeError")
+      const told = JSON.stringify(error)
+      expect(told).toContain("https://media.example/v/5.mp4?…")
+      expect(told).not.toContain("LEAKED")
+    }))
+
   it.scopedLive("an answer over 32 MiB is not held in memory: ResponseDecodeError, over either transport, framed either way", () =>
     Effect.gen(function*() {
       const piece = Buffer.alloc(1024 * 1024, 0x20)

@@ -227,7 +227,14 @@ const redirectTarget = (location: string | undefined): string => {
   }
 }
 
-const excerptOf = (text: string) => text.length > 200 ? `${text.slice(0, 200)}…` : text
+/**
+ * The start of a body, for a message or an error's `excerpt`, without the query of any URL in it: a media URL's
+ * query is its signature, which an error logged or serialised must not carry.
+ */
+const excerptOf = (whole: string) => {
+  const text = whole.replace(/(https?:\/\/[^\s"'<>?#]*)\?[^\s"'<>#]*/gi, "$1?…")
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text
+}
 
 const parseJson = (text: string): unknown => {
   try {

@@ -436,6 +436,49 @@ export const parseBatch = (file: string, content: string): Effect.Effect<Batch, 
   })
 
 /**
+ * Checks a batch built in code rather than by {@link parseBatch} (whose rows pass these by construction), before
+ * anything of it is recorded or sent: row numbers positive, whole and each once; each `ref` a folder name; each
+ * body one that reads back as a request (`start_time` a timestamp, `duration` allowed for its type, …). Every
+ * problem at once, as `BatchFileInvalid`.
+ *
+ * @since 0.1.0
+ */
+export const checkBatch = (batch: Batch): Effect.Effect<void, BatchFileInvalid> =>
+  Effect.suspend(() => {
+    const problems: Array<RowProblem> = []
+    const seen = new Set<number>()
+    for (const r of batch.rows) {
+      const at = Number.isSafeInteger(r.row) && r.row > 0 ? r.row : 0
+      if (at === 0) {
+        problems.push(
+          new RowProblem({ row: 0, field: "row", rule: "row.invalid", message: `${r.row} is no row number` })
+        )
+      } else if (seen.has(at)) {
+        problems.push(new RowProblem({ row: at, field: "row", rule: "row.repeated", message: "is given twice" }))
+      }
+      seen.add(at)
+      const refWrong = r.ref === undefined ? undefined : refProblem(r.ref)
+      if (refWrong !== undefined) {
+        problems.push(new RowProblem({ row: at, field: "ref", rule: "ref.not_a_folder_name", message: refWrong }))
+      }
+      try {
+        requestOf(r)
+      } catch (e) {
+        problems.push(
+          new RowProblem({
+            row: at,
+            field: "body",
+            rule: "body.invalid",
+            message: `is no video recall request: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`
+          })
+        )
+      }
+    }
+    const [first, ...rest] = problems
+    return first === undefined ? Effect.void : new BatchFileInvalid({ file: batch.file, problems: [first, ...rest] })
+  })
+
+/**
  * The validated request a row's body stands for. The body was produced from one, so it reads back exactly
  * (the "now" rules are not checked again: a row valid at submission stays sendable when a batch resumes).
  *

@@ -27,7 +27,7 @@ import {
   type Scope,
   Stream
 } from "effect"
-import type { Batch } from "./BatchFile.js"
+import { type Batch, type BatchFileInvalid, checkBatch } from "./BatchFile.js"
 import { complete, FootagePayload, FootageWorkflow, JobSlots } from "./FootageWorkflow.js"
 import {
   type JobFile,
@@ -166,12 +166,13 @@ export interface FootageJobsService {
    * remaining quota: `QuotaShort`, nothing sent, unless `partial`, which sends the rows that fit in order.
    * `directory` is kept as given: a relative one is resolved where the files are written (the working directory
    * of the process, or each worker's `root`), so give an absolute one to resume from anywhere; another
-   * directory than the batch's first is refused (`DirectoryMismatch`).
+   * directory than the batch's first is refused (`DirectoryMismatch`). A batch built in code is checked first as
+   * `BatchFile.checkBatch` does (`BatchFileInvalid`, nothing recorded).
    */
   readonly submit: (
     batch: Batch,
     options: { readonly directory: string; readonly partial?: boolean }
-  ) => Effect.Effect<Submitted, QuotaShort | DirectoryMismatch | JobStoreError | MotiveError>
+  ) => Effect.Effect<Submitted, BatchFileInvalid | QuotaShort | DirectoryMismatch | JobStoreError | MotiveError>
   readonly status: (batchId: string) => Effect.Effect<BatchStatus, BatchNotFound | JobStoreError>
   /** The batch that last ran (a batch resumed is more recent than one refused since), if any. */
   readonly latest: Effect.Effect<Option.Option<StoredBatch>, JobStoreError>
@@ -315,6 +316,9 @@ export const make: Effect.Effect<
 
   const submit: FootageJobsService["submit"] = (batch, options) =>
     Effect.gen(function*() {
+      // A batch built in code is checked as a parsed one was: nothing of a bad one is recorded (its rows would
+      // never settle, holding their quota).
+      yield* checkBatch(batch)
       const { batch: stored, isNew } = yield* store.addBatch(batch, options.directory)
       if (stored.directory !== options.directory) {
         return yield* new DirectoryMismatch({

@@ -327,7 +327,8 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
   const fs = yield* FileSystem.FileSystem
   const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
   const { batchId, row } = payload
-  const request = requestOf(payload)
+  // Read inside the row's guard (a body that reads back as no request stops the row, never leaves it in flight).
+  const request = Effect.sync(() => requestOf(payload))
   /** The request journal (`motive recall list`) learns of every recall a row made or found, and its statuses. */
   const journalRecall = (recall: Parameters<typeof RequestJournal.recallEntry>[0]) =>
     RequestJournal.recordIn(journal)(RequestJournal.recallEntry(recall, entityName))
@@ -409,29 +410,34 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           if (mayHaveMade(e)) lostAnswer = true
         })
       const attempt = Effect.either(
-        client.createVideoRecall(request, {
-          ...(payload.smartDashcam ? { dashcam: "smart" } : {}),
-          onCreated,
-          onSending,
-          onDuplicateOf,
-          onAttemptFailed
-        }).pipe(
-          Effect.tapError((e) =>
-            Effect.sync(() => {
-              if (e._tag === "CreateUncertain" ? e.afterLostAnswer : mayHaveMade(e)) mayHaveCreated = true
-            })
-          ),
-          // A create sent again after a lost answer is answered 409 with the recall it made: never two. A recall
-          // Motive named but the client could not read back is that recall too (the wait reads it).
-          Effect.catchTag(
-            "CreateUncertain",
-            (e) =>
-              e.recallId === undefined
-                ? Effect.fail(e)
-                : Effect.succeed({ recall: { id: e.recallId }, deduplicated: true, afterLostAnswer: e.afterLostAnswer })
-          ),
-          persist(settings)
-        )
+        Effect.flatMap(request, (request) =>
+          client.createVideoRecall(request, {
+            ...(payload.smartDashcam ? { dashcam: "smart" } : {}),
+            onCreated,
+            onSending,
+            onDuplicateOf,
+            onAttemptFailed
+          })).pipe(
+            Effect.tapError((e) =>
+              Effect.sync(() => {
+                if (e._tag === "CreateUncertain" ? e.afterLostAnswer : mayHaveMade(e)) mayHaveCreated = true
+              })
+            ),
+            // A create sent again after a lost answer is answered 409 with the recall it made: never two. A recall
+            // Motive named but the client could not read back is that recall too (the wait reads it).
+            Effect.catchTag(
+              "CreateUncertain",
+              (e) =>
+                e.recallId === undefined
+                  ? Effect.fail(e)
+                  : Effect.succeed({
+                    recall: { id: e.recallId },
+                    deduplicated: true,
+                    afterLostAnswer: e.afterLostAnswer
+                  })
+            ),
+            persist(settings)
+          )
       )
       // Stopping (Ctrl-C) ends a create that is waiting (for the rate limit, a retry): a request on the wire is
       // answered first (the client waits for it), and a recall it made is the row's. Otherwise the row stops; the

@@ -4,11 +4,41 @@ import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { BatchFile, FootageJobs } from "../src/index.js"
-import { csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./support.js"
+import { ago, csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./support.js"
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex")
 
 describe("a batch run in one process", () => {
+  it.scopedLive("refuses a batch built in code whose rows could never be sent, recording nothing, naming each", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor()
+      const dir = yield* tempDir("built")
+      const row = (row: number, body: Record<string, unknown>, ref?: string) =>
+        new BatchFile.BatchRow({
+          row,
+          smartDashcam: false,
+          ...(ref === undefined ? {} : { ref }),
+          body: { vehicle_number: "TRK-101", start_time: ago(30), duration: 1, ...body }
+        }, { disableValidation: true })
+      const rows = [
+        row(1, { start_time: "yesterday" }),
+        row(2, { duration: 0 }),
+        row(2, {}),
+        row(3, {}, "../../elsewhere")
+      ]
+      const batch = { id: yield* BatchFile.batchIdOf(rows), file: "built in code", rows, duplicates: [] }
+      const refused = yield* Effect.gen(function*() {
+        const jobs = yield* FootageJobs.FootageJobs
+        const error = yield* Effect.flip(jobs.submit(batch, { directory: join(dir, "out") }))
+        expect(yield* Effect.flip(jobs.status(batch.id))).toMatchObject({ _tag: "BatchNotFound" })
+        return error
+      }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+      expect(refused._tag).toBe("BatchFileInvalid")
+      expect(refused._tag === "BatchFileInvalid" && refused.problems.map((p) => `${p.row} ${p.field} ${p.rule}`))
+        .toEqual(["1 body body.invalid", "2 body body.invalid", "2 row row.repeated", "3 ref ref.not_a_folder_name"])
+      expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(0)
+    }))
+
   it.scopedLive("keeps the journal this user's alone: its folders made 0700, the file and its WAL 0600", () =>
     Effect.gen(function*() {
       const sandbox = yield* sandboxFor()

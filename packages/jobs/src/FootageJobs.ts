@@ -145,11 +145,15 @@ export interface BatchStatus {
 }
 
 /**
- * A batch's progress: its tally, and whether every row has settled.
+ * A batch's progress: its tally, and whether nothing of it is in flight.
  *
  * @since 0.1.0
  */
 export interface BatchProgress extends Tally {
+  /**
+   * No row is being worked on: every row settled, or never handed to its workflow (a batch refused for quota,
+   * whose rows wait for it to be submitted again).
+   */
   readonly settled: boolean
 }
 
@@ -178,13 +182,17 @@ export interface FootageJobsService {
   readonly latest: Effect.Effect<Option.Option<StoredBatch>, JobStoreError>
   /**
    * The batch's tally (rows per state, files, bytes, quota minutes) every `every` (default 250 ms) while it
-   * changes, ending once every row has settled. Cheap: one aggregate query per look.
+   * changes, ending once nothing of it is in flight. Cheap: one aggregate query per look. `batchId` as `status`
+   * takes it (its first characters will do); `BatchNotFound` when it names no one batch.
    */
   readonly progress: (
     batchId: string,
     every?: Duration.DurationInput
-  ) => Stream.Stream<BatchProgress, JobStoreError>
-  /** Waits until every row of the batch has settled; its status then. */
+  ) => Stream.Stream<BatchProgress, BatchNotFound | JobStoreError>
+  /**
+   * Waits until nothing of the batch is in flight (every row settled, or never sent: a batch refused for quota
+   * ends at once); its status then.
+   */
   readonly awaitSettled: (batchId: string) => Effect.Effect<BatchStatus, BatchNotFound | JobStoreError>
   /**
    * Resolves the rows waiting for the recall a verified completion event names (the webhook's signature must
@@ -443,16 +451,21 @@ export const make: Effect.Effect<
   const status: FootageJobsService["status"] = (batchId) => Effect.provideService(readStatus(batchId), JobStore, store)
 
   const progress: FootageJobsService["progress"] = (batchId, every = "250 millis") =>
-    Stream.repeatEffectWithSchedule(
-      Effect.map(store.tally(batchId), (t): BatchProgress => ({
-        ...t,
-        settled: RowStateSchema.literals.every((st) => settledStates.has(st) || t.counts[st] === 0)
-      })),
-      Schedule.spaced(every)
-    ).pipe(
-      Stream.changesWith((a, b) => JSON.stringify(a) === JSON.stringify(b)),
-      Stream.takeUntil((p) => p.settled)
-    )
+    Stream.unwrap(Effect.map(
+      // The batch named once (a prefix, or an id no batch has, as `status` reads it), then looked at by its id.
+      Effect.flatMap(store.batch(batchId), (exact) =>
+        exact === undefined ? Effect.map(status(batchId), (s) => s.batch.id) : Effect.succeed(exact.id)),
+      (id) =>
+        Stream.repeatEffectWithSchedule(
+          Effect.map(store.tally(id), (t): BatchProgress => ({ ...t, settled: t.inFlight === 0 })),
+          Schedule.spaced(every)
+        ).pipe(
+          Stream.changesWith((a, b) =>
+            JSON.stringify(a) === JSON.stringify(b)
+          ),
+          Stream.takeUntil((p) => p.settled)
+        )
+    ))
 
   const resolveFromWebhook: FootageJobsService["resolveFromWebhook"] = (event) =>
     Effect.gen(function*() {

@@ -282,6 +282,8 @@ export interface DuePoll {
 export interface Tally {
   readonly counts: Readonly<Record<RowState, number>>
   readonly rows: number
+  /** Rows not settled that were handed to their workflow: those something is still working on. */
+  readonly inFlight: number
   readonly files: number
   readonly bytes: number
   readonly minutesSpent: number
@@ -672,21 +674,24 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
         Effect.gen(function*() {
           // A recall made before (by another batch, or someone else) spent no minutes of this batch's.
           const states = yield* sql<Record<string, unknown>>`SELECT state, COUNT(*) AS n,
-            SUM(CASE WHEN recall_id IS NULL OR reused = 1 THEN 0 ELSE minutes END) AS spent
+            SUM(CASE WHEN recall_id IS NULL OR reused = 1 THEN 0 ELSE minutes END) AS spent,
+            SUM(CASE WHEN execution_id IS NULL THEN 0 ELSE 1 END) AS handed
             FROM motive_jobs WHERE batch_id = ${batchId} GROUP BY state`
           const files = yield* sql<Record<string, unknown>>`SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes
             FROM motive_files WHERE batch_id = ${batchId}`
           const counts = Object.fromEntries(RowState.literals.map((st) => [st, 0])) as Record<RowState, number>
-          let rows = 0, minutesSpent = 0
+          let rows = 0, minutesSpent = 0, inFlight = 0
           for (const r of states) {
             const n = num(r.n)
             counts[String(r.state) as RowState] = n
             rows += n
             minutesSpent += num(r.spent ?? 0)
+            if (!settledStates.has(String(r.state) as RowState)) inFlight += num(r.handed ?? 0)
           }
           return {
             counts,
             rows,
+            inFlight,
             files: num(files[0]?.n ?? 0),
             bytes: num(files[0]?.bytes ?? 0),
             minutesSpent

@@ -56,12 +56,17 @@ describe("the monthly quota", () => {
       const sandbox = yield* sandboxFor({ quota: { regularMinutes: 2 } })
       const dir = yield* tempDir("quota")
       const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(3))
-      const error = yield* Effect.flip(
-        Effect.gen(function*() {
-          const jobs = yield* FootageJobs.FootageJobs
-          return yield* jobs.submit(batch, { directory: join(dir, "out") })
-        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
-      )
+      const [error, waited, unknown] = yield* Effect.gen(function*() {
+        const jobs = yield* FootageJobs.FootageJobs
+        const error = yield* Effect.flip(jobs.submit(batch, { directory: join(dir, "out") }))
+        // Nothing of the refused batch is in flight: waiting for it ends at once (it waited for ever), by a prefix
+        // of its id too; an id of no batch is said so, not an empty batch that has settled.
+        const waited = yield* jobs.awaitSettled(batch.id.slice(0, 8))
+        const unknown = yield* Effect.flip(Stream.runDrain(jobs.progress("0000ffff")))
+        return [error, waited, unknown] as const
+      }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+      expect(waited.counts.validated).toBe(3)
+      expect(unknown._tag).toBe("BatchNotFound")
       expect(error._tag).toBe("QuotaShort")
       expect(error.message).toContain("needs 3 minutes of regular recall quota, and Motive has 2 left")
       expect(yield* requestsTo(sandbox, "createVideoRecall")).toEqual([])

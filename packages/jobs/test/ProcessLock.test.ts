@@ -38,6 +38,24 @@ describe("the process lock", () => {
       }
     }).pipe(Effect.provide(NodeContext.layer)))
 
+  it.scopedLive("refuses a second take in this very process while the first holds it (a second layer on one journal)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir("lock")
+      const file = join(dir, "j.db.lock")
+      const first = yield* Scope.make()
+      yield* Scope.extend(takeProcessLock(file), first)
+      // Its own pid is in the lock, which would read as left by an earlier process with this pid: known, refused.
+      const again = yield* Effect.flip(Effect.scoped(takeProcessLock(file)))
+      expect(again).toEqual({ message: "it is open in this process already (a second layer on the same file)" })
+      // Two at once: one takes it, the other is refused.
+      yield* Scope.close(first, Exit.void)
+      const both = yield* Effect.all([Effect.either(takeProcessLock(file)), Effect.either(takeProcessLock(file))], {
+        concurrency: 2
+      })
+      expect(both.map((e) => e._tag).sort()).toEqual(["Left", "Right"])
+      expect(readFileSync(file, "utf8")).toBe(String(process.pid))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
   it.scopedLive("refuses a lock held by a live process, naming it, and leaves its lock alone", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir("held")

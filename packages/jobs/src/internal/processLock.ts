@@ -13,6 +13,12 @@ const isRunning = (pid: number): boolean => {
 }
 
 /**
+ * The locks this process holds. A lock file naming this process's pid is otherwise taken for one left by an
+ * earlier process that had the same pid (a container's processes often do): known here, it is refused instead.
+ */
+const heldHere = new Set<string>()
+
+/**
  * Takes `file` for this process for the scope's life, or fails with the pid of the live process holding it.
  * A lock left by a process that died (kill -9) is taken over.
  */
@@ -25,6 +31,16 @@ export const takeProcessLock = (
 > =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    // Claimed here before anything is awaited, so two layers of this process opening it at once cannot both pass.
+    if (heldHere.has(file)) {
+      return yield* Effect.fail({ message: "it is open in this process already (a second layer on the same file)" })
+    }
+    heldHere.add(file)
+    return yield* takeFile(fs, file).pipe(Effect.onError(() => Effect.sync(() => heldHere.delete(file))))
+  })
+
+const takeFile = (fs: FileSystem.FileSystem, file: string) =>
+  Effect.gen(function*() {
     // What the lock holds (`undefined` when it is gone).
     const contentOf = Effect.map(Effect.option(fs.readFileString(file)), (text) => Option.getOrUndefined(text))
     const live = (content: string | undefined) => {
@@ -53,7 +69,12 @@ export const takeProcessLock = (
     for (let tries = 0; tries < 50; tries++) {
       const created = yield* Effect.either(create)
       if (created._tag === "Right") {
-        yield* Effect.addFinalizer(() => fs.remove(file, { force: true }).pipe(Effect.ignore))
+        yield* Effect.addFinalizer(() =>
+          fs.remove(file, { force: true }).pipe(
+            Effect.ignore,
+            Effect.ensuring(Effect.sync(() => heldHere.delete(file)))
+          )
+        )
         return
       }
       if (created.left._tag === "SystemError" && created.left.reason !== "AlreadyExists") {

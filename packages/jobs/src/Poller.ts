@@ -78,7 +78,9 @@ export const layer: Layer.Layer<
 > = Layer.scopedDiscard(
   Effect.gen(function*() {
     const settings = yield* JobSettings
-    const every = Duration.min(settings.firstPoll, Duration.seconds(1))
+    // At least 20 ms apart: a `firstPoll` of zero (or less) would look again at once, for ever, starving the
+    // process of its CPU (a synchronous SQLite file in a tight loop).
+    const every = Duration.max(Duration.min(settings.firstPoll, Duration.seconds(1)), Duration.millis(20))
     yield* sweep(settings).pipe(
       Effect.catchAll((e) => Effect.logWarning(`polling for completions: ${e.message}`)),
       Effect.repeat(Schedule.spaced(every)),

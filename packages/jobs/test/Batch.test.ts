@@ -9,6 +9,19 @@ import { ago, csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./supp
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex")
 
 describe("a batch run in one process", () => {
+  it.scopedLive("runs with a first poll of zero: the poller still looks at most every 20 ms, never in a busy loop", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor()
+      const dir = yield* tempDir("zero")
+      const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+      const final = yield* Effect.gen(function*() {
+        const jobs = yield* FootageJobs.FootageJobs
+        yield* jobs.submit(batch, { directory: join(dir, "out") })
+        return yield* jobs.awaitSettled(batch.id)
+      }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(0))))
+      expect(final.counts.done).toBe(1)
+    }))
+
   it.scopedLive("refuses a batch built in code whose rows could never be sent, recording nothing, naming each", () =>
     Effect.gen(function*() {
       const sandbox = yield* sandboxFor()

@@ -204,7 +204,9 @@ export interface FootageJobsService {
    * Stops sending creates from this process (on Ctrl-C, before reporting): a row whose turn comes after this, or
    * whose create is waiting (for the rate limit, a retry), stops (`stopped`; running the batch again sends it,
    * never making a recall twice); a create on the wire is answered first. Succeeds once every create has ended,
-   * so that the status then names every recall made. Rows whose recall exists go on.
+   * so that the status then names every recall made. Rows whose recall exists go on. It is for the end of the
+   * layer's life and cannot be undone: every batch submitted to this layer afterwards stops at once, unsent (to
+   * stop one batch and keep the layer, use `cancelBatch`).
    */
   readonly stopCreating: Effect.Effect<void>
 }

@@ -118,6 +118,7 @@ export interface WebhookReceiver {
  */
 export const receiverDefaults = {
   maxBodyBytes: 1024 * 1024,
+  maxBytesInFlight: 16 * 1024 * 1024,
   bodyTimeout: Duration.seconds(5),
   maxDepth: 64
 } as const
@@ -217,8 +218,10 @@ export const jsonDepthWithin = (bytes: Uint8Array, maxDepth: number): boolean =>
  * No body can knock it over: a body over `maxBodyBytes` (default 1 MiB) is refused 413 from its
  * `Content-Length` before it is read, or as soon as it passes the limit when chunked; one that has not arrived
  * within `bodyTimeout` (default 5 seconds) is refused 408; JSON nested deeper than `maxDepth` (default 64) is
- * never parsed, and when signed is acknowledged as not an event. Headers arriving slowly are the server's to
- * bound (on Node, `headersTimeout` and `requestTimeout`).
+ * never parsed, and when signed is acknowledged as not an event. The bodies being read at once hold at most
+ * `maxBytesInFlight` (default 16 MiB; each counts its `Content-Length`, or `maxBodyBytes` when it has none): past
+ * it, a delivery is answered 503 unread (Motive delivers it again), so many connections cannot add up to more
+ * memory. Headers arriving slowly are the server's to bound (on Node, `headersTimeout` and `requestTimeout`).
  *
  * With `handle`, each verified event goes to it before the answer instead of to `events`, and `false` answers
  * 503 (Motive delivers it again): for a consumer that must not acknowledge what it could not keep, such as a
@@ -230,6 +233,7 @@ export const makeReceiver = (options: {
   readonly secret: Redacted.Redacted<string>
   readonly capacity?: number
   readonly maxBodyBytes?: number
+  readonly maxBytesInFlight?: number
   readonly bodyTimeout?: Duration.DurationInput
   readonly maxDepth?: number
   readonly handle?: (event: VerifiedEvent) => Effect.Effect<boolean>
@@ -241,6 +245,9 @@ export const makeReceiver = (options: {
     const maxBodyBytes = options.maxBodyBytes ?? receiverDefaults.maxBodyBytes
     const bodyTimeout = options.bodyTimeout ?? receiverDefaults.bodyTimeout
     const maxDepth = options.maxDepth ?? receiverDefaults.maxDepth
+    const maxBytesInFlight = options.maxBytesInFlight ?? receiverDefaults.maxBytesInFlight
+    // The bytes the bodies being read now may hold, by what each declared (or may reach).
+    let inFlight = 0
     const queue = yield* Queue.dropping<VerifiedEvent>(options.capacity ?? 1024)
     const others = yield* Queue.sliding<Uint8Array>(options.capacity ?? 1024)
     const decode = Schema.decodeUnknownOption(Schema.parseJson(WebhookEvent))
@@ -252,11 +259,17 @@ export const makeReceiver = (options: {
       const signature = request.headers[motiveHeaders.webhookSignature]
       // No well-formed signature: refused before a byte of the body is read.
       if (!wellFormed(signature)) return refuse(403, "invalid signature")
+      const reserved = declared > 0 ? declared : maxBodyBytes
+      if (inFlight + reserved > maxBytesInFlight) return refuse(503, "busy: too many deliveries at once")
+      inFlight += reserved
       // Servers run handlers uninterruptibly: the read is made interruptible so that the time limit (and a
       // client hanging up) can stop it.
       const raw = yield* readBody(request, maxBodyBytes).pipe(
         Effect.interruptible,
-        Effect.timeoutFail({ duration: bodyTimeout, onTimeout: () => new BodyTimeout() })
+        Effect.timeoutFail({ duration: bodyTimeout, onTimeout: () => new BodyTimeout() }),
+        Effect.ensuring(Effect.sync(() => {
+          inFlight -= reserved
+        }))
       )
       if (!(yield* verifySignature(raw, signature, options.secret))) return refuse(403, "invalid signature")
       const event = jsonDepthWithin(raw, maxDepth) ? decode(new TextDecoder().decode(raw)) : Option.none()

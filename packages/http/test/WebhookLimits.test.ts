@@ -1,7 +1,7 @@
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, FastCheck as fc, Redacted, Stream } from "effect"
+import { Chunk, Duration, Effect, FastCheck as fc, Fiber, Redacted, Stream } from "effect"
 import { createHmac } from "node:crypto"
 import { createServer } from "node:http"
 import { connect, type Socket } from "node:net"
@@ -138,6 +138,34 @@ describe("Webhooks.makeReceiver limits", () => {
       expect(sent).toBe(10)
       expect(answer).toMatch(/^HTTP\/1\.1 408 /)
       expect(answer.toLowerCase()).toContain("connection: close")
+    }))
+
+  it.scopedLive("holds at most maxBytesInFlight of bodies at once: past it 503 unread, then serves again", () =>
+    Effect.gen(function*() {
+      const { port, post } = yield* serve({ maxBytesInFlight: 2_000_000, bodyTimeout: Duration.millis(600) })
+      const head = (length: number) =>
+        `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-KT-Webhook-Signature: ${
+          "0".repeat(40)
+        }\r\nContent-Length: ${length}\r\n\r\n`
+      // Two bodies of 900 KB promised, ten bytes sent: 1.8 MB held for them until they time out.
+      const stalled = yield* Effect.fork(
+        Effect.all([
+          upload(port, head(900_000), 10, (b) => b.subarray(0, 10)),
+          upload(port, head(900_000), 10, (b) => b.subarray(0, 10))
+        ], { concurrency: 2 })
+      )
+      yield* Effect.sleep("150 millis")
+      // A third that would pass 2 MB is answered 503 (Motive delivers it again); a small one still fits.
+      const third = yield* upload(port, head(300_000), 10, (b) => b.subarray(0, 10))
+      expect(third.answer).toMatch(/^HTTP\/1\.1 503 /)
+      const body = event(3)
+      expect(yield* post(body, hmac(body))).toBe(200)
+      // Once the stalled ones are refused (408), what they held is free.
+      const answers = yield* Fiber.join(stalled)
+      expect(answers.map((a) => a.answer.slice(0, 12))).toEqual(["HTTP/1.1 408", "HTTP/1.1 408"])
+      // (A body of whole 64 KiB pieces: all of it read, then its signature found wrong.)
+      const again = yield* upload(port, head(4 * 65_536), 4 * 65_536)
+      expect(again.answer).toMatch(/^HTTP\/1\.1 403 /)
     }))
 
   it.scopedLive("acknowledges a signed body nested 10,000 deep as not an event, and answers the next delivery", () =>

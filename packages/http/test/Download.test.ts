@@ -520,6 +520,31 @@ describe("MotiveClient downloads", () => {
       expect(readFileSync(join(dir, "9-rear.mp4"))).toEqual(media)
     }))
 
+  it.scopedLive("refuses a media URL that is not http or https at once, fetching nothing and trying once", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      let asked = 0
+      const server = yield* serverWith((_req, res) => {
+        asked++
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({
+          id: 9,
+          status: "success",
+          cameras: [{ position: "rear", status: "success", download_url: "file:///etc/passwd" }]
+        }))
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      })
+      const refused = yield* withClient(layer, (c) => Effect.flip(c.downloadRecall(9, { directory: dir })))
+      expect(refused).toMatchObject({ _tag: "DownloadFailed", local: false })
+      expect(refused.message).toContain("the media URL is not http or https (file): nothing is fetched from it")
+      expect(asked).toBe(1)
+      expect(readdirSync(dir)).toEqual([])
+    }))
+
   it.scopedLive("a file of the media's size with other bytes is a different file: kept, replaced only when told to", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -163,6 +163,16 @@ export const downloadFile = <E>(
 
     const attempt = (written: number): Effect.Effect<Attempt, DownloadFailed> =>
       Effect.gen(function*() {
+        // Media is fetched over HTTP only: a URL of another scheme (`file:`, `ftp:`) is refused at once, not tried
+        // again and again as a connection that failed.
+        const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(state.url)?.[1]?.toLowerCase()
+        if (scheme !== "http" && scheme !== "https") {
+          return yield* new DownloadFailed({
+            message: `the media URL is not http or https (${scheme ?? "no scheme"}): nothing is fetched from it`,
+            path: options.path,
+            local: false
+          })
+        }
         const resume = written > 0 && state.etag !== undefined
         const response = yield* media.get(
           state.url,

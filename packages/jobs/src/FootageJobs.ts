@@ -61,7 +61,7 @@ export class QuotaShort extends Schema.TaggedError<QuotaShort>()("QuotaShort", {
     const reserved = this.reservedMinutes > 0
       ? `, ${Math.min(this.reservedMinutes, this.remainingMinutes)} of them promised to other batches in flight${held}`
       : ""
-    return `this batch needs ${this.neededMinutes} minutes of ${this.recallType} recall quota, and Motive has ${this.remainingMinutes} left this month${reserved}: nothing of this batch was sent (rerun with --partial to send the rows that fit)`
+    return `this batch needs ${this.neededMinutes} minutes of ${this.recallType} recall quota, and Motive has ${this.remainingMinutes} left this month${reserved}: nothing of this batch was sent (to send the rows that fit: rerun with --partial, or submit with partial: true)`
   }
 }
 
@@ -78,7 +78,7 @@ export class DirectoryMismatch extends Schema.TaggedError<DirectoryMismatch>()("
   override get message(): string {
     return `batch ${
       this.batchId.slice(0, 12)
-    } writes its files to ${this.directory}; resume it with --dir ${this.directory} (given: ${this.given})`
+    } writes its files to ${this.directory}; resume it with --dir ${this.directory}, or submit with that directory (given: ${this.given})`
   }
 }
 

@@ -19,7 +19,7 @@ import { join } from "node:path"
 import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
 import { NodeMediaTransport, NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
-import { ago, liveSleep, type Motive as Services, quick, seen, setup, withClient } from "./support.js"
+import { ago, liveSleep, type Motive as Services, overHttpClient, quick, seen, setup, withClient } from "./support.js"
 
 const instant = {
   recallPendingMillis: 0,
@@ -175,18 +175,7 @@ describe("MotiveClient downloads", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const sandbox = yield* Sandbox.make({ lifecycle: instant, media: { videoBytes: 2_000_000 } })
-      const client = Motive.layer.pipe(
-        Layer.provide(Layer.mergeAll(
-          MotiveConfig.layer({
-            credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
-            baseUrl: sandbox.baseUrl,
-            ...quick,
-            requestTimeout: Duration.millis(300)
-          }),
-          NodeHttpClient.layerUndici,
-          NodeContext.layer
-        ))
-      )
+      const client = overHttpClient(sandbox, { requestTimeout: Duration.millis(300) })
       const [file] = yield* withClient(client, (c) =>
         Effect.gen(function*() {
           const recall = yield* finishedRecall(c, ["rear"])
@@ -418,18 +407,7 @@ describe("MotiveClient downloads", () => {
         },
         context: (f) => f()
       })
-      const client = Motive.layer.pipe(
-        Layer.provide(Layer.mergeAll(
-          MotiveConfig.layer({
-            credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
-            baseUrl: sandbox.baseUrl,
-            ...quick
-          }),
-          NodeHttpClient.layerUndici,
-          NodeContext.layer
-        )),
-        Layer.provideMerge(Layer.setTracer(recording))
-      )
+      const client = overHttpClient(sandbox).pipe(Layer.provideMerge(Layer.setTracer(recording)))
       const [file] = yield* withClient(
         client,
         (c) => Effect.flatMap(finishedRecall(c, ["rear"]), (recall) => c.downloadRecall(recall.id, { directory: dir }))
@@ -641,15 +619,6 @@ describe("MotiveClient downloads", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
-      const overHttpClient = Motive.layer.pipe(Layer.provide(Layer.mergeAll(
-        MotiveConfig.layer({
-          credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
-          baseUrl: sandbox.baseUrl,
-          ...quick
-        }),
-        NodeHttpClient.layerUndici,
-        NodeContext.layer
-      )))
       const recall = yield* withClient(client, (c) => finishedRecall(c, ["rear", "front_facing"]))
       const etag = (yield* Effect.promise(() => fetch(recall.cameras[0]!.downloadUrl!, { method: "HEAD" })))
         .headers.get("etag")!
@@ -665,7 +634,7 @@ describe("MotiveClient downloads", () => {
         (c) => c.downloadRecall(recall.id, { directory: dir, positions: ["rear"] })
       )
       const [front] = yield* withClient(
-        overHttpClient,
+        overHttpClient(sandbox),
         (c) => c.downloadRecall(recall.id, { directory: dir, positions: ["front_facing"] })
       )
       expect(readFileSync(victim, "utf8")).toBe("IMPORTANT")

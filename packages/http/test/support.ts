@@ -1,7 +1,8 @@
 import type { SandboxOptions } from "@effect-motive/sandbox"
 import { Sandbox } from "@effect-motive/sandbox"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Duration, Effect, Layer, TestServices } from "effect"
-import { MediaDownloads, MotiveClient, type MotiveConfig, Waiting } from "../src/index.js"
+import { MediaDownloads, Motive, MotiveClient, MotiveConfig, Waiting } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
 
 /** The three services as one value, for tests that use them side by side. */
@@ -31,6 +32,22 @@ export const clientFor = (
     ...quick,
     ...overrides
   }).pipe(Layer.orDie)
+
+/** The client pointed at `sandbox` through `Motive.layer` over undici's `HttpClient`: a user's own client's path. */
+export const overHttpClient = (
+  sandbox: Sandbox.SandboxService,
+  overrides: Partial<Omit<MotiveConfig.MotiveConfigInput, "credentials">> = {}
+) =>
+  Motive.layer.pipe(Layer.provide(Layer.mergeAll(
+    MotiveConfig.layer({
+      credentials: { _tag: "ApiKey", apiKey: sandbox.apiKey },
+      baseUrl: sandbox.baseUrl,
+      ...quick,
+      ...overrides
+    }),
+    NodeHttpClient.layerUndici,
+    NodeContext.layer
+  )))
 
 /** Starts a sandbox and returns it with a client layer for it. */
 export const setup = (

@@ -219,9 +219,9 @@ export const jsonDepthWithin = (bytes: Uint8Array, maxDepth: number): boolean =>
  * `Content-Length` before it is read, or as soon as it passes the limit when chunked; one that has not arrived
  * within `bodyTimeout` (default 5 seconds) is refused 408; JSON nested deeper than `maxDepth` (default 64) is
  * never parsed, and when signed is acknowledged as not an event. The bodies being read at once hold at most
- * `maxBytesInFlight` (default 16 MiB; each counts its `Content-Length`, or `maxBodyBytes` when it has none): past
- * it, a delivery is answered 503 unread (Motive delivers it again), so many connections cannot add up to more
- * memory. Headers arriving slowly are the server's to bound (on Node, `headersTimeout` and `requestTimeout`).
+ * `maxBytesInFlight` (default 16 MiB; each counts its `Content-Length`, or `maxBodyBytes` when it has none; one
+ * alone is always read): past it, a delivery is answered 503 unread (Motive delivers it again), so many
+ * connections cannot add up to more memory. Headers arriving slowly are the server's to bound (on Node, `headersTimeout` and `requestTimeout`).
  *
  * With `handle`, each verified event goes to it before the answer instead of to `events`, and `false` answers
  * 503 (Motive delivers it again): for a consumer that must not acknowledge what it could not keep, such as a
@@ -260,7 +260,10 @@ export const makeReceiver = (options: {
       // No well-formed signature: refused before a byte of the body is read.
       if (!wellFormed(signature)) return refuse(403, "invalid signature")
       const reserved = declared > 0 ? declared : maxBodyBytes
-      if (inFlight + reserved > maxBytesInFlight) return refuse(503, "busy: too many deliveries at once")
+      // The first body is always read (a limit above the budget must not refuse every delivery).
+      if (inFlight > 0 && inFlight + reserved > maxBytesInFlight) {
+        return refuse(503, "busy: too many deliveries at once")
+      }
       inFlight += reserved
       // Servers run handlers uninterruptibly: the read is made interruptible so that the time limit (and a
       // client hanging up) can stop it.

@@ -168,6 +168,18 @@ describe("Webhooks.makeReceiver limits", () => {
       expect(again.answer).toMatch(/^HTTP\/1\.1 403 /)
     }))
 
+  it.scopedLive("reads one delivery alone whatever it reserves: a maxBodyBytes above the budget refuses nothing", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serve({ maxBodyBytes: 20 * 1024 * 1024 })
+      // Chunked (no Content-Length): it reserves the whole 20 MiB, more than the 16 MiB budget.
+      const body = event(5)
+      const chunked = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-KT-Webhook-Signature: ${
+        hmac(body)
+      }\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+      const { answer } = yield* upload(port, chunked, 0)
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /)
+    }))
+
   it.scopedLive("acknowledges a signed body nested 10,000 deep as not an event, and answers the next delivery", () =>
     Effect.gen(function*() {
       const { post, receiver } = yield* serve()

@@ -125,7 +125,8 @@ const refusalNotes: Record<number, string> = {
   400: "refused a delivery whose body could not be read (answered 400)",
   403: "refused a delivery: its signature is missing or does not match --secret (answered 403)",
   408: "refused a delivery whose body did not arrive in time (answered 408)",
-  413: "refused a delivery larger than --max-body (answered 413)"
+  413: "refused a delivery larger than --max-body (answered 413)",
+  503: "put off a delivery: too many at once, or events waiting unread (answered 503; Motive delivers it again)"
 }
 
 const listen = Command.make(

@@ -89,13 +89,19 @@ export class TransportTimeouts extends Context.Reference<TransportTimeouts>()(
 ) {}
 
 /**
- * An answer's body as text, at most {@link maxAnswerBytes} of it: a body whose `Content-Length` fits is read the
- * client's own way; any other is read piece by piece and left when it passes the limit.
+ * An answer's body as text, at most {@link maxAnswerBytes} of it: an uncompressed body whose `Content-Length` fits
+ * is read the client's own way; any other is read piece by piece (as the client unpacks it) and left when it
+ * passes the limit.
  */
 const boundedText = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<{ readonly text: string; readonly tooLarge: boolean }, HttpClientError.ResponseError> => {
-  const declared = Number(response.headers["content-length"] ?? NaN)
+  // A compressed body's Content-Length is its compressed size (fetch unpacks it unasked): only an uncompressed one
+  // is read whole on its word.
+  const encoding = response.headers["content-encoding"]
+  const declared = encoding === undefined || encoding === "identity"
+    ? Number(response.headers["content-length"] ?? NaN)
+    : NaN
   if (declared <= answerLimit) return Effect.map(response.text, (text) => ({ text, tooLarge: false }))
   return Effect.suspend(() => {
     const pieces: Array<Uint8Array> = []

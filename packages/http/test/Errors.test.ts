@@ -8,6 +8,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { gzipSync } from "node:zlib"
 import { Motive, MotiveConfig } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
@@ -529,6 +530,34 @@ describe("MotiveClient error mapping", () => {
         ])
       )
       expect(answered).toBe(4)
+    }))
+
+  it.scopedLive("a compressed answer is held to 32 MiB as it unpacks, whatever its Content-Length says (fetch)", () =>
+    Effect.gen(function*() {
+      // 40 MiB of blanks, gzipped to a few KB.
+      const packed = gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x20))
+      const server = yield* serverWith((_req, res) => {
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": packed.length
+        })
+        res.end(packed)
+      })
+      const layer = Motive.layer.pipe(Layer.provide(Layer.mergeAll(
+        MotiveConfig.layer({
+          credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+          baseUrl: server.url,
+          ...quick
+        }),
+        FetchHttpClient.layer,
+        NodeContext.layer
+      )))
+      const error = yield* withClient(layer, (c) => Effect.flip(c.getVideoRecall(1)))
+      expect([error._tag, error.message]).toEqual([
+        "ResponseDecodeError",
+        "Motive answered 200 with a body larger than 32 MiB: not read"
+      ])
     }))
 
   it.scopedLive("a 2xx body of JSON nested thousands deep is ResponseDecodeError, not a stack overflow", () =>

@@ -65,8 +65,12 @@ export const saveStream = <E, R>(
           )
         )
       )
-    /** Starts writing the batch being filled (once the previous write is done) and goes on in the other one. */
-    const flush = Effect.suspend(() => {
+    /**
+     * Starts writing the batch being filled (once the previous write is done) and goes on in the other one. Not
+     * interruptible: an interruption between handing the batch to its write and starting the other would have the
+     * clean-up write the same batch again.
+     */
+    const flush = Effect.uninterruptible(Effect.suspend(() => {
       if (size === 0) return Effect.void
       const bytes = batches[current]!.subarray(0, size)
       return Effect.zipRight(
@@ -76,7 +80,7 @@ export const saveStream = <E, R>(
           size = 0
         })
       )
-    })
+    }))
     // Copies pieces `from` on into the batch; when the batch is full (or a piece does not fit), starts writing it
     // and goes on. Most chunks are copied without an effect to run.
     const take = (

@@ -84,7 +84,11 @@ export const recallMinutes = (flag: string, input: string): Effect.Effect<string
   // A bare number is refused here too, and only minutes are offered: a recall lasts whole minutes.
   /^\s*\d+(\.\d+)?\s*$/.test(input) && Number(input) > 0
     ? Effect.fail(
-      new InvalidInput({ message: `${flag} ${input.trim()} needs a unit: ${input.trim()}m for minutes` })
+      new InvalidInput({
+        message: Number.isInteger(Number(input))
+          ? `${flag} ${input.trim()} needs a unit: ${Number(input)}m for minutes`
+          : `${flag} ${input.trim()} needs a unit, and a recall lasts whole minutes (e.g. 1m, 2m, 10m)`
+      })
     )
     : Effect.flatMap(parseDuration(flag, input), (d) => {
       const minutes = Duration.toMillis(d) / 60_000

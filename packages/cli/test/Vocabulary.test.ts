@@ -141,9 +141,12 @@ describe("motive: times, durations and what comes next", () => {
       expect(yield* motive([...create, "--start", "-1h", "--duration", "2"])).toEqual({
         code: 2,
         stdout: "",
-        // A recall lasts whole minutes: seconds are not offered.
+        // A recall lasts whole minutes: seconds are not offered, nor a fraction.
         stderr: "error: --duration 2 needs a unit: 2m for minutes\n"
       })
+      expect((yield* motive([...create, "--start", "-1h", "--duration", "2.5"])).stderr).toBe(
+        "error: --duration 2.5 needs a unit, and a recall lasts whole minutes (e.g. 1m, 2m, 10m)\n"
+      )
       const window = yield* motive([...create, "--start", "now", "--duration", "1m"])
       expect(window.code).toBe(2)
       expect(window.stderr).toContain("[window.ends_in_future]")

@@ -78,8 +78,10 @@ export class ApiTransport extends Context.Tag("@effect-motive/http/ApiTransport"
 
 /**
  * Whether the `HttpClient` enforces the request timeout itself (`AgentHttpClient` and `UndiciHttpClient` do, with
- * their own timers). When it does not — any client you provide — every exchange, body included, is bounded by an
- * Effect timeout instead.
+ * their own timers). When it does not — any client you provide, and the default — every exchange, body included,
+ * is bounded by an Effect timeout instead. Set it only knowing the trade: those two clients bound the wait for the
+ * answer's head and each silence within its body, not the whole exchange (a body trickled a byte at a time runs
+ * on), for a few microseconds less per call.
  *
  * @since 0.1.0
  */

@@ -70,7 +70,10 @@ export interface MotiveSettings {
   /** Sent as `X-Time-Zone` (e.g. `Pacific Time (US & Canada)`); Motive uses UTC otherwise. */
   readonly timeZone: Option.Option<string>
   readonly userAgent: string
-  /** The longest one exchange with Motive may take, from sending to the answer's last byte (each retry anew). */
+  /**
+   * The longest one exchange with Motive may take, from sending to the answer's last byte (each retry anew);
+   * under `TransportTimeouts`, what the client's own timers bound instead.
+   */
   readonly requestTimeout: Duration.Duration
   readonly retry: RetryOptions
   /**

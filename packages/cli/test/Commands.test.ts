@@ -337,9 +337,12 @@ describe("motive image, recall reads, webhooks", () => {
       expect(run.code).toBe(0)
       expect(JSON.parse(run.stdout).capture).toMatchObject({ request_id: 1, camera_type: "dashcam", status: "success" })
       expect(same(readFileSync(out), yield* sandbox.imageBytes(1, "driver_facing"))).toBe(true)
-      const get = yield* motive(["image", "get", "1"], { env })
+      const asked = (yield* sandbox.requests).filter((r) => r.route === "getImageCapture").length
+      // Not captured from here (another state directory): its camera type is looked up, and that answer shown.
+      const get = yield* motive(["image", "get", "1"], { env: { ...env, MOTIVE_STATE_DIR: yield* tempDir } })
       expect(get.code).toBe(0)
       expect(get.stdout).toContain("Image capture 1 for vehicle TRK-101: success")
+      expect((yield* sandbox.requests).filter((r) => r.route === "getImageCapture").length).toBe(asked + 1)
       const bad = yield* motive(["image", "capture", "--asset-id", "7", "--position", "front_facing"], { env })
       expect(bad.code).toBe(2)
       expect(bad.stderr).toContain("[position.vehicle_only]")

@@ -248,26 +248,28 @@ const capture = Command.make(
 
 /**
  * The camera type of capture `id`: as given, else as this machine recorded it from Motive's answer (verbatim,
- * whatever Motive called it: the GET path must carry what the POST returned), else asked of Motive.
+ * whatever Motive called it: the GET path must carry what the POST returned), else asked of Motive, with the
+ * capture that answer brought (so that it is not asked for again).
  */
 const cameraTypeFor = (motive: Motive, id: number, given: Option.Option<CameraType>) =>
   Effect.gen(function*() {
-    if (Option.isSome(given)) return given.value
+    if (Option.isSome(given)) return { cameraType: given.value, capture: Option.none<ImageCapture>() }
     const { RequestJournal } = yield* httpPackage
     const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
     const entries = Option.isSome(journal)
       ? yield* Effect.orElseSucceed(journal.value.entries, () => [])
       : []
     const known = entries.find((e) => e.kind === "image_capture" && e.id === id)?.cameraType
-    if (known !== undefined && known.trim() !== "") return known
+    if (known !== undefined && known.trim() !== "") return { cameraType: known, capture: Option.none<ImageCapture>() }
     // Not captured from here: the capture is under one of the two types. Not under either, it is said so (not
     // as Motive's answer to the last one tried, which names only that type).
     const { NotFound } = yield* httpPackage
+    const found = (capture: ImageCapture) => ({ cameraType: capture.cameraType, capture: Option.some(capture) })
     return yield* motive.client.getImageCapture({ cameraType: "dashcam", requestId: id }).pipe(
-      Effect.as<CameraType>("dashcam"),
+      Effect.map(found),
       Effect.catchTag("NotFound", () =>
         motive.client.getImageCapture({ cameraType: "omnicam", requestId: id }).pipe(
-          Effect.as<CameraType>("omnicam"),
+          Effect.map(found),
           Effect.catchTag("NotFound", (e) =>
             new NotFound({
               ...(e.requestId === undefined ? {} : { requestId: e.requestId }),
@@ -298,9 +300,12 @@ const get = Command.make(
       if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {
-          const ref = { cameraType: yield* cameraTypeFor(motive, opts.id, opts.cameraType), requestId: opts.id }
+          const { cameraType, capture } = yield* cameraTypeFor(motive, opts.id, opts.cameraType)
+          const ref = { cameraType, requestId: opts.id }
           const result = opts.wait
             ? yield* awaitCapture(motive, ref, timeout)
+            : Option.isSome(capture)
+            ? capture.value
             : yield* motive.client.getImageCapture(ref)
           const file = Option.isSome(opts.out)
             ? Option.some(yield* motive.downloads.downloadImage(ref, { path: opts.out.value, overwrite: opts.force }))

@@ -74,6 +74,9 @@ const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
 /** Partial files left longer than this by a download that never came back are removed. */
 const partialMaxAgeMillis = 24 * 60 * 60 * 1000
 
+/** A file type as words: `SymbolicLink` → `a symbolic link`. */
+const kindOf = (type: string): string => `a ${type.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}`
+
 /** A file name as the downloads make them: `<request id>-<camera position>.mp4` or `.jpg`. */
 const ourFileName = new RegExp(`^\\d+-(${CameraPositions.join("|")})\\.(mp4|jpg)$`)
 
@@ -137,7 +140,7 @@ export const downloadFile = <E>(
       if ((yield* Effect.either(fs.readLink(tmp)))._tag === "Right") return "a symbolic link"
       const info = yield* Effect.either(fs.stat(tmp))
       return info._tag === "Right" && info.right.type !== "File"
-        ? `a ${info.right.type.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}`
+        ? kindOf(info.right.type)
         : undefined
     })
     /** Fails when the partial file is not a regular file: nothing is written through it, nor moved into place. */
@@ -263,7 +266,7 @@ export const downloadFile = <E>(
       if ((yield* Effect.either(fs.readLink(options.path)))._tag === "Right") return yield* refuse("a symbolic link")
       const info = yield* Effect.either(fs.stat(options.path))
       if (info._tag === "Right" && info.right.type !== "File") {
-        return yield* refuse(`a ${info.right.type.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}`)
+        return yield* refuse(kindOf(info.right.type))
       }
     })
 

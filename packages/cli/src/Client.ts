@@ -119,6 +119,17 @@ export const settingsFrom = (globals: Globals) =>
     )
   })
 
+/** Whether requests to `baseUrl` leave this machine unencrypted: plain http to a host that is not loopback. */
+const sentInClear = (baseUrl: string): boolean => {
+  try {
+    const url = new URL(baseUrl)
+    return url.protocol === "http:" &&
+      !(url.hostname === "localhost" || /^127\./.test(url.hostname) || url.hostname === "[::1]")
+  } catch {
+    return false
+  }
+}
+
 /**
  * Runs `f` with the client, its waits and downloads, all on Node, with these settings.
  *
@@ -136,6 +147,13 @@ export const withMotive = <A, E, R>(
     const output = yield* Output
     // The client's own retry policy, with each retry said on the terminal and counted for the final error.
     const config = MotiveConfig.makeSettings(settings)
+    if (sentInClear(config.baseUrl)) {
+      yield* output.warning(
+        `warning: ${
+          MotiveConfig.withoutUserInfo(config.baseUrl)
+        } is plain http to another machine: the credential travels unencrypted (use https)`
+      )
+    }
     const policy = withNotices(RetryPolicy.make(config), config.retry.maxAttempts, output)
     // A request the journal could not keep (its directory not writable) is told on stderr, in every mode, once
     // (a recall Motive names in a 409 is recorded twice: when named, then as read back).

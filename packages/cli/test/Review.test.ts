@@ -269,6 +269,18 @@ describe("motive: destinations and values checked before anything is sent", () =
       expect(run.stdout + run.stderr).not.toContain("s3cr3t")
     }))
 
+  it.scopedLive("warns that a plain http base URL to another machine carries the credential unencrypted", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv()
+      // The same sandbox, named by an address that is not 127.x (an IPv4-mapped IPv6 one): as another machine.
+      const elsewhere = sandbox.baseUrl.replace("127.0.0.1", "[::ffff:127.0.0.1]")
+      const run = yield* motive(["recall", "quota"], { env: { ...env, MOTIVE_BASE_URL: elsewhere } })
+      expect(run.code).toBe(0)
+      expect(run.stderr).toContain("is plain http to another machine: the credential travels unencrypted (use https)")
+      // Loopback is this machine: no warning.
+      expect((yield* motive(["recall", "quota"], { env })).stderr).toBe("")
+    }))
+
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv()

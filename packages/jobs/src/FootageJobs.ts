@@ -209,6 +209,23 @@ export interface FootageJobsService {
    * stop one batch and keep the layer, use `cancelBatch`).
    */
   readonly stopCreating: Effect.Effect<void>
+  /**
+   * Cancels what is left to send of one batch, as {@link cancelBatch} does (rows without a recall stop, never sent,
+   * and free the quota they held; rows whose recall exists go on; a row being created is left to its create).
+   */
+  readonly cancel: (batchId: string) => Effect.Effect<CancelledRows, BatchNotFound | JobStoreError>
+}
+
+/**
+ * What a cancel stopped: the batch, its rows cancelled, and of those the rows a create of which was sent before (a
+ * run killed, a failure): Motive may hold their recalls.
+ *
+ * @since 0.1.0
+ */
+export interface CancelledRows {
+  readonly batch: StoredBatch
+  readonly cancelled: ReadonlyArray<number>
+  readonly maybeSent: ReadonlyArray<number>
 }
 
 /**
@@ -282,16 +299,7 @@ export const cancelBatch = (
     /** Rows being created too: for a caller holding the journal's lock, so that no create of the batch is on the wire. */
     readonly creating?: boolean
   } = {}
-): Effect.Effect<
-  {
-    readonly batch: StoredBatch
-    readonly cancelled: ReadonlyArray<number>
-    /** Of `cancelled`, the rows a create of which was sent before (a run killed, a failure): Motive may hold its recall. */
-    readonly maybeSent: ReadonlyArray<number>
-  },
-  BatchNotFound | JobStoreError,
-  JobStore
-> =>
+): Effect.Effect<CancelledRows, BatchNotFound | JobStoreError, JobStore> =>
   Effect.gen(function*() {
     const store = yield* JobStore
     const { batch } = yield* readStatus(batchId)
@@ -492,7 +500,8 @@ export const make: Effect.Effect<
     progress,
     awaitSettled: (batchId) => Effect.zipRight(Stream.runDrain(progress(batchId)), status(batchId)),
     resolveFromWebhook,
-    stopCreating: Option.match(slots, { onNone: () => Effect.void, onSome: (s) => s.stopCreates })
+    stopCreating: Option.match(slots, { onNone: () => Effect.void, onSome: (s) => s.stopCreates }),
+    cancel: (batchId) => Effect.provideService(cancelBatch(batchId), JobStore, store)
   })
 })
 

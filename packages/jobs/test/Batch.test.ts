@@ -9,6 +9,21 @@ import { ago, csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./supp
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex")
 
 describe("a batch run in one process", () => {
+  it.scopedLive("cancels what is left of one batch through the service, the layer going on", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor({ quota: { regularMinutes: 2 } })
+      const dir = yield* tempDir("cancel")
+      const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(3))
+      const [cancelled, status] = yield* Effect.gen(function*() {
+        const jobs = yield* FootageJobs.FootageJobs
+        expect((yield* Effect.flip(jobs.submit(batch, { directory: join(dir, "out") })))._tag).toBe("QuotaShort")
+        const cancelled = yield* jobs.cancel(batch.id.slice(0, 8))
+        return [cancelled, yield* jobs.status(batch.id)] as const
+      }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+      expect([cancelled.batch.id, cancelled.cancelled, cancelled.maybeSent]).toEqual([batch.id, [2, 3, 4], []])
+      expect(status.counts.stopped).toBe(3)
+    }))
+
   it.scopedLive("runs with a first poll of zero: the poller still looks at most every 20 ms, never in a busy loop", () =>
     Effect.gen(function*() {
       const sandbox = yield* sandboxFor()

@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib"
 import { Motive, MotiveConfig } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
-import { ago, clientFor, quick, seen, setup, withClient } from "./support.js"
+import { ago, clientAt, clientFor, quick, seen, setup, withClient } from "./support.js"
 
 const recall = (overrides: Record<string, unknown> = {}) => ({
   vehicleNumber: "TRK-101",
@@ -148,11 +148,7 @@ describe("MotiveClient error mapping", () => {
           http,
           NodeContext.layer
         )))
-      const node = NodeMotive.layer({
-        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
-        baseUrl: server.url,
-        ...quick
-      }).pipe(Layer.orDie)
+      const node = clientAt(server.url)
       const errors = [
         yield* withClient(node, (c) => Effect.flip(c.getVideoRecall(1))),
         yield* withClient(layerOver(NodeHttpClient.layerUndici), (c) => Effect.flip(c.getVideoRecall(1))),
@@ -367,13 +363,10 @@ describe("MotiveClient error mapping", () => {
         res.write("{")
         const timer = setInterval(() => res.destroyed ? clearInterval(timer) : res.write(" "), 100)
       })
-      const layer = NodeMotive.layer({
-        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
-        baseUrl: server.url,
-        ...quick,
+      const layer = clientAt(server.url, {
         requestTimeout: Duration.seconds(1),
         retry: { ...quick.retry, maxAttempts: 1 }
-      }).pipe(Layer.orDie)
+      })
       // A guard, not a time the test asserts: without the whole-answer bound the call never ends.
       const guard = <A, E>(effect: Effect.Effect<A, E>) =>
         Effect.timeoutFail(effect, { duration: Duration.seconds(20), onTimeout: () => "still running after 20 s" })
@@ -476,11 +469,7 @@ describe("MotiveClient error mapping", () => {
         res.writeHead(200, { "content-type": "application/json" })
         res.end(`{"id":5,"cameras":[{"download_url":"https://media.example/v/5.mp4?X-Amz-Signature=LEAKED&e=1"}] oops`)
       })
-      const layer = NodeMotive.layer({
-        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
-        baseUrl: server.url,
-        ...quick
-      }).pipe(Layer.orDie)
+      const layer = clientAt(server.url)
       const error = yield* withClient(layer, (c) => Effect.flip(c.getVideoRecall(5)))
       expect(error._tag).toBe("ResponseDecodeError")
       const told = JSON.stringify(error)
@@ -566,11 +555,7 @@ describe("MotiveClient error mapping", () => {
         res.writeHead(200, { "content-type": "application/json" })
         res.end(`${"[".repeat(20_000)}${"]".repeat(20_000)}`)
       })
-      const layer = NodeMotive.layer({
-        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
-        baseUrl: server.url,
-        ...quick
-      }).pipe(Layer.orDie)
+      const layer = clientAt(server.url)
       const error = yield* withClient(layer, (c) => Effect.flip(c.getVideoRecall(1)))
       expect(error).toMatchObject({ _tag: "ResponseDecodeError", status: 200 })
       expect(error.message).toBe("Motive's answer does not have the expected shape (nested too deep to describe)")

@@ -1,7 +1,7 @@
 import type { SandboxOptions } from "@effect-motive/sandbox"
 import { Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Duration, Effect, Layer, TestServices } from "effect"
+import { Duration, Effect, Layer, Redacted, TestServices } from "effect"
 import { MediaDownloads, Motive, MotiveClient, MotiveConfig, Waiting } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
 
@@ -32,6 +32,14 @@ export const clientFor = (
     ...quick,
     ...overrides
   }).pipe(Layer.orDie)
+
+/** NodeMotive pointed at a server of the test's own (`baseUrl`), with an API key it does not check. */
+export const clientAt = (
+  baseUrl: string,
+  overrides: Partial<Omit<MotiveConfig.MotiveConfigInput, "credentials">> = {}
+) =>
+  NodeMotive.layer({ credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") }, baseUrl, ...quick, ...overrides })
+    .pipe(Layer.orDie)
 
 /** The client pointed at `sandbox` through `Motive.layer` over undici's `HttpClient`: a user's own client's path. */
 export const overHttpClient = (

@@ -210,6 +210,60 @@ export const jsonDepthWithin = (bytes: Uint8Array, maxDepth: number): boolean =>
 }
 
 /**
+ * The options given to {@link makeReceiver} cannot make a working receiver (a capacity of 0 would refuse every
+ * delivery, `"10 secs"` is no duration): `message` names each one with its rule.
+ *
+ * @since 0.1.0
+ */
+export class ReceiverOptionsInvalid extends Schema.TaggedError<ReceiverOptionsInvalid>()("ReceiverOptionsInvalid", {
+  message: Schema.String
+}) {}
+
+/** Every option {@link makeReceiver} could not work with, named with its rule. */
+const receiverProblems = (options: ReceiverOptions): Array<string> => {
+  const problems: Array<string> = []
+  const secret: unknown = options.secret
+  if (!Redacted.isRedacted(secret) || typeof Redacted.value(secret) !== "string") {
+    problems.push("secret must be a Redacted string (Redacted.make(secret))")
+  }
+  for (const name of ["capacity", "maxBodyBytes", "maxBytesInFlight", "maxDepth"] as const) {
+    const given: unknown = options[name]
+    if (given !== undefined && !(typeof given === "number" && Number.isInteger(given) && given >= 1)) {
+      problems.push(
+        `${name} ${
+          typeof given === "string" ? JSON.stringify(given) : String(given)
+        } must be a whole number, at least 1`
+      )
+    }
+  }
+  if (options.bodyTimeout !== undefined) {
+    const timeout = Duration.decodeUnknown(options.bodyTimeout)
+    if (Option.isNone(timeout)) {
+      problems.push(`bodyTimeout ${JSON.stringify(options.bodyTimeout)} is not a duration (e.g. "5 seconds")`)
+    } else if (!Duration.greaterThan(timeout.value, Duration.zero)) {
+      problems.push("bodyTimeout must be longer than 0")
+    }
+  }
+  return problems
+}
+
+/**
+ * What {@link makeReceiver} takes: the webhook's secret, and limits that each have a default.
+ *
+ * @since 0.1.0
+ */
+export interface ReceiverOptions {
+  readonly secret: Redacted.Redacted<string>
+  /** Verified events kept unread before deliveries are answered 503 (default 1024). */
+  readonly capacity?: number
+  readonly maxBodyBytes?: number
+  readonly maxBytesInFlight?: number
+  readonly bodyTimeout?: Duration.DurationInput
+  readonly maxDepth?: number
+  readonly handle?: (event: VerifiedEvent) => Effect.Effect<boolean>
+}
+
+/**
  * Makes a receiver. It answers before any work is done with the event (Motive allows 3 seconds), so a slow
  * application never makes Motive count a delivery as failed; when `capacity` events wait unread it answers
  * 503, and Motive delivers again later. Under an empty secret every delivery is refused (403), with a warning
@@ -227,18 +281,17 @@ export const jsonDepthWithin = (bytes: Uint8Array, maxDepth: number): boolean =>
  * 503 (Motive delivers it again): for a consumer that must not acknowledge what it could not keep, such as a
  * printer whose reader has gone. It runs while Motive waits for the answer (3 s): keep it short.
  *
+ * Options it could not work with (a capacity or limit below 1, a timeout that is no duration, a secret that is not
+ * `Redacted`) fail as {@link ReceiverOptionsInvalid}, naming each, before any receiver exists.
+ *
  * @since 0.1.0
  */
-export const makeReceiver = (options: {
-  readonly secret: Redacted.Redacted<string>
-  readonly capacity?: number
-  readonly maxBodyBytes?: number
-  readonly maxBytesInFlight?: number
-  readonly bodyTimeout?: Duration.DurationInput
-  readonly maxDepth?: number
-  readonly handle?: (event: VerifiedEvent) => Effect.Effect<boolean>
-}): Effect.Effect<WebhookReceiver> =>
+export const makeReceiver = (options: ReceiverOptions): Effect.Effect<WebhookReceiver, ReceiverOptionsInvalid> =>
   Effect.gen(function*() {
+    const problems = receiverProblems(options)
+    if (problems.length > 0) {
+      return yield* new ReceiverOptionsInvalid({ message: `invalid webhook receiver options: ${problems.join("; ")}` })
+    }
     if (Redacted.value(options.secret) === "") {
       yield* Effect.logWarning("the webhook secret is empty: every delivery will be refused (403)")
     }

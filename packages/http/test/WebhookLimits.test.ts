@@ -95,6 +95,27 @@ const slowConnections = (port: number, count: number, tick: Duration.DurationInp
   )
 
 describe("Webhooks.makeReceiver limits", () => {
+  it.effect("refuses options it could not work with, naming each with its rule, before any receiver exists", () =>
+    Effect.gen(function*() {
+      const refused = (options: Record<string, unknown>) =>
+        Webhooks.makeReceiver({ secret: Redacted.make(secret), ...options }).pipe(Effect.flip)
+      const zero = yield* refused({ capacity: 0, maxBodyBytes: -1, maxBytesInFlight: 1.5, maxDepth: Number.NaN })
+      expect(zero._tag).toBe("ReceiverOptionsInvalid")
+      expect(zero.message).toContain("capacity 0 must be a whole number, at least 1")
+      expect(zero.message).toContain("maxBodyBytes -1 must be")
+      expect(zero.message).toContain("maxBytesInFlight 1.5 must be")
+      expect(zero.message).toContain("maxDepth NaN must be")
+      expect((yield* refused({ bodyTimeout: "10 secs" })).message).toContain(
+        `bodyTimeout "10 secs" is not a duration`
+      )
+      expect((yield* refused({ bodyTimeout: 0 })).message).toContain("bodyTimeout must be longer than 0")
+      const plain = yield* Webhooks.makeReceiver({ secret: "plain" as unknown as Redacted.Redacted<string> }).pipe(
+        Effect.flip
+      )
+      expect(plain.message).toContain("secret must be a Redacted string")
+      expect(plain.message).not.toContain("plain")
+    }))
+
   it.scopedLive("refuses a 50 MB body with 413 from its Content-Length while the client is still sending it", () =>
     Effect.gen(function*() {
       const { post, port, receiver } = yield* serve()

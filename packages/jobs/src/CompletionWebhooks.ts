@@ -19,7 +19,7 @@ import { FootageJobs } from "./FootageJobs.js"
 export const makeApp = (options: {
   readonly secret: Redacted.Redacted<string>
   readonly maxBodyBytes?: number
-}): Effect.Effect<HttpApp.Default<never, Scope.Scope>, never, FootageJobs | Scope.Scope> =>
+}): Effect.Effect<HttpApp.Default<never, Scope.Scope>, Webhooks.ReceiverOptionsInvalid, FootageJobs | Scope.Scope> =>
   Effect.gen(function*() {
     const jobs = yield* FootageJobs
     const receiver = yield* Webhooks.makeReceiver(options)

@@ -193,7 +193,10 @@ export const serveCompletions = (
     const { host, port, secret } = options
     const { CompletionWebhooks } = yield* jobsPackage
     const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
-    const app = yield* CompletionWebhooks.makeApp({ secret }).pipe(Effect.provide(context))
+    const app = yield* CompletionWebhooks.makeApp({ secret }).pipe(
+      Effect.provide(context),
+      Effect.mapError((e) => new InvalidInput({ message: e.message }))
+    )
     const server = yield* NodeHttpServer.make(createReceiverServer, { host, port }).pipe(
       Effect.mapError((e) => new InvalidInput({ message: `could not listen on ${host}:${port}: ${String(e.cause)}` }))
     )

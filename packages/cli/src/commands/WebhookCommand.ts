@@ -167,7 +167,9 @@ const listen = Command.make(
         secret,
         handle,
         ...(Option.isSome(opts.maxBody) ? { maxBodyBytes: opts.maxBody.value } : {})
-      })
+      }).pipe(Effect.mapError((e) =>
+        new InvalidInput({ message: e.message })
+      ))
       const server = yield* NodeHttpServer.make(createReceiverServer, { host: "127.0.0.1", port: opts.port }).pipe(
         Effect.mapError((e) =>
           new InvalidInput({ message: `could not listen on port ${opts.port}: ${String(e.cause)}` })

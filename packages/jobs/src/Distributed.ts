@@ -168,33 +168,39 @@ const startedOneAtATime = <ROut, E, RIn>(layer: Layer.Layer<ROut, E, RIn>) =>
 /**
  * A runner: the footage workflow and the durable poller on a cluster runner over Postgres. Provides the store
  * and the engine too (a runner can also submit). Fails with {@link ListenFailed} when its address cannot be
- * listened on, and {@link DatabaseUnavailable} for the rest.
+ * listened on, and {@link DatabaseUnavailable} for the rest; settings it could not work with fail as `FootageSettingsInvalid` before anything is
+ * opened.
  *
  * @since 0.1.0
  */
 export const layerRunner = (options: RunnerOptions): Layer.Layer<
   FootageJobs.FootageJobs | JobStore.JobStore | WorkflowEngine.WorkflowEngine,
-  DatabaseUnavailable | ListenFailed,
+  DatabaseUnavailable | ListenFailed | FootageWorkflow.FootageSettingsInvalid,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
-  Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
-    Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
-    Layer.provideMerge(ClusterWorkflowEngine.layer),
-    Layer.provideMerge(JobStore.layer),
-    Layer.provide(startedOneAtATime(
-      NodeClusterSocket.layer({
-        storage: "sql",
-        shardingConfig: {
-          ...shardingConfig(options),
-          runnerAddress: Option.some(RunnerAddress.make(options.listen.host, options.listen.port)),
-          // Listens where it says it is (the cluster would otherwise take LISTEN_HOST / LISTEN_PORT from the
-          // environment, and ListenFailed would name the wrong address).
-          runnerListenAddress: Option.some(RunnerAddress.make(options.listen.host, options.listen.port))
-        }
-      })
-    )),
-    Layer.provide(layerPg(options.database)),
-    Layer.mapError((e) => e._tag === "DatabaseUnavailable" ? e : listenFailed(options.listen)(e))
+  FootageWorkflow.withCheckedSettings(
+    options.settings,
+    Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
+      Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
+      Layer.provideMerge(ClusterWorkflowEngine.layer),
+      Layer.provideMerge(JobStore.layer),
+      Layer.provide(startedOneAtATime(
+        NodeClusterSocket.layer({
+          storage: "sql",
+          shardingConfig: {
+            ...shardingConfig(options),
+            runnerAddress: Option.some(RunnerAddress.make(options.listen.host, options.listen.port)),
+            // Listens where it says it is (the cluster would otherwise take LISTEN_HOST / LISTEN_PORT from the
+            // environment, and ListenFailed would name the wrong address).
+            runnerListenAddress: Option.some(RunnerAddress.make(options.listen.host, options.listen.port))
+          }
+        })
+      )),
+      Layer.provide(layerPg(options.database)),
+      Layer.mapError((e) =>
+        e._tag === "DatabaseUnavailable" || e._tag === "FootageSettingsInvalid" ? e : listenFailed(options.listen)(e)
+      )
+    )
   )
 
 /**

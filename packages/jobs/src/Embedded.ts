@@ -197,34 +197,45 @@ const existingJournal = <R>(
 
 /**
  * Everything footage jobs need, embedded: `FootageJobs`, the store, the workflow engine on a single runner, over
- * one SQLite file. Needs the Motive client and downloads, and the file system.
+ * one SQLite file. Needs the Motive client and downloads, and the file system. Settings it could not work with
+ * fail as `FootageSettingsInvalid` before the file is touched.
  *
  * @since 0.1.0
  */
 export const layer = (options: EmbeddedOptions): Layer.Layer<
   FootageJobs.FootageJobs | JobStore.JobStore | WorkflowEngine.WorkflowEngine,
-  JournalBusy,
+  JournalBusy | FootageWorkflow.FootageSettingsInvalid,
   MotiveClient.MotiveClient | MediaDownloads.MediaDownloads | FileSystem.FileSystem | Path.Path
 > =>
-  Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
-    Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
-    Layer.provideMerge(ClusterWorkflowEngine.layer),
-    // This process holds the journal's lock, so it is the only poller: claims a killed one left are void.
-    Layer.provideMerge(
-      Layer.tap(JobStore.layer, (context) =>
-        Effect.ignore(
-          Effect.flatMap(Clock.currentTimeMillis, (now) => Context.get(context, JobStore.JobStore).pollWaitingNow(now))
-        ))
-    ),
-    Layer.provide(
-      SingleRunner.layer({
-        runnerStorage: "memory",
-        shardingConfig: {
-          shardsPerGroup: MessageClaims.shardsPerGroup,
-          entityMessagePollInterval: options.pollInterval ?? "500 millis"
-        }
-      })
-    ),
-    Layer.provide(layerDatabase(options.file)),
-    Layer.mapError((e) => e._tag === "JournalBusy" ? e : new JournalBusy({ file: options.file, reason: String(e) }))
+  FootageWorkflow.withCheckedSettings(
+    options.settings,
+    Layer.mergeAll(FootageJobs.layer, Poller.layer, MessageClaims.layer).pipe(
+      Layer.provideMerge(FootageWorkflow.layerWith(options.settings)),
+      Layer.provideMerge(ClusterWorkflowEngine.layer),
+      // This process holds the journal's lock, so it is the only poller: claims a killed one left are void.
+      Layer.provideMerge(
+        Layer.tap(JobStore.layer, (context) =>
+          Effect.ignore(
+            Effect.flatMap(
+              Clock.currentTimeMillis,
+              (now) => Context.get(context, JobStore.JobStore).pollWaitingNow(now)
+            )
+          ))
+      ),
+      Layer.provide(
+        SingleRunner.layer({
+          runnerStorage: "memory",
+          shardingConfig: {
+            shardsPerGroup: MessageClaims.shardsPerGroup,
+            entityMessagePollInterval: options.pollInterval ?? "500 millis"
+          }
+        })
+      ),
+      Layer.provide(layerDatabase(options.file)),
+      Layer.mapError((e) =>
+        e._tag === "JournalBusy" || e._tag === "FootageSettingsInvalid"
+          ? e
+          : new JournalBusy({ file: options.file, reason: String(e) })
+      )
+    )
   )

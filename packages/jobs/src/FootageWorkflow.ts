@@ -627,23 +627,88 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
 export const downloadsAtOnce = (settings: FootageSettings): number =>
   settings.downloadConcurrency ?? Math.max(settings.concurrency, Math.min(4 * settings.concurrency, 32))
 
-const permits = (setting: string, n: number) =>
-  Number.isSafeInteger(n) && n >= 1
-    ? Effect.makeSemaphore(n)
-    : Effect.dieMessage(`FootageSettings.${setting} must be a whole number of at least 1, not ${n}`)
-
 /**
- * The two pools of a process, from its settings; a setting below 1 (or not a whole number) is a defect at once,
- * rather than rows that wait for ever.
+ * Settings a process could not work with (a `concurrency` of 0 would leave every row waiting for ever, a
+ * `firstPoll` of `"30 seconds"` is a string, not a `Duration`): `message` names each one with its rule.
  *
  * @since 0.1.0
  */
-export const layerSlots = (settings: FootageSettings): Layer.Layer<JobSlots> =>
+export class FootageSettingsInvalid extends Schema.TaggedError<FootageSettingsInvalid>()("FootageSettingsInvalid", {
+  message: Schema.String
+}) {}
+
+/**
+ * `settings` when a process can work with them, or every one it could not, named with its rule: whole numbers of at
+ * least 1 for the counts, `Duration`s for the waits (`retryBase` above 0; polls after 0 are at once, a `retryFor` of
+ * 0 is no retry), a worker name.
+ *
+ * @since 0.1.0
+ */
+export const checkSettings = (settings: FootageSettings): Either.Either<FootageSettings, FootageSettingsInvalid> => {
+  const problems: Array<string> = []
+  const show = (u: unknown): string => {
+    if (typeof u === "number" || typeof u === "bigint" || u === undefined) return String(u)
+    try {
+      return JSON.stringify(u) ?? String(u)
+    } catch {
+      return String(u)
+    }
+  }
+  const count = (name: string, n: unknown) => {
+    if (!(typeof n === "number" && Number.isSafeInteger(n) && n >= 1)) {
+      problems.push(`${name} must be a whole number of at least 1, not ${show(n)}`)
+    }
+  }
+  // A `Duration` is never below 0 (`Duration.millis(-1)` is 0).
+  const wait = (name: string, d: unknown, zero: "allowed" | "refused") => {
+    if (!Duration.isDuration(d)) problems.push(`${name} must be a Duration (Duration.seconds(30)), not ${show(d)}`)
+    else if (zero === "refused" && !Duration.greaterThan(d, Duration.zero)) {
+      problems.push(`${name} must be longer than 0`)
+    }
+  }
+  // Polls after 0 are polls at once (the poller still looks at most every 20 ms).
+  wait("firstPoll", settings.firstPoll, "allowed")
+  wait("maxPollInterval", settings.maxPollInterval, "allowed")
+  count("maxPolls", settings.maxPolls)
+  count("concurrency", settings.concurrency)
+  if (settings.downloadConcurrency !== undefined) count("downloadConcurrency", settings.downloadConcurrency)
+  if (typeof settings.worker !== "string" || settings.worker.trim() === "") {
+    problems.push(`worker must name this process (e.g. its host and pid), not ${show(settings.worker)}`)
+  }
+  if (settings.root !== undefined && (typeof settings.root !== "string" || settings.root === "")) {
+    problems.push(`root must be a directory's path, not ${show(settings.root)}`)
+  }
+  wait("retryBase", settings.retryBase, "refused")
+  wait("retryFor", settings.retryFor, "allowed")
+  return problems.length === 0
+    ? Either.right(settings)
+    : Either.left(new FootageSettingsInvalid({ message: `invalid FootageSettings: ${problems.join("; ")}` }))
+}
+
+/**
+ * `layer`, built only once `settings` pass {@link checkSettings}: settings it could not work with fail before any
+ * of it (a database, a listener) is opened.
+ *
+ * @since 0.1.0
+ */
+export const withCheckedSettings = <A, E, R>(
+  settings: FootageSettings,
+  layer: Layer.Layer<A, E, R>
+): Layer.Layer<A, E | FootageSettingsInvalid, R> => Layer.unwrapEffect(Effect.as(checkSettings(settings), layer))
+
+/**
+ * The two pools of a process, from its settings; settings it could not work with ({@link checkSettings}) fail at
+ * once, rather than leave rows waiting for ever.
+ *
+ * @since 0.1.0
+ */
+export const layerSlots = (settings: FootageSettings): Layer.Layer<JobSlots, FootageSettingsInvalid> =>
   Layer.effect(
     JobSlots,
     Effect.gen(function*() {
-      const creates = yield* permits("concurrency", settings.concurrency)
-      const downloads = yield* permits("downloadConcurrency", downloadsAtOnce(settings))
+      yield* checkSettings(settings)
+      const creates = yield* Effect.makeSemaphore(settings.concurrency)
+      const downloads = yield* Effect.makeSemaphore(downloadsAtOnce(settings))
       const stopped = yield* Deferred.make<void>()
       // Every permit taken means that no create holds one: those under way have ended.
       const stopCreates = Effect.zipRight(

@@ -1,7 +1,18 @@
 import { InvalidRequest, RateLimited, ResponseDecodeError, ServerError } from "@effect-motive/http"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Option } from "effect"
-import { afterCreateFailure, defaultSettings, JobSlots, layerSlots, mayHaveMade } from "../src/FootageWorkflow.js"
+import { Duration, Effect, Either, Layer, Option } from "effect"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import {
+  afterCreateFailure,
+  checkSettings,
+  defaultSettings,
+  type FootageSettings,
+  JobSlots,
+  layerSlots,
+  mayHaveMade
+} from "../src/FootageWorkflow.js"
+import { jobsFor, sandboxFor, tempDir, testSettings } from "./support.js"
 
 /** How many permits a semaphore has: all of them can be taken at once, one more cannot. */
 const capacity = (s: Effect.Semaphore, expected: number) =>
@@ -29,22 +40,66 @@ describe("the workflows' slots", () => {
       }
     }))
 
-  it.effect("a limit below 1 or not whole is refused at once, naming the setting", () =>
+  it.effect("a limit below 1 or not whole is refused at once as FootageSettingsInvalid, naming the setting", () =>
     Effect.gen(function*() {
       for (
         const [settings, message] of [
-          [{ concurrency: 0 }, "FootageSettings.concurrency must be a whole number of at least 1, not 0"],
-          [
-            { downloadConcurrency: 2.5 },
-            "FootageSettings.downloadConcurrency must be a whole number of at least 1, not 2.5"
-          ]
+          [{ concurrency: 0 }, "concurrency must be a whole number of at least 1, not 0"],
+          [{ downloadConcurrency: 2.5 }, "downloadConcurrency must be a whole number of at least 1, not 2.5"]
         ] as const
       ) {
-        const exit = yield* Effect.exit(
+        const error = yield* Effect.flip(
           JobSlots.pipe(Effect.provide(layerSlots({ ...defaultSettings("w"), ...settings })))
         )
-        expect(Exit.isFailure(exit) && Cause.pretty(exit.cause)).toContain(message)
+        expect(error._tag).toBe("FootageSettingsInvalid")
+        expect(error.message).toContain(message)
       }
+    }))
+
+  it("checkSettings names every setting a process could not work with, each with its rule", () => {
+    const untyped = {
+      ...defaultSettings(" "),
+      firstPoll: "30 seconds",
+      maxPollInterval: { minutes: 10 },
+      maxPolls: Number.NaN,
+      concurrency: -1,
+      root: "",
+      retryBase: Duration.millis(-5),
+      retryFor: 60_000
+    } as unknown as FootageSettings
+    const checked = checkSettings(untyped)
+    expect(Either.isLeft(checked) && checked.left.message.split("; ")).toEqual([
+      `invalid FootageSettings: firstPoll must be a Duration (Duration.seconds(30)), not "30 seconds"`,
+      "maxPollInterval must be a Duration (Duration.seconds(30)), not {\"minutes\":10}",
+      "maxPolls must be a whole number of at least 1, not NaN",
+      "concurrency must be a whole number of at least 1, not -1",
+      `worker must name this process (e.g. its host and pid), not " "`,
+      `root must be a directory's path, not ""`,
+      "retryBase must be longer than 0",
+      "retryFor must be a Duration (Duration.seconds(30)), not 60000"
+    ])
+    const usable = {
+      ...defaultSettings("w"),
+      firstPoll: Duration.zero,
+      maxPollInterval: Duration.zero,
+      retryFor: Duration.zero,
+      downloadConcurrency: 1,
+      root: "/srv/footage"
+    }
+    expect(checkSettings(usable)).toEqual(Either.right(usable))
+  })
+
+  it.scoped("the embedded layer refuses such settings before its journal (or the journal's directory) exists", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor()
+      const dir = yield* tempDir("settings")
+      const file = join(dir, "journal", "jobs.db")
+      const error = yield* Effect.flip(
+        Layer.build(jobsFor(sandbox, file, { ...testSettings(100), maxPolls: 0 }))
+      )
+      expect(error._tag).toBe("FootageSettingsInvalid")
+      expect(error.message).toContain("maxPolls must be a whole number of at least 1, not 0")
+      expect(existsSync(join(dir, "journal"))).toBe(false)
     }))
 })
 

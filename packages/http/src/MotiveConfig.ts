@@ -153,7 +153,8 @@ const decodeOr = (input: Duration.DurationInput | undefined, fallback: Duration.
   input === undefined ? fallback : Duration.decode(input)
 
 /**
- * Fills in defaults, field by field (nested fields too).
+ * Fills in defaults, field by field (nested fields too). Unchecked: a duration it cannot read (`"10 secs"`) throws.
+ * Give settings that were not checked to {@link checkSettings} (or {@link layer}) instead, which names each one.
  *
  * @since 0.1.0
  */

@@ -31,8 +31,31 @@ export interface WaitOptions {
 }
 
 /**
+ * A wait's budget: `timeout`, or `fallback`. One that is no duration (`"10 secs"`, from an untyped caller or a
+ * config string) is refused as `InvalidRequest` naming it, before anything is sent.
+ */
+const budgetOf = (
+  timeout: Duration.DurationInput | undefined,
+  fallback: Duration.DurationInput
+): Effect.Effect<Duration.Duration, InvalidRequest> =>
+  Option.match(Duration.decodeUnknown(timeout ?? fallback), {
+    onSome: Effect.succeed,
+    onNone: () =>
+      Effect.fail(
+        new InvalidRequest({
+          message: `timeout ${
+            JSON.stringify(timeout ?? fallback)
+          } is not a duration (e.g. "10 minutes"); nothing was sent`,
+          source: "client",
+          violations: []
+        })
+      )
+  })
+
+/**
  * Polls `poll` until its status is terminal (`success` or `failed`) and returns that last answer. Fails with
- * `WaitTimedOut`, naming the last status seen, when the budget runs out first.
+ * `WaitTimedOut`, naming the last status seen, when the budget runs out first, and with `InvalidRequest`, before
+ * the first poll, when the budget is no duration.
  *
  * @since 0.1.0
  */
@@ -40,9 +63,9 @@ export const awaitTerminal = <A extends { readonly status: RecallStatus }, E, R>
   poll: Effect.Effect<A, E, R>,
   polling: { readonly schedule: Schedule.Schedule<unknown>; readonly timeout: Duration.DurationInput },
   options: WaitOptions = {}
-): Effect.Effect<A, E | WaitTimedOut, R> =>
+): Effect.Effect<A, E | WaitTimedOut | InvalidRequest, R> =>
   Effect.gen(function*() {
-    const budget = Duration.decode(options.timeout ?? polling.timeout)
+    const budget = yield* budgetOf(options.timeout, polling.timeout)
     const started = yield* Clock.currentTimeMillis
     const last = yield* Ref.make<Option.Option<A>>(Option.none())
     const onStatus = options.onStatus
@@ -181,29 +204,13 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
     )
     return attempt
   }
-  /**
-   * The wait's budget: `timeout`, or the polling timeout. One that is no duration (`"10 secs"`, from an untyped
-   * caller or a config string) is refused as `InvalidRequest` naming it, before anything is sent.
-   */
-  const budgetOf = (timeout: Duration.DurationInput | undefined): Effect.Effect<Duration.Duration, InvalidRequest> =>
-    Option.match(Duration.decodeUnknown(timeout ?? polling.timeout), {
-      onSome: Effect.succeed,
-      onNone: () =>
-        Effect.fail(
-          new InvalidRequest({
-            message: `timeout ${JSON.stringify(timeout)} is not a duration (e.g. "10 minutes"); nothing was sent`,
-            source: "client",
-            violations: []
-          })
-        )
-    })
   /** `f` with the wait's budget and the instant it ends (from now). */
   const withDeadline = <A, E>(
     timeout: Duration.DurationInput | undefined,
     f: (budget: Duration.Duration, deadline: number) => Effect.Effect<A, E>
   ) =>
     Effect.flatMap(
-      budgetOf(timeout),
+      budgetOf(timeout, polling.timeout),
       (budget) => Effect.flatMap(Clock.currentTimeMillis, (started) => f(budget, started + Duration.toMillis(budget)))
     )
   const journal = yield* Effect.serviceOption(RequestJournal.RequestJournal)
@@ -234,7 +241,7 @@ export const make: Effect.Effect<WaitingService, never, MotiveClient | MotiveCon
       ),
     watchVideoRecall: (id, options) =>
       Stream.unwrap(Effect.gen(function*() {
-        const budget = yield* budgetOf(options?.timeout)
+        const budget = yield* budgetOf(options?.timeout, polling.timeout)
         const started = yield* Clock.currentTimeMillis
         let last: VideoRecall | undefined
         const deadline = started + Duration.toMillis(budget)

@@ -2,7 +2,7 @@ import { statusText } from "@effect-motive/domain"
 import { Sandbox } from "@effect-motive/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
-import { MotiveConfig, RetryPolicy } from "../src/index.js"
+import { MotiveConfig, RetryPolicy, Waiting } from "../src/index.js"
 import { NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
 import { ago, quick, seen, setup, withClient } from "./support.js"
@@ -92,6 +92,20 @@ describe("MotiveClient waits", () => {
         expect(refused.message).toContain("timeout \"10 secs\" is not a duration")
       }
       expect(yield* sandbox.requests).toEqual([])
+    }))
+
+  it.effect("Waiting.awaitTerminal refuses a budget that is no duration as InvalidRequest before its first poll", () =>
+    Effect.gen(function*() {
+      let polls = 0
+      const poll = Effect.sync(() => {
+        polls++
+        return { status: "pending" as const }
+      })
+      const polling = { schedule: Schedule.spaced("10 millis"), timeout: "10 secs" as Duration.DurationInput }
+      const refused = yield* Effect.flip(Waiting.awaitTerminal(poll, polling))
+      expect(refused).toMatchObject({ _tag: "InvalidRequest", source: "client" })
+      expect(refused.message).toContain("timeout \"10 secs\" is not a duration")
+      expect(polls).toBe(0)
     }))
 
   it.scopedLive("awaits an image capture", () =>

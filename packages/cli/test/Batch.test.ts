@@ -469,6 +469,21 @@ describe("motive batch run", () => {
       expect(existsSync(join(dir, "out"))).toBe(false)
     }))
 
+  it.scopedLive("refuses a batch file saved as Latin-1 (exit 2), naming the line, rather than send its rows garbled", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = join(dir, "incidents.csv")
+      writeFileSync(
+        file,
+        Buffer.from(`vehicle_number,start_time,duration,ref\nTRK-101,${ago(30)},1,Zürich-1\n`, "latin1")
+      )
+      const run = yield* motive(["batch", "run", file, "--dir", join(dir, "out"), "--sandbox"])
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain("line 2 holds bytes that are not UTF-8")
+      expect(run.stderr).toContain("nothing was sent")
+      expect(existsSync(join(dir, "out"))).toBe(false)
+    }))
+
   it.scopedLive("refuses a journal that is a directory or not SQLite, saying which (exit 2)", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -293,6 +293,13 @@ const refProblem = (ref: string): string | undefined =>
     ? "contains a control character"
     : undefined
 
+/** A JSON value that is neither text nor a number (nor null): an object, a list, true or false. */
+const notTextOrNumber = (value: unknown): boolean =>
+  typeof value === "object" && value !== null || typeof value === "boolean"
+
+const kindOf = (value: unknown): string =>
+  Array.isArray(value) ? "a list" : typeof value === "boolean" ? String(value) : "an object"
+
 const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyArray<RowProblem>>> =>
   Effect.gen(function*() {
     const { cells, row } = raw
@@ -307,15 +314,23 @@ const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyAr
     const before = problems.length
     for (const name of textFields) {
       const value = cells[name]
-      if (typeof value === "object" && value !== null || typeof value === "boolean") {
-        problem(
-          name,
-          "field.not_text",
-          `must be text or a number, not ${
-            Array.isArray(value) ? "a list" : typeof value === "boolean" ? String(value) : "an object"
-          }`
-        )
-      }
+      if (notTextOrNumber(value)) problem(name, "field.not_text", `must be text or a number, not ${kindOf(value)}`)
+    }
+    // Positions are names, or a list of names: a list inside it would be read as the text of its elements.
+    const positions = cells["camera_positions"]
+    const odd = Array.isArray(positions)
+      ? positions.find(notTextOrNumber)
+      : notTextOrNumber(positions)
+      ? positions
+      : undefined
+    if (odd !== undefined) {
+      problem(
+        "camera_positions",
+        "field.not_text",
+        `must be a position or a list of positions, not ${Array.isArray(positions) ? "a list holding " : ""}${
+          kindOf(odd)
+        }`
+      )
     }
     // Their rules would say the same fields are missing: only this is said.
     if (problems.length > before) return Either.left(problems)
@@ -383,30 +398,61 @@ export const batchIdOf = (rows: ReadonlyArray<BatchRow>): Effect.Effect<string> 
     )
   ).pipe(Effect.map((digest) => hex(digest).slice(0, 32)))
 
+const notText = (file: string, message: string) =>
+  new BatchFileInvalid({ file, problems: [new RowProblem({ row: 0, field: "file", rule: "file.not_text", message })] })
+
+// A spreadsheet's binary file (.xlsx), an image: no row of it can be read, nor shown.
+const holdsNul = (file: string) =>
+  notText(
+    file,
+    "is not UTF-8 text (it holds NUL bytes: UTF-16 text, or a binary file such as .xlsx): save it as CSV UTF-8, " +
+      "or give a JSON Lines file"
+  )
+
 /**
- * Reads and checks a batch file's text: every problem of every row is reported at once (`BatchFileInvalid`,
- * nothing to send), a row asking for the same recall as an earlier one is left out and listed. "Now" comes
- * from the `Clock`.
+ * A file's bytes as text, decoded strictly: bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252,
+ * `Zürich` as `Z\xfcrich`) are refused, naming the first line holding them, rather than sent as `Z\ufffdrich`.
+ */
+const textOf = (file: string, bytes: Uint8Array): Effect.Effect<string, BatchFileInvalid> => {
+  if (bytes.includes(0)) return Effect.fail(holdsNul(file))
+  const strict = new TextDecoder("utf-8", { fatal: true })
+  try {
+    return Effect.succeed(strict.decode(bytes))
+  } catch {
+    let line = 1
+    for (let start = 0; start <= bytes.length; line++) {
+      const end = bytes.indexOf(0x0a, start)
+      const stop = end === -1 ? bytes.length : end
+      try {
+        strict.decode(bytes.subarray(start, stop))
+      } catch {
+        break
+      }
+      start = stop + 1
+    }
+    return Effect.fail(
+      notText(
+        file,
+        `is not UTF-8 text (line ${line} holds bytes that are not UTF-8: a file saved as Latin-1 or Windows-1252?): ` +
+          "save it as CSV UTF-8, or give a JSON Lines file"
+      )
+    )
+  }
+}
+
+/**
+ * Reads and checks a batch file: every problem of every row is reported at once (`BatchFileInvalid`, nothing to
+ * send), a row asking for the same recall as an earlier one is left out and listed. "Now" comes from the `Clock`.
+ *
+ * Give the file's bytes as they were read (`fs.readFile`): they are decoded strictly, so a file that is not UTF-8
+ * is refused instead of sent with its letters replaced by `\ufffd`. Text already decoded is taken as it is.
  *
  * @since 0.1.0
  */
-export const parseBatch = (file: string, content: string): Effect.Effect<Batch, BatchFileInvalid> =>
+export const parseBatch = (file: string, content: string | Uint8Array): Effect.Effect<Batch, BatchFileInvalid> =>
   Effect.gen(function*() {
-    if (content.includes("\u0000")) {
-      // A spreadsheet's binary file (.xlsx), an image: no row of it can be read, nor shown.
-      return yield* new BatchFileInvalid({
-        file,
-        problems: [
-          new RowProblem({
-            row: 0,
-            field: "file",
-            rule: "file.not_text",
-            message: "is not UTF-8 text (it holds NUL bytes: UTF-16 text, or a binary file such as .xlsx): save it " +
-              "as CSV UTF-8, or give a JSON Lines file"
-          })
-        ]
-      })
-    }
+    if (typeof content !== "string") return yield* parseBatch(file, yield* textOf(file, content))
+    if (content.includes("\u0000")) return yield* holdsNul(file)
     const { problems, rows: raw } = isJsonLines(file, content) ? readJsonLines(content) : readCsv(content)
     const all = [...problems]
     const rows: Array<BatchRow> = []

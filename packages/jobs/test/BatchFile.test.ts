@@ -99,6 +99,44 @@ describe("batch files", () => {
       expect(problem!.message.length).toBeLessThanOrEqual(200)
     }))
 
+  it.live("refuse a file's bytes that are not UTF-8 (a Latin-1 CSV), naming the first line holding them", () =>
+    Effect.gen(function*() {
+      const start = ago(30)
+      const utf8 = new TextEncoder().encode(`vehicle_number,start_time,duration,ref\nTRK-101,${start},1,Zürich-1\n`)
+      // The same file saved as Latin-1: ü is the one byte 0xfc.
+      const latin1 = Uint8Array.from(
+        `vehicle_number,start_time,duration,ref\nTRK-101,${start},1,Zürich-1\n`,
+        (c) => c.charCodeAt(0)
+      )
+      const refused = yield* Effect.flip(BatchFile.parseBatch("incidents.csv", latin1))
+      expect(refused.problems.map((p) => [p.row, p.field, p.rule])).toEqual([[0, "file", "file.not_text"]])
+      expect(refused.problems[0]!.message).toContain("line 2 holds bytes that are not UTF-8")
+      const good = yield* BatchFile.parseBatch("incidents.csv", utf8)
+      expect(good.rows.map((r) => r.ref)).toEqual(["Zürich-1"])
+      // A byte-order mark is no problem, and bytes with NUL are still UTF-16 or binary.
+      const bom = yield* BatchFile.parseBatch("incidents.csv", Uint8Array.from([0xef, 0xbb, 0xbf, ...utf8]))
+      expect(bom.rows.map((r) => r.ref)).toEqual(["Zürich-1"])
+      const utf16 = Uint8Array.from([0xff, 0xfe, ...[...utf8].flatMap((b) => [b, 0])])
+      const nul = yield* Effect.flip(BatchFile.parseBatch("incidents.csv", utf16))
+      expect(nul.problems[0]!.message).toContain("NUL bytes")
+    }))
+
+  it.live("refuse camera positions that hold a list or an object, rather than read them as text", () =>
+    Effect.gen(function*() {
+      const start = ago(30)
+      const row = (positions: unknown) =>
+        JSON.stringify({ vehicle_number: "TRK-101", start_time: start, duration: 1, camera_positions: positions })
+      const text = [row([["rear"]]), row([{ a: "rear" }]), row({ a: "rear" }), row(true), row(["rear", "side_left"])]
+        .join("\n")
+      const refused = yield* Effect.flip(BatchFile.parseBatch("rows.jsonl", text))
+      expect(refused.problems.map((p) => `${p.row} ${p.field} ${p.rule}: ${p.message}`)).toEqual([
+        "1 camera_positions field.not_text: must be a position or a list of positions, not a list holding a list",
+        "2 camera_positions field.not_text: must be a position or a list of positions, not a list holding an object",
+        "3 camera_positions field.not_text: must be a position or a list of positions, not an object",
+        "4 camera_positions field.not_text: must be a position or a list of positions, not true"
+      ])
+    }))
+
   it.live("leave out a row that asks for the same recall as an earlier one, and say which", () =>
     Effect.gen(function*() {
       const start = ago(30)

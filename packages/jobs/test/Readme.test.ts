@@ -33,9 +33,9 @@ describe("README footage-jobs snippet", () => {
         "vehicle_number,start_time,duration,ref",
         `TRK-101,${new Date(Date.now() - 30 * 60_000).toISOString()},1,CLM-1`
       ].join("\n")
-      // As the README's `main`, with the file's text, a directory and a journal of the test's own.
+      // As the README's `main`, with the file's bytes, a directory and a journal of the test's own.
       // The first poll comes after 30 s by default: this completes by polling only because the test waits for it.
-      const status = yield* runBatch("incidents.csv", csv, join(dir, "footage")).pipe(
+      const status = yield* runBatch("incidents.csv", new TextEncoder().encode(csv), join(dir, "footage")).pipe(
         Effect.provide(jobsLayer(join(dir, "jobs.db"))),
         Effect.withConfigProvider(env)
       )

@@ -146,7 +146,8 @@ const run = Command.make(
           } MiB (split it into several batches)`
         })
       }
-      const content = yield* fs.readFileString(opts.file).pipe(
+      // Bytes: the parser decodes them strictly (a Latin-1 file is refused, not sent with its letters replaced).
+      const content = yield* fs.readFile(opts.file).pipe(
         Effect.mapError((e) => new InvalidInput({ message: `cannot read ${opts.file}: ${systemMessage(e)}` }))
       )
       const { BatchFile } = yield* jobsPackage

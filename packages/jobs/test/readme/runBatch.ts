@@ -6,10 +6,10 @@ import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { Console, Effect, Layer, Stream } from "effect"
 
-/** Each row of a batch file (its name and text) as a durable job, its files under `directory`. */
-const runBatch = (name: string, text: string, directory: string) =>
+/** Each row of a batch file (its name and bytes) as a durable job, its files under `directory`. */
+const runBatch = (name: string, content: Uint8Array, directory: string) =>
   Effect.gen(function*() {
-    const batch = yield* BatchFile.parseBatch(name, text)
+    const batch = yield* BatchFile.parseBatch(name, content)
     const jobs = yield* FootageJobs.FootageJobs
     yield* jobs.submit(batch, { directory })
     yield* Stream.runForEach(jobs.progress(batch.id), (p) => Console.log(`${p.counts.done}/${p.rows} done`))
@@ -24,8 +24,9 @@ const jobsLayer = (journalFile: string) =>
   )
 
 const main = Effect.gen(function*() {
-  const text = yield* (yield* FileSystem.FileSystem).readFileString("incidents.csv")
-  return yield* runBatch("incidents.csv", text, "./footage")
+  // The bytes, which parseBatch decodes strictly: a file that is not UTF-8 is refused rather than sent garbled.
+  const bytes = yield* (yield* FileSystem.FileSystem).readFile("incidents.csv")
+  return yield* runBatch("incidents.csv", bytes, "./footage")
 }).pipe(Effect.provide(jobsLayer("./jobs.db")))
 // README:end
 

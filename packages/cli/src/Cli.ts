@@ -127,6 +127,8 @@ interface FailureReport {
   readonly request?: { readonly kind: string; readonly id: number; readonly resume: string }
   /** A batch's status when it ended short of done. */
   readonly summary?: unknown
+  /** Requests that exist at Motive because of a run that failed unexpectedly, and how to pick each up. */
+  readonly requests?: ReadonlyArray<Output.LearnedRequest>
 }
 
 const detailKeys = ["requestId", "existingId", "lastStatus", "id", "location", "path", "timeoutMillis"] as const
@@ -234,6 +236,30 @@ const runCommandLine = (
     }
     const mode: Output.OutputMode = decision.mode
     const output = Output.make(mode, sinks)
+    // The output itself failing (stdout on a full disk, here or in the report below) is said on stderr, with every
+    // request that exists at Motive because of the run: nothing else may name them.
+    return yield* outcome(argv, sinks, restore, tree, decision, mode, output).pipe(
+      Effect.catchAllDefect((defect) =>
+        Effect.sync(() => {
+          sinks.stderr(`error: ${defect instanceof Error ? defect.message : String(defect)}\n`)
+          requestsOnStderr(output.requests(), sinks)
+          return ExitCode.Unexpected
+        })
+      )
+    )
+  })
+
+/** The command run, and its outcome reported. */
+const outcome = (
+  argv: ReadonlyArray<string>,
+  sinks: Output.Sinks,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+  tree: ProgramSpec,
+  decision: Exclude<ReturnType<typeof decide>, { readonly _tag: "Answer" }>,
+  mode: Output.OutputMode,
+  output: Output.Output["Type"]
+) =>
+  Effect.gen(function*() {
     if (decision.wizard && sinks.stdinIsTerminal !== true) {
       yield* report(output, mode, {
         tag: "UsageError",
@@ -265,8 +291,12 @@ const runCommandLine = (
         return 130
       }
       const defect = Cause.squash(exit.cause)
+      // The output lost: nothing more can be written to it (the clean-up above says what exists).
+      if (defect instanceof Output.OutputFailed) return yield* Effect.die(defect)
       const message = defect instanceof Error ? defect.message : String(defect)
-      yield* report(output, mode, { tag: "Unexpected", message }, sinks)
+      const requests = output.requests()
+      yield* report(output, mode, { tag: "Unexpected", message, ...(requests.length > 0 ? { requests } : {}) }, sinks)
+      if (!mode.json) requestsOnStderr(requests, sinks)
       if (mode.verbose) sinks.stderr(`${Cause.pretty(exit.cause)}\n`)
       return ExitCode.Unexpected
     }
@@ -347,8 +377,13 @@ const reportInterrupted = (
       sinks.stdout(`${document({ error: { tag: "Interrupted", message: "interrupted", requests } }, mode)}\n`)
       return
     }
-    for (const r of requests) sinks.stderr(`${r.kind.replace("_", " ")} ${r.id} exists: ${r.resume}\n`)
+    requestsOnStderr(requests, sinks)
   })
+
+/** Each request that exists at Motive because of the run, and the command that picks it up, one per line. */
+const requestsOnStderr = (requests: ReadonlyArray<Output.LearnedRequest>, sinks: Output.Sinks) => {
+  for (const r of requests) sinks.stderr(`${r.kind.replace("_", " ")} ${r.id} exists: ${r.resume}\n`)
+}
 
 const report = (
   _output: Output.Output["Type"],

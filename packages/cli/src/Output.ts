@@ -124,8 +124,21 @@ const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure:
   return Object.assign(write, { gone: () => closed })
 }
 
+/**
+ * Standard output could not be written (a full disk, a closed descriptor): thrown by the writer, since nothing
+ * can go on once the output is lost, and reported on stderr with what the run left at Motive.
+ *
+ * @since 0.1.0
+ */
+export class OutputFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`could not write the output: ${cause instanceof Error ? cause.message : String(cause)}`)
+    this.name = "OutputFailed"
+  }
+}
+
 const stdoutWriter = standardWriter(1, () => process.stdout, (error) => {
-  throw error
+  throw new OutputFailed(error)
 })
 
 /**

@@ -78,7 +78,29 @@ describe("the command's standard output", () => {
         stdio: ["ignore", openSync("/dev/full", "w"), "pipe"]
       })
       expect({ args, code: run.status }).toEqual({ args, code: 1 })
-      expect(run.stderr.endsWith("error: ENOSPC: no space left on device, write\n")).toBe(true)
+      expect(run.stderr).toMatch(/error: (could not write the output: )?ENOSPC: no space left on device, write\n$/)
+      expect(run.stderr).not.toMatch(stackTrace)
+    }
+  })
+
+  it("names the requests a run made when its result cannot be written (a full disk), with --json and --quiet too", () => {
+    for (
+      const [args, made] of [
+        [
+          ["recall", "create", "--vehicle-number", "TRK-103", "--start", "-27m", "--duration", "1m", "--json"],
+          "video recall 1"
+        ],
+        [["-q", "image", "capture", "--vehicle-number", "TRK-103", "--position", "front_facing"], "image capture 1"]
+      ] as const
+    ) {
+      const run = spawnSync(process.execPath, [bin, "--sandbox", ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", openSync("/dev/full", "w"), "pipe"],
+        env: { ...process.env, MOTIVE_STATE_DIR: stateDir }
+      })
+      expect({ args, code: run.status }).toEqual({ args, code: 1 })
+      expect(run.stderr).toContain("error: could not write the output: ENOSPC: no space left on device, write\n")
+      expect(run.stderr).toContain(`${made} exists: `)
       expect(run.stderr).not.toMatch(stackTrace)
     }
   })

@@ -90,9 +90,12 @@ export class DirectoryMismatch extends Schema.TaggedError<DirectoryMismatch>()("
 export class BatchNotFound extends Schema.TaggedError<BatchNotFound>()("BatchNotFound", {
   batchId: Schema.String,
   /** The batches whose ids start with `batchId`, when more than one does: which one was meant is not known. */
-  matches: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
+  matches: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  /** No batch was named where one must be (a cancel never acts on "the latest"). */
+  unnamed: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }) {
   override get message(): string {
+    if (this.unnamed) return "no batch named: give its id (or its first characters), as batch status shows it"
     if (this.matches.length > 1) {
       return `batch ${this.batchId} is ambiguous: ${
         this.matches.map((id) => id.slice(0, 12)).join(", ")
@@ -285,7 +288,8 @@ const holdsRequest = (recall: VideoRecall, body: VideoRecallRequestBody): boolea
 }
 
 /**
- * Cancels what is left to send of a batch (`motive batch cancel`; `batchId` as for {@link readStatus}): its rows
+ * Cancels what is left to send of a batch (`motive batch cancel`; `batchId` as for {@link readStatus}, but never
+ * `""`: a cancel names its batch, and a blank id is `BatchNotFound` with `unnamed`): its rows
  * without a recall stop, `stopped` with a reason saying so, never sent, and the quota they held for it is free for
  * other batches. Rows whose recall exists go on (waiting, downloading), and so do rows being created, unless
  * `creating` (for a caller that holds the journal's lock, `Embedded.layerStoreLocked`: then no create of theirs is
@@ -301,6 +305,8 @@ export const cancelBatch = (
   } = {}
 ): Effect.Effect<CancelledRows, BatchNotFound | JobStoreError, JobStore> =>
   Effect.gen(function*() {
+    // Named, never the latest: an empty id (an unset shell variable) must not stop whichever batch ran last.
+    if (batchId.trim() === "") return yield* new BatchNotFound({ batchId, unnamed: true })
     const store = yield* JobStore
     const { batch } = yield* readStatus(batchId)
     const rows = yield* store.cancelUnsent(

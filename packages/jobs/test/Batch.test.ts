@@ -17,6 +17,13 @@ describe("a batch run in one process", () => {
       const [cancelled, status] = yield* Effect.gen(function*() {
         const jobs = yield* FootageJobs.FootageJobs
         expect((yield* Effect.flip(jobs.submit(batch, { directory: join(dir, "out") })))._tag).toBe("QuotaShort")
+        // A blank id (an unset shell variable) cancels nothing: never "the latest".
+        for (const blank of ["", "  "]) {
+          const unnamed = yield* Effect.flip(jobs.cancel(blank))
+          expect(unnamed).toMatchObject({ _tag: "BatchNotFound", unnamed: true })
+          expect(unnamed.message).toContain("no batch named")
+        }
+        expect((yield* jobs.status(batch.id)).counts.stopped).toBe(0)
         const cancelled = yield* jobs.cancel(batch.id.slice(0, 8))
         return [cancelled, yield* jobs.status(batch.id)] as const
       }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))

@@ -680,6 +680,23 @@ describe("motive sandbox --webhook-url", () => {
     }))
 })
 
+describe("motive sandbox --webhook-url with a password in it", () => {
+  it.scopedLive("never shows the password: neither where completions go nor in a refusal", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* motiveBackground(
+        ["sandbox", "--port", "0", "--webhook-url", "http://hook:pw-s3cret@127.0.0.1:9/", "--webhook-secret", "s"]
+      )
+      const note = yield* until(() => sandbox.stderr().split("\n").find((l) => l.includes("posted to")))
+      expect(note).toBe("Recall completions are posted to http://hook:<PASSWORD>@127.0.0.1:9/")
+      const refused = yield* motive(
+        ["sandbox", "--port", "0", "--webhook-url", "http://hook:pw-s3cret@192.0.2.2:8787/", "--webhook-secret", "s"]
+      )
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain(`--webhook-url "http://hook:<PASSWORD>@192.0.2.2:8787/": url must be`)
+      expect(`${sandbox.stderr()}${refused.stderr}${refused.stdout}`).not.toContain("pw-s3cret")
+    }))
+})
+
 describe("motive batch cancel", () => {
   it.scopedLive(
     "stops a killed batch's unsent rows: the journal opened again does not send them, and their quota is free",

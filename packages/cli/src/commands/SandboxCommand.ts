@@ -14,6 +14,7 @@ import { inProcessSandbox } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
 import { Output, table } from "../Output.js"
+import { withoutPassword } from "../Render.js"
 
 /**
  * `motive sandbox [--port P] [--rate R] [--quota-minutes M] [--video-bytes N] [--faults …]`
@@ -83,7 +84,9 @@ export const sandboxCommand = Command.make(
       }
       if (Option.isSome(opts.webhookUrl)) {
         if (!/^https?:\/\/[^\s/]+/.test(opts.webhookUrl.value)) {
-          return yield* new InvalidInput({ message: `--webhook-url "${opts.webhookUrl.value}" is not an http(s) URL` })
+          return yield* new InvalidInput({
+            message: `--webhook-url "${withoutPassword(opts.webhookUrl.value)}" is not an http(s) URL`
+          })
         }
         if (Option.isNone(secret)) {
           return yield* new InvalidInput({
@@ -127,7 +130,7 @@ export const sandboxCommand = Command.make(
         const url = opts.webhookUrl.value
         yield* Effect.mapError(
           sandbox.registerWebhook(url, secret.value, [recallCompletedAction]),
-          (e) => new InvalidInput({ message: `--webhook-url "${url}": ${e.message}` })
+          (e) => new InvalidInput({ message: `--webhook-url "${withoutPassword(url)}": ${e.message}` })
         )
       }
       const apiKey = Redacted.value(sandbox.apiKey)
@@ -149,7 +152,8 @@ export const sandboxCommand = Command.make(
       )
       if (Option.isSome(opts.faults)) yield* output.note(`Faults injected: ${opts.faults.value}`)
       if (Option.isSome(opts.webhookUrl)) {
-        yield* output.note(`Recall completions are posted to ${opts.webhookUrl.value}`)
+        // The URL's password (user info) is not shown: the note may be logged or shared.
+        yield* output.note(`Recall completions are posted to ${withoutPassword(opts.webhookUrl.value)}`)
       }
       yield* output.note("Sandbox running. Press Ctrl-C to stop.")
       return yield* Effect.never

@@ -119,12 +119,19 @@ export const settingsFrom = (globals: Globals) =>
     )
   })
 
-/** Whether requests to `baseUrl` leave this machine unencrypted: plain http to a host that is not loopback. */
-const sentInClear = (baseUrl: string): boolean => {
+/**
+ * Whether requests to `baseUrl` leave this machine unencrypted: plain http to a host that is not loopback. Only an
+ * address is taken as loopback (127.0.0.0/8, `[::1]`, which `URL` writes in one form whatever form was given) and
+ * `localhost`: a name such as `127.0.0.1.example.com` is whatever DNS says it is.
+ *
+ * @since 0.1.0
+ */
+export const sentInClear = (baseUrl: string): boolean => {
   try {
     const url = new URL(baseUrl)
+    const host = url.hostname.toLowerCase()
     return url.protocol === "http:" &&
-      !(url.hostname === "localhost" || /^127\./.test(url.hostname) || url.hostname === "[::1]")
+      !(host === "localhost" || host === "localhost." || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "[::1]")
   } catch {
     return false
   }

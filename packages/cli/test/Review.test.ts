@@ -5,6 +5,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSyn
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
 import { type AddressInfo, createServer, type Server } from "node:net"
 import { join } from "node:path"
+import { sentInClear } from "../src/Client.js"
 import { main } from "../src/index.js"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
@@ -280,6 +281,27 @@ describe("motive: destinations and values checked before anything is sent", () =
       // Loopback is this machine: no warning.
       expect((yield* motive(["recall", "quota"], { env })).stderr).toBe("")
     }))
+
+  it("takes only loopback addresses and localhost as this machine, not a name that starts like one", () => {
+    const warned = [
+      "http://127.0.0.1.nip.io:4811",
+      "http://127.0.0.1.example.com/",
+      "http://[::ffff:127.0.0.1]:80",
+      "http://10.0.0.5",
+      "http://localhost.example.com"
+    ]
+    const quiet = [
+      "http://127.0.0.1:4811",
+      "http://127.1:80",
+      "http://2130706433/",
+      "http://LOCALHOST:1",
+      "http://localhost.:1",
+      "http://[0:0:0:0:0:0:0:1]:9",
+      "https://api.example.com"
+    ]
+    expect(warned.filter((u) => !sentInClear(u))).toEqual([])
+    expect(quiet.filter(sentInClear)).toEqual([])
+  })
 
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>
     Effect.gen(function*() {

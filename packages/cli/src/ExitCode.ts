@@ -49,7 +49,8 @@ export const exitCodes: ReadonlyArray<readonly [string, string]> = [
   [
     "2",
     "invalid input: a usage error, a rule violation or a destination that cannot be written (nothing was sent); " +
-    "also a download refused for a different file at its destination, or one another process is downloading to"
+    "also a download refused for a different file (or a link) at its destination, or one another process is " +
+    "downloading to"
   ],
   ["3", "refused by Motive: 401, 403, 404, 400/422, a duplicate naming no existing request, a request not ready"],
   ["4", "rate limit or monthly quota exhausted, after retries"],
@@ -144,10 +145,10 @@ export const exitCodeOf = (error: CommandFailure): ExitCode =>
     WaitTimedOut: () => ExitCode.Unavailable,
     MediaExpired: () => ExitCode.Unavailable,
     // This machine's file system failing is no fault of Motive's.
-    // A destination holding a different file, or one another process is downloading to, is the caller's to change
-    // (or to wait for), as a destination found unusable before sending is.
+    // A destination holding a different file (or a link, a FIFO, a device), or one another process is downloading
+    // to, is the caller's to change (or to wait for), as a destination found unusable before sending is.
     DownloadFailed: (e) =>
-      e.differentFile === true || e.busy === true
+      e.differentFile === true || e.busy === true || e.notAFile === true
         ? ExitCode.InvalidInput
         : e.local
         ? ExitCode.Unexpected

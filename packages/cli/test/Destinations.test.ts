@@ -77,6 +77,13 @@ describe("motive: destinations fully checked before anything is sent", () => {
       expect(kept.code).toBe(2)
       expect(kept.stderr).toContain("it is kept (--force replaces it)")
       expect(readFileSync(join(dir, "1-rear.mp4"), "utf8")).toBe("my notes")
+      // A symbolic link there is kept even with --force, and that too is the caller's to change: exit 2.
+      mkdirSync(join(dir, "linked"))
+      symlinkSync(join(dir, "1-rear.mp4"), join(dir, "linked", "1-rear.mp4"))
+      const link = yield* motive(["recall", "download", "1", "--dir", join(dir, "linked"), "--force"], { env })
+      expect(link.code).toBe(2)
+      expect(link.stderr).toContain("1-rear.mp4 is a symbolic link, not a regular file: it is not replaced")
+      expect(readFileSync(join(dir, "1-rear.mp4"), "utf8")).toBe("my notes")
       mkdirSync(join(dir, "demo"))
       writeFileSync(join(dir, "demo", "1-front_facing.jpg"), "mine")
       const demo = yield* motive(["demo", "--dir", join(dir, "demo")])

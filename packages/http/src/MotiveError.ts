@@ -171,7 +171,9 @@ export class DownloadFailed extends Schema.TaggedError<DownloadFailed>()("Downlo
   /** A different file is already at `path`: it was kept (`overwrite` replaces it). */
   differentFile: Schema.optional(Schema.Boolean),
   /** Another process is downloading to `path`: nothing was written; try again once it is done. */
-  busy: Schema.optional(Schema.Boolean)
+  busy: Schema.optional(Schema.Boolean),
+  /** What is at `path` is not a regular file (a symbolic link, a FIFO, a device): it was kept, even with `overwrite`. */
+  notAFile: Schema.optional(Schema.Boolean)
 }) {}
 
 /**

@@ -676,7 +676,8 @@ describe("MotiveClient downloads", () => {
             yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir, positions: ["front_facing"] }))
           ] as const
         }))
-      expect(link).toMatchObject({ _tag: "DownloadFailed", local: true })
+      expect(link).toMatchObject({ _tag: "DownloadFailed", local: true, notAFile: true })
+      expect(fifo).toMatchObject({ _tag: "DownloadFailed", local: true, notAFile: true })
       expect(link.message).toContain("1-rear.mp4 is a symbolic link, not a regular file: it is not replaced")
       expect(fifo.message).toContain("1-front_facing.mp4 is a fifo, not a regular file")
       expect(readFileSync(join(dir, "target"), "utf8")).toBe("keep me")

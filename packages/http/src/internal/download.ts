@@ -261,7 +261,8 @@ export const downloadFile = <E>(
         new DownloadFailed({
           message: `${options.path} is ${what}, not a regular file: it is not replaced`,
           path: options.path,
-          local: true
+          local: true,
+          notAFile: true
         })
       if ((yield* Effect.either(fs.readLink(options.path)))._tag === "Right") return yield* refuse("a symbolic link")
       const info = yield* Effect.either(fs.stat(options.path))

@@ -108,7 +108,8 @@ const flagTable = (flags: ReadonlyArray<FlagSpec>): Map<string, FlagSpec> => {
   return m
 }
 
-const isWholeNumber = (s: string) => /^-?\d+$/.test(s.trim())
+/** A whole number that a number holds exactly (above 2^53 the CLI library's own parse refuses it, unnamed). */
+const isWholeNumber = (s: string) => /^-?\d+$/.test(s.trim()) && Number.isSafeInteger(Number(s.trim()))
 const isNumber = (s: string) => /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(s.trim())
 /** A word that is a value rather than a flag: `-15m`, `-2h` (relative times), `-5`. */
 const looksLikeValue = (s: string) => /^-\d/.test(s)
@@ -121,7 +122,12 @@ const checkValue = (flag: FlagSpec, value: string, command: CommandSpec): Usage 
     )
   }
   if (flag.kind === "integer" && !isWholeNumber(value)) {
-    return new Usage(`${flag.name} takes a whole number, not '${value}'`, command)
+    return new Usage(
+      /^-?\d+$/.test(value.trim())
+        ? `${flag.name} takes a whole number of at most ${Number.MAX_SAFE_INTEGER}, not '${value}'`
+        : `${flag.name} takes a whole number, not '${value}'`,
+      command
+    )
   }
   if (flag.kind === "float" && !isNumber(value)) {
     return new Usage(`${flag.name} takes a number, not '${value}'`, command)

@@ -57,6 +57,10 @@ describe("motive command line: usage errors name the level and the nearest choic
       usage("--concurrency takes a whole number, not 'many'", "motive batch run")
     ],
     [
+      ["sandbox", "--port", "99999999999999999"],
+      usage("--port takes a whole number of at most 9007199254740991, not '99999999999999999'", "motive sandbox")
+    ],
+    [
       ["batch", "run", "f.csv", "--download-concurrency", "0"],
       "error: --download-concurrency must be a whole number from 1 to 256\n"
     ],

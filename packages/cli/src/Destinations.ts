@@ -120,3 +120,20 @@ export const checkFile = (flag: string, file: string) =>
     }
     return yield* writableAncestor(flag, path.dirname(absolute))
   })
+
+/**
+ * A prefix given to `batch report --out`: a file name's start (not empty, not a directory's path ending in `/`), and
+ * `PREFIX.csv` and `PREFIX.json` each a file {@link checkFile} takes.
+ *
+ * @since 0.1.0
+ */
+export const checkPrefix = (flag: string, prefix: string) =>
+  Effect.gen(function*() {
+    const last = prefix.split("/").pop() ?? ""
+    if (last.trim() === "" || last === "." || last === "..") {
+      return yield* new InvalidInput({
+        message: `${flag} "${prefix}" is not a file name's start: PREFIX.csv and PREFIX.json are written`
+      })
+    }
+    for (const extension of [".csv", ".json"]) yield* checkFile(flag, `${prefix}${extension}`)
+  })

@@ -167,8 +167,8 @@ describe("motive batch run survives kill -9", () => {
         const nowhere = join(dir, "m.csv", "m")
         const refused = yield* motive(["batch", "report", "--journal", join(dir, "jobs.db"), "--out", nowhere], { env })
         expect(refused.code).toBe(2)
-        expect(refused.stderr).toContain(`cannot write the manifest: `)
-        expect(refused.stderr).toContain(`${nowhere}.csv`)
+        // Checked before the journal is opened, as every --out is: the file standing where its folder would be.
+        expect(refused.stderr).toContain(`--out: ${join(dir, "m.csv")} exists and is not a directory`)
         expect(refused.stderr).not.toContain(".tmp")
       }),
     120_000
@@ -514,7 +514,7 @@ describe("motive batch run", () => {
       expect(readFileSync(notSqlite, "utf8")).toBe("hello, not a database\n")
     }))
 
-  it.scopedLive("a manifest's CSV cell a spreadsheet would run as a formula starts with ', its JSON as given", () =>
+  it.scopedLive("a manifest's CSV cell a spreadsheet would run as a formula starts with ', its JSON as given; --out names a file", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
       const dir = yield* tempDir
@@ -532,6 +532,13 @@ describe("motive batch run", () => {
         { env }
       )
       expect(run.code, run.stderr).toBe(0)
+      // A prefix that names no file is refused, writing nothing (it wrote .csv and .json, hidden, in that directory).
+      for (const out of ["", `${dir}/`, `${dir}/.`]) {
+        const refused = yield* motive(["batch", "report", "--journal", journal, "--out", out], { env })
+        expect({ out, code: refused.code }).toEqual({ out, code: 2 })
+        expect(refused.stderr).toContain("is not a file name's start: PREFIX.csv and PREFIX.json are written")
+      }
+      expect(readdirSync(dir).filter((f) => f.endsWith(".csv") || f.endsWith(".json"))).toEqual(["rows.csv"])
       const report = yield* motive(["batch", "report", "--journal", journal, "--out", join(dir, "m")], { env })
       expect(report.code).toBe(0)
       const csvText = readFileSync(join(dir, "m.csv"), "utf8")

@@ -12,7 +12,7 @@ import * as Path from "@effect/platform/Path"
 import { Effect, Option, type Redacted } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
-import { checkDirectory } from "../Destinations.js"
+import { checkDirectory, checkPrefix } from "../Destinations.js"
 import { parseDuration, webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { shellWord } from "../Render.js"
@@ -272,6 +272,7 @@ const report = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      if (Option.isSome(opts.out)) yield* checkPrefix("--out", opts.out.value)
       const file = yield* storeOf(opts.journal, opts.database)
       const written = yield* batchReport(file, opts.batch, (s) =>
         Effect.gen(function*() {

@@ -221,8 +221,8 @@ export const layerFile = (
   )
 
 /**
- * Where the journal lives: `$MOTIVE_STATE_DIR/requests.jsonl`, else `$XDG_STATE_HOME/motive/requests.jsonl`,
- * else `~/.local/state/motive/requests.jsonl`.
+ * Where the journal lives: `$MOTIVE_STATE_DIR/requests.jsonl`, else `$XDG_STATE_HOME/motive/requests.jsonl` (an
+ * absolute one: the XDG specification ignores a relative one), else `~/.local/state/motive/requests.jsonl`.
  *
  * @since 0.1.0
  */
@@ -232,9 +232,11 @@ export const defaultFile: Config.Config<string> = Config.all({
   home: Config.string("HOME").pipe(Config.withDefault("."))
 }).pipe(Config.map(({ home, motive, xdg }) => {
   const given = (o: Option.Option<string>) => Option.filter(o, (s) => s.trim() !== "")
+  // The XDG base directory specification: a relative XDG_STATE_HOME is invalid and ignored.
   const dir = Option.getOrElse(
     given(motive),
-    () => `${Option.getOrElse(given(xdg), () => `${home}/.local/state`)}/motive`
+    () =>
+      `${Option.getOrElse(Option.filter(given(xdg), (s) => s.startsWith("/")), () => `${home}/.local/state`)}/motive`
   )
   return `${dir.replace(/\/+$/, "")}/requests.jsonl`
 }))

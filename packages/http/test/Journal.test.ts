@@ -1,7 +1,7 @@
 import { Sandbox } from "@effect-motive/sandbox"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Ref } from "effect"
+import { ConfigProvider, Duration, Effect, Fiber, Layer, Ref } from "effect"
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -134,5 +134,19 @@ describe("RequestJournal: no request Motive accepted is lost", () => {
         "2 pending http://127.0.0.1:4010"
       ])
       expect(readFileSync(file, "utf8")).not.toContain("secret")
+    }))
+})
+
+describe("RequestJournal.defaultFile", () => {
+  it.effect("is MOTIVE_STATE_DIR's, else an absolute XDG_STATE_HOME's (a relative one is ignored), else HOME's", () =>
+    Effect.gen(function*() {
+      const fileWith = (env: Record<string, string>) =>
+        Effect.withConfigProvider(RequestJournal.defaultFile, ConfigProvider.fromMap(new Map(Object.entries(env))))
+      expect(yield* fileWith({ MOTIVE_STATE_DIR: "/srv/motive/", XDG_STATE_HOME: "/x", HOME: "/h" })).toBe(
+        "/srv/motive/requests.jsonl"
+      )
+      expect(yield* fileWith({ XDG_STATE_HOME: "/x/state", HOME: "/h" })).toBe("/x/state/motive/requests.jsonl")
+      expect(yield* fileWith({ XDG_STATE_HOME: "relx", HOME: "/h" })).toBe("/h/.local/state/motive/requests.jsonl")
+      expect(yield* fileWith({ XDG_STATE_HOME: " ", HOME: "/h" })).toBe("/h/.local/state/motive/requests.jsonl")
     }))
 })

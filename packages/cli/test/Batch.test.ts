@@ -671,6 +671,8 @@ describe("motive sandbox --webhook-url", () => {
       expect(sandbox).toMatchObject({ code: 2, stderr: expect.stringContaining("give --webhook-url too") })
       const batch = yield* motive(["--sandbox", "batch", "run", "rows.csv", "--dir", "out", "--webhook-secret", "s"])
       expect(batch).toMatchObject({ code: 2, stderr: expect.stringContaining("give --webhook-port too") })
+      const host = yield* motive(["--sandbox", "batch", "run", "rows.csv", "--dir", "out", "--webhook-host", "0.0.0.0"])
+      expect(host).toMatchObject({ code: 2, stderr: expect.stringContaining("--webhook-host is where the receiver") })
     }))
 
   it.scopedLive("refuses a URL off this machine (exit 2): the sandbox posts to loopback addresses only", () =>

@@ -153,6 +153,9 @@ describe("motive recall create", () => {
       expect(JSON.parse(json.stdout).error.violations).toEqual([
         expect.objectContaining({ path: "start_time", rule: "window.ends_in_future" })
       ])
+      // A --type given blank is no "regular": refused like every flag given empty.
+      const blankType = yield* motive([...dryRun, "--type", " "], { env })
+      expect(blankType).toMatchObject({ code: 2, stderr: expect.stringContaining("--type is empty") })
       expect(yield* sandbox.requests).toEqual([])
     }))
 

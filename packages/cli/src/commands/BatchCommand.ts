@@ -88,8 +88,8 @@ const run = Command.make(
       Options.optional
     ),
     webhookHost: Options.text("webhook-host").pipe(
-      Options.withDescription("Address the webhook receiver listens on"),
-      Options.withDefault("127.0.0.1")
+      Options.withDescription("Address the webhook receiver listens on (default 127.0.0.1)"),
+      Options.optional
     ),
     webhookSecret: Options.redacted("webhook-secret").pipe(
       Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
@@ -127,6 +127,14 @@ const run = Command.make(
             "too, or leave the secret out"
         })
       }
+      // So is an address for a receiver that is not started.
+      if (Option.isSome(opts.webhookHost) && Option.isNone(opts.webhookPort)) {
+        return yield* new InvalidInput({
+          message: "--webhook-host is where the receiver --webhook-port starts listens: give --webhook-port too, or " +
+            "leave the host out"
+        })
+      }
+      const webhookHost = Option.getOrElse(opts.webhookHost, () => "127.0.0.1")
       const pollAfter = Option.isSome(opts.pollAfter)
         ? Option.some(yield* parseDuration("--poll-after", opts.pollAfter.value))
         : Option.none()
@@ -195,7 +203,7 @@ const run = Command.make(
         concurrency: opts.concurrency,
         downloadConcurrency: downloads,
         webhook: Option.map(opts.webhookPort, (port) => ({
-          host: opts.webhookHost,
+          host: webhookHost,
           port,
           secret: Option.getOrThrow(secret)
         })),
@@ -206,8 +214,8 @@ const run = Command.make(
           ...(opts.concurrency === 8 ? [] : [`--concurrency ${opts.concurrency}`]),
           ...Option.toArray(Option.map(opts.downloadConcurrency, (n) => `--download-concurrency ${n}`)),
           ...Option.toArray(Option.map(opts.webhookPort, (port) => `--webhook-port ${port}`)),
-          ...(Option.isSome(opts.webhookPort) && opts.webhookHost !== "127.0.0.1"
-            ? [`--webhook-host ${shellWord(opts.webhookHost)}`]
+          ...(Option.isSome(opts.webhookPort) && webhookHost !== "127.0.0.1"
+            ? [`--webhook-host ${shellWord(webhookHost)}`]
             : []),
           // From $MOTIVE_WEBHOOK_SECRET it is found again; given as a flag, it is the user's to give again.
           ...(Option.isSome(opts.webhookPort) && Option.isSome(opts.webhookSecret)

@@ -108,6 +108,10 @@ const create = Command.make(
       if (Option.isSome(opts.timeout) && !opts.wait && Option.isNone(opts.download)) {
         yield* output.note("--timeout bounds --wait and --download; without either, nothing is waited for")
       }
+      // Blank is "not given" to the rules (a CSV's empty cell); a flag given blank is a mistake, as for every flag.
+      if (Option.isSome(opts.type) && opts.type.value.trim() === "") {
+        return yield* new InvalidInput({ message: "--type is empty: give regular or timelapse (or leave it out)" })
+      }
       const input = {
         vehicleNumber: Option.getOrUndefined(opts.vehicleNumber),
         assetName: Option.getOrUndefined(opts.assetName),

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { distributedPackage } from "../src/SharedJobs.js"
-import { newDatabase } from "./postgres.js"
+import { dropDatabase, newDatabase } from "./postgres.js"
 import { ago, motive, motiveBackground, sandboxEnv, tempDir, until } from "./support.js"
 
 const limit = 20
@@ -50,6 +50,36 @@ interface BatchJson {
     >
   }>
 }
+
+describe("a client following a batch on a jobs database", () => {
+  it.scopedLive(
+    "is told the database was lost (exit 5, how to follow again), not a bug (exit 1)",
+    () =>
+      Effect.gen(function*() {
+        const database = yield* newDatabase("lost")
+        const { env: motiveEnv, sandbox } = yield* sandboxEnv()
+        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: database, MOTIVE_RATE_LIMIT: String(limit) }
+        const dir = yield* tempDir
+        writeFileSync(join(dir, "rows.csv"), csv(2, 30))
+        // No worker runs: the client submits, then follows rows that wait for one.
+        const follow = yield* motiveBackground(["batch", "run", join(dir, "rows.csv")], env)
+        yield* started(follow, "sent to the workers")
+        const exited = Effect.async<number | null>((resume) => {
+          if (follow.child.exitCode !== null) resume(Effect.succeed(follow.child.exitCode))
+          else follow.child.once("exit", (code) => resume(Effect.succeed(code)))
+        })
+        yield* dropDatabase(database)
+        expect(yield* exited).toBe(5)
+        expect(follow.stderr()).toMatch(
+          /lost the jobs database while following batch [0-9a-f]{12}: .*follow it with motive batch status [0-9a-f]{12} --database <URL>/
+        )
+        expect(follow.stderr()).not.toContain(new URL(database).password)
+        // Only the quota was read (the pre-flight): nothing was created, no worker ran.
+        expect((yield* sandbox.requests).map((r) => r.route)).toEqual(["recallQuota"])
+      }),
+    60_000
+  )
+})
 
 describe("the shared jobs' warnings", () => {
   it.effect("pg's warning about a query queued on a busy connection stays off the terminal; others do not", () =>

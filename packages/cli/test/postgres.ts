@@ -25,3 +25,13 @@ export const newDatabase = (prefix: string) =>
     )
     return `${server}/${name}`
   })
+
+/** Drops a database made by {@link newDatabase}, its connections ended first: a jobs database lost mid-run. */
+export const dropDatabase = (url: string) =>
+  Effect.flatMap(
+    PgClient.PgClient,
+    (sql) => sql.unsafe(`DROP DATABASE ${url.slice(url.lastIndexOf("/") + 1)} WITH (FORCE)`)
+  ).pipe(
+    Effect.provide(PgClient.layer({ url: Redacted.make(`${inject("postgresUrl")}/postgres`), maxConnections: 1 })),
+    Effect.orDie
+  )

@@ -18,7 +18,7 @@ import type { WorkflowEngine } from "@effect/workflow"
 import { Context, Duration, Effect, Fiber, Layer, Option, Redacted, Stream } from "effect"
 import { hostname, tmpdir } from "node:os"
 import { httpPackage, type Motive, withClient } from "../Client.js"
-import { BatchIncomplete, InvalidInput, jobsSetupFailure } from "../CliError.js"
+import { BatchIncomplete, InvalidInput, JobsDatabaseUnavailable, jobsSetupFailure } from "../CliError.js"
 import { bytes, Output, processSinks } from "../Output.js"
 import { motiveCommand, shellWord } from "../Render.js"
 import type { Globals } from "../Root.js"
@@ -274,6 +274,17 @@ export const executeBatch = (
       )
     ).pipe(Effect.mapError(jobsSetupFailure))
     const jobs = Context.get(context, FootageJobs.FootageJobs)
+    // The jobs database lost while the batch is followed is unavailable (exit 5), not a defect: the workers go on with
+    // what was sent, and the batch can be followed again. A journal of this process's own failing is a defect.
+    const storeLost = (e: { readonly _tag: string; readonly message: string }) =>
+      Option.isSome(options.database)
+        ? Effect.fail(
+          new JobsDatabaseUnavailable({
+            message: `lost the jobs database while following batch ${short(batch.id)}: ${e.message}; the workers go ` +
+              `on with what was sent: follow it with motive batch status ${short(batch.id)} --database <URL>`
+          })
+        )
+        : Effect.die(e)
     const cancelCommand = (id: string) =>
       `motive batch cancel ${short(id)}${
         Option.isSome(options.database)
@@ -398,10 +409,13 @@ export const executeBatch = (
               }
             }),
           DirectoryMismatch: (e) => new InvalidInput({ message: e.message }),
-          JobStoreError: (e) => Effect.die(e)
+          JobStoreError: (e) =>
+            Option.isSome(options.database)
+              ? new JobsDatabaseUnavailable({ message: `could not use the jobs database: ${e.message}` })
+              : Effect.die(e)
         })
       )
-      const before = yield* jobs.status(batch.id).pipe(Effect.orDie)
+      const before = yield* jobs.status(batch.id).pipe(Effect.catchAll(storeLost))
       yield* output.note(
         submitted.isNew
           ? `Batch ${short(batch.id)}: ${batch.rows.length} row${
@@ -444,9 +458,9 @@ export const executeBatch = (
       )
         .pipe(
           Effect.ensuring(output.endProgress),
-          Effect.orDie
+          Effect.catchAll(storeLost)
         )
-      return yield* jobs.status(batch.id).pipe(Effect.orDie)
+      return yield* jobs.status(batch.id).pipe(Effect.catchAll(storeLost))
     }).pipe(Effect.onInterrupt(() => interrupted))
   }))
 

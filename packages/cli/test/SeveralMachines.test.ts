@@ -81,6 +81,36 @@ describe("a client following a batch on a jobs database", () => {
   )
 })
 
+describe("batch run --detach on a jobs database", () => {
+  it.scopedLive(
+    "exits 4 naming the rows the quota did not cover (--partial), however many went to the workers",
+    () =>
+      Effect.gen(function*() {
+        const database = yield* newDatabase("detach")
+        const { env: motiveEnv, sandbox } = yield* sandboxEnv({ quota: { regularMinutes: 1 } })
+        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: database, MOTIVE_RATE_LIMIT: String(limit) }
+        const dir = yield* tempDir
+        writeFileSync(join(dir, "three.csv"), csv(3, 30))
+        const partial = yield* motive(["--json", "batch", "run", join(dir, "three.csv"), "--partial", "--detach"], {
+          env
+        })
+        expect(partial.code).toBe(4)
+        const error = JSON.parse(partial.stdout).error as { message: string; summary: { detached: boolean } }
+        expect(error.message).toMatch(
+          /^Batch [0-9a-f]{12}: 1 row for the workers; 2 rows not sent, the quota does not cover them: 3, 4 /
+        )
+        expect(error.summary.detached).toBe(true)
+        writeFileSync(join(dir, "one.csv"), csv(1, 90))
+        const nothing = yield* motive(["batch", "run", join(dir, "one.csv"), "--partial", "--detach"], { env })
+        expect(nothing.code).toBe(4)
+        expect(nothing.stderr).toContain(": nothing was sent; 1 row not sent, the quota does not cover them: 2")
+        // No worker runs: nothing was created.
+        expect((yield* sandbox.requests).filter((r) => r.route === "createVideoRecall")).toEqual([])
+      }),
+    60_000
+  )
+})
+
 describe("the shared jobs' warnings", () => {
   it.effect("pg's warning about a query queued on a busy connection stays off the terminal; others do not", () =>
     Effect.gen(function*() {

@@ -482,6 +482,21 @@ export const runBatch = (
       const last = yield* executeBatch(motive, sandbox, batch, options, resumeCommand(globals, options))
       if (options.detach) {
         const follow = motiveCommand(globals, `batch status ${short(last.batch.id)} --database <URL>`)
+        // Rows the quota does not cover (--partial) are not the workers': the submission is short of the batch.
+        const held = last.rows.filter((r) => r.state === "waiting_for_quota")
+        if (held.length > 0) {
+          const handed = last.rows.length - held.length
+          const resume = resumeCommand(globals, options)
+          return yield* new BatchIncomplete({
+            message: `Batch ${short(last.batch.id)}: ${
+              handed === 0 ? "nothing was sent" : `${handed} row${handed === 1 ? "" : "s"} for the workers`
+            }; ${held.length} row${held.length === 1 ? "" : "s"} not sent, the quota does not cover them: ${
+              held.map((r) => r.row).join(", ")
+            }${resume === undefined ? "" : ` (resume with more quota: ${resume})`}; follow it with: ${follow}`,
+            code: 4,
+            summary: { ...statusJson(last), detached: true, next: follow }
+          })
+        }
         return yield* output.result(
           `Batch ${short(last.batch.id)} submitted: ${last.rows.length} row${
             last.rows.length === 1 ? "" : "s"

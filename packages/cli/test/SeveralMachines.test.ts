@@ -81,6 +81,35 @@ describe("a client following a batch on a jobs database", () => {
   )
 })
 
+describe("batch run on a jobs database, interrupted", () => {
+  it.scopedLive(
+    "cancels the rows the workers have not sent (exit 130), so that no quota is spent after Ctrl-C",
+    () =>
+      Effect.gen(function*() {
+        const database = yield* newDatabase("interrupt")
+        const { env: motiveEnv } = yield* sandboxEnv()
+        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: database, MOTIVE_RATE_LIMIT: String(limit) }
+        const dir = yield* tempDir
+        writeFileSync(join(dir, "rows.csv"), csv(2, 30))
+        // No worker runs yet: both rows wait to be sent when the client is interrupted.
+        const follow = yield* motiveBackground(["batch", "run", join(dir, "rows.csv")], env)
+        yield* started(follow, "sent to the workers")
+        const exited = Effect.async<number | null>((resume) => {
+          if (follow.child.exitCode !== null) resume(Effect.succeed(follow.child.exitCode))
+          else follow.child.once("exit", (code) => resume(Effect.succeed(code)))
+        })
+        follow.child.kill("SIGINT")
+        expect(yield* exited).toBe(130)
+        expect(follow.stderr()).toContain(
+          "interrupted: rows 2, 3 not sent yet are cancelled (their quota is free); the workers finish the creates"
+        )
+        const status = yield* motive(["--json", "batch", "status"], { env })
+        expect((JSON.parse(status.stdout) as BatchJson).rows.map((r) => r.state)).toEqual(["stopped", "stopped"])
+      }),
+    60_000
+  )
+})
+
 describe("batch run --detach on a jobs database", () => {
   it.scopedLive(
     "exits 4 naming the rows the quota did not cover (--partial), however many went to the workers",

@@ -357,16 +357,32 @@ export const executeBatch = (
       // first: every recall a row made and the run has not finished with is then in the status. The interruption's
       // report names each (with --json, in its one error document) with the command that picks it up again, and the
       // rows whose create went out but whose answer did not come back (Motive may hold their recalls).
-      const slow = yield* Effect.forkDaemon(
-        Effect.zipRight(
-          Effect.sleep("1 second"),
-          Effect.sync(() =>
-            processSinks.stderr("interrupted: stopping; a create already on the wire is answered first\n")
+      if (Option.isSome(options.database)) {
+        // The workers send the rows, not this process: what they have not sent yet is cancelled (as batch cancel
+        // does), so that no quota is spent after the interruption but by the creates they have under way.
+        const cancelled = yield* Effect.option(jobs.cancel(batch.id))
+        const rows = Option.match(cancelled, { onNone: () => [], onSome: (c) => c.cancelled })
+        processSinks.stderr(
+          `interrupted: ${
+            rows.length === 0
+              ? "no row was left to send"
+              : `row${rows.length === 1 ? "" : "s"} ${rows.join(", ")} not sent yet ${
+                rows.length === 1 ? "is" : "are"
+              } cancelled (${rows.length === 1 ? "its" : "their"} quota is free)`
+          }; the workers finish the creates they have under way\n`
+        )
+      } else {
+        const slow = yield* Effect.forkDaemon(
+          Effect.zipRight(
+            Effect.sleep("1 second"),
+            Effect.sync(() =>
+              processSinks.stderr("interrupted: stopping; a create already on the wire is answered first\n")
+            )
           )
         )
-      )
-      yield* jobs.stopCreating
-      yield* Fiber.interrupt(slow)
+        yield* jobs.stopCreating
+        yield* Fiber.interrupt(slow)
+      }
       const now = yield* Effect.option(jobs.status(batch.id))
       const rows = Option.isSome(now) ? now.value.rows : []
       for (const row of rows) {

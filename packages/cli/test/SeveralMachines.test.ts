@@ -198,6 +198,8 @@ describe("footage jobs on several machines", () => {
             ], env)
           ))
         for (const w of workers) yield* started(w, "Worker ")
+        // Each listens on loopback, and is told that only this machine's workers reach it.
+        expect(workers[0]!.stderr()).toContain("127.0.0.1 is reachable from this machine only")
         const hookPort = yield* freePort
         const receiver = yield* motiveBackground(["jobs", "serve", "--webhook-port", String(hookPort)], env)
         yield* started(receiver, "Receiving completion webhooks")

@@ -40,7 +40,10 @@ export const workerCommand = Command.make(
   {
     database: databaseOption,
     listen: Options.text("listen").pipe(
-      Options.withDescription("HOST:PORT the other workers reach this one at (and where it listens)"),
+      Options.withDescription(
+        "HOST:PORT the other workers reach this one at (and where it listens); default 127.0.0.1:34431, which only " +
+          "workers on this machine reach"
+      ),
       Options.withDefault("127.0.0.1:34431")
     ),
     dir: Options.text("dir").pipe(
@@ -112,6 +115,13 @@ export const workerCommand = Command.make(
                 Layer.provide(Layer.succeedContext(platform))
               )
             ).pipe(Effect.mapError(jobsSetupFailure))
+            // A loopback address is this machine's alone: workers elsewhere could not hand this one its shards.
+            if (/^(127\.|localhost$|\[?::1\]?$)/.test(listen.host)) {
+              yield* output.note(
+                `${listen.host} is reachable from this machine only: with workers on other machines, give --listen ` +
+                  "this machine's address and a port they can reach"
+              )
+            }
             yield* output.note(
               `Worker ${listen.host}:${listen.port} on ${
                 Distributed.describeDatabase(database)

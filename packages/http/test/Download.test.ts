@@ -615,6 +615,29 @@ describe("MotiveClient downloads", () => {
       expect(readFileSync(join(dir, "1-rear.mp4.part"))).toEqual(Buffer.alloc(50_000, 7))
     }))
 
+  it.scopedLive("judges another machine's lock (a shared directory) by its refreshed time, not by a process id here", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
+      const lock = join(dir, "1-rear.mp4.part.lock")
+      const [busy, taken] = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          // A process id that runs nowhere here, on another machine: its download is alive while its lock is fresh.
+          writeFileSync(lock, "2147483646 1 worker-elsewhere")
+          const busy = yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
+          // Not refreshed for three minutes: that download is gone, and its lock is taken over.
+          const old = new Date(Date.now() - 3 * 60_000)
+          utimesSync(lock, old, old)
+          const taken = yield* c.downloadRecall(recall.id, { directory: dir })
+          return [busy, taken[0]!] as const
+        }))
+      expect(busy).toMatchObject({ _tag: "DownloadFailed", local: true, busy: true })
+      expect(busy.message).toContain("is being downloaded by another process (2147483646 on worker-elsewhere) already")
+      expect(same(readFileSync(taken.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+      expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
+    }))
+
   it.scopedLive("never writes through a symbolic link planted at the partial file, over either transport", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

@@ -244,10 +244,12 @@ export const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
 }
 
 /** Failures that may pass: worth another try by the job, after the client's own retries gave up. */
-const passing = (e: { readonly _tag: string; readonly local?: boolean }): boolean =>
+const passing = (e: { readonly _tag: string; readonly local?: boolean; readonly busy?: boolean }): boolean =>
   e._tag === "RateLimited" || e._tag === "ServerError" || e._tag === "TransportError" ||
   e._tag === "RequestTimeout" || e._tag === "CreateUncertain" || e._tag === "MediaExpired" ||
-  (e._tag === "DownloadFailed" && e.local !== true)
+  // Another process (a worker on another machine sharing the directory, or one gone whose lock is not stale yet)
+  // downloading the same file: once it is done, or its lock stale, the next try finds the file or takes over.
+  (e._tag === "DownloadFailed" && (e.local !== true || e.busy === true))
 
 /** Retries `effect` while it fails with a failure that may pass, on the settings' schedule. */
 const persist = (settings: FootageSettings) =>

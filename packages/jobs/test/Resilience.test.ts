@@ -1,6 +1,7 @@
 import { MotiveClient } from "@effect-motive/http"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { BatchFile, FootageJobs, JobStore } from "../src/index.js"
 import { ago, csvRows, jobsFor, quick, requestsTo, sandboxFor, tempDir, testSettings } from "./support.js"
@@ -45,6 +46,38 @@ describe("a batch under faults", () => {
         expect(new Set(final.rows.map((r) => r.recallId)).size).toBe(8)
         const answered = yield* requestsTo(sandbox, "createVideoRecall")
         expect(answered.filter((r) => r.status === 429).length).toBeGreaterThan(0)
+      }),
+    60_000
+  )
+})
+
+describe("a file another machine's worker is downloading (a shared directory)", () => {
+  it.scopedLive(
+    "is tried again, not stopped: once that lock is stale the row takes it over and is done",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const dir = yield* tempDir("busy")
+        const out = join(dir, "out")
+        const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(1))
+        // Recall 1's front camera, as the row will name it, locked by a live download elsewhere.
+        const lock = join(out, "INC-1", "1-front_facing.mp4.part.lock")
+        mkdirSync(join(out, "INC-1"), { recursive: true })
+        writeFileSync(lock, "2147483646 1 worker-elsewhere")
+        const final = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: out })
+          // The row meets the lock, and tries again rather than stopping.
+          yield* Effect.sleep("2 seconds")
+          const meanwhile = yield* jobs.status(batch.id)
+          expect(meanwhile.rows.map((r) => r.state)).toEqual(["downloading"])
+          // That worker is gone: its lock is no longer refreshed.
+          const old = new Date(Date.now() - 3 * 60_000)
+          utimesSync(lock, old, old)
+          return yield* jobs.awaitSettled(batch.id)
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))
+        expect(final.rows.map((r) => `${r.state} ${r.reason ?? ""}`)).toEqual(["done "])
+        expect(final.files.length).toBe(2)
       }),
     60_000
   )

@@ -92,6 +92,33 @@ const isRunning = (pid: number): boolean => {
   }
 }
 
+/**
+ * This machine's name, where the runtime tells it (Node from 20.16: `process.getBuiltinModule`), else `""`. A lock
+ * names it, so that another machine sharing the directory does not judge the lock by a process id of its own.
+ */
+const ownHost: () => string = (() => {
+  let host: string | undefined
+  return () => {
+    if (host !== undefined) return host
+    try {
+      const get: unknown = Reflect.get(Reflect.get(globalThis, "process") ?? {}, "getBuiltinModule")
+      const os: unknown = typeof get === "function" ? Reflect.apply(get, undefined, ["node:os"]) : undefined
+      const name: unknown = typeof os === "object" && os !== null ? Reflect.get(os, "hostname") : undefined
+      const value: unknown = typeof name === "function" ? Reflect.apply(name, os, []) : ""
+      host = typeof value === "string" ? value.replace(/\s/g, "") : ""
+    } catch {
+      host = ""
+    }
+    return host
+  }
+})()
+
+/** How often a held lock file's time is refreshed, so that another machine sees its download is alive. */
+const lockRefreshMillis = 30_000
+
+/** A lock of another machine's not refreshed for this long was left by a download that is gone: taken over. */
+const remoteLockStaleMillis = 2 * 60_000
+
 /** The downloads of this process that hold a lock file, by the token written in it, each done once released. */
 const liveDownloads = new Map<string, Deferred.Deferred<void>>()
 let lockTokens = 0
@@ -108,8 +135,10 @@ const writeMeta = Schema.encodeSync(PartialMeta)
  * (`alreadyThere`); a different one, or one a server that ignores `Range` cannot compare, is refused unless
  * `overwrite`. A partial file whose server gave an ETag survives a failure, an interrupt
  * or a crash (with its ETag beside it, `path.part.json`) and is resumed by the next download of the same file
- * (`Range` with `If-Range`); otherwise nothing is left behind. `path.part.lock` names the process downloading,
- * so two never write the same partial file; partial files untouched for a day are removed.
+ * (`Range` with `If-Range`); otherwise nothing is left behind. `path.part.lock` names the process downloading
+ * and its machine, so two never write the same partial file: a lock of this machine's is taken over once its
+ * process is gone, another machine's once it has not been refreshed (every 30 s) for 2 minutes. Partial files
+ * untouched for a day are removed.
  */
 export const downloadFile = <E>(
   options: DownloadFileOptions<E>
@@ -337,7 +366,8 @@ export const downloadFile = <E>(
      */
     const takeLock: Effect.Effect<void, DownloadFailed, Scope.Scope> = Effect.gen(function*() {
       const me = ownPid()
-      const token = `${me} ${++lockTokens}`
+      const host = ownHost()
+      const token = `${me} ${++lockTokens}${host === "" ? "" : ` ${host}`}`
       for (let tries = 0; tries < 2;) {
         const done = yield* Deferred.make<void>()
         // Made, recorded and given its release in one step: an interruption right after the write (checked as the
@@ -352,24 +382,51 @@ export const downloadFile = <E>(
               Effect.addFinalizer(() => releaseLock)
             ))
         )
-        if (created._tag === "Right") return
+        if (created._tag === "Right") {
+          // Its time refreshed while held: another machine sharing the directory cannot ask whether this process
+          // runs, and takes the lock over only once it has not been refreshed for a while.
+          const refresh = Effect.suspend(() =>
+            held?.token === token
+              ? Effect.ignore(Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                fs.utimes(lockFile, new Date(now), new Date(now))))
+              : Effect.interrupt
+          )
+          yield* Effect.forkScoped(
+            Effect.repeat(Effect.zipRight(Effect.sleep(lockRefreshMillis), refresh), Schedule.forever)
+          )
+          return
+        }
         // Only a lock already there is someone's to read: any other failure (a directory this user cannot write) is
         // said as the system said it.
         const refused = created.left
         if (refused._tag !== "SystemError" || refused.reason !== "AlreadyExists") {
           return yield* fsFailed(`could not lock ${lockFile}`)(refused)
         }
-        const content = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim()
+        const content = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() =>
+          ""
+        ))).trim()
         const running = liveDownloads.get(content)
         if (running !== undefined) {
           yield* Deferred.await(running)
           continue
         }
-        const holder = Number(content.split(" ")[0])
-        if (Number.isSafeInteger(holder) && holder > 0 && holder !== me && isRunning(holder)) {
+        const [pid, , holderHost = ""] = content.split(" ")
+        const holder = Number(pid)
+        // Another machine's (a shared directory): its process id says nothing here, the lock's refreshed time does.
+        const elsewhere = holderHost !== "" && host !== "" && holderHost !== host
+        const alive = elsewhere
+          ? yield* Effect.map(
+            Effect.zip(Effect.option(fs.stat(lockFile)), Clock.currentTimeMillis),
+            ([info, now]) =>
+              Option.isSome(info) &&
+              now - Option.getOrElse(info.value.mtime, () => new Date(now)).getTime() < remoteLockStaleMillis
+          )
+          : Number.isSafeInteger(holder) && holder > 0 && holder !== me && isRunning(holder)
+        if (alive) {
           return yield* new DownloadFailed({
-            message:
-              `${options.path} is being downloaded by another process (${holder}) already; nothing was written: try again once it is done`,
+            message: `${options.path} is being downloaded by another process (${holder}${
+              elsewhere ? ` on ${holderHost}` : ""
+            }) already; nothing was written: try again once it is done`,
             path: options.path,
             local: true,
             busy: true

@@ -51,23 +51,32 @@ interface BatchJson {
   }>
 }
 
+/**
+ * `motive batch run` of two rows on a database of its own, following them with no worker running (they wait to be
+ * sent): the process, its exit code once it ends, its environment and the sandbox.
+ */
+const followingTwoRows = (name: string) =>
+  Effect.gen(function*() {
+    const database = yield* newDatabase(name)
+    const { env: motiveEnv, sandbox } = yield* sandboxEnv()
+    const env = { ...motiveEnv, MOTIVE_DATABASE_URL: database, MOTIVE_RATE_LIMIT: String(limit) }
+    const dir = yield* tempDir
+    writeFileSync(join(dir, "rows.csv"), csv(2, 30))
+    const follow = yield* motiveBackground(["batch", "run", join(dir, "rows.csv")], env)
+    yield* started(follow, "sent to the workers")
+    const exited = Effect.async<number | null>((resume) => {
+      if (follow.child.exitCode !== null) resume(Effect.succeed(follow.child.exitCode))
+      else follow.child.once("exit", (code) => resume(Effect.succeed(code)))
+    })
+    return { database, env, exited, follow, sandbox }
+  })
+
 describe("a client following a batch on a jobs database", () => {
   it.scopedLive(
     "is told the database was lost (exit 5, how to follow again), not a bug (exit 1)",
     () =>
       Effect.gen(function*() {
-        const database = yield* newDatabase("lost")
-        const { env: motiveEnv, sandbox } = yield* sandboxEnv()
-        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: database, MOTIVE_RATE_LIMIT: String(limit) }
-        const dir = yield* tempDir
-        writeFileSync(join(dir, "rows.csv"), csv(2, 30))
-        // No worker runs: the client submits, then follows rows that wait for one.
-        const follow = yield* motiveBackground(["batch", "run", join(dir, "rows.csv")], env)
-        yield* started(follow, "sent to the workers")
-        const exited = Effect.async<number | null>((resume) => {
-          if (follow.child.exitCode !== null) resume(Effect.succeed(follow.child.exitCode))
-          else follow.child.once("exit", (code) => resume(Effect.succeed(code)))
-        })
+        const { database, exited, follow, sandbox } = yield* followingTwoRows("lost")
         yield* dropDatabase(database)
         expect(yield* exited).toBe(5)
         expect(follow.stderr()).toMatch(
@@ -86,18 +95,8 @@ describe("batch run on a jobs database, interrupted", () => {
     "cancels the rows the workers have not sent (exit 130), so that no quota is spent after Ctrl-C",
     () =>
       Effect.gen(function*() {
-        const database = yield* newDatabase("interrupt")
-        const { env: motiveEnv } = yield* sandboxEnv()
-        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: database, MOTIVE_RATE_LIMIT: String(limit) }
-        const dir = yield* tempDir
-        writeFileSync(join(dir, "rows.csv"), csv(2, 30))
         // No worker runs yet: both rows wait to be sent when the client is interrupted.
-        const follow = yield* motiveBackground(["batch", "run", join(dir, "rows.csv")], env)
-        yield* started(follow, "sent to the workers")
-        const exited = Effect.async<number | null>((resume) => {
-          if (follow.child.exitCode !== null) resume(Effect.succeed(follow.child.exitCode))
-          else follow.child.once("exit", (code) => resume(Effect.succeed(code)))
-        })
+        const { env, exited, follow } = yield* followingTwoRows("interrupt")
         follow.child.kill("SIGINT")
         expect(yield* exited).toBe(130)
         expect(follow.stderr()).toContain(

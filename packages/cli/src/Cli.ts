@@ -306,7 +306,8 @@ const outcome = (
       // @effect/cli has already printed the usage error (to stderr in --json mode).
       if (mode.json) {
         const message = "error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)).trim() : "invalid usage"
-        sinks.stdout(`${document({ error: { tag: "UsageError", message } }, mode)}\n`)
+        // (@effect/cli has said it on stderr: nothing more to say there when stdout cannot take it.)
+        documentOrStderr(sinks, `${document({ error: { tag: "UsageError", message } }, mode)}\n`, () => {})
       }
       return ExitCode.InvalidInput
     }
@@ -374,11 +375,29 @@ const reportInterrupted = (
   Effect.sync(() => {
     if (mode.json) {
       if (mode.jsonLines === true && requests.length === 0) return
-      sinks.stdout(`${document({ error: { tag: "Interrupted", message: "interrupted", requests } }, mode)}\n`)
+      documentOrStderr(
+        sinks,
+        `${document({ error: { tag: "Interrupted", message: "interrupted", requests } }, mode)}\n`,
+        () => requestsOnStderr(requests, sinks)
+      )
       return
     }
     requestsOnStderr(requests, sinks)
   })
+
+/**
+ * A JSON document on stdout; when stdout cannot take it (a full disk), that is said on stderr followed by what the
+ * document held, in words (`inWords`): the run's outcome and exit code stay its own.
+ */
+const documentOrStderr = (sinks: Output.Sinks, text: string, inWords: () => void) => {
+  try {
+    sinks.stdout(text)
+  } catch (e) {
+    if (!(e instanceof Output.OutputFailed)) throw e
+    sinks.stderr(`error: ${e.message}\n`)
+    inWords()
+  }
+}
 
 /** Each request that exists at Motive because of the run, and the command that picks it up, one per line. */
 const requestsOnStderr = (requests: ReadonlyArray<Output.LearnedRequest>, sinks: Output.Sinks) => {
@@ -393,18 +412,26 @@ const report = (
 ) =>
   Effect.sync(() => {
     if (mode.json) {
-      sinks.stdout(`${document({ error: failure }, mode)}\n`)
+      documentOrStderr(sinks, `${document({ error: failure }, mode)}\n`, () => {
+        sinks.stderr(failureText(failure))
+        requestsOnStderr(failure.requests ?? [], sinks)
+      })
       return
     }
-    // A message may quote a server's body: shown escaped and cut, so no byte of it acts on the terminal.
-    const lines = [
-      `error: ${printableText(failure.message)}${failure.status === undefined ? "" : ` (HTTP ${failure.status})`}`
-    ]
-    for (const v of failure.violations ?? []) lines.push(`  ${v.path}: ${printableText(v.message)} [${v.rule}]`)
-    if (failure.details?.existingId !== undefined) lines.push(`  the existing request is ${failure.details.existingId}`)
-    if (failure.details?.requestId !== undefined) lines.push(`  Motive request id: ${failure.details.requestId}`)
-    if (failure.request !== undefined) {
-      lines.push(`  ${failure.request.kind.replace("_", " ")} ${failure.request.id} exists: ${failure.request.resume}`)
-    }
-    sinks.stderr(`${lines.join("\n")}\n`)
+    sinks.stderr(failureText(failure))
   })
+
+/** A failure as the lines said on stderr. */
+const failureText = (failure: FailureReport): string => {
+  // A message may quote a server's body: shown escaped and cut, so no byte of it acts on the terminal.
+  const lines = [
+    `error: ${printableText(failure.message)}${failure.status === undefined ? "" : ` (HTTP ${failure.status})`}`
+  ]
+  for (const v of failure.violations ?? []) lines.push(`  ${v.path}: ${printableText(v.message)} [${v.rule}]`)
+  if (failure.details?.existingId !== undefined) lines.push(`  the existing request is ${failure.details.existingId}`)
+  if (failure.details?.requestId !== undefined) lines.push(`  Motive request id: ${failure.details.requestId}`)
+  if (failure.request !== undefined) {
+    lines.push(`  ${failure.request.kind.replace("_", " ")} ${failure.request.id} exists: ${failure.request.resume}`)
+  }
+  return `${lines.join("\n")}\n`
+}

@@ -104,4 +104,43 @@ describe("the command's standard output", () => {
       expect(run.stderr).not.toMatch(stackTrace)
     }
   })
+
+  it("keeps a failure's own exit code and words when its JSON report cannot be written (a full disk)", () => {
+    for (
+      const [args, code, said] of [
+        [
+          [
+            "recall",
+            "create",
+            "--vehicle-number",
+            "TRK-103",
+            "--start",
+            "-27m",
+            "--duration",
+            "1m",
+            "--wait",
+            "--timeout",
+            "1s"
+          ],
+          5,
+          "error: still pending after 1s"
+        ],
+        [
+          ["recall", "create", "--vehicle-number", "NOPE", "--start", "-27m", "--duration", "1m"],
+          3,
+          "error: No vehicle with vehicle_number \"NOPE\" (HTTP 404)"
+        ]
+      ] as const
+    ) {
+      const run = spawnSync(process.execPath, [bin, "--sandbox", "--json", ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", openSync("/dev/full", "w"), "pipe"],
+        env: { ...process.env, MOTIVE_STATE_DIR: stateDir }
+      })
+      expect({ args, code: run.status }).toEqual({ args, code })
+      expect(run.stderr).toContain("error: could not write the output: ENOSPC: no space left on device, write\n")
+      expect(run.stderr).toContain(said)
+      expect(run.stderr).not.toMatch(stackTrace)
+    }
+  })
 })

@@ -360,17 +360,31 @@ export const executeBatch = (
       if (Option.isSome(options.database)) {
         // The workers send the rows, not this process: what they have not sent yet is cancelled (as batch cancel
         // does), so that no quota is spent after the interruption but by the creates they have under way.
-        const cancelled = yield* Effect.option(jobs.cancel(batch.id))
-        const rows = Option.match(cancelled, { onNone: () => [], onSome: (c) => c.cancelled })
-        processSinks.stderr(
-          `interrupted: ${
-            rows.length === 0
-              ? "no row was left to send"
-              : `row${rows.length === 1 ? "" : "s"} ${rows.join(", ")} not sent yet ${
-                rows.length === 1 ? "is" : "are"
-              } cancelled (${rows.length === 1 ? "its" : "their"} quota is free)`
-          }; the workers finish the creates they have under way\n`
+        // Bounded: a database gone silent must not hold Ctrl-C.
+        const cancelled = yield* Effect.either(
+          Effect.timeoutFail(jobs.cancel(batch.id), {
+            duration: "10 seconds",
+            onTimeout: () => ({ message: "the jobs database did not answer within 10 s" })
+          })
         )
+        if (cancelled._tag === "Left") {
+          processSinks.stderr(
+            `interrupted: could not cancel the rows not sent yet (${cancelled.left.message}): the workers may still ` +
+              `send them; stop them with: motive batch cancel ${short(batch.id)} --database <URL>\n`
+          )
+        } else {
+          const { cancelled: rows, maybeSent } = cancelled.right
+          const many = rows.length !== 1
+          processSinks.stderr(
+            `interrupted: ${
+              rows.length === 0
+                ? "no row was left to send"
+                : `row${many ? "s" : ""} ${rows.join(", ")} not sent yet ${many ? "are" : "is"} cancelled${
+                  maybeSent.length === 0 ? ` (${many ? "their" : "its"} quota is free)` : ""
+                }`
+            }; the workers finish the creates they have under way\n`
+          )
+        }
       } else {
         const slow = yield* Effect.forkDaemon(
           Effect.zipRight(
@@ -383,7 +397,8 @@ export const executeBatch = (
         yield* jobs.stopCreating
         yield* Fiber.interrupt(slow)
       }
-      const now = yield* Effect.option(jobs.status(batch.id))
+      // Bounded too: a database gone silent must not hold Ctrl-C (the batch is then named without its recalls).
+      const now = yield* Effect.option(Effect.timeout(jobs.status(batch.id), "10 seconds"))
       const rows = Option.isSome(now) ? now.value.rows : []
       for (const row of rows) {
         if (row.recallId !== undefined && row.state !== "done" && row.state !== "failed") {

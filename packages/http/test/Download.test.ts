@@ -626,8 +626,8 @@ describe("MotiveClient downloads", () => {
           // A process id that runs nowhere here, on another machine: its download is alive while its lock is fresh.
           writeFileSync(lock, "2147483646 1 worker-elsewhere")
           const busy = yield* Effect.flip(c.downloadRecall(recall.id, { directory: dir }))
-          // Not refreshed for three minutes: that download is gone, and its lock is taken over.
-          const old = new Date(Date.now() - 3 * 60_000)
+          // Eleven minutes behind this clock (more than clocks differ by): that download is gone; its lock is taken over.
+          const old = new Date(Date.now() - 11 * 60_000)
           utimesSync(lock, old, old)
           const taken = yield* c.downloadRecall(recall.id, { directory: dir })
           return [busy, taken[0]!] as const

@@ -68,11 +68,18 @@ describe("a file another machine's worker is downloading (a shared directory)", 
           const jobs = yield* FootageJobs.FootageJobs
           yield* jobs.submit(batch, { directory: out })
           // The row meets the lock, and tries again rather than stopping.
-          yield* Effect.sleep("2 seconds")
-          const meanwhile = yield* jobs.status(batch.id)
-          expect(meanwhile.rows.map((r) => r.state)).toEqual(["downloading"])
-          // That worker is gone: its lock is no longer refreshed.
-          const old = new Date(Date.now() - 3 * 60_000)
+          const downloading = Effect.gen(function*() {
+            for (;;) {
+              const state = (yield* jobs.status(batch.id)).rows[0]?.state
+              if (state !== "validated" && state !== "creating" && state !== "waiting") return state
+              yield* Effect.sleep("50 millis")
+            }
+          })
+          expect(yield* Effect.timeout(downloading, "20 seconds")).toBe("downloading")
+          yield* Effect.sleep("1 second")
+          expect((yield* jobs.status(batch.id)).rows.map((r) => r.state)).toEqual(["downloading"])
+          // That worker is gone: its lock was last refreshed eleven minutes ago.
+          const old = new Date(Date.now() - 11 * 60_000)
           utimesSync(lock, old, old)
           return yield* jobs.awaitSettled(batch.id)
         }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))))

@@ -93,18 +93,25 @@ const isRunning = (pid: number): boolean => {
 }
 
 /**
- * This machine's name, where the runtime tells it (Node from 20.16: `process.getBuiltinModule`), else `""`. A lock
- * names it, so that another machine sharing the directory does not judge the lock by a process id of its own.
+ * This machine's name, where the runtime tells it, else `""`: on Node `os.hostname()` through
+ * `process.getBuiltinModule` (from 20.16), or before it the diagnostic report's header (a few milliseconds, once).
+ * A lock names it, so that another machine sharing the directory does not judge the lock by a process id of its own.
  */
 const ownHost: () => string = (() => {
   let host: string | undefined
+  const call = (target: unknown, name: string, args: ReadonlyArray<unknown> = []): unknown => {
+    const f: unknown = typeof target === "object" && target !== null ? Reflect.get(target, name) : undefined
+    return typeof f === "function" ? Reflect.apply(f, target, args) : undefined
+  }
   return () => {
     if (host !== undefined) return host
     try {
-      const get: unknown = Reflect.get(Reflect.get(globalThis, "process") ?? {}, "getBuiltinModule")
-      const os: unknown = typeof get === "function" ? Reflect.apply(get, undefined, ["node:os"]) : undefined
-      const name: unknown = typeof os === "object" && os !== null ? Reflect.get(os, "hostname") : undefined
-      const value: unknown = typeof name === "function" ? Reflect.apply(name, os, []) : ""
+      const processObject: unknown = Reflect.get(globalThis, "process")
+      const os = call(processObject, "getBuiltinModule", ["node:os"])
+      const report = os === undefined ? call(Reflect.get(Object(processObject), "report"), "getReport") : undefined
+      const value: unknown = os !== undefined
+        ? call(os, "hostname")
+        : Reflect.get(Object(Reflect.get(Object(report), "header")), "host")
       host = typeof value === "string" ? value.replace(/\s/g, "") : ""
     } catch {
       host = ""
@@ -116,8 +123,34 @@ const ownHost: () => string = (() => {
 /** How often a held lock file's time is refreshed, so that another machine sees its download is alive. */
 const lockRefreshMillis = 30_000
 
-/** A lock of another machine's not refreshed for this long was left by a download that is gone: taken over. */
+/** A lock of another machine's seen unrefreshed for this long (by this process's clock) was left by a download that is gone. */
 const remoteLockStaleMillis = 2 * 60_000
+
+/**
+ * A lock of another machine's whose time is this far behind this machine's clock is stale at first sight: far more
+ * than the clocks of machines sharing a directory differ by.
+ */
+const remoteLockAbandonedMillis = 10 * 60_000
+
+/** Other machines' locks as this process saw them: the token and time, and since when (this clock) unchanged. */
+const remoteLocksSeen = new Map<string, { readonly content: string; readonly mtime: number; readonly since: number }>()
+
+/**
+ * Whether another machine's lock is alive. Its time is stamped by that machine's clock, so it is not compared with
+ * this one's (they may differ by minutes): the lock is alive while its time moves (its holder refreshes it every
+ * 30 s), and stale once seen unchanged for 2 minutes by this clock, or at once when 10 minutes behind it.
+ */
+const remoteLockAlive = (file: string, content: string, mtime: number, now: number): boolean => {
+  if (now - mtime >= remoteLockAbandonedMillis) return false
+  const seen = remoteLocksSeen.get(file)
+  if (seen === undefined || seen.content !== content || seen.mtime !== mtime) {
+    remoteLocksSeen.set(file, { content, mtime, since: now })
+    return true
+  }
+  if (now - seen.since < remoteLockStaleMillis) return true
+  remoteLocksSeen.delete(file)
+  return false
+}
 
 /** The downloads of this process that hold a lock file, by the token written in it, each done once released. */
 const liveDownloads = new Map<string, Deferred.Deferred<void>>()
@@ -412,15 +445,19 @@ export const downloadFile = <E>(
         }
         const [pid, , holderHost = ""] = content.split(" ")
         const holder = Number(pid)
-        // Another machine's (a shared directory): its process id says nothing here, the lock's refreshed time does.
+        const now = yield* Clock.currentTimeMillis
+        const info = yield* Effect.option(fs.stat(lockFile))
+        const mtime = Option.match(info, {
+          onNone: () => now,
+          onSome: (i) => Option.getOrElse(i.mtime, () => new Date(now)).getTime()
+        })
+        // Another machine's (a shared directory): its process id says nothing here; whether its time moves does.
         const elsewhere = holderHost !== "" && host !== "" && holderHost !== host
-        const alive = elsewhere
-          ? yield* Effect.map(
-            Effect.zip(Effect.option(fs.stat(lockFile)), Clock.currentTimeMillis),
-            ([info, now]) =>
-              Option.isSome(info) &&
-              now - Option.getOrElse(info.value.mtime, () => new Date(now)).getTime() < remoteLockStaleMillis
-          )
+        const alive = content === ""
+          // Made a moment ago by a process still writing its name in it.
+          ? Option.isSome(info) && now - mtime < 10_000
+          : elsewhere
+          ? Option.isSome(info) && remoteLockAlive(lockFile, content, mtime, now)
           : Number.isSafeInteger(holder) && holder > 0 && holder !== me && isRunning(holder)
         if (alive) {
           return yield* new DownloadFailed({
@@ -432,8 +469,10 @@ export const downloadFile = <E>(
             busy: true
           })
         }
-        // Left by a process that is gone (or by this one, in a download that is over): taken over.
-        yield* fs.remove(lockFile, { force: true }).pipe(Effect.ignore)
+        // Left by a process that is gone (or by this one, in a download that is over): taken over, unless another
+        // process took it over meanwhile (then it is looked at again).
+        const still = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim()
+        if (still === content) yield* fs.remove(lockFile, { force: true }).pipe(Effect.ignore)
         tries++
       }
       return yield* new DownloadFailed({ message: `could not lock ${lockFile}`, path: options.path, local: true })

@@ -552,13 +552,20 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       success: DownloadResult,
       execute: Effect.gen(function*() {
         yield* setState("downloading", { recallId })
-        const [file] = yield* persist(settings)(downloads.downloadRecall(recallId, {
-          directory: settings.root === undefined ? payload.directory : resolvePath(settings.root, payload.directory),
-          positions: [position],
-          recall: freshRecalls.get(recallId)
-        }))
+        // A download slot is held by each try, not across the waits between tries (a file another machine's worker
+        // is downloading is waited for, for minutes): rows whose footage is ready meanwhile download.
+        const [file] = yield* persist(settings)(
+          slots.downloads.withPermits(1)(downloads.downloadRecall(recallId, {
+            directory: settings.root === undefined ? payload.directory : resolvePath(settings.root, payload.directory),
+            positions: [position],
+            recall: freshRecalls.get(recallId)
+          }))
+        )
         if (file === undefined) return { _tag: "NotDownloaded" as const, reason: `no footage from ${position}` }
-        const sha256 = yield* sha256File(file.path).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+        const sha256 = yield* sha256File(file.path).pipe(
+          Effect.provideService(FileSystem.FileSystem, fs),
+          slots.downloads.withPermits(1)
+        )
         yield* Effect.orDie(store.addFile(
           new JobFile({
             batchId,
@@ -575,8 +582,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         if (last) yield* setState("done", { recallId })
         return { _tag: "Downloaded" as const, bytes: file.bytes, sha256 }
       }).pipe(
-        Effect.catchAll((e) => Effect.succeed({ _tag: "NotDownloaded" as const, reason: e.message })),
-        slots.downloads.withPermits(1)
+        Effect.catchAll((e) => Effect.succeed({ _tag: "NotDownloaded" as const, reason: e.message }))
       )
     })
 

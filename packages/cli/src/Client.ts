@@ -129,12 +129,21 @@ export const settingsFrom = (globals: Globals) =>
 export const sentInClear = (baseUrl: string): boolean => {
   try {
     const url = new URL(baseUrl)
-    const host = url.hostname.toLowerCase()
-    return url.protocol === "http:" &&
-      !(host === "localhost" || host === "localhost." || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "[::1]")
+    return url.protocol === "http:" && !isLoopbackHost(url.hostname)
   } catch {
     return false
   }
+}
+
+/**
+ * Whether `host` is this machine: a loopback address (127.0.0.0/8 as a dotted quad, `::1`) or `localhost`, not a
+ * name that merely starts like one (`127.0.0.1.example.com` is whatever DNS says).
+ *
+ * @since 0.1.0
+ */
+export const isLoopbackHost = (host: string): boolean => {
+  const h = host.toLowerCase()
+  return h === "localhost" || h === "localhost." || /^127\.\d+\.\d+\.\d+$/.test(h) || h === "[::1]" || h === "::1"
 }
 
 /**

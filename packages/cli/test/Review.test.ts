@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSyn
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
 import { type AddressInfo, createServer, type Server } from "node:net"
 import { join } from "node:path"
-import { sentInClear } from "../src/Client.js"
+import { isLoopbackHost, sentInClear } from "../src/Client.js"
 import { main } from "../src/index.js"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
@@ -301,6 +301,9 @@ describe("motive: destinations and values checked before anything is sent", () =
     ]
     expect(warned.filter((u) => !sentInClear(u))).toEqual([])
     expect(quiet.filter(sentInClear)).toEqual([])
+    // The same rule tells a worker's --listen host that only this machine reaches.
+    expect(["127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost"].filter((h) => !isLoopbackHost(h))).toEqual([])
+    expect(["127.0.0.1.nip.io", "10.0.0.5", "0.0.0.0", "worker-2"].filter(isLoopbackHost)).toEqual([])
   })
 
   it.scopedLive("a credential flag is the one used: a MOTIVE_OAUTH_TOKEN left in the environment is not read", () =>

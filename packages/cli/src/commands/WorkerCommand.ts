@@ -12,7 +12,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Duration, Effect, Layer } from "effect"
 import { hostname } from "node:os"
-import { httpPackage, withClient } from "../Client.js"
+import { httpPackage, isLoopbackHost, withClient } from "../Client.js"
 import { InvalidInput, jobsSetupFailure } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
 import { parseDuration } from "../Flags.js"
@@ -116,7 +116,7 @@ export const workerCommand = Command.make(
               )
             ).pipe(Effect.mapError(jobsSetupFailure))
             // A loopback address is this machine's alone: workers elsewhere could not hand this one its shards.
-            if (/^(127\.|localhost$|\[?::1\]?$)/.test(listen.host)) {
+            if (isLoopbackHost(listen.host)) {
               yield* output.note(
                 `${listen.host} is reachable from this machine only: with workers on other machines, give --listen ` +
                   "this machine's address and a port they can reach"

@@ -124,7 +124,7 @@ const checkValue = (flag: FlagSpec, value: string, command: CommandSpec): Usage 
   if (flag.kind === "integer" && !isWholeNumber(value)) {
     return new Usage(
       /^-?\d+$/.test(value.trim())
-        ? `${flag.name} takes a whole number of at most ${Number.MAX_SAFE_INTEGER}, not '${value}'`
+        ? `${flag.name} takes a whole number from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}, not '${value}'`
         : `${flag.name} takes a whole number, not '${value}'`,
       command
     )

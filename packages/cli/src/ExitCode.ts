@@ -49,8 +49,8 @@ export const exitCodes: ReadonlyArray<readonly [string, string]> = [
   [
     "2",
     "invalid input: a usage error, a rule violation or a destination that cannot be written (nothing was sent); " +
-    "also a download refused for a different file (or a link) at its destination, or one another process is " +
-    "downloading to"
+    "also a download refused for a different file (or a link, a FIFO, a device) at its destination, or one " +
+    "another process is downloading to"
   ],
   ["3", "refused by Motive: 401, 403, 404, 400/422, a duplicate naming no existing request, a request not ready"],
   ["4", "rate limit or monthly quota exhausted, after retries"],

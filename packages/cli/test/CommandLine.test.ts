@@ -58,7 +58,10 @@ describe("motive command line: usage errors name the level and the nearest choic
     ],
     [
       ["sandbox", "--port", "99999999999999999"],
-      usage("--port takes a whole number of at most 9007199254740991, not '99999999999999999'", "motive sandbox")
+      usage(
+        "--port takes a whole number from -9007199254740991 to 9007199254740991, not '99999999999999999'",
+        "motive sandbox"
+      )
     ],
     [
       ["batch", "run", "f.csv", "--download-concurrency", "0"],

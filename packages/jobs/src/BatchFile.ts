@@ -419,16 +419,17 @@ const textOf = (file: string, bytes: Uint8Array): Effect.Effect<string, BatchFil
   try {
     return Effect.succeed(strict.decode(bytes))
   } catch {
+    // Lines end at LF, CR LF, or a CR alone (a classic Mac "CSV (Macintosh)" file, often Mac Roman: this case).
     let line = 1
     for (let start = 0; start <= bytes.length; line++) {
-      const end = bytes.indexOf(0x0a, start)
-      const stop = end === -1 ? bytes.length : end
+      let stop = start
+      while (stop < bytes.length && bytes[stop] !== 0x0a && bytes[stop] !== 0x0d) stop++
       try {
         strict.decode(bytes.subarray(start, stop))
       } catch {
         break
       }
-      start = stop + 1
+      start = stop + (bytes[stop] === 0x0d && bytes[stop + 1] === 0x0a ? 2 : 1)
     }
     return Effect.fail(
       notText(

@@ -111,6 +111,15 @@ describe("batch files", () => {
       const refused = yield* Effect.flip(BatchFile.parseBatch("incidents.csv", latin1))
       expect(refused.problems.map((p) => [p.row, p.field, p.rule])).toEqual([[0, "file", "file.not_text"]])
       expect(refused.problems[0]!.message).toContain("line 2 holds bytes that are not UTF-8")
+      // Saved with CR alone between lines (a classic Mac "CSV (Macintosh)" file), and with CR LF.
+      for (const breakBytes of ["\r", "\r\n"]) {
+        const mac = Uint8Array.from(
+          `vehicle_number,start_time,duration,ref${breakBytes}TRK-101,${start},1,Zürich-1${breakBytes}`,
+          (c) => c.charCodeAt(0)
+        )
+        const refusedMac = yield* Effect.flip(BatchFile.parseBatch("incidents.csv", mac))
+        expect(refusedMac.problems[0]!.message).toContain("line 2 holds bytes that are not UTF-8")
+      }
       const good = yield* BatchFile.parseBatch("incidents.csv", utf8)
       expect(good.rows.map((r) => r.ref)).toEqual(["Zürich-1"])
       // A byte-order mark is no problem, and bytes with NUL are still UTF-16 or binary.

@@ -516,13 +516,18 @@ export const runBatch = (
         // Rows the quota does not cover (--partial) are not the workers': the submission is short of the batch.
         const held = last.rows.filter((r) => r.state === "waiting_for_quota")
         if (held.length > 0) {
-          const handed = last.rows.length - held.length
+          // Rows settled in an earlier run of the same file are not handed to anyone.
+          const handed = last.rows.filter((r) =>
+            r.state === "validated" || r.state === "creating" || r.state === "waiting" || r.state === "downloading"
+          ).length
           const resume = resumeCommand(globals, options)
           return yield* new BatchIncomplete({
             message: `Batch ${short(last.batch.id)}: ${
               handed === 0 ? "nothing was sent" : `${handed} row${handed === 1 ? "" : "s"} for the workers`
             }; ${held.length} row${held.length === 1 ? "" : "s"} not sent, the quota does not cover them: ${
-              held.map((r) => r.row).join(", ")
+              held.map((r) =>
+                r.row
+              ).join(", ")
             }${resume === undefined ? "" : ` (resume with more quota: ${resume})`}; follow it with: ${follow}`,
             code: 4,
             summary: { ...statusJson(last), detached: true, next: follow }

@@ -424,9 +424,9 @@ export const downloadFile = <E>(
                 fs.utimes(lockFile, new Date(now), new Date(now))))
               : Effect.interrupt
           )
-          yield* Effect.forkScoped(
-            Effect.repeat(Effect.zipRight(Effect.sleep(lockRefreshMillis), refresh), Schedule.forever)
-          )
+          yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(lockRefreshMillis), refresh)))
+          // Whatever this process saw of another machine's lock on this file is over.
+          remoteLocksSeen.delete(lockFile)
           return
         }
         // Only a lock already there is someone's to read: any other failure (a directory this user cannot write) is

@@ -5,6 +5,7 @@
  */
 import { defaultBaseUrl } from "@effect-motive/domain"
 import { Config, ConfigError, Context, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
+import { countProblem, durationProblem } from "./internal/callerInput.js"
 
 /**
  * Exactly one credential: an API key (`X-Api-Key`) or an OAuth 2 access token (`Authorization: Bearer`).
@@ -242,17 +243,12 @@ export const checkSettings = (input: MotiveConfigInput): Either.Either<MotiveSet
     )
   }
   const duration = (name: string, given: Duration.DurationInput | undefined, above: "zero" | "none") => {
-    if (given === undefined) return
-    const decoded = Duration.decodeUnknown(given)
-    if (Option.isNone(decoded)) problems.push(`${name} ${show(given)} is not a duration (e.g. "10 seconds")`)
-    else if (above === "zero" && !Duration.greaterThan(decoded.value, Duration.zero)) {
-      problems.push(`${name} must be longer than 0`)
-    }
+    const problem = durationProblem(name, given, "10 seconds", above)
+    if (problem !== undefined) problems.push(problem)
   }
   const count = (name: string, given: number | undefined) => {
-    if (given !== undefined && !(Number.isInteger(given) && given >= 1)) {
-      problems.push(`${name} ${show(given)} must be a whole number, at least 1`)
-    }
+    const problem = countProblem(name, given)
+    if (problem !== undefined) problems.push(problem)
   }
   duration("requestTimeout", input.requestTimeout, "zero")
   const rate = input.rateLimit

@@ -10,6 +10,7 @@ import type { HttpApp } from "@effect/platform"
 import { Data, Duration, Effect, Option, Queue, Redacted, Schema, Stream } from "effect"
 import type { Scope } from "effect"
 import { concatBytes } from "./internal/bytes.js"
+import { countProblem, durationProblem } from "./internal/callerInput.js"
 import { MotiveClient } from "./MotiveClient.js"
 import type { CallError } from "./MotiveError.js"
 
@@ -226,24 +227,13 @@ const receiverProblems = (options: ReceiverOptions): Array<string> => {
   if (!Redacted.isRedacted(secret) || typeof Redacted.value(secret) !== "string") {
     problems.push("secret must be a Redacted string (Redacted.make(secret))")
   }
-  for (const name of ["capacity", "maxBodyBytes", "maxBytesInFlight", "maxDepth"] as const) {
-    const given: unknown = options[name]
-    if (given !== undefined && !(typeof given === "number" && Number.isInteger(given) && given >= 1)) {
-      problems.push(
-        `${name} ${
-          typeof given === "string" ? JSON.stringify(given) : String(given)
-        } must be a whole number, at least 1`
-      )
-    }
-  }
-  if (options.bodyTimeout !== undefined) {
-    const timeout = Duration.decodeUnknown(options.bodyTimeout)
-    if (Option.isNone(timeout)) {
-      problems.push(`bodyTimeout ${JSON.stringify(options.bodyTimeout)} is not a duration (e.g. "5 seconds")`)
-    } else if (!Duration.greaterThan(timeout.value, Duration.zero)) {
-      problems.push("bodyTimeout must be longer than 0")
-    }
-  }
+  const checks = [
+    ...(["capacity", "maxBodyBytes", "maxBytesInFlight", "maxDepth"] as const).map((name) =>
+      countProblem(name, options[name])
+    ),
+    durationProblem("bodyTimeout", options.bodyTimeout, "5 seconds", "zero")
+  ]
+  for (const problem of checks) if (problem !== undefined) problems.push(problem)
   return problems
 }
 

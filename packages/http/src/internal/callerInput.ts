@@ -2,6 +2,7 @@
  * Checks of what a JavaScript caller may pass where the types forbid it (`NaN`, text or `null` for an id, `null`
  * for options): each is refused as `InvalidRequest`, naming the argument, before anything is sent or written.
  */
+import { Duration, Option } from "effect"
 import { InvalidRequest } from "../MotiveError.js"
 
 /** A value for a message: a number or text as written (text cut at 40 characters), anything else by its type. */
@@ -47,3 +48,30 @@ export const pathProblem = (argument: string, value: unknown): InvalidRequest | 
   typeof value === "string" && value.trim() !== ""
     ? undefined
     : refused(`${argument} is ${shown(value)}: give a path`)
+
+/** A setting's value for a message: text quoted, anything else as `String` writes it (`NaN`, `1.5`). */
+const settingShown = (u: unknown): string => typeof u === "string" ? JSON.stringify(u) : String(u)
+
+/** Why a count setting (`given`, when given) is not a whole number of at least 1, or `undefined`. */
+export const countProblem = (name: string, given: unknown): string | undefined =>
+  given === undefined || (typeof given === "number" && Number.isInteger(given) && given >= 1)
+    ? undefined
+    : `${name} ${settingShown(given)} must be a whole number, at least 1`
+
+/**
+ * Why a duration setting (`given`, when given) is no duration (`"10 secs"`; `example` shows one), or is 0 where
+ * it must be longer; `undefined` when it is usable.
+ */
+export const durationProblem = (
+  name: string,
+  given: unknown,
+  example: string,
+  above: "zero" | "none"
+): string | undefined => {
+  if (given === undefined) return undefined
+  const decoded = Duration.decodeUnknown(given)
+  if (Option.isNone(decoded)) return `${name} ${settingShown(given)} is not a duration (e.g. "${example}")`
+  return above === "zero" && !Duration.greaterThan(decoded.value, Duration.zero)
+    ? `${name} must be longer than 0`
+    : undefined
+}

@@ -2,7 +2,7 @@ import type { CameraPosition } from "@effect-motive/domain"
 import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Redacted, Tracer } from "effect"
+import { Duration, Effect, Fiber, Layer, Redacted, TestClock, TestServices, Tracer } from "effect"
 import { execFileSync } from "node:child_process"
 import {
   lstatSync,
@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync
@@ -19,7 +20,17 @@ import { join } from "node:path"
 import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
 import { NodeMediaTransport, NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
-import { ago, liveSleep, type Motive as Services, overHttpClient, quick, seen, setup, withClient } from "./support.js"
+import {
+  ago,
+  liveSleep,
+  type Motive as Services,
+  overHttpClient,
+  quick,
+  seen,
+  setup,
+  waitFor,
+  withClient
+} from "./support.js"
 
 const instant = {
   recallPendingMillis: 0,
@@ -636,6 +647,93 @@ describe("MotiveClient downloads", () => {
       expect(busy.message).toContain("is being downloaded by another process (2147483646 on worker-elsewhere) already")
       expect(same(readFileSync(taken.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
       expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
+    }))
+
+  it.scopedLive("resumes another machine's abandoned partial file from a copy, never through the file that machine had open", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
+      const part = join(dir, "1-rear.mp4.part")
+      const file = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          const bytes = yield* sandbox.videoBytes(1, "rear")
+          const etag = (yield* Effect.promise(() => fetch(recall.cameras[0]!.downloadUrl!, { method: "HEAD" })))
+            .headers.get("etag")!
+          writeFileSync(part, bytes.subarray(0, 40_000))
+          writeFileSync(`${part}.json`, JSON.stringify({ etag, total: 100_000 }))
+          // The lock of a download on another machine, unrefreshed for 11 minutes: that machine may only be paused,
+          // still holding the partial file open.
+          writeFileSync(`${part}.lock`, "2147483646 1 worker-elsewhere")
+          const old = new Date(Date.now() - 11 * 60_000)
+          utimesSync(`${part}.lock`, old, old)
+          const theirs = statSync(part).ino
+          const [file] = yield* c.downloadRecall(recall.id, { directory: dir, recall })
+          return { ...file!, theirs }
+        }))
+      expect(same(readFileSync(file.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media" && r.method === "GET")
+      expect(media.map((r) => r.headers["range"])).toEqual(["bytes=40000-"])
+      // What that machine still writes through its handle goes to the file it had, not into this one.
+      expect(statSync(file.path).ino).not.toBe(file.theirs)
+      expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
+    }))
+
+  it.scopedLive("moves nothing into place when its lock was taken over before the rename, and leaves the new holder's lock", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
+      const lock = join(dir, "1-rear.mp4.part.lock")
+      const failed = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 1_500 }, 1)
+          const fiber = yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall }))
+          yield* waitFor(Effect.map(seen(sandbox, "media"), (n) => n === 1))
+          // While this process waits, another machine judges its lock stale and takes it over.
+          writeFileSync(lock, "2147483646 1 worker-elsewhere")
+          return yield* Effect.flip(Fiber.join(fiber))
+        }))
+      expect(failed).toMatchObject({ _tag: "DownloadFailed", local: true, busy: true })
+      expect(failed.message).toContain("another process (2147483646 on worker-elsewhere) took over the download of")
+      expect(failed.message).toContain("moved nothing into place")
+      expect(readdirSync(dir)).not.toContain("1-rear.mp4")
+      expect(readFileSync(lock, "utf8")).toBe("2147483646 1 worker-elsewhere")
+    }))
+
+  it.scoped("stops at its next refresh when its lock was taken over while it stalled, writing nothing more", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.now())
+      const dir = yield* tempDir
+      // Long request timeouts: the refresh (every 30 s), not a timeout, is what this test moves the clock for.
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } }, {
+        requestTimeout: Duration.minutes(10)
+      })
+      const lock = join(dir, "1-rear.mp4.part.lock")
+      const failed = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall: created } = yield* c.createVideoRecall({
+            vehicleNumber: "TRK-101",
+            startTime: ago(30),
+            duration: 1,
+            cameraPositions: ["rear"]
+          })
+          yield* sandbox.settle
+          const recall = yield* c.getVideoRecall(created.id)
+          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 60_000 }, 1)
+          const fiber = yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall }))
+          yield* waitFor(Effect.map(seen(sandbox, "media"), (n) => n === 1))
+          writeFileSync(lock, "2147483646 1 worker-elsewhere")
+          yield* TestClock.adjust(Duration.seconds(31))
+          return yield* Effect.flip(Fiber.join(fiber)).pipe(
+            Effect.timeout(Duration.seconds(10)),
+            TestServices.provideLive
+          )
+        }))
+      expect(failed).toMatchObject({ _tag: "DownloadFailed", local: true, busy: true })
+      expect(failed.message).toContain("another process (2147483646 on worker-elsewhere) took over the download of")
+      expect(readdirSync(dir).sort()).toEqual(["1-rear.mp4.part.lock"])
+      expect(readFileSync(lock, "utf8")).toBe("2147483646 1 worker-elsewhere")
     }))
 
   it.scopedLive("never writes through a symbolic link planted at the partial file, over either transport", () =>

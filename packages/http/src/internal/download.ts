@@ -170,8 +170,10 @@ const writeMeta = Schema.encodeSync(PartialMeta)
  * or a crash (with its ETag beside it, `path.part.json`) and is resumed by the next download of the same file
  * (`Range` with `If-Range`); otherwise nothing is left behind. `path.part.lock` names the process downloading
  * and its machine, so two never write the same partial file: a lock of this machine's is taken over once its
- * process is gone, another machine's once it has not been refreshed (every 30 s) for 2 minutes. Partial files
- * untouched for a day are removed.
+ * process is gone, another machine's once it has not been refreshed (every 30 s) for 2 minutes (its bytes then
+ * resumed from a copy, as that machine may only be paused with the file open). A download whose lock another
+ * process took over stops at its next refresh, or before its rename, moving nothing into place (`busy`). Partial
+ * files untouched for a day are removed.
  */
 export const downloadFile = <E>(
   options: DownloadFileOptions<E>
@@ -346,6 +348,7 @@ export const downloadFile = <E>(
           // scope closes), so a `kill -9` between the steps leaves at most the lock of a finished file.
           yield* fs.remove(metaFile, { force: true }).pipe(Effect.ignore)
           yield* partIsFile
+          yield* stillHeld
           yield* fs.rename(tmp, options.path).pipe(Effect.mapError(fsFailed("could not move the file into place")))
           yield* releaseLock
           return { path: options.path, bytes, alreadyThere: false }
@@ -379,11 +382,60 @@ export const downloadFile = <E>(
      * release cannot be interrupted half-way: once `held` is cleared, the scope's end would not remove the file.
      */
     let held: { readonly token: string; readonly done: Deferred.Deferred<void> } | undefined
+    /** What the lock file says (its token), `""` when it cannot be read. */
+    const readLock = fs.readFileString(lockFile).pipe(
+      Effect.map((content) => content.trim()),
+      Effect.orElseSucceed(() => "")
+    )
+    /**
+     * Told the lock file's content when another process took the lock over while this download held it (this
+     * process paused or stalled for minutes, so that another machine judged its lock stale). The download then stops
+     * at once, and touches nothing more: the partial file and the lock are the other's.
+     */
+    const lockLost = yield* Deferred.make<string>()
+    /**
+     * Whether the lock taken was another machine's, judged stale: that machine may only have been paused, and may
+     * still write into the partial file through the handle it holds.
+     */
+    let tookOverRemote = false
+    /** Gives the lock up as taken over: not removed, and this process's waiters for it go on. */
+    const lostTo = (content: string) =>
+      Effect.suspend(() => {
+        const lock = held
+        if (lock === undefined) return Effect.void
+        held = undefined
+        liveDownloads.delete(lock.token)
+        return Effect.zipRight(Deferred.succeed(lock.done, undefined), Deferred.succeed(lockLost, content))
+      })
+    /** Fails (and gives the lock up) when the lock file no longer names this download. */
+    const stillHeld = Effect.gen(function*() {
+      const lock = held
+      if (lock === undefined) return
+      const content = yield* readLock
+      if (content === lock.token) return
+      yield* lostTo(content)
+      return yield* takenOver(content)
+    })
+    const takenOver = (content: string) => {
+      const [pid, , holderHost] = content.split(" ")
+      const holder = pid === undefined || pid === ""
+        ? "another process"
+        : `another process (${pid}${holderHost === undefined ? "" : ` on ${holderHost}`})`
+      return new DownloadFailed({
+        message:
+          `${holder} took over the download of ${options.path} while this one was stalled (its lock went unrefreshed); this one stopped and moved nothing into place: try again once the other is done`,
+        path: options.path,
+        local: true,
+        busy: true
+      })
+    }
     const releaseLock = Effect.uninterruptible(Effect.suspend(() => {
       const lock = held
       if (lock === undefined) return Effect.void
       held = undefined
-      return fs.remove(lockFile, { force: true }).pipe(
+      // Removed only while it still names this download: a lock another process took over is its own.
+      return readLock.pipe(
+        Effect.flatMap((content) => content === lock.token ? fs.remove(lockFile, { force: true }) : Effect.void),
         Effect.ignore,
         Effect.ensuring(Effect.suspend(() => {
           liveDownloads.delete(lock.token)
@@ -418,10 +470,14 @@ export const downloadFile = <E>(
         if (created._tag === "Right") {
           // Its time refreshed while held: another machine sharing the directory cannot ask whether this process
           // runs, and takes the lock over only once it has not been refreshed for a while.
+          // A lock that no longer names this download was taken over: this one stops (see `lockLost`).
           const refresh = Effect.suspend(() =>
             held?.token === token
-              ? Effect.ignore(Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                fs.utimes(lockFile, new Date(now), new Date(now))))
+              ? Effect.flatMap(readLock, (content) =>
+                content === token
+                  ? Effect.ignore(Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                    fs.utimes(lockFile, new Date(now), new Date(now))))
+                  : Effect.zipRight(lostTo(content), Effect.interrupt))
               : Effect.interrupt
           )
           yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(lockRefreshMillis), refresh)))
@@ -473,6 +529,7 @@ export const downloadFile = <E>(
         // process took it over meanwhile (then it is looked at again).
         const still = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim()
         if (still === content) yield* fs.remove(lockFile, { force: true }).pipe(Effect.ignore)
+        tookOverRemote ||= elsewhere
         tries++
       }
       return yield* new DownloadFailed({ message: `could not lock ${lockFile}`, path: options.path, local: true })
@@ -489,7 +546,7 @@ export const downloadFile = <E>(
       const own = options.path.slice(slash + 1)
       const now = yield* Clock.currentTimeMillis
       for (const name of yield* fs.readDirectory(dir)) {
-        const partial = /^(.*)\.part(\.json|\.lock|\.tail)?$/.exec(name)
+        const partial = /^(.*)\.part(\.json|\.lock|\.tail|\.copy)?$/.exec(name)
         if (partial === null || (partial[1] !== own && !ourFileName.test(partial[1]!))) continue
         const info = yield* fs.stat(`${dir}/${name}`)
         const touched = Option.getOrElse(info.mtime, () => new Date(now)).getTime()
@@ -578,6 +635,19 @@ export const downloadFile = <E>(
         yield* fs.remove(tmp, { force: true })
         yield* fs.remove(metaFile, { force: true })
       }
+      // Taken over from another machine: its bytes are resumed from a copy (a new file), so that whatever that
+      // machine still writes through its open handle goes to the old one, not into this download nor, once renamed,
+      // into the finished file. Without a copy, the download starts afresh.
+      if (tookOverRemote && (yield* sizeOnDisk) > 0) {
+        const copy = `${tmp}.copy`
+        const copied = yield* Effect.either(
+          Effect.zipRight(fs.copyFile(tmp, copy), fs.rename(copy, tmp))
+        )
+        if (copied._tag === "Left") {
+          yield* fs.remove(copy, { force: true }).pipe(Effect.ignore)
+          yield* fs.remove(tmp, { force: true })
+        }
+      }
       const meta = readMeta(yield* fs.readFileString(metaFile).pipe(Effect.orElseSucceed(() => "")))
       if (Option.isSome(meta) && (yield* sizeOnDisk) > 0) {
         state.etag = meta.value.etag
@@ -588,9 +658,7 @@ export const downloadFile = <E>(
       yield* fs.remove(metaFile, { force: true })
     }).pipe(Effect.mapError(fsFailed("could not clear a stale partial file")))
 
-    const run = destinationReplaceable.pipe(
-      Effect.zipRight(takeLock),
-      Effect.zipRight(clearAbandoned),
+    const afterLock = clearAbandoned.pipe(
       Effect.zipRight(alreadyThere),
       Effect.flatMap((there) =>
         there
@@ -603,6 +671,13 @@ export const downloadFile = <E>(
             (bytes): Downloaded => ({ path: options.path, bytes, alreadyThere: true })
           )
           : transfer
+      )
+    )
+
+    const run = destinationReplaceable.pipe(
+      Effect.zipRight(takeLock),
+      Effect.zipRight(
+        Effect.suspend(() => Effect.raceFirst(afterLock, Effect.flatMap(Deferred.await(lockLost), takenOver)))
       )
     )
 

@@ -701,6 +701,46 @@ describe("MotiveClient downloads", () => {
       expect(readFileSync(lock, "utf8")).toBe("2147483646 1 worker-elsewhere")
     }))
 
+  it.scoped("refreshes its lock's time every 30 s while it waits, so that another machine sees it alive", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.now())
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } }, {
+        requestTimeout: Duration.minutes(10)
+      })
+      const lock = join(dir, "1-rear.mp4.part.lock")
+      const times = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const { recall: created } = yield* c.createVideoRecall({
+            vehicleNumber: "TRK-101",
+            startTime: ago(30),
+            duration: 1,
+            cameraPositions: ["rear"]
+          })
+          yield* sandbox.settle
+          const recall = yield* c.getVideoRecall(created.id)
+          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 60_000 }, 1)
+          yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall }))
+          yield* waitFor(Effect.map(seen(sandbox, "media"), (n) => n === 1))
+          // Whole seconds, which every file system keeps exactly.
+          const old = new Date(Math.floor(Date.now() / 1000) * 1000 - 5 * 60_000)
+          utimesSync(lock, old, old)
+          const mtime = () => Math.round(statSync(lock).mtimeMs)
+          // 29 s on: no refresh yet (looked at after a moment in real time, for a refresh that would be under way).
+          yield* TestClock.adjust(Duration.seconds(29))
+          yield* liveSleep(200)
+          const before = mtime()
+          // 30 s on: refreshed, to this clock's time.
+          yield* TestClock.adjust(Duration.seconds(1))
+          yield* waitFor(Effect.sync(() => mtime() !== old.getTime()))
+          return [old.getTime(), before, mtime(), yield* TestClock.currentTimeMillis]
+        }))
+      const [old, before, after, now] = times
+      expect(before).toBe(old)
+      // Stamped with this clock's time (the TestClock's, here), to the second at least.
+      expect(Math.abs(after! - now!)).toBeLessThan(1_000)
+    }))
+
   it.scoped("stops at its next refresh when its lock was taken over while it stalled, writing nothing more", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(Date.now())

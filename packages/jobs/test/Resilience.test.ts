@@ -90,6 +90,43 @@ describe("a file another machine's worker is downloading (a shared directory)", 
   )
 })
 
+describe("a download slot", () => {
+  it.scopedLive(
+    "is not held between tries of a file another machine is downloading: other rows download meanwhile",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor()
+        const dir = yield* tempDir("slot")
+        const out = join(dir, "out")
+        const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(2))
+        // Recall 1 (the first row's, created first: one create at a time) has its front camera locked elsewhere.
+        const lock = join(out, "INC-1", "1-front_facing.mp4.part.lock")
+        mkdirSync(join(out, "INC-1"), { recursive: true })
+        writeFileSync(lock, "2147483646 1 worker-elsewhere")
+        const settings = { ...testSettings(200), concurrency: 1, downloadConcurrency: 1 }
+        const [meanwhile, final] = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: out })
+          // With a single download slot, the second row finishes while the first still waits for that lock.
+          const secondDone = Effect.gen(function*() {
+            for (;;) {
+              const rows = (yield* jobs.status(batch.id)).rows
+              if (rows[1]?.state === "done") return rows.map((r) => r.state)
+              yield* Effect.sleep("50 millis")
+            }
+          })
+          const meanwhile = yield* Effect.timeout(secondDone, "10 seconds")
+          const old = new Date(Date.now() - 11 * 60_000)
+          utimesSync(lock, old, old)
+          return [meanwhile, yield* jobs.awaitSettled(batch.id)] as const
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), settings)))
+        expect(meanwhile).toEqual(["downloading", "done"])
+        expect(final.rows.map((r) => r.state)).toEqual(["done", "done"])
+      }),
+    60_000
+  )
+})
+
 describe("the monthly quota", () => {
   it.scopedLive("refuses a batch it does not cover before anything is sent", () =>
     Effect.gen(function*() {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { type AddressInfo, connect, createServer, type Socket } from "node:net"
 import { join } from "node:path"
 import { distributedPackage } from "../src/SharedJobs.js"
 import { dropDatabase, newDatabase } from "./postgres.js"
@@ -106,6 +107,77 @@ describe("batch run on a jobs database, interrupted", () => {
         expect((JSON.parse(status.stdout) as BatchJson).rows.map((r) => r.state)).toEqual(["stopped", "stopped"])
       }),
     60_000
+  )
+})
+
+/**
+ * A loopback TCP proxy to the Postgres of `url`, for the scope: the same URL through it, and `freeze`, after which
+ * nothing passes either way (the database goes silent, as behind a dead network link).
+ */
+const silenceable = (url: string) =>
+  Effect.gen(function*() {
+    const target = new URL(url)
+    const sockets = new Set<Socket>()
+    let frozen = false
+    const server = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname)
+      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+        sockets.add(from)
+        from.on("data", (data) => {
+          if (!frozen) to.write(data)
+        })
+        from.on("error", () => to.destroy())
+        from.on("close", () => to.destroy())
+      }
+    })
+    const port = yield* Effect.acquireRelease(
+      Effect.async<number>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
+      }),
+      () =>
+        Effect.sync(() => {
+          for (const socket of sockets) socket.destroy()
+          server.close()
+        })
+    )
+    const proxied = new URL(url)
+    proxied.hostname = "127.0.0.1"
+    proxied.port = String(port)
+    return { url: proxied.toString(), freeze: () => void (frozen = true) }
+  })
+
+describe("batch run on a jobs database gone silent, interrupted", () => {
+  it.scopedLive(
+    "says within about 10 s that it could not cancel the unsent rows, and how to stop them (it hung for ever)",
+    () =>
+      Effect.gen(function*() {
+        const database = yield* newDatabase("silent")
+        const proxy = yield* silenceable(database)
+        const { env: motiveEnv } = yield* sandboxEnv()
+        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: proxy.url, MOTIVE_RATE_LIMIT: String(limit) }
+        const dir = yield* tempDir
+        writeFileSync(join(dir, "rows.csv"), csv(2, 30))
+        const follow = yield* motiveBackground(["batch", "run", join(dir, "rows.csv")], env)
+        yield* started(follow, "sent to the workers")
+        const exited = Effect.async<number | null>((resume) => {
+          if (follow.child.exitCode !== null) resume(Effect.succeed(follow.child.exitCode))
+          else follow.child.once("exit", (code) => resume(Effect.succeed(code)))
+        })
+        proxy.freeze()
+        const interruptedAt = Date.now()
+        follow.child.kill("SIGINT")
+        expect(yield* exited).toBe(130)
+        // 10 s for the cancel, then no second wait on the silent database.
+        expect(Date.now() - interruptedAt).toBeLessThan(20_000)
+        expect(follow.stderr()).toMatch(
+          /interrupted: could not cancel the rows not sent yet \(the jobs database did not answer within 10 s\): the workers may still send them; stop them with: motive batch cancel [0-9a-f]{12} --database <URL>/
+        )
+        expect(follow.stderr()).not.toContain(new URL(database).password)
+        // The rows were indeed left to send: nothing marked them.
+        const status = yield* motive(["--json", "batch", "status"], { env: { ...env, MOTIVE_DATABASE_URL: database } })
+        expect((JSON.parse(status.stdout) as BatchJson).rows.map((r) => r.state)).toEqual(["validated", "validated"])
+      }),
+    90_000
   )
 })
 

@@ -357,17 +357,20 @@ export const executeBatch = (
       // first: every recall a row made and the run has not finished with is then in the status. The interruption's
       // report names each (with --json, in its one error document) with the command that picks it up again, and the
       // rows whose create went out but whose answer did not come back (Motive may hold their recalls).
+      let databaseSilent = false
       if (Option.isSome(options.database)) {
         // The workers send the rows, not this process: what they have not sent yet is cancelled (as batch cancel
         // does), so that no quota is spent after the interruption but by the creates they have under way.
-        // Bounded: a database gone silent must not hold Ctrl-C.
+        // Bounded, and not waiting for its interruption (a transaction rolled back on a silent database): a database
+        // gone silent must not hold Ctrl-C.
         const cancelled = yield* Effect.either(
-          Effect.timeoutFail(jobs.cancel(batch.id), {
+          Effect.timeoutFail(Effect.disconnect(jobs.cancel(batch.id)), {
             duration: "10 seconds",
             onTimeout: () => ({ message: "the jobs database did not answer within 10 s" })
           })
         )
         if (cancelled._tag === "Left") {
+          databaseSilent = true
           processSinks.stderr(
             `interrupted: could not cancel the rows not sent yet (${cancelled.left.message}): the workers may still ` +
               `send them; stop them with: motive batch cancel ${short(batch.id)} --database <URL>\n`
@@ -397,8 +400,11 @@ export const executeBatch = (
         yield* jobs.stopCreating
         yield* Fiber.interrupt(slow)
       }
-      // Bounded too: a database gone silent must not hold Ctrl-C (the batch is then named without its recalls).
-      const now = yield* Effect.option(Effect.timeout(jobs.status(batch.id), "10 seconds"))
+      // Bounded too: a database gone silent must not hold Ctrl-C (the batch is then named without its recalls), and
+      // one that did not answer the cancel is not asked again.
+      const now = databaseSilent
+        ? Option.none()
+        : yield* Effect.option(Effect.timeout(Effect.disconnect(jobs.status(batch.id)), "10 seconds"))
       const rows = Option.isSome(now) ? now.value.rows : []
       for (const row of rows) {
         if (row.recallId !== undefined && row.state !== "done" && row.state !== "failed") {
@@ -492,7 +498,11 @@ export const executeBatch = (
           Effect.catchAll(storeLost)
         )
       return yield* jobs.status(batch.id).pipe(Effect.catchAll(storeLost))
-    }).pipe(Effect.onInterrupt(() => interrupted))
+    }).pipe(
+      // In a fiber of its own, interruptible: an interrupted fiber's handler runs uninterruptibly, where a timeout
+      // cannot end what it bounds (it waits for it), so a database gone silent held Ctrl-C for ever.
+      Effect.onInterrupt(() => Effect.flatMap(Effect.forkDaemon(Effect.interruptible(interrupted)), Fiber.join))
+    )
   }))
 
 /**

@@ -145,6 +145,13 @@ export class BodyTimeout extends Data.TaggedError("BodyTimeout") {}
  */
 export class BodyUnreadable extends Data.TaggedError("BodyUnreadable") {}
 
+/**
+ * The bodies being read together already hold the receiver's budget (`maxBytesInFlight`): put off (answer 503).
+ *
+ * @since 0.1.0
+ */
+export class BodiesInFlight extends Data.TaggedError("BodiesInFlight") {}
+
 // Every refusal closes the connection: the unread rest of the body is then never read, nor kept.
 const refuse = (status: number, text: string) =>
   HttpServerResponse.text(text, { status, headers: { connection: "close" } })
@@ -152,7 +159,8 @@ const refuse = (status: number, text: string) =>
 const refusals = {
   BodyTooLarge: () => refuse(413, "body too large"),
   BodyTimeout: () => refuse(408, "body not received in time"),
-  BodyUnreadable: () => refuse(400, "body unreadable")
+  BodyUnreadable: () => refuse(400, "body unreadable"),
+  BodiesInFlight: () => refuse(503, "busy: too many deliveries at once")
 }
 
 /**
@@ -165,6 +173,14 @@ export const readBody = (
   request: HttpServerRequest.HttpServerRequest,
   maxBytes: number
 ): Effect.Effect<Uint8Array, BodyTooLarge | BodyUnreadable, Scope.Scope> =>
+  pullBody<never>(request, maxBytes, () => undefined)
+
+/** {@link readBody}, asking `refusal` before each piece is kept (with its size): a failure it gives ends the read. */
+const pullBody = <E>(
+  request: HttpServerRequest.HttpServerRequest,
+  maxBytes: number,
+  refusal: (bytes: number) => E | undefined
+): Effect.Effect<Uint8Array, BodyTooLarge | BodyUnreadable | E, Scope.Scope> =>
   Effect.gen(function*() {
     if (Number(request.headers["content-length"] ?? 0) > maxBytes) return yield* new BodyTooLarge()
     // Pulled in the request's scope: the stream (and, on Node, the socket) is closed only once the answer is out.
@@ -181,6 +197,8 @@ export const readBody = (
       for (const part of chunk.value) {
         total += part.length
         if (total > maxBytes) return yield* new BodyTooLarge()
+        const refused = refusal(part.length)
+        if (refused !== undefined) return yield* Effect.fail(refused)
         parts.push(part)
       }
     }
@@ -263,9 +281,9 @@ export interface ReceiverOptions {
  * `Content-Length` before it is read, or as soon as it passes the limit when chunked; one that has not arrived
  * within `bodyTimeout` (default 5 seconds) is refused 408; JSON nested deeper than `maxDepth` (default 64) is
  * never parsed, and when signed is acknowledged as not an event. The bodies being read at once hold at most
- * `maxBytesInFlight` (default 16 MiB; each counts its `Content-Length`, or `maxBodyBytes` when it has none; one
- * alone is always read): past it, a delivery is answered 503 unread (Motive delivers it again), so many
- * connections cannot add up to more memory. Headers arriving slowly are the server's to bound (on Node, `headersTimeout` and `requestTimeout`).
+ * `maxBytesInFlight` (default 16 MiB, counted as their bytes arrive, so that a sender announcing a large body and
+ * sending nothing holds nothing; one alone is always read): past it, a delivery is answered 503 (Motive delivers it
+ * again), so many connections cannot add up to more memory. Any method but `POST` is answered 405 (`Allow: POST`). Headers arriving slowly are the server's to bound (on Node, `headersTimeout` and `requestTimeout`).
  *
  * With `handle`, each verified event goes to it before the answer instead of to `events`, and `false` answers
  * 503 (Motive delivers it again): for a consumer that must not acknowledge what it could not keep, such as a
@@ -289,32 +307,40 @@ export const makeReceiver = (options: ReceiverOptions): Effect.Effect<WebhookRec
     const bodyTimeout = options.bodyTimeout ?? receiverDefaults.bodyTimeout
     const maxDepth = options.maxDepth ?? receiverDefaults.maxDepth
     const maxBytesInFlight = options.maxBytesInFlight ?? receiverDefaults.maxBytesInFlight
-    // The bytes the bodies being read now may hold, by what each declared (or may reach).
+    // The bytes the bodies being read now hold, counted as they arrive: what a body only declares (a sender that
+    // announces a megabyte and sends a byte) holds nothing, so idle connections cannot put real deliveries off.
     let inFlight = 0
     const queue = yield* Queue.dropping<VerifiedEvent>(options.capacity ?? 1024)
     const others = yield* Queue.sliding<Uint8Array>(options.capacity ?? 1024)
     const decode = Schema.decodeUnknownOption(Schema.parseJson(WebhookEvent))
     const receive = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      if (request.method !== "POST") return refuse(405, "method not allowed")
+      if (request.method !== "POST") {
+        return HttpServerResponse.text("method not allowed", {
+          status: 405,
+          headers: { connection: "close", allow: "POST" }
+        })
+      }
       const declared = Number(request.headers["content-length"] ?? 0)
       if (declared > maxBodyBytes) return yield* new BodyTooLarge()
       const signature = request.headers[motiveHeaders.webhookSignature]
       // No well-formed signature: refused before a byte of the body is read.
       if (!wellFormed(signature)) return refuse(403, "invalid signature")
-      const reserved = declared > 0 ? declared : maxBodyBytes
-      // The first body is always read (a limit above the budget must not refuse every delivery).
-      if (inFlight > 0 && inFlight + reserved > maxBytesInFlight) {
-        return refuse(503, "busy: too many deliveries at once")
+      let mine = 0
+      // A body alone is always read whole (a limit above the budget must not refuse every delivery).
+      const refusal = (bytes: number) => {
+        if (inFlight > mine && inFlight + bytes > maxBytesInFlight) return new BodiesInFlight()
+        inFlight += bytes
+        mine += bytes
+        return undefined
       }
-      inFlight += reserved
       // Servers run handlers uninterruptibly: the read is made interruptible so that the time limit (and a
       // client hanging up) can stop it.
-      const raw = yield* readBody(request, maxBodyBytes).pipe(
+      const raw = yield* pullBody(request, maxBodyBytes, refusal).pipe(
         Effect.interruptible,
         Effect.timeoutFail({ duration: bodyTimeout, onTimeout: () => new BodyTimeout() }),
         Effect.ensuring(Effect.sync(() => {
-          inFlight -= reserved
+          inFlight -= mine
         }))
       )
       if (!(yield* verifySignature(raw, signature, options.secret))) return refuse(403, "invalid signature")

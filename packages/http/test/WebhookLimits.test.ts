@@ -161,23 +161,24 @@ describe("Webhooks.makeReceiver limits", () => {
       expect(answer.toLowerCase()).toContain("connection: close")
     }))
 
-  it.scopedLive("holds at most maxBytesInFlight of bodies at once: past it 503 unread, then serves again", () =>
+  it.scopedLive("holds at most maxBytesInFlight of bodies at once, counted as they arrive: past it 503, then serves again", () =>
     Effect.gen(function*() {
-      const { port, post } = yield* serve({ maxBytesInFlight: 2_000_000, bodyTimeout: Duration.millis(600) })
+      const { port, post } = yield* serve({ maxBytesInFlight: 1_900_000, bodyTimeout: Duration.millis(800) })
       const head = (length: number) =>
         `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-KT-Webhook-Signature: ${
           "0".repeat(40)
         }\r\nContent-Length: ${length}\r\n\r\n`
-      // Two bodies of 900 KB promised, ten bytes sent: 1.8 MB held for them until they time out.
+      // Two bodies of 900 KB promised, 852 KB of each sent, then nothing: 1.7 MB held until they time out.
       const stalled = yield* Effect.fork(
         Effect.all([
-          upload(port, head(900_000), 10, (b) => b.subarray(0, 10)),
-          upload(port, head(900_000), 10, (b) => b.subarray(0, 10))
+          upload(port, head(900_000), 13 * 65_536),
+          upload(port, head(900_000), 13 * 65_536)
         ], { concurrency: 2 })
       )
-      yield* Effect.sleep("150 millis")
-      // A third that would pass 2 MB is answered 503 (Motive delivers it again); a small one still fits.
-      const third = yield* upload(port, head(300_000), 10, (b) => b.subarray(0, 10))
+      yield* Effect.sleep("300 millis")
+      // A third whose bytes would pass 1.9 MB is answered 503 as they pass it (Motive delivers it again); a small
+      // one still fits.
+      const third = yield* upload(port, head(300_000), 4 * 65_536)
       expect(third.answer).toMatch(/^HTTP\/1\.1 503 /)
       const body = event(3)
       expect(yield* post(body, hmac(body))).toBe(200)
@@ -187,6 +188,34 @@ describe("Webhooks.makeReceiver limits", () => {
       // (A body of whole 64 KiB pieces: all of it read, then its signature found wrong.)
       const again = yield* upload(port, head(4 * 65_536), 4 * 65_536)
       expect(again.answer).toMatch(/^HTTP\/1\.1 403 /)
+    }))
+
+  it.scopedLive("answers any method but POST 405 with Allow: POST, reading nothing", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serve()
+      for (const method of ["GET", "PUT", "DELETE"]) {
+        const response = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/`, { method }))
+        expect([method, response.status, response.headers.get("allow")]).toEqual([method, 405, "POST"])
+      }
+    }))
+
+  it.scopedLive("puts no delivery off for bodies only announced: idle connections declaring a megabyte hold nothing", () =>
+    Effect.gen(function*() {
+      const { port, post } = yield* serve({ bodyTimeout: Duration.seconds(1) })
+      const head = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-KT-Webhook-Signature: ${
+        "0".repeat(40)
+      }\r\nContent-Length: 1048576\r\n\r\n`
+      // Sixteen senders announce 1 MiB each (the whole 16 MiB budget, were it counted by what they declare) and
+      // send one byte: anyone can do that, with no secret.
+      const idle = yield* Effect.fork(
+        Effect.all(Array.from({ length: 16 }, () => upload(port, head, 1, (b) => b.subarray(0, 1))), {
+          concurrency: "unbounded"
+        })
+      )
+      yield* Effect.sleep("300 millis")
+      const body = event(4)
+      expect(yield* post(body, hmac(body))).toBe(200)
+      yield* Fiber.interrupt(idle)
     }))
 
   it.scopedLive("reads one delivery alone whatever it reserves: a maxBodyBytes above the budget refuses nothing", () =>

@@ -116,7 +116,6 @@ export const layerSqlite = (file: string) =>
       const sql = yield* SqlClient.SqlClient
       yield* sql.unsafe("PRAGMA journal_mode=WAL")
       yield* sql.unsafe("PRAGMA synchronous=NORMAL")
-      yield* sql.unsafe("PRAGMA busy_timeout=5000")
     })
   ).pipe(
     Layer.provideMerge(

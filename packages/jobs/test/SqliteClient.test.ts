@@ -1,12 +1,14 @@
 import { MessageStorage, ShardId, ShardingConfig, SqlMessageStorage } from "@effect/cluster"
+import { SqlClient } from "@effect/sql"
 import { LibsqlClient } from "@effect/sql-libsql"
 import { describe, expect, it, vi } from "@effect/vitest"
 import { createClient, type ResultSet } from "@libsql/client"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import Database from "libsql"
 import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Embedded } from "../src/index.js"
 import { sameConnectionClient, withPollTimeAsArgument } from "../src/internal/sqliteClient.js"
 
 const withFile = async (f: (file: string) => Promise<void>) => {
@@ -196,6 +198,42 @@ describe("the journal's SQLite client (kept statements, one connection)", () => 
       ours.close()
       reference.close()
     }))
+
+  it.live(
+    "waits for another process's lock with the event loop free, and a BEGIN that timed out keeps no permit",
+    () =>
+      Effect.gen(function*() {
+        const dir = mkdtempSync(join(tmpdir(), "motive-sqlite-client-"))
+        yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+        const file = join(dir, "journal.db")
+        const sql = Context.get(yield* Layer.build(Embedded.layerSqlite(file)), SqlClient.SqlClient)
+        yield* sql`CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)`
+        // Another process writing the same file (another connection: the same locks).
+        const other = new Database(file)
+        yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
+        const insert = (name: string) => sql.withTransaction(sql`INSERT INTO t (name) VALUES (${name})`)
+
+        // Held for 300 ms, released by a timer of this process: it fires only if the wait leaves the event loop free
+        // (SQLite's own wait, synchronous, would hold it until the BEGIN failed).
+        other.exec("BEGIN IMMEDIATE")
+        setTimeout(() => other.exec("COMMIT"), 300)
+        yield* insert("after a short lock")
+
+        // Held past the wait: that transaction fails as busy...
+        other.exec("BEGIN IMMEDIATE")
+        const refused = yield* Effect.flip(insert("refused"))
+        expect(String(refused.cause)).toContain("SQLITE_BUSY")
+        other.exec("COMMIT")
+        // ...and the next ones run (the client's one permit came back; it waited for ever before).
+        yield* insert("after the refusal").pipe(Effect.timeout("5 seconds"))
+        expect((yield* sql<{ readonly one: bigint }>`SELECT 1 AS one`.pipe(Effect.timeout("5 seconds")))[0]?.one).toBe(
+          1n
+        )
+        const names = yield* sql<{ readonly name: string }>`SELECT name FROM t ORDER BY id`
+        expect(names.map((r) => r.name)).toEqual(["after a short lock", "after the refusal"])
+      }).pipe(Effect.scoped),
+    30_000
+  )
 
   it.live("the cluster's own storage poll reaches SQLite with the time as an argument, prepared once", () =>
     Effect.gen(function*() {

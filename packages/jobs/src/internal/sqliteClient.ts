@@ -128,6 +128,35 @@ const resultSet = (
 const libsqlError = (e: unknown): unknown =>
   e instanceof Database.SqliteError ? new LibsqlError(e.message, e.code, e.rawCode, e) : e
 
+/**
+ * How long a statement waits for another connection's lock (another process writing the same file) before it
+ * fails with SQLITE_BUSY. The driver is synchronous: SQLite's own wait (`busy_timeout`) would stop the whole
+ * process for it (a webhook then answered in 5 s rather than Motive's 3), so SQLite is left only a moment, and the
+ * rest of the wait is spent here between tries, with the event loop free.
+ */
+export const busyWaitMillis = 5_000
+
+/** SQLite's own wait on each try (`PRAGMA busy_timeout`). */
+const busyTimeoutMillis = 10
+
+const isBusy = (e: unknown): boolean =>
+  e instanceof LibsqlError && (e.code === "SQLITE_BUSY" || e.code.startsWith("SQLITE_BUSY_"))
+
+const pause = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis))
+
+/** `f`, tried again while it fails SQLITE_BUSY, for up to {@link busyWaitMillis} in all. */
+const whileBusy = async <A>(f: () => A): Promise<A> => {
+  const deadline = Date.now() + busyWaitMillis
+  for (let tries = 0;; tries++) {
+    try {
+      return f()
+    } catch (e) {
+      if (!isBusy(e) || Date.now() >= deadline) throw e
+    }
+    await pause(Math.min(5 * 2 ** tries, 100, Math.max(1, deadline - Date.now())))
+  }
+}
+
 const begin: Record<TransactionMode, string> = {
   write: "BEGIN IMMEDIATE",
   read: "BEGIN TRANSACTION READONLY",
@@ -243,7 +272,9 @@ export const sameConnectionClient = (file: string): Client => {
 
   /** Statements in one transaction begun with `opening`; rolled back if one fails. */
   const inTransaction = (opening: string, stmts: ReadonlyArray<InStatement>): Array<ResultSet> => {
-    run(opening)
+    // Not a kept statement: one that failed (SQLITE_BUSY) stays in progress until run again, and SQLite refuses to
+    // commit any later transaction while it is.
+    exec(opening)
     try {
       const results = stmts.map((stmt) => {
         if (!db.inTransaction) throw new LibsqlError("The transaction has been rolled back", "TRANSACTION_CLOSED")
@@ -277,7 +308,14 @@ export const sameConnectionClient = (file: string): Client => {
 
   const transaction = async (): Promise<Transaction> => {
     // A write transaction: the only kind @effect/sql-libsql asks for.
-    run(begin.write)
+    try {
+      await whileBusy(() => exec(begin.write)) // not a kept statement: see `inTransaction`
+    } catch (e) {
+      // Told at its first statement, not here: @effect/sql-libsql (0.42) takes its one connection's permit before
+      // beginning and gives it back only with a transaction, so a BEGIN that failed (the file still locked by
+      // another process) kept it, and every later statement of this process waited for ever.
+      return notBegun(e)
+    }
     let ended = false
     /** Statements run only while the transaction is open: SQLite itself may have rolled it back. */
     const within = (stmt: InStatement): ResultSet => {
@@ -314,15 +352,33 @@ export const sameConnectionClient = (file: string): Client => {
     }
   }
 
+  /** A transaction whose BEGIN failed with `error`: its statements and its commit fail with it; nothing was begun. */
+  const notBegun = (error: unknown): Transaction => {
+    const fail = async (): Promise<never> => {
+      throw error
+    }
+    return {
+      execute: fail,
+      batch: fail,
+      executeMultiple: fail,
+      commit: fail,
+      rollback: async () => {},
+      close: () => {},
+      closed: true
+    }
+  }
+
   run("SELECT 1 AS checkThatTheDatabaseCanBeOpened")
+  run(`PRAGMA busy_timeout=${busyTimeoutMillis}`)
   return {
+    // Outside a transaction (statements in one run on it), so each is retried whole when the file is locked.
     execute: async (stmt: InStatement | string, args?: InArgs) =>
-      run(typeof stmt === "string" ? { sql: stmt, args: args ?? [] } : stmt),
-    batch: async (stmts, mode = "deferred") => inTransaction(begin[mode], stmts),
+      whileBusy(() => run(typeof stmt === "string" ? { sql: stmt, args: args ?? [] } : stmt)),
+    batch: async (stmts, mode = "deferred") => whileBusy(() => inTransaction(begin[mode], stmts)),
     migrate: async (stmts) => {
       run("PRAGMA foreign_keys=off")
       try {
-        return inTransaction(begin.deferred, stmts)
+        return await whileBusy(() => inTransaction(begin.deferred, stmts))
       } finally {
         run("PRAGMA foreign_keys=on")
       }

@@ -87,6 +87,18 @@ describe("motive webhook listen, under abuse", () => {
       expect(proc.stderr()).not.toContain("Maximum call stack")
     }))
 
+  it.scopedLive("prints each event as it came, on one line: numbers past 2^53 and their writing unchanged", () =>
+    Effect.gen(function*() {
+      const { post, proc } = yield* listen()
+      const body =
+        `{\n  "action": "video_recall_request_completed",\n  "id": 6,\n  "vehicle_id": 12345678901234567891,\n  "f": 1.50,\n  "note": "a b\\"c"\n}`
+      expect(yield* post(body, hmac(body))).toBe(200)
+      const line = yield* until(() => proc.lines[0])
+      expect(line).toBe(
+        `{"action":"video_recall_request_completed","id":6,"vehicle_id":12345678901234567891,"f":1.50,"note":"a b\\"c"}`
+      )
+    }))
+
   it.scopedLive("refuses a 50 MB delivery with 413 before it is sent, and --max-body lowers the limit", () =>
     Effect.gen(function*() {
       const { port, post, proc } = yield* listen("--max-body", "100")

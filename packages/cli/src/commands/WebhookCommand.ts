@@ -106,19 +106,41 @@ const verify = Command.make(
     })
 ).pipe(Command.withDescription("Check a webhook body's X-KT-Webhook-Signature (exit 2 when it does not match)"))
 
+/** JSON text without the whitespace between its tokens (strings kept as they are): one line, the same values. */
+const compactJson = (text: string): string => {
+  let out = ""
+  let from = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (inString) {
+      if (c === "\\") i++
+      else if (c === "\"") inString = false
+    } else if (c === "\"") {
+      inString = true
+    } else if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      out += text.slice(from, i)
+      from = i + 1
+    }
+  }
+  return out + text.slice(from)
+}
+
 /**
- * The verified event as one JSON line. The receiver bounds the body's size and depth, so re-serialising is safe;
- * the characters JSON leaves raw but a terminal may act on are escaped (still the same JSON).
+ * The verified event as one JSON line: the body as it came, only the whitespace between tokens taken out (parsed
+ * and written again, a number past 2^53 would change). The characters JSON leaves raw but a terminal may act on are
+ * escaped (still the same JSON).
  */
 const eventLine = (rawBody: Uint8Array, event: unknown): string => {
-  let full: unknown = event
+  const text = new TextDecoder().decode(rawBody)
+  let object = false
   try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(rawBody))
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) full = parsed
+    const parsed: unknown = JSON.parse(text)
+    object = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
   } catch {
-    // The receiver decoded it already: keep the event.
+    // The receiver decoded it already: the event is printed.
   }
-  return escapeControls(JSON.stringify(full))
+  return escapeControls(object ? compactJson(text) : JSON.stringify(event))
 }
 
 const refusalNotes: Record<number, string> = {

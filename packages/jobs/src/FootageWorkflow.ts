@@ -520,13 +520,17 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
   /**
    * Waits, suspended, for the recall's completion: a verified webhook (then confirmed with one GET) or the
    * poller's GET (then that is the check). An event that came before the create's answer was recorded is in the
-   * store. When the API does not confirm a webhook (early, stale or replayed), the row polls on its own durable
-   * clocks from there.
+   * store: confirmed with one GET, and when the recall is not done, the row waits as any other (that event was
+   * early, or another server's recall of the same id in a reused journal: the real one is still to come). When the
+   * API does not confirm a webhook (early, stale or replayed), the row polls on its own durable clocks from there.
    */
   const awaitCompletion = (recallId: number) =>
     Effect.gen(function*() {
-      const early = yield* Effect.orDie(store.hasEvent(recallId))
-      const signal = early ? undefined : yield* DurableDeferred.await(Completion)
+      if (yield* Effect.orDie(store.hasEvent(recallId))) {
+        const confirmed = yield* check(recallId, "confirm-stored-event")
+        if (terminal(confirmed)) return confirmed
+      }
+      const signal = yield* DurableDeferred.await(Completion)
       if (signal !== undefined && signal.via === "poll" && signal.recallId === recallId) {
         if (signal.status === "timeout") return undefined
         return {

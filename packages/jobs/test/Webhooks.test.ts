@@ -49,6 +49,30 @@ describe("completion by webhook", () => {
   )
 
   it.scopedLive(
+    "still completes by webhook a recall whose id has an event stored already (a journal reused against another server)",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ lifecycle: { recallPendingMillis: 200, recallProcessingMillis: 1_500 } })
+        const dir = yield* tempDir("stale-event")
+        const batch = yield* BatchFile.parseBatch("rows.csv", csvRows(1))
+        // Polls would start only after a minute: the row can finish within the test only by its webhook.
+        const final = yield* Effect.gen(function*() {
+          const store = yield* JobStore.JobStore
+          // Recall 1 of a server this journal knew before (the sandbox restarted): its completion is on record.
+          yield* store.addEvent(1, recallCompletedAction)
+          const url = yield* serveCompletions(secret)
+          yield* sandbox.registerWebhook(url, secret, [recallCompletedAction])
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          return yield* jobs.awaitSettled(batch.id).pipe(Effect.timeout("15 seconds"))
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(60_000))))
+        expect(final.rows.map((r) => [r.recallId, r.state])).toEqual([[1, "done"]])
+        expect((yield* sandbox.deliveries).map((d) => d.state)).toEqual(["delivered"])
+      }),
+    30_000
+  )
+
+  it.scopedLive(
     "changes nothing for a forged delivery or a signed event naming another recall",
     () =>
       Effect.gen(function*() {

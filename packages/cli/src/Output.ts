@@ -56,10 +56,11 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   /** Whether the result has been printed (the run then succeeded, whatever happens after). */
   readonly printed: () => boolean
   /**
-   * One line of a stream on stdout (`webhook listen`'s events), in every mode; answers whether stdout's reader is
-   * still there (false once it has gone: `… | head -n 1`).
+   * One line of a stream on stdout (`webhook listen`'s events), in every mode, if stdout takes it within a second:
+   * `printed`, `unread` (a pipe whose reader is not keeping up stayed full: nothing written) or `gone` (its reader
+   * has gone: `… | head -n 1`).
    */
-  readonly line: (text: string) => Effect.Effect<boolean>
+  readonly line: (text: string) => Effect.Effect<"printed" | "unread" | "gone">
 }>() {}
 
 /**
@@ -79,6 +80,11 @@ export interface Sinks {
   readonly stdinIsTerminal?: boolean
   /** Whether stdout's reader has gone (`EPIPE`); taken as not when absent. */
   readonly stdoutGone?: () => boolean
+  /**
+   * Writes `text` on stdout if it can start within `millis` (a pipe whose reader is slow may stay full): `false`,
+   * nothing written, when it could not. A write begun is finished. Taken as `stdout` (always written) when absent.
+   */
+  readonly stdoutWithin?: (text: string, millis: number) => boolean
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4))
@@ -98,11 +104,13 @@ const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure:
   // Windows' console takes text through Node's stream (as UTF-16), not as bytes.
   const viaStream = process.platform === "win32"
   let closed = false
-  const write = (text: string): void => {
-    if (closed) return
+  let nonBlocking = false
+  /** Writes all of `text`, unless the descriptor stays full (`EAGAIN`) past `deadline` before a byte is taken. */
+  const writeBy = (text: string, deadline: number): boolean => {
+    if (closed) return true
     if (viaStream) {
       stream().write(text)
-      return
+      return true
     }
     const bytes = Buffer.from(text)
     let offset = 0
@@ -111,17 +119,29 @@ const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure:
         offset += writeSync(fd, bytes, offset)
       } catch (error) {
         if (codeOf(error) === "EAGAIN") {
+          if (offset === 0 && Date.now() >= deadline) return false
           Atomics.wait(pause, 0, 0, 2)
           continue
         }
         // A reader gone is gone for good; a full disk may be told again (the report of it goes elsewhere).
         if (codeOf(error) === "EPIPE") closed = true
         else onFailure(error)
-        return
+        return true
       }
     }
+    return true
   }
-  return Object.assign(write, { gone: () => closed })
+  const write = (text: string): void => void writeBy(text, Number.POSITIVE_INFINITY)
+  const within = (text: string, millis: number): boolean => {
+    // A pipe left blocking would hold the process in the system call until its reader reads: Node's own stream,
+    // built once, makes it non-blocking, so that a full pipe answers EAGAIN.
+    if (!nonBlocking) {
+      nonBlocking = true
+      stream()
+    }
+    return writeBy(text, Date.now() + millis)
+  }
+  return Object.assign(write, { gone: () => closed, within })
 }
 
 /**
@@ -152,6 +172,7 @@ export const processSinks: Sinks = {
   stdout: stdoutWriter,
   stderr: standardWriter(2, () => process.stderr, () => {}),
   stdoutGone: stdoutWriter.gone,
+  stdoutWithin: stdoutWriter.within,
   get stdoutIsTerminal() {
     return process.stdout.isTTY === true
   },
@@ -215,8 +236,9 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
     line: (text) =>
       Effect.sync(() => {
         clearProgress()
-        sinks.stdout(`${text}\n`)
-        return sinks.stdoutGone?.() !== true
+        if (sinks.stdoutWithin === undefined) sinks.stdout(`${text}\n`)
+        else if (!sinks.stdoutWithin(`${text}\n`, 1_000)) return "unread"
+        return sinks.stdoutGone?.() === true ? "gone" : "printed"
       }),
     note: (line) =>
       Effect.sync(() => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
+import { spawn } from "node:child_process"
 import { createHmac } from "node:crypto"
 import { connect, type Socket } from "node:net"
-import { motive, motiveBackground, stackTrace, until } from "./support.js"
+import { bin, motive, motiveBackground, stackTrace, until } from "./support.js"
 
 const secret = "listen-secret"
 const hmac = (body: string) => createHmac("sha1", secret).update(body).digest("hex")
@@ -98,6 +99,55 @@ describe("motive webhook listen, under abuse", () => {
         `{"action":"video_recall_request_completed","id":6,"vehicle_id":12345678901234567891,"f":1.50,"note":"a b\\"c"}`
       )
     }))
+
+  it.scopedLive(
+    "answers within Motive's 3 s while stdout's reader is not reading: 503 once the pipe is full, no line printed twice",
+    () =>
+      Effect.gen(function*() {
+        // stdout is a pipe nobody reads (yet): it holds 64 KiB.
+        const child = yield* Effect.acquireRelease(
+          Effect.sync(() =>
+            spawn(process.execPath, [bin, "webhook", "listen", "--port", "0", "--secret", secret], {
+              stdio: ["ignore", "pipe", "pipe"]
+            })
+          ),
+          (c) => Effect.sync(() => c.kill("SIGKILL"))
+        )
+        let stderr = ""
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+        const port = yield* until(() => /http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr)?.[1])
+        const padding = "x".repeat(2_000)
+        const statuses: Array<number> = []
+        // Until the pipe is full (a first 503), then one more: put off too.
+        for (let id = 1; id <= 1_000 && statuses.filter((s) => s === 503).length < 2; id++) {
+          const body = JSON.stringify({ action: "video_recall_request_completed", id, padding })
+          const status = yield* postTo(`http://127.0.0.1:${port}/`, body, hmac(body)).pipe(
+            Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => `delivery ${id} not answered within 3 s` })
+          )
+          statuses.push(status)
+        }
+        const printed = statuses.filter((s) => s === 200).length
+        expect(printed).toBeGreaterThan(20)
+        expect(statuses.slice(printed)).toEqual([503, 503])
+        expect(stderr).toContain("stdout not read in time or gone (answered 503; Motive delivers it again)")
+        // Once read, stdout holds exactly the deliveries answered 200, each once; the next is printed too.
+        const lines: Array<string> = []
+        let partial = ""
+        child.stdout.on("data", (d: Buffer) => {
+          const parts = (partial + d.toString()).split("\n")
+          partial = parts.pop()!
+          lines.push(...parts)
+        })
+        yield* until(() => lines.length >= printed ? true : undefined)
+        const last = event(61)
+        expect(yield* postTo(`http://127.0.0.1:${port}/`, last, hmac(last))).toBe(200)
+        yield* until(() => lines.length > printed ? true : undefined)
+        expect(lines.map((l) => (JSON.parse(l) as { id: number }).id)).toEqual(
+          [...Array.from({ length: printed }, (_, i) => i + 1), 61]
+        )
+      }),
+    60_000
+  )
 
   it.scopedLive("refuses a 50 MB delivery with 413 before it is sent, and --max-body lowers the limit", () =>
     Effect.gen(function*() {

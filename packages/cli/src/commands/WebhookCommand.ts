@@ -148,7 +148,8 @@ const refusalNotes: Record<number, string> = {
   403: "refused a delivery: its signature is missing or does not match --secret (answered 403)",
   408: "refused a delivery whose body did not arrive in time (answered 408)",
   413: "refused a delivery larger than --max-body (answered 413)",
-  503: "put off a delivery: too many at once, or events waiting unread (answered 503; Motive delivers it again)"
+  503:
+    "put off a delivery: too many at once, or stdout not read in time or gone (answered 503; Motive delivers it again)"
 }
 
 const listen = Command.make(
@@ -178,20 +179,22 @@ const listen = Command.make(
       }
       const { Webhooks } = yield* httpPackage
       const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
-      // Each verified event is printed, whole on one line, before it is answered: one that cannot be printed
-      // (stdout's reader has gone: `… | head -n 1`) is answered 503, so Motive delivers it again, and the command
-      // ends, as `cat` would.
+      // Each verified event is printed, whole on one line, before it is answered: one that cannot be printed is
+      // answered 503, so Motive delivers it again. Its reader gone (`… | head -n 1`), the command ends, as `cat`
+      // would; a reader not keeping up (stdout full for a second) puts it off, well within Motive's 3 seconds.
       const readerGone = yield* Deferred.make<void>()
       const handle = ({ event, rawBody }: Webhooks.VerifiedEvent) =>
-        Effect.tap(output.line(eventLine(rawBody, event)), (kept) =>
-          kept ? Effect.void : Deferred.succeed(readerGone, undefined))
+        Effect.flatMap(output.line(eventLine(rawBody, event)), (outcome) =>
+          outcome === "printed"
+            ? Effect.succeed(true)
+            : outcome === "gone"
+            ? Effect.as(Deferred.succeed(readerGone, undefined), false)
+            : Effect.succeed(false))
       const receiver = yield* Webhooks.makeReceiver({
         secret,
         handle,
         ...(Option.isSome(opts.maxBody) ? { maxBodyBytes: opts.maxBody.value } : {})
-      }).pipe(Effect.mapError((e) =>
-        new InvalidInput({ message: e.message })
-      ))
+      }).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
       const server = yield* NodeHttpServer.make(createReceiverServer, { host: "127.0.0.1", port: opts.port }).pipe(
         Effect.mapError((e) =>
           new InvalidInput({ message: `could not listen on port ${opts.port}: ${String(e.cause)}` })
@@ -208,7 +211,7 @@ const listen = Command.make(
       const port = address._tag === "TcpAddress" ? address.port : opts.port
       const url = `http://127.0.0.1:${port}/`
       // With --json, stdout's first line says where it listens (--port 0 picks a port).
-      if (output.mode.json && !(yield* output.line(JSON.stringify({ listening: { url, port } })))) return
+      if (output.mode.json && (yield* output.line(JSON.stringify({ listening: { url, port } }))) === "gone") return
       // The port --port 0 picked is told with --quiet too: it cannot be learned otherwise.
       const listening = `Listening for Motive webhooks on ${url} (Ctrl-C to stop)`
       yield* opts.port === 0 && !output.mode.json ? output.told(listening) : output.note(listening)

@@ -11,6 +11,7 @@ import { Config, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { httpPackage, settingsFrom } from "./Client.js"
 import type { CliError } from "./CliError.js"
 import { InvalidInput, jobsSetupFailure } from "./CliError.js"
+import { processSinks } from "./Output.js"
 import type { Globals } from "./Root.js"
 
 /**
@@ -187,3 +188,27 @@ export const parseListen = (flag: string, input: string) => {
   }
   return Effect.succeed({ host: match[1]!.replace(/^\[(.*)\]$/, "$1"), port })
 }
+
+/** How long a process of a jobs database may take to stop once interrupted. */
+const stopBudgetMillis = 15_000
+
+/**
+ * Runs until interrupted (Ctrl-C), then leaves `stopBudgetMillis` for the stop: a database gone silent would
+ * otherwise hold it for ever (the runner releasing its shards, the pool closing, both waiting on it). Past the
+ * budget the process says so and exits 130; what it held is taken over once its locks expire, as after `kill -9`.
+ *
+ * @since 0.1.0
+ */
+export const runUntilStopped = (what: string): Effect.Effect<never> =>
+  Effect.onInterrupt(Effect.never, () =>
+    Effect.sync(() => {
+      const timer = setTimeout(() => {
+        processSinks.stderr(
+          `${what}: the jobs database did not answer while stopping (${stopBudgetMillis / 1000} s): exiting anyway; ` +
+            "what it held goes to the other workers once its locks expire, as after kill -9\n"
+        )
+        process.exit(130)
+      }, stopBudgetMillis)
+      // Only a stop still under way keeps the process for it.
+      timer.unref()
+    }))

@@ -3,10 +3,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import { type AddressInfo, connect, createServer, type Socket } from "node:net"
 import { join } from "node:path"
 import { distributedPackage } from "../src/SharedJobs.js"
-import { dropDatabase, newDatabase } from "./postgres.js"
+import { dropDatabase, newDatabase, silenceable } from "./postgres.js"
 import { ago, motive, motiveBackground, sandboxEnv, tempDir, until } from "./support.js"
 
 const limit = 20
@@ -110,42 +109,6 @@ describe("batch run on a jobs database, interrupted", () => {
   )
 })
 
-/**
- * A loopback TCP proxy to the Postgres of `url`, for the scope: the same URL through it, and `freeze`, after which
- * nothing passes either way (the database goes silent, as behind a dead network link).
- */
-const silenceable = (url: string) =>
-  Effect.gen(function*() {
-    const target = new URL(url)
-    const sockets = new Set<Socket>()
-    let frozen = false
-    const server = createServer((client) => {
-      const upstream = connect(Number(target.port), target.hostname)
-      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
-        sockets.add(from)
-        from.on("data", (data) => {
-          if (!frozen) to.write(data)
-        })
-        from.on("error", () => to.destroy())
-        from.on("close", () => to.destroy())
-      }
-    })
-    const port = yield* Effect.acquireRelease(
-      Effect.async<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
-      }),
-      () =>
-        Effect.sync(() => {
-          for (const socket of sockets) socket.destroy()
-          server.close()
-        })
-    )
-    const proxied = new URL(url)
-    proxied.hostname = "127.0.0.1"
-    proxied.port = String(port)
-    return { url: proxied.toString(), freeze: () => void (frozen = true) }
-  })
-
 describe("batch run on a jobs database gone silent, interrupted", () => {
   it.scopedLive(
     "says within about 10 s that it could not cancel the unsent rows, and how to stop them (it hung for ever)",
@@ -176,6 +139,36 @@ describe("batch run on a jobs database gone silent, interrupted", () => {
         // The rows were indeed left to send: nothing marked them.
         const status = yield* motive(["--json", "batch", "status"], { env: { ...env, MOTIVE_DATABASE_URL: database } })
         expect((JSON.parse(status.stdout) as BatchJson).rows.map((r) => r.state)).toEqual(["validated", "validated"])
+      }),
+    90_000
+  )
+})
+
+describe("a worker whose jobs database went silent, interrupted", () => {
+  it.scopedLive(
+    "exits 130 within its 15 s stop budget, saying why, rather than waiting on the database for ever",
+    () =>
+      Effect.gen(function*() {
+        const database = yield* newDatabase("silentworker")
+        const proxy = yield* silenceable(database)
+        const { env: motiveEnv } = yield* sandboxEnv()
+        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: proxy.url, MOTIVE_RATE_LIMIT: String(limit) }
+        const dir = yield* tempDir
+        const port = yield* freePort
+        const worker = yield* motiveBackground(["worker", "--dir", dir, "--listen", `127.0.0.1:${port}`], env)
+        yield* started(worker, "stop it with Ctrl-C")
+        const exited = Effect.async<number | null>((resume) => {
+          if (worker.child.exitCode !== null) resume(Effect.succeed(worker.child.exitCode))
+          else worker.child.once("exit", (code) => resume(Effect.succeed(code)))
+        })
+        proxy.freeze()
+        worker.child.kill("SIGINT")
+        expect(yield* exited).toBe(130)
+        expect(worker.stderr()).toContain(
+          "worker: the jobs database did not answer while stopping (15 s): exiting anyway; what it held goes to the " +
+            "other workers once its locks expire, as after kill -9"
+        )
+        expect(worker.stderr()).not.toContain(new URL(database).password)
       }),
     90_000
   )

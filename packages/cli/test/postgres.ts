@@ -4,6 +4,7 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
+import { type AddressInfo, connect, createServer, type Socket } from "node:net"
 import { inject } from "vitest"
 
 declare module "vitest" {
@@ -35,3 +36,39 @@ export const dropDatabase = (url: string) =>
     Effect.provide(PgClient.layer({ url: Redacted.make(`${inject("postgresUrl")}/postgres`), maxConnections: 1 })),
     Effect.orDie
   )
+
+/**
+ * A loopback TCP proxy to the Postgres of `url`, for the scope: the same URL through it, and `freeze`, after which
+ * nothing passes either way (the database goes silent, as behind a dead network link).
+ */
+export const silenceable = (url: string) =>
+  Effect.gen(function*() {
+    const target = new URL(url)
+    const sockets = new Set<Socket>()
+    let frozen = false
+    const server = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname)
+      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+        sockets.add(from)
+        from.on("data", (data) => {
+          if (!frozen) to.write(data)
+        })
+        from.on("error", () => to.destroy())
+        from.on("close", () => to.destroy())
+      }
+    })
+    const port = yield* Effect.acquireRelease(
+      Effect.async<number>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
+      }),
+      () =>
+        Effect.sync(() => {
+          for (const socket of sockets) socket.destroy()
+          server.close()
+        })
+    )
+    const proxied = new URL(url)
+    proxied.hostname = "127.0.0.1"
+    proxied.port = String(port)
+    return { url: proxied.toString(), freeze: () => void (frozen = true) }
+  })

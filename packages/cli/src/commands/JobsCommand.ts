@@ -15,7 +15,7 @@ import { InvalidInput, jobsSetupFailure } from "../CliError.js"
 import { webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { root } from "../Root.js"
-import { databaseOption, distributedPackage, requireDatabase, sharedGate } from "../SharedJobs.js"
+import { databaseOption, distributedPackage, requireDatabase, runUntilStopped, sharedGate } from "../SharedJobs.js"
 import { serveCompletions } from "./BatchRun.js"
 
 const serve = Command.make(
@@ -76,7 +76,7 @@ const serve = Command.make(
                 Distributed.describeDatabase(database)
               }; stop it with Ctrl-C`
             )
-            return yield* Effect.never
+            return yield* runUntilStopped("jobs serve")
           }), gate)
       }))
     })

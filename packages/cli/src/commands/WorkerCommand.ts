@@ -26,6 +26,7 @@ import {
   downloadConcurrencyOption,
   parseListen,
   requireDatabase,
+  runUntilStopped,
   sharedGate
 } from "../SharedJobs.js"
 import { jobsPackage } from "./BatchRun.js"
@@ -127,7 +128,7 @@ export const workerCommand = Command.make(
                 Distributed.describeDatabase(database)
               }: files into ${dir}; stop it with Ctrl-C`
             )
-            return yield* Effect.never
+            return yield* runUntilStopped("worker")
           }), gate)
       }))
     })

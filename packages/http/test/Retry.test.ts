@@ -144,6 +144,9 @@ describe("MotiveClient retries", () => {
           yield* c.getRecallQuota
           const first = yield* Effect.fork(c.getRecallQuota)
           yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
+          // The sandbox has recorded the request; its 429 reaches the client (which pauses as it reads it) a moment
+          // later: on a loaded machine, a call started at once could go out first (seen in a CI run).
+          yield* liveSleep(300)
           // A second call, started after the 429, waits out the same pause instead of meeting its own 429.
           const second = yield* Effect.fork(c.getVideoRecall(1).pipe(Effect.exit))
           yield* liveSleep(100)

@@ -56,9 +56,10 @@ export class Output extends Context.Tag("@effect-motive/cli/Output")<Output, {
   /** Whether the result has been printed (the run then succeeded, whatever happens after). */
   readonly printed: () => boolean
   /**
-   * One line of a stream on stdout (`webhook listen`'s events), in every mode, if stdout takes it within a second:
-   * `printed`, `unread` (a pipe whose reader is not keeping up stayed full: nothing written) or `gone` (its reader
-   * has gone: `… | head -n 1`).
+   * One line of a stream on stdout (`webhook listen`'s events), in every mode, if stdout takes it now: `printed`,
+   * `unread` (a pipe whose reader is not keeping up is full: nothing written) or `gone` (its reader has gone:
+   * `… | head -n 1`). A line stdout took only part of is `printed` once the rest is out, or after 2 s (it is then on
+   * its way).
    */
   readonly line: (text: string) => Effect.Effect<"printed" | "unread" | "gone">
 }>() {}
@@ -81,10 +82,12 @@ export interface Sinks {
   /** Whether stdout's reader has gone (`EPIPE`); taken as not when absent. */
   readonly stdoutGone?: () => boolean
   /**
-   * Writes `text` on stdout if it can start within `millis` (a pipe whose reader is slow may stay full): `false`,
-   * nothing written, when it could not. A write begun is finished. Taken as `stdout` (always written) when absent.
+   * Writes `text` on stdout without waiting (a pipe whose reader is slow may be full): `written`, `full` (nothing
+   * written) or `gone`, or a promise of the rest of a line begun. Taken as `stdout` (always written) when absent.
    */
-  readonly stdoutWithin?: (text: string, millis: number) => boolean
+  readonly stdoutOffer?: (text: string) => "written" | "full" | "gone" | Promise<void>
+  /** Writes what is left of a line `stdoutOffer` began, waiting `millis` at most (before the process exits). */
+  readonly stdoutFlush?: (millis: number) => void
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4))
@@ -105,43 +108,96 @@ const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure:
   const viaStream = process.platform === "win32"
   let closed = false
   let nonBlocking = false
-  /** Writes all of `text`, unless the descriptor stays full (`EAGAIN`) past `deadline` before a byte is taken. */
-  const writeBy = (text: string, deadline: number): boolean => {
-    if (closed) return true
-    if (viaStream) {
-      stream().write(text)
-      return true
-    }
-    const bytes = Buffer.from(text)
-    let offset = 0
+  /** The end of a line `offer` began but the descriptor did not take whole, written as its reader reads. */
+  let rest: { bytes: Buffer; readonly done: Promise<void>; readonly resolve: () => void } | undefined
+  /** Writes from `bytes[offset]` on until done or `EAGAIN`; the offset reached, or `undefined` once it failed. */
+  const writeFrom = (bytes: Buffer, offset: number): number | undefined => {
     while (offset < bytes.length) {
       try {
         offset += writeSync(fd, bytes, offset)
       } catch (error) {
-        if (codeOf(error) === "EAGAIN") {
-          if (offset === 0 && Date.now() >= deadline) return false
-          Atomics.wait(pause, 0, 0, 2)
-          continue
-        }
+        if (codeOf(error) === "EAGAIN") return offset
         // A reader gone is gone for good; a full disk may be told again (the report of it goes elsewhere).
         if (codeOf(error) === "EPIPE") closed = true
         else onFailure(error)
-        return true
+        return undefined
       }
     }
-    return true
+    return offset
   }
-  const write = (text: string): void => void writeBy(text, Number.POSITIVE_INFINITY)
-  const within = (text: string, millis: number): boolean => {
+  /** Writes what is left of a begun line, waiting (2 ms at a time, the process held) until `deadline` at most. */
+  const finishRest = (deadline: number): void => {
+    while (rest !== undefined) {
+      const offset = writeFrom(rest.bytes, 0)
+      if (offset === undefined || offset === rest.bytes.length) {
+        const { resolve } = rest
+        rest = undefined
+        resolve()
+        return
+      }
+      rest.bytes = rest.bytes.subarray(offset)
+      if (Date.now() >= deadline) return
+      Atomics.wait(pause, 0, 0, 2)
+    }
+  }
+  const write = (text: string): void => {
+    if (closed) return
+    if (viaStream) {
+      stream().write(text)
+      return
+    }
+    finishRest(Number.POSITIVE_INFINITY)
+    const bytes = Buffer.from(text)
+    let offset = 0
+    for (;;) {
+      const reached = writeFrom(bytes, offset)
+      if (reached === undefined || reached === bytes.length) return
+      offset = reached
+      Atomics.wait(pause, 0, 0, 2)
+    }
+  }
+  /**
+   * Writes `text` without waiting: `written`, `full` (the descriptor takes nothing now: nothing written) or `gone`;
+   * or, when it took only part of it, a promise of the rest, written as the reader reads (meanwhile every offer is
+   * `full`, so that lines never mix).
+   */
+  const offer = (text: string): "written" | "full" | "gone" | Promise<void> => {
+    if (closed) return "gone"
+    if (viaStream) {
+      stream().write(text)
+      return "written"
+    }
     // A pipe left blocking would hold the process in the system call until its reader reads: Node's own stream,
     // built once, makes it non-blocking, so that a full pipe answers EAGAIN.
     if (!nonBlocking) {
       nonBlocking = true
       stream()
     }
-    return writeBy(text, Date.now() + millis)
+    finishRest(0)
+    if (rest !== undefined) return "full"
+    const bytes = Buffer.from(text)
+    const reached = writeFrom(bytes, 0)
+    if (reached === undefined) return closed ? "gone" : "written"
+    if (reached === bytes.length) return "written"
+    if (reached === 0) return "full"
+    let resolve: () => void = () => {}
+    const done = new Promise<void>((r) => {
+      resolve = r
+    })
+    rest = { bytes: bytes.subarray(reached), done, resolve }
+    const pump = () => {
+      finishRest(0)
+      if (rest !== undefined) setTimeout(pump, 5).unref()
+    }
+    setTimeout(pump, 5).unref()
+    return done
   }
-  return Object.assign(write, { gone: () => closed, within })
+  return Object.assign(write, {
+    gone: () => closed,
+    offer,
+    /** Writes what is left of a begun line before the process exits, waiting `millis` at most. */
+    flush: (millis: number) => finishRest(Date.now() + millis)
+  })
 }
 
 /**
@@ -172,7 +228,8 @@ export const processSinks: Sinks = {
   stdout: stdoutWriter,
   stderr: standardWriter(2, () => process.stderr, () => {}),
   stdoutGone: stdoutWriter.gone,
-  stdoutWithin: stdoutWriter.within,
+  stdoutOffer: stdoutWriter.offer,
+  stdoutFlush: stdoutWriter.flush,
   get stdoutIsTerminal() {
     return process.stdout.isTTY === true
   },
@@ -234,11 +291,21 @@ export const make = (mode: OutputMode, sinks: Sinks = processSinks): Output["Typ
     requests: () => [...learned],
     printed: () => printed,
     line: (text) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         clearProgress()
-        if (sinks.stdoutWithin === undefined) sinks.stdout(`${text}\n`)
-        else if (!sinks.stdoutWithin(`${text}\n`, 1_000)) return "unread"
-        return sinks.stdoutGone?.() === true ? "gone" : "printed"
+        if (sinks.stdoutOffer === undefined) {
+          sinks.stdout(`${text}\n`)
+          return Effect.succeed(sinks.stdoutGone?.() === true ? "gone" as const : "printed" as const)
+        }
+        const offered = sinks.stdoutOffer(`${text}\n`)
+        if (offered === "written") return Effect.succeed("printed" as const)
+        if (offered === "full") return Effect.succeed("unread" as const)
+        if (offered === "gone") return Effect.succeed("gone" as const)
+        // Interruptible, so that the time limit holds where the caller is not (an HTTP handler).
+        return Effect.as(
+          Effect.ignore(Effect.timeout(Effect.interruptible(Effect.promise(() => offered)), "2 seconds")),
+          "printed" as const
+        )
       }),
     note: (line) =>
       Effect.sync(() => {

@@ -7,6 +7,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Exit } from "effect"
 import { main } from "./Cli.js"
 import * as NodeServices from "./NodeServices.js"
+import { processSinks } from "./Output.js"
 import type { ProgramSpec } from "./Spec.js"
 
 // Only what @effect/cli needs (files, paths, the terminal; the first and last made when first used): no child
@@ -35,7 +36,10 @@ NodeRuntime.runMain(
     disableErrorReporting: true,
     // Exits at once rather than when the event loop drains: a Ctrl-C in the last moments of a process winding
     // down by itself can find Node's signal handling gone, and kill it after its result was printed.
-    teardown: (exit) =>
+    teardown: (exit) => {
+      // A line stdout took only part of (`webhook listen` to a slow reader) is finished first, for a second at most.
+      processSinks.stdoutFlush?.(1_000)
       process.exit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : decided ?? 130)
+    }
   }
 )

@@ -199,6 +199,29 @@ describe("the journal's SQLite client (kept statements, one connection)", () => 
       reference.close()
     }))
 
+  it("never lets a statement waiting for another process's lock run inside a transaction begun meanwhile", () =>
+    withFile(async (file) => {
+      const client = sameConnectionClient(file)
+      await client.execute("PRAGMA journal_mode=WAL")
+      await client.execute("CREATE TABLE t (name TEXT)")
+      const other = new Database(file)
+      other.exec("BEGIN IMMEDIATE")
+      // A write that must wait for the other connection's lock...
+      const waiting = client.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["kept"] })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      other.exec("COMMIT")
+      // ...and a transaction asked for meanwhile, rolled back: the write is not its to undo.
+      const tx = await client.transaction("write")
+      await tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["undone"] })
+      // Long enough for the write's next try.
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      await tx.rollback()
+      expect((await waiting).rowsAffected).toBe(1)
+      expect((await client.execute("SELECT name FROM t")).rows.map((r) => r["name"])).toEqual(["kept"])
+      other.close()
+      client.close()
+    }))
+
   it.live(
     "waits for another process's lock with the event loop free, and a BEGIN that timed out keeps no permit",
     () =>

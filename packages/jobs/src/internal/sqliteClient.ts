@@ -136,6 +136,9 @@ const libsqlError = (e: unknown): unknown =>
  */
 export const busyWaitMillis = 5_000
 
+/** Statements that write (and may run in a transaction): outside one, each runs in one of its own. */
+const writes = /^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b/i
+
 /** SQLite's own wait on each try (`PRAGMA busy_timeout`). */
 const busyTimeoutMillis = 10
 
@@ -232,12 +235,16 @@ export const sameConnectionClient = (file: string): Client => {
       seenOnce.add(sql)
       return prepared
     }
+    keepStatement(sql, prepared)
+    return prepared
+  }
+  const keepStatement = (sql: string, prepared: Prepared) => {
+    seenOnce.delete(sql)
     if (kept.size >= keep) {
       const oldest = kept.keys().next()
       if (oldest.done !== true) kept.delete(oldest.value)
     }
     kept.set(sql, prepared)
-    return prepared
   }
 
   const checkOpen = () => {
@@ -250,8 +257,10 @@ export const sameConnectionClient = (file: string): Client => {
       typeof stmt === "string" ? stmt : stmt.sql,
       typeof stmt === "string" ? [] : argsOf(stmt.args)
     )
+    let prepared: Prepared | undefined
     try {
-      const { reader, statement } = prepare(sql)
+      prepared = prepare(sql)
+      const { reader, statement } = prepared
       if (reader) {
         // Raw mode: each row is an array of values. The columns are read after running: SQLite prepares a kept
         // statement again when the schema changed (in this connection or another), and its names with it.
@@ -264,8 +273,11 @@ export const sameConnectionClient = (file: string): Client => {
       const info = statement.run(args)
       return resultSet([], [], [], info.changes, BigInt(info.lastInsertRowid))
     } catch (e) {
-      // A failed statement stays kept: libsql resets a statement before running it, which also ends the read a
-      // failure (SQLITE_BUSY, say) may have left open.
+      // A failed statement is kept (one seen once too): libsql resets a statement only before running it, and until
+      // then the transaction SQLite opened for it stays open, with whatever later statements write (measured: a
+      // write that failed SQLITE_BUSY, then another statement's write, both undone by the next ROLLBACK). Run again,
+      // as a retry runs it, it is reset.
+      if (prepared !== undefined && kept.get(sql) !== prepared) keepStatement(sql, prepared)
       throw libsqlError(e)
     }
   }
@@ -297,20 +309,72 @@ export const sameConnectionClient = (file: string): Client => {
     }
   }
 
-  /** Outside a transaction, a script may not leave one open. */
-  const executeMultiple = async (sql: string): Promise<void> => {
+  /**
+   * The connection's turns: one caller at a time, a transaction from its BEGIN to its end. A statement waiting
+   * between tries (SQLITE_BUSY) leaves the event loop free, and @effect/sql-libsql holds its permit only while it
+   * hands the connection out, so without turns a transaction begun meanwhile by another fiber would take the
+   * waiting statement in (and roll it back with itself).
+   */
+  let turns: Promise<void> = Promise.resolve()
+  /** Waits for this caller's turn; the function given back ends it. */
+  const takeTurn = (): Promise<() => void> => {
+    let release: () => void = () => {}
+    const mine = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const before = turns
+    turns = before.then(() => mine)
+    return before.then(() => release)
+  }
+  const inTurn = async <A>(f: () => A | Promise<A>): Promise<A> => {
+    const release = await takeTurn()
     try {
-      exec(sql)
+      return await f()
     } finally {
-      if (db.inTransaction) run("ROLLBACK")
+      release()
     }
   }
 
+  /**
+   * A write outside a transaction, in one of its own: the lock is waited for at its BEGIN (run by `exec`, which
+   * leaves nothing behind when it fails), so the write itself never fails SQLITE_BUSY half-begun.
+   */
+  const runAlone = (stmt: InStatement): ResultSet => {
+    exec(begin.write)
+    try {
+      const result = run(stmt)
+      exec("COMMIT")
+      return result
+    } catch (e) {
+      if (db.inTransaction) exec("ROLLBACK")
+      throw e
+    }
+  }
+
+  /** Outside a transaction, a script may not leave one open. */
+  const executeMultiple = (sql: string): Promise<void> =>
+    inTurn(() => {
+      try {
+        exec(sql)
+      } finally {
+        if (db.inTransaction) run("ROLLBACK")
+      }
+    })
+
   const transaction = async (): Promise<Transaction> => {
+    const endTurn = await takeTurn()
+    let turnEnded = false
+    /** The connection's turn goes on once the transaction is over: ended here, or rolled back by SQLite itself. */
+    const release = () => {
+      if (turnEnded) return
+      turnEnded = true
+      endTurn()
+    }
     // A write transaction: the only kind @effect/sql-libsql asks for.
     try {
       await whileBusy(() => exec(begin.write)) // not a kept statement: see `inTransaction`
     } catch (e) {
+      release()
       // Told at its first statement, not here: @effect/sql-libsql (0.42) takes its one connection's permit before
       // beginning and gives it back only with a transaction, so a BEGIN that failed (the file still locked by
       // another process) kept it, and every later statement of this process waited for ever.
@@ -320,21 +384,28 @@ export const sameConnectionClient = (file: string): Client => {
     /** Statements run only while the transaction is open: SQLite itself may have rolled it back. */
     const within = (stmt: InStatement): ResultSet => {
       if (ended || !db.inTransaction) {
+        release()
         throw new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED")
       }
-      return run(stmt)
+      try {
+        return run(stmt)
+      } finally {
+        if (!db.inTransaction) release()
+      }
     }
     const end = (sql: string) => async () => {
       if (ended) return
       ended = true
-      if (!db.inTransaction) return
       try {
+        if (!db.inTransaction) return
         run(sql)
       } catch (e) {
         // A COMMIT that failed (a deferred constraint, a full disk) leaves the transaction open: end it, or every
         // later write on this connection would join it and never be committed.
         if (db.inTransaction) run("ROLLBACK")
         throw e
+      } finally {
+        release()
       }
     }
     return {
@@ -372,17 +443,21 @@ export const sameConnectionClient = (file: string): Client => {
   run(`PRAGMA busy_timeout=${busyTimeoutMillis}`)
   return {
     // Outside a transaction (statements in one run on it), so each is retried whole when the file is locked.
-    execute: async (stmt: InStatement | string, args?: InArgs) =>
-      whileBusy(() => run(typeof stmt === "string" ? { sql: stmt, args: args ?? [] } : stmt)),
-    batch: async (stmts, mode = "deferred") => whileBusy(() => inTransaction(begin[mode], stmts)),
-    migrate: async (stmts) => {
-      run("PRAGMA foreign_keys=off")
-      try {
-        return await whileBusy(() => inTransaction(begin.deferred, stmts))
-      } finally {
-        run("PRAGMA foreign_keys=on")
-      }
-    },
+    execute: (stmt: InStatement | string, args?: InArgs) =>
+      inTurn(() => {
+        const statement = typeof stmt === "string" ? { sql: stmt, args: args ?? [] } : stmt
+        return writes.test(statement.sql) ? whileBusy(() => runAlone(statement)) : whileBusy(() => run(statement))
+      }),
+    batch: (stmts, mode = "deferred") => inTurn(() => whileBusy(() => inTransaction(begin[mode], stmts))),
+    migrate: (stmts) =>
+      inTurn(async () => {
+        run("PRAGMA foreign_keys=off")
+        try {
+          return await whileBusy(() => inTransaction(begin.deferred, stmts))
+        } finally {
+          run("PRAGMA foreign_keys=on")
+        }
+      }),
     transaction,
     executeMultiple,
     sync: async () => {

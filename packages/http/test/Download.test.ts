@@ -6,6 +6,7 @@ import { Duration, Effect, Fiber, Layer, Redacted, TestClock, TestServices, Trac
 import { execFileSync } from "node:child_process"
 import {
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -679,7 +680,29 @@ describe("MotiveClient downloads", () => {
       expect(readdirSync(dir)).toEqual(["1-rear.mp4"])
     }))
 
-  it.scopedLive("moves nothing into place when its lock was taken over before the rename, and leaves the new holder's lock", () =>
+  it.scopedLive("goes on when its lock cannot be read for a moment: only a lock gone or naming another is lost", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
+      const lock = join(dir, "1-rear.mp4.part.lock")
+      const file = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["rear"])
+          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 800 }, 1)
+          const fiber = yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall }))
+          yield* waitFor(Effect.map(seen(sandbox, "media"), (n) => n === 1))
+          // A read of the lock that fails for another reason than its absence (here EISDIR; on a network file
+          // system, EIO or ESTALE for a moment) says nothing of who holds it.
+          rmSync(lock)
+          mkdirSync(lock)
+          const [file] = yield* Fiber.join(fiber)
+          rmSync(lock, { recursive: true })
+          return file!
+        }))
+      expect(same(readFileSync(file.path), yield* sandbox.videoBytes(1, "rear"))).toBe(true)
+    }))
+
+  it.scopedLive("touches none of the new holder's files when its lock was taken over while it waited, nor its lock", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } })
@@ -690,14 +713,19 @@ describe("MotiveClient downloads", () => {
           yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 1_500 }, 1)
           const fiber = yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall }))
           yield* waitFor(Effect.map(seen(sandbox, "media"), (n) => n === 1))
-          // While this process waits, another machine judges its lock stale and takes it over.
+          // While this process waits, another machine judges its lock stale and takes it over, with a partial file
+          // and an ETag of its own.
           writeFileSync(lock, "2147483646 1 worker-elsewhere")
+          writeFileSync(join(dir, "1-rear.mp4.part"), Buffer.alloc(30_000, 7))
+          writeFileSync(join(dir, "1-rear.mp4.part.json"), JSON.stringify({ etag: "\"theirs\"", total: 100_000 }))
           return yield* Effect.flip(Fiber.join(fiber))
         }))
       expect(failed).toMatchObject({ _tag: "DownloadFailed", local: true, busy: true })
       expect(failed.message).toContain("another process (2147483646 on worker-elsewhere) took over the download of")
       expect(failed.message).toContain("moved nothing into place")
-      expect(readdirSync(dir)).not.toContain("1-rear.mp4")
+      // Its files are as it left them: nothing written into them, nothing removed.
+      expect(readdirSync(dir).sort()).toEqual(["1-rear.mp4.part", "1-rear.mp4.part.json", "1-rear.mp4.part.lock"])
+      expect(readFileSync(join(dir, "1-rear.mp4.part"))).toEqual(Buffer.alloc(30_000, 7))
       expect(readFileSync(lock, "utf8")).toBe("2147483646 1 worker-elsewhere")
     }))
 

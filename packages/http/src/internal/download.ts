@@ -276,6 +276,7 @@ export const downloadFile = <E>(
           const length = Number(res.headers["content-length"])
           state.total = Number.isFinite(length) && res.headers["content-length"] !== undefined ? length : undefined
           state.etag = res.headers["etag"]
+          yield* stillHeld
           yield* rememberEtag(state.etag, state.total)
           append = false
         } else if (res.status === 429 || res.status >= 500) {
@@ -297,6 +298,7 @@ export const downloadFile = <E>(
             options.onProgress!({ path: options.path, bytes: start + received, total: state.total })
           )
         yield* partIsFile
+        yield* stillHeld
         const ticker = yield* Effect.fork(Effect.repeat(report, Schedule.spaced(Duration.millis(200))))
         const saved = yield* res.saveTo(tmp, {
           append,
@@ -338,7 +340,10 @@ export const downloadFile = <E>(
     let attempts = 0
     const once = Effect.gen(function*() {
       attempts++
+      yield* stillHeld
       const outcome = yield* attempt(yield* sizeOnDisk)
+      // What follows touches the partial files by name: not once another process holds them.
+      yield* stillHeld
       switch (outcome._tag) {
         case "Complete": {
           const bytes = yield* sizeOnDisk
@@ -382,10 +387,13 @@ export const downloadFile = <E>(
      * release cannot be interrupted half-way: once `held` is cleared, the scope's end would not remove the file.
      */
     let held: { readonly token: string; readonly done: Deferred.Deferred<void> } | undefined
-    /** What the lock file says (its token), `""` when it cannot be read. */
-    const readLock = fs.readFileString(lockFile).pipe(
+    /**
+     * What the lock file says (its token): `""` when there is none, `undefined` when it could not be read (a busy or
+     * flaky file system: no sign that the lock changed hands).
+     */
+    const readLock: Effect.Effect<string | undefined> = fs.readFileString(lockFile).pipe(
       Effect.map((content) => content.trim()),
-      Effect.orElseSucceed(() => "")
+      Effect.catchAll((e) => Effect.succeed(e._tag === "SystemError" && e.reason === "NotFound" ? "" : undefined))
     )
     /**
      * Told the lock file's content when another process took the lock over while this download held it (this
@@ -407,23 +415,27 @@ export const downloadFile = <E>(
         liveDownloads.delete(lock.token)
         return Effect.zipRight(Deferred.succeed(lock.done, undefined), Deferred.succeed(lockLost, content))
       })
-    /** Fails (and gives the lock up) when the lock file no longer names this download. */
+    /**
+     * Fails (and gives the lock up) when the lock file no longer names this download: checked before every step
+     * that touches the partial files by their names (opening, writing the ETag, removing, renaming).
+     */
     const stillHeld = Effect.gen(function*() {
       const lock = held
       if (lock === undefined) return
       const content = yield* readLock
-      if (content === lock.token) return
+      if (content === undefined || content === lock.token) return
       yield* lostTo(content)
       return yield* takenOver(content)
     })
     const takenOver = (content: string) => {
       const [pid, , holderHost] = content.split(" ")
-      const holder = pid === undefined || pid === ""
-        ? "another process"
-        : `another process (${pid}${holderHost === undefined ? "" : ` on ${holderHost}`})`
+      const stopped = "this one stopped and moved nothing into place: try again once the other is done"
       return new DownloadFailed({
-        message:
-          `${holder} took over the download of ${options.path} while this one was stalled (its lock went unrefreshed); this one stopped and moved nothing into place: try again once the other is done`,
+        message: content === ""
+          ? `the lock of the download of ${options.path} (${lockFile}) was removed while this one ran (another process took it over, or cleared it); ${stopped}`
+          : `another process (${pid}${
+            holderHost === undefined ? "" : ` on ${holderHost}`
+          }) took over the download of ${options.path} while this one was stalled (its lock went unrefreshed); ${stopped}`,
         path: options.path,
         local: true,
         busy: true
@@ -435,7 +447,9 @@ export const downloadFile = <E>(
       held = undefined
       // Removed only while it still names this download: a lock another process took over is its own.
       return readLock.pipe(
-        Effect.flatMap((content) => content === lock.token ? fs.remove(lockFile, { force: true }) : Effect.void),
+        Effect.flatMap((content) =>
+          content === lock.token || content === undefined ? fs.remove(lockFile, { force: true }) : Effect.void
+        ),
         Effect.ignore,
         Effect.ensuring(Effect.suspend(() => {
           liveDownloads.delete(lock.token)
@@ -474,7 +488,7 @@ export const downloadFile = <E>(
           const refresh = Effect.suspend(() =>
             held?.token === token
               ? Effect.flatMap(readLock, (content) =>
-                content === token
+                content === token || content === undefined
                   ? Effect.ignore(Effect.flatMap(Clock.currentTimeMillis, (now) =>
                     fs.utimes(lockFile, new Date(now), new Date(now))))
                   : Effect.zipRight(lostTo(content), Effect.interrupt))
@@ -702,10 +716,14 @@ export const downloadFile = <E>(
 
     // A partial file is kept only when it can be resumed (its ETag is beside it). Only a download that holds the lock
     // may remove it: one refused as busy, or interrupted while it waited, leaves the holder's files alone.
-    const giveUp = Effect.suspend(() =>
-      held !== undefined && state.etag === undefined
-        ? Effect.all([fs.remove(tmp, { force: true }), fs.remove(metaFile, { force: true })]).pipe(Effect.ignore)
+    const giveUp = Effect.suspend(() => {
+      const lock = held
+      return lock !== undefined && state.etag === undefined
+        ? Effect.flatMap(readLock, (content) =>
+          content === lock.token
+            ? Effect.all([fs.remove(tmp, { force: true }), fs.remove(metaFile, { force: true })]).pipe(Effect.ignore)
+            : Effect.void)
         : Effect.void
-    )
+    })
     return yield* run.pipe(Effect.onError(() => giveUp))
   })

@@ -363,14 +363,15 @@ export const executeBatch = (
         // does), so that no quota is spent after the interruption but by the creates they have under way.
         // Bounded, and not waiting for its interruption (a transaction rolled back on a silent database): a database
         // gone silent must not hold Ctrl-C.
+        const silent = { message: "the jobs database did not answer within 10 s" }
         const cancelled = yield* Effect.either(
           Effect.timeoutFail(Effect.disconnect(jobs.cancel(batch.id)), {
             duration: "10 seconds",
-            onTimeout: () => ({ message: "the jobs database did not answer within 10 s" })
+            onTimeout: () => silent
           })
         )
         if (cancelled._tag === "Left") {
-          databaseSilent = true
+          databaseSilent = cancelled.left === silent
           processSinks.stderr(
             `interrupted: could not cancel the rows not sent yet (${cancelled.left.message}): the workers may still ` +
               `send them; stop them with: motive batch cancel ${short(batch.id)} --database <URL>\n`

@@ -1,6 +1,7 @@
 import { freeLoopbackPort } from "@effect-motive/sandbox/LoopbackPort"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
+import type { ChildProcess } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -51,6 +52,22 @@ interface BatchJson {
   }>
 }
 
+/** The exit code of a background `motive`, once it has ended. */
+const exitOf = (process: { readonly child: ChildProcess }) =>
+  Effect.async<number | null>((resume) => {
+    if (process.child.exitCode !== null) resume(Effect.succeed(process.child.exitCode))
+    else process.child.once("exit", (code) => resume(Effect.succeed(code)))
+  })
+
+/** A database of its own reached through a proxy the test can silence, and a sandbox: the environment for both. */
+const silenceableDatabase = (name: string) =>
+  Effect.gen(function*() {
+    const database = yield* newDatabase(name)
+    const proxy = yield* silenceable(database)
+    const { env } = yield* sandboxEnv()
+    return { database, proxy, env: { ...env, MOTIVE_DATABASE_URL: proxy.url, MOTIVE_RATE_LIMIT: String(limit) } }
+  })
+
 /**
  * `motive batch run` of two rows on a database of its own, following them with no worker running (they wait to be
  * sent): the process, its exit code once it ends, its environment and the sandbox.
@@ -64,11 +81,7 @@ const followingTwoRows = (name: string) =>
     writeFileSync(join(dir, "rows.csv"), csv(2, 30))
     const follow = yield* motiveBackground(["batch", "run", join(dir, "rows.csv")], env)
     yield* started(follow, "sent to the workers")
-    const exited = Effect.async<number | null>((resume) => {
-      if (follow.child.exitCode !== null) resume(Effect.succeed(follow.child.exitCode))
-      else follow.child.once("exit", (code) => resume(Effect.succeed(code)))
-    })
-    return { database, env, exited, follow, sandbox }
+    return { database, env, exited: exitOf(follow), follow, sandbox }
   })
 
 describe("a client following a batch on a jobs database", () => {
@@ -114,22 +127,15 @@ describe("batch run on a jobs database gone silent, interrupted", () => {
     "says within about 10 s that it could not cancel the unsent rows, and how to stop them (it hung for ever)",
     () =>
       Effect.gen(function*() {
-        const database = yield* newDatabase("silent")
-        const proxy = yield* silenceable(database)
-        const { env: motiveEnv } = yield* sandboxEnv()
-        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: proxy.url, MOTIVE_RATE_LIMIT: String(limit) }
+        const { database, env, proxy } = yield* silenceableDatabase("silent")
         const dir = yield* tempDir
         writeFileSync(join(dir, "rows.csv"), csv(2, 30))
         const follow = yield* motiveBackground(["batch", "run", join(dir, "rows.csv")], env)
         yield* started(follow, "sent to the workers")
-        const exited = Effect.async<number | null>((resume) => {
-          if (follow.child.exitCode !== null) resume(Effect.succeed(follow.child.exitCode))
-          else follow.child.once("exit", (code) => resume(Effect.succeed(code)))
-        })
         proxy.freeze()
         const interruptedAt = Date.now()
         follow.child.kill("SIGINT")
-        expect(yield* exited).toBe(130)
+        expect(yield* exitOf(follow)).toBe(130)
         // 10 s for the cancel, then no second wait on the silent database.
         expect(Date.now() - interruptedAt).toBeLessThan(20_000)
         expect(follow.stderr()).toMatch(
@@ -149,21 +155,14 @@ describe("a worker whose jobs database went silent, interrupted", () => {
     "exits 130 within its 15 s stop budget, saying why, rather than waiting on the database for ever",
     () =>
       Effect.gen(function*() {
-        const database = yield* newDatabase("silentworker")
-        const proxy = yield* silenceable(database)
-        const { env: motiveEnv } = yield* sandboxEnv()
-        const env = { ...motiveEnv, MOTIVE_DATABASE_URL: proxy.url, MOTIVE_RATE_LIMIT: String(limit) }
+        const { database, env, proxy } = yield* silenceableDatabase("silentworker")
         const dir = yield* tempDir
         const port = yield* freePort
         const worker = yield* motiveBackground(["worker", "--dir", dir, "--listen", `127.0.0.1:${port}`], env)
         yield* started(worker, "stop it with Ctrl-C")
-        const exited = Effect.async<number | null>((resume) => {
-          if (worker.child.exitCode !== null) resume(Effect.succeed(worker.child.exitCode))
-          else worker.child.once("exit", (code) => resume(Effect.succeed(code)))
-        })
         proxy.freeze()
         worker.child.kill("SIGINT")
-        expect(yield* exited).toBe(130)
+        expect(yield* exitOf(worker)).toBe(130)
         expect(worker.stderr()).toContain(
           "worker: the jobs database did not answer while stopping (15 s): exiting anyway; what it held goes to the " +
             "other workers once its locks expire, as after kill -9"

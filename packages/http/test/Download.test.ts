@@ -18,7 +18,14 @@ import {
 } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Motive, MotiveConfig, RequestGate, RetryPolicy } from "../src/index.js"
+import {
+  type DownloadError,
+  type MediaDownloads,
+  Motive,
+  MotiveConfig,
+  RequestGate,
+  RetryPolicy
+} from "../src/index.js"
 import { NodeMediaTransport, NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
 import {
@@ -57,6 +64,39 @@ const finishedRecall = (c: Services, cameraPositions?: Array<CameraPosition>) =>
       ...(cameraPositions === undefined ? {} : { cameraPositions })
     })
     return yield* c.awaitVideoRecall(recall.id)
+  })
+
+/**
+ * Under the TestClock: `then` given a download of recall 1's rear camera in `dir`, forked while the media server
+ * holds its answer back for a minute (real time), once its request is out; with request timeouts long enough that
+ * only the lock's refresh (every 30 s) acts when the test moves the clock.
+ */
+const stalledDownload = <A, E>(
+  dir: string,
+  then: (
+    download: Fiber.RuntimeFiber<ReadonlyArray<MediaDownloads.DownloadedFile>, DownloadError>
+  ) => Effect.Effect<A, E>
+) =>
+  Effect.gen(function*() {
+    yield* TestClock.setTime(Date.now())
+    const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } }, {
+      requestTimeout: Duration.minutes(10)
+    })
+    return yield* withClient(client, (c) =>
+      Effect.gen(function*() {
+        const { recall: created } = yield* c.createVideoRecall({
+          vehicleNumber: "TRK-101",
+          startTime: ago(30),
+          duration: 1,
+          cameraPositions: ["rear"]
+        })
+        yield* sandbox.settle
+        const recall = yield* c.getVideoRecall(created.id)
+        yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 60_000 }, 1)
+        const fiber = yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall }))
+        yield* waitFor(Effect.map(seen(sandbox, "media"), (n) => n === 1))
+        return yield* then(fiber)
+      }))
   })
 
 describe("MotiveClient downloads", () => {
@@ -731,25 +771,10 @@ describe("MotiveClient downloads", () => {
 
   it.scoped("refreshes its lock's time every 30 s while it waits, so that another machine sees it alive", () =>
     Effect.gen(function*() {
-      yield* TestClock.setTime(Date.now())
       const dir = yield* tempDir
-      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } }, {
-        requestTimeout: Duration.minutes(10)
-      })
       const lock = join(dir, "1-rear.mp4.part.lock")
-      const times = yield* withClient(client, (c) =>
+      const times = yield* stalledDownload(dir, () =>
         Effect.gen(function*() {
-          const { recall: created } = yield* c.createVideoRecall({
-            vehicleNumber: "TRK-101",
-            startTime: ago(30),
-            duration: 1,
-            cameraPositions: ["rear"]
-          })
-          yield* sandbox.settle
-          const recall = yield* c.getVideoRecall(created.id)
-          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 60_000 }, 1)
-          yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall }))
-          yield* waitFor(Effect.map(seen(sandbox, "media"), (n) => n === 1))
           // Whole seconds, which every file system keeps exactly.
           const old = new Date(Math.floor(Date.now() / 1000) * 1000 - 5 * 60_000)
           utimesSync(lock, old, old)
@@ -771,26 +796,10 @@ describe("MotiveClient downloads", () => {
 
   it.scoped("stops at its next refresh when its lock was taken over while it stalled, writing nothing more", () =>
     Effect.gen(function*() {
-      yield* TestClock.setTime(Date.now())
       const dir = yield* tempDir
-      // Long request timeouts: the refresh (every 30 s), not a timeout, is what this test moves the clock for.
-      const { client, sandbox } = yield* setup({ lifecycle: instant, media: { videoBytes: 100_000 } }, {
-        requestTimeout: Duration.minutes(10)
-      })
       const lock = join(dir, "1-rear.mp4.part.lock")
-      const failed = yield* withClient(client, (c) =>
+      const failed = yield* stalledDownload(dir, (fiber) =>
         Effect.gen(function*() {
-          const { recall: created } = yield* c.createVideoRecall({
-            vehicleNumber: "TRK-101",
-            startTime: ago(30),
-            duration: 1,
-            cameraPositions: ["rear"]
-          })
-          yield* sandbox.settle
-          const recall = yield* c.getVideoRecall(created.id)
-          yield* sandbox.injectFault("media", { kind: "slow", delayMillis: 60_000 }, 1)
-          const fiber = yield* Effect.fork(c.downloadRecall(recall.id, { directory: dir, recall }))
-          yield* waitFor(Effect.map(seen(sandbox, "media"), (n) => n === 1))
           writeFileSync(lock, "2147483646 1 worker-elsewhere")
           yield* TestClock.adjust(Duration.seconds(31))
           return yield* Effect.flip(Fiber.join(fiber)).pipe(

@@ -109,7 +109,7 @@ const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure:
   let closed = false
   let nonBlocking = false
   /** The end of a line `offer` began but the descriptor did not take whole, written as its reader reads. */
-  let rest: { bytes: Buffer; readonly done: Promise<void>; readonly resolve: () => void } | undefined
+  let rest: { bytes: Buffer; readonly resolve: () => void } | undefined
   /** Writes from `bytes[offset]` on until done or `EAGAIN`; the offset reached, or `undefined` once it failed. */
   const writeFrom = (bytes: Buffer, offset: number): number | undefined => {
     while (offset < bytes.length) {
@@ -184,7 +184,7 @@ const standardWriter = (fd: number, stream: () => NodeJS.WriteStream, onFailure:
     const done = new Promise<void>((r) => {
       resolve = r
     })
-    rest = { bytes: bytes.subarray(reached), done, resolve }
+    rest = { bytes: bytes.subarray(reached), resolve }
     const pump = () => {
       finishRest(0)
       if (rest !== undefined) setTimeout(pump, 5).unref()

@@ -153,8 +153,8 @@ export class BodyUnreadable extends Data.TaggedError("BodyUnreadable") {}
 export class BodiesInFlight extends Data.TaggedError("BodiesInFlight") {}
 
 // Every refusal closes the connection: the unread rest of the body is then never read, nor kept.
-const refuse = (status: number, text: string) =>
-  HttpServerResponse.text(text, { status, headers: { connection: "close" } })
+const refuse = (status: number, text: string, headers: Record<string, string> = {}) =>
+  HttpServerResponse.text(text, { status, headers: { connection: "close", ...headers } })
 
 const refusals = {
   BodyTooLarge: () => refuse(413, "body too large"),
@@ -315,12 +315,7 @@ export const makeReceiver = (options: ReceiverOptions): Effect.Effect<WebhookRec
     const decode = Schema.decodeUnknownOption(Schema.parseJson(WebhookEvent))
     const receive = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      if (request.method !== "POST") {
-        return HttpServerResponse.text("method not allowed", {
-          status: 405,
-          headers: { connection: "close", allow: "POST" }
-        })
-      }
+      if (request.method !== "POST") return refuse(405, "method not allowed", { allow: "POST" })
       const declared = Number(request.headers["content-length"] ?? 0)
       if (declared > maxBodyBytes) return yield* new BodyTooLarge()
       const signature = request.headers[motiveHeaders.webhookSignature]

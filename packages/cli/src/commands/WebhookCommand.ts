@@ -127,21 +127,11 @@ const compactJson = (text: string): string => {
 }
 
 /**
- * The verified event as one JSON line: the body as it came, only the whitespace between tokens taken out (parsed
- * and written again, a number past 2^53 would change). The characters JSON leaves raw but a terminal may act on are
- * escaped (still the same JSON).
+ * A verified event as one JSON line: its body (a JSON object, or the receiver would not have decoded an event from
+ * it) as it came, only the whitespace between tokens taken out (parsed and written again, a number past 2^53 would
+ * change). The characters JSON leaves raw but a terminal may act on are escaped (still the same JSON).
  */
-const eventLine = (rawBody: Uint8Array, event: unknown): string => {
-  const text = new TextDecoder().decode(rawBody)
-  let object = false
-  try {
-    const parsed: unknown = JSON.parse(text)
-    object = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-  } catch {
-    // The receiver decoded it already: the event is printed.
-  }
-  return escapeControls(object ? compactJson(text) : JSON.stringify(event))
-}
+const eventLine = (rawBody: Uint8Array): string => escapeControls(compactJson(new TextDecoder().decode(rawBody)))
 
 const refusalNotes: Record<number, string> = {
   400: "refused a delivery whose body could not be read (answered 400)",
@@ -181,10 +171,10 @@ const listen = Command.make(
       const { NodeHttpServer, createReceiverServer } = yield* Effect.promise(() => import("./WebhookServer.js"))
       // Each verified event is printed, whole on one line, before it is answered: one that cannot be printed is
       // answered 503, so Motive delivers it again. Its reader gone (`… | head -n 1`), the command ends, as `cat`
-      // would; a reader not keeping up (stdout full for a second) puts it off, well within Motive's 3 seconds.
+      // would; a reader not keeping up (its pipe full) puts it off at once, well within Motive's 3 seconds.
       const readerGone = yield* Deferred.make<void>()
-      const handle = ({ event, rawBody }: Webhooks.VerifiedEvent) =>
-        Effect.flatMap(output.line(eventLine(rawBody, event)), (outcome) =>
+      const handle = ({ rawBody }: Webhooks.VerifiedEvent) =>
+        Effect.flatMap(output.line(eventLine(rawBody)), (outcome) =>
           outcome === "printed"
             ? Effect.succeed(true)
             : outcome === "gone"

@@ -340,7 +340,6 @@ export const downloadFile = <E>(
     let attempts = 0
     const once = Effect.gen(function*() {
       attempts++
-      yield* stillHeld
       const outcome = yield* attempt(yield* sizeOnDisk)
       // What follows touches the partial files by name: not once another process holds them.
       yield* stillHeld
@@ -487,11 +486,12 @@ export const downloadFile = <E>(
           // A lock that no longer names this download was taken over: this one stops (see `lockLost`).
           const refresh = Effect.suspend(() =>
             held?.token === token
-              ? Effect.flatMap(readLock, (content) =>
-                content === token || content === undefined
-                  ? Effect.ignore(Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              ? Effect.matchEffect(stillHeld, {
+                onFailure: () => Effect.interrupt,
+                onSuccess: () =>
+                  Effect.ignore(Effect.flatMap(Clock.currentTimeMillis, (now) =>
                     fs.utimes(lockFile, new Date(now), new Date(now))))
-                  : Effect.zipRight(lostTo(content), Effect.interrupt))
+              })
               : Effect.interrupt
           )
           yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(lockRefreshMillis), refresh)))

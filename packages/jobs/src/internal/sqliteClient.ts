@@ -134,7 +134,7 @@ const libsqlError = (e: unknown): unknown =>
  * process for it (a webhook then answered in 5 s rather than Motive's 3), so SQLite is left only a moment, and the
  * rest of the wait is spent here between tries, with the event loop free.
  */
-export const busyWaitMillis = 5_000
+const busyWaitMillis = 5_000
 
 /** Statements that write (and may run in a transaction): outside one, each runs in one of its own. */
 const writes = /^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b/i
@@ -343,10 +343,10 @@ export const sameConnectionClient = (file: string): Client => {
     exec(begin.write)
     try {
       const result = run(stmt)
-      exec("COMMIT")
+      run("COMMIT")
       return result
     } catch (e) {
-      if (db.inTransaction) exec("ROLLBACK")
+      if (db.inTransaction) run("ROLLBACK")
       throw e
     }
   }
@@ -446,7 +446,7 @@ export const sameConnectionClient = (file: string): Client => {
     execute: (stmt: InStatement | string, args?: InArgs) =>
       inTurn(() => {
         const statement = typeof stmt === "string" ? { sql: stmt, args: args ?? [] } : stmt
-        return writes.test(statement.sql) ? whileBusy(() => runAlone(statement)) : whileBusy(() => run(statement))
+        return whileBusy(() => (writes.test(statement.sql) ? runAlone : run)(statement))
       }),
     batch: (stmts, mode = "deferred") => inTurn(() => whileBusy(() => inTransaction(begin[mode], stmts))),
     migrate: (stmts) =>

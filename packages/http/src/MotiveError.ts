@@ -79,8 +79,8 @@ export class DuplicateRequest extends Schema.TaggedError<DuplicateRequest>()("Du
 
 /**
  * 429 for the rate limit: retried after `retryAfter` (from the header, capped) or a backoff. `retryAfterForm`
- * says how the header gave it: a number of seconds (`"delay"`) or an HTTP date (`"date"`, whole seconds, and
- * read against this machine's clock).
+ * says how the header gave it: a number of seconds (`"delay"`) or an HTTP date (`"date"`, whole seconds, read
+ * against the answer's `Date` when this machine's clock disagrees with it).
  *
  * @since 0.1.0
  */

@@ -35,18 +35,28 @@ export class RetryPolicy extends Context.Tag("@effect-motive/http/RetryPolicy")<
 }>() {}
 
 /**
+ * Whether a 429 named a wait: a `Retry-After` of zero (or a date already past) names none, as if it had given
+ * none (coming back at once, again and again, would only meet more 429s).
+ */
+const namedWait = (error: RateLimited): Duration.Duration | undefined =>
+  error.retryAfter === undefined || Duration.lessThanOrEqualTo(error.retryAfter, Duration.zero)
+    ? undefined
+    : error.retryAfter
+
+/**
  * How long a 429 asks to wait: its `Retry-After`, cut to `maxRetryAfter`; `defaultRetryAfter` when it gave
- * none. The client-wide pause after a 429 (a longer `Retry-After` is not retried: see {@link waitsTooLong}).
+ * none (or zero). The client-wide pause after a 429 (a longer `Retry-After` is not retried: see
+ * {@link waitsTooLong}).
  *
  * @since 0.1.0
  */
 export const retryAfter = (
   error: RateLimited,
   options: Pick<RetryOptions, "maxRetryAfter" | "defaultRetryAfter">
-): Duration.Duration =>
-  error.retryAfter === undefined
-    ? options.defaultRetryAfter
-    : Duration.min(error.retryAfter, options.maxRetryAfter)
+): Duration.Duration => {
+  const named = namedWait(error)
+  return named === undefined ? options.defaultRetryAfter : Duration.min(named, options.maxRetryAfter)
+}
 
 /**
  * Exponential backoff from `base` doubling with jitter, each delay at most `max`, at most `retries` times.
@@ -76,8 +86,9 @@ export const waitsTooLong = (error: MotiveError, options: Pick<RetryOptions, "ma
   Duration.greaterThan(error.retryAfter, options.maxRetryAfter)
 
 /**
- * API calls: {@link backoff} bounded in attempts and total time. A 429 waits its `Retry-After` instead (at
- * least the backoff when it gave none), and ends the retries when that is longer than `maxRetryAfter`.
+ * API calls: {@link backoff} bounded in attempts and total time. A 429 waits its `Retry-After` instead (when it
+ * gave none, or zero: the backoff, and at least `defaultRetryAfter`), and ends the retries when that is longer
+ * than `maxRetryAfter`.
  *
  * @since 0.1.0
  */
@@ -90,7 +101,7 @@ export const apiSchedule = (options: RetryOptions): Schedule.Schedule<unknown, M
     Schedule.modifyDelay(([error], delay) =>
       error._tag !== "RateLimited"
         ? delay
-        : error.retryAfter === undefined
+        : namedWait(error) === undefined
         ? Duration.max(delay, options.defaultRetryAfter)
         : retryAfter(error, options)
     ),

@@ -1,9 +1,10 @@
 import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Layer, Ref, Schedule, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Redacted, Ref, Schedule, TestClock } from "effect"
 import { Motive, MotiveConfig, type RateLimited, RequestGate, RetryPolicy } from "../src/index.js"
-import { NodeMediaTransport } from "../src/node.js"
+import { NodeMediaTransport, NodeMotive } from "../src/node.js"
+import { serverWith } from "./loopbackServer.js"
 import { ago, clientFor, liveSleep, seen, waitFor, withClient } from "./support.js"
 
 /** A sandbox whose bucket refills only when the test moves its clock, and a TestClock at the same instant. */
@@ -71,6 +72,54 @@ describe("MotiveClient retries", () => {
       yield* TestClock.adjust(Duration.millis(1))
       yield* Fiber.join(fiber)
       expect(yield* seen(sandbox, "recallQuota")).toBe(3)
+    }))
+
+  it.scoped("reads a Retry-After date by the server's clock when this machine's is two minutes behind it", () =>
+    Effect.gen(function*() {
+      const start = Math.ceil(Date.now() / 1000) * 1000
+      yield* TestClock.setTime(start)
+      // Motive's clock two minutes ahead of this machine's: its date is 121 s away here, but 1 s away there.
+      const clock = manualClock(start + 120_000)
+      const sandbox = yield* Sandbox.make({
+        clock,
+        rateLimit: { requestsPerSecond: 1, burst: 1, retryAfter: "http-date" }
+      })
+      const layer = clientFor(sandbox, { retry: { maxAttempts: 3 } })
+      yield* withClient(layer, (c) => c.getRecallQuota)
+      const fiber = yield* Effect.fork(withClient(layer, (c) => c.getRecallQuota))
+      yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
+      yield* TestClock.adjust(Duration.millis(999))
+      yield* liveSleep(100)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(2)
+      clock.advance(1000)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Fiber.join(fiber)
+      expect(yield* seen(sandbox, "recallQuota")).toBe(3)
+    }))
+
+  it.scoped("a Retry-After of zero is no wait named: the client backs off as after a 429 naming none, not at once", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "0" })
+        res.end(JSON.stringify({ error_message: "Too many requests" }))
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        rateLimit: false,
+        retry: { maxAttempts: 3, defaultRetryAfter: Duration.seconds(1) }
+      })
+      const fiber = yield* Effect.fork(withClient(layer, (c) => Effect.flip(c.getRecallQuota)))
+      yield* waitFor(Effect.sync(() => server.received.length === 1))
+      // Six attempts used to go out within 100 ms.
+      yield* liveSleep(200)
+      expect(server.received.length).toBe(1)
+      yield* TestClock.adjust(Duration.seconds(1))
+      yield* waitFor(Effect.sync(() => server.received.length === 2))
+      yield* TestClock.adjust(Duration.seconds(2))
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "RateLimited", status: 429 })
+      expect(server.received.length).toBe(3)
     }))
 
   it.scoped("tells its gate each 429 and how it gave its wait: in seconds, as a date, or not at all", () =>

@@ -23,6 +23,26 @@ describe("Retry-After", () => {
     expect(read("Sat, 05 Dec 2026 09:59:00 GMT")).toEqual(Option.some([0, "date"]))
   })
 
+  it("reads a date against the answer's Date when this machine's clock is off, and against this clock when they agree", () => {
+    const readSent = (value: string, sentAt: string) =>
+      Option.map(parseRetryAfter(value, now, sentAt), (r) => Duration.toMillis(r.retryAfter))
+    // The server's clock 10 s behind this one: its date 2 s after its Date is a wait of 2 s, not none.
+    expect(readSent("Sat, 05 Dec 2026 09:59:52 GMT", "Sat, 05 Dec 2026 09:59:50 GMT")).toEqual(Option.some(2000))
+    // Two minutes ahead: 2 s, not 2 min 2 s.
+    expect(readSent("Sat, 05 Dec 2026 10:02:02 GMT", "Sat, 05 Dec 2026 10:02:00 GMT")).toEqual(Option.some(2000))
+    // Date counts whole seconds: a clock within them (or the moment the answer took) is this machine's, more precise.
+    expect(
+      Option.map(
+        parseRetryAfter("Sat, 05 Dec 2026 10:00:03 GMT", now + 400, "Sat, 05 Dec 2026 10:00:00 GMT"),
+        (r) => Duration.toMillis(r.retryAfter)
+      )
+    ).toEqual(Option.some(2600))
+    // No Date, or one that does not read as a date: this machine's clock.
+    expect(readSent("Sat, 05 Dec 2026 10:00:03 GMT", "yesterday")).toEqual(Option.some(3000))
+    // Seconds are seconds whatever the clocks say.
+    expect(readSent("2", "Sat, 05 Dec 2026 10:02:00 GMT")).toEqual(Option.some(2000))
+  })
+
   it("reads anything else as no wait given (the default applies), not as a date long past", () => {
     // V8's lenient date parser reads ".5x" and "1,5" as dates in 2001: a wait of zero.
     for (const value of ["-1", "1,5", ".5x", "1e3", "soon", "2026-12-05T10:00:03Z", "", "  "]) {

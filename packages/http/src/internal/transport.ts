@@ -195,25 +195,37 @@ export const connectionFailure = (error: HttpClientError.HttpClientError): Conne
 const httpDate =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*(, \d{2}[ -][A-Za-z]{3}[ -]\d{2,4} \d{2}:\d{2}:\d{2} GMT| [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/
 
+/** An HTTP date (any of its three forms) in epoch milliseconds; NaN for anything else. */
+const parseHttpDate = (value: string): number =>
+  // asctime's form names no zone, and HTTP dates are GMT: said so, or the parser would read local time.
+  httpDate.test(value) ? Date.parse(value.endsWith("GMT") ? value : `${value} GMT`) : NaN
+
 /**
  * Reads `Retry-After`: seconds (fractional allowed, `"delay"`) or an HTTP date (`"date"`), as `RateLimited`'s
  * fields. Anything else (`-1`, `1,5`, a date in another format) is no wait given: the default applies, rather than
  * whatever a lenient date parser would make of it.
+ *
+ * A date is the server's: it is read against the answer's `Date` (`sentAt`, the server's clock when it answered),
+ * so that this machine's clock being off does not turn it into no wait or a wait too long to take. `now` (this
+ * machine's clock) is used instead while it agrees with `Date` (which counts whole seconds), and when the answer
+ * has none.
  */
 export const parseRetryAfter = (
   value: string | undefined,
-  now: number
+  now: number,
+  sentAt?: string
 ): Option.Option<{ readonly retryAfter: Duration.Duration; readonly retryAfterForm: "delay" | "date" }> => {
   if (value === undefined || value.trim() === "") return Option.none()
   const trimmed = value.trim()
   if (/^(\d+(\.\d*)?|\.\d+)$/.test(trimmed)) {
     return Option.some({ retryAfter: Duration.millis(Math.ceil(Number(trimmed) * 1000)), retryAfterForm: "delay" })
   }
-  // asctime's form names no zone, and HTTP dates are GMT: said so, or the parser would read local time.
-  const date = httpDate.test(trimmed) ? Date.parse(trimmed.endsWith("GMT") ? trimmed : `${trimmed} GMT`) : NaN
-  return Number.isNaN(date)
-    ? Option.none()
-    : Option.some({ retryAfter: Duration.millis(Math.max(0, date - now)), retryAfterForm: "date" })
+  const date = parseHttpDate(trimmed)
+  if (Number.isNaN(date)) return Option.none()
+  const serverNow = sentAt === undefined ? NaN : parseHttpDate(sentAt.trim())
+  // The answer took a moment to arrive: a clock up to 2 s past `Date` agrees with it.
+  const from = Number.isNaN(serverNow) || (now >= serverNow && now < serverNow + 2000) ? now : serverNow
+  return Option.some({ retryAfter: Duration.millis(Math.max(0, date - from)), retryAfterForm: "date" })
 }
 
 /** Where a redirect points, without its query (which may carry a token): a relative one as its path. */
@@ -289,7 +301,9 @@ export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallErr
       }
       case 429: {
         const now = yield* Clock.currentTimeMillis
-        const retryAfter = Option.getOrUndefined(parseRetryAfter(answer.header(motiveHeaders.retryAfter), now))
+        const retryAfter = Option.getOrUndefined(
+          parseRetryAfter(answer.header(motiveHeaders.retryAfter), now, answer.header("date"))
+        )
         return yield* new RateLimited(
           retryAfter === undefined ? { ...common, status } : { ...common, status, ...retryAfter }
         )

@@ -183,5 +183,14 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
         return HttpServerResponse.empty({ status: 499 })
       }
       return yield* respond(response)
-    })
+    }).pipe(
+      // Dated by the sandbox's clock, as Motive's answers are by Motive's (a client reads a Retry-After date
+      // against it): Node would date them by this machine's.
+      Effect.flatMap((response) =>
+        Effect.map(
+          state.config.now,
+          (now) => HttpServerResponse.setHeader(response, "date", new Date(now).toUTCString())
+        )
+      )
+    )
   })

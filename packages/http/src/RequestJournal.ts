@@ -152,9 +152,12 @@ const keyOf = (e: JournalEntry) => `${e.server ?? ""} ${e.kind}:${e.id}`
 const latest = (records: ReadonlyArray<JournalEntry>): ReadonlyArray<JournalEntry> => {
   const byKey = new Map<string, JournalEntry>()
   for (const r of records) byKey.set(keyOf(r), r)
-  return [...byKey.values()].sort((a, b) =>
-    a.createdAt === b.createdAt ? b.id - a.id : a.createdAt < b.createdAt ? 1 : -1
-  )
+  // By instant: Motive writes times in the zone a request asked for (`X-Time-Zone`), so their text does not sort.
+  const instant = (e: JournalEntry) => {
+    const at = Date.parse(e.createdAt)
+    return Number.isNaN(at) ? -Infinity : at
+  }
+  return [...byKey.values()].sort((a, b) => instant(b) - instant(a) || b.id - a.id)
 }
 
 /**

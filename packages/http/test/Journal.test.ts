@@ -91,6 +91,25 @@ describe("RequestJournal: no request Motive accepted is lost", () => {
       expect([statSync(join(dir, "state")).mode & 0o777, statSync(file).mode & 0o777]).toEqual([0o700, 0o600])
     }))
 
+  it.effect("lists the newest request first by its instant, when Motive wrote the times in different zones", () =>
+    Effect.gen(function*() {
+      const journal = yield* RequestJournal.RequestJournal
+      const entry = (id: number, createdAt: string) =>
+        new RequestJournal.JournalEntry({
+          kind: "video_recall",
+          id,
+          entity: "vehicle TRK-101",
+          createdAt,
+          status: "pending",
+          seenAt: createdAt
+        })
+      // 19:11:00Z written at -08:00 (asked with X-Time-Zone) is newer than 19:10:59Z, though its text sorts first.
+      yield* journal.record(entry(1, "2026-12-06T19:10:59.004Z"))
+      yield* journal.record(entry(2, "2026-12-06T11:11:00-08:00"))
+      yield* journal.record(entry(3, "2026-12-06T20:00:00+05:30"))
+      expect((yield* journal.entries).map((e) => e.id)).toEqual([2, 1, 3])
+    }).pipe(Effect.provide(RequestJournal.layerMemory)))
+
   it.scopedLive("a file journal for a server records its requests as made there and lists only those", () =>
     Effect.gen(function*() {
       const file = join(yield* tempDir, "requests.jsonl")

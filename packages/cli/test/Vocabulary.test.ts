@@ -1,3 +1,4 @@
+import { defaultFleet } from "@effect-motive/sandbox"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -39,6 +40,37 @@ describe("motive: vehicles and assets by the names people use", () => {
       expect(JSON.parse(assets.stdout)).toEqual({
         assets: [{ id: 7, name: "TRAILER-7", type: "trailer", status: "active" }]
       })
+    }))
+
+  it.scopedLive("a vehicle number matches as written before another case, and several vehicles carrying it are refused", () =>
+    Effect.gen(function*() {
+      const [trk101, trk102] = defaultFleet.vehicles
+      const { env, sandbox } = yield* sandboxEnv({
+        fleet: {
+          ...defaultFleet,
+          vehicles: [{ ...trk101!, id: 201, number: "trk-101" }, ...defaultFleet.vehicles, { ...trk102!, id: 302 }]
+        }
+      })
+      const capture = (number: string) =>
+        motive(["image", "capture", "--vehicle-number", number, "--position", "front_facing", "--json"], { env })
+      // Listed first, "trk-101" used to be taken for TRK-101: the capture went to the wrong truck.
+      const exact = yield* capture("TRK-101")
+      expect(exact.code).toBe(0)
+      expect(JSON.parse(exact.stdout)).toMatchObject({ capture: { vehicle: { id: 101, number: "TRK-101" } } })
+      const ambiguous = yield* capture("Trk-101")
+      expect(ambiguous.code).toBe(3)
+      expect(JSON.parse(ambiguous.stdout).error.message).toBe(
+        "2 vehicles are numbered \"Trk-101\" in the fleet: ids 201 (\"trk-101\", active), 101 (\"TRK-101\", active); nothing was sent: name one with --vehicle-id"
+      )
+      const twice = yield* capture("TRK-102")
+      expect(twice.code).toBe(3)
+      expect(JSON.parse(twice.stdout).error.message).toContain(
+        "ids 102 (\"TRK-102\", active), 302 (\"TRK-102\", active)"
+      )
+      // Only the exact one was sent.
+      expect((yield* sandbox.requests).filter((r) => r.method === "POST").map((r) => r.body)).toEqual([
+        { vehicle_id: 101, position: "front_facing" }
+      ])
     }))
 
   it.scopedLive("image capture takes --vehicle-number / --asset-name and sends the id it looks up", () =>

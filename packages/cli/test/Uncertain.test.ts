@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { execFileSync } from "node:child_process"
 import { readdirSync } from "node:fs"
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { motive, sandboxEnv, tempDir } from "./support.js"
 
@@ -127,5 +129,39 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       expect(lookup.code).toBe(5)
       expect(lookup.stderr).not.toContain("capture")
       expect((yield* sandbox.requests).filter((r) => r.route === "createImageCapture")).toHaveLength(1)
+    }))
+
+  it.scopedLive("image capture answered 2xx with a body it cannot read says Motive took it, and sends it once", () =>
+    Effect.gen(function*() {
+      const posts: Array<string> = []
+      const server = yield* Effect.acquireRelease(
+        Effect.async<HttpServer>((resume) => {
+          const s = createHttpServer((req, res) => {
+            if (req.method === "POST") posts.push(req.url ?? "")
+            res.writeHead(201, { "content-type": "application/json" })
+            res.end(JSON.stringify({ request_id: "twelve", status: "pending" }))
+          })
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const run = yield* motive([
+        "--api-key",
+        "k",
+        "--base-url",
+        baseUrl,
+        "image",
+        "capture",
+        "--vehicle-id",
+        "101",
+        "--position",
+        "rear"
+      ])
+      expect(run.code).toBe(5)
+      expect(run.stderr).toContain(
+        "Motive took the capture (HTTP 201) but its answer could not be read: it is not sent again (a capture has no duplicate check)\n"
+      )
+      expect(posts).toEqual(["/v1/image_captures"])
     }))
 })

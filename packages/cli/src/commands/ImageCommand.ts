@@ -210,6 +210,11 @@ const capture = Command.make(
                   ? output.told(
                     "the capture's answer was lost: Motive may have taken it; it is not sent again (a capture has no duplicate check)"
                   )
+                  // Motive took it (a 2xx), but what it said could not be read: the capture exists, its id unknown.
+                  : e._tag === "ResponseDecodeError" && e.status >= 200 && e.status < 300
+                  ? output.told(
+                    `Motive took the capture (HTTP ${e.status}) but its answer could not be read: it is not sent again (a capture has no duplicate check)`
+                  )
                   : Effect.void)
             )
           )

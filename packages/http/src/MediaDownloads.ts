@@ -232,7 +232,8 @@ export const make: Effect.Effect<
         freshUrl,
         path: file,
         schedule: policy.media,
-        overwrite: options.overwrite
+        overwrite: options.overwrite,
+        media: `image_capture ${ref.requestId} ${position}`
       }).pipe(Effect.scoped, Effect.provide(mediaContext))
       return { position, ...written }
     }).pipe(
@@ -327,6 +328,7 @@ export const make: Effect.Effect<
                 path: path.join(options.directory, recallFileName(id, position)),
                 schedule: policy.media,
                 overwrite: options.overwrite,
+                media: `video_recall ${id} ${position}`,
                 ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
               })
             ),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { createHash } from "node:crypto"
 import { manualClock, Sandbox } from "../src/index.js"
 import { ago, call, field, sameBytes } from "./support.js"
 
@@ -30,6 +31,24 @@ describe("Sandbox media", () => {
       expect([...image.bytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff])
       expect([...image.bytes.subarray(-2)]).toEqual([0xff, 0xd9])
       expect(image.bytes).toEqual(yield* sandbox.imageBytes(1, "driver_facing"))
+    }))
+
+  it.scopedLive("gives each image the MD5 of its bytes as its ETag, as S3 does: two images never share one", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ lifecycle: fast, rateLimit: { requestsPerSecond: 1000, burst: 1000 } })
+      const etags: Array<string> = []
+      for (let id = 1; id <= 61; id++) {
+        yield* call(sandbox.baseUrl, "POST", "/v1/image_captures", { body: { vehicle_id: 101, position: "rear" } })
+        // Captures 25 and 61 (rear) had the same size, and their ETags were made of sizes alone.
+        if (id !== 25 && id !== 61) continue
+        const details = yield* call(sandbox.baseUrl, "GET", `/v1/image_captures/omnicam/${id}`)
+        const url = (field(details, "images") as Record<string, { url: string }>).rear!.url
+        const image = yield* call(sandbox.baseUrl, "GET", url, { headers: { "x-api-key": "" } })
+        const etag = image.headers.get("etag")!
+        expect(etag).toBe(`"${createHash("md5").update(image.bytes).digest("hex")}"`)
+        etags.push(etag)
+      }
+      expect(new Set(etags).size).toBe(2)
     }))
 
   it.scopedLive("serves deterministic video bytes with Content-Length, ETag and an MP4 header", () =>

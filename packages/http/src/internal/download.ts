@@ -33,6 +33,11 @@ export interface DownloadFileOptions<E> {
   readonly onProgress?: (progress: DownloadProgress) => Effect.Effect<void>
   /** Replace a different file already at `path` (default: refuse, and keep it). */
   readonly overwrite?: boolean | undefined
+  /**
+   * What the bytes are (`image_capture 12 rear`), kept beside the partial file: a partial file of other media at
+   * the same path (an earlier capture saved to the same `--out`) is never resumed, whatever its ETag.
+   */
+  readonly media?: string | undefined
 }
 
 /** What a download achieved: the file, its size, and whether it was already there (nothing transferred). */
@@ -158,7 +163,9 @@ let lockTokens = 0
 
 const ownPid = (): number => Number(Reflect.get(Reflect.get(globalThis, "process") ?? {}, "pid") ?? 0)
 
-const PartialMeta = Schema.parseJson(Schema.Struct({ etag: Schema.String, total: Schema.optional(Schema.Number) }))
+const PartialMeta = Schema.parseJson(
+  Schema.Struct({ etag: Schema.String, total: Schema.optional(Schema.Number), media: Schema.optional(Schema.String) })
+)
 const readMeta = Schema.decodeUnknownOption(PartialMeta)
 const writeMeta = Schema.encodeSync(PartialMeta)
 
@@ -224,7 +231,14 @@ export const downloadFile = <E>(
     const rememberEtag = (etag: string | undefined, total: number | undefined) =>
       etag === undefined
         ? fs.remove(metaFile, { force: true }).pipe(Effect.ignore)
-        : fs.writeFileString(metaFile, writeMeta({ etag, ...(total === undefined ? {} : { total }) })).pipe(
+        : fs.writeFileString(
+          metaFile,
+          writeMeta({
+            etag,
+            ...(total === undefined ? {} : { total }),
+            ...(options.media === undefined ? {} : { media: options.media })
+          })
+        ).pipe(
           Effect.mapError(fsFailed("could not write beside the partial file"))
         )
 
@@ -663,7 +677,10 @@ export const downloadFile = <E>(
         }
       }
       const meta = readMeta(yield* fs.readFileString(metaFile).pipe(Effect.orElseSucceed(() => "")))
-      if (Option.isSome(meta) && (yield* sizeOnDisk) > 0) {
+      // Bytes of other media (named apart from this download's) are not resumed: two servers' ETags may agree.
+      const sameMedia = Option.isSome(meta) &&
+        (meta.value.media === undefined || options.media === undefined || meta.value.media === options.media)
+      if (Option.isSome(meta) && sameMedia && (yield* sizeOnDisk) > 0) {
         state.etag = meta.value.etag
         state.total = meta.value.total
         return

@@ -2,6 +2,7 @@
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect, Option, Stream } from "effect"
+import { createHash } from "node:crypto"
 import { jpegImage } from "../Media.js"
 import type { MediaAnswer } from "./answers.js"
 
@@ -102,7 +103,9 @@ export const mediaResponse = (
       const bytes = jpegImage(media.key)
       return serveBytes(request, {
         size: bytes.length,
-        etag: `"img-${bytes.length}-${media.key.length}"`,
+        // As S3's: the MD5 of the bytes, so that two images never share one (a partial file resumed with If-Range
+        // from another capture's image would come out mixed).
+        etag: `"${createHash("md5").update(bytes).digest("hex")}"`,
         contentType: "image/jpeg",
         slice: (a, b) => bytes.subarray(a, b),
         truncateAfter: media.truncateAfter

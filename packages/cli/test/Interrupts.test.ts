@@ -85,6 +85,46 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
     120_000
   )
 
+  it.scopedLive("recall list --refresh lists every request when Motive fails to answer for one, and names it", () =>
+    Effect.gen(function*() {
+      const { env, sandbox } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })
+      const runEnv = {
+        ...env,
+        MOTIVE_STATE_DIR: mkdtempSync(join(tmpdir(), "motive-list-state-")),
+        MOTIVE_MAX_ATTEMPTS: "1"
+      }
+      for (const start of ["-30m", "-40m", "-50m"]) {
+        yield* motive(["recall", "create", "--vehicle-number", "TRK-101", "--start", start, "--duration", "1m"], {
+          env: runEnv
+        })
+      }
+      // The newest is asked about first: its 503 leaves it as recorded; the others are still asked.
+      yield* sandbox.injectFault("getVideoRecall", { kind: "status", status: 503 }, 1)
+      const run = yield* motive(["--json", "recall", "list", "--refresh"], { env: runEnv })
+      expect(run.code).toBe(0)
+      const listed = JSON.parse(run.stdout)
+      expect(listed.requests.map((r: { id: number; status: string }) => `${r.id} ${r.status}`)).toEqual([
+        "3 pending",
+        "2 success",
+        "1 success"
+      ])
+      expect(listed.not_refreshed).toEqual([{ id: 3, message: expect.stringContaining("503") }])
+      expect(run.stderr).toContain("video recall 3 could not be refreshed, left as recorded")
+      // A key Motive refuses would be refused for each: the first refusal is said, and the others are not asked.
+      yield* motive(["recall", "create", "--vehicle-number", "TRK-101", "--start", "-60m", "--duration", "1m"], {
+        env: runEnv
+      })
+      const asked = (yield* sandbox.requests).length
+      const refused = yield* motive(["--json", "recall", "list", "--refresh"], {
+        env: { ...runEnv, MOTIVE_API_KEY: "not-the-key" }
+      })
+      expect(refused.code).toBe(0)
+      const after = JSON.parse(refused.stdout)
+      expect(after.not_refreshed.map((r: { id: number }) => r.id)).toEqual([4, 3])
+      expect(after.not_refreshed[1].message).toMatch(/^not asked after: /)
+      expect((yield* sandbox.requests).length).toBe(asked + 1)
+    }))
+
   it.scopedLive("recall list shows what this machine created, newest first; --refresh asks Motive", () =>
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })

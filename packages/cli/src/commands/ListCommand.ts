@@ -66,6 +66,8 @@ const list = (kind: Entry["kind"], name: string) =>
         )
         // Requests Motive no longer knows (404: another account's, a sandbox's): listed as recorded, and named.
         const unknown: Array<{ readonly id: number; readonly message: string }> = []
+        // Requests Motive could not be asked about now (a 503, the network): listed as recorded, and named.
+        const notRefreshed: Array<{ readonly id: number; readonly message: string }> = []
         if (opts.refresh) {
           // Only this server's requests are asked about (another's ids name other requests here; a record from
           // before servers were recorded may be another server's, so it is listed as recorded).
@@ -82,7 +84,14 @@ const list = (kind: Entry["kind"], name: string) =>
                 e.status !== "success" && e.status !== "failed" &&
                 (server === undefined || e.server === server)
               )
+              // A refusal of the whole company (the key, the feature, the rate limit) would refuse every other: they
+              // are not asked.
+              let refused: string | undefined
               for (const e of open) {
+                if (refused !== undefined) {
+                  notRefreshed.push({ id: e.id, message: refused })
+                  continue
+                }
                 const entry = kind === "video_recall"
                   ? Effect.flatMap(client.getVideoRecall(e.id), (r) => RequestJournal.recallEntry(r, e.entity))
                   : Effect.flatMap(
@@ -94,7 +103,16 @@ const list = (kind: Entry["kind"], name: string) =>
                     Effect.zipRight(
                       Effect.sync(() => unknown.push({ id: e.id, message: error.message })),
                       output.warning(`${name} ${e.id} is not known to Motive (404), left as recorded: ${error.message}`)
-                    ))
+                    )),
+                  Effect.catchAll((error) =>
+                    Effect.zipRight(
+                      Effect.sync(() => {
+                        notRefreshed.push({ id: e.id, message: error.message })
+                        if (companyWide.has(error._tag)) refused = `not asked after: ${error.message}`
+                      }),
+                      output.warning(`${name} ${e.id} could not be refreshed, left as recorded: ${error.message}`)
+                    )
+                  )
                 )
               }
             }).pipe(Effect.provide(server === undefined ? RequestJournal.layer : RequestJournal.layerFor(server))))
@@ -102,10 +120,17 @@ const list = (kind: Entry["kind"], name: string) =>
         const entries = yield* read
         yield* output.result(
           text(entries, `No ${name}s were created from this machine yet.`),
-          { requests: entries.map(json), ...(unknown.length === 0 ? {} : { not_found: unknown }) }
+          {
+            requests: entries.map(json),
+            ...(unknown.length === 0 ? {} : { not_found: unknown }),
+            ...(notRefreshed.length === 0 ? {} : { not_refreshed: notRefreshed })
+          }
         )
       })
   ).pipe(Command.withDescription(`The ${name}s this machine created, newest first (the local journal)`))
+
+/** Failures that every other request of the company would meet too. */
+const companyWide: ReadonlySet<string> = new Set(["Unauthorized", "Forbidden", "FeatureDisabled", "RateLimited"])
 
 /**
  * `motive recall list`

@@ -20,6 +20,7 @@ import {
   Duration,
   Effect,
   Either,
+  FiberSet,
   Layer,
   Option,
   Schedule,
@@ -114,7 +115,7 @@ export interface Submitted {
   readonly batch: StoredBatch
   /** Whether these rows are new: none of them ran before (else an earlier run of them is resumed). */
   readonly isNew: boolean
-  /** Rows handed to their workflows by this call. */
+  /** Rows handed to their workflows by this call (where they run in this process, some of them as room is made). */
   readonly sent: ReadonlyArray<number>
   /** Rows not sent because the quota does not cover them (`partial` only). */
   readonly heldForQuota: ReadonlyArray<number>
@@ -147,6 +148,9 @@ export interface BatchStatus {
   readonly settled: boolean
 }
 
+/** How often a batch whose rows are handed over a few at a time looks for room. */
+const handOverPause = Duration.millis(50)
+
 /**
  * A batch's progress: its tally, and whether nothing of it is in flight.
  *
@@ -174,7 +178,9 @@ export interface FootageJobsService {
    * `directory` is kept as given: a relative one is resolved where the files are written (the working directory
    * of the process, or each worker's `root`), so give an absolute one to resume from anywhere; another
    * directory than the batch's first is refused (`DirectoryMismatch`). A batch built in code is checked first as
-   * `BatchFile.checkBatch` does (`BatchFileInvalid`, nothing recorded).
+   * `BatchFile.checkBatch` does (`BatchFileInvalid`, nothing recorded). Where the workflows run in this process
+   * (`Embedded.layer`, a runner), rows are handed over `JobSlots.rowsAtOnce` at a time: the first before this
+   * returns, the rest as those wait for their recalls or end (`stopCreating` stops the rest, unsent).
    */
   readonly submit: (
     batch: Batch,
@@ -338,6 +344,59 @@ export const make: Effect.Effect<
   // The engine, and the scope in which a webhook's completions resume their workflows (they end with it).
   const context = yield* Effect.context<WorkflowEngine.WorkflowEngine | Scope.Scope>()
 
+  // The rows of each batch still to hand over (see `handInTurn`): they end with the layer.
+  const handing = yield* FiberSet.make<void>()
+
+  /**
+   * Hands `payloads` (rows of `batchId` already recorded as submitted) to their workflows as room is made: while
+   * fewer than `rowsAtOnce` rows of the batch are about to create, creating or downloading (rows waiting for their
+   * recall hold nothing). Once this process stops (Ctrl-C), or the engine fails, the rows not handed over stop,
+   * unsent: running the batch again sends them. A process killed leaves them submitted: the next run sends them.
+   */
+  const handInTurn = <E>(
+    batchId: string,
+    payloads: ReadonlyArray<typeof FootagePayload.Type>,
+    slots: typeof JobSlots.Service,
+    handOver: (payload: typeof FootagePayload.Type) => Effect.Effect<unknown, E>
+  ) => {
+    let next = 0
+    const stopRest = (reason: string) =>
+      Effect.forEach(payloads.slice(next), (p) => store.setState(batchId, p.row, "stopped", { reason }), {
+        discard: true
+      })
+    const loop: Effect.Effect<void, E | JobStoreError> = Effect.gen(function*() {
+      while (next < payloads.length) {
+        if (yield* slots.stopping) {
+          return yield* stopRest(
+            "not sent: the run was stopped before this row's turn; running the batch again sends it"
+          )
+        }
+        const { counts } = yield* store.tally(batchId)
+        // Rows recorded as submitted but not handed over yet are `validated` too.
+        const alive = counts.validated - (payloads.length - next) + counts.creating + counts.downloading
+        const room = Math.min(slots.rowsAtOnce - Math.max(0, alive), payloads.length - next)
+        if (room <= 0) {
+          yield* Effect.race(Effect.sleep(handOverPause), slots.whenStopping)
+          continue
+        }
+        for (let i = 0; i < room; i++) {
+          yield* handOver(payloads[next]!)
+          next++
+        }
+      }
+    })
+    return loop.pipe(
+      Effect.catchAll((e) =>
+        stopRest(
+          `not sent: ${
+            e !== null && typeof e === "object" && "message" in e ? String(e.message) : String(e)
+          }; running the batch again sends it`
+        )
+      ),
+      Effect.ignore
+    )
+  }
+
   const submit: FootageJobsService["submit"] = (batch, options) =>
     Effect.gen(function*() {
       // A batch built in code is checked as a parsed one was: nothing of a bad one is recorded (its rows would
@@ -448,8 +507,16 @@ export const make: Effect.Effect<
         return { held, needed, remaining, neverSent, reused, send: send.map((s) => s.payload) }
       }))
       const { held, needed, neverSent, remaining, reused, send } = admitted
-      for (const payload of send) {
-        yield* FootageWorkflow.execute(payload, { discard: true }).pipe(Effect.provide(context))
+      const handOver = (payload: typeof FootagePayload.Type) =>
+        FootageWorkflow.execute(payload, { discard: true }).pipe(Effect.provide(context))
+      if (Option.isSome(slots) && send.length > slots.value.rowsAtOnce) {
+        // Where the rows run in this process, a few at a time: the first ones now (a failure of the engine is the
+        // caller's), the rest as those move on.
+        const first = slots.value.rowsAtOnce
+        for (const payload of send.slice(0, first)) yield* handOver(payload)
+        yield* FiberSet.run(handing, handInTurn(stored.id, send.slice(first), slots.value, handOver))
+      } else {
+        for (const payload of send) yield* handOver(payload)
       }
       return {
         batch: stored,
@@ -506,7 +573,11 @@ export const make: Effect.Effect<
     progress,
     awaitSettled: (batchId) => Effect.zipRight(Stream.runDrain(progress(batchId)), status(batchId)),
     resolveFromWebhook,
-    stopCreating: Option.match(slots, { onNone: () => Effect.void, onSome: (s) => s.stopCreates }),
+    // The rows still to hand over stop too, before this says that creates have ended.
+    stopCreating: Option.match(slots, {
+      onNone: () => Effect.void,
+      onSome: (s) => Effect.zipRight(s.stopCreates, FiberSet.awaitEmpty(handing))
+    }),
     cancel: (batchId) => Effect.provideService(cancelBatch(batchId), JobStore, store)
   })
 })

@@ -274,6 +274,12 @@ const persist = (settings: FootageSettings) =>
 export class JobSlots extends Context.Tag("@effect-motive/jobs/JobSlots")<JobSlots, {
   readonly creates: Effect.Semaphore
   readonly downloads: Effect.Semaphore
+  /**
+   * How many rows of a batch submitted here are handed to their workflows at once, not yet waiting for their recall:
+   * about to create, creating, or downloading. A row alive in the engine holds memory (its fibers) while it waits
+   * for a slot, so the rest are handed over as these move on, rather than thousands at once.
+   */
+  readonly rowsAtOnce: number
   /** Whether this process is stopping: a row whose turn to create comes then is not sent (the next run sends it). */
   readonly stopping: Effect.Effect<boolean>
   /** Succeeds once this process is stopping. */
@@ -640,6 +646,15 @@ export const downloadsAtOnce = (settings: FootageSettings): number =>
   settings.downloadConcurrency ?? Math.max(settings.concurrency, Math.min(4 * settings.concurrency, 32))
 
 /**
+ * Rows of a batch handed to their workflows at once in a process that runs them ({@link JobSlots}`.rowsAtOnce`):
+ * twice what its slots take, so that every slot has a row ready for it.
+ *
+ * @since 0.1.0
+ */
+export const rowsAtOnce = (settings: FootageSettings): number =>
+  Math.max(8, 2 * (settings.concurrency + downloadsAtOnce(settings)))
+
+/**
  * Settings a process could not work with (a `concurrency` of 0 would leave every row waiting for ever, a
  * `firstPoll` of `"30 seconds"` is a string, not a `Duration`): `message` names each one with its rule.
  *
@@ -730,6 +745,7 @@ export const layerSlots = (settings: FootageSettings): Layer.Layer<JobSlots, Foo
       return {
         creates,
         downloads,
+        rowsAtOnce: rowsAtOnce(settings),
         stopping: Deferred.isDone(stopped),
         whenStopping: Deferred.await(stopped),
         stopCreates

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import Database from "libsql"
+import { join } from "node:path"
+import { BatchFile, FootageJobs } from "../src/index.js"
+import { csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./support.js"
+
+/** One create and one download at a time: 8 rows are handed to their workflows at once (`rowsAtOnce`). */
+const oneAtATime = { ...testSettings(100), concurrency: 1, downloadConcurrency: 1 }
+
+describe("the rows of a big batch run in one process", () => {
+  it.scopedLive(
+    "are handed to their workflows a few at a time while creates are slow, and every one is done",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({
+          lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 },
+          rateLimit: { requestsPerSecond: 1000, burst: 1000 }
+        })
+        // Creates are slow: rows handed over wait for the one create slot, each a workflow alive in memory.
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 40 }, 1000)
+        const dir = yield* tempDir("hand-over")
+        const file = join(dir, "jobs.db")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(30))
+        const [final, busiest] = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          // The workflows handed over (their run messages in the journal) less the recalls made.
+          const journal = new Database(file, { readonly: true })
+          yield* Effect.addFinalizer(() => Effect.sync(() => journal.close()))
+          const handedOver = journal.prepare("SELECT COUNT(*) AS n FROM cluster_messages WHERE tag = 'run'")
+          let busiest = 0
+          const watch = yield* Effect.fork(Effect.forever(Effect.gen(function*() {
+            const runs = Number((handedOver.get() as { n: number }).n)
+            busiest = Math.max(busiest, runs - (yield* sandbox.recalls).length)
+            yield* Effect.sleep("10 millis")
+          })))
+          const final = yield* jobs.awaitSettled(batch.id)
+          yield* Fiber.interrupt(watch)
+          return [final, busiest] as const
+        }).pipe(Effect.provide(jobsFor(sandbox, file, oneAtATime)))
+        expect(final.counts.done).toBe(30)
+        // All 30 were handed over at once before: 29 waited for the create slot, 30 workflows alive.
+        expect(busiest).toBeLessThanOrEqual(8 + 1)
+        expect(busiest).toBeGreaterThan(1)
+        expect((yield* sandbox.recalls).length).toBe(30)
+      }),
+    60_000
+  )
+
+  it.scopedLive(
+    "stop unsent when the process stops (Ctrl-C): none is left looking submitted",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ rateLimit: { requestsPerSecond: 1000, burst: 1000 } })
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 100 }, 1000)
+        const dir = yield* tempDir("hand-over-stop")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(24))
+        const status = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* Effect.sleep("500 millis")
+          yield* jobs.stopCreating
+          return yield* jobs.status(batch.id)
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), oneAtATime)))
+        expect(status.counts.validated).toBe(0)
+        const unsent = status.rows.filter((r) =>
+          r.state === "stopped" && r.reason?.startsWith("not sent: the run was stopped before this row's turn")
+        )
+        // The rows whose creates went out have their recalls; the others were never sent, and say so.
+        expect(unsent.length).toBeGreaterThan(8)
+        expect((yield* sandbox.recalls).length).toBe(24 - unsent.length)
+      }),
+    60_000
+  )
+})

@@ -221,7 +221,10 @@ export const mayHaveMade = (e: MotiveError): boolean => isAmbiguous(e) || e._tag
  * @since 0.1.0
  */
 export const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
-  const reason = e.message
+  const named = waitNamed(e)
+  const reason = named === undefined || Duration.isZero(named)
+    ? e.message
+    : `${e.message}; Motive asks to come back in ${Duration.format(named)}: run the batch again then`
   switch (e._tag) {
     case "QuotaExhausted":
       return { _tag: "NotCreated", state: "waiting_for_quota", reason }
@@ -251,15 +254,32 @@ const passing = (e: { readonly _tag: string; readonly local?: boolean; readonly 
   // downloading the same file: once it is done, or its lock stale, the next try finds the file or takes over.
   (e._tag === "DownloadFailed" && (e.local !== true || e.busy === true))
 
-/** Retries `effect` while it fails with a failure that may pass, on the settings' schedule. */
+/** The wait a 429 named (its `Retry-After`), if any. */
+const waitNamed = (e: { readonly _tag: string }): Duration.Duration | undefined =>
+  e._tag === "RateLimited" && "retryAfter" in e && Duration.isDuration(e.retryAfter) ? e.retryAfter : undefined
+
+/**
+ * Retries `effect` while it fails with a failure that may pass, on the settings' schedule. A 429 is tried again no
+ * sooner than its `Retry-After`, and not at all when that is longer than `retryFor` (the row stops, its reason
+ * saying when Motive asks to come back, rather than asking again every minute meanwhile).
+ */
 const persist = (settings: FootageSettings) =>
 <A, E extends { readonly _tag: string }, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
   Effect.retry(effect, {
-    while: passing,
-    schedule: Schedule.exponential(settings.retryBase, 2).pipe(
-      Schedule.union(Schedule.spaced(Duration.minutes(1))),
+    while: (e) => {
+      const named = waitNamed(e)
+      return passing(e) && (named === undefined || Duration.lessThanOrEqualTo(named, settings.retryFor))
+    },
+    schedule: Schedule.identity<E>().pipe(
+      Schedule.intersect(
+        Schedule.exponential(settings.retryBase, 2).pipe(Schedule.union(Schedule.spaced(Duration.minutes(1))))
+      ),
+      Schedule.modifyDelay(([e], delay) => {
+        const named = waitNamed(e)
+        return named === undefined ? delay : Duration.max(delay, named)
+      }),
       Schedule.upTo(settings.retryFor)
     )
   })

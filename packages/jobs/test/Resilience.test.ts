@@ -51,6 +51,26 @@ describe("a batch under faults", () => {
   )
 })
 
+describe("a 429 asking for a long wait", () => {
+  it.scopedLive("stops the row at once, saying when to come back, instead of asking again every minute", () =>
+    Effect.gen(function*() {
+      // One request an hour: the quota check takes it, and the create's 429 asks for about an hour.
+      const sandbox = yield* sandboxFor({
+        rateLimit: { requestsPerSecond: 1 / 3600, burst: 1, retryAfter: "seconds" }
+      })
+      const dir = yield* tempDir("long-429")
+      const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+      const { final } = yield* runToEnd(batch, join(dir, "out")).pipe(
+        Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200))),
+        Effect.timeout("15 seconds")
+      )
+      expect(final.rows[0]).toMatchObject({ state: "stopped" })
+      expect(final.rows[0]!.reason).toMatch(/Motive asks to come back in (59m|1h)/)
+      // Asked once: the job's own retries (every 50 ms, then more, for 20 s) used to ask again and again.
+      expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(1)
+    }))
+})
+
 describe("a file another machine's worker is downloading (a shared directory)", () => {
   it.scopedLive(
     "is tried again, not stopped: once that lock is stale the row takes it over and is done",

@@ -210,9 +210,18 @@ export const make: Effect.Effect<
         return yield* new RequestFailed({ message: `image capture ${ref.requestId} failed`, id: ref.requestId })
       }
       const position = capture.position
-      if (status !== "success" || !isCameraPosition(position)) {
+      if (status !== "success") {
         return yield* new NotReady({
           message: `image capture ${ref.requestId} is ${status}: wait for it first`,
+          id: ref.requestId,
+          status
+        })
+      }
+      if (!isCameraPosition(position)) {
+        return yield* new NotReady({
+          message: `image capture ${ref.requestId} is done, but its camera position (${
+            JSON.stringify(position).slice(0, 40)
+          }) is not one this client knows: its image cannot be named`,
           id: ref.requestId,
           status
         })

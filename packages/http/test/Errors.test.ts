@@ -109,6 +109,36 @@ describe("MotiveClient error mapping", () => {
       expect(refused).toMatchObject({ _tag: "Forbidden", status: 403 })
     }))
 
+  it.scopedLive("a finished capture at a camera position it does not know says so, not that it is not done", () =>
+    Effect.gen(function*() {
+      const server = yield* serverWith((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({
+          request_id: 12,
+          camera_type: "omnicam",
+          position: "rear_wide",
+          status: "success",
+          images: { rear_wide: { url: "http://127.0.0.1:9/x.jpg" } }
+        }))
+      })
+      const layer = NodeMotive.layer({
+        credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      })
+      const dir = mkdtempSync(join(tmpdir(), "motive-position-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const error = yield* withClient(
+        layer,
+        (c) => Effect.flip(c.downloadImage({ cameraType: "omnicam", requestId: 12 }, { directory: dir }))
+      )
+      // It used to say "image capture 12 is success: wait for it first".
+      expect(error).toMatchObject({ _tag: "NotReady", status: "success" })
+      expect(error.message).toBe(
+        "image capture 12 is done, but its camera position (\"rear_wide\") is not one this client knows: its image cannot be named"
+      )
+    }))
+
   it.scopedLive("maps 404 to NotFound", () =>
     Effect.gen(function*() {
       const { client } = yield* setup()

@@ -32,7 +32,7 @@ export const guide: Extras = {
     "motive image capture": [
       "motive image capture --vehicle-number TRK-101 --position front_facing --out front.jpg",
       "motive image capture --asset-name TRAILER-7 --position rear --dry-run",
-      "motive image capture --vehicle-id 1001 --position driver_facing --wait --json"
+      "motive image capture --vehicle-id 101 --position driver_facing --wait --json"
     ],
     "motive image get": ["motive image get 42", "motive image get 42 --wait --out cab.jpg"],
     "motive image list": ["motive image list", "motive image list --refresh --json"],

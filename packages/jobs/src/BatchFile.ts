@@ -276,7 +276,8 @@ const positionsOf = (value: unknown): ReadonlyArray<string> | undefined =>
     ? undefined
     : Array.isArray(value)
     ? value.map(String)
-    : String(value).split(/[;\s]+/).filter((p) => p !== "")
+    // `;`, spaces, or commas in a quoted cell ("front_facing,driver_facing", as a spreadsheet writes a list).
+    : String(value).split(/[;,\s]+/).filter((p) => p !== "")
 
 /** A `ref` becomes a folder name, so it must be one: no separators, no control characters, not `.` or `..`. */
 const refProblem = (ref: string): string | undefined =>

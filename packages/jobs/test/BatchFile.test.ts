@@ -31,6 +31,22 @@ describe("batch files", () => {
       ])
     }))
 
+  it.live("read a CSV cell's camera list separated by semicolons, spaces, or commas inside quotes", () =>
+    Effect.gen(function*() {
+      const text = [
+        "vehicle_number,start_time,duration,camera_positions,ref",
+        `TRK-101,${ago(30)},1,front_facing;driver_facing,a`,
+        `TRK-101,${ago(32)},1,front_facing driver_facing,b`,
+        `TRK-101,${ago(34)},1,"front_facing, driver_facing",c`
+      ].join("\n")
+      const ok = yield* BatchFile.parseBatch("rows.csv", text)
+      expect(ok.rows.map((r) => r.body.camera_positions)).toEqual([
+        ["front_facing", "driver_facing"],
+        ["front_facing", "driver_facing"],
+        ["front_facing", "driver_facing"]
+      ])
+    }))
+
   it.live("read JSON Lines by line number, with camera lists as arrays or cells", () =>
     Effect.gen(function*() {
       const text = [

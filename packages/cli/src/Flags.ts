@@ -35,8 +35,12 @@ export const resolveTime = (flag: string, input: string): Effect.Effect<string, 
     const m = /^-(\d+(?:\.\d+)?)([smhd])$/.exec(text)
     if (m === null) return Effect.succeed(input)
     const back = Number(m[1]) * unitMillis[m[2]!]!
-    // Beyond any footage Motive keeps: pass it on as written, and the rules call it invalid.
-    if (!Number.isFinite(back) || back > 100 * 365 * unitMillis.d!) return Effect.succeed(input)
+    // Beyond any footage Motive keeps: said so, rather than left for the rules to call it no timestamp.
+    if (!Number.isFinite(back) || back > 100 * 365 * unitMillis.d!) {
+      return Effect.fail(
+        new InvalidInput({ message: `${flag} ${text} is more than 100 years ago: no footage is that old` })
+      )
+    }
     // Whole seconds: the body reads better and nothing finer matters for footage.
     const then = DateTime.subtract(now, { millis: Math.round(back) })
     return Effect.succeed(formatTimestamp(DateTime.unsafeMake(Math.floor(DateTime.toEpochMillis(then) / 1000) * 1000)))

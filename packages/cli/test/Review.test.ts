@@ -179,7 +179,23 @@ describe("motive: destinations and values checked before anything is sent", () =
         "--dry-run"
       ])
       expect(far.code).toBe(2)
-      expect(far.stderr).toContain("[start_time.invalid]")
+      // Said as what it is: it used to be called no ISO 8601 timestamp ([start_time.invalid]).
+      expect(far.stderr).toContain("--start -99999999999d is more than 100 years ago: no footage is that old")
+      const century = yield* motive([
+        "recall",
+        "create",
+        "--vehicle-number",
+        "TRK-101",
+        "--start",
+        "-36501d",
+        "--duration",
+        "1m",
+        "--dry-run"
+      ])
+      expect(century).toMatchObject({
+        code: 2,
+        stderr: "error: --start -36501d is more than 100 years ago: no footage is that old\n"
+      })
       const attempts = yield* motive(["recall", "quota"], { env: { MOTIVE_API_KEY: "k", MOTIVE_MAX_ATTEMPTS: "abc" } })
       expect(attempts.code).toBe(2)
       expect(attempts.stderr).toContain("MOTIVE_MAX_ATTEMPTS")

@@ -66,6 +66,20 @@ describe("motive: destinations fully checked before anything is sent", () => {
       expect(readFileSync(join(dir, "exists.jpg")).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))
     }))
 
+  it.scopedLive("image get --out on the capture's image already there says so, as recall files do", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv()
+      const dir = yield* tempDir
+      const out = join(dir, "rear.jpg")
+      const first = yield* motive([...capture, "--out", out], { env })
+      expect(first.code).toBe(0)
+      expect(first.stdout).toMatch(new RegExp(`file\\s+${out}\\n`))
+      const again = yield* motive(["image", "get", "1", "--out", out], { env })
+      expect(again.code).toBe(0)
+      // It used to print only the path, where --json said alreadyThere: true.
+      expect(again.stdout).toMatch(new RegExp(`file\\s+${out} \\(already there\\)\\n`))
+    }))
+
   it.scopedLive("a different file where a download goes is kept, with --force named only by commands that have it", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })

@@ -47,7 +47,14 @@ const printCapture = (
   Effect.flatMap(Output, (output) =>
     output.result(
       withNext(
-        captureText(capture, Option.match(file, { onNone: () => [], onSome: (f) => [["file", f.path] as const] })),
+        captureText(
+          capture,
+          Option.match(file, {
+            onNone: () => [],
+            // As recall files are: a file found complete already is said to be.
+            onSome: (f) => [["file", f.alreadyThere ? `${f.path} (already there)` : f.path] as const]
+          })
+        ),
         next
       ),
       {

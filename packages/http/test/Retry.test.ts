@@ -7,14 +7,37 @@ import { NodeMediaTransport, NodeMotive } from "../src/node.js"
 import { serverWith } from "./loopbackServer.js"
 import { ago, clientFor, liveSleep, seen, waitFor, withClient } from "./support.js"
 
-/** A sandbox whose bucket refills only when the test moves its clock, and a TestClock at the same instant. */
-const rateLimitedSandbox = (retryAfter: "seconds" | "http-date" | "none", requestsPerSecond: number) =>
+/**
+ * A sandbox whose bucket refills only when the test moves its clock, and a TestClock at the same instant (or
+ * `serverAhead` ms before it: Motive's clock ahead of this machine's).
+ */
+const rateLimitedSandbox = (
+  retryAfter: "seconds" | "http-date" | "none",
+  requestsPerSecond: number,
+  serverAhead = 0
+) =>
   Effect.gen(function*() {
     const start = Math.ceil(Date.now() / 1000) * 1000
-    const clock = manualClock(start)
+    const clock = manualClock(start + serverAhead)
     yield* TestClock.setTime(start)
     const sandbox = yield* Sandbox.make({ clock, rateLimit: { requestsPerSecond, burst: 1, retryAfter } })
     return { clock, sandbox }
+  })
+
+/** A second quota read, refused 429 asking for one second, is sent again after that second and not before. */
+const retriedAfterOneSecond = ({ clock, sandbox }: Effect.Effect.Success<ReturnType<typeof rateLimitedSandbox>>) =>
+  Effect.gen(function*() {
+    const layer = clientFor(sandbox, { retry: { maxAttempts: 3 } })
+    yield* withClient(layer, (c) => c.getRecallQuota)
+    const fiber = yield* Effect.fork(withClient(layer, (c) => c.getRecallQuota))
+    yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
+    yield* TestClock.adjust(Duration.millis(999))
+    yield* liveSleep(100)
+    expect(yield* seen(sandbox, "recallQuota")).toBe(2)
+    clock.advance(1000)
+    yield* TestClock.adjust(Duration.millis(1))
+    yield* Fiber.join(fiber)
+    expect(yield* seen(sandbox, "recallQuota")).toBe(3)
   })
 
 /**
@@ -58,44 +81,12 @@ describe("MotiveClient retries", () => {
     }))
 
   it.scoped("honours Retry-After given as an HTTP date", () =>
-    Effect.gen(function*() {
-      const { clock, sandbox } = yield* rateLimitedSandbox("http-date", 1)
-      const layer = clientFor(sandbox, { retry: { maxAttempts: 3 } })
-      yield* withClient(layer, (c) => c.getRecallQuota)
-      const fiber = yield* Effect.fork(withClient(layer, (c) => c.getRecallQuota))
-      yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
-      // The date is one second after the refusal.
-      yield* TestClock.adjust(Duration.millis(999))
-      yield* liveSleep(100)
-      expect(yield* seen(sandbox, "recallQuota")).toBe(2)
-      clock.advance(1000)
-      yield* TestClock.adjust(Duration.millis(1))
-      yield* Fiber.join(fiber)
-      expect(yield* seen(sandbox, "recallQuota")).toBe(3)
-    }))
+    // The date is one second after the refusal.
+    Effect.flatMap(rateLimitedSandbox("http-date", 1), retriedAfterOneSecond))
 
   it.scoped("reads a Retry-After date by the server's clock when this machine's is two minutes behind it", () =>
-    Effect.gen(function*() {
-      const start = Math.ceil(Date.now() / 1000) * 1000
-      yield* TestClock.setTime(start)
-      // Motive's clock two minutes ahead of this machine's: its date is 121 s away here, but 1 s away there.
-      const clock = manualClock(start + 120_000)
-      const sandbox = yield* Sandbox.make({
-        clock,
-        rateLimit: { requestsPerSecond: 1, burst: 1, retryAfter: "http-date" }
-      })
-      const layer = clientFor(sandbox, { retry: { maxAttempts: 3 } })
-      yield* withClient(layer, (c) => c.getRecallQuota)
-      const fiber = yield* Effect.fork(withClient(layer, (c) => c.getRecallQuota))
-      yield* waitFor(Effect.map(seen(sandbox, "recallQuota"), (n) => n === 2))
-      yield* TestClock.adjust(Duration.millis(999))
-      yield* liveSleep(100)
-      expect(yield* seen(sandbox, "recallQuota")).toBe(2)
-      clock.advance(1000)
-      yield* TestClock.adjust(Duration.millis(1))
-      yield* Fiber.join(fiber)
-      expect(yield* seen(sandbox, "recallQuota")).toBe(3)
-    }))
+    // Motive's clock two minutes ahead of this machine's: its date is 121 s away here, but 1 s away there.
+    Effect.flatMap(rateLimitedSandbox("http-date", 1, 120_000), retriedAfterOneSecond))
 
   it.scoped("a Retry-After of zero is no wait named: the client backs off as after a 429 naming none, not at once", () =>
     Effect.gen(function*() {

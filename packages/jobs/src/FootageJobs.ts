@@ -360,16 +360,18 @@ export const make: Effect.Effect<
     handOver: (payload: typeof FootagePayload.Type) => Effect.Effect<unknown, E>
   ) => {
     let next = 0
-    const stopRest = (reason: string) =>
-      Effect.forEach(payloads.slice(next), (p) => store.setState(batchId, p.row, "stopped", { reason }), {
-        discard: true
-      })
+    // A row whose recall exists (an earlier run made it) was not sent again: it is that recall that waits.
+    const stopRest = (why: string) =>
+      Effect.forEach(payloads.slice(next), (p) =>
+        store.setState(batchId, p.row, "stopped", {
+          reason: p.knownRecallId === undefined
+            ? `not sent: ${why}; running the batch again sends it`
+            : `not followed: ${why}; running the batch again waits for its video recall ${p.knownRecallId}`
+        }), { discard: true })
     const loop: Effect.Effect<void, E | JobStoreError> = Effect.gen(function*() {
       while (next < payloads.length) {
         if (yield* slots.stopping) {
-          return yield* stopRest(
-            "not sent: the run was stopped before this row's turn; running the batch again sends it"
-          )
+          return yield* stopRest("the run was stopped before this row's turn")
         }
         const { counts } = yield* store.tally(batchId)
         // Rows recorded as submitted but not handed over yet are `validated` too.
@@ -387,11 +389,7 @@ export const make: Effect.Effect<
     })
     return loop.pipe(
       Effect.catchAll((e) =>
-        stopRest(
-          `not sent: ${
-            e !== null && typeof e === "object" && "message" in e ? String(e.message) : String(e)
-          }; running the batch again sends it`
-        )
+        stopRest(e !== null && typeof e === "object" && "message" in e ? String(e.message) : String(e))
       ),
       Effect.ignore
     )

@@ -100,6 +100,13 @@ export const checkFile = (flag: string, file: string) =>
     if (file.trim() === "" || file.endsWith("/")) {
       return yield* new InvalidInput({ message: `${flag} "${file}" is not a file name` })
     }
+    // As most commands read it, `-` would mean standard output: this writes files only.
+    if (file === "-") {
+      return yield* new InvalidInput({
+        message:
+          `${flag} - would mean standard output, and this command writes a file: give a file name (./- for a file named -)`
+      })
+    }
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const absolute = path.resolve(file)

@@ -61,6 +61,14 @@ describe("motive: destinations fully checked before anything is sent", () => {
       expect(refused.stderr).toContain("already exists; nothing was sent (--force replaces it)")
       expect(readFileSync(join(dir, "exists.jpg"), "utf8")).toBe("my photo")
       expect(yield* sandbox.requests).toEqual([])
+      // `-` is not taken for a file named "-" (it used to be): most commands read it as standard output.
+      const dash = yield* motive([...capture, "--out", "-"], { env })
+      expect(dash).toMatchObject({
+        code: 2,
+        stderr:
+          "error: --out - would mean standard output, and this command writes a file: give a file name (./- for a file named -)\n"
+      })
+      expect(yield* sandbox.requests).toEqual([])
       const forced = yield* motive([...capture, "--out", join(dir, "exists.jpg"), "--force"], { env })
       expect(forced.code).toBe(0)
       expect(readFileSync(join(dir, "exists.jpg")).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]))

@@ -15,6 +15,7 @@ import {
 import { MotiveClient, type MotiveError } from "@effect-motive/http"
 import type { WorkflowEngine } from "@effect/workflow"
 import {
+  Cause,
   Context,
   DateTime,
   Duration,
@@ -347,17 +348,21 @@ export const make: Effect.Effect<
   // The rows of each batch still to hand over (see `handInTurn`): they end with the layer.
   const handing = yield* FiberSet.make<void>()
 
+  /** Starts a row's workflow (an execution the engine has already is left as it is). */
+  const handOver = (payload: typeof FootagePayload.Type) =>
+    FootageWorkflow.execute(payload, { discard: true }).pipe(Effect.provide(context))
+
   /**
    * Hands `payloads` (rows of `batchId` already recorded as submitted) to their workflows as room is made: while
    * fewer than `rowsAtOnce` rows of the batch are about to create, creating or downloading (rows waiting for their
    * recall hold nothing). Once this process stops (Ctrl-C), or the engine fails, the rows not handed over stop,
-   * unsent: running the batch again sends them. A process killed leaves them submitted: the next run sends them.
+   * unsent: running the batch again sends them. A process killed (or the layer closed) leaves them submitted: the
+   * next process to run the workflows on the store hands them over as it starts.
    */
-  const handInTurn = <E>(
+  const handInTurn = (
     batchId: string,
     payloads: ReadonlyArray<typeof FootagePayload.Type>,
-    slots: typeof JobSlots.Service,
-    handOver: (payload: typeof FootagePayload.Type) => Effect.Effect<unknown, E>
+    slots: typeof JobSlots.Service
   ) => {
     let next = 0
     // A row whose recall exists (an earlier run made it) was not sent again: it is that recall that waits.
@@ -368,7 +373,7 @@ export const make: Effect.Effect<
             ? `not sent: ${why}; running the batch again sends it`
             : `not followed: ${why}; running the batch again waits for its video recall ${p.knownRecallId}`
         }), { discard: true })
-    const loop: Effect.Effect<void, E | JobStoreError> = Effect.gen(function*() {
+    const loop = Effect.gen(function*() {
       while (next < payloads.length) {
         if (yield* slots.stopping) {
           return yield* stopRest("the run was stopped before this row's turn")
@@ -382,16 +387,60 @@ export const make: Effect.Effect<
           continue
         }
         for (let i = 0; i < room; i++) {
-          yield* handOver(payloads[next]!)
+          const payload = payloads[next]!
+          // A row cancelled meanwhile (`batch cancel`) has settled: it is not sent, nor kept in memory to be refused.
+          const now = yield* store.row(batchId, payload.row)
+          if (now === undefined || !settledStates.has(now.state)) yield* handOver(payload)
           next++
         }
       }
     })
     return loop.pipe(
-      Effect.catchAll((e) =>
-        stopRest(e !== null && typeof e === "object" && "message" in e ? String(e.message) : String(e))
-      ),
+      // Whatever ended it (the engine, the store, a defect), the rows left are said to be unsent, never left looking
+      // submitted with nothing to send them.
+      Effect.catchAllCause((cause) => {
+        // The layer closing: the rows stay submitted, and the next process to run the workflows hands them over.
+        if (Cause.isInterruptedOnly(cause)) return Effect.void
+        const e = Cause.squash(cause)
+        return Effect.zipRight(
+          Effect.logWarning("footage jobs: rows could not be handed to their workflows", cause),
+          stopRest(typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e))
+        )
+      }),
       Effect.ignore
+    )
+  }
+
+  /** A row recorded as submitted, as its workflow's payload (the same execution: batch, row and generation). */
+  const payloadOf = (stored: StoredBatch, r: JobRow, generation: number, knownRecallId: number | undefined) => ({
+    batchId: stored.id,
+    row: r.row,
+    generation,
+    body: r.body,
+    smartDashcam: r.smartDashcam,
+    // No directory: each worker puts the row's folder under its own root.
+    directory: stored.directory === "" ? r.folder : `${stored.directory.replace(/\/+$/, "")}/${r.folder}`,
+    ...(knownRecallId === undefined ? {} : { knownRecallId })
+  })
+
+  // A process that runs the workflows hands over, as it starts, the rows an earlier one recorded as submitted but
+  // was killed before handing over: they would wait for a run of their own batch (holding their quota) while a run
+  // of another batch said they go on.
+  if (Option.isSome(slots)) {
+    yield* FiberSet.run(
+      handing,
+      Effect.gen(function*() {
+        for (const stored of yield* store.batches) {
+          const stranded = (yield* store.rows(stored.id)).filter((r) =>
+            r.state === "validated" && r.executionId !== undefined
+          )
+          if (stranded.length === 0) continue
+          yield* FiberSet.run(
+            handing,
+            handInTurn(stored.id, stranded.map((r) => payloadOf(stored, r, r.generation, r.recallId)), slots.value)
+          )
+        }
+      }).pipe(Effect.ignore)
     )
   }
 
@@ -469,19 +518,7 @@ export const make: Effect.Effect<
             left[r.recallType] -= r.minutes
           }
           const again = r.state === "waiting_for_quota" || r.state === "stopped"
-          send.push({
-            again,
-            payload: {
-              batchId: stored.id,
-              row: r.row,
-              generation: again ? r.generation + 1 : r.generation,
-              body: r.body,
-              smartDashcam: r.smartDashcam,
-              // No directory: each worker puts the row's folder under its own root.
-              directory: stored.directory === "" ? r.folder : `${stored.directory.replace(/\/+$/, "")}/${r.folder}`,
-              ...(recallId === undefined ? {} : { knownRecallId: recallId })
-            }
-          })
+          send.push({ again, payload: payloadOf(stored, r, again ? r.generation + 1 : r.generation, recallId) })
         }
         for (const row of held) {
           yield* store.setState(stored.id, row, "waiting_for_quota", {
@@ -505,14 +542,12 @@ export const make: Effect.Effect<
         return { held, needed, remaining, neverSent, reused, send: send.map((s) => s.payload) }
       }))
       const { held, needed, neverSent, remaining, reused, send } = admitted
-      const handOver = (payload: typeof FootagePayload.Type) =>
-        FootageWorkflow.execute(payload, { discard: true }).pipe(Effect.provide(context))
       if (Option.isSome(slots) && send.length > slots.value.rowsAtOnce) {
         // Where the rows run in this process, a few at a time: the first ones now (a failure of the engine is the
         // caller's), the rest as those move on.
         const first = slots.value.rowsAtOnce
         for (const payload of send.slice(0, first)) yield* handOver(payload)
-        yield* FiberSet.run(handing, handInTurn(stored.id, send.slice(first), slots.value, handOver))
+        yield* FiberSet.run(handing, handInTurn(stored.id, send.slice(first), slots.value))
       } else {
         for (const payload of send) yield* handOver(payload)
       }

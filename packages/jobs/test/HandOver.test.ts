@@ -49,6 +49,65 @@ describe("the rows of a big batch run in one process", () => {
   )
 
   it.scopedLive(
+    "cancelled while some wait to be handed over are not handed over (nor kept in memory to be refused)",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ rateLimit: { requestsPerSecond: 1000, burst: 1000 } })
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 100 }, 1000)
+        const dir = yield* tempDir("hand-over-cancel")
+        const file = join(dir, "jobs.db")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(40))
+        const final = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* Effect.sleep("400 millis")
+          yield* jobs.cancel(batch.id)
+          return yield* jobs.awaitSettled(batch.id)
+        }).pipe(Effect.provide(jobsFor(sandbox, file, oneAtATime)))
+        const journal = new Database(file, { readonly: true })
+        yield* Effect.addFinalizer(() => Effect.sync(() => journal.close()))
+        const runs = journal.prepare("SELECT COUNT(*) AS n FROM cluster_messages WHERE tag = 'run'").get() as {
+          readonly n: number
+        }
+        expect(final.settled).toBe(true)
+        // Handed over less recalls made, as in the first test: every row cancelled used to be handed over at once,
+        // each a workflow alive only to be refused (40 handed over for 4 recalls).
+        expect(Number(runs.n) - (yield* sandbox.recalls).length).toBeLessThanOrEqual(8 + 1)
+        expect(final.counts.stopped).toBeGreaterThan(20)
+      }),
+    60_000
+  )
+
+  it.scopedLive(
+    "left submitted by a process that ended are handed over by the next one as it starts",
+    () =>
+      Effect.gen(function*() {
+        const sandbox = yield* sandboxFor({ rateLimit: { requestsPerSecond: 1000, burst: 1000 } })
+        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 100 }, 20)
+        const dir = yield* tempDir("hand-over-next")
+        const file = join(dir, "jobs.db")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(30))
+        // The first process ends (as if killed) with rows recorded as submitted but not handed over.
+        const left = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* Effect.sleep("300 millis")
+          return (yield* jobs.status(batch.id)).counts.validated
+        }).pipe(Effect.provide(jobsFor(sandbox, file, oneAtATime)))
+        expect(left).toBeGreaterThan(8)
+        // The next one runs no submit of this batch (another batch's run, say): they go on all the same. They used to
+        // wait, holding their quota, until this very batch ran again.
+        const final = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          return yield* jobs.awaitSettled(batch.id)
+        }).pipe(Effect.provide(jobsFor(sandbox, file, oneAtATime)), Effect.timeout("40 seconds"))
+        expect(final.counts.done).toBe(30)
+        expect((yield* sandbox.recalls).length).toBe(30)
+      }),
+    60_000
+  )
+
+  it.scopedLive(
     "stop unsent when the process stops (Ctrl-C): none is left looking submitted",
     () =>
       Effect.gen(function*() {

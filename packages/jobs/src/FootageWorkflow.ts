@@ -20,7 +20,20 @@ import {
 import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJournal } from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, type WorkflowEngine } from "@effect/workflow"
-import { Cause, Clock, Context, Deferred, Duration, Effect, Either, Layer, Schedule, Schema, type Scope } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Ref,
+  Schedule,
+  Schema,
+  type Scope
+} from "effect"
 import { resolve as resolvePath } from "node:path"
 import { entityOf, requestOf } from "./BatchFile.js"
 import { sha256File } from "./internal/sha256.js"
@@ -300,6 +313,11 @@ export class JobSlots extends Context.Tag("@effect-motive/jobs/JobSlots")<JobSlo
    * for a slot, so the rest are handed over as these move on, rather than thousands at once.
    */
   readonly rowsAtOnce: number
+  /**
+   * Until when (epoch milliseconds) Motive asked a create of this process to come back, when that was longer than
+   * the rows' retries last: rows whose turn comes before then stop unsent, rather than each meeting its own 429.
+   */
+  readonly comeBackAt: Ref.Ref<number>
   /** Whether this process is stopping: a row whose turn to create comes then is not sent (the next run sends it). */
   readonly stopping: Effect.Effect<boolean>
   /** Succeeds once this process is stopping. */
@@ -392,6 +410,15 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       // Not when the process is stopping (Ctrl-C): the row stops unsent, and the next run sends it.
       if (yield* slots.stopping) {
         const reason = "not sent: the run was stopped before this row's turn; running the batch again sends it"
+        yield* setState("stopped", { reason })
+        return NotCreated.make({ state: "stopped", reason })
+      }
+      // Nor while Motive asks to come back later than the rows' retries last (a 429 another row met).
+      const comeBackAt = yield* Ref.get(slots.comeBackAt)
+      if ((yield* Clock.currentTimeMillis) < comeBackAt) {
+        const reason = `not sent: Motive asked this run's creates to come back at ${
+          new Date(comeBackAt).toISOString()
+        }; running the batch again then sends it`
         yield* setState("stopped", { reason })
         return NotCreated.make({ state: "stopped", reason })
       }
@@ -503,6 +530,12 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         outcome = e._tag === "DuplicateRequest" && e.existingId !== undefined
           ? Created.make({ recallId: e.existingId })
           : afterCreateFailure(e)
+        // A wait longer than the retries last holds for every row of this process: the next ones are not sent.
+        const named = waitNamed(e)
+        if (named !== undefined && Duration.greaterThan(named, settings.retryFor)) {
+          const until = (yield* Clock.currentTimeMillis) + Duration.toMillis(named)
+          yield* Ref.update(slots.comeBackAt, (at) => Math.max(at, until))
+        }
         // Every create of the row's was refused for sure (a 4xx, the quota, a 429): none may have made a recall.
         if (outcome._tag === "NotCreated" && sent && !sentBefore && !mayHaveCreated && !lostAnswer && !mayHaveMade(e)) {
           yield* Effect.orDie(store.markSent(batchId, row, payload.generation, false))
@@ -766,6 +799,7 @@ export const layerSlots = (settings: FootageSettings): Layer.Layer<JobSlots, Foo
         creates,
         downloads,
         rowsAtOnce: rowsAtOnce(settings),
+        comeBackAt: yield* Ref.make(0),
         stopping: Deferred.isDone(stopped),
         whenStopping: Deferred.await(stopped),
         stopCreates

@@ -1,6 +1,6 @@
 import { MotiveClient } from "@effect-motive/http"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Duration, Effect, Stream } from "effect"
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { BatchFile, FootageJobs, JobStore } from "../src/index.js"
@@ -68,6 +68,33 @@ describe("a 429 asking for a long wait", () => {
       expect(final.rows[0]!.reason).toMatch(/Motive asks to come back in (59m|1h)/)
       // Asked once: the job's own retries (every 50 ms, then more, for 20 s) used to ask again and again.
       expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(1)
+    }))
+})
+
+describe("a 429 asking for a long wait, met by one row of many", () => {
+  it.scopedLive("stops the rows whose turn comes after it unsent, rather than each meeting its own 429", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor({
+        rateLimit: { requestsPerSecond: 1 / 3600, burst: 1, retryAfter: "seconds" }
+      })
+      const dir = yield* tempDir("long-429-many")
+      const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(6))
+      // The client's pause after a 429 cut to 1 s: each round of creates used to meet its own 429 a second apart.
+      const { final } = yield* runToEnd(batch, join(dir, "out")).pipe(
+        Effect.provide(
+          jobsFor(sandbox, join(dir, "jobs.db"), { ...testSettings(200), concurrency: 2 }, {
+            retry: { ...quick.retry, maxRetryAfter: Duration.seconds(1) }
+          })
+        ),
+        Effect.timeout("20 seconds")
+      )
+      expect(final.counts.stopped).toBe(6)
+      // The first round's creates (two at once) went out; the others were not sent, and say why.
+      expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBeLessThanOrEqual(2)
+      expect(
+        final.rows.filter((r) => r.reason?.startsWith("not sent: Motive asked this run's creates to come back at"))
+      )
+        .toHaveLength(6 - (yield* requestsTo(sandbox, "createVideoRecall")).length)
     }))
 })
 

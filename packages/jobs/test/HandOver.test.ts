@@ -8,31 +8,59 @@ import { csvRows, jobsFor, sandboxFor, tempDir, testSettings } from "./support.j
 /** One create and one download at a time: 8 rows are handed to their workflows at once (`rowsAtOnce`). */
 const oneAtATime = { ...testSettings(100), concurrency: 1, downloadConcurrency: 1 }
 
+/**
+ * A sandbox whose first `slowTimes` creates each take `delayMillis` (rows handed over wait for the one create slot,
+ * each a workflow alive in memory), a journal file, and a batch of `rows` rows.
+ */
+const slowCreates = (
+  name: string,
+  rows: number,
+  delayMillis: number,
+  slowTimes = 1000,
+  lifecycle?: { readonly recallPendingMillis: number; readonly recallProcessingMillis: number }
+) =>
+  Effect.gen(function*() {
+    const sandbox = yield* sandboxFor({
+      ...(lifecycle === undefined ? {} : { lifecycle }),
+      rateLimit: { requestsPerSecond: 1000, burst: 1000 }
+    })
+    yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis }, slowTimes)
+    const dir = yield* tempDir(name)
+    const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(rows))
+    return { sandbox, file: join(dir, "jobs.db"), out: join(dir, "out"), batch }
+  })
+
+/** How many workflows were handed over (their run messages in the journal `file`), read as often as asked. */
+const handedOver = (file: string) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => new Database(file, { readonly: true })),
+      (journal) => Effect.sync(() => journal.close())
+    ),
+    (journal) => {
+      const count = journal.prepare("SELECT COUNT(*) AS n FROM cluster_messages WHERE tag = 'run'")
+      return () => Number((count.get() as { readonly n: number }).n)
+    }
+  )
+
 describe("the rows of a big batch run in one process", () => {
   it.scopedLive(
     "are handed to their workflows a few at a time while creates are slow, and every one is done",
     () =>
       Effect.gen(function*() {
-        const sandbox = yield* sandboxFor({
-          lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 },
-          rateLimit: { requestsPerSecond: 1000, burst: 1000 }
-        })
         // Creates are slow: rows handed over wait for the one create slot, each a workflow alive in memory.
-        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 40 }, 1000)
-        const dir = yield* tempDir("hand-over")
-        const file = join(dir, "jobs.db")
-        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(30))
+        const { batch, file, out, sandbox } = yield* slowCreates("hand-over", 30, 40, 1000, {
+          recallPendingMillis: 0,
+          recallProcessingMillis: 0
+        })
         const [final, busiest] = yield* Effect.gen(function*() {
           const jobs = yield* FootageJobs.FootageJobs
-          yield* jobs.submit(batch, { directory: join(dir, "out") })
-          // The workflows handed over (their run messages in the journal) less the recalls made.
-          const journal = new Database(file, { readonly: true })
-          yield* Effect.addFinalizer(() => Effect.sync(() => journal.close()))
-          const handedOver = journal.prepare("SELECT COUNT(*) AS n FROM cluster_messages WHERE tag = 'run'")
+          yield* jobs.submit(batch, { directory: out })
+          // The workflows handed over less the recalls made.
+          const runs = yield* handedOver(file)
           let busiest = 0
           const watch = yield* Effect.fork(Effect.forever(Effect.gen(function*() {
-            const runs = Number((handedOver.get() as { n: number }).n)
-            busiest = Math.max(busiest, runs - (yield* sandbox.recalls).length)
+            busiest = Math.max(busiest, runs() - (yield* sandbox.recalls).length)
             yield* Effect.sleep("10 millis")
           })))
           const final = yield* jobs.awaitSettled(batch.id)
@@ -52,27 +80,19 @@ describe("the rows of a big batch run in one process", () => {
     "cancelled while some wait to be handed over are not handed over (nor kept in memory to be refused)",
     () =>
       Effect.gen(function*() {
-        const sandbox = yield* sandboxFor({ rateLimit: { requestsPerSecond: 1000, burst: 1000 } })
-        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 100 }, 1000)
-        const dir = yield* tempDir("hand-over-cancel")
-        const file = join(dir, "jobs.db")
-        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(40))
+        const { batch, file, out, sandbox } = yield* slowCreates("hand-over-cancel", 40, 100)
         const final = yield* Effect.gen(function*() {
           const jobs = yield* FootageJobs.FootageJobs
-          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* jobs.submit(batch, { directory: out })
           yield* Effect.sleep("400 millis")
           yield* jobs.cancel(batch.id)
           return yield* jobs.awaitSettled(batch.id)
         }).pipe(Effect.provide(jobsFor(sandbox, file, oneAtATime)))
-        const journal = new Database(file, { readonly: true })
-        yield* Effect.addFinalizer(() => Effect.sync(() => journal.close()))
-        const runs = journal.prepare("SELECT COUNT(*) AS n FROM cluster_messages WHERE tag = 'run'").get() as {
-          readonly n: number
-        }
+        const runs = yield* handedOver(file)
         expect(final.settled).toBe(true)
         // Handed over less recalls made, as in the first test: every row cancelled used to be handed over at once,
         // each a workflow alive only to be refused (40 handed over for 4 recalls).
-        expect(Number(runs.n) - (yield* sandbox.recalls).length).toBeLessThanOrEqual(8 + 1)
+        expect(runs() - (yield* sandbox.recalls).length).toBeLessThanOrEqual(8 + 1)
         expect(final.counts.stopped).toBeGreaterThan(20)
       }),
     60_000
@@ -82,15 +102,11 @@ describe("the rows of a big batch run in one process", () => {
     "left submitted by a process that ended are handed over by the next one as it starts",
     () =>
       Effect.gen(function*() {
-        const sandbox = yield* sandboxFor({ rateLimit: { requestsPerSecond: 1000, burst: 1000 } })
-        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 100 }, 20)
-        const dir = yield* tempDir("hand-over-next")
-        const file = join(dir, "jobs.db")
-        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(30))
+        const { batch, file, out, sandbox } = yield* slowCreates("hand-over-next", 30, 100, 20)
         // The first process ends (as if killed) with rows recorded as submitted but not handed over.
         const left = yield* Effect.gen(function*() {
           const jobs = yield* FootageJobs.FootageJobs
-          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* jobs.submit(batch, { directory: out })
           yield* Effect.sleep("300 millis")
           return (yield* jobs.status(batch.id)).counts.validated
         }).pipe(Effect.provide(jobsFor(sandbox, file, oneAtATime)))
@@ -111,17 +127,14 @@ describe("the rows of a big batch run in one process", () => {
     "stop unsent when the process stops (Ctrl-C): none is left looking submitted",
     () =>
       Effect.gen(function*() {
-        const sandbox = yield* sandboxFor({ rateLimit: { requestsPerSecond: 1000, burst: 1000 } })
-        yield* sandbox.injectFault("createVideoRecall", { kind: "slow", delayMillis: 100 }, 1000)
-        const dir = yield* tempDir("hand-over-stop")
-        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(24))
+        const { batch, file, out, sandbox } = yield* slowCreates("hand-over-stop", 24, 100)
         const status = yield* Effect.gen(function*() {
           const jobs = yield* FootageJobs.FootageJobs
-          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          yield* jobs.submit(batch, { directory: out })
           yield* Effect.sleep("500 millis")
           yield* jobs.stopCreating
           return yield* jobs.status(batch.id)
-        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), oneAtATime)))
+        }).pipe(Effect.provide(jobsFor(sandbox, file, oneAtATime)))
         expect(status.counts.validated).toBe(0)
         const unsent = status.rows.filter((r) =>
           r.state === "stopped" && r.reason?.startsWith("not sent: the run was stopped before this row's turn")

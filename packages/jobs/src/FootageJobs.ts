@@ -430,11 +430,12 @@ export const make: Effect.Effect<
     yield* FiberSet.run(
       handing,
       Effect.gen(function*() {
-        for (const stored of yield* store.batches) {
-          const stranded = (yield* store.rows(stored.id)).filter((r) =>
-            r.state === "validated" && r.executionId !== undefined
-          )
-          if (stranded.length === 0) continue
+        // One query for them all: a journal's other rows (every batch it ever ran) are not read to find them.
+        const unsent = yield* store.unsentRows
+        for (const batchId of new Set(unsent.map((r) => r.batchId))) {
+          const stored = yield* store.batch(batchId)
+          if (stored === undefined) continue
+          const stranded = unsent.filter((r) => r.batchId === batchId)
           yield* FiberSet.run(
             handing,
             handInTurn(stored.id, stranded.map((r) => payloadOf(stored, r, r.generation, r.recallId)), slots.value)

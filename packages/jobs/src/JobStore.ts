@@ -135,6 +135,11 @@ export interface JobStoreService {
   /** Every batch, the one that last ran first (a batch resumed is more recent than one refused since). */
   readonly batches: Effect.Effect<ReadonlyArray<StoredBatch>, JobStoreError>
   readonly rows: (batchId: string) => Effect.Effect<ReadonlyArray<JobRow>, JobStoreError>
+  /**
+   * The rows of every batch recorded as submitted that no workflow has taken yet (still `validated`, with an
+   * execution id), by batch and row: those a process handing them over a few at a time left when it was killed.
+   */
+  readonly unsentRows: Effect.Effect<ReadonlyArray<JobRow>, JobStoreError>
   /** One row of a batch. */
   readonly row: (batchId: string, row: number) => Effect.Effect<JobRow | undefined, JobStoreError>
   /** Rows whose recall is `recallId` (the rows a completion webhook is about). */
@@ -522,6 +527,14 @@ export const make: Effect.Effect<JobStoreService, SqlError.SqlError, SqlClient.S
           (rs) => rs.map(toRow)
         )
       ),
+    unsentRows: read(
+      "read",
+      Effect.map(
+        sql<Record<string, unknown>>`SELECT * FROM motive_jobs WHERE state = 'validated' AND execution_id IS NOT NULL
+          ORDER BY batch_id, row_number`,
+        (rs) => rs.map(toRow)
+      )
+    ),
     row: (batchId, row) =>
       read(
         "read",

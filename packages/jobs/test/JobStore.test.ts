@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import Database from "libsql"
 import { join } from "node:path"
-import { Embedded, FootageJobs } from "../src/index.js"
+import { Embedded, FootageJobs, JobStore } from "../src/index.js"
 import { tempDir } from "./support.js"
 
 const body = (minutesAgo: number) =>
@@ -128,5 +128,34 @@ describe("a batch named by the start of its id", () => {
       expect(one.batch.file).toBe("pa.csv")
       const none = yield* Effect.flip(Effect.provide(FootageJobs.readStatus("64"), store))
       expect(none.message).toBe("no batch 64 in this journal")
+    }))
+})
+
+describe("the rows recorded as submitted that no workflow has taken", () => {
+  it.scoped("are found across batches in one read: validated with an execution id, none other", () =>
+    Effect.gen(function*() {
+      const { file, store } = yield* emptyJournal("unsent")
+      const db = new Database(file)
+      const batch = db.prepare(
+        "INSERT INTO motive_batches (id, file, directory, row_count, created_at) VALUES (?, ?, ?, 3, ?)"
+      )
+      batch.run("a".repeat(32), "a.csv", "/tmp/a", "2026-12-01T10:00:00.000Z")
+      batch.run("b".repeat(32), "b.csv", "/tmp/b", "2026-12-01T11:00:00.000Z")
+      const row = db.prepare(
+        `INSERT INTO motive_jobs (batch_id, row_number, body, smart_dashcam, minutes, generation, state,
+          execution_id, updated_at) VALUES (?, ?, ?, 0, 2, 1, ?, ?, '2026-12-01T11:00:00.000Z')`
+      )
+      row.run("b".repeat(32), 2, body(10), "validated", "exec-b2")
+      row.run("a".repeat(32), 3, body(20), "validated", "exec-a3")
+      // Validated but never submitted, taken by a workflow, or settled: not waiting to be handed over.
+      row.run("a".repeat(32), 1, body(30), "validated", null)
+      row.run("a".repeat(32), 2, body(40), "creating", "exec-a2")
+      row.run("b".repeat(32), 1, body(50), "stopped", "exec-b1")
+      db.close()
+      const unsent = yield* Effect.provide(Effect.flatMap(JobStore.JobStore, (s) => s.unsentRows), store)
+      expect(unsent.map((r) => [r.batchId[0], r.row, r.executionId])).toEqual([
+        ["a", 3, "exec-a3"],
+        ["b", 2, "exec-b2"]
+      ])
     }))
 })

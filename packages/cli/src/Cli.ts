@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import { describeWait } from "@effect-motive/http/MotiveError"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
@@ -169,7 +170,7 @@ const describeFailure = (error: unknown, takesForce: boolean | undefined = false
         : "move it away, or write elsewhere"
     })`
     : wait !== undefined
-    ? `${told}; Motive asks to come back in ${Duration.format(wait)}`
+    ? `${told}; Motive asks to come back in ${describeWait(wait)}`
     : told
   const violations = Array.isArray(record.violations) && record.violations.length > 0
     ? record.violations.map((v: { path: string; rule: string; message: string; row?: number; field?: string }) => ({

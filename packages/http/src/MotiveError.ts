@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Violation } from "@effect-motive/domain"
-import { Schema } from "effect"
+import { Duration, Schema } from "effect"
 
 const common = {
   message: Schema.String,
@@ -90,6 +90,19 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   retryAfter: Schema.optional(Schema.DurationFromSelf),
   retryAfterForm: Schema.optional(Schema.Literal("delay", "date"))
 }) {}
+
+/**
+ * A wait Motive named (a `Retry-After`), for a person: whole seconds, rounded up, once it is a second or more
+ * ("59m 60s" is never printed, nor the milliseconds a date header's reading leaves), and "more than a year" past
+ * one (a header that asks so is not read to the day).
+ *
+ * @since 0.1.0
+ */
+export const describeWait = (wait: Duration.Duration): string => {
+  const millis = Duration.toMillis(wait)
+  if (millis > 365 * 86_400_000) return "more than a year"
+  return Duration.format(millis < 1000 ? wait : Duration.seconds(Math.ceil(millis / 1000)))
+}
 
 /**
  * The company's monthly video recall quota is spent. NEVER retried: it will not pass until the quota resets.

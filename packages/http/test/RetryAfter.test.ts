@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Option } from "effect"
 import { parseRetryAfter } from "../src/internal/transport.js"
+import { describeWait } from "../src/MotiveError.js"
 
 const now = Date.parse("2026-12-05T10:00:00Z")
 const read = (value: string) =>
@@ -48,5 +49,16 @@ describe("Retry-After", () => {
     for (const value of ["-1", "1,5", ".5x", "1e3", "soon", "2026-12-05T10:00:03Z", "", "  "]) {
       expect(read(value)).toEqual(Option.none())
     }
+  })
+})
+
+describe("a wait Motive named, told to a person", () => {
+  it("is in whole seconds rounded up past a second, and not counted past a year", () => {
+    expect(describeWait(Duration.millis(3_599_912))).toBe("1h")
+    expect(describeWait(Duration.millis(100_000))).toBe("1m 40s")
+    expect(describeWait(Duration.millis(1_001))).toBe("2s")
+    expect(describeWait(Duration.millis(400))).toBe("400ms")
+    expect(describeWait(Duration.days(365))).toBe("365d")
+    expect(describeWait(Duration.millis(1e20))).toBe("more than a year")
   })
 })

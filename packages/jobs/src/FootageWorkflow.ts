@@ -17,7 +17,14 @@ import {
   type VideoRecall,
   VideoRecallRequestBody
 } from "@effect-motive/domain"
-import { isAmbiguous, MediaDownloads, MotiveClient, type MotiveError, RequestJournal } from "@effect-motive/http"
+import {
+  describeWait,
+  isAmbiguous,
+  MediaDownloads,
+  MotiveClient,
+  type MotiveError,
+  RequestJournal
+} from "@effect-motive/http"
 import { FileSystem } from "@effect/platform"
 import { Activity, DurableClock, DurableDeferred, Workflow, type WorkflowEngine } from "@effect/workflow"
 import {
@@ -237,7 +244,7 @@ export const afterCreateFailure = (e: MotiveError): typeof NotCreated.Type => {
   const named = waitNamed(e)
   const reason = named === undefined || Duration.isZero(named)
     ? e.message
-    : `${e.message}; Motive asks to come back in ${Duration.format(named)}: run the batch again then`
+    : `${e.message}; Motive asks to come back in ${describeWait(named)}: run the batch again then`
   switch (e._tag) {
     case "QuotaExhausted":
       return { _tag: "NotCreated", state: "waiting_for_quota", reason }

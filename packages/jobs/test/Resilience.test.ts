@@ -65,7 +65,7 @@ describe("a 429 asking for a long wait", () => {
         Effect.timeout("15 seconds")
       )
       expect(final.rows[0]).toMatchObject({ state: "stopped" })
-      expect(final.rows[0]!.reason).toMatch(/Motive asks to come back in (59m|1h)/)
+      expect(final.rows[0]!.reason).toMatch(/Motive asks to come back in (59m 59s|1h): run the batch again then$/)
       // Asked once: the job's own retries (every 50 ms, then more, for 20 s) used to ask again and again.
       expect((yield* requestsTo(sandbox, "createVideoRecall")).length).toBe(1)
     }))

@@ -118,6 +118,29 @@ export const optionalDuration = (flag: string, input: Option.Option<string>) =>
   })
 
 /**
+ * What to say of `--timeout` and `--force` given to a command that will neither wait nor write a file, where they
+ * would otherwise be ignored without a word: `waitFlags` / `writeFlag` name the flags that make it do so.
+ *
+ * @since 0.1.0
+ */
+export const unusedFlagNotes = (
+  given: { readonly timeout: boolean; readonly force: boolean },
+  steps: { readonly waits: boolean; readonly writes: boolean },
+  flags: { readonly waitFlags: ReadonlyArray<string>; readonly writeFlag: string }
+): ReadonlyArray<string> => [
+  ...(given.timeout && !steps.waits
+    ? [
+      flags.waitFlags.length === 1
+        ? `--timeout bounds ${flags.waitFlags[0]}; without it, nothing is waited for`
+        : `--timeout bounds ${flags.waitFlags.join(" and ")}; without either, nothing is waited for`
+    ]
+    : []),
+  ...(given.force && !steps.writes
+    ? [`--force replaces a file ${flags.writeFlag} would write; without ${flags.writeFlag}, nothing is written`]
+    : [])
+]
+
+/**
  * A comma-separated list (`front_facing,driver_facing`); empty items are dropped.
  *
  * @since 0.1.0

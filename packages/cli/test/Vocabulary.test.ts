@@ -268,6 +268,31 @@ describe("motive: times, durations and what comes next", () => {
     }))
 })
 
+describe("motive: flags with nothing to act on", () => {
+  it.scopedLive("--timeout where nothing waits and --force where nothing is written are said to do nothing", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv()
+      const capture = ["image", "capture", "--vehicle-id", "101", "--position", "rear"]
+      const captured = yield* motive([...capture, "--timeout", "5m", "--force"], { env })
+      expect(captured.code).toBe(0)
+      expect(captured.stderr).toContain("--timeout bounds --wait and --out; without either, nothing is waited for\n")
+      expect(captured.stderr).toContain(
+        "--force replaces a file --out would write; without --out, nothing is written\n"
+      )
+      const got = yield* motive(["image", "get", "1", "--timeout", "5m"], { env })
+      expect(got.code).toBe(0)
+      expect(got.stderr).toContain("--timeout bounds --wait; without it, nothing is waited for\n")
+      const waited = yield* motive(["recall", "wait", "1", "--force"], { env })
+      expect(waited.stderr).toContain(
+        "--force replaces a file --download would write; without --download, nothing is written\n"
+      )
+      // Where they act, nothing is said of them.
+      const bounded = yield* motive(["image", "get", "1", "--wait", "--timeout", "5m"], { env })
+      expect(bounded.code).toBe(0)
+      expect(bounded.stderr).not.toContain("--timeout")
+    }))
+})
+
 describe("motive: retries said out loud", () => {
   it.scopedLive("on a terminal each retry says why and when; the final error says how many attempts were made", () =>
     Effect.gen(function*() {

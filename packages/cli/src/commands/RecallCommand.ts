@@ -26,7 +26,8 @@ import {
   recallMinutes,
   resolveTime,
   splitList,
-  timeoutOption
+  timeoutOption,
+  unusedFlagNotes
 } from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
@@ -105,9 +106,14 @@ const create = Command.make(
       const globals = yield* root
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
-      if (Option.isSome(opts.timeout) && !opts.wait && Option.isNone(opts.download)) {
-        yield* output.note("--timeout bounds --wait and --download; without either, nothing is waited for")
-      }
+      yield* Effect.forEach(
+        unusedFlagNotes(
+          { timeout: Option.isSome(opts.timeout), force: opts.force },
+          { waits: opts.wait || Option.isSome(opts.download), writes: Option.isSome(opts.download) },
+          { waitFlags: ["--wait", "--download"], writeFlag: "--download" }
+        ),
+        output.note
+      )
       // Blank is "not given" to the rules (a CSV's empty cell); a flag given blank is a mistake, as for every flag.
       if (Option.isSome(opts.type) && opts.type.value.trim() === "") {
         return yield* new InvalidInput({ message: "--type is empty: give regular or timelapse (or leave it out)" })
@@ -263,6 +269,13 @@ const wait = Command.make(
       const globals = yield* root
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
+      yield* Effect.forEach(
+        unusedFlagNotes({ timeout: false, force: opts.force }, { waits: true, writes: Option.isSome(opts.download) }, {
+          waitFlags: [],
+          writeFlag: "--download"
+        }),
+        output.note
+      )
       if (Option.isSome(opts.download)) yield* checkDirectory("--download", opts.download.value)
       // Ctrl-C names the recall and the command that goes on (a download's partial files are resumed by it).
       yield* output.learned({

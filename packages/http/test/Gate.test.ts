@@ -281,7 +281,7 @@ describe("RequestGate, adaptive", () => {
       expect(after(yield* fromDated)).toBe(halved)
     }))
 
-  it.scoped("after a 429 that named no wait, pauses only until the lowered rate's next request; a named wait is honoured whole", () =>
+  it.scoped("after a 429 that named no wait (or 0), pauses only until the lowered rate's next request; a named wait is honoured whole", () =>
     Effect.gen(function*() {
       const limits = {
         rateLimit: { requestsPerSecond: 10, burst: 1 },
@@ -291,16 +291,22 @@ describe("RequestGate, adaptive", () => {
       const free = { requestsPerSecond: 1e6, burst: 1e6 }
       const silent = yield* RequestGate.make(limits)
       const told = yield* RequestGate.make(limits)
+      const zero = yield* RequestGate.make(limits)
       const fromSilent = yield* driveAgainstBucket(silent, free, 4)
       const fromTold = yield* driveAgainstBucket(told, free, 4)
+      const fromZero = yield* driveAgainstBucket(zero, free, 4)
       yield* TestClock.adjust("2 seconds")
-      // `MotiveClient` passes its default wait (a second) when the 429 named none.
+      // `MotiveClient` passes its default wait (a second) when the 429 named none, and when it said 0.
       yield* silent.pause(Duration.seconds(1), rateLimited())
       yield* told.pause(Duration.seconds(1), rateLimited(Duration.seconds(1)))
+      yield* zero.pause(Duration.seconds(1), rateLimited(Duration.zero))
       yield* TestClock.adjust("3 seconds")
-      // 5 a second from 200 ms after the 429 (and perhaps one admitted at its instant).
-      expect(count(yield* fromSilent, 2, 3)).toBeGreaterThanOrEqual(4)
-      expect(count(yield* fromSilent, 2, 3)).toBeLessThanOrEqual(5)
+      // 5 a second from 200 ms after the 429 (and perhaps one admitted at its instant); `Retry-After: 0` names no
+      // wait either.
+      for (const answers of [yield* fromSilent, yield* fromZero]) {
+        expect(count(answers, 2, 3)).toBeGreaterThanOrEqual(4)
+        expect(count(answers, 2, 3)).toBeLessThanOrEqual(5)
+      }
       expect(count(yield* fromTold, 2.05, 3)).toBe(0)
       expect(count(yield* fromTold, 3, 4)).toBe(5)
     }))

@@ -190,12 +190,18 @@ export const succeeded =
  * What a 429 said about the server's bucket. A token bucket that refuses a request has less than one token
  * left, and says when it will have one: within one refill interval. So a sub-second `Retry-After` given in
  * seconds (`exact`) bounds the server's rate by `1 / t`, and at the end of that pause the bucket holds one token.
- * A second or more, or an HTTP date (whole seconds, read against this machine's clock), says nothing of either.
+ * A second or more, or an HTTP date (whole seconds, read against this machine's clock), says nothing of either;
+ * 0 is no wait named at all (`silent`), as is no header.
  */
 export const toldBy = (cause: Pick<RateLimited, "retryAfter" | "retryAfterForm"> | undefined) => {
   const millis = cause?.retryAfter === undefined ? undefined : Duration.toMillis(cause.retryAfter)
   const exact = cause?.retryAfterForm === "delay" && millis !== undefined && millis > 0 && millis < 1000
-  return { bound: exact ? 1000 / millis : Number.POSITIVE_INFINITY, exact, silent: millis === undefined }
+  // `Retry-After: 0` (or a date already past) names no wait: the retry policy backs off as for none.
+  return {
+    bound: exact ? 1000 / millis : Number.POSITIVE_INFINITY,
+    exact,
+    silent: millis === undefined || millis === 0
+  }
 }
 
 /**

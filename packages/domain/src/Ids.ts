@@ -42,11 +42,21 @@ export const ImageCaptureId = Schema.Int.pipe(Schema.positive(), Schema.brand("I
 export type ImageCaptureId = typeof ImageCaptureId.Type
 
 /**
- * A recall id as the docs write it in a path (a string) or as the body carries it (an integer): accepts both.
+ * A recall id as the docs write it in a path (a string) or as the body carries it (an integer): accepts both. A
+ * string is decimal digits only: `"0x10"` or `"1e2"` is no id (JavaScript's `Number` would read them as 16 and 100).
  *
  * @since 0.1.0
  */
-export const RecallIdFromAny = Schema.Union(RecallId, Schema.compose(Schema.NumberFromString, RecallId))
+export const RecallIdFromAny = Schema.Union(
+  RecallId,
+  Schema.compose(
+    Schema.String.pipe(
+      Schema.pattern(/^\d+$/, { message: () => "an id given as a string must be decimal digits" }),
+      Schema.compose(Schema.NumberFromString)
+    ),
+    RecallId
+  )
+)
 
 /**
  * Reads a positive whole number from a number or a decimal string (as a flag or a JSON file gives it).

@@ -207,9 +207,9 @@ const status = (u: unknown): RecallStatus | typeof refused =>
     ? u as typeof KnownRecallStatus.Type
     : UnknownStatus.make({ value: u })
 
-/** `RecallIdFromAny`: a positive safe integer, or a string `NumberFromString` reads as one. */
+/** `RecallIdFromAny`: a positive safe integer, or a string of decimal digits that reads as one. */
 const recallId = (u: unknown): RecallId | typeof refused => {
-  const n = typeof u === "number" ? u : typeof u === "string" && u.trim() !== "" ? Number(u) : Number.NaN
+  const n = typeof u === "number" ? u : typeof u === "string" && /^\d+$/.test(u) ? Number(u) : Number.NaN
   return Number.isSafeInteger(n) && n > 0 ? RecallId.make(n, { disableValidation: true }) : refused
 }
 

@@ -163,6 +163,17 @@ describe("VideoRecallFromBody", () => {
     expect("startTime" in recall).toBe(false)
   })
 
+  it("reads an id given as a string only when it is decimal digits, on both paths", () => {
+    const read = (id: unknown) => {
+      const b = { id, status: "pending" }
+      const schema = Schema.decodeUnknownEither(VideoRecallFromBody)(b)
+      return [videoRecallFromBodyFast(b)?.id, Either.isRight(schema) ? schema.right.id : undefined]
+    }
+    expect(read("42")).toEqual([42, 42])
+    expect(read(42)).toEqual([42, 42])
+    for (const loose of ["0x10", "1e2", " 12 ", "+5", "5.", "0b11"]) expect(read(loose)).toEqual([undefined, undefined])
+  })
+
   it("names the field when a body is refused", () => {
     const result = Schema.decodeUnknownEither(VideoRecallFromBody)({ id: 1, status: "pending", cameras: [{}] })
     expect(Either.isLeft(result) && String(result.left)).toContain("[\"position\"]")

@@ -35,16 +35,24 @@ export const errorMessageFromBody = (body: unknown): Option.Option<string> => {
   return Option.none()
 }
 
+/** A message that speaks of a request rate ("10 requests per second", "rate limit"): a rate limit's words. */
+const rateWords =
+  /\bper\s+(second|sec|minute|min|hour)\b|\/\s*(s|sec|second|min|minute)\b|\brate[\s_-]?limit|too many requests/i
+
 /**
  * Whether a refusal is the monthly quota running out (code `quota_exceeded`, or a message that says
- * "quota"), as opposed to a rate limit.
+ * "quota"), as opposed to a rate limit. A message that says "quota" of a request rate ("Request quota exceeded:
+ * max 10 requests per second") is a rate limit's, and is retried as one.
  *
  * @since 0.1.0
  */
 export const isQuotaExceededBody = (body: unknown): boolean => {
   const record = asRecord(body)
   if (record?.code === quotaExceededCode || record?.error_code === quotaExceededCode) return true
-  return Option.match(errorMessageFromBody(body), { onNone: () => false, onSome: (m) => /quota/i.test(m) })
+  return Option.match(errorMessageFromBody(body), {
+    onNone: () => false,
+    onSome: (m) => /quota/i.test(m) && !rateWords.test(m)
+  })
 }
 
 /**

@@ -151,6 +151,11 @@ describe("error bodies", () => {
     expect(isQuotaExceededBody({ code: "quota_exceeded", error_message: "Monthly limit reached" })).toBe(true)
     expect(isQuotaExceededBody({ error_message: "Video recall quota exhausted" })).toBe(true)
     expect(isQuotaExceededBody({ error_message: "Too many requests" })).toBe(false)
+    expect(isQuotaExceededBody({ error_message: "Monthly quota of 600 minutes per month reached" })).toBe(true)
+    // "quota" of a request rate is a rate limit's word.
+    expect(isQuotaExceededBody({ error_message: "Request quota exceeded: max 10 requests per second" })).toBe(false)
+    expect(isQuotaExceededBody({ message: "API quota: 100 req/min, rate limit hit" })).toBe(false)
+    expect(isQuotaExceededBody({ code: "quota_exceeded", error_message: "10 requests per second" })).toBe(true)
   })
 
   it("tells the camera feature being off from a 403 about the user's rights", () => {

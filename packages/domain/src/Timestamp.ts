@@ -5,8 +5,12 @@
  */
 import { DateTime, Either, ParseResult, Schema } from "effect"
 
-const isoPattern =
+// ISO 8601's extended form (2026-12-06T20:00:00Z), and its basic form (20261206T200000Z), each with its own
+// separators throughout.
+const extendedPattern =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/
+const basicPattern =
+  /^(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(\d{2})?)?$/
 
 /**
  * Why a string is not an acceptable timestamp.
@@ -23,13 +27,16 @@ const daysInMonth = (year: number, month: number): number =>
   month === 2 && isLeapYear(year) ? 29 : monthLengths[month - 1] ?? 31
 
 /**
- * Parses an ISO 8601 date-time that carries an offset (`Z` or `±hh:mm`; ISO 8601's `±hhmm` and `±hh` too). A
- * timestamp without one is ambiguous, so it is refused as `no_offset` [assumed, `motive-api.md`].
+ * Parses an ISO 8601 calendar date-time that carries an offset (`Z` or `±hh:mm`; ISO 8601's `±hhmm` and `±hh`
+ * too), in the extended form (`2026-12-06T20:00:00Z`) or the basic one (`20261206T200000Z`). A timestamp without
+ * an offset is ambiguous, so it is refused as `no_offset` [assumed, `motive-api.md`]. Ordinal and week dates are
+ * not read.
  *
  * @since 0.1.0
  */
 export const parseTimestamp = (input: string): Either.Either<DateTime.Utc, TimestampProblem> => {
-  const m = isoPattern.exec(input.trim())
+  const trimmed = input.trim()
+  const m = extendedPattern.exec(trimmed) ?? basicPattern.exec(trimmed)
   if (m === null) return Either.left("invalid")
   const [, y, mo, d, h, mi, s, frac, z, sign, oh, om] = m
   const year = Number(y), month = Number(mo), day = Number(d)
@@ -71,7 +78,7 @@ export const TimestampWithOffset = Schema.transformOrFail(Schema.String, Schema.
             s,
             problem === "no_offset"
               ? `"${s}" has no UTC offset: add Z or ±hh:mm`
-              : `"${s}" is not an ISO 8601 timestamp`
+              : `"${s}" is not an ISO 8601 date and time (e.g. 2026-11-24T09:30:00Z)`
           )
         ),
       onRight: ParseResult.succeed

@@ -304,10 +304,11 @@ export const startTimeReadable: Rule<RecallFacts> = {
           }`
       }]
     }
-    if (f.start === undefined) return [{ message: `start_time ${quote(raw)} is not an ISO 8601 timestamp` }]
+    const form = "(a calendar date and time, e.g. 2026-11-24T09:30:00Z or 20261124T093000Z)"
+    if (f.start === undefined) return [{ message: `start_time ${quote(raw)} is not an ISO 8601 timestamp ${form}` }]
     return when(
       Either.isLeft(f.start) && f.start.left !== "no_offset",
-      () => `start_time ${quote(raw)} is not an ISO 8601 timestamp (e.g. 2026-11-24T09:30:00Z)`
+      () => `start_time ${quote(raw)} is not an ISO 8601 timestamp ${form}`
     )
   }
 }

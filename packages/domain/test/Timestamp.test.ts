@@ -16,6 +16,18 @@ describe("Timestamp", () => {
     expect(millis("2026-11-24T12:00:00.250Z")).toEqual(Either.right(noon + 250))
   })
 
+  it("parses ISO 8601's basic form too, and refuses the two forms mixed", () => {
+    const noon = Date.UTC(2026, 10, 24, 12, 0, 0)
+    expect(millis("20261124T120000Z")).toEqual(Either.right(noon))
+    expect(millis("20261124T1200Z")).toEqual(Either.right(noon))
+    expect(millis("20261124T173000+0530")).toEqual(Either.right(noon))
+    expect(millis("20261124T070000.5-05")).toEqual(Either.right(noon + 500))
+    expect(parseTimestamp("20261124T120000")).toEqual(Either.left("no_offset"))
+    for (const s of ["2026-11-24T120000Z", "20261124T12:00:00Z", "20261124 120000Z", "20261324T120000Z"]) {
+      expect(parseTimestamp(s)).toEqual(Either.left("invalid"))
+    }
+  })
+
   it("refuses a timestamp without an offset as no_offset", () => {
     expect(parseTimestamp("2026-11-24T12:00:00")).toEqual(Either.left("no_offset"))
   })

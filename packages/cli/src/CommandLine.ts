@@ -180,8 +180,19 @@ const parse = (program: ProgramSpec, words: ReadonlyArray<string>): Parsed | Usa
       if (flag.value === undefined) {
         if (eq !== -1) return new Usage(`${flag.name} takes no value (found '${word}')`, command)
       } else if (eq !== -1) value = word.slice(eq + 1)
-      else if (i + 1 < words.length) value = words[++i]!
-      else return new Usage(`${flag.name} needs a value: ${flag.name} ${flag.value}`, command)
+      else if (i + 1 < words.length) {
+        // A flag given without its value would take the next flag as one (`--out --force` wrote a file named
+        // --force): a word that names a flag here is not taken. `--out=--force` still means it.
+        const next = words[i + 1]!
+        const nextName = next.startsWith("--") && next.includes("=") ? next.slice(0, next.indexOf("=")) : next
+        if (flags.has(nextName) || globals.has(nextName)) {
+          return new Usage(
+            `${flag.name} needs a value: ${flag.name} ${flag.value} (found the flag ${nextName}; ${flag.name}=${next} if that is the value)`,
+            command
+          )
+        }
+        value = words[++i]!
+      } else return new Usage(`${flag.name} needs a value: ${flag.name} ${flag.value}`, command)
       if (value !== undefined) {
         const problem = checkValue(flag, value, command)
         if (problem !== undefined) return problem

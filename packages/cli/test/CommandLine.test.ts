@@ -68,6 +68,28 @@ describe("motive command line: usage errors name the level and the nearest choic
       "error: --download-concurrency must be a whole number from 1 to 256\n"
     ],
     [["sandbox", "--port"], usage("--port needs a value: --port PORT", "motive sandbox")],
+    // A flag given without its value does not take the next flag as one (a file named --force was written).
+    [
+      ["image", "capture", "--vehicle-id", "101", "--position", "rear", "--out", "--force"],
+      usage(
+        "--out needs a value: --out FILE (found the flag --force; --out=--force if that is the value)",
+        "motive image capture"
+      )
+    ],
+    [
+      ["recall", "create", "--vehicle-number", "--start=-15m", "--duration", "1m"],
+      usage(
+        "--vehicle-number needs a value: --vehicle-number NUMBER (found the flag --start; --vehicle-number=--start=-15m if that is the value)",
+        "motive recall create"
+      )
+    ],
+    [
+      ["recall", "wait", "1", "--download", "--force"],
+      usage(
+        "--download needs a value: --download DIR (found the flag --force; --download=--force if that is the value)",
+        "motive recall wait"
+      )
+    ],
     [["demo", "--", "--sandbox"], usage("'motive demo' takes no arguments, but was given '--sandbox'", "motive demo")],
     [["recall", "download", "17"], usage("'motive recall download' needs --dir DIR", "motive recall download")],
     [

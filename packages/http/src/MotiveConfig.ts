@@ -17,6 +17,26 @@ export type MotiveCredentials =
   | { readonly _tag: "OAuthToken"; readonly token: Redacted.Redacted<string> }
 
 /**
+ * An API key credential (sent as `X-Api-Key`), from the key as text or already `Redacted`.
+ *
+ * @since 0.1.0
+ */
+export const apiKey = (key: string | Redacted.Redacted<string>): MotiveCredentials => ({
+  _tag: "ApiKey",
+  apiKey: Redacted.isRedacted(key) ? key : Redacted.make(key)
+})
+
+/**
+ * An OAuth 2 access token credential (sent as `Authorization: Bearer`), from the token as text or `Redacted`.
+ *
+ * @since 0.1.0
+ */
+export const oauthToken = (token: string | Redacted.Redacted<string>): MotiveCredentials => ({
+  _tag: "OAuthToken",
+  token: Redacted.isRedacted(token) ? token : Redacted.make(token)
+})
+
+/**
  * The retry policy's bounds (see `RetryPolicy`).
  *
  * @since 0.1.0

@@ -135,6 +135,16 @@ describe("MotiveConfig", () => {
       expect(credentials._tag === "ApiKey" && Redacted.value(credentials.apiKey)).toBe("super-secret-key")
     }))
 
+  it("builds a credential from text or a Redacted, redacted either way", () => {
+    const key = MotiveConfig.apiKey("super-secret-key")
+    expect(key._tag === "ApiKey" && Redacted.value(key.apiKey)).toBe("super-secret-key")
+    expect(JSON.stringify(key)).not.toContain("super-secret-key")
+    const given = Redacted.make("tok")
+    expect(MotiveConfig.oauthToken(given)).toEqual({ _tag: "OAuthToken", token: given })
+    const token = MotiveConfig.oauthToken("tok")
+    expect(token._tag === "OAuthToken" && String(token.token)).toBe("<redacted>")
+  })
+
   it.effect("merges overrides field by field: an environment value survives an override of its sibling", () =>
     Effect.gen(function*() {
       const env = ConfigProvider.fromMap(new Map([["MOTIVE_API_KEY", "k"], ["MOTIVE_MAX_ATTEMPTS", "1"]]))

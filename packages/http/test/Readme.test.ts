@@ -11,12 +11,13 @@ import { ConfigProvider, Effect, type Layer, Redacted } from "effect"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { quotaFromASandbox } from "./readme/againstSandbox.js"
 import { fetchIncident } from "./readme/fetchIncident.js"
 import { callsOnly, overYourHttpClient } from "./readme/ownHttpClient.js"
 import { pieceByPiece } from "./readme/pieceByPiece.js"
 
 const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
-const snippets = ["fetchIncident.ts", "ownHttpClient.ts", "pieceByPiece.ts"]
+const snippets = ["againstSandbox.ts", "fetchIncident.ts", "ownHttpClient.ts", "pieceByPiece.ts"]
 const blockOf = (file: string) =>
   readFileSync(new URL(`readme/${file}`, import.meta.url), "utf8").split("// README:begin\n")[1]!
     .split("// README:end")[0]!.trim()
@@ -65,6 +66,9 @@ describe("README library snippets", () => {
       const viaCalls = yield* quota(callsOnly).pipe(Effect.withConfigProvider(environmentOf(sandbox)))
       expect(viaOwn).toEqual(viaCalls)
     }))
+
+  it.scopedLive("a client against a sandbox of the test's own reads its quota", () =>
+    Effect.map(quotaFromASandbox, (quota) => expect(quota.quotaInfo.regular.totalMinutes).toBe(5)))
 
   it.scopedLive("the piece-by-piece layer builds every service and downloads through the Node reader", () =>
     Effect.gen(function*() {

@@ -346,11 +346,20 @@ const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyAr
     const refWrong = ref === undefined ? undefined : refProblem(ref)
     if (refWrong !== undefined) problem("ref", "ref.not_a_folder_name", refWrong)
     const duration = cells["duration"]
+    const durationText = text(cells, "duration")
+    // With a unit as the CLI's --duration takes it (2m, 1h): the body carries minutes.
+    const withUnit = durationText === undefined
+      ? null
+      : /^\s*(\d+)\s*(m|min|mins|minutes?|h|hr|hrs|hours?)\s*$/i.exec(durationText)
     const input: VideoRecallInput = {
       vehicleNumber: text(cells, "vehicle_number"),
       assetName: text(cells, "asset_name"),
       startTime: text(cells, "start_time"),
-      duration: typeof duration === "number" ? duration : text(cells, "duration"),
+      duration: typeof duration === "number"
+        ? duration
+        : withUnit !== null
+        ? String(Number(withUnit[1]) * (/^h/i.test(withUnit[2]!) ? 60 : 1))
+        : durationText,
       recallType: text(cells, "recall_type"),
       cameraPositions: positionsOf(cells["camera_positions"])
     }

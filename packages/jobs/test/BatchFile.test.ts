@@ -47,6 +47,28 @@ describe("batch files", () => {
       ])
     }))
 
+  it.live("read a duration in minutes, bare or with the CLI's units (2m, 1h), and refuse other units", () =>
+    Effect.gen(function*() {
+      const text = [
+        "vehicle_number,start_time,duration,recall_type",
+        `TRK-101,${ago(30)},2,regular`,
+        `TRK-101,${ago(32)},2m,regular`,
+        `TRK-101,${ago(240)},1h,timelapse`,
+        `TRK-101,${ago(34)}, 3 min ,regular`
+      ].join("\n")
+      const ok = yield* BatchFile.parseBatch("rows.csv", text)
+      expect(ok.rows.map((r) => r.body.duration)).toEqual([2, 2, 60, 3])
+      const wrong = [
+        "vehicle_number,start_time,duration",
+        `TRK-101,${ago(30)},90s`,
+        `TRK-101,${ago(30)},4m`
+      ].join("\n")
+      expect(yield* problemsOf("rows.csv", wrong)).toEqual([
+        "2 duration duration.not_allowed",
+        "3 duration duration.not_allowed"
+      ])
+    }))
+
   it.live("read JSON Lines by line number, with camera lists as arrays or cells", () =>
     Effect.gen(function*() {
       const text = [

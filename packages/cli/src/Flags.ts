@@ -86,7 +86,13 @@ export const parseDuration = (flag: string, input: string): Effect.Effect<Durati
  */
 export const recallMinutes = (flag: string, input: string): Effect.Effect<string, InvalidInput> =>
   // A bare number is refused here too, and only minutes are offered: a recall lasts whole minutes.
-  /^\s*\d+(\.\d+)?\s*$/.test(input) && Number(input) > 0
+  /^\s*-?\d/.test(input) && /^\s*-?(\d+(\.\d*)?)\s*[a-z]*\s*$/i.test(input) && !(Number.parseFloat(input) > 0)
+    ? Effect.fail(
+      new InvalidInput({
+        message: `${flag} ${input.trim()} must be 1m or more: a recall lasts whole minutes (1m, 2m, 10m)`
+      })
+    )
+    : /^\s*\d+(\.\d+)?\s*$/.test(input) && Number(input) > 0
     ? Effect.fail(
       new InvalidInput({
         message: Number.isInteger(Number(input))

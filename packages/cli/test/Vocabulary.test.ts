@@ -179,6 +179,12 @@ describe("motive: times, durations and what comes next", () => {
       expect((yield* motive([...create, "--start", "-1h", "--duration", "2.5"])).stderr).toBe(
         "error: --duration 2.5 needs a unit, and a recall lasts whole minutes (e.g. 1m, 2m, 10m)\n"
       )
+      // Nothing shorter than a minute is offered (30s never fits a recall).
+      for (const none of ["0m", "0", "-1m", "0.0h"]) {
+        expect((yield* motive([...create, "--start", "-1h", "--duration", none])).stderr, none).toBe(
+          `error: --duration ${none} must be 1m or more: a recall lasts whole minutes (1m, 2m, 10m)\n`
+        )
+      }
       const window = yield* motive([...create, "--start", "now", "--duration", "1m"])
       expect(window.code).toBe(2)
       expect(window.stderr).toContain("[window.ends_in_future]")

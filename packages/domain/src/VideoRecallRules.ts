@@ -125,8 +125,16 @@ export const entityExactlyOne: Rule<RecallFacts> = {
         () => {
           // A value that is no text (an untyped caller's `true`, an object) was given, but cannot name an entity.
           const unusable = (["vehicleNumber", "assetName"] as const).filter((k) => !isMissing(f.input[k]))
+          // Blank text (an empty flag or cell) is not given; said as blank, which is what the caller sees.
+          const blank = (["vehicleNumber", "assetName"] as const).filter((k) =>
+            typeof f.input[k] === "string" && (f.input[k] as string).trim() === ""
+          ).map((k) => k === "vehicleNumber" ? "vehicle_number" : "asset_name")
           return unusable.length === 0
-            ? "give exactly one of vehicle_number or asset_name (neither was given)"
+            ? blank.length === 0
+              ? "give exactly one of vehicle_number or asset_name (neither was given)"
+              : `give exactly one of vehicle_number or asset_name (${blank.join(" and ")} ${
+                blank.length === 1 ? "is" : "are"
+              } blank)`
             : `give exactly one of vehicle_number or asset_name as text (${
               unusable.map((k) => `${k === "vehicleNumber" ? "vehicle_number" : "asset_name"} is ${quote(f.input[k])}`)
                 .join(", ")

@@ -55,6 +55,21 @@ describe("validateVideoRecall", () => {
   it.effect("entity.exactly_one: refuses neither vehicle_number nor asset_name (blank counts as neither)", () =>
     Effect.map(rules({ ...valid, vehicleNumber: "  " }), (r) => expect(r).toEqual(["entity.exactly_one"])))
 
+  it.effect("entity.exactly_one: a blank name is said to be blank, not to be missing", () =>
+    atNow(Effect.gen(function*() {
+      const message = (input: Partial<VideoRecallInput>) =>
+        Effect.map(Effect.flip(validateVideoRecall({ ...valid, ...input })), (e) => e.violations[0]!.message)
+      expect(yield* message({ vehicleNumber: "" })).toBe(
+        "give exactly one of vehicle_number or asset_name (vehicle_number is blank)"
+      )
+      expect(yield* message({ vehicleNumber: " ", assetName: "" })).toBe(
+        "give exactly one of vehicle_number or asset_name (vehicle_number and asset_name are blank)"
+      )
+      expect(yield* message({ vehicleNumber: undefined })).toBe(
+        "give exactly one of vehicle_number or asset_name (neither was given)"
+      )
+    })))
+
   it.effect("entity.exactly_one: a value that is no text (an untyped caller's) is named, not called missing", () =>
     atNow(Effect.gen(function*() {
       // What a JavaScript caller may pass where the types ask for a string.

@@ -349,7 +349,7 @@ describe("motive: destinations and values checked before anything is sent", () =
       )
       const busy = yield* motive(["sandbox", "--port", String((holder.address() as AddressInfo).port)])
       expect(busy.code).toBe(2)
-      expect(busy.stderr).toContain("EADDRINUSE")
+      expect(busy.stderr).toContain("is already in use: choose another port, or 0 for any free one")
     }))
 })
 

@@ -15,6 +15,7 @@ import { mediaPaths, signedUrl } from "./internal/signedMedia.js"
 import { advance, configure, makeState, reset } from "./internal/state.js"
 import { deliver } from "./internal/webhookDeliveries.js"
 import { registrationOf } from "./internal/webhooks.js"
+import { listenFailure } from "./ListenFailure.js"
 import { imageKey, jpegImage, videoKey } from "./Media.js"
 import type { RecordedRequest, StoredCapture, StoredRecall, StoredWebhook, WebhookDelivery } from "./Records.js"
 import { resolveSettings, type SandboxOptions, type SandboxSettings } from "./SandboxOptions.js"
@@ -118,7 +119,11 @@ export const make = (options: SandboxOptions = {}): Effect.Effect<SandboxService
     const server = yield* NodeHttpServer.make(() => nodeServer, {
       host: settings.host,
       port: settings.port
-    }).pipe(Effect.mapError((e) => new SandboxStartError({ message: `sandbox could not listen: ${String(e.cause)}` })))
+    }).pipe(
+      Effect.mapError((e) =>
+        new SandboxStartError({ message: `sandbox could not listen: ${listenFailure(settings, e.cause)}` })
+      )
+    )
     const address = server.address
     if (address._tag !== "TcpAddress") {
       return yield* new SandboxStartError({ message: "sandbox is not listening on TCP" })

@@ -5,6 +5,7 @@
  */
 export * from "./Faults.js"
 export * from "./Fleet.js"
+export * from "./ListenFailure.js"
 export * from "./Media.js"
 export * from "./Records.js"
 export * as Sandbox from "./Sandbox.js"

@@ -240,6 +240,16 @@ describe("Sandbox request bodies", () => {
       }
     }))
 
+  it.scoped("fails to start on a port in use saying so, without Node's error quoted whole", () =>
+    Effect.gen(function*() {
+      const first = yield* Sandbox.make()
+      const port = Number(new URL(first.baseUrl).port)
+      const failed = yield* Effect.flip(Sandbox.make({ port }))
+      expect(failed.message).toBe(
+        `sandbox could not listen: 127.0.0.1:${port} is already in use: choose another port, or 0 for any free one`
+      )
+    }))
+
   it.scopedLive("refuses JSON nested deeper than any Motive body with 400, recorded, instead of failing on it", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()

@@ -12,6 +12,7 @@ import type {
 } from "@effect-motive/http"
 import type { BatchFile, FootageJobs, FootageWorkflow, JobStore } from "@effect-motive/jobs"
 import type { Sandbox } from "@effect-motive/sandbox"
+import { listenFailure } from "@effect-motive/sandbox/ListenFailure"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { WorkflowEngine } from "@effect/workflow"
@@ -198,7 +199,9 @@ export const serveCompletions = (
       Effect.mapError((e) => new InvalidInput({ message: e.message }))
     )
     const server = yield* NodeHttpServer.make(createReceiverServer, { host, port }).pipe(
-      Effect.mapError((e) => new InvalidInput({ message: `could not listen on ${host}:${port}: ${String(e.cause)}` }))
+      Effect.mapError((e) =>
+        new InvalidInput({ message: `could not listen: ${listenFailure({ host, port }, e.cause)}` })
+      )
     )
     yield* server.serve(app)
     const bound = server.address._tag === "TcpAddress" ? server.address.port : port

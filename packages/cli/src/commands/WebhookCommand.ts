@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import type { Webhooks } from "@effect-motive/http"
+import { listenFailure } from "@effect-motive/sandbox/ListenFailure"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Deferred, Effect, Option, Redacted, Stream } from "effect"
@@ -187,7 +188,9 @@ const listen = Command.make(
       }).pipe(Effect.mapError((e) => new InvalidInput({ message: e.message })))
       const server = yield* NodeHttpServer.make(createReceiverServer, { host: "127.0.0.1", port: opts.port }).pipe(
         Effect.mapError((e) =>
-          new InvalidInput({ message: `could not listen on port ${opts.port}: ${String(e.cause)}` })
+          new InvalidInput({
+            message: `could not listen: ${listenFailure({ host: "127.0.0.1", port: opts.port }, e.cause)}`
+          })
         )
       )
       // Refused deliveries are told on stderr (with --json too), so that a wrong --secret is noticed.

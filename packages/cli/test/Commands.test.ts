@@ -466,6 +466,16 @@ describe("motive image, recall reads, webhooks", () => {
       })
       expect(tampered.code).toBe(2)
       expect(tampered.stderr).not.toContain(secret)
+      // What is not a signature at all is said so, not "does not match" (which says the body changed).
+      const notHex = yield* motive(["webhook", "verify", "--secret", secret, "--signature", "zz"], { input: body })
+      expect(notHex).toMatchObject({ code: 2, stdout: "" })
+      expect(notHex.stderr).toBe(
+        "error: --signature is not an X-KT-Webhook-Signature: that is 40 hex digits (an HMAC-SHA1), got 2 characters that are not all hex digits\n"
+      )
+      const short = yield* motive(["webhook", "verify", "--secret", secret, "--signature", signature.slice(1)], {
+        input: body
+      })
+      expect(short.stderr).toContain("got 39 characters\n")
     }))
 
   it.scopedLive("verifies a body read from --file", () =>

@@ -95,6 +95,15 @@ const verify = Command.make(
         onSome: (path) => readBody("--file", () => createReadStream(path)),
         onNone: () => readBody("stdin", () => process.stdin)
       })
+      // An HMAC-SHA1 is 40 hex digits: anything else is a mistake in what was copied, not a changed body.
+      if (!/^[0-9a-f]{40}$/i.test(opts.signature.trim())) {
+        return yield* new InvalidInput({
+          message:
+            `--signature is not an X-KT-Webhook-Signature: that is 40 hex digits (an HMAC-SHA1), got ${opts.signature.trim().length} characters${
+              /^[0-9a-f]*$/i.test(opts.signature.trim()) ? "" : " that are not all hex digits"
+            }`
+        })
+      }
       if (!(yield* Webhooks.verifySignature(body, opts.signature, secret))) {
         return yield* new InvalidSignature({
           message: "the signature does not match: the body was changed, or the secret is not this webhook's"

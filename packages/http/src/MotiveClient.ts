@@ -445,8 +445,12 @@ export const make: Effect.Effect<
         return yield* Ref.update(attempts, (n) => n + 1).pipe(
           Effect.zipRight(exchange(create, VideoRecallFromBody, created, options?.onSending, duplicateOf)),
           Effect.tapError((e) => isAmbiguous(e) ? Ref.set(ambiguous, true) : Effect.void),
-          // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original.
-          Effect.retry({ schedule: policy.api, while: (e) => isRetryable(e, { repeatable: true }) }),
+          // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original. Unless
+          // the settings say not to count on it (`resendLostCreates`): a lost answer then ends the call, uncertain.
+          Effect.retry({
+            schedule: policy.api,
+            while: (e) => isRetryable(e, { repeatable: config.retry.resendLostCreates })
+          }),
           Effect.flatMap((recall) =>
             Effect.map(
               Ref.get(attempts),

@@ -57,6 +57,15 @@ export interface RetryOptions {
   readonly maxRetryAfter: Duration.Duration
   /** Pause after a 429 that says nothing about when to come back. */
   readonly defaultRetryAfter: Duration.Duration
+  /**
+   * Whether a video recall create whose answer was lost (a 500/502/503/504, a connection broken after sending, a
+   * timeout) is sent again (`true`, the default): Motive then answers 409 naming the recall the first attempt
+   * made, and the create succeeds with it. That counts on Motive's duplicate check, which its docs say "may"
+   * reject duplicates: where it does not, the second attempt makes a second recall and spends the quota twice.
+   * `false` (`MOTIVE_RESEND_LOST_CREATES=false`) never sends a create twice: it fails `CreateUncertain`
+   * (`afterLostAnswer`) at the first lost answer, and whether Motive made the recall is for you to find out.
+   */
+  readonly resendLostCreates: boolean
 }
 
 /**
@@ -132,7 +141,8 @@ export const defaults: Omit<MotiveSettings, "credentials"> = {
     maxDelay: Duration.seconds(20),
     maxElapsed: Duration.minutes(2),
     maxRetryAfter: Duration.seconds(60),
-    defaultRetryAfter: Duration.seconds(1)
+    defaultRetryAfter: Duration.seconds(1),
+    resendLostCreates: true
   },
   rateLimit: "adaptive",
   maxConcurrency: 8,
@@ -197,7 +207,8 @@ export const makeSettings = (input: MotiveConfigInput): MotiveSettings => {
       maxDelay: decodeOr(retry.maxDelay, defaults.retry.maxDelay),
       maxElapsed: decodeOr(retry.maxElapsed, defaults.retry.maxElapsed),
       maxRetryAfter: decodeOr(retry.maxRetryAfter, defaults.retry.maxRetryAfter),
-      defaultRetryAfter: decodeOr(retry.defaultRetryAfter, defaults.retry.defaultRetryAfter)
+      defaultRetryAfter: decodeOr(retry.defaultRetryAfter, defaults.retry.defaultRetryAfter),
+      resendLostCreates: retry.resendLostCreates ?? defaults.retry.resendLostCreates
     },
     polling: {
       initialInterval: decodeOr(polling.initialInterval, defaults.polling.initialInterval),
@@ -288,6 +299,10 @@ export const checkSettings = (input: MotiveConfigInput): Either.Either<MotiveSet
   count("retry.maxAttempts", input.retry?.maxAttempts)
   for (const name of ["baseDelay", "maxDelay", "maxElapsed", "maxRetryAfter", "defaultRetryAfter"] as const) {
     duration(`retry.${name}`, input.retry?.[name], "none")
+  }
+  const resend: unknown = input.retry?.resendLostCreates
+  if (resend !== undefined && typeof resend !== "boolean") {
+    problems.push(`retry.resendLostCreates ${show(resend)} must be true or false`)
   }
   for (const name of ["initialInterval", "maxInterval", "timeout"] as const) {
     duration(`polling.${name}`, input.polling?.[name], "zero")
@@ -402,7 +417,20 @@ const retryGroup = (given: ConfigOptions["retry"] = {}) =>
     maxDelay: value(given.maxDelay),
     maxElapsed: value(given.maxElapsed),
     maxRetryAfter: value(given.maxRetryAfter),
-    defaultRetryAfter: value(given.defaultRetryAfter)
+    defaultRetryAfter: value(given.defaultRetryAfter),
+    resendLostCreates: value(
+      given.resendLostCreates,
+      Config.string("MOTIVE_RESEND_LOST_CREATES").pipe(Config.mapOrFail((text) => {
+        const t = text.trim().toLowerCase()
+        return t === "true" || t === "1" || t === "yes"
+          ? Either.right(true)
+          : t === "false" || t === "0" || t === "no"
+          ? Either.right(false)
+          : Either.left(
+            ConfigError.InvalidData([], `MOTIVE_RESEND_LOST_CREATES "${text}" must be true or false`)
+          )
+      }))
+    )
   })
 
 const pollingGroup = (given: ConfigOptions["polling"] = {}) =>

@@ -25,6 +25,21 @@ describe("MotiveConfig", () => {
       expect(settings.right.timeZone).toEqual(Option.some("Pacific Time (US & Canada)"))
     }))
 
+  it.effect("reads MOTIVE_RESEND_LOST_CREATES as true or false, true when unset, and refuses anything else", () =>
+    Effect.gen(function*() {
+      const resend = (value?: string) =>
+        Effect.map(
+          read(
+            value === undefined ? { MOTIVE_API_KEY: "k" } : { MOTIVE_API_KEY: "k", MOTIVE_RESEND_LOST_CREATES: value }
+          ),
+          Either.match({ onLeft: String, onRight: (s) => s.retry.resendLostCreates })
+        )
+      expect(yield* resend()).toBe(true)
+      expect(yield* resend("false")).toBe(false)
+      expect(yield* resend(" TRUE ")).toBe(true)
+      expect(yield* resend("maybe")).toContain("MOTIVE_RESEND_LOST_CREATES \"maybe\" must be true or false")
+    }))
+
   it.effect("takes durations in any Duration form, and keeps the defaults it is not given", () =>
     Effect.gen(function*() {
       const settings = yield* Effect.provide(

@@ -142,6 +142,27 @@ describe("MotiveClient creates", () => {
       expect((yield* unnamed.sandbox.recalls).map((r) => r.id)).toEqual([1])
     }))
 
+  it.scopedLive("where Motive makes duplicates, a lost answer re-sent makes two recalls; resendLostCreates: false sends one", () =>
+    Effect.gen(function*() {
+      // What the default counts on: Motive's docs say only that duplicates "may be rejected".
+      const counting = yield* setup({ rejectDuplicates: false })
+      yield* counting.sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
+      const twice = yield* withClient(counting.client, (c) => c.createVideoRecall(recall()))
+      expect(twice).toMatchObject({ deduplicated: false, attempts: 2 })
+      expect((yield* counting.sandbox.recalls).map((r) => r.id)).toEqual([1, 2])
+      const careful = yield* setup({ rejectDuplicates: false }, { retry: { resendLostCreates: false } })
+      yield* careful.sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
+      const uncertain = yield* withClient(careful.client, (c) => Effect.flip(c.createVideoRecall(recall())))
+      expect(uncertain).toMatchObject({
+        _tag: "CreateUncertain",
+        afterLostAnswer: true,
+        failure: { _tag: "TransportError" }
+      })
+      expect(uncertain.message).toContain("Motive may have created the recall")
+      expect(yield* seen(careful.sandbox, "createVideoRecall")).toBe(1)
+      expect((yield* careful.sandbox.recalls).map((r) => r.id)).toEqual([1])
+    }))
+
   it.scopedLive("re-sends after an ambiguous 502 and still creates one request", () =>
     Effect.gen(function*() {
       const { client, sandbox } = yield* setup()

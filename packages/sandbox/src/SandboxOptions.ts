@@ -104,6 +104,12 @@ export interface SandboxSettings {
   readonly oauthTokens: ReadonlyArray<string>
   /** The company's `video_monitoring` feature; off → 403 on every camera endpoint. */
   readonly videoMonitoring: boolean
+  /**
+   * Whether a video recall request with the same parameters as one held (not failed) is refused, 409 naming it
+   * (`true`, the default), or made again as a new recall (`false`): Motive's docs say only that duplicates "may be
+   * rejected".
+   */
+  readonly rejectDuplicates: boolean
   readonly fleet: SandboxFleet
   readonly clock: SandboxClock
   /** Sandbox time runs this many times faster than the clock for lifecycle and retry delays. */
@@ -135,6 +141,7 @@ export const defaultSettings: SandboxSettings = {
   apiKeys: [defaultSandboxApiKey],
   oauthTokens: [],
   videoMonitoring: true,
+  rejectDuplicates: true,
   fleet: defaultFleet,
   clock: systemClock,
   speed: 1,

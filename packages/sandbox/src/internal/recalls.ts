@@ -145,7 +145,7 @@ export const makeRecalls = (deps: {
             // leave a failed window impossible to ask for again).
             const failedBefore = existing !== undefined &&
               advanceTo(book.byId.get(existing)!, settings.clock.now()).status === "failed"
-            if (existing !== undefined && !failedBefore) {
+            if (existing !== undefined && !failedBefore && settings.rejectDuplicates) {
               const duplicate = refuse(
                 409,
                 `Duplicate video recall request: request ${existing} has the same parameters`,

@@ -169,6 +169,13 @@ export interface FootageSettings {
    */
   readonly retryBase: Duration.Duration
   readonly retryFor: Duration.Duration
+  /**
+   * `false`: a row whose create may have reached Motive (its answer lost, in this run or an earlier one) is never
+   * sent again, not even by the next run: it stops, saying that Motive may hold its recall. Set it as the client's
+   * `retry.resendLostCreates` (`MOTIVE_RESEND_LOST_CREATES`). By default (`true`) such a row is sent again, and
+   * Motive's 409 names the recall it made: its docs say duplicates "may be rejected".
+   */
+  readonly resendLostCreates?: boolean | undefined
 }
 
 /**
@@ -290,6 +297,8 @@ const persist = (settings: FootageSettings) =>
   Effect.retry(effect, {
     while: (e) => {
       const named = waitNamed(e)
+      // A create that may have made its recall is not sent again when lost creates are not re-sent.
+      if (e._tag === "CreateUncertain" && settings.resendLostCreates === false) return false
       return passing(e) && (named === undefined || Duration.lessThanOrEqualTo(named, settings.retryFor))
     },
     schedule: Schedule.identity<E>().pipe(
@@ -442,6 +451,13 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       // have created it (the client's `CreateUncertain` after a lost answer, or any failure it calls ambiguous; not
       // a 409 whose recall, made before, could not be read back).
       const sentBefore = before?.createClaimed === true
+      if (sentBefore && settings.resendLostCreates === false) {
+        const reason =
+          "not sent again: a create of this row's may have reached Motive (its answer was lost), and lost creates are " +
+          "not re-sent (MOTIVE_RESEND_LOST_CREATES=false): Motive may hold its recall"
+        yield* setState("stopped", { reason })
+        return NotCreated.make({ state: "stopped", reason })
+      }
       let mayHaveCreated = false
       // The recall Motive made, as soon as its answer arrives (also when the create is then stopped).
       let made: number | undefined
@@ -759,6 +775,10 @@ export const checkSettings = (settings: FootageSettings): Either.Either<FootageS
   count("maxPolls", settings.maxPolls)
   count("concurrency", settings.concurrency)
   if (settings.downloadConcurrency !== undefined) count("downloadConcurrency", settings.downloadConcurrency)
+  const resend: unknown = settings.resendLostCreates
+  if (resend !== undefined && typeof resend !== "boolean") {
+    problems.push(`resendLostCreates must be true or false, not ${show(resend)}`)
+  }
   if (typeof settings.worker !== "string" || settings.worker.trim() === "") {
     problems.push(`worker must name this process (e.g. its host and pid), not ${show(settings.worker)}`)
   }

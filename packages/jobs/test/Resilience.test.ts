@@ -51,6 +51,33 @@ describe("a batch under faults", () => {
   )
 })
 
+describe("lost creates not re-sent (resendLostCreates: false)", () => {
+  it.scopedLive("a row whose create's answer was lost stops, saying its recall may exist, and no run sends it again", () =>
+    Effect.gen(function*() {
+      // A Motive that makes duplicates: a create sent again after a lost answer would make a second recall.
+      const sandbox = yield* sandboxFor({ rejectDuplicates: false })
+      yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" }, 1)
+      const dir = yield* tempDir("no-resend")
+      const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(3))
+      const careful = jobsFor(sandbox, join(dir, "jobs.db"), { ...testSettings(200), resendLostCreates: false }, {
+        retry: { ...quick.retry, resendLostCreates: false }
+      })
+      const { final } = yield* runToEnd(batch, join(dir, "out")).pipe(Effect.provide(careful))
+      const stopped = final.rows.filter((r) => r.state !== "done")
+      expect(stopped.map((r) => [r.state, r.recallId])).toEqual([["stopped", undefined]])
+      expect(stopped[0]!.reason).toContain("Motive may have created the recall")
+      expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(3)
+      expect(yield* requestsTo(sandbox, "createVideoRecall")).toHaveLength(3)
+      // Run again: that row is still not sent.
+      const again = yield* runToEnd(batch, join(dir, "out")).pipe(Effect.provide(careful))
+      const still = again.final.rows.find((r) => r.row === stopped[0]!.row)!
+      expect(still.state).toBe("stopped")
+      expect(still.reason).toMatch(/^not sent again: .* Motive may hold its recall$/)
+      expect(yield* requestsTo(sandbox, "createVideoRecall")).toHaveLength(3)
+      expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(3)
+    }))
+})
+
 describe("a 429 asking for a long wait", () => {
   it.scopedLive("stops the row at once, saying when to come back, instead of asking again every minute", () =>
     Effect.gen(function*() {

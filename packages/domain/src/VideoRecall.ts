@@ -114,6 +114,19 @@ export class VideoRecall extends Schema.Class<VideoRecall>("VideoRecall")({
 export const footageReady = (camera: RecallCamera): boolean =>
   camera.downloadUrl != null && (camera.status == null || statusText(camera.status) !== "failed")
 
+/**
+ * The cameras a done recall has no footage from: each position of `asked` (the positions the create named; every
+ * camera the recall lists when not given) that has no camera with footage ready, because its footage failed, has
+ * no link, or the recall does not list it. `downloadRecall` skips these without failing: this says which they are.
+ *
+ * @since 0.1.0
+ */
+export const footageMissing = (recall: VideoRecall, asked?: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const ready = new Set(recall.cameras.filter(footageReady).map((c) => c.position))
+  const positions = asked ?? recall.cameras.map((c) => c.position)
+  return [...new Set(positions)].filter((p) => !ready.has(p))
+}
+
 const cameraFromBody = (c: RecallCameraBody): RecallCamera => {
   const camera: Types.Mutable<RecallCamera> = { position: c.position }
   if (c.camera_type !== undefined) camera.cameraType = c.camera_type

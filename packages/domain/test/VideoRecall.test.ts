@@ -3,6 +3,7 @@ import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
 import {
   AssetRef,
   fastDecodeOf,
+  footageMissing,
   footageReady,
   RecallIdFromAny,
   RecallStatus,
@@ -177,6 +178,23 @@ describe("VideoRecallFromBody", () => {
   it("names the field when a body is refused", () => {
     const result = Schema.decodeUnknownEither(VideoRecallFromBody)({ id: 1, status: "pending", cameras: [{}] })
     expect(Either.isLeft(result) && String(result.left)).toContain("[\"position\"]")
+  })
+})
+
+describe("footageMissing", () => {
+  it("names the cameras asked for (every listed one by default) without footage ready", () => {
+    const recall = Schema.decodeUnknownSync(VideoRecallFromBody)({
+      id: 7,
+      status: "success",
+      cameras: [
+        { position: "front_facing", status: "success", download_url: "https://m/1" },
+        { position: "rear", status: "failed", download_url: null },
+        { position: "driver_facing", status: "failed", download_url: "https://m/2" }
+      ]
+    })
+    expect(footageMissing(recall)).toEqual(["rear", "driver_facing"])
+    expect(footageMissing(recall, ["front_facing", "side_left", "rear", "rear"])).toEqual(["side_left", "rear"])
+    expect(footageMissing(recall, ["front_facing"])).toEqual([])
   })
 })
 

@@ -159,8 +159,17 @@ const flagsOf = (options: unknown, extras: Extras, path: string, optional = fals
     case "Map":
     case "WithFallback":
       return flagsOf(field(options, "options"), extras, path, optional)
-    case "WithDefault":
-      return flagsOf(field(options, "options"), extras, path, true)
+    case "WithDefault": {
+      // A value a flag falls back to is said in its help, unless its description says it already (a switch's
+      // false goes without saying).
+      const fallback = field(options, "fallback")
+      const shown = typeof fallback === "string" || typeof fallback === "number" ? String(fallback) : undefined
+      return flagsOf(field(options, "options"), extras, path, true).map((flag) =>
+        shown === undefined || flag.kind === "switch" || /\bdefault\b/i.test(flag.description)
+          ? flag
+          : { ...flag, description: `${flag.description} (default ${shown === "" ? "\"\"" : shown})` }
+      )
+    }
     case "Both":
     case "OrElse":
       return [

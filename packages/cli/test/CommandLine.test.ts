@@ -222,6 +222,18 @@ describe("motive help", () => {
     }
   })
 
+  it("says the value a flag falls back to, read off its definition", () => {
+    const flag = (path: ReadonlyArray<string>, name: string) => {
+      let command = program.root
+      for (const step of path) command = command.subcommands.find((c) => c.name === step)!
+      return command.flags.find((f) => f.name === name)!.description
+    }
+    expect(flag(["demo"], "--dir")).toBe("Where to write the files (default motive-demo)")
+    expect(flag(["jobs", "serve"], "--webhook-host")).toBe("Address the receiver listens on (default 127.0.0.1)")
+    // Not twice where the description says it.
+    expect(flag(["sandbox"], "--port")).toBe("Port on 127.0.0.1 (default 4010; 0: any free port)")
+  })
+
   it("wraps to a narrower terminal", () => {
     const text = CommandLine.decide(program, ["recall", "create", "--help"], { columns: 60 })
     expect(text._tag === "Answer" && text.stdout.split("\n").every((l) => l.length <= 60)).toBe(true)

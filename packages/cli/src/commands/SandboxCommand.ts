@@ -25,15 +25,17 @@ export const sandboxCommand = Command.make(
   "sandbox",
   {
     port: Options.integer("port").pipe(
-      Options.withDescription("Port on 127.0.0.1 (0: any free port)"),
+      Options.withDescription("Port on 127.0.0.1 (default 4010; 0: any free port)"),
       Options.withDefault(4010)
     ),
     rate: Options.float("rate").pipe(
-      Options.withDescription("Requests per second for the company (all its credentials together)"),
+      Options.withDescription("Requests per second for the company, all its credentials together (default 200)"),
       Options.optional
     ),
     quotaMinutes: Options.integer("quota-minutes").pipe(
-      Options.withDescription("Monthly quota in minutes, for regular and for timelapse recalls"),
+      Options.withDescription(
+        "Monthly quota in minutes, for regular and for timelapse recalls (default 1000 regular, 10000 timelapse)"
+      ),
       Options.optional
     ),
     videoBytes: Options.integer("video-bytes").pipe(

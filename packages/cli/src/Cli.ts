@@ -383,7 +383,8 @@ const reportInterrupted = (
       )
       return
     }
-    requestsOnStderr(requests, sinks)
+    // Said as interrupted, as `batch run` says its own.
+    requestsOnStderr(requests, sinks, "interrupted: ")
   })
 
 /**
@@ -401,8 +402,8 @@ const documentOrStderr = (sinks: Output.Sinks, text: string, inWords: () => void
 }
 
 /** Each request that exists at Motive because of the run, and the command that picks it up, one per line. */
-const requestsOnStderr = (requests: ReadonlyArray<Output.LearnedRequest>, sinks: Output.Sinks) => {
-  for (const r of requests) sinks.stderr(`${r.kind.replace("_", " ")} ${r.id} exists: ${r.resume}\n`)
+const requestsOnStderr = (requests: ReadonlyArray<Output.LearnedRequest>, sinks: Output.Sinks, lead = "") => {
+  for (const r of requests) sinks.stderr(`${lead}${r.kind.replace("_", " ")} ${r.id} exists: ${r.resume}\n`)
 }
 
 const report = (

@@ -76,7 +76,8 @@ describe("motive long-running commands", () => {
       })
       proc.child.kill("SIGINT")
       expect(yield* exited).toBe(130)
-      expect(proc.stderr()).toContain("video recall 1 exists: motive recall wait 1")
+      // Said to be interrupted, as batch run says it.
+      expect(proc.stderr()).toContain("\ninterrupted: video recall 1 exists: motive recall wait 1\n")
     }))
 
   it.scopedLive("motive webhook listen prints each verified delivery as one JSON line", () =>

@@ -105,7 +105,8 @@ export interface CaptureFacts {
   readonly assetId: number | undefined
 }
 
-const given = (u: unknown) => u !== undefined && u !== null && u !== ""
+// Blank is not given, as for a recall's vehicle_number (a form's empty field, a CSV's empty cell).
+const given = (u: unknown) => !isMissing(u)
 
 /**
  * Reads the facts the rules check.

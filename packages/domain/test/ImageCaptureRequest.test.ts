@@ -39,6 +39,14 @@ describe("validateImageCapture", () => {
         (r) => expect(r).toEqual(["entity.exactly_one", "position.required"])
       )))
 
+  it.effect("a blank id is not given, whatever its blanks, as a recall's blank vehicle_number is not", () =>
+    Effect.gen(function*() {
+      for (const blank of ["", " ", "\t"]) {
+        const request = yield* validateImageCapture({ vehicleId: blank, assetId: 7, position: "rear" })
+        expect(encodeImageCaptureBody(request)).toEqual({ asset_id: 7, position: "rear" })
+      }
+    }))
+
   it.effect("entity.invalid_id: an id must be a positive whole number", () =>
     Effect.gen(function*() {
       for (const id of [0, -3, 1.5, "abc", "12a"]) {

@@ -2,7 +2,7 @@ import type { CameraPosition } from "@effect-motive/domain"
 import { manualClock, Sandbox } from "@effect-motive/sandbox"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Redacted, TestClock, TestServices, Tracer } from "effect"
+import { Duration, Effect, Fiber, Layer, Option, Redacted, TestClock, TestServices, Tracer } from "effect"
 import { execFileSync } from "node:child_process"
 import {
   lstatSync,
@@ -122,6 +122,25 @@ describe("MotiveClient downloads", () => {
       const media = (yield* sandbox.requests).filter((r) => r.route === "media")
       expect(media.length).toBe(3)
       expect(media.every((r) => r.headers["x-api-key"] === undefined)).toBe(true)
+    }))
+
+  it.scopedLive("creates, waits for and downloads a recall with its times written in the zone X-Time-Zone names", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant }, {
+        timeZone: Option.some("Eastern Time (US & Canada)")
+      })
+      const { files, recall } = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const recall = yield* finishedRecall(c, ["front_facing"])
+          return { recall, files: yield* c.downloadRecall(recall.id, { directory: dir }) }
+        }))
+      // Offsets of New York (-05:00 or -04:00), not Z: the links' expiry read at its offset, not as stale.
+      expect(recall.startTime).toMatch(/-0[45]:00$/)
+      expect(recall.cameras[0]!.expiresAt).toMatch(/-0[45]:00$/)
+      expect(files.map((f) => f.position)).toEqual(["front_facing"])
+      const media = (yield* sandbox.requests).filter((r) => r.route === "media")
+      expect(media.length).toBe(1)
     }))
 
   it.scopedLive("downloads only the chosen cameras", () =>

@@ -37,6 +37,37 @@ describe("Sandbox API", () => {
       expect((yield* call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/abc")).status).toBe(404)
     }))
 
+  it.scopedLive("writes an answer's times in the zone X-Time-Zone names, the same instants; UTC for a zone it does not know", () =>
+    Effect.gen(function*() {
+      // Winter and summer: the offset is the zone's at each instant.
+      const sandbox = yield* Sandbox.make({ clock: manualClock(Date.parse("2026-07-01T12:00:00Z")) })
+      yield* call(sandbox.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ start_time: "2026-07-01T11:00:00Z" })
+      })
+      const at = (zone?: string) =>
+        call(sandbox.baseUrl, "GET", "/v1/video_recall_requests/1", {
+          headers: zone === undefined ? {} : { "x-time-zone": zone }
+        })
+      const utc = yield* at()
+      const pacific = yield* at("Pacific Time (US & Canada)")
+      expect(field(utc, "start_time")).toBe("2026-07-01T11:00:00Z")
+      expect(field(pacific, "start_time")).toBe("2026-07-01T04:00:00-07:00")
+      expect(field(pacific, "end_time")).toBe("2026-07-01T04:02:00-07:00")
+      for (const key of ["start_time", "end_time", "created_at", "updated_at"]) {
+        expect(Date.parse(String(field(pacific, key)))).toBe(Date.parse(String(field(utc, key))))
+      }
+      expect(field(yield* at("Asia/Kolkata"), "start_time")).toBe("2026-07-01T16:30:00+05:30")
+      expect(field(yield* at("Not A Zone"), "start_time")).toBe("2026-07-01T11:00:00Z")
+      const winter = yield* Sandbox.make({ clock: manualClock(Date.parse("2026-12-01T12:00:00Z")) })
+      yield* call(winter.baseUrl, "POST", "/v1/video_recall_requests", {
+        body: recall({ start_time: "2026-12-01T11:00:00Z" })
+      })
+      const december = yield* call(winter.baseUrl, "GET", "/v1/video_recall_requests/1", {
+        headers: { "x-time-zone": "Pacific Time (US & Canada)" }
+      })
+      expect(field(december, "start_time")).toBe("2026-12-01T03:00:00-08:00")
+    }))
+
   it.scopedLive("creates image captures for a vehicle and an asset, fetched by camera type and id", () =>
     Effect.gen(function*() {
       const sandbox = yield* Sandbox.make()

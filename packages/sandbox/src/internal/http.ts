@@ -12,6 +12,7 @@ import { cut, mediaResponse } from "./mediaResponse.js"
 import { maskBody, maskHeaders } from "./requestLog.js"
 import { isCameraRoute, type Route, routeKeyOf, routes } from "./routes.js"
 import type { SandboxState } from "./state.js"
+import { answerInZone, zoneOf } from "./timeZones.js"
 
 const queryOf = (url: URL): Record<string, string> => Object.fromEntries(url.searchParams.entries())
 
@@ -88,9 +89,12 @@ export const makeApp = (state: SandboxState, api: SandboxApi): Effect.Effect<Htt
           body = parsed.value
         }
         const params = yield* HttpRouter.params
+        const answer = yield* route.handle(api, { params, query: queryOf(url), body, path: url.pathname })
+        // Times in the zone the request names, as Motive writes them.
+        const zone = zoneOf(request.headers[motiveHeaders.timeZone])
         return yield* render(
           request,
-          yield* route.handle(api, { params, query: queryOf(url), body, path: url.pathname })
+          zone === undefined || answer._tag !== "Json" ? answer : { ...answer, body: answerInZone(answer.body, zone) }
         )
       })
 

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import type { ImageCapture, VideoRecall } from "@effect-motive/domain"
 import type {
   MediaDownloads,
   MotiveClient,
@@ -38,6 +39,24 @@ export const inProcessSandbox = (
  * @since 0.1.0
  */
 export const httpPackage = Effect.promise(() => import("@effect-motive/http"))
+
+/**
+ * Records a request a command read (`recall get`, `image get`) in the local journal, as waits record theirs, when
+ * the run keeps one: `recall list` then shows the status last seen.
+ *
+ * @since 0.1.0
+ */
+export const journalSeen = (request: { readonly recall: VideoRecall } | { readonly capture: ImageCapture }) =>
+  Effect.flatMap(httpPackage, ({ RequestJournal }) =>
+    Effect.flatMap(
+      Effect.serviceOption(RequestJournal.RequestJournal),
+      (journal) =>
+        RequestJournal.recordIn(journal)(
+          "recall" in request
+            ? RequestJournal.recallEntry(request.recall)
+            : RequestJournal.captureEntry(request.capture)
+        )
+    ))
 
 /**
  * Its Node entry (undici, the media reader), loaded likewise.

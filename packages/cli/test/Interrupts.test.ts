@@ -125,6 +125,29 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       expect((yield* sandbox.requests).length).toBe(asked + 1)
     }))
 
+  it.scopedLive("recall get and image get record the status they read, as waits do: list shows it without --refresh", () =>
+    Effect.gen(function*() {
+      const { env } = yield* sandboxEnv({
+        lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0, capturePendingMillis: 0 }
+      })
+      const runEnv = { ...env, MOTIVE_STATE_DIR: mkdtempSync(join(tmpdir(), "motive-get-state-")) }
+      yield* motive(["recall", "create", "--vehicle-number", "TRK-101", "--start", "-30m", "--duration", "1m"], {
+        env: runEnv
+      })
+      yield* motive(["image", "capture", "--vehicle-id", "101", "--position", "rear"], { env: runEnv })
+      const statuses = (kind: string) =>
+        Effect.map(
+          motive(["--json", kind, "list"], { env: runEnv }),
+          (run) => JSON.parse(run.stdout).requests.map((r: { status: string }) => r.status)
+        )
+      expect(yield* statuses("recall")).toEqual(["pending"])
+      expect(yield* statuses("image")).toEqual(["pending"])
+      expect((yield* motive(["recall", "get", "1"], { env: runEnv })).code).toBe(0)
+      expect((yield* motive(["image", "get", "1"], { env: runEnv })).code).toBe(0)
+      expect(yield* statuses("recall")).toEqual(["success"])
+      expect(yield* statuses("image")).toEqual(["success"])
+    }))
+
   it.scopedLive("recall list shows what this machine created, newest first; --refresh asks Motive", () =>
     Effect.gen(function*() {
       const { env, sandbox } = yield* sandboxEnv({ lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0 } })

@@ -18,7 +18,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { type Duration, Effect, Option } from "effect"
-import { httpPackage, type Motive, withClient } from "../Client.js"
+import { httpPackage, journalSeen, type Motive, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
 import { forceOption, idArgument, optionalDuration, timeoutOption, unusedFlagNotes } from "../Flags.js"
@@ -335,6 +335,7 @@ const get = Command.make(
             : Option.isSome(capture)
             ? capture.value
             : yield* motive.client.getImageCapture(ref)
+          yield* journalSeen({ capture: result })
           const file = Option.isSome(opts.out)
             ? Option.some(yield* motive.downloads.downloadImage(ref, { path: opts.out.value, overwrite: opts.force }))
             : Option.none()

@@ -16,7 +16,7 @@ import type { CreateUncertain } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { type DateTime, Effect, Either, Option } from "effect"
-import { withClient } from "../Client.js"
+import { journalSeen, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
 import {
@@ -244,13 +244,16 @@ const get = Command.make("get", { id: idArg }, ({ id }) =>
     const globals = yield* root
     const output = yield* Output
     return yield* withClient(globals, ({ client }) =>
-      Effect.flatMap(client.getVideoRecall(id), (recall) => {
-        const next = isTerminalStatus(recall.status) ? undefined : motiveCommand(globals, `recall wait ${id}`)
-        return output.result(withNext(recallText(recall), next), {
-          recall: recallJson(recall),
-          ...(next === undefined ? {} : { next })
-        })
-      }))
+      Effect.flatMap(
+        Effect.tap(client.getVideoRecall(id), (recall) => journalSeen({ recall })),
+        (recall) => {
+          const next = isTerminalStatus(recall.status) ? undefined : motiveCommand(globals, `recall wait ${id}`)
+          return output.result(withNext(recallText(recall), next), {
+            recall: recallJson(recall),
+            ...(next === undefined ? {} : { next })
+          })
+        }
+      ))
   })).pipe(Command.withDescription("Show a recall's status and cameras"))
 
 const wait = Command.make(

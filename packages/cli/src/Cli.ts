@@ -188,6 +188,12 @@ const describeFailure = (error: unknown, takesForce: boolean | undefined = false
     if (typeof value === "string" || typeof value === "number") details[key] = value
   }
   if (wait !== undefined) details.retryAfterSeconds = Duration.toSeconds(wait)
+  // A create that may have happened says what its last attempt met: Motive's status and request id.
+  const met = tag === "CreateUncertain" && typeof record.failure === "object" && record.failure !== null
+    ? { ...record.failure } as Record<string, unknown>
+    : undefined
+  if (met !== undefined && typeof met.requestId === "string") details.requestId ??= met.requestId
+  const status = typeof record.status === "number" ? record.status : met?.status
   return {
     tag,
     // A message that lists the violations itself is shortened (they follow, one per line); one that does not is
@@ -195,7 +201,7 @@ const describeFailure = (error: unknown, takesForce: boolean | undefined = false
     message: violations === undefined || !message.includes(violations[0]!.message)
       ? message
       : `${violations.length} problem${violations.length === 1 ? "" : "s"} with the request; nothing was sent`,
-    ...(typeof record.status === "number" ? { status: record.status } : {}),
+    ...(typeof status === "number" ? { status } : {}),
     ...(violations === undefined ? {} : { violations }),
     ...(Object.keys(details).length === 0 ? {} : { details }),
     ...(record.summary === undefined ? {} : { summary: record.summary })

@@ -118,9 +118,18 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       const run = yield* motive(["image", "capture", "--vehicle-id", "101", "--position", "rear"], { env })
       expect(run.code).toBe(5)
       expect(run.stderr).toBe(
-        "the capture's answer was lost: Motive may have taken it; it is not sent again (a capture has no duplicate check)\n" +
-          "error: Injected 503 (after 1 attempt) (HTTP 503)\n  Motive request id: sbx-000001\n"
+        "error: Injected 503; the capture's answer was lost: Motive may have taken it, and it is not sent again (a capture has no duplicate check) (HTTP 503)\n  Motive request id: sbx-000001\n"
       )
+      // --json says it too, as a recall's create that may exist: CreateUncertain.
+      yield* sandbox.injectFault("createImageCapture", { kind: "status", status: 503 }, 1)
+      const json = yield* motive(["--json", "image", "capture", "--vehicle-id", "101", "--position", "rear"], { env })
+      expect(json.code).toBe(5)
+      expect(JSON.parse(json.stdout).error).toMatchObject({
+        tag: "CreateUncertain",
+        status: 503,
+        message: expect.stringContaining("Motive may have taken it"),
+        details: { requestId: expect.stringMatching(/^sbx-/) }
+      })
       // Nothing sent (the vehicle's lookup failed): nothing said of a capture.
       yield* sandbox.injectFault("vehicles", { kind: "status", status: 503 }, 1)
       const lookup = yield* motive(["image", "capture", "--vehicle-number", "TRK-101", "--position", "rear"], {
@@ -128,7 +137,7 @@ describe("motive recall create: every recall Motive may have taken reaches the u
       })
       expect(lookup.code).toBe(5)
       expect(lookup.stderr).not.toContain("capture")
-      expect((yield* sandbox.requests).filter((r) => r.route === "createImageCapture")).toHaveLength(1)
+      expect((yield* sandbox.requests).filter((r) => r.route === "createImageCapture")).toHaveLength(2)
     }))
 
   it.scopedLive("image capture answered 2xx with a body it cannot read says Motive took it, and sends it once", () =>
@@ -159,8 +168,8 @@ describe("motive recall create: every recall Motive may have taken reaches the u
         "rear"
       ])
       expect(run.code).toBe(5)
-      expect(run.stderr).toContain(
-        "Motive took the capture (HTTP 201) but its answer could not be read: it is not sent again (a capture has no duplicate check)\n"
+      expect(run.stderr).toMatch(
+        /^error: Motive took the capture \(HTTP 201\) but its answer could not be read \(.+\): it is not sent again \(a capture has no duplicate check\)/m
       )
       expect(posts).toEqual(["/v1/image_captures"])
     }))

@@ -13,7 +13,7 @@ import {
   paths,
   validateImageCapture
 } from "@effect-motive/domain"
-import type { MediaDownloads, MotiveClient } from "@effect-motive/http"
+import type { CreateUncertain as CreateUncertainError, MediaDownloads, MotiveClient } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -218,19 +218,32 @@ const capture = Command.make(
               )
           }).pipe(
             // A capture is never sent twice (Motive does not catch duplicates of it): one whose answer was lost may
-            // exist all the same.
-            Effect.tapError((e) =>
-              Effect.flatMap(httpPackage, ({ isAmbiguous }) =>
+            // exist all the same. Said as the failure it is (CreateUncertain, as a recall's), so that --json says it.
+            Effect.catchAll((e) =>
+              Effect.flatMap(httpPackage, ({ CreateUncertain, isAmbiguous }): Effect.Effect<
+                never,
+                typeof e | CreateUncertainError
+              > =>
                 isAmbiguous(e)
-                  ? output.told(
-                    "the capture's answer was lost: Motive may have taken it; it is not sent again (a capture has no duplicate check)"
+                  ? Effect.fail(
+                    new CreateUncertain({
+                      message:
+                        `${e.message}; the capture's answer was lost: Motive may have taken it, and it is not sent again (a capture has no duplicate check)`,
+                      failure: e,
+                      afterLostAnswer: true
+                    })
                   )
                   // Motive took it (a 2xx), but what it said could not be read: the capture exists, its id unknown.
                   : e._tag === "ResponseDecodeError" && e.status >= 200 && e.status < 300
-                  ? output.told(
-                    `Motive took the capture (HTTP ${e.status}) but its answer could not be read: it is not sent again (a capture has no duplicate check)`
+                  ? Effect.fail(
+                    new CreateUncertain({
+                      message:
+                        `Motive took the capture (HTTP ${e.status}) but its answer could not be read (${e.message}): it is not sent again (a capture has no duplicate check)`,
+                      failure: e,
+                      afterLostAnswer: true
+                    })
                   )
-                  : Effect.void)
+                  : Effect.fail(e))
             )
           )
           const following = opts.wait || Option.isSome(opts.out)

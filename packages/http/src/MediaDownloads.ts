@@ -6,6 +6,7 @@
 import {
   type CameraPosition,
   footageReady,
+  ImageCapture,
   isCameraPosition,
   statusText,
   type VideoRecall,
@@ -99,7 +100,8 @@ export interface MediaDownloadsService {
   /**
    * Writes a captured image to `path`, or to `<directory>/<request-id>-<position>.jpg`. A complete copy already
    * there is kept (only the media's last 64 KiB are fetched, to compare); a different file is refused unless
-   * `overwrite`.
+   * `overwrite`. Given the finished `ImageCapture` itself (what a wait returns), its image link is used as it is
+   * (a fresh one is fetched when it expires within 30 s): Motive is not asked for the capture again.
    */
   readonly downloadImage: (
     ref: ImageCaptureRef,
@@ -204,7 +206,10 @@ export const make: Effect.Effect<
         : pathProblem("options.directory", options.directory))
     if (problem !== undefined) return Effect.fail(problem)
     return Effect.gen(function*() {
-      const capture = yield* client.getImageCapture(ref)
+      // A finished capture given whole (what a wait returns) is not asked for again.
+      const capture = ref instanceof ImageCapture && statusText(ref.status) === "success"
+        ? ref
+        : yield* client.getImageCapture(ref)
       const status = statusText(capture.status)
       if (status === "failed") {
         return yield* new RequestFailed({ message: `image capture ${ref.requestId} failed`, id: ref.requestId })

@@ -947,4 +947,18 @@ describe("MotiveClient downloads", () => {
       expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xd8])
       expect(same(bytes, yield* sandbox.imageBytes(1, "rear"))).toBe(true)
     }))
+
+  it.scopedLive("downloads the image of a finished capture given whole without asking Motive for it again", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { client, sandbox } = yield* setup({ lifecycle: instant })
+      const { afterWait, file } = yield* withClient(client, (c) =>
+        Effect.gen(function*() {
+          const done = yield* c.awaitImageCapture(yield* c.createImageCapture({ assetId: 7, position: "rear" }))
+          const afterWait = yield* seen(sandbox, "getImageCapture")
+          return { afterWait, file: yield* c.downloadImage(done, { directory: dir }) }
+        }))
+      expect(yield* seen(sandbox, "getImageCapture")).toBe(afterWait)
+      expect(same(readFileSync(file.path), yield* sandbox.imageBytes(1, "rear"))).toBe(true)
+    }))
 })

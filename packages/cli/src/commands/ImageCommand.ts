@@ -350,7 +350,9 @@ const get = Command.make(
             : yield* motive.client.getImageCapture(ref)
           yield* journalSeen({ capture: result })
           const file = Option.isSome(opts.out)
-            ? Option.some(yield* motive.downloads.downloadImage(ref, { path: opts.out.value, overwrite: opts.force }))
+            ? Option.some(
+              yield* motive.downloads.downloadImage(result, { path: opts.out.value, overwrite: opts.force })
+            )
             : Option.none()
           yield* printCapture(
             result,

@@ -154,6 +154,25 @@ export const unusedFlagNotes = (
 export const splitList = (input: string): Array<string> => input.split(",").map((s) => s.trim()).filter((s) => s !== "")
 
 /**
+ * A comma-separated list of camera positions given to `flag`: blank is an empty list (the rules say what that
+ * means), but an empty item among others (`front_facing,,rear`, a comma at an end) is refused, not dropped.
+ *
+ * @since 0.1.0
+ */
+export const positionList = (flag: string, input: string): Effect.Effect<Array<string>, InvalidInput> => {
+  const items = input.split(",").map((s) => s.trim())
+  if (items.every((s) => s === "")) return Effect.succeed([])
+  return items.some((s) => s === "")
+    ? Effect.fail(
+      new InvalidInput({
+        message:
+          `${flag} "${input.trim()}" has an empty item: separate positions with one comma (e.g. front_facing,rear)`
+      })
+    )
+    : Effect.succeed(items)
+}
+
+/**
  * `--timeout D`, the time budget of a wait, shared by every command that waits.
  *
  * @since 0.1.0

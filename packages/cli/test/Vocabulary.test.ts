@@ -179,6 +179,15 @@ describe("motive: times, durations and what comes next", () => {
       expect((yield* motive([...create, "--start", "-1h", "--duration", "2.5"])).stderr).toBe(
         "error: --duration 2.5 needs a unit, and a recall lasts whole minutes (e.g. 1m, 2m, 10m)\n"
       )
+      // An empty item in a list of cameras is refused, not dropped: the list sent is the list written.
+      for (const cameras of ["front_facing,,rear", "front_facing,", ",rear"]) {
+        expect(yield* motive([...create, "--start", "-1h", "--duration", "1m", "--cameras", cameras])).toEqual({
+          code: 2,
+          stdout: "",
+          stderr:
+            `error: --cameras "${cameras}" has an empty item: separate positions with one comma (e.g. front_facing,rear)\n`
+        })
+      }
       // Nothing shorter than a minute is offered (30s never fits a recall).
       for (const none of ["0m", "0", "-1m", "0.0h"]) {
         expect((yield* motive([...create, "--start", "-1h", "--duration", none])).stderr, none).toBe(

@@ -23,9 +23,9 @@ import {
   forceOption,
   idArgument,
   optionalDuration,
+  positionList,
   recallMinutes,
   resolveTime,
-  splitList,
   timeoutOption,
   unusedFlagNotes
 } from "../Flags.js"
@@ -124,7 +124,7 @@ const create = Command.make(
         startTime: Option.isSome(opts.start) ? yield* resolveTime("--start", opts.start.value) : undefined,
         duration: Option.isSome(opts.duration) ? yield* recallMinutes("--duration", opts.duration.value) : undefined,
         recallType: Option.getOrUndefined(opts.type),
-        cameraPositions: Option.map(opts.cameras, splitList).pipe(Option.getOrUndefined)
+        cameraPositions: Option.isSome(opts.cameras) ? yield* positionList("--cameras", opts.cameras.value) : undefined
       }
       const options = opts.smartDashcam ? { dashcam: "smart" as const } : {}
       // The rules first: a bad request fails here, before credentials are looked at and before anything is sent.
@@ -312,7 +312,9 @@ const downloadCommand = Command.make(
     Effect.gen(function*() {
       const globals = yield* root
       yield* checkDirectory("--dir", opts.dir)
-      const cameras = Option.map(opts.cameras, splitList)
+      const cameras = Option.isSome(opts.cameras)
+        ? Option.some(yield* positionList("--cameras", opts.cameras.value))
+        : Option.none()
       if (Option.isSome(cameras) && cameras.value.length === 0) {
         return yield* new InvalidInput({ message: "--cameras is empty: omit it to download every camera" })
       }

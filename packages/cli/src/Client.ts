@@ -71,8 +71,6 @@ export const nodePackage = Effect.promise(() => import("@effect-motive/http/node
  * @since 0.1.0
  */
 export interface Motive {
-  /** The settings the client runs with. */
-  readonly settings: MotiveConfig.MotiveSettings
   readonly client: MotiveClient.MotiveClientService
   readonly waiting: Waiting.WaitingService
   readonly downloads: MediaDownloads.MediaDownloadsService
@@ -228,7 +226,7 @@ export const withMotive = <A, E, R>(
       waiting: Waiting.Waiting,
       downloads: MediaDownloads.MediaDownloads
     }).pipe(
-      Effect.flatMap((services) => f({ ...services, settings: config })),
+      Effect.flatMap(f),
       // Requests made at Motive are kept in the local journal (`motive recall list`); the in-process sandbox's
       // vanish with it, so they are not.
       Effect.provide(journal ? services.pipe(Layer.provideMerge(warnedJournal)) : services)

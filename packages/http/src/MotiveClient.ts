@@ -171,6 +171,12 @@ export interface MotiveClientService {
   readonly vehicles: Stream.Stream<FleetVehicle, CallError>
   /** Every asset, page by page. */
   readonly assets: Stream.Stream<FleetAsset, CallError>
+  /**
+   * Whether a video recall create whose answer was lost may be sent again, counting on Motive's duplicate check
+   * (the settings' `retry.resendLostCreates`). Whoever sends creates on top of this client (footage jobs, on a
+   * later run too) follows it. Absent in a client of your own: `true`.
+   */
+  readonly resendLostCreates?: boolean | undefined
 }
 
 /**
@@ -501,9 +507,16 @@ export const make: Effect.Effect<
             Effect.gen(function*() {
               if (failure._tag === "CreateUncertain" || !(yield* Ref.get(ambiguous))) return yield* failure
               const id = yield* Ref.get(named)
+              const sent = yield* Ref.get(attempts)
               return yield* new CreateUncertain({
                 message: id === undefined
-                  ? `${failure.message}; an earlier attempt's answer was lost, so Motive may have created the recall`
+                  ? sent === 1
+                    ? `${failure.message}; its answer was lost, so Motive may have created the recall${
+                      config.retry.resendLostCreates
+                        ? ""
+                        : " (a lost create is not sent again: resendLostCreates is false)"
+                    }`
+                    : `${failure.message}; an earlier attempt's answer was lost, so Motive may have created the recall`
                   : `Motive holds this recall as ${id} (its answer to an earlier attempt was lost), but it could not be read back: ${failure.message}`,
                 failure,
                 afterLostAnswer: true,
@@ -593,7 +606,8 @@ export const make: Effect.Effect<
       getRecallQuota: call(get(paths.recallQuota), RecallQuota, true).pipe(span("getRecallQuota")),
       availableTimelines,
       vehicles: pages(paths.vehicles, VehiclesPage, (p) => p.vehicles.map((v) => v.vehicle), (p) => p.pagination.total),
-      assets: pages(paths.assets, AssetsPage, (p) => p.assets.map((a) => a.asset), (p) => p.pagination.total)
+      assets: pages(paths.assets, AssetsPage, (p) => p.assets.map((a) => a.asset), (p) => p.pagination.total),
+      resendLostCreates: config.retry.resendLostCreates
     })
   })
 

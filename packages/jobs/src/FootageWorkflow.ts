@@ -171,9 +171,9 @@ export interface FootageSettings {
   readonly retryFor: Duration.Duration
   /**
    * `false`: a row whose create may have reached Motive (its answer lost, in this run or an earlier one) is never
-   * sent again, not even by the next run: it stops, saying that Motive may hold its recall. Set it as the client's
-   * `retry.resendLostCreates` (`MOTIVE_RESEND_LOST_CREATES`). By default (`true`) such a row is sent again, and
-   * Motive's 409 names the recall it made: its docs say duplicates "may be rejected".
+   * sent again, not even by the next run: it stops, saying that Motive may hold its recall. `true`: such a row is
+   * sent again, and Motive's 409 names the recall it made (its docs say duplicates "may be rejected"). Unset (the
+   * default): as the client does, its `retry.resendLostCreates` (`MOTIVE_RESEND_LOST_CREATES`).
    */
   readonly resendLostCreates?: boolean | undefined
 }
@@ -281,6 +281,17 @@ const passing = (e: { readonly _tag: string; readonly local?: boolean; readonly 
   // downloading the same file: once it is done, or its lock stale, the next try finds the file or takes over.
   (e._tag === "DownloadFailed" && (e.local !== true || e.busy === true))
 
+/**
+ * The reason of a row not sent because Motive asked this run's creates to come back at `comeBackAt` (epoch ms). A
+ * wait past a year (a `Retry-After` of 10^20 seconds, past what a date can hold) is told as a wait, not a date.
+ *
+ * @since 0.1.0
+ */
+export const notSentUntil = (comeBackAt: number, now: number): string =>
+  `not sent: Motive asked this run's creates to come back ${
+    comeBackAt - now > 365 * 86_400_000 ? "in more than a year" : `at ${new Date(comeBackAt).toISOString()}`
+  }; running the batch again then sends it`
+
 /** The wait a 429 named (its `Retry-After`), if any. */
 const waitNamed = (e: { readonly _tag: string }): Duration.Duration | undefined =>
   e._tag === "RateLimited" && "retryAfter" in e && Duration.isDuration(e.retryAfter) ? e.retryAfter : undefined
@@ -383,7 +394,9 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
   const client = yield* MotiveClient.MotiveClient
   const downloads = yield* MediaDownloads.MediaDownloads
   const store = yield* JobStore
-  const settings = yield* JobSettings
+  const given = yield* JobSettings
+  // Lost creates are sent again as the settings say, else as the client does (its `retry.resendLostCreates`).
+  const settings = { ...given, resendLostCreates: given.resendLostCreates ?? client.resendLostCreates ?? true }
   const slots = yield* JobSlots
   const freshRecalls = yield* FreshRecalls
   const fs = yield* FileSystem.FileSystem
@@ -432,9 +445,7 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       // Nor while Motive asks to come back later than the rows' retries last (a 429 another row met).
       const comeBackAt = yield* Ref.get(slots.comeBackAt)
       if ((yield* Clock.currentTimeMillis) < comeBackAt) {
-        const reason = `not sent: Motive asked this run's creates to come back at ${
-          new Date(comeBackAt).toISOString()
-        }; running the batch again then sends it`
+        const reason = notSentUntil(comeBackAt, yield* Clock.currentTimeMillis)
         yield* setState("stopped", { reason })
         return NotCreated.make({ state: "stopped", reason })
       }
@@ -454,7 +465,8 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
       if (sentBefore && settings.resendLostCreates === false) {
         const reason =
           "not sent again: a create of this row's may have reached Motive (its answer was lost), and lost creates are " +
-          "not re-sent (MOTIVE_RESEND_LOST_CREATES=false): Motive may hold its recall"
+          "not re-sent (MOTIVE_RESEND_LOST_CREATES=false): Motive may hold its recall; a run with " +
+          "MOTIVE_RESEND_LOST_CREATES=true sends it again (where Motive rejects duplicates, its 409 names that recall)"
         yield* setState("stopped", { reason })
         return NotCreated.make({ state: "stopped", reason })
       }
@@ -484,8 +496,21 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
           })
         )
       const onAttemptFailed = (e: MotiveError) =>
-        Effect.sync(() => {
-          if (mayHaveMade(e)) lostAnswer = true
+        Effect.suspend(() => {
+          if (mayHaveMade(e)) {
+            lostAnswer = true
+            return Effect.void
+          }
+          // Refused for sure (a 4xx, a 429): as if it had not gone out, unless an attempt before it (of this run or
+          // an earlier one) may have made the recall. Cleared at once, not when the create ends: a process killed
+          // while it waits to try again (a 429's Retry-After) leaves no mark of a create that made nothing.
+          if (!sent || lostAnswer || sentBefore) return Effect.void
+          return Effect.zipRight(
+            Effect.orDie(store.markSent(batchId, row, payload.generation, false)),
+            Effect.sync(() => {
+              sent = false
+            })
+          )
         })
       const attempt = Effect.either(
         Effect.flatMap(request, (request) =>

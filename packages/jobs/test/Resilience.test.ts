@@ -59,7 +59,8 @@ describe("lost creates not re-sent (resendLostCreates: false)", () => {
       yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" }, 1)
       const dir = yield* tempDir("no-resend")
       const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(3))
-      const careful = jobsFor(sandbox, join(dir, "jobs.db"), { ...testSettings(200), resendLostCreates: false }, {
+      // Set on the client only: the jobs follow it.
+      const careful = jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200), {
         retry: { ...quick.retry, resendLostCreates: false }
       })
       const { final } = yield* runToEnd(batch, join(dir, "out")).pipe(Effect.provide(careful))
@@ -72,7 +73,9 @@ describe("lost creates not re-sent (resendLostCreates: false)", () => {
       const again = yield* runToEnd(batch, join(dir, "out")).pipe(Effect.provide(careful))
       const still = again.final.rows.find((r) => r.row === stopped[0]!.row)!
       expect(still.state).toBe("stopped")
-      expect(still.reason).toMatch(/^not sent again: .* Motive may hold its recall$/)
+      expect(still.reason).toMatch(
+        /^not sent again: .* Motive may hold its recall; a run with MOTIVE_RESEND_LOST_CREATES=true sends it again/
+      )
       expect(yield* requestsTo(sandbox, "createVideoRecall")).toHaveLength(3)
       expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(3)
     }))
@@ -493,6 +496,32 @@ describe("a recall someone else made, met after a 429", () => {
         expect((yield* sandbox.recalls).length).toBe(2)
       }),
     40_000
+  )
+})
+
+describe("a create refused with a 429, waiting to try again", () => {
+  it.scopedLive(
+    "leaves no mark of a create that may have made a recall: a process killed then strands nothing",
+    () =>
+      Effect.gen(function*() {
+        // One request every 5 s: the quota's GET takes it, and the create's 429 asks to come back in about 5 s.
+        const sandbox = yield* sandboxFor({ rateLimit: { requestsPerSecond: 0.2, burst: 1 } })
+        const dir = yield* tempDir("429-wait")
+        const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+        const mark = yield* Effect.gen(function*() {
+          const jobs = yield* FootageJobs.FootageJobs
+          const store = yield* JobStore.JobStore
+          yield* jobs.submit(batch, { directory: join(dir, "out") })
+          while (!(yield* requestsTo(sandbox, "createVideoRecall")).some((r) => r.status === 429)) {
+            yield* Effect.sleep("10 millis")
+          }
+          yield* Effect.sleep("200 millis")
+          // Read while the client waits out the Retry-After (a kill -9 here leaves the store as it is).
+          return (yield* store.row(batch.id, 2))!
+        }).pipe(Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), testSettings(200), { rateLimit: false })))
+        expect([mark.state, mark.createClaimed]).toEqual(["creating", false])
+      }),
+    30_000
   )
 })
 

@@ -10,7 +10,8 @@ import {
   type FootageSettings,
   JobSlots,
   layerSlots,
-  mayHaveMade
+  mayHaveMade,
+  notSentUntil
 } from "../src/FootageWorkflow.js"
 import { jobsFor, sandboxFor, tempDir, testSettings } from "./support.js"
 
@@ -117,5 +118,15 @@ describe("a create that failed", () => {
     // The row stops for the next run, which finds the recall by its 409, rather than failing as refused.
     expect(afterCreateFailure(unreadable).state).toBe("stopped")
     expect(afterCreateFailure(refused).state).toBe("failed")
+  })
+
+  it("met a Retry-After past what a date can hold: later rows say to come back in over a year, not a RangeError", () => {
+    const now = Date.parse("2026-12-06T12:00:00Z")
+    expect(notSentUntil(now + 60_000, now)).toBe(
+      "not sent: Motive asked this run's creates to come back at 2026-12-06T12:01:00.000Z; running the batch again then sends it"
+    )
+    expect(notSentUntil(now + 1e23, now)).toBe(
+      "not sent: Motive asked this run's creates to come back in more than a year; running the batch again then sends it"
+    )
   })
 })

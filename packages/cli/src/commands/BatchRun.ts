@@ -252,7 +252,6 @@ export const executeBatch = (
       : `${yield* fs.makeTempDirectoryScoped({ directory: tmpdir(), prefix: "motive-batch-" })}/jobs.db`
     const settings: FootageWorkflow.FootageSettings = {
       ...FootageWorkflow.defaultSettings(`${hostname()}:${process.pid}`),
-      resendLostCreates: motive.settings.retry.resendLostCreates,
       concurrency: options.concurrency,
       downloadConcurrency: options.downloadConcurrency,
       firstPoll: Option.getOrElse(

@@ -205,7 +205,11 @@ const create = Command.make(
               resume: resumeRecall(duplicateOf, opts.download, globals)
             })
           }
-          if (created.afterLostAnswer) yield* output.note("(found after a lost answer: it was not sent twice)")
+          if (created.afterLostAnswer) {
+            yield* output.note(
+              "(found after a lost answer: Motive made it once, and named it when the create was sent again)"
+            )
+          }
           const id = recall.id
           // From here on the recall exists (quota is spent): a failure reports its id and how to resume.
           return yield* Effect.gen(function*() {

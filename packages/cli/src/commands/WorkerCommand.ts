@@ -105,7 +105,6 @@ export const workerCommand = Command.make(
                 shardLockExpiration: lock,
                 settings: {
                   ...FootageWorkflow.defaultSettings(worker),
-                  resendLostCreates: motive.settings.retry.resendLostCreates,
                   concurrency: opts.concurrency,
                   downloadConcurrency: downloads,
                   firstPoll,

@@ -40,6 +40,15 @@ const rateWords =
   /\bper\s+(second|sec|minute|min|hour)\b|\/\s*(s|sec|second|min|minute)\b|\brate[\s_-]?limit|too many requests/i
 
 /**
+ * Whether a refusal's message speaks of a request rate ("max 10 requests per second", "rate limit", "too many
+ * requests"): a rate limit, whatever its status (a 403 or 422 saying so is one too) [assumed, `motive-api.md`].
+ *
+ * @since 0.1.0
+ */
+export const isRequestRateBody = (body: unknown): boolean =>
+  Option.match(errorMessageFromBody(body), { onNone: () => false, onSome: (m) => rateWords.test(m) })
+
+/**
  * Whether a refusal is the monthly quota running out (code `quota_exceeded`, or a message that says
  * "quota"), as opposed to a rate limit. A message that says "quota" of a request rate ("Request quota exceeded:
  * max 10 requests per second") is a rate limit's, and is retried as one.

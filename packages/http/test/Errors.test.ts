@@ -109,6 +109,31 @@ describe("MotiveClient error mapping", () => {
       expect(refused).toMatchObject({ _tag: "Forbidden", status: 403 })
     }))
 
+  it.scopedLive("a 403 or 422 that speaks of a request rate is a rate limit, retried after its wait; 'quota' alone is the monthly quota", () =>
+    Effect.gen(function*() {
+      const answer = (status: number, message: string) =>
+        Effect.gen(function*() {
+          const server = yield* serverWith((_req, res) => {
+            res.writeHead(status, { "content-type": "application/json", "retry-after": "0.05" })
+            res.end(JSON.stringify({ error_message: message }))
+          })
+          const layer = NodeMotive.layer({
+            credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
+            baseUrl: server.url,
+            ...quick,
+            retry: { ...quick.retry, maxAttempts: 3 }
+          })
+          const error = yield* withClient(layer, (c) => Effect.flip(c.getRecallQuota))
+          return [error._tag, "status" in error ? error.status : undefined, server.received.length] as const
+        })
+      const rate = "Request quota exceeded: max 10 requests per second"
+      expect(yield* answer(403, rate)).toEqual(["RateLimited", 403, 3])
+      expect(yield* answer(422, rate)).toEqual(["RateLimited", 422, 3])
+      expect(yield* answer(429, rate)).toEqual(["RateLimited", 429, 3])
+      expect(yield* answer(403, "Monthly video recall quota exhausted")).toEqual(["QuotaExhausted", 403, 1])
+      expect(yield* answer(422, "duration must be 1, 2 or 3 minutes")).toEqual(["InvalidRequest", 422, 1])
+    }))
+
   it.scopedLive("a finished capture at a camera position it does not know says so, not that it is not done", () =>
     Effect.gen(function*() {
       const server = yield* serverWith((_req, res) => {

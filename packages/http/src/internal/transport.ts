@@ -6,7 +6,8 @@ import {
   fastDecodeOf,
   headers as motiveHeaders,
   isFeatureDisabledBody,
-  isQuotaExceededBody
+  isQuotaExceededBody,
+  isRequestRateBody
 } from "@effect-motive/domain"
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
 import { Clock, Duration, Effect, Option, ParseResult, Schema } from "effect"
@@ -280,6 +281,16 @@ export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallErr
     if (isQuotaExceededBody(body) && [403, 422, 429].includes(status)) {
       return yield* new QuotaExhausted({ ...common, status })
     }
+    // A 403 or 422 that speaks of a request rate ("max 10 requests per second") is a rate limit, as a 429 is.
+    if (status === 429 || ((status === 403 || status === 422) && isRequestRateBody(body))) {
+      const now = yield* Clock.currentTimeMillis
+      const retryAfter = Option.getOrUndefined(
+        parseRetryAfter(answer.header(motiveHeaders.retryAfter), now, answer.header("date"))
+      )
+      return yield* new RateLimited(
+        retryAfter === undefined ? { ...common, status } : { ...common, status, ...retryAfter }
+      )
+    }
     switch (status) {
       case 401:
         return yield* new Unauthorized({ ...common, status })
@@ -297,15 +308,6 @@ export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallErr
             status,
             existingId
           }
-        )
-      }
-      case 429: {
-        const now = yield* Clock.currentTimeMillis
-        const retryAfter = Option.getOrUndefined(
-          parseRetryAfter(answer.header(motiveHeaders.retryAfter), now, answer.header("date"))
-        )
-        return yield* new RateLimited(
-          retryAfter === undefined ? { ...common, status } : { ...common, status, ...retryAfter }
         )
       }
     }

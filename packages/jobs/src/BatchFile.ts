@@ -347,18 +347,34 @@ const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyAr
     if (refWrong !== undefined) problem("ref", "ref.not_a_folder_name", refWrong)
     const duration = cells["duration"]
     const durationText = text(cells, "duration")
-    // With a unit as the CLI's --duration takes it (2m, 1h): the body carries minutes.
+    // With a unit as the CLI's --duration takes it (120s, 2m, 1h): the body carries whole minutes.
     const withUnit = durationText === undefined
       ? null
-      : /^\s*(\d+)\s*(m|min|mins|minutes?|h|hr|hrs|hours?)\s*$/i.exec(durationText)
+      : /^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?)\s*$/i.exec(durationText)
+    const unitMinutes = withUnit === null
+      ? undefined
+      : Number(withUnit[1]) * (/^h/i.test(withUnit[2]!) ? 60 : /^s/i.test(withUnit[2]!) ? 1 / 60 : 1)
+    const wholeMinutes = unitMinutes !== undefined && Math.abs(unitMinutes - Math.round(unitMinutes)) < 1e-9
+      ? Math.round(unitMinutes)
+      : undefined
+    const notWhole = unitMinutes !== undefined && wholeMinutes === undefined
+    if (notWhole) {
+      problem(
+        "duration",
+        "duration.not_allowed",
+        `duration "${
+          durationText!.trim()
+        }" is not a whole number of minutes: Motive recalls whole minutes (e.g. 1, 2m, 10m)`
+      )
+    }
     const input: VideoRecallInput = {
       vehicleNumber: text(cells, "vehicle_number"),
       assetName: text(cells, "asset_name"),
       startTime: text(cells, "start_time"),
       duration: typeof duration === "number"
         ? duration
-        : withUnit !== null
-        ? String(Number(withUnit[1]) * (/^h/i.test(withUnit[2]!) ? 60 : 1))
+        : wholeMinutes !== undefined
+        ? String(wholeMinutes)
         : durationText,
       recallType: text(cells, "recall_type"),
       cameraPositions: positionsOf(cells["camera_positions"])
@@ -367,7 +383,18 @@ const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyAr
       validateVideoRecall(input, smartDashcam === true ? { dashcam: "smart" } : {})
     )
     if (Either.isLeft(validated)) {
-      for (const v of validated.left.violations) problem(v.path, v.rule, v.message)
+      for (const v of validated.left.violations) {
+        // Said above, in the cell's words.
+        if (notWhole && v.path === "duration") continue
+        // The rule quotes the minutes it read: the cell's own words are said too.
+        problem(
+          v.path,
+          v.rule,
+          v.path === "duration" && wholeMinutes !== undefined
+            ? `${v.message} (the cell says "${durationText!.trim()}")`
+            : v.message
+        )
+      }
     }
     if (problems.length > 0 || Either.isLeft(validated)) return Either.left(problems)
     return Either.right(

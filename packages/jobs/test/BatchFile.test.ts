@@ -54,19 +54,26 @@ describe("batch files", () => {
         `TRK-101,${ago(30)},2,regular`,
         `TRK-101,${ago(32)},2m,regular`,
         `TRK-101,${ago(240)},1h,timelapse`,
-        `TRK-101,${ago(34)}, 3 min ,regular`
+        `TRK-101,${ago(34)}, 3 min ,regular`,
+        `TRK-101,${ago(36)},120s,regular`
       ].join("\n")
       const ok = yield* BatchFile.parseBatch("rows.csv", text)
-      expect(ok.rows.map((r) => r.body.duration)).toEqual([2, 2, 60, 3])
+      expect(ok.rows.map((r) => r.body.duration)).toEqual([2, 2, 60, 3, 2])
       const wrong = [
         "vehicle_number,start_time,duration",
         `TRK-101,${ago(30)},90s`,
-        `TRK-101,${ago(30)},4m`
+        `TRK-101,${ago(30)},4m`,
+        `TRK-101,${ago(30)},1.5m`
       ].join("\n")
       expect(yield* problemsOf("rows.csv", wrong)).toEqual([
         "2 duration duration.not_allowed",
-        "3 duration duration.not_allowed"
+        "3 duration duration.not_allowed",
+        "4 duration duration.not_allowed"
       ])
+      const { problems } = yield* Effect.flip(BatchFile.parseBatch("rows.csv", wrong))
+      expect(problems[0]!.message).toContain("duration \"90s\" is not a whole number of minutes")
+      expect(problems[1]!.message).toContain("(the cell says \"4m\")")
+      expect(problems[2]!.message).toContain("duration \"1.5m\" is not a whole number of minutes")
     }))
 
   it.live("read JSON Lines by line number, with camera lists as arrays or cells", () =>

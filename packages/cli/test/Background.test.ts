@@ -20,6 +20,27 @@ describe("motive long-running commands", () => {
       yield* until(() => proc.lines.find((l) => l.includes("TRAILER-7")))
     }))
 
+  it.scopedLive("motive sandbox --accept-duplicates makes a recall again where it answers 409 by default", () =>
+    Effect.gen(function*() {
+      const ids = (flags: ReadonlyArray<string>) =>
+        Effect.gen(function*() {
+          const proc = yield* motiveBackground(["sandbox", "--port", "0", ...flags])
+          const baseUrl = yield* until(() => proc.lines.find((l) => l.startsWith("MOTIVE_BASE_URL="))?.slice(16))
+          const apiKey = yield* until(() => proc.lines.find((l) => l.startsWith("MOTIVE_API_KEY="))?.slice(15))
+          const body = JSON.stringify({ vehicle_number: "TRK-101", start_time: ago(30), duration: 1 })
+          const create = Effect.promise(() =>
+            fetch(`${baseUrl}/v1/video_recall_requests`, {
+              method: "POST",
+              headers: { "x-api-key": apiKey, "content-type": "application/json" },
+              body
+            }).then(async (r) => `${r.status} ${((await r.json()) as { id?: number }).id}`)
+          )
+          return [yield* create, yield* create]
+        })
+      expect(yield* ids([])).toEqual(["201 1", "409 1"])
+      expect(yield* ids(["--accept-duplicates"])).toEqual(["201 1", "201 2"])
+    }))
+
   it.scopedLive("motive sandbox --video-bytes serves recalled videos of that size", () =>
     Effect.gen(function*() {
       const proc = yield* motiveBackground(["sandbox", "--port", "0", "--video-bytes", "1500000"])

@@ -48,6 +48,12 @@ export const sandboxCommand = Command.make(
       ),
       Options.optional
     ),
+    acceptDuplicates: Options.boolean("accept-duplicates").pipe(
+      Options.withDescription(
+        "Make a recall again when asked for one it holds, where it answers 409 by default (Motive's docs say only " +
+          "that duplicates \"may be rejected\"): to try MOTIVE_RESEND_LOST_CREATES=false"
+      )
+    ),
     webhookUrl: Options.text("webhook-url").pipe(
       Options.withDescription("Post recall completions (signed) to this URL, e.g. http://127.0.0.1:8787/"),
       Options.optional
@@ -108,7 +114,8 @@ export const sandboxCommand = Command.make(
         ...(Option.isSome(opts.quotaMinutes)
           ? { quota: { regularMinutes: opts.quotaMinutes.value, timelapseMinutes: opts.quotaMinutes.value } }
           : {}),
-        ...(Option.isSome(opts.videoBytes) ? { media: { videoBytes: opts.videoBytes.value } } : {})
+        ...(Option.isSome(opts.videoBytes) ? { media: { videoBytes: opts.videoBytes.value } } : {}),
+        ...(opts.acceptDuplicates ? { rejectDuplicates: false } : {})
       }
       // A busy port is this machine's business, like any other unusable flag value.
       const sandbox = yield* inProcessSandbox(options).pipe(

@@ -156,7 +156,15 @@ export const captureEntityExactlyOne: Rule<CaptureFacts> = {
           quote(f.input.assetId)
         })`
       }]
-      : when(!f.vehicleGiven && !f.assetGiven, () => `give exactly one of ${V} or ${A} (neither was given)`)
+      : when(!f.vehicleGiven && !f.assetGiven, () => {
+        // Blank text is not given; said as blank, which is what the caller sees (as for a recall's names).
+        const blank = ([[V, f.input.vehicleId], [A, f.input.assetId]] as const)
+          .filter(([, u]) => typeof u === "string")
+          .map(([name]) => name)
+        return blank.length === 0
+          ? `give exactly one of ${V} or ${A} (neither was given)`
+          : `give exactly one of ${V} or ${A} (${blank.join(" and ")} ${blank.length === 1 ? "is" : "are"} blank)`
+      })
 }
 
 /**

@@ -47,6 +47,14 @@ describe("validateImageCapture", () => {
       }
     }))
 
+  it.effect("entity.exactly_one: a blank id alone is said to be blank, not missing", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(validateImageCapture({ vehicleId: " ", position: "rear" }))
+      expect(error.violations[0]!.message).toBe("give exactly one of vehicle_id or asset_id (vehicle_id is blank)")
+      const none = yield* Effect.flip(validateImageCapture({ position: "rear" }))
+      expect(none.violations[0]!.message).toBe("give exactly one of vehicle_id or asset_id (neither was given)")
+    }))
+
   it.effect("entity.invalid_id: an id must be a positive whole number", () =>
     Effect.gen(function*() {
       for (const id of [0, -3, 1.5, "abc", "12a"]) {

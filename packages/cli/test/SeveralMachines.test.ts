@@ -1,3 +1,4 @@
+import { recallCompletedAction } from "@effect-motive/domain"
 import { freeLoopbackPort } from "@effect-motive/sandbox/LoopbackPort"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
@@ -267,7 +268,7 @@ describe("footage jobs on several machines", () => {
         const receiver = yield* motiveBackground(["jobs", "serve", "--webhook-port", String(hookPort)], env)
         yield* started(receiver, "Receiving completion webhooks")
         yield* sandbox.registerWebhook(`http://127.0.0.1:${hookPort}/`, Redacted.make(secret), [
-          "vehicle_video_recall_completed"
+          recallCompletedAction
         ])
 
         const rows = 60
@@ -327,6 +328,10 @@ describe("footage jobs on several machines", () => {
         expect(busiestSecond(requests.map((r) => r.at))).toBeLessThanOrEqual(limit)
         const limited = requests.filter((r) => r.status === 429).length
         expect(limited / requests.length).toBeLessThanOrEqual(0.01)
+        // Completions reached the workers through jobs serve's webhook receiver, each delivery answered 2xx.
+        const deliveries = yield* sandbox.deliveries
+        expect(deliveries.length).toBeGreaterThanOrEqual(rows)
+        expect(deliveries.filter((d) => d.state === "delivered").length).toBeGreaterThanOrEqual(rows)
 
         // The same file from two processes at once: one batch, no duplicate rows, no second recall.
         const again = join(dir, "again.csv")

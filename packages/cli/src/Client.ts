@@ -13,6 +13,7 @@ import type {
   Waiting
 } from "@effect-motive/http"
 import type { Sandbox, SandboxOptions } from "@effect-motive/sandbox"
+import type { FileSystem, Path } from "@effect/platform"
 import { ConfigError, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { InvalidInput, MissingCredentials, SandboxFailed } from "./CliError.js"
 import { Output } from "./Output.js"
@@ -41,24 +42,6 @@ export const inProcessSandbox = (
 export const httpPackage = Effect.promise(() => import("@effect-motive/http"))
 
 /**
- * Records a request a command read (`recall get`, `image get`) in the local journal, as waits record theirs, when
- * the run keeps one: `recall list` then shows the status last seen.
- *
- * @since 0.1.0
- */
-export const journalSeen = (request: { readonly recall: VideoRecall } | { readonly capture: ImageCapture }) =>
-  Effect.flatMap(httpPackage, ({ RequestJournal }) =>
-    Effect.flatMap(
-      Effect.serviceOption(RequestJournal.RequestJournal),
-      (journal) =>
-        RequestJournal.recordIn(journal)(
-          "recall" in request
-            ? RequestJournal.recallEntry(request.recall)
-            : RequestJournal.captureEntry(request.capture)
-        )
-    ))
-
-/**
  * Its Node entry (undici, the media reader), loaded likewise.
  *
  * @since 0.1.0
@@ -71,6 +54,12 @@ export const nodePackage = Effect.promise(() => import("@effect-motive/http/node
  * @since 0.1.0
  */
 export interface Motive {
+  /**
+   * Records the status of a request a command read (`recall get`, `image get`) in the local journal, as waits
+   * record theirs: only a request the journal already holds (made from this machine), and silently (a read-only
+   * command does not warn of a journal it cannot write).
+   */
+  readonly seen: (request: { readonly recall: VideoRecall } | { readonly capture: ImageCapture }) => Effect.Effect<void>
   readonly client: MotiveClient.MotiveClientService
   readonly waiting: Waiting.WaitingService
   readonly downloads: MediaDownloads.MediaDownloadsService
@@ -180,6 +169,7 @@ export const withMotive = <A, E, R>(
     const { MediaDownloads, MotiveClient, MotiveConfig, RequestJournal, RetryPolicy, Waiting } = yield* httpPackage
     const { NodeMotive } = yield* nodePackage
     const output = yield* Output
+    const platform = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
     // The client's own retry policy, with each retry said on the terminal and counted for the final error.
     const config = MotiveConfig.makeSettings(settings)
     if (sentInClear(config.baseUrl)) {
@@ -213,6 +203,19 @@ export const withMotive = <A, E, R>(
       })
       // Ids are per server: each request is recorded as made at this one, and only its requests are looked up.
     ).pipe(Layer.provide(RequestJournal.layerFor(RequestJournal.serverName(config.baseUrl))))
+    const seen: Motive["seen"] = (request) =>
+      !journal ? Effect.void : Effect.gen(function*() {
+        const entry = "recall" in request
+          ? yield* RequestJournal.recallEntry(request.recall)
+          : yield* RequestJournal.captureEntry(request.capture)
+        const raw = yield* RequestJournal.RequestJournal
+        const held = (yield* raw.entries).some((e) => e.kind === entry.kind && e.id === entry.id)
+        if (held) yield* raw.record(entry)
+      }).pipe(
+        Effect.provide(RequestJournal.layerFor(RequestJournal.serverName(config.baseUrl))),
+        Effect.provide(platform),
+        Effect.ignore
+      )
     const services = NodeMotive.layerWithoutConfig.pipe(
       Layer.provide(
         Layer.merge(
@@ -226,7 +229,7 @@ export const withMotive = <A, E, R>(
       waiting: Waiting.Waiting,
       downloads: MediaDownloads.MediaDownloads
     }).pipe(
-      Effect.flatMap(f),
+      Effect.flatMap((services) => f({ ...services, seen })),
       // Requests made at Motive are kept in the local journal (`motive recall list`); the in-process sandbox's
       // vanish with it, so they are not.
       Effect.provide(journal ? services.pipe(Layer.provideMerge(warnedJournal)) : services)

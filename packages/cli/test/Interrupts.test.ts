@@ -125,7 +125,7 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       expect((yield* sandbox.requests).length).toBe(asked + 1)
     }))
 
-  it.scopedLive("recall get and image get record the status they read, as waits do: list shows it without --refresh", () =>
+  it.scopedLive("recall get and image get record the status they read of requests made here, as waits do: list shows it without --refresh", () =>
     Effect.gen(function*() {
       const { env } = yield* sandboxEnv({
         lifecycle: { recallPendingMillis: 0, recallProcessingMillis: 0, capturePendingMillis: 0 }
@@ -146,6 +146,12 @@ describe("motive: Ctrl-C at any moment loses no request Motive accepted", () => 
       expect((yield* motive(["image", "get", "1"], { env: runEnv })).code).toBe(0)
       expect(yield* statuses("recall")).toEqual(["success"])
       expect(yield* statuses("image")).toEqual(["success"])
+      // A request made elsewhere (another journal) is read, not added: the list is what this machine made.
+      yield* motive(["recall", "create", "--vehicle-number", "TRK-101", "--start", "-40m", "--duration", "1m"], {
+        env: { ...env, MOTIVE_STATE_DIR: mkdtempSync(join(tmpdir(), "motive-other-state-")) }
+      })
+      expect((yield* motive(["recall", "get", "2"], { env: runEnv })).code).toBe(0)
+      expect(yield* statuses("recall")).toEqual(["success"])
     }))
 
   it.scopedLive("recall list shows what this machine created, newest first; --refresh asks Motive", () =>

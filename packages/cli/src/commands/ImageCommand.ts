@@ -18,7 +18,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { type Duration, Effect, Option } from "effect"
-import { httpPackage, journalSeen, type Motive, withClient } from "../Client.js"
+import { httpPackage, type Motive, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
 import { forceOption, idArgument, optionalDuration, timeoutOption, unusedFlagNotes } from "../Flags.js"
@@ -348,7 +348,7 @@ const get = Command.make(
             : Option.isSome(capture)
             ? capture.value
             : yield* motive.client.getImageCapture(ref)
-          yield* journalSeen({ capture: result })
+          yield* motive.seen({ capture: result })
           const file = Option.isSome(opts.out)
             ? Option.some(
               yield* motive.downloads.downloadImage(result, { path: opts.out.value, overwrite: opts.force })

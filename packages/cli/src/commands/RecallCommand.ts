@@ -16,7 +16,7 @@ import type { CreateUncertain } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { type DateTime, Effect, Either, Option } from "effect"
-import { journalSeen, withClient } from "../Client.js"
+import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
 import {
@@ -247,9 +247,9 @@ const get = Command.make("get", { id: idArg }, ({ id }) =>
   Effect.gen(function*() {
     const globals = yield* root
     const output = yield* Output
-    return yield* withClient(globals, ({ client }) =>
+    return yield* withClient(globals, ({ client, seen }) =>
       Effect.flatMap(
-        Effect.tap(client.getVideoRecall(id), (recall) => journalSeen({ recall })),
+        Effect.tap(client.getVideoRecall(id), (recall) => seen({ recall })),
         (recall) => {
           const next = isTerminalStatus(recall.status) ? undefined : motiveCommand(globals, `recall wait ${id}`)
           return output.result(withNext(recallText(recall), next), {

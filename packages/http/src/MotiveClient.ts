@@ -82,6 +82,11 @@ export interface RecallCreated {
   readonly afterLostAnswer: boolean
   /** How many times the create was sent. */
   readonly attempts: number
+  /**
+   * An earlier attempt's answer was lost, and the attempt that succeeded made a new recall (a 201, not a 409):
+   * where Motive does not reject duplicates, the lost attempt may have made a recall too, spending its minutes.
+   */
+  readonly earlierMayExist: boolean
 }
 
 /**
@@ -132,6 +137,8 @@ export interface CreateOptions<A> {
  */
 export interface RecallCreateOptions extends CreateOptions<VideoRecall> {
   readonly onDuplicateOf?: ((recallId: number, afterLostAnswer: boolean) => Effect.Effect<void>) | undefined
+  /** For this call, instead of the settings' `retry.resendLostCreates`. */
+  readonly resendLostCreates?: boolean | undefined
 }
 
 /**
@@ -437,6 +444,9 @@ export const make: Effect.Effect<
         const create = post(paths.videoRecalls, encodeVideoRecallBody(request))
         const attempts = yield* Ref.make(0)
         const ambiguous = yield* Ref.make(false)
+        // Attempts whose answer was lost: the last failure's message says whether it was the only one.
+        const lost = yield* Ref.make(0)
+        const resend = options?.resendLostCreates ?? config.retry.resendLostCreates
         // Told as the 409 arrives, within what onWire sees through (so that an interruption does not lose it).
         const onDuplicateOf = options?.onDuplicateOf
         const onAttemptFailed = options?.onAttemptFailed
@@ -450,17 +460,25 @@ export const make: Effect.Effect<
         const named = yield* Ref.make<number | undefined>(undefined)
         return yield* Ref.update(attempts, (n) => n + 1).pipe(
           Effect.zipRight(exchange(create, VideoRecallFromBody, created, options?.onSending, duplicateOf)),
-          Effect.tapError((e) => isAmbiguous(e) ? Ref.set(ambiguous, true) : Effect.void),
+          Effect.tapError((e) =>
+            isAmbiguous(e) ? Effect.zipRight(Ref.set(ambiguous, true), Ref.update(lost, (n) => n + 1)) : Effect.void
+          ),
           // Motive detects duplicates, so an ambiguous failure may be re-sent: a 409 then names the original. Unless
           // the settings say not to count on it (`resendLostCreates`): a lost answer then ends the call, uncertain.
           Effect.retry({
             schedule: policy.api,
-            while: (e) => isRetryable(e, { repeatable: config.retry.resendLostCreates })
+            while: (e) => isRetryable(e, { repeatable: resend })
           }),
           Effect.flatMap((recall) =>
             Effect.map(
-              Ref.get(attempts),
-              (n): RecallCreated => ({ recall, deduplicated: false, afterLostAnswer: false, attempts: n })
+              Effect.zip(Ref.get(attempts), Ref.get(ambiguous)),
+              ([n, wasAmbiguous]): RecallCreated => ({
+                recall,
+                deduplicated: false,
+                afterLostAnswer: false,
+                attempts: n,
+                earlierMayExist: wasAmbiguous
+              })
             )
           ),
           // A 409 naming the recall Motive holds is not a failure: that recall is the answer. After a lost answer it
@@ -496,27 +514,38 @@ export const make: Effect.Effect<
                     afterLostAnswer: false
                   }))
                 yield* Effect.uninterruptible(remember(RequestJournal.recallEntry(recall, entity)))
-                return { recall, deduplicated: true, afterLostAnswer: false, attempts: yield* Ref.get(attempts) }
+                return {
+                  recall,
+                  deduplicated: true,
+                  afterLostAnswer: false,
+                  attempts: yield* Ref.get(attempts),
+                  earlierMayExist: false
+                }
               }
               const recall = yield* getVideoRecall(id)
               yield* Effect.uninterruptible(created(recall))
-              return { recall, deduplicated: true, afterLostAnswer: true, attempts: yield* Ref.get(attempts) }
+              return {
+                recall,
+                deduplicated: true,
+                afterLostAnswer: true,
+                attempts: yield* Ref.get(attempts),
+                earlierMayExist: false
+              }
             })),
           // After a lost answer the recall may exist: the failure says so, with its id when Motive named it.
           Effect.catchAll((failure) =>
             Effect.gen(function*() {
               if (failure._tag === "CreateUncertain" || !(yield* Ref.get(ambiguous))) return yield* failure
               const id = yield* Ref.get(named)
-              const sent = yield* Ref.get(attempts)
+              // The failure is the only lost answer: said as its own, not an earlier attempt's.
+              const onlyThis = (yield* Ref.get(lost)) === 1 && isAmbiguous(failure)
               return yield* new CreateUncertain({
                 message: id === undefined
-                  ? sent === 1
-                    ? `${failure.message}; its answer was lost, so Motive may have created the recall${
-                      config.retry.resendLostCreates
-                        ? ""
-                        : " (a lost create is not sent again: resendLostCreates is false)"
-                    }`
-                    : `${failure.message}; an earlier attempt's answer was lost, so Motive may have created the recall`
+                  ? `${failure.message}; ${
+                    onlyThis ? "its answer was lost" : "an earlier attempt's answer was lost"
+                  }, so Motive may have created the recall${
+                    resend ? "" : " (a lost create is not sent again: resendLostCreates is false)"
+                  }`
                   : `Motive holds this recall as ${id} (its answer to an earlier attempt was lost), but it could not be read back: ${failure.message}`,
                 failure,
                 afterLostAnswer: true,

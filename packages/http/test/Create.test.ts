@@ -148,7 +148,8 @@ describe("MotiveClient creates", () => {
       const counting = yield* setup({ rejectDuplicates: false })
       yield* counting.sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
       const twice = yield* withClient(counting.client, (c) => c.createVideoRecall(recall()))
-      expect(twice).toMatchObject({ deduplicated: false, attempts: 2 })
+      // Said: the lost attempt may have made a recall too (it did: 1 and 2).
+      expect(twice).toMatchObject({ deduplicated: false, attempts: 2, earlierMayExist: true })
       expect((yield* counting.sandbox.recalls).map((r) => r.id)).toEqual([1, 2])
       const careful = yield* setup({ rejectDuplicates: false }, { retry: { resendLostCreates: false } })
       yield* careful.sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
@@ -163,6 +164,14 @@ describe("MotiveClient creates", () => {
       )
       expect(yield* seen(careful.sandbox, "createVideoRecall")).toBe(1)
       expect((yield* careful.sandbox.recalls).map((r) => r.id)).toEqual([1])
+      // The same for one call of a client that otherwise re-sends: its options win.
+      yield* counting.sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" })
+      const once = yield* withClient(
+        counting.client,
+        (c) => Effect.flip(c.createVideoRecall({ ...recall(), startTime: ago(40) }, { resendLostCreates: false }))
+      )
+      expect(once._tag).toBe("CreateUncertain")
+      expect((yield* counting.sandbox.recalls).map((r) => r.id)).toEqual([1, 2, 3])
     }))
 
   it.scopedLive("re-sends after an ambiguous 502 and still creates one request", () =>

@@ -516,6 +516,8 @@ export const layer = FootageWorkflow.toLayer(Effect.fnUntraced(function*(payload
         Effect.flatMap(request, (request) =>
           client.createVideoRecall(request, {
             ...(payload.smartDashcam ? { dashcam: "smart" } : {}),
+            // The client's own retries within the call follow what the jobs follow.
+            resendLostCreates: settings.resendLostCreates,
             onCreated,
             onSending,
             onDuplicateOf,

@@ -81,6 +81,22 @@ describe("lost creates not re-sent (resendLostCreates: false)", () => {
     }))
 })
 
+describe("lost creates not re-sent, set in the jobs' settings only", () => {
+  it.scopedLive("the client's own retries within the call follow it too: one create, the row stopped", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* sandboxFor({ rejectDuplicates: false })
+      yield* sandbox.injectFault("createVideoRecall", { kind: "commit_then_drop" }, 1)
+      const dir = yield* tempDir("no-resend-settings")
+      const batch = yield* BatchFile.parseBatch("incidents.csv", csvRows(1))
+      const { final } = yield* runToEnd(batch, join(dir, "out")).pipe(
+        Effect.provide(jobsFor(sandbox, join(dir, "jobs.db"), { ...testSettings(200), resendLostCreates: false }))
+      )
+      expect(final.rows.map((r) => r.state)).toEqual(["stopped"])
+      expect(yield* requestsTo(sandbox, "createVideoRecall")).toHaveLength(1)
+      expect(yield* Effect.map(sandbox.recalls, (rs) => rs.length)).toBe(1)
+    }))
+})
+
 describe("a 429 asking for a long wait", () => {
   it.scopedLive("stops the row at once, saying when to come back, instead of asking again every minute", () =>
     Effect.gen(function*() {

@@ -35,9 +35,13 @@ export const errorMessageFromBody = (body: unknown): Option.Option<string> => {
   return Option.none()
 }
 
-/** A message that speaks of a request rate ("10 requests per second", "rate limit"): a rate limit's words. */
+/**
+ * A message that speaks of a rate of requests ("10 requests per second", "100 req/min", "rate limit exceeded",
+ * "throttled"): a rate limit's words. Not any rate ("1 frame per second", "2 Mbit/s"), nor a limit named in
+ * passing ("Rate limit: n/a"), nor "too many requests for this vehicle are pending".
+ */
 const rateWords =
-  /\bper\s+(second|sec|minute|min|hour)\b|\/\s*(s|sec|second|min|minute)\b|\brate[\s_-]?limit|too many requests/i
+  /\b(requests?|req|calls?)\s*(\/|per\b|a\b|each\b)\s*(s|sec|second|m|min|minute|h|hr|hour)\b|\brate[\s_-]?limit(ed|s)?\b(?!\s*:)(?!\s+n\/a)|\bthrottl/i
 
 /**
  * Whether a refusal's message speaks of a request rate ("max 10 requests per second", "rate limit", "too many

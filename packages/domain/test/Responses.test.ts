@@ -8,6 +8,7 @@ import {
   ImageCapture,
   isFeatureDisabledBody,
   isQuotaExceededBody,
+  isRequestRateBody,
   isTerminalStatus,
   RecallQuota,
   RecallStatus,
@@ -156,6 +157,29 @@ describe("error bodies", () => {
     expect(isQuotaExceededBody({ error_message: "Request quota exceeded: max 10 requests per second" })).toBe(false)
     expect(isQuotaExceededBody({ message: "API quota: 100 req/min, rate limit hit" })).toBe(false)
     expect(isQuotaExceededBody({ code: "quota_exceeded", error_message: "10 requests per second" })).toBe(true)
+  })
+
+  it("tells a message about a rate of requests from one that names another rate, or a limit in passing", () => {
+    const rate = (message: string) => isRequestRateBody({ error_message: message })
+    for (
+      const m of [
+        "Request quota exceeded: max 10 requests per second",
+        "API quota: 100 req/min, rate limit hit",
+        "Rate limit exceeded",
+        "You are being rate limited",
+        "Requests are throttled for this company",
+        "at most 5 calls a second"
+      ]
+    ) expect(rate(m), m).toBe(true)
+    for (
+      const m of [
+        "Timelapse is not supported on smart dashcams (they record 1 frame per second)",
+        "Video is uploaded at 2 Mbit/s; try a shorter window",
+        "Too many requests for this vehicle are pending",
+        "This action is not permitted for this API key. Rate limit: n/a",
+        "duration must be 1, 2 or 3 minutes"
+      ]
+    ) expect(rate(m), m).toBe(false)
   })
 
   it("tells the camera feature being off from a 403 about the user's rights", () => {

@@ -63,7 +63,9 @@ export const creatingConcurrency = (n: number): Effect.Effect<number, InvalidInp
  * @since 0.1.0
  */
 export const downloadConcurrencyOption = Options.integer("download-concurrency").pipe(
-  Options.withDescription("Downloads at once, 1 to 256; default 4 × --concurrency, at most 32 but never fewer"),
+  Options.withDescription(
+    "Downloads at once, 1 to 256; default 4 × --concurrency, at most 32 (never fewer than --concurrency)"
+  ),
   Options.optional
 )
 

@@ -350,10 +350,10 @@ const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyAr
     // With a unit as the CLI's --duration takes it (120s, 2m, 1h): the body carries whole minutes.
     const withUnit = durationText === undefined
       ? null
-      : /^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?)\s*$/i.exec(durationText)
-    const unitMinutes = withUnit === null
-      ? undefined
-      : Number(withUnit[1]) * (/^h/i.test(withUnit[2]!) ? 60 : /^s/i.test(withUnit[2]!) ? 1 / 60 : 1)
+      : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?)\s*$/i.exec(durationText)
+    const unitMinutes = withUnit === null ? undefined : Number(withUnit[1]) * (
+      /^ms$/i.test(withUnit[2]!) ? 1 / 60_000 : /^h/i.test(withUnit[2]!) ? 60 : /^s/i.test(withUnit[2]!) ? 1 / 60 : 1
+    )
     const wholeMinutes = unitMinutes !== undefined && Math.abs(unitMinutes - Math.round(unitMinutes)) < 1e-9
       ? Math.round(unitMinutes)
       : undefined

@@ -55,10 +55,11 @@ describe("batch files", () => {
         `TRK-101,${ago(32)},2m,regular`,
         `TRK-101,${ago(240)},1h,timelapse`,
         `TRK-101,${ago(34)}, 3 min ,regular`,
-        `TRK-101,${ago(36)},120s,regular`
+        `TRK-101,${ago(36)},120s,regular`,
+        `TRK-101,${ago(38)},60000ms,regular`
       ].join("\n")
       const ok = yield* BatchFile.parseBatch("rows.csv", text)
-      expect(ok.rows.map((r) => r.body.duration)).toEqual([2, 2, 60, 3, 2])
+      expect(ok.rows.map((r) => r.body.duration)).toEqual([2, 2, 60, 3, 2, 1])
       const wrong = [
         "vehicle_number,start_time,duration",
         `TRK-101,${ago(30)},90s`,

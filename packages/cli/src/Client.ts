@@ -203,16 +203,23 @@ export const withMotive = <A, E, R>(
       })
       // Ids are per server: each request is recorded as made at this one, and only its requests are looked up.
     ).pipe(Layer.provide(RequestJournal.layerFor(RequestJournal.serverName(config.baseUrl))))
+    const server = RequestJournal.serverName(config.baseUrl)
     const seen: Motive["seen"] = (request) =>
       !journal ? Effect.void : Effect.gen(function*() {
-        const entry = "recall" in request
-          ? yield* RequestJournal.recallEntry(request.recall)
-          : yield* RequestJournal.captureEntry(request.capture)
         const raw = yield* RequestJournal.RequestJournal
-        const held = (yield* raw.entries).some((e) => e.kind === entry.kind && e.id === entry.id)
-        if (held) yield* raw.record(entry)
+        const kind = "recall" in request ? "video_recall" : "image_capture"
+        const id = "recall" in request ? request.recall.id : request.capture.requestId
+        // Made at this server (a record with no server, from before, may be another server's request).
+        const held = (yield* raw.entries).find((e) => e.kind === kind && e.id === id && e.server === server)
+        if (held === undefined) return
+        const read = "recall" in request
+          ? yield* RequestJournal.recallEntry(request.recall, held.entity)
+          : yield* RequestJournal.captureEntry(request.capture, held.entity)
+        // What Motive's answer left out (the window, the position) is kept as held.
+        const known = Object.fromEntries(Object.entries(read).filter(([, v]) => v !== undefined))
+        yield* raw.record(new RequestJournal.JournalEntry({ ...held, ...known }))
       }).pipe(
-        Effect.provide(RequestJournal.layerFor(RequestJournal.serverName(config.baseUrl))),
+        Effect.provide(RequestJournal.layerFor(server)),
         Effect.provide(platform),
         Effect.ignore
       )

@@ -36,12 +36,22 @@ export const errorMessageFromBody = (body: unknown): Option.Option<string> => {
 }
 
 /**
- * A message that speaks of a rate of requests ("10 requests per second", "100 req/min", "rate limit exceeded",
- * "throttled"): a rate limit's words. Not any rate ("1 frame per second", "2 Mbit/s"), nor a limit named in
- * passing ("Rate limit: n/a"), nor "too many requests for this vehicle are pending".
+ * A message that speaks of a rate of requests: "10 requests per second", "5 requests per 60 seconds",
+ * "100 req/min", "10 rps", "rate limit exceeded", "rate_limit_exceeded", "rate limiting", "too many requests",
+ * "throttled". Not any rate ("1 frame per second", "2 Mbit/s"), nor "request a min of 10 seconds", nor a limit
+ * named as absent ("Rate limit: n/a"), nor too many requests *for* something ("… for this vehicle are pending").
  */
-const rateWords =
-  /\b(requests?|req|calls?)\s*(\/|per\b|a\b|each\b)\s*(s|sec|second|m|min|minute|h|hr|hour)\b|\brate[\s_-]?limit(ed|s)?\b(?!\s*:)(?!\s+n\/a)|\bthrottl/i
+const rateWords = new RegExp(
+  [
+    "\\b(requests?|reqs?|calls?)\\s*(\\/|per\\b|a\\b|each\\b)\\s*(\\d+\\s*)?" +
+    "(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\\b(?!\\s+of\\b)",
+    "\\b(rps|rpm)\\b",
+    "\\brate[\\s_-]?limit(?![a-z]*\\s*:\\s*(n\\/?a|none)\\b)",
+    "too many requests\\b(?!\\s+for\\b)",
+    "\\bthrottl(ed|ing)\\b"
+  ].join("|"),
+  "i"
+)
 
 /**
  * Whether a refusal's message speaks of a request rate ("max 10 requests per second", "rate limit", "too many

@@ -157,6 +157,7 @@ describe("error bodies", () => {
     expect(isQuotaExceededBody({ error_message: "Request quota exceeded: max 10 requests per second" })).toBe(false)
     expect(isQuotaExceededBody({ message: "API quota: 100 req/min, rate limit hit" })).toBe(false)
     expect(isQuotaExceededBody({ code: "quota_exceeded", error_message: "10 requests per second" })).toBe(true)
+    expect(isQuotaExceededBody({ error_message: "Quota exceeded: too many requests" })).toBe(false)
   })
 
   it("tells a message about a rate of requests from one that names another rate, or a limit in passing", () => {
@@ -168,7 +169,17 @@ describe("error bodies", () => {
         "Rate limit exceeded",
         "You are being rate limited",
         "Requests are throttled for this company",
-        "at most 5 calls a second"
+        "at most 5 calls a second",
+        "rate_limit_exceeded",
+        "RateLimitExceeded",
+        "Request rejected due to rate limiting",
+        "Rate limited: retry after 30 seconds",
+        "Rate limit: exceeded",
+        "Too many requests, please try again later.",
+        "Too Many Requests",
+        "10 requests per 60 seconds",
+        "5 requests per 1 second",
+        "limit is 10 rps"
       ]
     ) expect(rate(m), m).toBe(true)
     for (
@@ -177,7 +188,10 @@ describe("error bodies", () => {
         "Video is uploaded at 2 Mbit/s; try a shorter window",
         "Too many requests for this vehicle are pending",
         "This action is not permitted for this API key. Rate limit: n/a",
-        "duration must be 1, 2 or 3 minutes"
+        "duration must be 1, 2 or 3 minutes",
+        "You can request a min of 10 seconds",
+        "Throttle position not available",
+        "The accurate limit of the window is 3 minutes"
       ]
     ) expect(rate(m), m).toBe(false)
   })

@@ -83,8 +83,9 @@ export interface RecallCreated {
   /** How many times the create was sent. */
   readonly attempts: number
   /**
-   * An earlier attempt's answer was lost, and the attempt that succeeded made a new recall (a 201, not a 409):
-   * where Motive does not reject duplicates, the lost attempt may have made a recall too, spending its minutes.
+   * An earlier attempt's outcome was unknown (its answer lost, a 5xx), and the attempt sent after it was answered
+   * with a new recall (a 201, not a 409). Where Motive rejects duplicates, as re-sending counts on, the earlier
+   * attempt made none; where it does not, it may have made one too, spending its minutes.
    */
   readonly earlierMayExist: boolean
 }
@@ -542,10 +543,10 @@ export const make: Effect.Effect<
               return yield* new CreateUncertain({
                 message: id === undefined
                   ? `${failure.message}; ${
-                    onlyThis ? "its answer was lost" : "an earlier attempt's answer was lost"
-                  }, so Motive may have created the recall${
-                    resend ? "" : " (a lost create is not sent again: resendLostCreates is false)"
-                  }`
+                    onlyThis ?
+                      "Motive may have created the recall all the same" :
+                      "an earlier attempt's answer was lost, so Motive may have created the recall"
+                  }${resend ? "" : " (a lost create is not sent again: resendLostCreates is false)"}`
                   : `Motive holds this recall as ${id} (its answer to an earlier attempt was lost), but it could not be read back: ${failure.message}`,
                 failure,
                 afterLostAnswer: true,

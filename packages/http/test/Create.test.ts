@@ -160,7 +160,7 @@ describe("MotiveClient creates", () => {
         failure: { _tag: "TransportError" }
       })
       expect(uncertain.message).toMatch(
-        /; its answer was lost, so Motive may have created the recall \(a lost create is not sent again: resendLostCreates is false\)$/
+        /; Motive may have created the recall all the same \(a lost create is not sent again: resendLostCreates is false\)$/
       )
       expect(yield* seen(careful.sandbox, "createVideoRecall")).toBe(1)
       expect((yield* careful.sandbox.recalls).map((r) => r.id)).toEqual([1])

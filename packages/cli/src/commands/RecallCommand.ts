@@ -210,14 +210,6 @@ const create = Command.make(
               "(found after a lost answer: Motive made it once, and named it when the create was sent again)"
             )
           }
-          // Sent again after a lost answer, and made anew (201, not 409): the lost attempt's recall may exist too.
-          if (created.earlierMayExist) {
-            yield* output.told(
-              "warning: an earlier attempt's answer was lost, and sending the create again made this recall anew: " +
-                "Motive did not name a duplicate, so it may hold a second recall from the lost attempt, its minutes " +
-                "spent (MOTIVE_RESEND_LOST_CREATES=false never sends a create twice)"
-            )
-          }
           const id = recall.id
           // From here on the recall exists (quota is spent): a failure reports its id and how to resume.
           return yield* Effect.gen(function*() {

@@ -182,6 +182,7 @@ export const withMotive = <A, E, R>(
     const policy = withNotices(RetryPolicy.make(config), config.retry.maxAttempts, output)
     // A request the journal could not keep (its directory not writable) is told on stderr, in every mode, once
     // (a recall Motive names in a 409 is recorded twice: when named, then as read back).
+    const server = RequestJournal.serverName(config.baseUrl)
     const warnedJournal = Layer.effect(
       RequestJournal.RequestJournal,
       Effect.map(RequestJournal.RequestJournal, (j) => {
@@ -202,8 +203,7 @@ export const withMotive = <A, E, R>(
         }
       })
       // Ids are per server: each request is recorded as made at this one, and only its requests are looked up.
-    ).pipe(Layer.provide(RequestJournal.layerFor(RequestJournal.serverName(config.baseUrl))))
-    const server = RequestJournal.serverName(config.baseUrl)
+    ).pipe(Layer.provide(RequestJournal.layerFor(server)))
     const seen: Motive["seen"] = (request) =>
       !journal ? Effect.void : Effect.gen(function*() {
         const raw = yield* RequestJournal.RequestJournal

@@ -10,6 +10,7 @@ import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import { Config, DateTime, Duration, Effect, Option, Redacted } from "effect"
 import { InvalidInput } from "./CliError.js"
+import { Output } from "./Output.js"
 
 const unitMillis: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
@@ -124,27 +125,38 @@ export const optionalDuration = (flag: string, input: Option.Option<string>) =>
   })
 
 /**
- * What to say of `--timeout` and `--force` given to a command that will neither wait nor write a file, where they
- * would otherwise be ignored without a word: `waitFlags` / `writeFlag` name the flags that make it do so.
+ * Notes `--timeout` and `--force` given to a command that will neither wait nor write a file, where they would
+ * otherwise be ignored without a word: `waitFlags` / `writeFlag` name the flags that make it do so.
  *
  * @since 0.1.0
  */
-export const unusedFlagNotes = (
-  given: { readonly timeout: boolean; readonly force: boolean },
-  steps: { readonly waits: boolean; readonly writes: boolean },
-  flags: { readonly waitFlags: ReadonlyArray<string>; readonly writeFlag: string }
-): ReadonlyArray<string> => [
-  ...(given.timeout && !steps.waits
-    ? [
-      flags.waitFlags.length === 1
-        ? `--timeout bounds ${flags.waitFlags[0]}; without it, nothing is waited for`
-        : `--timeout bounds ${flags.waitFlags.join(" and ")}; without either, nothing is waited for`
-    ]
-    : []),
-  ...(given.force && !steps.writes
-    ? [`--force replaces a file ${flags.writeFlag} would write; without ${flags.writeFlag}, nothing is written`]
-    : [])
-]
+export const noteUnusedFlags = (flags: {
+  /** Whether each was given. */
+  readonly timeout: boolean
+  readonly force: boolean
+  /** Whether the command, as given, waits and writes a file. */
+  readonly waits: boolean
+  readonly writes: boolean
+  readonly waitFlags: ReadonlyArray<string>
+  readonly writeFlag: string
+}): Effect.Effect<void, never, Output> =>
+  Effect.flatMap(Output, (output) =>
+    Effect.forEach(
+      [
+        ...(flags.timeout && !flags.waits
+          ? [
+            flags.waitFlags.length === 1
+              ? `--timeout bounds ${flags.waitFlags[0]}; without it, nothing is waited for`
+              : `--timeout bounds ${flags.waitFlags.join(" and ")}; without either, nothing is waited for`
+          ]
+          : []),
+        ...(flags.force && !flags.writes
+          ? [`--force replaces a file ${flags.writeFlag} would write; without ${flags.writeFlag}, nothing is written`]
+          : [])
+      ],
+      output.note,
+      { discard: true }
+    ))
 
 /**
  * A comma-separated list (`front_facing,driver_facing`); empty items are dropped.

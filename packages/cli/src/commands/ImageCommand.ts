@@ -21,7 +21,7 @@ import { type Duration, Effect, Option } from "effect"
 import { httpPackage, type Motive, withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkFile } from "../Destinations.js"
-import { forceOption, idArgument, optionalDuration, timeoutOption, unusedFlagNotes } from "../Flags.js"
+import { forceOption, idArgument, noteUnusedFlags, optionalDuration, timeoutOption } from "../Flags.js"
 import { assetIdOf, vehicleIdOf } from "../Fleet.js"
 import { Output } from "../Output.js"
 import { withWaitProgress } from "../Progress.js"
@@ -161,14 +161,14 @@ const capture = Command.make(
           message: "--dry-run sends nothing, so there is nothing to --wait for or write to --out: drop one or the other"
         })
       }
-      yield* Effect.forEach(
-        unusedFlagNotes(
-          { timeout: Option.isSome(opts.timeout), force: opts.force },
-          { waits: opts.wait || Option.isSome(opts.out), writes: Option.isSome(opts.out) },
-          { waitFlags: ["--wait", "--out"], writeFlag: "--out" }
-        ),
-        output.note
-      )
+      yield* noteUnusedFlags({
+        timeout: Option.isSome(opts.timeout),
+        force: opts.force,
+        waits: opts.wait || Option.isSome(opts.out),
+        writes: Option.isSome(opts.out),
+        waitFlags: ["--wait", "--out"],
+        writeFlag: "--out"
+      })
       if (Option.isSome(opts.out)) {
         yield* checkFile("--out", opts.out.value)
         // A capture not made yet cannot already be at --out: a file there is someone else's, refused before sending.
@@ -330,14 +330,14 @@ const get = Command.make(
     Effect.gen(function*() {
       const globals = yield* root
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
-      yield* Effect.forEach(
-        unusedFlagNotes(
-          { timeout: Option.isSome(opts.timeout), force: opts.force },
-          { waits: opts.wait, writes: Option.isSome(opts.out) },
-          { waitFlags: ["--wait"], writeFlag: "--out" }
-        ),
-        (line) => Effect.flatMap(Output, (output) => output.note(line))
-      )
+      yield* noteUnusedFlags({
+        timeout: Option.isSome(opts.timeout),
+        force: opts.force,
+        waits: opts.wait,
+        writes: Option.isSome(opts.out),
+        waitFlags: ["--wait"],
+        writeFlag: "--out"
+      })
       if (Option.isSome(opts.out)) yield* checkFile("--out", opts.out.value)
       return yield* withClient(globals, (motive) =>
         Effect.gen(function*() {

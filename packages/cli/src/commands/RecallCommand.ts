@@ -22,12 +22,12 @@ import { checkDirectory } from "../Destinations.js"
 import {
   forceOption,
   idArgument,
+  noteUnusedFlags,
   optionalDuration,
   positionList,
   recallMinutes,
   resolveTime,
-  timeoutOption,
-  unusedFlagNotes
+  timeoutOption
 } from "../Flags.js"
 import { Output } from "../Output.js"
 import { fileRows } from "../Progress.js"
@@ -106,14 +106,14 @@ const create = Command.make(
       const globals = yield* root
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
-      yield* Effect.forEach(
-        unusedFlagNotes(
-          { timeout: Option.isSome(opts.timeout), force: opts.force },
-          { waits: opts.wait || Option.isSome(opts.download), writes: Option.isSome(opts.download) },
-          { waitFlags: ["--wait", "--download"], writeFlag: "--download" }
-        ),
-        output.note
-      )
+      yield* noteUnusedFlags({
+        timeout: Option.isSome(opts.timeout),
+        force: opts.force,
+        waits: opts.wait || Option.isSome(opts.download),
+        writes: Option.isSome(opts.download),
+        waitFlags: ["--wait", "--download"],
+        writeFlag: "--download"
+      })
       // Blank is "not given" to the rules (a CSV's empty cell); a flag given blank is a mistake, as for every flag.
       if (Option.isSome(opts.type) && opts.type.value.trim() === "") {
         return yield* new InvalidInput({ message: "--type is empty: give regular or timelapse (or leave it out)" })
@@ -277,13 +277,14 @@ const wait = Command.make(
       const globals = yield* root
       const output = yield* Output
       const timeout = yield* optionalDuration("--timeout", opts.timeout)
-      yield* Effect.forEach(
-        unusedFlagNotes({ timeout: false, force: opts.force }, { waits: true, writes: Option.isSome(opts.download) }, {
-          waitFlags: [],
-          writeFlag: "--download"
-        }),
-        output.note
-      )
+      yield* noteUnusedFlags({
+        timeout: false,
+        force: opts.force,
+        waits: true,
+        writes: Option.isSome(opts.download),
+        waitFlags: [],
+        writeFlag: "--download"
+      })
       if (Option.isSome(opts.download)) yield* checkDirectory("--download", opts.download.value)
       // Ctrl-C names the recall and the command that goes on (a download's partial files are resumed by it).
       yield* output.learned({

@@ -1,8 +1,9 @@
 // Downloads one recall through MotiveClient in its own plain-Node process (the built package, no TypeScript
 // loader), twice, and reports time and memory of each. Usage:
-//   node bench/download-process.mjs <baseUrl> <recallId> <directory> [node|httpclient]
+//   node bench/download-process.mjs <baseUrl> <recallId> <directory> [node|httpclient|httpclient-node]
 // `node` (the default) is NodeMotive: undici for the API, the Node media reader for files. `httpclient` is
-// Motive.layer over @effect/platform-node's HttpClient: media through the same HttpClient, any runtime's path.
+// Motive.layer over @effect/platform-node's undici HttpClient (`NodeHttpClient.layerUndici`), `httpclient-node`
+// over its node:http one (`NodeHttpClient.layer`): media through the same HttpClient, any runtime's path.
 //
 // The first download is the one a fresh process makes: its memory growth includes the process reaching its
 // working size (V8 compiling the download path, the allocator's pools filling). The second, in the same
@@ -31,7 +32,11 @@ const settings = {
 }
 const runtime = ManagedRuntime.make(
   transport === "node" ? NodeMotive.layer(settings) : Motive.layer.pipe(
-    Layer.provide(Layer.mergeAll(MotiveConfig.layer(settings), NodeHttpClient.layerUndici, NodeContext.layer))
+    Layer.provide(Layer.mergeAll(
+      MotiveConfig.layer(settings),
+      transport === "httpclient-node" ? NodeHttpClient.layer : NodeHttpClient.layerUndici,
+      NodeContext.layer
+    ))
   )
 )
 await runtime.runPromise(Effect.flatMap(MotiveClient.MotiveClient, (c) => c.getVideoRecall(Number(recallId))))

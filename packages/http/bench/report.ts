@@ -42,7 +42,7 @@ const verdict = (f: Figure) => {
 }
 
 const line = (f: Figure) =>
-  `${f.name.padEnd(58)} ${`${fmt(f.spread.min)} / ${fmt(f.spread.median)} / ${fmt(f.spread.max)}`.padStart(22)} ${
+  `${f.name.padEnd(70)} ${`${fmt(f.spread.min)} / ${fmt(f.spread.median)} / ${fmt(f.spread.max)}`.padStart(22)} ${
     f.unit.padEnd(6)
   } ${(f.goal === undefined ? "" : `${f.goal.kind} ${fmt(f.goal.bound)}`).padEnd(9)} ${verdict(f)}${
     f.everyRun === true && f.goal !== undefined ? " (every run)" : ""
@@ -57,6 +57,6 @@ export const record = (figure: Figure): void => {
 /** The closing table: every figure recorded, min / median / max, the goal, and PASS/MISS on the median (or worst). */
 export const printTable = (): void => {
   if (figures.length === 0) return
-  console.log(`\n${"figure".padEnd(58)} ${"min / median / max".padStart(22)} ${"unit".padEnd(6)} ${"goal".padEnd(9)}`)
+  console.log(`\n${"figure".padEnd(70)} ${"min / median / max".padStart(22)} ${"unit".padEnd(6)} ${"goal".padEnd(9)}`)
   for (const f of figures) console.log(line(f))
 }

@@ -11,6 +11,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import { Config, DateTime, Duration, Effect, Option, Redacted } from "effect"
 import { InvalidInput } from "./CliError.js"
 import { Output } from "./Output.js"
+import type { Globals } from "./Root.js"
 
 const unitMillis: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
@@ -157,6 +158,28 @@ export const noteUnusedFlags = (flags: {
       output.note,
       { discard: true }
     ))
+
+/**
+ * Notes the global flags that `command`, which makes no call to Motive, does not use: `--sandbox`, the
+ * credentials, `--base-url` and `--time-zone`. Given, they would seem to have done something.
+ *
+ * @since 0.1.0
+ */
+export const noteUnusedGlobals = (command: string, globals: Globals): Effect.Effect<void, never, Output> => {
+  const given = [
+    ...(globals.sandbox ? ["--sandbox"] : []),
+    ...(Option.isSome(globals.apiKey) ? ["--api-key"] : []),
+    ...(Option.isSome(globals.oauthToken) ? ["--oauth-token"] : []),
+    ...(Option.isSome(globals.baseUrl) ? ["--base-url"] : []),
+    ...(Option.isSome(globals.timeZone) ? ["--time-zone"] : [])
+  ]
+  return given.length === 0 ? Effect.void : Effect.flatMap(Output, (output) =>
+    output.note(
+      `${given.length === 1 ? given[0] : `${given.slice(0, -1).join(", ")} and ${given.at(-1)}`} ${
+        given.length === 1 ? "is" : "are"
+      } not used by \`${command}\`, which makes no call to Motive`
+    ))
+}
 
 /**
  * A comma-separated list (`front_facing,driver_facing`); empty items are dropped.

@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { main } from "../src/index.js"
-import { motive, sandboxEnv, tempDir } from "./support.js"
+import { motive, motiveBackground, sandboxEnv, tempDir, until } from "./support.js"
 
 /** Runs the command in-process with stderr taken for a terminal (where retries are announced). */
 const onTerminal = (args: ReadonlyArray<string>) =>
@@ -305,6 +305,34 @@ describe("motive: flags with nothing to act on", () => {
       const bounded = yield* motive(["image", "get", "1", "--wait", "--timeout", "5m"], { env })
       expect(bounded.code).toBe(0)
       expect(bounded.stderr).not.toContain("--timeout")
+    }))
+
+  it.scopedLive("the global flags of Motive's calls are said to do nothing for commands that make none", () =>
+    Effect.gen(function*() {
+      const verify = [
+        "webhook",
+        "verify",
+        "--secret",
+        "d9d36bea41c44ae49d1bfc4a48ba2abe",
+        "--signature",
+        "f04a8386a21a6cba0447024e83b3f0983352bb72"
+      ]
+      const input = "[\"fault_code_closed\"]"
+      const given = yield* motive(["--sandbox", "--api-key", "k", "--time-zone", "UTC", ...verify], { input })
+      expect(given.code).toBe(0)
+      expect(given.stderr).toBe(
+        "--sandbox, --api-key and --time-zone are not used by `motive webhook verify`, which makes no call to Motive\n"
+      )
+      // The key's value is not repeated; from the environment, nothing is said (it serves other commands).
+      const fromEnv = yield* motive(verify, { input, env: { MOTIVE_API_KEY: "k", MOTIVE_BASE_URL: "http://x" } })
+      expect(fromEnv).toMatchObject({ code: 0, stderr: "" })
+      const sandbox = yield* motiveBackground(["sandbox", "--sandbox", "--port", "0"])
+      yield* until(() => sandbox.lines.find((l) => l.startsWith("MOTIVE_BASE_URL=")))
+      yield* until(() =>
+        sandbox.stderr().includes("--sandbox is not used by `motive sandbox`, which makes no call to Motive\n")
+          ? true
+          : undefined
+      )
     }))
 })
 

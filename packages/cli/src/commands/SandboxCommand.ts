@@ -12,9 +12,10 @@ import * as Options from "@effect/cli/Options"
 import { Effect, Either, Option, Redacted } from "effect"
 import { inProcessSandbox } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
-import { webhookSecret } from "../Flags.js"
+import { noteUnusedGlobals, webhookSecret } from "../Flags.js"
 import { Output, table } from "../Output.js"
 import { withoutPassword } from "../Render.js"
+import { root } from "../Root.js"
 
 /**
  * `motive sandbox [--port P] [--rate R] [--quota-minutes M] [--video-bytes N] [--faults …]`
@@ -66,6 +67,7 @@ export const sandboxCommand = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      yield* noteUnusedGlobals("motive sandbox", yield* root)
       if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
         return yield* new InvalidInput({
           message: `--port ${opts.port} is not a port: use 0 to 65535 (0: any free port)`

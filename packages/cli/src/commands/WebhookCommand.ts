@@ -11,9 +11,10 @@ import { Deferred, Effect, Option, Redacted, Stream } from "effect"
 import { createReadStream, fstatSync, statSync } from "node:fs"
 import { httpPackage } from "../Client.js"
 import { InvalidInput, InvalidSignature } from "../CliError.js"
-import { webhookSecret } from "../Flags.js"
+import { noteUnusedGlobals, webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { escapeControls, printableBytes } from "../Printable.js"
+import { root } from "../Root.js"
 
 const secretOption = Options.redacted("secret").pipe(
   Options.withDescription("The webhook's shared secret; default: $MOTIVE_WEBHOOK_SECRET"),
@@ -69,6 +70,7 @@ const verify = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      yield* noteUnusedGlobals("motive webhook verify", yield* root)
       const secret = yield* secretFrom(opts.secret)
       const { Webhooks } = yield* httpPackage
       // A FIFO or a device given as --file would block its opening past Ctrl-C: only a regular file (stdin for the rest).
@@ -168,6 +170,7 @@ const listen = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      yield* noteUnusedGlobals("motive webhook listen", yield* root)
       if (opts.port < 0 || opts.port > 65535) {
         return yield* new InvalidInput({
           message: `--port ${opts.port} is not a port: use 0 to 65535 (0: any free port)`

@@ -279,6 +279,16 @@ const positionsOf = (value: unknown): ReadonlyArray<string> | undefined =>
     // `;`, spaces, or commas in a quoted cell ("front_facing,driver_facing", as a spreadsheet writes a list).
     : String(value).split(/[;,\s]+/).filter((p) => p !== "")
 
+/**
+ * A cell's list with an empty item among its positions (`front_facing;;rear`, a separator at an end): a position
+ * left out by mistake, refused as the CLI's `--cameras` refuses it. A blank cell is an empty list, for the rules.
+ */
+const hasEmptyItem = (value: unknown): boolean => {
+  if (typeof value !== "string") return false
+  const items = value.split(/[;,]/).map((item) => item.trim())
+  return items.length > 1 && items.some((item) => item === "") && items.some((item) => item !== "")
+}
+
 /** A `ref` becomes a folder name, so it must be one: no separators, no control characters, not `.` or `..`. */
 const refProblem = (ref: string): string | undefined =>
   ref.length > 100
@@ -342,6 +352,13 @@ const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyAr
       ? true
       : undefined
     if (smartDashcam === undefined) problem("smart_dashcam", "smart_dashcam.not_boolean", "must be true or false")
+    if (hasEmptyItem(positions)) {
+      problem(
+        "camera_positions",
+        "camera_positions.empty_item",
+        `"${String(positions).trim()}" has an empty item: separate positions with one ";" (e.g. front_facing;rear)`
+      )
+    }
     const ref = text(cells, "ref")?.trim()
     const refWrong = ref === undefined ? undefined : refProblem(ref)
     if (refWrong !== undefined) problem("ref", "ref.not_a_folder_name", refWrong)

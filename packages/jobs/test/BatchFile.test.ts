@@ -47,6 +47,28 @@ describe("batch files", () => {
       ])
     }))
 
+  it.live("refuse a CSV cell's camera list with an empty item, as a position left out, naming the cell", () =>
+    Effect.gen(function*() {
+      const text = [
+        "vehicle_number,start_time,duration,camera_positions,ref",
+        `TRK-101,${ago(30)},1,front_facing;;driver_facing,a`,
+        `TRK-101,${ago(32)},1,front_facing;,b`,
+        `TRK-101,${ago(34)},1,"front_facing, ,driver_facing",c`,
+        `TRK-101,${ago(36)},1,front_facing ; driver_facing,d`
+      ].join("\n")
+      const parsed = yield* Effect.either(BatchFile.parseBatch("rows.csv", text))
+      expect(parsed._tag).toBe("Left")
+      const problems = parsed._tag === "Left" ? parsed.left.problems : []
+      expect(problems.map((p) => `${p.row} ${p.field} ${p.rule}: ${p.message}`)).toEqual([
+        "2 camera_positions camera_positions.empty_item: \"front_facing;;driver_facing\" has an empty item: " +
+        "separate positions with one \";\" (e.g. front_facing;rear)",
+        "3 camera_positions camera_positions.empty_item: \"front_facing;\" has an empty item: " +
+        "separate positions with one \";\" (e.g. front_facing;rear)",
+        "4 camera_positions camera_positions.empty_item: \"front_facing, ,driver_facing\" has an empty item: " +
+        "separate positions with one \";\" (e.g. front_facing;rear)"
+      ])
+    }))
+
   it.live("read a duration in minutes, bare or with the CLI's units (2m, 1h), and refuse other units", () =>
     Effect.gen(function*() {
       const text = [

@@ -515,6 +515,10 @@ describe("motive: ids, help, the wizard and wait progress", () => {
       })
       expect(window.code).toBe(2)
       expect(window.stderr).toContain("[window.end_before_start]")
+      // In the flags' words, as typed, with the times they were read as.
+      expect(window.stderr).toMatch(
+        /^ {2}--to: --to -4h \(\S+Z\) is before --from -1h \(\S+Z\) \[window\.end_before_start\]$/m
+      )
       expect(yield* sandbox.requests).toEqual([])
     }))
 

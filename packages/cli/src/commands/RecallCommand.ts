@@ -6,6 +6,7 @@
 import {
   cameraSelection,
   encodeVideoRecallBody,
+  formatTimestamp,
   isTerminalStatus,
   parseTimestamp,
   paths,
@@ -15,7 +16,7 @@ import {
 import type { CreateUncertain } from "@effect-motive/http"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { type DateTime, Effect, Either, Option } from "effect"
+import { DateTime, Effect, Either, Option } from "effect"
 import { withClient } from "../Client.js"
 import { AfterRequest, InvalidInput } from "../CliError.js"
 import { checkDirectory } from "../Destinations.js"
@@ -394,6 +395,18 @@ const timelines = Command.make(
       const output = yield* Output
       const from = yield* readTime("--from", opts.from)
       const to = yield* readTime("--to", opts.to)
+      // Checked here too (the client would refuse it), to speak of the flags rather than the API's fields.
+      if (DateTime.lessThan(to, from)) {
+        const shown = (flag: string, given: string, time: DateTime.DateTime) => {
+          const text = formatTimestamp(DateTime.toUtc(time))
+          return given.trim() === text ? `${flag} ${text}` : `${flag} ${given.trim()} (${text})`
+        }
+        const message = `${shown("--to", opts.to, to)} is before ${shown("--from", opts.from, from)}`
+        return yield* new InvalidInput({
+          message: `${message}; nothing was sent`,
+          violations: [{ path: "--to", rule: "window.end_before_start", message }]
+        })
+      }
       const vehicle = opts.vehicleNumber, asset = opts.assetName
       if (Option.isSome(vehicle) === Option.isSome(asset)) {
         return yield* new InvalidInput({ message: "give exactly one of --vehicle-number or --asset-name" })

@@ -115,7 +115,8 @@ export class QuotaExhausted extends Schema.TaggedError<QuotaExhausted>()("QuotaE
 }) {}
 
 /**
- * 5xx from Motive.
+ * 5xx from Motive, or a 408: Motive (or a proxy before it) did not receive the whole request in time, so it acted
+ * on nothing and the call is sent again, a create too.
  *
  * @since 0.1.0
  */
@@ -278,7 +279,7 @@ export const ambiguousServerStatuses: ReadonlySet<number> = new Set([500, 502, 5
 /**
  * Whether a failed call may be sent again. The ONE place this is decided.
  *
- * - Always: rate limited, a connection that never opened.
+ * - Always: rate limited, a connection that never opened, a 408 (the request did not arrive whole in time).
  * - Only for calls that are safe to repeat (reads, and creates whose duplicates Motive detects):
  *   500, 502, 503, 504, a broken connection after sending, a timeout. For such a create a later 409 with the
  *   existing id resolves the ambiguity.
@@ -291,7 +292,7 @@ export const isRetryable = (error: MotiveError, options: { readonly repeatable: 
     case "RateLimited":
       return true
     case "ServerError":
-      return options.repeatable && ambiguousServerStatuses.has(error.status)
+      return error.status === 408 || (options.repeatable && ambiguousServerStatuses.has(error.status))
     case "TransportError":
       return !error.requestSent || options.repeatable
     case "RequestTimeout":

@@ -183,6 +183,30 @@ describe("MotiveClient creates", () => {
       expect((yield* sandbox.recalls).length).toBe(1)
     }))
 
+  it.scopedLive("sends a create again after a 408 (the request did not arrive whole), a capture too, and calls neither uncertain", () =>
+    Effect.gen(function*() {
+      // Even where a lost answer is not re-sent: a 408 is no lost answer, Motive acted on nothing.
+      const { client, sandbox } = yield* setup({ rejectDuplicates: false }, { retry: { resendLostCreates: false } })
+      yield* sandbox.injectFault("createVideoRecall", { kind: "status", status: 408 })
+      const created = yield* withClient(client, (c) => c.createVideoRecall(recall()))
+      expect(created).toMatchObject({ deduplicated: false, attempts: 2 })
+      expect(created.earlierMayExist).not.toBe(true)
+      expect((yield* sandbox.recalls).map((r) => r.id)).toEqual([1])
+      yield* sandbox.injectFault("createImageCapture", { kind: "status", status: 408 })
+      const captured = yield* withClient(client, (c) => c.createImageCapture({ vehicleId: 101, position: "rear" }))
+      expect(captured.requestId).toBe(1)
+      expect(yield* seen(sandbox, "createImageCapture")).toBe(2)
+      expect((yield* sandbox.captures).length).toBe(1)
+      // Where it keeps coming, the call fails as a server error, which made nothing.
+      yield* sandbox.injectFault("createImageCapture", { kind: "status", status: 408 }, 100)
+      const error = yield* withClient(
+        client,
+        (c) => Effect.flip(c.createImageCapture({ vehicleId: 101, position: "rear" }))
+      )
+      expect(error).toMatchObject({ _tag: "ServerError", status: 408 })
+      expect(isAmbiguous(error)).toBe(false)
+    }))
+
   it.scopedLive("never re-sends a create whose first answer was a clear refusal", () =>
     Effect.gen(function*() {
       const { client, sandbox } = yield* setup()

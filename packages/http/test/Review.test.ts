@@ -17,7 +17,7 @@ const tempDir = Effect.acquireRelease(
 )
 
 describe("MotiveClient hardening", () => {
-  it.scopedLive("retries a media 503 like a cut connection, and still gets every byte", () =>
+  it.scopedLive("retries a media 503 or 408 like a cut connection, and still gets every byte", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const { client, sandbox } = yield* setup({
@@ -32,7 +32,8 @@ describe("MotiveClient hardening", () => {
             duration: 1,
             cameraPositions: ["rear"]
           })
-          yield* sandbox.injectFault("media", { kind: "status", status: 503 }, 2)
+          yield* sandbox.injectFault("media", { kind: "status", status: 503 }, 1)
+          yield* sandbox.injectFault("media", { kind: "status", status: 408 }, 1)
           return yield* c.downloadRecall(recall.id, { directory: dir })
         }))
       expect(Buffer.from(readFileSync(file!.path)).equals(Buffer.from(yield* sandbox.videoBytes(1, "rear")))).toBe(true)

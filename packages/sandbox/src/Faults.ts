@@ -15,7 +15,8 @@ export type RouteKey = Routes.RouteKey
 
 /**
  * A fault:
- * - `status`: answer 500, 502, 503 or 504 without doing anything;
+ * - `status`: answer 500, 502, 503 or 504 without doing anything, or 408 (as a proxy does when a request does
+ *   not arrive whole in time);
  * - `reset`: destroy the connection before doing anything (the client sees a reset);
  * - `commit_then_drop`: do the work (a create is stored), then destroy the connection before the answer;
  * - `slow`: wait `delayMillis` (real time) before answering normally;
@@ -24,7 +25,7 @@ export type RouteKey = Routes.RouteKey
  * @since 0.1.0
  */
 export type Fault =
-  | { readonly kind: "status"; readonly status: 500 | 502 | 503 | 504 }
+  | { readonly kind: "status"; readonly status: 408 | 500 | 502 | 503 | 504 }
   | { readonly kind: "reset" }
   | { readonly kind: "commit_then_drop" }
   | { readonly kind: "slow"; readonly delayMillis: number }
@@ -117,7 +118,7 @@ export const parseFaultSpec = (spec: string): Either.Either<FaultSpec, string> =
     const fault = parseFault(faultText ?? "")
     if (fault === undefined) {
       return Either.left(
-        `unknown fault "${faultText}" (use 500, 502, 503, 504, reset, drop, slow[:ms], truncate[:bytes])`
+        `unknown fault "${faultText}" (use 500, 502, 503, 504, 408, reset, drop, slow[:ms], truncate[:bytes])`
       )
     }
     const problem = faultProblem(route, fault, times)
@@ -139,11 +140,12 @@ const parseFault = (s: string): Fault | undefined => {
   const n = arg === undefined ? undefined : Number(arg)
   if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return undefined
   switch (name) {
+    case "408":
     case "500":
     case "502":
     case "503":
     case "504":
-      return { kind: "status", status: Number(name) as 500 | 502 | 503 | 504 }
+      return { kind: "status", status: Number(name) as 408 | 500 | 502 | 503 | 504 }
     case "reset":
       return { kind: "reset" }
     case "drop":

@@ -147,6 +147,9 @@ describe("Sandbox faults", () => {
       ],
       randomRate: 0.1
     }))
+    expect(parseFaultSpec("createImageCapture=408")).toEqual(Either.right({
+      scripted: [{ route: "createImageCapture", fault: { kind: "status", status: 408 }, times: 1 }]
+    }))
     expect(parseFaultSpec("nowhere=500")).toEqual(Either.left(expect.stringContaining("unknown route \"nowhere\"")))
     expect(parseFaultSpec("vehicles=teapot")).toEqual(Either.left(expect.stringContaining("unknown fault \"teapot\"")))
     expect(parseFaultSpec("random=2")).toEqual(Either.left(expect.stringContaining("between 0 and 1")))

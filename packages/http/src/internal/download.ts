@@ -293,8 +293,9 @@ export const downloadFile = <E>(
           yield* stillHeld
           yield* rememberEtag(state.etag, state.total)
           append = false
-        } else if (res.status === 429 || res.status >= 500) {
-          // The storage is busy or failing: back off and try again (resuming if we can).
+        } else if (res.status === 429 || res.status === 408 || res.status >= 500) {
+          // The storage is busy or failing, or did not get the request in time: back off and try again (resuming if
+          // we can).
           return { _tag: "Cut", reason: `the media server answered ${res.status}` } as const
         } else {
           return yield* new DownloadFailed({

@@ -311,7 +311,8 @@ export const errorFromAnswer = (answer: ApiAnswer): Effect.Effect<never, CallErr
         )
       }
     }
-    if (status >= 500) return yield* new ServerError({ ...common, status })
+    // A 408 is Motive (or a proxy before it) not receiving the whole request in time: it acted on nothing.
+    if (status >= 500 || status === 408) return yield* new ServerError({ ...common, status })
     if (status >= 300 && status < 400) {
       // Motive's API does not redirect: a redirect is a base URL that is not the API's (http for https, a proxy's
       // login page). It is not followed (the credentials would go with it); where it points is said.

@@ -569,6 +569,44 @@ describe("MotiveClient downloads", () => {
       expect(readFileSync(join(dir, "9-rear.mp4"))).toEqual(media)
     }))
 
+  it.scopedLive("refuses a web page answered for media (a sign-in page), over either transport, writing nothing, trying once", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      let media = 0
+      const server = yield* serverWith((req, res) => {
+        if (req.url?.startsWith("/media")) {
+          media++
+          res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+          res.end("<html><body>Sign in to use this network</body></html>")
+          return
+        }
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({
+          id: 9,
+          status: "success",
+          cameras: [{ position: "rear", status: "success", download_url: `http://${req.headers.host}/media/9-rear` }]
+        }))
+      })
+      const settings = {
+        credentials: { _tag: "ApiKey" as const, apiKey: Redacted.make("k") },
+        baseUrl: server.url,
+        ...quick
+      }
+      const overHttpClient = Motive.layer.pipe(
+        Layer.provide(Layer.mergeAll(MotiveConfig.layer(settings), NodeHttpClient.layerUndici, NodeContext.layer))
+      )
+      for (const layer of [NodeMotive.layer(settings), overHttpClient]) {
+        const before = media
+        const refused = yield* withClient(layer, (c) => Effect.flip(c.downloadRecall(9, { directory: dir })))
+        expect(refused).toMatchObject({ _tag: "DownloadFailed", local: false })
+        expect(refused.message).toContain(
+          "the media server answered 200 with a web page (text/html; charset=utf-8), not media, for http://127.0.0.1:"
+        )
+        expect(media - before).toBe(1)
+        expect(readdirSync(dir)).toEqual([])
+      }
+    }))
+
   it.scopedLive("refuses a media URL that is not http or https at once, fetching nothing and trying once", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

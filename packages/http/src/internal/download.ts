@@ -14,6 +14,10 @@ type Attempt =
   | { readonly _tag: "Expired" }
   | { readonly _tag: "Restart"; readonly reason: string }
 
+/** A `Content-Type` of a web page (HTML), which no media is. */
+const isWebPage = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i.test(contentType)
+
 /** Progress of one download, for display. */
 export interface DownloadProgress {
   readonly path: string
@@ -278,6 +282,20 @@ export const downloadFile = <E>(
             ? { _tag: "Complete" } as const
             : { _tag: "Restart", reason: "the server refused the range" } as const
         }
+        // Media is never a web page: one is a proxy's or a network's sign-in page answering in the storage's place,
+        // which would otherwise be saved as the footage. Refused before a byte is written, and not tried again.
+        const contentType = res.headers["content-type"]
+        if ((res.status === 200 || res.status === 206) && isWebPage(contentType)) {
+          return yield* new DownloadFailed({
+            message: `the media server answered ${res.status} with a web page (${
+              contentType!.trim()
+            }), not media, for ${
+              locationOf(state.url)
+            }: a proxy or a network's sign-in page may stand between this machine and the storage`,
+            path: options.path,
+            local: false
+          })
+        }
         let append: boolean
         if (res.status === 206) {
           const start = contentRangeStart(res.headers["content-range"])
@@ -504,8 +522,9 @@ export const downloadFile = <E>(
               ? Effect.matchEffect(stillHeld, {
                 onFailure: () => Effect.interrupt,
                 onSuccess: () =>
-                  Effect.ignore(Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                    fs.utimes(lockFile, new Date(now), new Date(now))))
+                  Effect.ignore(
+                    Effect.flatMap(Clock.currentTimeMillis, (now) => fs.utimes(lockFile, new Date(now), new Date(now)))
+                  )
               })
               : Effect.interrupt
           )
@@ -520,9 +539,7 @@ export const downloadFile = <E>(
         if (refused._tag !== "SystemError" || refused.reason !== "AlreadyExists") {
           return yield* fsFailed(`could not lock ${lockFile}`)(refused)
         }
-        const content = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() =>
-          ""
-        ))).trim()
+        const content = (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim()
         const running = liveDownloads.get(content)
         if (running !== undefined) {
           yield* Deferred.await(running)

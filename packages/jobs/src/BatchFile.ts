@@ -195,23 +195,48 @@ const repeatedKeys = (line: string): ReadonlyArray<string> => {
   return [...repeated]
 }
 
+/**
+ * The line each record starts on, as an editor numbers them: from 1, blank lines counted, a line ending at CR LF,
+ * LF or a CR alone, whatever line breaks quoted cells hold (the parser's own count takes a CR LF in a cell, or a
+ * CR before an LF, for two). A record starts at the first byte after the previous one's end that is not blank.
+ */
+const startLines = (bytes: Uint8Array, ends: ReadonlyArray<number>): Array<number> => {
+  let line = 1
+  let at = 0
+  const lineAt = (to: number) => {
+    for (; at < to; at++) {
+      const b = bytes[at]
+      if (b === 0x0a || (b === 0x0d && bytes[at + 1] !== 0x0a)) line++
+    }
+    return line
+  }
+  const blank = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d
+  return ends.map((end, i) => {
+    let start = i === 0 ? 0 : ends[i - 1]!
+    while (start < end && blank(bytes[start])) start++
+    const startLine = lineAt(start)
+    lineAt(end)
+    return startLine
+  })
+}
+
 const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problems: Array<RowProblem> } => {
   let records: Array<{ readonly record: Array<string>; readonly info: { readonly lines: number } }>
-  // The line each record starts on, in record order, so that rows are numbered as an editor shows them (blank
-  // lines counted).
-  const lines: Array<number> = []
+  // Where each record ends (in UTF-8 bytes, its line break included), in record order.
+  const ends: Array<number> = []
   try {
-    records = parseCsv(text, {
+    const parsed = parseCsv(text, {
       bom: true,
       skip_empty_lines: true,
       relax_column_count: true,
       trim: true,
       on_record: (record, context) => {
-        // `lines` is where the record ends; a quoted cell can hold line breaks, so it began that many lines earlier.
-        lines.push(context.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0))
+        ends.push(context.bytes)
         return record
       }
-    }).map((record, i) => ({ record, info: { lines: lines[i]! } }))
+    })
+    const lines = startLines(new TextEncoder().encode(text), ends)
+    records = parsed.map((record, i) => ({ record, info: { lines: lines[i]! } }))
   } catch (e) {
     // The parser quotes the text around the problem: cut short, so that a stray binary file is one line of error.
     const full = e instanceof Error ? e.message : String(e)

@@ -261,6 +261,14 @@ describe("batch files", () => {
         "2 ref ref.not_a_folder_name",
         "4 duration duration.not_allowed"
       ])
+      // The same with CR LF everywhere (a cell's own line break too), with a CR alone (a classic Mac file, a cell's
+      // line break too), and with one line of an LF file ending in CR LF: a line break counts once, whatever it is.
+      const expected = ["2 ref ref.not_a_folder_name", "4 duration duration.not_allowed"]
+      expect(yield* problemsOf("rows.csv", quoted.join("\r\n"))).toEqual(expected)
+      expect(yield* problemsOf("rows.csv", quoted.join("\r"))).toEqual(expected)
+      expect(yield* problemsOf("rows.csv", `\uFEFF${quoted.join("\r\n")}`)).toEqual(expected)
+      const stray = ["vehicle_number,start_time,duration", `TRK-101,${ago(30)},1\r`, "", `TRK-101,${ago(40)},9`]
+      expect(yield* problemsOf("rows.csv", stray.join("\n"))).toEqual(["4 duration duration.not_allowed"])
       // The last of two vehicle_number columns silently won: a recall of the wrong truck.
       const twice = ["vehicle_number,start_time,duration,vehicle_number", `TRK-101,${ago(30)},2,TRK-102`].join("\n")
       expect(yield* problemsOf("rows.csv", twice)).toEqual(["1 vehicle_number column.repeated"])

@@ -195,6 +195,17 @@ const repeatedKeys = (line: string): ReadonlyArray<string> => {
   return [...repeated]
 }
 
+/** Whether the byte at `i` ends a line: an LF, or a CR not followed by one (a CR LF ends its line once). */
+const isBreak = (bytes: Uint8Array, i: number): boolean =>
+  bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)
+
+/** The line (from 1) that the byte at `offset` is on. */
+const lineOf = (bytes: Uint8Array, offset: number): number => {
+  let line = 1
+  for (let i = 0; i < Math.min(offset, bytes.length); i++) if (isBreak(bytes, i)) line++
+  return line
+}
+
 /**
  * The line each record starts on, as an editor numbers them: from 1, blank lines counted, a line ending at CR LF,
  * LF or a CR alone, whatever line breaks quoted cells hold (the parser's own count takes a CR LF in a cell, or a
@@ -204,10 +215,7 @@ const startLines = (bytes: Uint8Array, ends: ReadonlyArray<number>): Array<numbe
   let line = 1
   let at = 0
   const lineAt = (to: number) => {
-    for (; at < to; at++) {
-      const b = bytes[at]
-      if (b === 0x0a || (b === 0x0d && bytes[at + 1] !== 0x0a)) line++
-    }
+    for (; at < to; at++) if (isBreak(bytes, at)) line++
     return line
   }
   const blank = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d
@@ -238,8 +246,16 @@ const readCsv = (text: string): { readonly rows: Array<RawRow>; readonly problem
     const lines = startLines(new TextEncoder().encode(text), ends)
     records = parsed.map((record, i) => ({ record, info: { lines: lines[i]! } }))
   } catch (e) {
+    // The parser's "at line N" counts lines its own way (a CR LF in a quoted cell as two): the row the problem is
+    // in is named instead, by the line it starts on as rows are numbered. The parser says where that row starts
+    // (`bytes`: one past its first byte).
+    const said = e instanceof Error ? e.message : String(e)
+    const at = typeof e === "object" && e !== null && "bytes" in e && typeof e.bytes === "number" ? e.bytes : undefined
+    const full = at === undefined || !/ at line \d+/.test(said) ? said : said.replace(
+      / at line \d+/,
+      ` in the row starting at line ${lineOf(new TextEncoder().encode(text), at - 1)}`
+    )
     // The parser quotes the text around the problem: cut short, so that a stray binary file is one line of error.
-    const full = e instanceof Error ? e.message : String(e)
     const message = full.length > 200 ? `${full.slice(0, 199)}…` : full
     return { rows: [], problems: [new RowProblem({ row: 0, field: "file", rule: "file.invalid_csv", message })] }
   }

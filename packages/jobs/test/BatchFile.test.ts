@@ -175,6 +175,21 @@ describe("batch files", () => {
       const [problem] = yield* refusal("rows.csv", quote).pipe(Effect.map((e) => e.problems))
       expect(problem!.rule).toBe("file.invalid_csv")
       expect(problem!.message.length).toBeLessThanOrEqual(200)
+      // Where it is, as rows are numbered (the parser's own count takes the CR LF in a quoted cell for two lines).
+      const closing = [
+        "vehicle_number,start_time,duration,ref",
+        `TRK-101,${ago(30)},1,"a\r\nb"`,
+        "",
+        `TRK-101,${ago(40)},1,"x"y`
+      ]
+      const refused = yield* refusal("rows.csv", closing.join("\r\n"))
+      expect(refused.problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/^Invalid Closing Quote: got "y" in the row starting at line 5 instead of delimiter/)
+      ])
+      const unclosed = yield* refusal("rows.csv", ["vehicle_number,ref", "TRK-101,\"a", "TRK-102,b"].join("\r\n"))
+      expect(unclosed.problems.map((p) => p.message)).toEqual([
+        "Quote Not Closed: the parsing is finished with an opening quote in the row starting at line 2"
+      ])
     }))
 
   it.live("refuse a file's bytes that are not UTF-8 (a Latin-1 CSV), naming the first line holding them", () =>

@@ -161,11 +161,16 @@ export const noteUnusedFlags = (flags: {
 
 /**
  * Notes the global flags that `command`, which makes no call to Motive, does not use: `--sandbox`, the
- * credentials, `--base-url` and `--time-zone`. Given, they would seem to have done something.
+ * credentials, `--base-url` and `--time-zone`. Given, they would seem to have done something. `why` says why
+ * (by default: it makes no call to Motive).
  *
  * @since 0.1.0
  */
-export const noteUnusedGlobals = (command: string, globals: Globals): Effect.Effect<void, never, Output> => {
+export const noteUnusedGlobals = (
+  command: string,
+  globals: Globals,
+  why = "which makes no call to Motive"
+): Effect.Effect<void, never, Output> => {
   const given = [
     ...(globals.sandbox ? ["--sandbox"] : []),
     ...(Option.isSome(globals.apiKey) ? ["--api-key"] : []),
@@ -177,7 +182,7 @@ export const noteUnusedGlobals = (command: string, globals: Globals): Effect.Eff
     output.note(
       `${given.length === 1 ? given[0] : `${given.slice(0, -1).join(", ")} and ${given.at(-1)}`} ${
         given.length === 1 ? "is" : "are"
-      } not used by \`${command}\`, which makes no call to Motive`
+      } not used by \`${command}\`, ${why}`
     ))
 }
 

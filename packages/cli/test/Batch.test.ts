@@ -267,6 +267,12 @@ describe("motive batch run", () => {
         expect(status.stdout).toContain(
           "(nothing sent yet: refused for quota, or stopped before sending; run it again to send it)"
         )
+        // The flags of Motive's calls are said to do nothing here: it reads the journal only.
+        const flagged = yield* motive(["--sandbox", "batch", "status", "--journal", join(dir, "j.db")], { env })
+        expect(flagged.code).toBe(0)
+        expect(flagged.stderr).toContain(
+          "--sandbox is not used by `motive batch status`, which reads the journal or database only\n"
+        )
       }),
     30_000
   )

@@ -329,7 +329,9 @@ describe("motive: flags with nothing to act on", () => {
       const sandbox = yield* motiveBackground(["sandbox", "--sandbox", "--port", "0"])
       yield* until(() => sandbox.lines.find((l) => l.startsWith("MOTIVE_BASE_URL=")))
       yield* until(() =>
-        sandbox.stderr().includes("--sandbox is not used by `motive sandbox`, which makes no call to Motive\n")
+        sandbox.stderr().includes(
+            "--sandbox is not used by `motive sandbox`, which serves Motive's API rather than calling it\n"
+          )
           ? true
           : undefined
       )

@@ -13,7 +13,7 @@ import { Effect, Option, type Redacted } from "effect"
 import { httpPackage } from "../Client.js"
 import { InvalidInput } from "../CliError.js"
 import { checkDirectory, checkPrefix } from "../Destinations.js"
-import { parseDuration, webhookSecret } from "../Flags.js"
+import { noteUnusedGlobals, parseDuration, webhookSecret } from "../Flags.js"
 import { Output } from "../Output.js"
 import { shellWord } from "../Render.js"
 import { root } from "../Root.js"
@@ -253,6 +253,7 @@ const status = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      yield* noteUnusedGlobals("motive batch status", yield* root, "which reads the journal or database only")
       const file = yield* storeOf(opts.journal, opts.database)
       const s = yield* batchReport(file, opts.batch, (s) => Effect.succeed(s))
       const settled = s.settled
@@ -280,6 +281,7 @@ const report = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      yield* noteUnusedGlobals("motive batch report", yield* root, "which reads the journal or database only")
       if (Option.isSome(opts.out)) yield* checkPrefix("--out", opts.out.value)
       const file = yield* storeOf(opts.journal, opts.database)
       const written = yield* batchReport(file, opts.batch, (s) =>
@@ -322,6 +324,7 @@ const cancel = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
+      yield* noteUnusedGlobals("motive batch cancel", yield* root, "which changes the journal or database only")
       const file = yield* storeOf(opts.journal, opts.database)
       const { batch, cancelled, maybeSent, runner } = yield* cancelRows(file, opts.batch)
       const unsent = cancelled.filter((row) => !maybeSent.includes(row))

@@ -67,7 +67,7 @@ export const sandboxCommand = Command.make(
   (opts) =>
     Effect.gen(function*() {
       const output = yield* Output
-      yield* noteUnusedGlobals("motive sandbox", yield* root)
+      yield* noteUnusedGlobals("motive sandbox", yield* root, "which serves Motive's API rather than calling it")
       if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
         return yield* new InvalidInput({
           message: `--port ${opts.port} is not a port: use 0 to 65535 (0: any free port)`

@@ -394,10 +394,15 @@ const checkRow = (raw: RawRow): Effect.Effect<Either.Either<BatchRow, ReadonlyAr
       : undefined
     if (smartDashcam === undefined) problem("smart_dashcam", "smart_dashcam.not_boolean", "must be true or false")
     if (hasEmptyItem(positions)) {
+      const cell = String(positions).trim()
+      // The example speaks of the separator the cell uses: commas in a quoted cell, semicolons otherwise.
+      const separator = cell.includes(",") && !cell.includes(";") ? "," : ";"
       problem(
         "camera_positions",
         "camera_positions.empty_item",
-        `"${String(positions).trim()}" has an empty item: separate positions with one ";" (e.g. front_facing;rear)`
+        `"${
+          cell.length > 80 ? `${cell.slice(0, 79)}…` : cell
+        }" has an empty item: separate positions with one "${separator}" (e.g. front_facing${separator}rear)`
       )
     }
     const ref = text(cells, "ref")?.trim()

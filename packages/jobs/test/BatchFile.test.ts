@@ -75,8 +75,16 @@ describe("batch files", () => {
         "3 camera_positions camera_positions.empty_item: \"front_facing;\" has an empty item: " +
         "separate positions with one \";\" (e.g. front_facing;rear)",
         "4 camera_positions camera_positions.empty_item: \"front_facing, ,driver_facing\" has an empty item: " +
-        "separate positions with one \";\" (e.g. front_facing;rear)"
+        "separate positions with one \",\" (e.g. front_facing,rear)"
       ])
+      // A JSON Lines row's text the same (a list is checked position by position).
+      const lines = JSON.stringify({
+        vehicle_number: "TRK-101",
+        start_time: ago(30),
+        duration: 1,
+        camera_positions: "front_facing;;rear"
+      })
+      expect(yield* problemsOf("rows.jsonl", lines)).toEqual(["1 camera_positions camera_positions.empty_item"])
     }))
 
   it.live("read a duration in minutes, bare or with the CLI's units (2m, 1h), and refuse other units", () =>

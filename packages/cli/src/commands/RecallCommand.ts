@@ -395,6 +395,10 @@ const timelines = Command.make(
       const output = yield* Output
       const from = yield* readTime("--from", opts.from)
       const to = yield* readTime("--to", opts.to)
+      const vehicle = opts.vehicleNumber, asset = opts.assetName
+      if (Option.isSome(vehicle) === Option.isSome(asset)) {
+        return yield* new InvalidInput({ message: "give exactly one of --vehicle-number or --asset-name" })
+      }
       // Checked here too (the client would refuse it), to speak of the flags rather than the API's fields.
       if (DateTime.lessThan(to, from)) {
         const shown = (flag: string, given: string, time: DateTime.DateTime) => {
@@ -406,10 +410,6 @@ const timelines = Command.make(
           message: `${message}; nothing was sent`,
           violations: [{ path: "--to", rule: "window.end_before_start", message }]
         })
-      }
-      const vehicle = opts.vehicleNumber, asset = opts.assetName
-      if (Option.isSome(vehicle) === Option.isSome(asset)) {
-        return yield* new InvalidInput({ message: "give exactly one of --vehicle-number or --asset-name" })
       }
       const query = Option.isSome(vehicle)
         ? { vehicleNumber: vehicle.value, from, to }

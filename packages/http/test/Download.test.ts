@@ -99,6 +99,21 @@ const stalledDownload = <A, E>(
       }))
   })
 
+/**
+ * A loopback stand-in for Motive holding one finished recall, 9, of the rear camera, whose media URL is on the same
+ * server and answered by `media`.
+ */
+const recallNine = (media: Parameters<typeof serverWith>[0]) =>
+  serverWith((req, res, socket) => {
+    if (req.url?.startsWith("/media")) return media(req, res, socket)
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(JSON.stringify({
+      id: 9,
+      status: "success",
+      cameras: [{ position: "rear", status: "success", download_url: `http://${req.headers.host}/media/9-rear` }]
+    }))
+  })
+
 describe("MotiveClient downloads", () => {
   it.scopedLive("downloads every camera of a recall to <id>-<position>.mp4, byte for byte", () =>
     Effect.gen(function*() {
@@ -543,19 +558,10 @@ describe("MotiveClient downloads", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const media = Buffer.from("the footage, whole every time".repeat(40))
-      const server = yield* serverWith((req, res) => {
-        if (req.url?.startsWith("/media")) {
-          // Whatever Range asks, the whole file.
-          res.writeHead(200, { "content-type": "video/mp4", "content-length": String(media.length) })
-          res.end(media)
-          return
-        }
-        res.writeHead(200, { "content-type": "application/json" })
-        res.end(JSON.stringify({
-          id: 9,
-          status: "success",
-          cameras: [{ position: "rear", status: "success", download_url: `http://${req.headers.host}/media/9-rear` }]
-        }))
+      const server = yield* recallNine((_req, res) => {
+        // Whatever Range asks, the whole file.
+        res.writeHead(200, { "content-type": "video/mp4", "content-length": String(media.length) })
+        res.end(media)
       })
       const layer = NodeMotive.layer({
         credentials: { _tag: "ApiKey", apiKey: Redacted.make("k") },
@@ -573,19 +579,10 @@ describe("MotiveClient downloads", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       let media = 0
-      const server = yield* serverWith((req, res) => {
-        if (req.url?.startsWith("/media")) {
-          media++
-          res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
-          res.end("<html><body>Sign in to use this network</body></html>")
-          return
-        }
-        res.writeHead(200, { "content-type": "application/json" })
-        res.end(JSON.stringify({
-          id: 9,
-          status: "success",
-          cameras: [{ position: "rear", status: "success", download_url: `http://${req.headers.host}/media/9-rear` }]
-        }))
+      const server = yield* recallNine((_req, res) => {
+        media++
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+        res.end("<html><body>Sign in to use this network</body></html>")
       })
       const settings = {
         credentials: { _tag: "ApiKey" as const, apiKey: Redacted.make("k") },
